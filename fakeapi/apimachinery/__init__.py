@@ -1,0 +1,1 @@
+"""API machinery: errors, field errors, group/version/kind names, selectors, patches, schemas."""
