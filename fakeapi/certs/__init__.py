@@ -1,0 +1,1 @@
+"""Certificates: an ephemeral PKI, TLS contexts and kubeconfigs for a fake cluster."""
