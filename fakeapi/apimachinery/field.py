@@ -40,6 +40,10 @@ _VALUE_OMITTED = {ErrorType.REQUIRED, ErrorType.FORBIDDEN, ErrorType.TOO_LONG, E
 _OMIT = object()
 
 
+class Raw(str):
+    """A bad value shown as is, without quotes (Go prints some values with %#v, e.g. ``0x0``)."""
+
+
 def _render_value(value: Any) -> str:
     """Render a bad value the way Go's ErrorBody does (%q for strings, %v for scalars)."""
     if value is None:
@@ -47,6 +51,8 @@ def _render_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, Raw):
         return str(value)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)

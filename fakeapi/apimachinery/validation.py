@@ -1,0 +1,211 @@
+"""Name, label and ObjectMeta validation.
+
+Follows k8s.io/apimachinery/pkg/util/validation/validation.go (IsDNS1123Subdomain and
+friends, whose messages are reproduced word for word) and
+k8s.io/apimachinery/pkg/api/validation/objectmeta.go (ValidateObjectMeta).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from fakeapi.apimachinery import field
+from fakeapi.apimachinery.field import FieldError
+
+DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+DNS1123_SUBDOMAIN_FMT = DNS1123_LABEL_FMT + "(\\." + DNS1123_LABEL_FMT + ")*"
+DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
+QUALIFIED_NAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
+LABEL_VALUE_FMT = "(" + QUALIFIED_NAME_FMT + ")?"
+
+DNS1123_LABEL_MAX_LENGTH = 63
+DNS1123_SUBDOMAIN_MAX_LENGTH = 253
+DNS1035_LABEL_MAX_LENGTH = 63
+QUALIFIED_NAME_MAX_LENGTH = 63
+LABEL_VALUE_MAX_LENGTH = 63
+TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024
+
+_DNS1123_LABEL = re.compile("^" + DNS1123_LABEL_FMT + "$")
+_DNS1123_SUBDOMAIN = re.compile("^" + DNS1123_SUBDOMAIN_FMT + "$")
+_DNS1035_LABEL = re.compile("^" + DNS1035_LABEL_FMT + "$")
+_QUALIFIED_NAME = re.compile("^" + QUALIFIED_NAME_FMT + "$")
+_LABEL_VALUE = re.compile("^" + LABEL_VALUE_FMT + "$")
+
+
+def _regex_error(message: str, fmt: str, *examples: str) -> str:
+    """validation.RegexError, including its double space between examples."""
+    if not examples:
+        return f"{message} (regex used for validation is '{fmt}')"
+    return message + " (e.g. " + " or ".join(f"'{e}', " for e in examples) + f"regex used for validation is '{fmt}')"
+
+
+def _max_len_error(length: int) -> str:
+    return f"must be no more than {length} characters"
+
+
+def is_dns1123_label(value: str) -> list[str]:
+    errs = []
+    if len(value) > DNS1123_LABEL_MAX_LENGTH:
+        errs.append(_max_len_error(DNS1123_LABEL_MAX_LENGTH))
+    if not _DNS1123_LABEL.match(value):
+        errs.append(
+            _regex_error(
+                "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+                "and must start and end with an alphanumeric character",
+                DNS1123_LABEL_FMT,
+                "my-name",
+                "123-abc",
+            )
+        )
+    return errs
+
+
+def is_dns1123_subdomain(value: str) -> list[str]:
+    errs = []
+    if len(value) > DNS1123_SUBDOMAIN_MAX_LENGTH:
+        errs.append(_max_len_error(DNS1123_SUBDOMAIN_MAX_LENGTH))
+    if not _DNS1123_SUBDOMAIN.match(value):
+        errs.append(
+            _regex_error(
+                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+                "and must start and end with an alphanumeric character",
+                DNS1123_SUBDOMAIN_FMT,
+                "example.com",
+            )
+        )
+    return errs
+
+
+def is_dns1035_label(value: str) -> list[str]:
+    errs = []
+    if len(value) > DNS1035_LABEL_MAX_LENGTH:
+        errs.append(_max_len_error(DNS1035_LABEL_MAX_LENGTH))
+    if not _DNS1035_LABEL.match(value):
+        errs.append(
+            _regex_error(
+                "a DNS-1035 label must consist of lower case alphanumeric characters or '-', "
+                "start with an alphabetic character, and end with an alphanumeric character",
+                DNS1035_LABEL_FMT,
+                "my-name",
+                "abc-123",
+            )
+        )
+    return errs
+
+
+def is_valid_path_segment_name(name: str) -> list[str]:
+    """path.IsValidPathSegmentName: the floor every object name must pass."""
+    if name in (".", ".."):
+        return [f"may not be '{name}'"]
+    return [f"may not contain '{bad}'" for bad in ("/", "%") if bad in name]
+
+
+def is_qualified_name(value: str) -> list[str]:
+    """A label or annotation key: an optional DNS subdomain prefix and a name."""
+    errs: list[str] = []
+    prefix, slash, name = value.rpartition("/")
+    if slash:
+        if not prefix:
+            errs.append("prefix part " + "must be non-empty")
+        else:
+            errs.extend("prefix part " + e for e in is_dns1123_subdomain(prefix))
+    else:
+        name = value
+    if not name:
+        errs.append("name part must be non-empty")
+    elif len(name) > QUALIFIED_NAME_MAX_LENGTH:
+        errs.append("name part " + _max_len_error(QUALIFIED_NAME_MAX_LENGTH))
+    if name and not _QUALIFIED_NAME.match(name):
+        errs.append(
+            "name part "
+            + _regex_error(
+                "must consist of alphanumeric characters, '-', '_' or '.', "
+                "and must start and end with an alphanumeric character",
+                QUALIFIED_NAME_FMT,
+                "MyName",
+                "my.name",
+                "123-abc",
+            )
+        )
+    return errs
+
+
+def is_valid_label_value(value: str) -> list[str]:
+    errs = []
+    if len(value) > LABEL_VALUE_MAX_LENGTH:
+        errs.append(_max_len_error(LABEL_VALUE_MAX_LENGTH))
+    if not _LABEL_VALUE.match(value):
+        errs.append(
+            _regex_error(
+                "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
+                "and must start and end with an alphanumeric character",
+                LABEL_VALUE_FMT,
+                "MyValue",
+                "my_value",
+                "12345",
+            )
+        )
+    return errs
+
+
+def validate_labels(labels: Any, path: str) -> list[FieldError]:
+    if not isinstance(labels, Mapping):
+        return []
+    errs: list[FieldError] = []
+    for key, value in labels.items():
+        errs.extend(field.invalid(path, key, msg) for msg in is_qualified_name(str(key)))
+        if isinstance(value, str):
+            errs.extend(field.invalid(f"{path}[{key}]", value, msg) for msg in is_valid_label_value(value))
+    return errs
+
+
+def validate_annotations(annotations: Any, path: str) -> list[FieldError]:
+    if not isinstance(annotations, Mapping):
+        return []
+    errs: list[FieldError] = []
+    total = 0
+    for key, value in annotations.items():
+        errs.extend(field.invalid(path, key, msg) for msg in is_qualified_name(str(key).lower()))
+        total += len(str(key)) + len(str(value or ""))
+    if total > TOTAL_ANNOTATION_SIZE_LIMIT:
+        errs.append(field.too_long(path, TOTAL_ANNOTATION_SIZE_LIMIT))
+    return errs
+
+
+def validate_owner_references(refs: Any, path: str) -> list[FieldError]:
+    if not isinstance(refs, list):
+        return []
+    errs: list[FieldError] = []
+    controllers = []
+    for ref in refs:
+        if not isinstance(ref, Mapping):
+            continue
+        for key in ("apiVersion", "kind", "name", "uid"):
+            if not ref.get(key):
+                detail = "uid must not be empty" if key == "uid" else f"{key} must not be empty"
+                errs.append(field.invalid(path, ref.get(key, ""), detail))
+        if ref.get("controller"):
+            controllers.append(ref)
+    if len(controllers) > 1:
+        names = ", ".join(f"{r.get('kind')}/{r.get('name')}" for r in controllers)
+        errs.append(
+            field.invalid(path, refs, f"Only one reference can have Controller set to true. Found \"true\" in references for {names}")
+        )
+    return errs
+
+
+def validate_finalizers(finalizers: Any, path: str) -> list[FieldError]:
+    if not isinstance(finalizers, list):
+        return []
+    errs: list[FieldError] = []
+    seen: set[str] = set()
+    for i, name in enumerate(finalizers):
+        if not isinstance(name, str):
+            continue
+        errs.extend(field.invalid(f"{path}[{i}]", name, msg) for msg in is_qualified_name(name))
+        if name in seen:
+            errs.append(field.duplicate(f"{path}[{i}]", name))
+        seen.add(name)
+    return errs

@@ -1,0 +1,1 @@
+"""Request authentication (k8s.io/apiserver/pkg/authentication)."""

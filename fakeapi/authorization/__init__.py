@@ -1,0 +1,1 @@
+"""Request authorization (k8s.io/apiserver/pkg/authorization)."""

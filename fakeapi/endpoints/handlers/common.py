@@ -1,0 +1,220 @@
+"""What every verb handler shares: the request scope, body decoding, option parsing, responses.
+
+Mirrors handlers/rest.go (RequestScope, transformResponseObject) and the decode steps of
+handlers/create.go, including upstream's error texts for bodies it cannot use.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from fakeapi.apimachinery import errors, field
+from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
+from fakeapi.apimachinery.schema import GroupKind, GroupVersion, GroupVersionKind
+from fakeapi.endpoints import negotiation
+from fakeapi.endpoints.handlers.table import to_partial_object_metadata, to_table
+from fakeapi.endpoints.http import Request, ResponseWriter, encode_json, write_bytes
+from fakeapi.endpoints.request import RequestContext
+from fakeapi.registry.resource_spec import ResourceSpec
+from fakeapi.registry.rest import WriteOptions
+from fakeapi.storage.interfaces import Object
+
+FIELD_MANAGER_MAX_LENGTH = 128
+FIELD_VALIDATION_DIRECTIVES = ("Ignore", "Warn", "Strict")
+
+
+@dataclass
+class RequestScope:
+    """handlers.RequestScope: what a route handler knows about its resource."""
+
+    spec: ResourceSpec
+    storage: Any
+    # The kind served at this endpoint (Scale for deployments/scale, the resource's kind otherwise).
+    kind: GroupVersionKind
+    schemas: SchemaRegistry
+    subresource: str = ""
+
+    @property
+    def context_name(self) -> str:
+        return self.spec.resource + (f"/{self.subresource}" if self.subresource else "")
+
+
+def context_of(req: Request) -> RequestContext:
+    assert req.context is not None
+    return req.context
+
+
+def warning_headers(ctx: RequestContext | None) -> list[tuple[str, str]]:
+    if ctx is None:
+        return []
+    return [("Warning", '299 - "' + w.replace('"', '\\"') + '"') for w in ctx.warnings]
+
+
+def encode(obj: Any, media_type: str) -> bytes:
+    if media_type == negotiation.YAML:
+        return yaml.safe_dump(obj, sort_keys=False, allow_unicode=True).encode()
+    return encode_json(obj)
+
+
+def write_object(
+    req: Request, w: ResponseWriter, status: int, obj: Object, scope: RequestScope | None = None
+) -> None:
+    """transformResponseObject: negotiate, transform (Table, metadata), encode, add Warning headers."""
+    output = negotiation.negotiate_output(req.headers.get("Accept"), allow_transforms=scope is not None)
+    if output.transform and scope is not None and obj.get("kind") != "Status":
+        obj = transform(obj, output.transform, req, scope)
+    write_bytes(w, status, encode(obj, output.media_type), output.media_type, warning_headers(req.context))
+
+
+def transform(obj: Object, as_kind: str, req: Request, scope: RequestScope) -> Object:
+    if as_kind == "Table":
+        include = req.query_param("includeObject", "Metadata")
+        if include not in ("None", "Metadata", "Object"):
+            raise errors.new_bad_request(f'unsupported includeObject "{include}"')
+        return to_table(obj, scope.spec, include)
+    return to_partial_object_metadata(obj, list_expected=as_kind.endswith("List"))
+
+
+def write_status_error(req: Request, w: ResponseWriter, err: errors.StatusError) -> None:
+    headers = warning_headers(req.context) + list(err.headers.items())
+    try:
+        output = negotiation.negotiate_output(req.headers.get("Accept"), allow_transforms=False)
+        media_type = output.media_type
+    except errors.StatusError:
+        media_type = negotiation.JSON
+    write_bytes(w, err.code, encode(err.status, media_type), media_type, headers)
+
+
+# -- request bodies --------------------------------------------------------------------------
+
+
+def _summarize(body: bytes, limit: int = 30) -> str:
+    text = body.decode("utf-8", "replace")
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
+def decode_body(req: Request, scope: RequestScope) -> Object:
+    """Decode a JSON, YAML or protobuf body into an object of the endpoint's kind (400/415 otherwise)."""
+    obj = parse_body(req, scope.kind.kind)
+    check_type_meta(obj, scope.kind)
+    return obj
+
+
+def parse_body(req: Request, expected_kind: str) -> Object:
+    """Parse the body by its Content-Type; ``expected_kind`` only names the type in error messages."""
+    content_type = negotiation.request_content_type(req.headers.get("Content-Type"))
+    try:
+        if content_type in ("", negotiation.JSON):
+            obj = json.loads(req.body)
+        elif content_type in (negotiation.YAML, "application/x-yaml", "text/yaml"):
+            obj = yaml.safe_load(req.body)
+        elif content_type == negotiation.PROTOBUF:
+            from fakeapi.apimachinery.protobuf import decode_object
+
+            obj = decode_object(req.body)
+        else:
+            raise errors.new_unsupported_media_type(negotiation.SUPPORTED_INPUT)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise errors.new_bad_request(
+            f"the object provided is unrecognized (must be of type {expected_kind}): "
+            f"couldn't get version/kind; json parse error: {exc} ({_summarize(req.body)})"
+        ) from None
+    if not isinstance(obj, dict):
+        raise errors.new_bad_request(
+            f"the object provided is unrecognized (must be of type {expected_kind}): "
+            f"couldn't get version/kind; json parse error: expected an object ({_summarize(req.body)})"
+        )
+    return obj
+
+
+def check_type_meta(obj: Object, expected: GroupVersionKind) -> None:
+    """Default apiVersion/kind from the URL; refuse another group-version or kind (400)."""
+    api_version = obj.get("apiVersion") or expected.api_version
+    kind = obj.get("kind") or expected.kind
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        raise errors.new_bad_request("apiVersion and kind must be strings")
+    group_version = GroupVersion.parse(api_version)
+    if group_version != expected.group_version:
+        raise errors.new_bad_request(
+            f"the API version in the data ({api_version}) does not match the expected API version ({expected.api_version})"
+        )
+    if kind != expected.kind:
+        raise errors.new_bad_request(
+            f'{kind} in version "{group_version.version}" cannot be handled as a {expected.kind}: '
+            f'no kind "{kind}" is registered for the endpoint of kind "{expected.kind}"'
+        )
+    obj["apiVersion"] = api_version
+    obj["kind"] = kind
+
+
+# -- options ---------------------------------------------------------------------------------
+
+
+def _options_invalid(options_kind: str, errs: list[field.FieldError]) -> errors.StatusError:
+    return errors.new_invalid(GroupKind("meta.k8s.io", options_kind), "", errs)
+
+
+def parse_dry_run(req: Request, options_kind: str) -> bool:
+    values = req.query.get("dryRun") or []
+    if any(v != "All" for v in values):
+        raise _options_invalid(options_kind, [field.not_supported("dryRun", values, ["All"])])
+    return bool(values)
+
+
+def parse_write_options(req: Request, options_kind: str) -> WriteOptions:
+    """CreateOptions / UpdateOptions / PatchOptions from the query, validated as upstream."""
+    options = WriteOptions(dry_run=parse_dry_run(req, options_kind))
+    manager = req.query_param("fieldManager")
+    if len(manager) > FIELD_MANAGER_MAX_LENGTH:
+        raise _options_invalid(options_kind, [field.too_long("fieldManager", FIELD_MANAGER_MAX_LENGTH)])
+    options.field_manager = manager or default_field_manager(req)
+    directive = req.query_param("fieldValidation")
+    if directive and directive not in FIELD_VALIDATION_DIRECTIVES:
+        raise errors.new_bad_request(f"invalid fieldValidation: {directive}")
+    options.field_validation = directive or "Warn"
+    return options
+
+
+def default_field_manager(req: Request) -> str:
+    """The user agent up to the first '/', as managedfields does when no fieldManager is given."""
+    agent = req.headers.get("User-Agent")
+    return agent.split("/", 1)[0][:FIELD_MANAGER_MAX_LENGTH] if agent else ""
+
+
+def parse_int(req: Request, name: str) -> int | None:
+    value = req.query_param(name)
+    if value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise errors.new_bad_request(f'invalid value for {name}: "{value}"') from None
+
+
+def parse_bool(req: Request, name: str) -> bool | None:
+    value = req.query_param(name)
+    if value == "":
+        return None if name not in req.query else True
+    if value.lower() in ("true", "1"):
+        return True
+    if value.lower() in ("false", "0"):
+        return False
+    raise errors.new_bad_request(f'invalid value for {name}: "{value}"')
+
+
+def check_unknown_fields(req: Request, scope: RequestScope, obj: Object, directive: str) -> None:
+    """fieldValidation: Strict refuses unknown fields (400), Warn reports them as warnings."""
+    if directive == "Ignore":
+        return
+    unknown = scope.schemas.unknown_fields(obj, scope.kind)
+    if not unknown:
+        return
+    messages = [f'unknown field "{path}"' for path in unknown]
+    if directive == "Strict":
+        raise errors.new_bad_request("strict decoding error: " + ", ".join(messages))
+    for message in messages:
+        context_of(req).add_warning(message)

@@ -1,0 +1,78 @@
+"""DELETE of one object and of a collection (handlers/delete.go), with DeleteOptions."""
+
+from __future__ import annotations
+
+from fakeapi.apimachinery import errors, field
+from typing import Any
+
+from fakeapi.apimachinery.schema import GroupKind
+from fakeapi.endpoints.handlers.common import (
+    RequestScope,
+    context_of,
+    parse_body,
+    parse_bool,
+    parse_dry_run,
+    parse_int,
+    write_object,
+)
+from fakeapi.endpoints.handlers.get import parse_list_options
+from fakeapi.endpoints.http import Request, ResponseWriter
+from fakeapi.registry.rest import DeleteOptions, Preconditions
+
+PROPAGATION_POLICIES = ["Foreground", "Background", "Orphan"]
+
+
+def parse_delete_options(req: Request) -> DeleteOptions:
+    """DeleteOptions from the body (JSON, YAML or protobuf) and from the query, then validated.
+
+    DeleteOptions is registered in every group-version, so any apiVersion is accepted.
+    """
+    body: dict[str, Any] = {}
+    if req.body.strip():
+        body = parse_body(req, "DeleteOptions")
+        if body.get("kind", "DeleteOptions") != "DeleteOptions":
+            raise errors.new_bad_request(
+                f'{body["kind"]} cannot be handled as a DeleteOptions: the kind in the data is not DeleteOptions'
+            )
+    options = DeleteOptions(
+        dry_run=parse_dry_run(req, "DeleteOptions") or body.get("dryRun") == ["All"],
+        grace_period_seconds=parse_int(req, "gracePeriodSeconds"),
+        propagation_policy=req.query_param("propagationPolicy") or body.get("propagationPolicy"),
+        orphan_dependents=parse_bool(req, "orphanDependents"),
+    )
+    if options.grace_period_seconds is None:
+        options.grace_period_seconds = body.get("gracePeriodSeconds")
+    if options.orphan_dependents is None:
+        options.orphan_dependents = body.get("orphanDependents")
+    preconditions = body.get("preconditions") or {}
+    options.preconditions = Preconditions(preconditions.get("uid"), preconditions.get("resourceVersion"))
+    if options.grace_period_seconds is not None and options.grace_period_seconds < 0:
+        options.grace_period_seconds = 1  # rest.BeforeDelete: negative means "as soon as possible"
+    errs: list[field.FieldError] = []
+    if options.propagation_policy is not None and options.propagation_policy not in PROPAGATION_POLICIES:
+        errs.append(field.not_supported("propagationPolicy", options.propagation_policy, PROPAGATION_POLICIES))
+    if options.propagation_policy is not None and options.orphan_dependents is not None:
+        errs.append(
+            field.invalid(
+                "propagationPolicy",
+                options.propagation_policy,
+                "orphanDependents and deletionPropagation cannot be both set",
+            )
+        )
+    if errs:
+        raise errors.new_invalid(GroupKind("meta.k8s.io", "DeleteOptions"), "", errs)
+    return options
+
+
+def delete_resource(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
+    options = parse_delete_options(req)
+    result, immediate = scope.storage.delete(context_of(req), req.info.name, options)
+    status = 202 if not immediate and options.orphan_dependents is False else 200
+    write_object(req, w, status, result, scope)
+
+
+def delete_collection(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
+    options = parse_delete_options(req)
+    list_options = parse_list_options(req, watch=False)
+    result = scope.storage.delete_collection(context_of(req), options, list_options)
+    write_object(req, w, 200, result, scope)

@@ -1,0 +1,70 @@
+"""Serving a watch (handlers/watch.go): a chunked 200 response of newline-delimited JSON events.
+
+The headers go out before the first event. The stream ends after timeoutSeconds (a random
+30–60 minutes when not given, as upstream), when the storage ends the watch, or when the
+client goes away; the server keeps serving either way.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from fakeapi.endpoints import negotiation
+from fakeapi.endpoints.handlers.common import RequestScope, context_of, encode, transform, warning_headers
+from fakeapi.endpoints.handlers.get import parse_list_options
+from fakeapi.endpoints.http import Request, ResponseWriter, encode_json
+from fakeapi.util.clock import real_monotonic
+
+MIN_REQUEST_TIMEOUT_SECONDS = 1800
+# How often an idle watch checks that its client is still connected.
+IDLE_POLL_SECONDS = 1.0
+
+
+def serve_watch(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
+    options = parse_list_options(req, watch=True)
+    if req.info.name:
+        from fakeapi.apimachinery.fields import parse_field_selector
+
+        name_selector = parse_field_selector(f"metadata.name={req.info.name}")
+        options.field_selector = name_selector if options.field_selector is None or options.field_selector.empty else (
+            parse_field_selector(f"{options.field_selector},metadata.name={req.info.name}")
+        )
+    output = negotiation.negotiate_output(req.headers.get("Accept"))
+    stream = scope.storage.watch(context_of(req), options)
+    timeout = options.timeout_seconds
+    if timeout is None or timeout <= 0:
+        timeout = int(MIN_REQUEST_TIMEOUT_SECONDS * (1 + random.random()))
+    deadline = real_monotonic() + timeout
+    content_type = negotiation.YAML if output.media_type == negotiation.YAML else negotiation.JSON
+    w.write_head(200, [("Content-Type", content_type), *warning_headers(req.context)])
+    first_table = True
+    client_gone = getattr(w, "client_gone", None)
+    try:
+        while True:
+            remaining = deadline - real_monotonic()
+            if remaining <= 0:
+                return
+            event = stream.next(min(remaining, IDLE_POLL_SECONDS))
+            if event is None:
+                if stream.stopped or (client_gone is not None and client_gone()):
+                    return
+                continue
+            event_type, obj = event
+            payload: Any = obj
+            if output.transform and event_type != "ERROR":
+                payload = transform(obj, output.transform, req, scope)
+                if output.transform == "Table":
+                    if not first_table:
+                        # Column definitions are sent with the first event only.
+                        payload["columnDefinitions"] = None
+                    first_table = False
+            line = {"type": event_type, "object": payload}
+            data = encode(line, output.media_type) if output.media_type == negotiation.YAML else encode_json(line)
+            w.write(data + b"\n")
+            if event_type == "ERROR":
+                return
+    except (ConnectionError, OSError):
+        return
+    finally:
+        stream.stop()

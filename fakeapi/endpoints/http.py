@@ -1,0 +1,109 @@
+"""The narrow seam between HTTP transports and the handler chain.
+
+A transport (the HTTPS server, or an in-process adapter) turns what it received into a
+:class:`Request` and gives the chain a :class:`ResponseWriter`; filters and handlers never
+see sockets. This is the role http.Handler / http.ResponseWriter play in Go.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import parse_qs
+
+from fakeapi.endpoints.request import RequestContext, RequestInfo
+
+
+class Headers:
+    """Case-insensitive, multi-valued request headers."""
+
+    def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
+        self._items: list[tuple[str, str]] = [(k, v) for k, v in items]
+
+    def get(self, name: str, default: str = "") -> str:
+        lowered = name.lower()
+        for key, value in self._items:
+            if key.lower() == lowered:
+                return value
+        return default
+
+    def get_all(self, name: str) -> list[str]:
+        lowered = name.lower()
+        return [v for k, v in self._items if k.lower() == lowered]
+
+    def remove(self, name: str) -> None:
+        lowered = name.lower()
+        self._items = [(k, v) for k, v in self._items if k.lower() != lowered]
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._items)
+
+    @classmethod
+    def of(cls, mapping: Mapping[str, str]) -> Headers:
+        return cls(mapping.items())
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query_string: str = ""
+    headers: Headers = field(default_factory=Headers)
+    body: bytes = b""
+    # DER-encoded client certificate chain leaf, when the client presented one over TLS.
+    peer_certificate: bytes | None = None
+    remote_addr: str = ""
+    context: RequestContext | None = None
+    _query: dict[str, list[str]] | None = None
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        if self._query is None:
+            self._query = parse_qs(self.query_string, keep_blank_values=True)
+        return self._query
+
+    def query_param(self, name: str, default: str = "") -> str:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    @property
+    def info(self) -> RequestInfo:
+        assert self.context is not None, "the request-info filter runs before every handler"
+        return self.context.request_info
+
+
+class ResponseWriter(Protocol):
+    """What a handler writes its answer to."""
+
+    def write_head(self, status: int, headers: list[tuple[str, str]]) -> None:
+        """Send the status line and headers; without a Content-Length the body is streamed (chunked)."""
+        ...
+
+    def write(self, data: bytes) -> None:
+        """Send body bytes (one chunk when streaming). Raises ConnectionError when the client is gone."""
+        ...
+
+    @property
+    def head_written(self) -> bool: ...
+
+
+Handler = Callable[[Request, ResponseWriter], None]
+
+
+def write_bytes(
+    w: ResponseWriter, status: int, body: bytes, content_type: str, extra_headers: list[tuple[str, str]] | None = None
+) -> None:
+    headers = [("Content-Type", content_type), ("Content-Length", str(len(body))), *(extra_headers or [])]
+    w.write_head(status, headers)
+    if body:
+        w.write(body)
+
+
+def encode_json(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def write_json(w: ResponseWriter, status: int, obj: Any, extra_headers: list[tuple[str, str]] | None = None) -> None:
+    write_bytes(w, status, encode_json(obj), "application/json", extra_headers)

@@ -1,0 +1,83 @@
+"""Content negotiation (k8s.io/apiserver/pkg/endpoints/handlers/negotiation).
+
+Responses are JSON (or YAML when asked); ``as=Table`` and ``as=PartialObjectMetadata[List]``
+transform the object; protobuf is accepted in request bodies but never produced, so an Accept
+header that offers nothing else gets 406.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fakeapi.apimachinery import errors
+
+JSON = "application/json"
+YAML = "application/yaml"
+PROTOBUF = "application/vnd.kubernetes.protobuf"
+SUPPORTED_OUTPUT = [JSON, YAML]
+SUPPORTED_INPUT = [JSON, YAML, PROTOBUF]
+
+
+@dataclass(frozen=True)
+class MediaType:
+    type: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    def param(self, name: str) -> str:
+        return next((v for k, v in self.params if k == name), "")
+
+
+@dataclass(frozen=True)
+class Output:
+    """What to send back: the serialization and an optional transformation (Table, PartialObjectMetadata)."""
+
+    media_type: str = JSON
+    transform: str = ""  # "", "Table", "PartialObjectMetadata", "PartialObjectMetadataList"
+    pretty: bool = False
+
+
+def parse_media_type(text: str) -> MediaType:
+    main, *raw_params = text.split(";")
+    params = []
+    for raw in raw_params:
+        key, _, value = raw.strip().partition("=")
+        if key:
+            params.append((key.strip().lower(), value.strip().strip('"')))
+    return MediaType(main.strip().lower(), tuple(params))
+
+
+def parse_accept(header: str) -> list[MediaType]:
+    return [parse_media_type(part) for part in header.split(",") if part.strip()]
+
+
+_TRANSFORMS = {"Table", "PartialObjectMetadata", "PartialObjectMetadataList"}
+
+
+def negotiate_output(accept_header: str, *, allow_transforms: bool = True) -> Output:
+    """Pick the first media range in the Accept header the server can produce."""
+    if not accept_header.strip():
+        return Output()
+    for media in parse_accept(accept_header):
+        if media.param("q") == "0":
+            continue
+        as_kind = media.param("as")
+        if as_kind:
+            if (
+                allow_transforms
+                and as_kind in _TRANSFORMS
+                and media.param("g") == "meta.k8s.io"
+                and media.param("v") in ("v1", "v1beta1")
+                and media.type in (JSON, YAML, "*/*")
+            ):
+                return Output(YAML if media.type == YAML else JSON, as_kind)
+            continue
+        if media.type in (JSON, "application/*", "*/*", "application/json-patch+json"):
+            return Output(JSON)
+        if media.type in (YAML, "text/yaml"):
+            return Output(YAML)
+    raise errors.new_not_acceptable(SUPPORTED_OUTPUT)
+
+
+def request_content_type(header: str) -> str:
+    """The media type of a request body; anything after ``;`` is ignored, as upstream does."""
+    return header.split(";", 1)[0].strip().lower()

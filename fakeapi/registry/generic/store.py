@@ -1,0 +1,414 @@
+"""The generic registry Store, configured by strategies rather than subclassed.
+
+Mirrors k8s.io/apiserver/pkg/registry/generic/registry/store.go: new_func/new_list_func,
+key functions, create (system fields, generateName retries, namespace admission), update
+(optimistic concurrency, create-on-update, delete when the last finalizer goes), delete
+(preconditions, graceful deletion, finalizers and the garbage collector's orphan and
+foregroundDeletion finalizers), delete_collection, list (selectors, paging) and watch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from fakeapi.apimachinery import errors
+from fakeapi.apimachinery import field as field_errors
+from fakeapi.apimachinery.fields import FieldSelector
+from fakeapi.apimachinery.jsonutil import deep_copy_json
+from fakeapi.apimachinery.labels import LabelSelector
+from fakeapi.apimachinery.schema import GroupResource
+from fakeapi.endpoints.request import RequestContext
+from fakeapi.registry.generic.admission import NamespaceLifecycle
+from fakeapi.registry.generic.pagination import ListPager
+from fakeapi.registry.generic.watch_stream import StoreWatchStream
+from fakeapi.registry.resource_spec import ResourceSpec
+from fakeapi.registry.rest import DeleteOptions, ListOptions, UpdatedObjectInfo, WriteOptions, object_meta
+from fakeapi.registry.strategy import Strategy, before_create, before_update, fill_object_meta_system_fields
+from fakeapi.storage.interfaces import KeyExistsError, KeyNotFoundError, Object, ObjectKey, VersionedStorage
+from fakeapi.util.clock import now_rfc3339
+
+# store.go maxNameGenerationCreateAttempts
+MAX_NAME_GENERATION_CREATE_ATTEMPTS = 8
+ORPHAN_FINALIZER = "orphan"
+FOREGROUND_FINALIZER = "foregroundDeletion"
+RESOURCE_VERSION_ON_CREATE_MSG = "resourceVersion should not be set on objects to be created"
+
+
+class _DeleteInsteadOfUpdate(Exception):
+    """An update removed the last finalizer of an object being deleted: delete it instead."""
+
+    def __init__(self, obj: Object) -> None:
+        self.obj = obj
+
+
+def _field_value(obj: Object, path: str) -> str:
+    value: Any = obj
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@dataclass
+class Store:
+    """registry.Store: the REST storage of one resource (or one subresource view of it)."""
+
+    spec: ResourceSpec
+    storage: VersionedStorage
+    key_prefix: str
+    create_strategy: Strategy
+    update_strategy: Strategy
+    delete_strategy: Strategy
+    pager: ListPager
+    admission: NamespaceLifecycle | None = None
+    enable_garbage_collection: bool = False
+    # Pods and custom resources answer a delete with the object instead of a Status.
+    return_deleted_object: bool = False
+    # Called after an object is gone (namespace content cleanup, cluster IP release).
+    after_delete: list[Callable[[RequestContext, Object], None]] = field(default_factory=list)
+
+    # -- construction helpers ---------------------------------------------------------------
+
+    def new(self) -> Object:
+        """NewFunc: an empty object of this kind."""
+        return {"apiVersion": self.spec.gvk.api_version, "kind": self.spec.kind, "metadata": {}}
+
+    def new_list(self) -> Object:
+        """NewListFunc."""
+        return {"apiVersion": self.spec.gvk.api_version, "kind": self.spec.list_kind, "metadata": {}, "items": []}
+
+    def key_func(self, namespace: str, name: str) -> ObjectKey:
+        """NamespaceKeyFunc / NoNamespaceKeyFunc."""
+        return ObjectKey(self.key_prefix, namespace if self.spec.namespaced else "", name)
+
+    def _key(self, ctx: RequestContext, name: str) -> ObjectKey:
+        return self.key_func(ctx.namespace, name)
+
+    # -- read -------------------------------------------------------------------------------
+
+    def get(self, ctx: RequestContext, name: str) -> Object:
+        obj = self.storage.get(self._key(ctx, name))
+        if obj is None:
+            raise errors.new_not_found(self.spec.group_resource, name)
+        return obj
+
+    def field_attributes(self, obj: Object) -> dict[str, str]:
+        """GetAttrs: the values field selectors compare against."""
+        meta = obj.get("metadata") or {}
+        attrs = {"metadata.name": meta.get("name") or ""}
+        if self.spec.namespaced:
+            attrs["metadata.namespace"] = meta.get("namespace") or ""
+        for label, path in self.spec.selectable_fields.items():
+            attrs[label] = _field_value(obj, path)
+        return attrs
+
+    def check_field_selector(self, selector: FieldSelector | None) -> None:
+        """Refuse selectors on fields this resource does not index (400, as the conversion funcs do)."""
+        if selector is None:
+            return
+        known = {"metadata.name", *self.spec.selectable_fields}
+        if self.spec.namespaced:
+            known.add("metadata.namespace")
+        for requirement in selector.requirements:
+            label = requirement[0]
+            if label in known:
+                continue
+            if self.spec.selectable_fields:
+                raise errors.new_bad_request(f"field label not supported: {label}")
+            supported = ", ".join(f'"{k}"' for k in sorted(known))
+            raise errors.new_bad_request(f'"{label}" is not a known field selector: only {supported}')
+
+    def matches(self, obj: Object, labels: LabelSelector | None, fields: FieldSelector | None) -> bool:
+        """PredicateFunc: label and field selectors."""
+        if labels is not None and not labels.empty:
+            if not labels.matches((obj.get("metadata") or {}).get("labels") or {}):
+                return False
+        return fields is None or fields.empty or fields.matches(self.field_attributes(obj))
+
+    def list(self, ctx: RequestContext, options: ListOptions) -> Object:
+        self.check_field_selector(options.field_selector)
+        if options.continue_token:
+            page = self.pager.next_page(options.continue_token, options.limit)
+        else:
+            namespace = ctx.namespace if self.spec.namespaced and ctx.namespace else None
+            items, revision = self.storage.list(self.key_prefix, namespace)
+            items = [o for o in items if self.matches(o, options.label_selector, options.field_selector)]
+            page = self.pager.first_page(items, revision, options.limit)
+        result = self.new_list()
+        result["metadata"]["resourceVersion"] = str(page.revision)
+        if page.continue_token:
+            result["metadata"]["continue"] = page.continue_token
+            if page.remaining_item_count is not None:
+                result["metadata"]["remainingItemCount"] = page.remaining_item_count
+        # Typed lists of built-in kinds carry no kind/apiVersion on their items.
+        result["items"] = [{k: v for k, v in o.items() if k not in ("kind", "apiVersion")} for o in page.items]
+        return result
+
+    def watch(self, ctx: RequestContext, options: ListOptions) -> StoreWatchStream:
+        self.check_field_selector(options.field_selector)
+        namespace = ctx.namespace if self.spec.namespaced and ctx.namespace else None
+        return StoreWatchStream.start(self, namespace, options)
+
+    # -- create -----------------------------------------------------------------------------
+
+    def create(self, ctx: RequestContext, obj: Object, options: WriteOptions) -> Object:
+        meta = object_meta(obj)
+        if meta.get("resourceVersion"):
+            raise errors.new_internal_error(RESOURCE_VERSION_ON_CREATE_MSG)
+        fill_object_meta_system_fields(meta, self.create_strategy.identity)
+        generated = not meta.get("name") and bool(meta.get("generateName"))
+        before_create(self.create_strategy, ctx, obj)
+        if self.admission is not None and self.spec.namespaced:
+            self.admission.admit_create(self.spec.group_resource, meta.get("namespace") or "", meta.get("name") or "")
+        try:
+            created = self._store_new(obj, generated, options.dry_run)
+        except BaseException:
+            self.create_strategy.release_resources(obj)
+            raise
+        if options.dry_run:
+            self.create_strategy.release_resources(obj)
+        return created
+
+    def _store_new(self, obj: Object, generated: bool, dry_run: bool) -> Object:
+        """Storage.Create, retrying generated names that collide (RetryGenerateName)."""
+        meta = object_meta(obj)
+        for attempt in range(1, MAX_NAME_GENERATION_CREATE_ATTEMPTS + 1):
+            key = self.key_func(meta.get("namespace") or "", meta["name"])
+            try:
+                return self.storage.create(key, obj, dry_run=dry_run)
+            except KeyExistsError as exc:
+                if not generated:
+                    raise self._already_exists(meta["name"], exc.existing) from None
+                if attempt == MAX_NAME_GENERATION_CREATE_ATTEMPTS:
+                    raise errors.new_generate_name_conflict(self.spec.group_resource, meta["name"], 1) from None
+                meta["name"] = self.create_strategy.generate_name(meta["generateName"])
+        raise AssertionError("unreachable: the last attempt raises")
+
+    def _already_exists(self, name: str, existing: Object) -> errors.StatusError:
+        err = errors.new_already_exists(self.spec.group_resource, name)
+        if (existing.get("metadata") or {}).get("deletionTimestamp"):
+            err.message = "object is being deleted: " + err.message
+        return err
+
+    # -- update -----------------------------------------------------------------------------
+
+    def update(
+        self,
+        ctx: RequestContext,
+        name: str,
+        obj_info: UpdatedObjectInfo,
+        options: WriteOptions,
+        *,
+        force_allow_create: bool = False,
+    ) -> tuple[Object, bool]:
+        key = self._key(ctx, name)
+        created = False
+
+        def try_update(existing: Object | None) -> Object:
+            nonlocal created
+            if existing is None:
+                if not (self.update_strategy.allow_create_on_update() or force_allow_create):
+                    raise errors.new_not_found(self.spec.group_resource, name)
+                obj = deep_copy_json(obj_info.updated_object(ctx, None))
+                self._check_name(obj, name)
+                meta = object_meta(obj)
+                meta.pop("resourceVersion", None)
+                fill_object_meta_system_fields(meta, self.create_strategy.identity)
+                before_create(self.create_strategy, ctx, obj)
+                if self.admission is not None and self.spec.namespaced:
+                    self.admission.admit_create(self.spec.group_resource, meta.get("namespace") or "", name)
+                created = True
+                return obj
+            created = False
+            old = deep_copy_json(existing)
+            obj = deep_copy_json(obj_info.updated_object(ctx, old))
+            self._check_name(obj, name)
+            self._check_preconditions(obj_info, existing, name)
+            meta = object_meta(obj)
+            existing_rv = (existing.get("metadata") or {}).get("resourceVersion")
+            requested_rv = meta.get("resourceVersion")
+            if not requested_rv:
+                if not self.update_strategy.allow_unconditional_update():
+                    raise errors.new_invalid(
+                        self.spec.gvk.group_kind,
+                        name,
+                        [
+                            field_errors.invalid(
+                                "metadata.resourceVersion", field_errors.Raw("0x0"), "must be specified for an update"
+                            )
+                        ],
+                    )
+                meta["resourceVersion"] = existing_rv
+            elif requested_rv != existing_rv:
+                raise errors.new_optimistic_lock_conflict(self.spec.group_resource, name)
+            before_update(self.update_strategy, ctx, obj, old)
+            if self.update_strategy.should_delete_during_update(obj):
+                raise _DeleteInsteadOfUpdate(obj)
+            return obj
+
+        try:
+            stored, _ = self.storage.guaranteed_update(key, try_update, dry_run=options.dry_run)
+        except _DeleteInsteadOfUpdate as final:
+            self._delete_now(ctx, key, final.obj, options.dry_run)
+            return final.obj, False
+        return stored, created
+
+    def _check_name(self, obj: Object, name: str) -> None:
+        body_name = object_meta(obj).get("name")
+        if body_name and body_name != name:
+            raise errors.new_bad_request(
+                f"the name of the object ({body_name}) does not match the name on the URL ({name})"
+            )
+        object_meta(obj)["name"] = name
+
+    def _check_preconditions(self, obj_info: UpdatedObjectInfo, existing: Object, name: str) -> None:
+        uid = obj_info.preconditions().uid
+        existing_uid = (existing.get("metadata") or {}).get("uid")
+        if uid and uid != existing_uid:
+            raise errors.new_conflict(
+                self.spec.group_resource,
+                name,
+                f"Precondition failed: UID in precondition: {uid}, UID in object meta: {existing_uid}",
+            )
+
+    # -- delete -----------------------------------------------------------------------------
+
+    def delete(self, ctx: RequestContext, name: str, options: DeleteOptions) -> tuple[Object, bool]:
+        """Returns (object or Status, deleted immediately)."""
+        if self.admission is not None:
+            self.admission.admit_delete(self.spec.group_resource, name)
+        key = self._key(ctx, name)
+        existing = self.storage.get(key)
+        if existing is None:
+            raise errors.new_not_found(self.spec.group_resource, name)
+        self._check_delete_preconditions(options, existing, name)
+        pending = self._mark_for_deletion(ctx, key, name, options)
+        if pending is not None:
+            return pending, False
+        deleted = self._delete_now(ctx, key, existing, options.dry_run, options)
+        if self.return_deleted_object:
+            return deleted, True
+        return self._success_status(deleted), True
+
+    def _check_delete_preconditions(self, options: DeleteOptions, obj: Object, name: str) -> None:
+        meta = obj.get("metadata") or {}
+        want = options.preconditions
+        kind = self.spec.kind
+        if want.uid is not None and want.uid != meta.get("uid"):
+            raise errors.new_conflict(
+                GroupResource(self.spec.group, kind),
+                name,
+                f"the UID in the precondition ({want.uid}) does not match the UID in record ({meta.get('uid')}). "
+                "The object might have been deleted and then recreated",
+            )
+        if want.resource_version is not None and want.resource_version != meta.get("resourceVersion"):
+            raise errors.new_conflict(
+                GroupResource(self.spec.group, kind),
+                name,
+                f"the ResourceVersion in the precondition ({want.resource_version}) does not match the "
+                f"ResourceVersion in record ({meta.get('resourceVersion')}). The object might have been modified",
+            )
+
+    def _finalizers_for_policy(self, finalizers: list[str], options: DeleteOptions) -> list[str]:
+        """deletionFinalizersForGarbageCollection: orphan / foregroundDeletion per propagation policy."""
+        if not self.enable_garbage_collection:
+            return finalizers
+        policy = options.propagation_policy
+        if policy is None and options.orphan_dependents is not None:
+            policy = "Orphan" if options.orphan_dependents else "Background"
+        result = [f for f in finalizers if f not in (ORPHAN_FINALIZER, FOREGROUND_FINALIZER)]
+        if policy == "Orphan":
+            result.append(ORPHAN_FINALIZER)
+        elif policy == "Foreground":
+            result.append(FOREGROUND_FINALIZER)
+        elif policy is None:
+            result = finalizers
+        return result
+
+    def _mark_for_deletion(
+        self, ctx: RequestContext, key: ObjectKey, name: str, options: DeleteOptions
+    ) -> Object | None:
+        """Graceful deletion and finalizers: store deletionTimestamp instead of removing the object.
+
+        Returns the updated object, or None when the object can go at once.
+        """
+        pending: Object | None = None
+
+        def try_update(existing: Object | None) -> Object:
+            nonlocal pending
+            if existing is None:
+                raise errors.new_not_found(self.spec.group_resource, name)
+            obj = deep_copy_json(existing)
+            meta = object_meta(obj)
+            already_deleting = bool(meta.get("deletionTimestamp"))
+            finalizers = list(meta.get("finalizers") or [])
+            if not already_deleting:
+                finalizers = self._finalizers_for_policy(finalizers, options)
+            graceful = self.delete_strategy.check_graceful_delete(ctx, obj, options)
+            if not finalizers and not graceful:
+                pending = None
+                return existing
+            if finalizers:
+                meta["finalizers"] = finalizers
+            if not already_deleting:
+                meta["deletionTimestamp"] = now_rfc3339()
+                meta["deletionGracePeriodSeconds"] = 0
+                if meta.get("generation"):
+                    meta["generation"] = int(meta["generation"]) + 1
+            pending = obj
+            return obj
+
+        stored, _ = self.storage.guaranteed_update(key, try_update, dry_run=options.dry_run)
+        return stored if pending is not None else None
+
+    def _delete_now(
+        self,
+        ctx: RequestContext,
+        key: ObjectKey,
+        expected: Object,
+        dry_run: bool,
+        options: DeleteOptions | None = None,
+    ) -> Object:
+        expected_rv = (expected.get("metadata") or {}).get("resourceVersion")
+
+        def check(current: Object) -> None:
+            if options is None and (current.get("metadata") or {}).get("resourceVersion") != expected_rv:
+                raise errors.new_optimistic_lock_conflict(self.spec.group_resource, key.name)
+
+        try:
+            deleted = self.storage.delete(key, check, dry_run=dry_run)
+        except KeyNotFoundError:
+            raise errors.new_not_found(self.spec.group_resource, key.name) from None
+        if not dry_run:
+            self.delete_strategy.release_resources(deleted)
+            for hook in self.after_delete:
+                hook(ctx, deleted)
+        return deleted
+
+    def _success_status(self, obj: Object) -> Object:
+        meta = obj.get("metadata") or {}
+        details = {"name": meta.get("name", ""), "kind": self.spec.resource, "uid": meta.get("uid", "")}
+        if self.spec.group:
+            details["group"] = self.spec.group
+        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
+
+    def delete_collection(self, ctx: RequestContext, options: DeleteOptions, list_options: ListOptions) -> Object:
+        listed = self.list(ctx, list_options)
+        deleted = []
+        for item in listed["items"]:
+            meta = item.get("metadata") or {}
+            item_ctx = replace(ctx, request_info=replace(ctx.request_info, namespace=meta.get("namespace") or ""))
+            try:
+                self.delete(item_ctx, meta.get("name") or "", options)
+            except errors.StatusError as exc:
+                if exc.code != 404:
+                    raise
+                continue
+            deleted.append(item)
+        listed["items"] = deleted
+        return listed

@@ -1,0 +1,135 @@
+"""Watch on a Store: where a stream starts, selector filtering, bookmarks.
+
+Follows k8s.io/apiserver/pkg/storage/cacher (cache_watcher.go): a watch with no
+resourceVersion (or "0") starts with a synthetic ADDED for every current object; one from
+resourceVersion N replays every change after N still in the window; ``sendInitialEvents``
+sends the current state and then a BOOKMARK annotated ``k8s.io/initial-events-end``. An
+object that stops matching the selectors is sent as DELETED, one that starts matching as
+ADDED. Bookmarks announce a revision only once every event before it was delivered.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+from fakeapi.registry.rest import ListOptions
+from fakeapi.storage.interfaces import Event, Object, TooOldResourceVersionError, Watch
+from fakeapi.util.clock import real_monotonic
+
+if TYPE_CHECKING:
+    from fakeapi.registry.generic.store import Store
+
+INITIAL_EVENTS_END_ANNOTATION = "k8s.io/initial-events-end"
+BOOKMARK_INTERVAL_SECONDS = 30.0
+
+
+class StoreWatchStream:
+    """The typed events of one watch request, ready for the watch handler to encode."""
+
+    def __init__(self, store: Store, options: ListOptions) -> None:
+        self._store = store
+        self._options = options
+        self._pending: deque[tuple[str, Object]] = deque()
+        self._watch: Watch | None = None
+        self._next_bookmark = real_monotonic() + BOOKMARK_INTERVAL_SECONDS
+        self._error: Object | None = None
+
+    @classmethod
+    def start(cls, store: Store, namespace: str | None, options: ListOptions) -> StoreWatchStream:
+        stream = cls(store, options)
+        storage = store.storage
+        rv = options.resource_version
+        send_initial = options.send_initial_events
+        if send_initial is None:
+            send_initial = rv in ("", "0")
+        if send_initial:
+            items, revision, watch = storage.list_and_watch(store.key_prefix, namespace)
+            for obj in items:
+                if stream._selected(obj):
+                    stream._pending.append(("ADDED", obj))
+            if options.send_initial_events:
+                stream._pending.append(("BOOKMARK", stream._bookmark(revision, initial_events_end=True)))
+            stream._watch = watch
+        else:
+            try:
+                stream._watch = storage.watch(store.key_prefix, namespace, int(rv))
+            except TooOldResourceVersionError as exc:
+                stream._error = _expired_status(exc)
+        return stream
+
+    def _selected(self, obj: Object | None) -> bool:
+        return obj is not None and self._store.matches(obj, self._options.label_selector, self._options.field_selector)
+
+    def _bookmark(self, revision: int, *, initial_events_end: bool = False) -> Object:
+        bookmark = self._store.new()
+        bookmark["metadata"] = {"resourceVersion": str(revision)}
+        if initial_events_end:
+            bookmark["metadata"]["annotations"] = {INITIAL_EVENTS_END_ANNOTATION: "true"}
+        return bookmark
+
+    def _translate(self, event: Event) -> tuple[str, Object] | None:
+        now = self._selected(event.object) if event.type != "DELETED" else False
+        before = self._selected(event.previous)
+        if event.type == "DELETED":
+            return ("DELETED", event.object) if before else None
+        if now and before:
+            return ("MODIFIED", event.object)
+        if now:
+            return ("ADDED", event.object)
+        if before:
+            return ("DELETED", event.object)
+        return None
+
+    def next(self, timeout: float) -> tuple[str, Object] | None:
+        """The next event, or None if ``timeout`` passed (or the watch ended) first."""
+        if self._pending:
+            return self._pending.popleft()
+        if self._error is not None:
+            error, self._error = self._error, None
+            self.stop()
+            return ("ERROR", error)
+        if self._watch is None:
+            return None
+        deadline = real_monotonic() + timeout
+        while not self._watch.stopped:
+            remaining = deadline - real_monotonic()
+            if self._options.allow_watch_bookmarks:
+                remaining = min(remaining, self._next_bookmark - real_monotonic())
+            event = self._watch.next_event(max(remaining, 0))
+            if event is not None:
+                translated = self._translate(event)
+                if translated is not None:
+                    return translated
+                continue
+            if self._options.allow_watch_bookmarks and real_monotonic() >= self._next_bookmark:
+                self._next_bookmark = real_monotonic() + BOOKMARK_INTERVAL_SECONDS
+                revision = self._watch.bookmark_revision()
+                if revision is not None:
+                    return ("BOOKMARK", self._bookmark(revision))
+            if real_monotonic() >= deadline:
+                return None
+        return None
+
+    def stop(self) -> None:
+        if self._watch is not None:
+            self._watch.stop()
+        self._pending.clear()
+
+    @property
+    def stopped(self) -> bool:
+        if self._pending or self._error is not None:
+            return False
+        return self._watch is None or self._watch.stopped
+
+
+def _expired_status(exc: TooOldResourceVersionError) -> Object:
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": f"too old resource version: {exc.requested} ({exc.compacted})",
+        "reason": "Expired",
+        "code": 410,
+    }

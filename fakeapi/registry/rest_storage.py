@@ -1,0 +1,153 @@
+"""RESTStorageProviders: per API group, the version → resource → storage map.
+
+Mirrors pkg/controlplane's RESTStorageProvider interface, the LegacyRESTStorageProvider of
+pkg/registry/core/rest/storage_core.go and NewDefaultAPIGroupInfo. Upstream has one provider
+type per group; here the declarative part lives in ``BUILTIN_RESOURCES`` and one provider
+class builds any group from it, with ``LegacyRESTStorageProvider`` for core v1. Each storage
+is a generic Store whose strategy comes from ``StrategyFactory``; status, finalize and scale
+subresources are Stores (or REST objects) over the same storage, as upstream does with
+shallow copies of one Store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
+from fakeapi.apimachinery.schema import GroupVersion
+from fakeapi.registry.core.namespace import NamespaceFinalizeStrategy, NamespaceStatusStrategy, NamespaceStrategy
+from fakeapi.registry.core.pod import PodStrategy
+from fakeapi.registry.core.secret import SecretStrategy
+from fakeapi.registry.core.service import NodePortAllocator, ServiceIPAllocator, ServiceStrategy
+from fakeapi.registry.generic.admission import NamespaceLifecycle
+from fakeapi.registry.generic.pagination import ListPager
+from fakeapi.registry.generic.store import Store
+from fakeapi.registry.resource_spec import ResourceSpec
+from fakeapi.registry.strategy import StatusStrategy, Strategy
+from fakeapi.registry.subresources import NoKubeletREST, ScaleREST
+from fakeapi.server.storage.resource_config import ResourceConfig
+from fakeapi.server.storage.storage_factory import StorageFactory
+from fakeapi.util.identity import IdentityGenerator
+
+# Subresources that stream from a kubelet or proxy to a backend.
+CONNECT_SUBRESOURCES = frozenset({"log", "exec", "attach", "portforward", "proxy"})
+# Stores that answer a delete with the deleted object instead of a Status (pods).
+RETURN_DELETED_OBJECT = frozenset({"pods"})
+
+
+@dataclass
+class APIGroupInfo:
+    """genericapiserver.APIGroupInfo: the storages of one group, per version, preferred version first."""
+
+    group: str
+    prioritized_versions: list[GroupVersion] = field(default_factory=list)
+    versioned_resources_storage_map: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class StoreServices:
+    """What every Store of a server shares: the backend, schemas, identities, admission, paging."""
+
+    storage_factory: StorageFactory
+    schemas: SchemaRegistry
+    identity: IdentityGenerator
+    admission: NamespaceLifecycle
+    pager: ListPager = field(default_factory=ListPager)
+    service_ips: ServiceIPAllocator = field(default_factory=ServiceIPAllocator)
+    node_ports: NodePortAllocator = field(default_factory=NodePortAllocator)
+
+
+class StrategyFactory:
+    """Builds the (main, status, extra) strategies of a resource from its ``strategy`` key."""
+
+    def __init__(self, services: StoreServices) -> None:
+        self.services = services
+
+    def main(self, spec: ResourceSpec) -> Strategy:
+        s = self.services
+        builders: dict[str, Callable[[], Strategy]] = {
+            "secret": lambda: SecretStrategy(spec, s.schemas, s.identity),
+            "pod": lambda: PodStrategy(spec, s.schemas, s.identity),
+            "namespace": lambda: NamespaceStrategy(spec, s.schemas, s.identity),
+            "service": lambda: ServiceStrategy(spec, s.schemas, s.identity, s.service_ips, s.node_ports),
+        }
+        return builders.get(spec.strategy, lambda: Strategy(spec, s.schemas, s.identity))()
+
+    def status(self, spec: ResourceSpec) -> Strategy:
+        s = self.services
+        if spec.strategy == "namespace":
+            return NamespaceStatusStrategy(spec, s.schemas, s.identity)
+        return StatusStrategy(spec, s.schemas, s.identity)
+
+
+def build_store(spec: ResourceSpec, services: StoreServices, strategies: StrategyFactory) -> Store:
+    options = services.storage_factory.get_rest_options(spec.gvr)
+    strategy = strategies.main(spec)
+    return Store(
+        spec=spec,
+        storage=options.storage,
+        key_prefix=options.resource_prefix,
+        create_strategy=strategy,
+        update_strategy=strategy,
+        delete_strategy=strategy,
+        pager=services.pager,
+        admission=services.admission,
+        enable_garbage_collection=options.enable_garbage_collection,
+        return_deleted_object=spec.resource in RETURN_DELETED_OBJECT,
+    )
+
+
+def subresource_storage(store: Store, name: str, strategies: StrategyFactory) -> Any | None:
+    """The storage of one subresource, or None where fakeapi does not serve it."""
+    spec = store.spec
+    if name == "status":
+        return replace(store, update_strategy=strategies.status(spec))
+    if name == "scale":
+        return ScaleREST(store)
+    if name == "finalize" and spec.strategy == "namespace":
+        s = strategies.services
+        return replace(store, update_strategy=NamespaceFinalizeStrategy(spec, s.schemas, s.identity))
+    if name in CONNECT_SUBRESOURCES:
+        return NoKubeletREST(store, name)
+    return None
+
+
+class RESTStorageProvider:
+    """Builds the APIGroupInfo of one group from its ResourceSpecs."""
+
+    def __init__(self, group: str, specs: list[ResourceSpec], services: StoreServices) -> None:
+        self._group = group
+        self._specs = specs
+        self._services = services
+        self._strategies = StrategyFactory(services)
+        self.stores: dict[tuple[str, str], Store] = {}
+
+    def group_name(self) -> str:
+        return self._group
+
+    def new_rest_storage(self, resource_config: ResourceConfig) -> APIGroupInfo:
+        info = APIGroupInfo(self._group)
+        for spec in self._specs:
+            if not resource_config.resource_enabled(spec.gvr):
+                continue
+            gv = spec.group_version
+            if gv not in info.prioritized_versions:
+                info.prioritized_versions.append(gv)
+            storage_map = info.versioned_resources_storage_map.setdefault(spec.version, {})
+            store = build_store(spec, self._services, self._strategies)
+            self.stores[(spec.version, spec.resource)] = store
+            storage_map[spec.resource] = store
+            for sub in spec.subresources:
+                sub_storage = subresource_storage(store, sub.name, self._strategies)
+                if sub_storage is not None:
+                    storage_map[f"{spec.resource}/{sub.name}"] = sub_storage
+        return info
+
+
+class LegacyRESTStorageProvider(RESTStorageProvider):
+    """The core ("") group, installed under /api."""
+
+    def __init__(self, specs: list[ResourceSpec], services: StoreServices) -> None:
+        super().__init__("", specs, services)

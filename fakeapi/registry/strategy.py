@@ -1,0 +1,242 @@
+"""Create, update and delete strategies and the lifecycle functions that run them.
+
+Mirrors k8s.io/apiserver/pkg/registry/rest/{create,update,delete}.go: ``before_create``,
+``before_update`` and ``before_delete`` run a strategy's hooks in upstream's fixed order,
+and system metadata (uid, creationTimestamp) is filled in exactly one place,
+``fill_object_meta_system_fields``. The generic behaviour (status reset, generation,
+schema and ObjectMeta validation) is the base :class:`Strategy`; resources that behave
+differently subclass it in ``fakeapi.registry.core``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fakeapi.apimachinery import errors, field, validation
+from fakeapi.apimachinery.field import FieldError
+from fakeapi.apimachinery.jsonutil import deep_copy_json
+from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
+from fakeapi.endpoints.request import RequestContext
+from fakeapi.registry.resource_spec import NameRule, ResourceSpec
+from fakeapi.registry.rest import DeleteOptions, object_meta
+from fakeapi.storage.interfaces import Object
+from fakeapi.util.clock import now_rfc3339
+from fakeapi.util.identity import IdentityGenerator
+
+_NAME_VALIDATORS = {
+    NameRule.DNS1123_SUBDOMAIN: validation.is_dns1123_subdomain,
+    NameRule.DNS1123_LABEL: validation.is_dns1123_label,
+    NameRule.DNS1035_LABEL: validation.is_dns1035_label,
+    NameRule.PATH_SEGMENT: validation.is_valid_path_segment_name,
+}
+
+# Metadata a client may not change with an update (rest.BeforeUpdate keeps the old values).
+_IMMUTABLE_SYSTEM_METADATA = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds")
+
+
+class Strategy:
+    """The default strategy of a built-in resource, configured by its ResourceSpec."""
+
+    def __init__(self, spec: ResourceSpec, schemas: SchemaRegistry, identity: IdentityGenerator) -> None:
+        self.spec = spec
+        self.schemas = schemas
+        self.identity = identity
+        self.has_status = spec.subresource("status") is not None
+
+    # -- create -----------------------------------------------------------------------------
+
+    def namespace_scoped(self) -> bool:
+        return self.spec.namespaced
+
+    def generate_name(self, base: str) -> str:
+        return self.identity.generate_name(base)
+
+    def prepare_for_create(self, ctx: RequestContext, obj: Object) -> None:
+        """Normalize a new object: clear status where it is a subresource, start generation at 1."""
+        if self.has_status:
+            obj.pop("status", None)
+        meta = object_meta(obj)
+        if self.spec.tracks_generation:
+            meta["generation"] = 1
+        else:
+            meta.pop("generation", None)
+
+    def validate(self, ctx: RequestContext, obj: Object) -> list[FieldError]:
+        """Type-specific validation; the schema check of the generic Store has already run."""
+        return []
+
+    def warnings_on_create(self, ctx: RequestContext, obj: Object) -> list[str]:
+        return []
+
+    def canonicalize(self, obj: Object) -> None:
+        return None
+
+    # -- update -----------------------------------------------------------------------------
+
+    def allow_create_on_update(self) -> bool:
+        return False
+
+    def allow_unconditional_update(self) -> bool:
+        return True
+
+    def prepare_for_update(self, ctx: RequestContext, obj: Object, old: Object) -> None:
+        """The main endpoint ignores status changes and bumps generation when the spec changes."""
+        if self.has_status:
+            if "status" in old:
+                obj["status"] = deep_copy_json(old["status"])
+            else:
+                obj.pop("status", None)
+        if self.spec.tracks_generation and _spec_changed(obj, old):
+            object_meta(obj)["generation"] = int(object_meta(old).get("generation") or 0) + 1
+
+    def validate_update(self, ctx: RequestContext, obj: Object, old: Object) -> list[FieldError]:
+        return self.validate(ctx, obj)
+
+    def warnings_on_update(self, ctx: RequestContext, obj: Object, old: Object) -> list[str]:
+        return []
+
+    # -- delete -----------------------------------------------------------------------------
+
+    def should_delete_during_update(self, obj: Object) -> bool:
+        """Whether an update leaves a terminating object with nothing to wait for (store.go)."""
+        meta = obj.get("metadata") or {}
+        return bool(meta.get("deletionTimestamp")) and not meta.get("finalizers")
+
+    def check_graceful_delete(self, ctx: RequestContext, obj: Object, options: DeleteOptions) -> bool:
+        """Whether deletion is graceful (the object stays with a deletionTimestamp). No by default."""
+        return False
+
+    def release_resources(self, obj: Object) -> None:
+        """Give back what the object held (cluster IPs, node ports): after a delete, a dry run or a failed create."""
+        return None
+
+
+class StatusStrategy(Strategy):
+    """The /status endpoint: only status changes are kept; everything but metadata comes from the old object."""
+
+    def prepare_for_update(self, ctx: RequestContext, obj: Object, old: Object) -> None:
+        status = obj.get("status")
+        meta = obj.get("metadata") or {}
+        obj.clear()
+        obj.update(deep_copy_json(old))
+        # Labels, annotations and finalizers may change through /status as on built-in status strategies.
+        for key in ("labels", "annotations", "finalizers", "ownerReferences", "resourceVersion"):
+            if key in meta:
+                object_meta(obj)[key] = meta[key]
+            else:
+                object_meta(obj).pop(key, None)
+        if status is None:
+            obj.pop("status", None)
+        else:
+            obj["status"] = status
+
+
+def _spec_changed(obj: Object, old: Object) -> bool:
+    ignored = ("metadata", "status")
+    return {k: v for k, v in obj.items() if k not in ignored} != {k: v for k, v in old.items() if k not in ignored}
+
+
+# -- lifecycle functions --------------------------------------------------------------------
+
+
+def fill_object_meta_system_fields(meta: dict[str, Any], identity: IdentityGenerator) -> None:
+    """rest.FillObjectMetaSystemFields: the one place uid and creationTimestamp are set."""
+    meta["creationTimestamp"] = now_rfc3339()
+    meta["uid"] = identity.new_uid()
+    meta.pop("selfLink", None)
+
+
+def _check_namespace(ctx: RequestContext, strategy: Strategy, meta: dict[str, Any]) -> None:
+    """rest.EnsureObjectNamespaceMatchesRequestNamespace."""
+    if not strategy.namespace_scoped():
+        meta.pop("namespace", None)
+        return
+    request_namespace = ctx.namespace
+    object_namespace = meta.get("namespace") or ""
+    if not object_namespace:
+        if request_namespace:
+            meta["namespace"] = request_namespace
+    elif request_namespace and object_namespace != request_namespace:
+        raise errors.new_bad_request(errors.NAMESPACE_MISMATCH_MSG)
+
+
+def validate_object_meta(strategy: Strategy, obj: Object, *, is_create: bool) -> list[FieldError]:
+    """ValidateObjectMeta: name, namespace, labels, annotations, owners, finalizers."""
+    meta = obj.get("metadata") or {}
+    errs: list[FieldError] = []
+    name = meta.get("name") or ""
+    if not name:
+        if not is_create or not meta.get("generateName"):
+            errs.append(field.required("metadata.name", "name or generateName is required"))
+    else:
+        messages = validation.is_valid_path_segment_name(name)
+        if not messages:
+            messages = _NAME_VALIDATORS[strategy.spec.name_rule](name)
+        errs.extend(field.invalid("metadata.name", name, m) for m in messages)
+    if strategy.namespace_scoped():
+        namespace = meta.get("namespace") or ""
+        if not namespace:
+            errs.append(field.required("metadata.namespace"))
+        else:
+            errs.extend(field.invalid("metadata.namespace", namespace, m) for m in validation.is_dns1123_label(namespace))
+    errs.extend(validation.validate_labels(meta.get("labels"), "metadata.labels"))
+    errs.extend(validation.validate_annotations(meta.get("annotations"), "metadata.annotations"))
+    errs.extend(validation.validate_owner_references(meta.get("ownerReferences"), "metadata.ownerReferences"))
+    errs.extend(validation.validate_finalizers(meta.get("finalizers"), "metadata.finalizers"))
+    return errs
+
+
+def _invalid(strategy: Strategy, obj: Object, errs: list[FieldError]) -> errors.StatusError:
+    meta = obj.get("metadata") or {}
+    return errors.new_invalid(strategy.spec.gvk.group_kind, meta.get("name") or meta.get("generateName") or "", errs)
+
+
+def _schema_errors(strategy: Strategy, obj: Object) -> list[FieldError]:
+    result = strategy.schemas.validate(obj, strategy.spec.gvk)
+    if result.type_errors:
+        raise errors.new_bad_request("; ".join(result.type_errors))
+    return list(result.field_errors)
+
+
+def before_create(strategy: Strategy, ctx: RequestContext, obj: Object) -> None:
+    """rest.BeforeCreate: namespace check, prepare, validate (every error at once), warnings, canonicalize."""
+    meta = object_meta(obj)
+    _check_namespace(ctx, strategy, meta)
+    meta.pop("deletionTimestamp", None)
+    meta.pop("deletionGracePeriodSeconds", None)
+    strategy.prepare_for_create(ctx, obj)
+    if not meta.get("name") and meta.get("generateName"):
+        meta["name"] = strategy.generate_name(meta["generateName"])
+    errs = _schema_errors(strategy, obj) + strategy.validate(ctx, obj)
+    errs += validate_object_meta(strategy, obj, is_create=True)
+    if errs:
+        raise _invalid(strategy, obj, errs)
+    for warning in strategy.warnings_on_create(ctx, obj):
+        ctx.add_warning(warning)
+    strategy.canonicalize(obj)
+
+
+def before_update(strategy: Strategy, ctx: RequestContext, obj: Object, old: Object) -> None:
+    """rest.BeforeUpdate: namespace check, keep system metadata, prepare, validate, warnings, canonicalize."""
+    meta = object_meta(obj)
+    old_meta = old.get("metadata") or {}
+    _check_namespace(ctx, strategy, meta)
+    if strategy.namespace_scoped() and meta.get("namespace") != old_meta.get("namespace"):
+        raise errors.new_bad_request(errors.NAMESPACE_MISMATCH_MSG)
+    meta["generation"] = old_meta.get("generation")
+    if meta["generation"] is None:
+        del meta["generation"]
+    strategy.prepare_for_update(ctx, obj, old)
+    meta = object_meta(obj)
+    for key in _IMMUTABLE_SYSTEM_METADATA:
+        if key in old_meta:
+            meta[key] = old_meta[key]
+        else:
+            meta.pop(key, None)
+    errs = _schema_errors(strategy, obj) + strategy.validate_update(ctx, obj, old)
+    errs += validate_object_meta(strategy, obj, is_create=False)
+    if errs:
+        raise _invalid(strategy, obj, errs)
+    for warning in strategy.warnings_on_update(ctx, obj, old):
+        ctx.add_warning(warning)
+    strategy.canonicalize(obj)

@@ -1,0 +1,1 @@
+"""The master server: storage factory, resource config, handler chain, HTTPS serving, assembly."""

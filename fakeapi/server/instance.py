@@ -1,0 +1,320 @@
+"""FakeAPIServer: the master server assembled and run (pkg/controlplane/instance.go).
+
+Builds the storage (one MemoryStorage behind a StorageFactory), the RESTStorageProviders of
+every API group, installs them into a GenericAPIServer, wraps its director in the handler
+chain, makes an ephemeral PKI, and serves over HTTPS in a background thread. All state
+hangs off the instance: several servers can run in one process.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fakeapi.apimachinery import errors
+from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
+from fakeapi.apimachinery.schema import GroupResource, GroupVersion
+from fakeapi.authentication.authenticator import TokenAuthenticator, UnionAuthenticator, X509Authenticator
+from fakeapi.authorization.authorizer import AlwaysAllowAuthorizer
+from fakeapi.certs.kubeconfig import build_kubeconfig, write_kubeconfig
+from fakeapi.certs.pki import CertificateAuthority, KeyPair, default_serving_hosts
+from fakeapi.certs.tls import server_ssl_context
+from fakeapi.endpoints.discovery import DiscoveryManager
+from fakeapi.endpoints.http import Headers, Request, encode_json
+from fakeapi.endpoints.request import UserInfo
+from fakeapi.manifests import ManifestSource, load_manifests
+from fakeapi.registry.builtin_resources import BUILTIN_RESOURCES
+from fakeapi.registry.generic.admission import NamespaceLifecycle
+from fakeapi.registry.generic.store import Store
+from fakeapi.registry.resource_spec import ResourceSpec
+from fakeapi.registry.rest_storage import LegacyRESTStorageProvider, RESTStorageProvider, StoreServices
+from fakeapi.server.config import default_build_handler_chain
+from fakeapi.server.genericapiserver import GenericAPIServer
+from fakeapi.server.secure_serving import DEFAULT_MAX_REQUEST_BODY_BYTES, SecureServer
+from fakeapi.server.storage.resource_config import default_resource_config
+from fakeapi.server.storage.storage_factory import StorageFactory
+from fakeapi.storage.memory import DEFAULT_WINDOW, MemoryStorage
+from fakeapi.util.identity import IdentityGenerator
+
+ADMIN_USER = UserInfo("kubernetes-admin", ("system:masters",))
+# The identity fakeapi uses for its own in-process requests (seeding), as the loopback client does upstream.
+LOOPBACK_USER = UserInfo("system:apiserver", ("system:masters",))
+
+
+@dataclass
+class ServerConfig:
+    """Everything a FakeAPIServer can be told at construction."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    kubernetes_version: str = "v1.37.0"
+    runtime_config: list[str] = field(default_factory=list)
+    allow_anonymous: bool = False
+    seed: int | str | None = None
+    initial_revision: int = 1
+    watch_window: int = DEFAULT_WINDOW
+    max_request_body_bytes: int = DEFAULT_MAX_REQUEST_BODY_BYTES
+    bootstrap: bool = True
+
+
+def _version_info(version: str) -> dict[str, str]:
+    major, minor, *_ = version.lstrip("v").split(".")
+    return {
+        "major": major,
+        "minor": minor,
+        "emulationMajor": major,
+        "emulationMinor": minor,
+        "minCompatibilityMajor": major,
+        "minCompatibilityMinor": str(int(minor) - 1),
+        "gitVersion": version,
+        "gitCommit": "0000000000000000000000000000000000000000",
+        "gitTreeState": "clean",
+        "buildDate": "2026-01-01T00:00:00Z",
+        "goVersion": "go1.25.0",
+        "compiler": "gc",
+        "platform": "linux/amd64",
+    }
+
+
+class _BufferWriter:
+    """A ResponseWriter that keeps the answer in memory (in-process requests)."""
+
+    def __init__(self) -> None:
+        self.status = 0
+        self.headers: list[tuple[str, str]] = []
+        self.body = bytearray()
+        self.head_written = False
+
+    def write_head(self, status: int, headers: list[tuple[str, str]]) -> None:
+        self.status, self.headers, self.head_written = status, headers, True
+
+    def write(self, data: bytes) -> None:
+        self.body += data
+
+
+@dataclass
+class Response:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class FakeAPIServer:
+    """A Kubernetes API server in memory. Use as a context manager, or start() and stop()."""
+
+    def __init__(self, config: ServerConfig | None = None) -> None:
+        self.config = config or ServerConfig()
+        self.errors: list[BaseException] = []
+        self._errors_lock = threading.Lock()
+        self.identity = IdentityGenerator(self.config.seed)
+        self.storage = MemoryStorage(initial_revision=self.config.initial_revision, window=self.config.watch_window)
+        self.schemas = SchemaRegistry.for_version("1.37")
+        self.discovery = DiscoveryManager()
+        self.apiserver = GenericAPIServer(self.schemas, _version_info(self.config.kubernetes_version), self.discovery)
+        self.stores: dict[tuple[str, str, str], Store] = {}
+        self._install_apis()
+        self._setup_security()
+        self.handler = default_build_handler_chain(
+            self.apiserver.director,
+            authenticator=self.authenticator,
+            authorizer=AlwaysAllowAuthorizer(),
+            allow_anonymous=self.config.allow_anonymous,
+            record_error=self._record_error,
+        )
+        self._server: SecureServer | None = None
+        self._lifecycle_lock = threading.Lock()
+        if self.config.bootstrap:
+            self.seed(*_bootstrap_sources())
+
+    # -- assembly -------------------------------------------------------------------------------
+
+    def _install_apis(self) -> None:
+        groups: dict[str, list[ResourceSpec]] = {}
+        for spec in BUILTIN_RESOURCES:
+            groups.setdefault(spec.group, []).append(spec)
+        resource_config = default_resource_config(spec.group_version for spec in BUILTIN_RESOURCES)
+        resource_config.apply_runtime_config(self.config.runtime_config)
+        storage_factory = StorageFactory(self.storage)
+        for spec in BUILTIN_RESOURCES:
+            if spec.group_version != _preferred_version(groups[spec.group], spec.resource):
+                storage_factory.separate_version(spec.gvr)
+        services = StoreServices(
+            storage_factory=storage_factory,
+            schemas=self.schemas,
+            identity=self.identity,
+            admission=NamespaceLifecycle(self._get_namespace),
+        )
+        for group, specs in groups.items():
+            provider: RESTStorageProvider = (
+                LegacyRESTStorageProvider(specs, services) if group == "" else RESTStorageProvider(group, specs, services)
+            )
+            info = provider.new_rest_storage(resource_config)
+            if not info.versioned_resources_storage_map:
+                continue
+            for (version, resource), store in provider.stores.items():
+                self.stores[(group, version, resource)] = store
+            if group == "":
+                self.apiserver.install_legacy_api_group(info)
+            else:
+                self.apiserver.install_api_groups(info)
+
+    def _get_namespace(self, name: str) -> dict[str, Any] | None:
+        store = self.stores.get(("", "v1", "namespaces"))
+        return None if store is None else store.storage.get(store.key_func("", name))
+
+    def _setup_security(self) -> None:
+        self.ca = CertificateAuthority.create("kubernetes-ca")
+        hosts = list(dict.fromkeys([*default_serving_hosts(), self.config.host]))
+        self.serving_cert: KeyPair = self.ca.issue_serving_cert(*hosts)
+        self.admin_cert: KeyPair = self.ca.issue_client_cert(ADMIN_USER.name, ADMIN_USER.groups)
+        self.admin_token = secrets.token_urlsafe(32)
+        self._loopback_token = secrets.token_urlsafe(32)
+        self.tokens = TokenAuthenticator()
+        self.tokens.add(self.admin_token, ADMIN_USER)
+        self.tokens.add(self._loopback_token, LOOPBACK_USER)
+        self.authenticator = UnionAuthenticator(X509Authenticator(), self.tokens)
+        self._ssl_context = server_ssl_context(self.serving_cert, self.ca.cert_pem)
+
+    def _record_error(self, exc: BaseException) -> None:
+        with self._errors_lock:
+            self.errors.append(exc)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> FakeAPIServer:
+        """Bind (in this thread, so a bind failure raises here) and serve in the background."""
+        with self._lifecycle_lock:
+            if self._server is None:
+                server = SecureServer(
+                    self.config.host,
+                    self.config.port,
+                    self.handler,
+                    lambda: self._ssl_context,
+                    max_request_body_bytes=self.config.max_request_body_bytes,
+                )
+                self.discovery.server_address = f"{self.config.host}:{server.port}"
+                server.start()
+                self._server = server
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; open watches end. Safe to call more than once."""
+        with self._lifecycle_lock:
+            server, self._server = self._server, None
+        if server is not None:
+            self.storage.stop_all_watches()
+            server.stop()
+
+    def __enter__(self) -> FakeAPIServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the server is not running")
+        return self._server.port
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.config.host}]" if ":" in self.config.host else self.config.host
+        return f"https://{host}:{self.port}"
+
+    def kubeconfig_dict(self) -> dict[str, Any]:
+        return build_kubeconfig(self.url, self.ca.cert_pem, self.admin_cert)
+
+    def write_kubeconfig(self, path: str | Path) -> Path:
+        """Write an admin kubeconfig (embedded CA, client certificate and key; mode 0600)."""
+        return write_kubeconfig(path, self.kubeconfig_dict())
+
+    def check(self) -> None:
+        """Re-raise the first unexpected error the server hit since the last check."""
+        with self._errors_lock:
+            pending, self.errors = self.errors, []
+        if pending:
+            raise pending[0]
+
+    # -- in-process requests --------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        query: str = "",
+        headers: dict[str, str] | None = None,
+        user_token: str | None = None,
+    ) -> Response:
+        """Send one request through the handler chain without a socket."""
+        all_headers = {"Authorization": f"Bearer {user_token or self._loopback_token}", "User-Agent": "fakeapi"}
+        raw = b""
+        if body is not None:
+            raw = body if isinstance(body, bytes) else encode_json(body)
+            all_headers["Content-Type"] = "application/json"
+        all_headers.update(headers or {})
+        writer = _BufferWriter()
+        self.handler(Request(method, path, query, Headers.of(all_headers), raw), writer)
+        return Response(writer.status, writer.headers, bytes(writer.body))
+
+    def spec_for(self, api_version: str, kind: str) -> ResourceSpec:
+        gv = GroupVersion.parse(api_version)
+        for (group, version, _), store in self.stores.items():
+            if group == gv.group and version == gv.version and store.spec.kind == kind:
+                return store.spec
+        raise errors.new_bad_request(f'no matches for kind "{kind}" in version "{api_version}"')
+
+    def collection_path(self, spec: ResourceSpec, namespace: str = "") -> str:
+        root = f"/api/{spec.version}" if not spec.group else f"/apis/{spec.group}/{spec.version}"
+        if spec.namespaced:
+            return f"{root}/namespaces/{quote(namespace or 'default')}/{spec.resource}"
+        return f"{root}/{spec.resource}"
+
+    def seed(self, *sources: ManifestSource) -> list[dict[str, Any]]:
+        """Create every object in ``sources`` through the REST stores (defaulting and validation apply)."""
+        created = []
+        for obj in load_manifests(sources):
+            spec = self.spec_for(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
+            namespace = (obj.get("metadata") or {}).get("namespace") or ""
+            response = self.request("POST", self.collection_path(spec, namespace), obj)
+            if response.status != 201:
+                status = response.json()
+                raise errors.StatusError(
+                    response.status, status.get("reason", ""), status.get("message", ""), status.get("details")
+                )
+            created.append(response.json())
+        return created
+
+    def reset(self) -> None:
+        """Forget every object and event, then recreate the bootstrap objects."""
+        self.storage.clear()
+        for store in self.stores.values():
+            strategy = store.create_strategy
+            if hasattr(strategy, "ips"):
+                strategy.ips.__init__()  # type: ignore[misc]
+        if self.config.bootstrap:
+            self.seed(*_bootstrap_sources())
+
+
+def _preferred_version(specs: Iterable[ResourceSpec], resource: str) -> GroupVersion:
+    return next(s.group_version for s in specs if s.resource == resource)
+
+
+def _bootstrap_sources() -> list[ManifestSource]:
+    directory = resources.files("fakeapi.fixtures").joinpath("bootstrap")
+    return [entry.read_text() for entry in sorted(directory.iterdir(), key=lambda e: e.name) if entry.name.endswith(".yaml")]
+
+
+__all__ = ["FakeAPIServer", "GroupResource", "Response", "ServerConfig"]

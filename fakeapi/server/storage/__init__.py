@@ -1,0 +1,1 @@
+"""Storage configuration of the server (k8s.io/apiserver/pkg/server/storage)."""

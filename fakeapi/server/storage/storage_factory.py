@@ -1,0 +1,47 @@
+"""StorageFactory and RESTOptionsGetter (server/storage/storage_factory.go, registry/generic/options.go).
+
+The factory gives each group-resource its backend and key prefix. By default every resource
+shares one in-memory MemoryStorage, so one revision counter spans them all as etcd's does.
+A resource served in several versions without a conversion between them (autoscaling v1 and
+v2 HorizontalPodAutoscalers) gets a per-version prefix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fakeapi.apimachinery.schema import GroupResource, GroupVersionResource
+from fakeapi.storage.interfaces import VersionedStorage
+from fakeapi.storage.memory import MemoryStorage
+
+
+@dataclass(frozen=True)
+class RESTOptions:
+    storage: VersionedStorage
+    resource_prefix: str
+    enable_garbage_collection: bool
+
+
+class StorageFactory:
+    def __init__(self, default_storage: MemoryStorage, *, enable_garbage_collection: bool = False) -> None:
+        self.default_storage = default_storage
+        self.enable_garbage_collection = enable_garbage_collection
+        self._overrides: dict[GroupResource, VersionedStorage] = {}
+        self._versioned_prefixes: set[GroupVersionResource] = set()
+
+    def set_backend(self, resource: GroupResource, storage: VersionedStorage) -> None:
+        """Give one group-resource its own backend."""
+        self._overrides[resource] = storage
+
+    def separate_version(self, gvr: GroupVersionResource) -> None:
+        """Keep one version of a resource apart from the others (no conversion between them)."""
+        self._versioned_prefixes.add(gvr)
+
+    def resource_prefix(self, gvr: GroupVersionResource) -> str:
+        base = f"{gvr.group}/{gvr.resource}" if gvr.group else gvr.resource
+        return f"{base}@{gvr.version}" if gvr in self._versioned_prefixes else base
+
+    def get_rest_options(self, gvr: GroupVersionResource) -> RESTOptions:
+        """RESTOptionsGetter.GetRESTOptions."""
+        storage = self._overrides.get(gvr.group_resource, self.default_storage)
+        return RESTOptions(storage, self.resource_prefix(gvr), self.enable_garbage_collection)

@@ -1,0 +1,252 @@
+"""The embedded storage backend: an in-memory, versioned object store with a watch window.
+
+It plays the part of etcd3 plus the watch cache (k8s.io/apiserver/pkg/storage/etcd3/store.go
+and storage/cacher): one global revision counter becomes every object's resourceVersion,
+updates are compare-and-swap on that revision, an update that changes nothing commits
+nothing, and a bounded window of past events lets a watch start from an older
+resourceVersion until that version has left the window (then: too old, 410 Expired).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from fakeapi.storage.interfaces import (
+    Event,
+    KeyExistsError,
+    KeyNotFoundError,
+    Object,
+    ObjectKey,
+    TooOldResourceVersionError,
+    UpdateFunc,
+)
+
+DEFAULT_WINDOW = 10_000
+# A watcher that falls this far behind is cut off, as the cacher does with slow watchers;
+# the client sees its stream end and starts a new watch.
+MAX_PENDING_EVENTS = 50_000
+
+EventListener = Callable[[Event], None]
+
+
+class MemoryWatch:
+    """One watcher's queue of events, fed by the storage under its lock."""
+
+    _STOP = object()
+
+    def __init__(self, storage: MemoryStorage, prefix: str, namespace: str | None) -> None:
+        self._storage = storage
+        self.prefix = prefix
+        self.namespace = namespace
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._stopped = False
+
+    def deliver(self, event: Event) -> None:
+        if self.namespace is not None and event.key.namespace != self.namespace:
+            return
+        if self._queue.qsize() >= MAX_PENDING_EVENTS:
+            self.stop()
+            return
+        self._queue.put(event)
+
+    def next_event(self, timeout: float) -> Event | None:
+        if self._stopped and self._queue.empty():
+            return None
+        try:
+            item = self._queue.get(timeout=max(timeout, 0))
+        except queue.Empty:
+            return None
+        if item is self._STOP:
+            return None
+        event: Event = item
+        return event
+
+    def bookmark_revision(self) -> int | None:
+        """The revision a BOOKMARK may announce now: only when every earlier event was delivered."""
+        with self._storage._lock:
+            return self._storage.current_revision if self._queue.empty() else None
+
+    def stop(self) -> None:
+        if not self._stopped:
+            self._stopped = True
+            self._storage._remove_watch(self)
+            self._queue.put(self._STOP)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+
+def _same_apart_from_version(new: Object, old: Object) -> bool:
+    """Whether storing ``new`` over ``old`` would change nothing a client can see.
+
+    The resourceVersion and managedFields timestamps are ignored, as upstream's
+    IgnoreManagedFieldsTimestampsTransformer does, so such churn causes no event.
+    """
+    new_meta = dict(new.get("metadata") or {})
+    old_meta = dict(old.get("metadata") or {})
+    new_meta.pop("resourceVersion", None)
+    old_meta.pop("resourceVersion", None)
+    for meta in (new_meta, old_meta):
+        if "managedFields" in meta:
+            meta["managedFields"] = [
+                {k: v for k, v in entry.items() if k != "time"} for entry in meta["managedFields"]
+            ]
+    return new_meta == old_meta and {k: v for k, v in new.items() if k != "metadata"} == {
+        k: v for k, v in old.items() if k != "metadata"
+    }
+
+
+class MemoryStorage:
+    """All objects of one server, every resource prefix, one revision counter."""
+
+    def __init__(self, *, initial_revision: int = 1, window: int = DEFAULT_WINDOW) -> None:
+        self._lock = threading.RLock()
+        self._revision = initial_revision
+        # Events after this revision are all in the window; a watch from an older one is too old.
+        self._compacted_revision = initial_revision
+        self._objects: dict[str, dict[tuple[str, str], Object]] = {}
+        self._window: deque[Event] = deque(maxlen=window)
+        self._watches: dict[str, set[MemoryWatch]] = {}
+        self._listeners: list[EventListener] = []
+
+    @property
+    def current_revision(self) -> int:
+        return self._revision
+
+    def add_listener(self, listener: EventListener) -> None:
+        """Call ``listener`` with every committed event (under the storage lock: keep it short)."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def get(self, key: ObjectKey) -> Object | None:
+        bucket = self._objects.get(key.prefix)
+        return bucket.get((key.namespace, key.name)) if bucket else None
+
+    def list(self, prefix: str, namespace: str | None = None) -> tuple[list[Object], int]:
+        """Every object under ``prefix`` (in one namespace if given), in key order, and the revision."""
+        with self._lock:
+            bucket = self._objects.get(prefix, {})
+            revision = self._revision
+            if namespace is None:
+                keys = sorted(bucket)
+            else:
+                keys = sorted(k for k in bucket if k[0] == namespace)
+            return [bucket[k] for k in keys], revision
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def create(self, key: ObjectKey, obj: Object, *, dry_run: bool = False) -> Object:
+        with self._lock:
+            existing = self.get(key)
+            if existing is not None:
+                raise KeyExistsError(key, existing)
+            if dry_run:
+                return obj
+            self._commit("ADDED", key, obj, None)
+            return obj
+
+    def guaranteed_update(
+        self, key: ObjectKey, try_update: UpdateFunc, *, dry_run: bool = False
+    ) -> tuple[Object, Object | None]:
+        """Read, compute the new object outside the lock, then compare-and-swap; retry on a race.
+
+        ``try_update`` may raise to abort. Returns (stored object, previous object); when the
+        update changes nothing, the previous object is returned as the stored one.
+        """
+        while True:
+            current = self.get(key)
+            updated = try_update(current)
+            with self._lock:
+                if self.get(key) is not current:
+                    continue  # somebody else wrote in between: run try_update again on fresh state
+                if current is not None and _same_apart_from_version(updated, current):
+                    return current, current
+                if dry_run:
+                    return updated, current
+                self._commit("ADDED" if current is None else "MODIFIED", key, updated, current)
+                return updated, current
+
+    def delete(
+        self,
+        key: ObjectKey,
+        check: Callable[[Object], None] | None = None,
+        *,
+        dry_run: bool = False,
+    ) -> Object:
+        """Remove the object; ``check`` runs on the current state under the lock (preconditions)."""
+        with self._lock:
+            current = self.get(key)
+            if current is None:
+                raise KeyNotFoundError(key)
+            if check is not None:
+                check(current)
+            if dry_run:
+                return current
+            # The DELETED event carries the last state stamped with the deletion revision.
+            tombstone = {**current, "metadata": dict(current.get("metadata") or {})}
+            self._commit("DELETED", key, tombstone, current)
+            return tombstone
+
+    def _commit(self, event_type: str, key: ObjectKey, obj: Object, previous: Object | None) -> None:
+        self._revision += 1
+        obj.setdefault("metadata", {})["resourceVersion"] = str(self._revision)
+        bucket = self._objects.setdefault(key.prefix, {})
+        if event_type == "DELETED":
+            bucket.pop((key.namespace, key.name), None)
+        else:
+            bucket[(key.namespace, key.name)] = obj
+        event = Event(event_type, key, obj, previous, self._revision)
+        if len(self._window) == self._window.maxlen:
+            self._compacted_revision = self._window[0].revision
+        self._window.append(event)
+        for watch in list(self._watches.get(key.prefix, ())):
+            watch.deliver(event)
+        for listener in self._listeners:
+            listener(event)
+
+    # -- watch ------------------------------------------------------------------------------
+
+    def watch(self, prefix: str, namespace: str | None, from_revision: int) -> MemoryWatch:
+        """Events after ``from_revision``: first those still in the window, then live ones."""
+        with self._lock:
+            if from_revision < self._compacted_revision:
+                raise TooOldResourceVersionError(from_revision, self._compacted_revision)
+            watch = MemoryWatch(self, prefix, namespace)
+            for event in self._window:
+                if event.revision > from_revision and event.key.prefix == prefix:
+                    watch.deliver(event)
+            self._watches.setdefault(prefix, set()).add(watch)
+            return watch
+
+    def list_and_watch(self, prefix: str, namespace: str | None) -> tuple[list[Object], int, MemoryWatch]:
+        """The current objects and a watch of every change after them, atomically."""
+        with self._lock:
+            items, revision = self.list(prefix, namespace)
+            return items, revision, self.watch(prefix, namespace, revision)
+
+    def _remove_watch(self, watch: MemoryWatch) -> None:
+        with self._lock:
+            watches = self._watches.get(watch.prefix)
+            if watches is not None:
+                watches.discard(watch)
+
+    def stop_all_watches(self) -> None:
+        with self._lock:
+            for watches in list(self._watches.values()):
+                for watch in list(watches):
+                    watch.stop()
+
+    def clear(self) -> None:
+        """Drop every object and event (tests reset state between runs); open watches end."""
+        with self._lock:
+            self.stop_all_watches()
+            self._objects.clear()
+            self._window.clear()
+            self._compacted_revision = self._revision

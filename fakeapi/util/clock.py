@@ -1,0 +1,50 @@
+"""The two clocks of fakeapi.
+
+Object timestamps (creationTimestamp, deletionTimestamp, managedFields times) come from the
+wall clock read at call time, so a test that freezes time with freezegun sees them frozen.
+Everything that *waits* (watch timeouts, shutdown) uses a real monotonic clock. freezegun
+replaces ``time.monotonic`` wherever it finds it as a module attribute, so the real function
+is kept inside a closure where that scan cannot reach it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+
+def _capture_real_monotonic() -> Callable[[], float]:
+    real = time.monotonic
+
+    def monotonic() -> float:
+        return real()
+
+    return monotonic
+
+
+real_monotonic = _capture_real_monotonic()
+
+
+def utc_now() -> datetime:
+    """The current wall-clock time (follows freezegun)."""
+    return datetime.now(UTC)
+
+
+def format_time(moment: datetime) -> str:
+    """metav1.Time on the wire: RFC 3339, UTC, second precision."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_micro_time(moment: datetime) -> str:
+    """metav1.MicroTime on the wire: RFC 3339, UTC, microsecond precision."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def now_rfc3339() -> str:
+    return format_time(utc_now())
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an RFC 3339 timestamp as the server writes it."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -1,0 +1,1 @@
+"""The fakeapi pytest plugin."""

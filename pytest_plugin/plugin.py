@@ -1,0 +1,1 @@
+"""Fixtures of the fakeapi pytest plugin (filled in below)."""
