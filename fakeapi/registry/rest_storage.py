@@ -58,6 +58,11 @@ class StoreServices:
     service_ips: ServiceIPAllocator = field(default_factory=ServiceIPAllocator)
     node_ports: NodePortAllocator = field(default_factory=NodePortAllocator)
 
+    def reset_allocations(self) -> None:
+        """Forget allocated cluster IPs and node ports (after the storage was cleared)."""
+        self.service_ips.reset()
+        self.node_ports.reset()
+
 
 class StrategyFactory:
     """Builds the (main, status, extra) strategies of a resource from its ``strategy`` key."""

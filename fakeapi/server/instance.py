@@ -148,7 +148,7 @@ class FakeAPIServer:
         for spec in BUILTIN_RESOURCES:
             if spec.group_version != _preferred_version(groups[spec.group], spec.resource):
                 storage_factory.separate_version(spec.gvr)
-        services = StoreServices(
+        self.services = services = StoreServices(
             storage_factory=storage_factory,
             schemas=self.schemas,
             identity=self.identity,
@@ -300,10 +300,7 @@ class FakeAPIServer:
     def reset(self) -> None:
         """Forget every object and event, then recreate the bootstrap objects."""
         self.storage.clear()
-        for store in self.stores.values():
-            strategy = store.create_strategy
-            if hasattr(strategy, "ips"):
-                strategy.ips.__init__()  # type: ignore[misc]
+        self.services.reset_allocations()
         if self.config.bootstrap:
             self.seed(*_bootstrap_sources())
 

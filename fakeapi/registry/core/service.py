@@ -69,6 +69,11 @@ class ServiceIPAllocator:
                     return candidate
             raise AllocationError("failed to allocate a serviceIP: range is full")
 
+    def reset(self) -> None:
+        with self._lock:
+            self._allocated.clear()
+            self._next = 2
+
     def release(self, owner: str, address: str) -> None:
         with self._lock:
             if self._allocated.get(address) == owner:
@@ -99,6 +104,10 @@ class NodePortAllocator:
                     self._allocated[port] = owner
                     return port
             raise AllocationError("range is full")
+
+    def reset(self) -> None:
+        with self._lock:
+            self._allocated.clear()
 
     def release(self, owner: str, port: int) -> None:
         with self._lock:

@@ -1,0 +1,236 @@
+"""The generic Store's semantics, driven through the handler chain in-process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_plugin.plugin import FakeAPI
+
+CM_PATH = "/api/v1/namespaces/default/configmaps"
+DEPLOY_PATH = "/apis/apps/v1/namespaces/default/deployments"
+
+
+def configmap(name: str = "cm", **extra: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, **extra}, "data": {"a": "1"}}
+
+
+def deployment(name: str = "web", replicas: int = 1) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}},
+        },
+    }
+
+
+def test_create_fills_system_metadata_and_answers_201(fakeapi: FakeAPI) -> None:
+    response = fakeapi.server.request("POST", CM_PATH, configmap(uid="client-uid", creationTimestamp="2000-01-01T00:00:00Z"))
+    assert response.status == 201
+    meta = response.json()["metadata"]
+    assert meta["uid"] != "client-uid" and len(meta["uid"]) == 36
+    assert meta["creationTimestamp"] != "2000-01-01T00:00:00Z"
+    assert int(meta["resourceVersion"]) > 0
+    assert "generation" not in meta  # ConfigMaps do not track generation
+
+
+def test_resource_version_on_create_is_refused(fakeapi: FakeAPI) -> None:
+    response = fakeapi.server.request("POST", CM_PATH, configmap(resourceVersion="5"))
+    assert response.status == 500
+    assert response.json()["message"] == "Internal error occurred: resourceVersion should not be set on objects to be created"
+
+
+def test_generate_name_appends_five_allowed_characters(fakeapi: FakeAPI) -> None:
+    body = configmap()
+    body["metadata"] = {"generateName": "job-"}
+    name = fakeapi.server.request("POST", CM_PATH, body).json()["metadata"]["name"]
+    assert name.startswith("job-") and len(name) == 9
+    assert set(name[4:]) <= set("bcdfghjklmnpqrstvwxz2456789")
+
+
+def test_generate_name_retries_collisions_then_gives_up(fakeapi: FakeAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    fakeapi.server.request("POST", CM_PATH, configmap("fixed-bbbbb"))
+    monkeypatch.setattr(fakeapi.server.identity, "generate_name", lambda base: base + "bbbbb")
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"generateName": "fixed-"}}
+    response = fakeapi.server.request("POST", CM_PATH, body)
+    assert response.status == 409
+    status = response.json()
+    assert status["reason"] == "AlreadyExists"
+    assert status["message"] == (
+        'configmaps "fixed-bbbbb" already exists, the server was not able to generate a unique name for the object'
+    )
+    assert status["details"]["retryAfterSeconds"] == 1
+
+
+def test_duplicate_name_is_already_exists(fakeapi: FakeAPI) -> None:
+    fakeapi.server.request("POST", CM_PATH, configmap())
+    response = fakeapi.server.request("POST", CM_PATH, configmap())
+    assert response.status == 409
+    assert response.json()["message"] == 'configmaps "cm" already exists'
+    assert response.json()["details"] == {"name": "cm", "kind": "configmaps"}
+
+
+def test_generation_starts_at_one_and_bumps_on_spec_changes_only(fakeapi: FakeAPI) -> None:
+    created = fakeapi.server.request("POST", DEPLOY_PATH, deployment()).json()
+    assert created["metadata"]["generation"] == 1
+    path = f"{DEPLOY_PATH}/web"
+    labelled = fakeapi.server.request(
+        "PATCH", path, {"metadata": {"labels": {"x": "y"}}}, headers={"Content-Type": "application/merge-patch+json"}
+    ).json()
+    assert labelled["metadata"]["generation"] == 1
+    scaled = fakeapi.server.request(
+        "PATCH", path, {"spec": {"replicas": 3}}, headers={"Content-Type": "application/merge-patch+json"}
+    ).json()
+    assert scaled["metadata"]["generation"] == 2
+
+
+def test_main_endpoint_ignores_status_and_status_endpoint_ignores_spec(fakeapi: FakeAPI) -> None:
+    fakeapi.server.request("POST", DEPLOY_PATH, deployment())
+    merge = {"Content-Type": "application/merge-patch+json"}
+    main = fakeapi.server.request(
+        "PATCH", f"{DEPLOY_PATH}/web", {"status": {"replicas": 7}}, headers=merge
+    ).json()
+    assert "replicas" not in main.get("status", {})
+    status = fakeapi.server.request(
+        "PATCH", f"{DEPLOY_PATH}/web/status", {"status": {"replicas": 7}, "spec": {"replicas": 9}}, headers=merge
+    ).json()
+    assert status["status"]["replicas"] == 7
+    assert status["spec"]["replicas"] == 1
+    assert status["metadata"]["generation"] == 1
+
+
+def test_update_conflicts_on_stale_resource_version(fakeapi: FakeAPI) -> None:
+    created = fakeapi.server.request("POST", CM_PATH, configmap()).json()
+    fakeapi.server.request("PUT", f"{CM_PATH}/cm", {**created, "data": {"a": "2"}})
+    stale = fakeapi.server.request("PUT", f"{CM_PATH}/cm", {**created, "data": {"a": "3"}})
+    assert stale.status == 409
+    assert stale.json()["message"] == (
+        'Operation cannot be fulfilled on configmaps "cm": the object has been modified; '
+        "please apply your changes to the latest version and try again"
+    )
+
+
+def test_update_without_resource_version_is_unconditional(fakeapi: FakeAPI) -> None:
+    fakeapi.server.request("POST", CM_PATH, configmap())
+    response = fakeapi.server.request("PUT", f"{CM_PATH}/cm", configmap(**{}) | {"data": {"a": "9"}})
+    assert response.status == 200
+    assert response.json()["data"] == {"a": "9"}
+
+
+def test_noop_update_keeps_the_resource_version(fakeapi: FakeAPI) -> None:
+    created = fakeapi.server.request("POST", CM_PATH, configmap()).json()
+    again = fakeapi.server.request("PUT", f"{CM_PATH}/cm", created).json()
+    assert again["metadata"]["resourceVersion"] == created["metadata"]["resourceVersion"]
+
+
+def test_put_of_a_missing_object_is_not_found(fakeapi: FakeAPI) -> None:
+    response = fakeapi.server.request("PUT", f"{CM_PATH}/cm", configmap())
+    assert response.status == 404
+    assert response.json()["message"] == 'configmaps "cm" not found'
+
+
+def test_uid_precondition_on_update(fakeapi: FakeAPI) -> None:
+    fakeapi.server.request("POST", CM_PATH, configmap())
+    response = fakeapi.server.request("PUT", f"{CM_PATH}/cm", configmap(uid="other"))
+    assert response.status == 409
+    assert "Precondition failed: UID in precondition: other" in response.json()["message"]
+
+
+def test_finalizers_hold_the_object_until_removed(fakeapi: FakeAPI) -> None:
+    fakeapi.server.request("POST", CM_PATH, configmap(finalizers=["example.com/hold"]))
+    deleted = fakeapi.server.request("DELETE", f"{CM_PATH}/cm")
+    assert deleted.status == 200
+    body = deleted.json()
+    assert body["kind"] == "ConfigMap" and body["metadata"]["deletionTimestamp"]
+    assert fakeapi.server.request("GET", f"{CM_PATH}/cm").status == 200
+    recreate = fakeapi.server.request("POST", CM_PATH, configmap())
+    assert recreate.json()["message"] == 'object is being deleted: configmaps "cm" already exists'
+    released = fakeapi.server.request(
+        "PATCH", f"{CM_PATH}/cm", {"metadata": {"finalizers": None}}, headers={"Content-Type": "application/merge-patch+json"}
+    )
+    assert released.status == 200
+    assert fakeapi.server.request("GET", f"{CM_PATH}/cm").status == 404
+
+
+def test_delete_answers_a_success_status(fakeapi: FakeAPI) -> None:
+    created = fakeapi.server.request("POST", CM_PATH, configmap()).json()
+    body = fakeapi.server.request("DELETE", f"{CM_PATH}/cm").json()
+    assert body == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": {"name": "cm", "kind": "configmaps", "uid": created["metadata"]["uid"]},
+    }
+
+
+def test_delete_preconditions(fakeapi: FakeAPI) -> None:
+    fakeapi.server.request("POST", CM_PATH, configmap())
+    body = {"kind": "DeleteOptions", "apiVersion": "v1", "preconditions": {"uid": "nope"}}
+    response = fakeapi.server.request("DELETE", f"{CM_PATH}/cm", body)
+    assert response.status == 409
+    assert response.json()["message"].startswith(
+        'Operation cannot be fulfilled on ConfigMap "cm": the UID in the precondition (nope) does not match'
+    )
+
+
+def test_dry_run_writes_nothing(fakeapi: FakeAPI) -> None:
+    response = fakeapi.server.request("POST", CM_PATH, configmap(), query="dryRun=All")
+    assert response.status == 201
+    assert fakeapi.server.request("GET", f"{CM_PATH}/cm").status == 404
+
+
+def test_namespace_lifecycle_admission(fakeapi: FakeAPI) -> None:
+    missing = fakeapi.server.request("POST", "/api/v1/namespaces/nope/configmaps", configmap())
+    assert missing.status == 404
+    assert missing.json()["message"] == 'namespaces "nope" not found'
+    immortal = fakeapi.server.request("DELETE", "/api/v1/namespaces/kube-system")
+    assert immortal.status == 403
+    assert immortal.json()["message"] == 'namespaces "kube-system" is forbidden: this namespace may not be deleted'
+
+
+def test_invalid_object_reports_every_error(fakeapi: FakeAPI) -> None:
+    body = configmap("Bad_Name", labels={"bad key!": "v"})
+    status = fakeapi.server.request("POST", CM_PATH, body).json()
+    assert status["code"] == 422 and status["reason"] == "Invalid"
+    assert [c["field"] for c in status["details"]["causes"]] == ["metadata.name", "metadata.labels"]
+    assert status["message"].startswith('ConfigMap "Bad_Name" is invalid: [metadata.name: Invalid value: "Bad_Name"')
+
+
+def test_list_pages_with_continue_and_expired_tokens(fakeapi: FakeAPI) -> None:
+    for i in range(5):
+        fakeapi.server.request("POST", CM_PATH, configmap(f"cm{i}"))
+    first = fakeapi.server.request("GET", CM_PATH, query="limit=2").json()
+    assert [i["metadata"]["name"] for i in first["items"]] == ["cm0", "cm1"]
+    assert first["metadata"]["remainingItemCount"] == 3
+    fakeapi.server.request("POST", CM_PATH, configmap("cm5"))  # not in the snapshot
+    token = first["metadata"]["continue"]
+    second = fakeapi.server.request("GET", CM_PATH, query=f"limit=2&continue={token}").json()
+    third = fakeapi.server.request("GET", CM_PATH, query=f"limit=2&continue={second['metadata']['continue']}").json()
+    assert [i["metadata"]["name"] for i in second["items"] + third["items"]] == ["cm2", "cm3", "cm4"]
+    assert "continue" not in third["metadata"]
+    expired = fakeapi.server.request("GET", CM_PATH, query=f"limit=2&continue={token}")
+    assert expired.status == 410 and expired.json()["reason"] == "Expired"
+    garbage = fakeapi.server.request("GET", CM_PATH, query="continue=%%%")
+    assert garbage.status == 400
+
+
+def test_secret_string_data_and_service_cluster_ip(fakeapi: FakeAPI) -> None:
+    secret = fakeapi.seed({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "default"}, "stringData": {"k": "v"}})[0]
+    assert secret["data"] == {"k": "dg=="} and secret["type"] == "Opaque" and "stringData" not in secret
+    service = fakeapi.seed(
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "svc", "namespace": "default"}, "spec": {"ports": [{"port": 80}]}}
+    )[0]
+    assert service["spec"]["clusterIP"] == "10.96.0.2"
+    assert service["spec"]["ports"][0] == {"port": 80, "protocol": "TCP", "targetPort": 80}
+    clash = fakeapi.server.request(
+        "POST", "/api/v1/namespaces/default/services",
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "svc2"}, "spec": {"clusterIP": "10.96.0.2", "ports": [{"port": 80}]}},
+    )
+    assert clash.status == 422
+    assert "provided IP is already allocated" in clash.json()["message"]
