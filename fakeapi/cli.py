@@ -21,10 +21,18 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=6443, help="port to listen on; 0 picks a free one (default 6443)")
     serve.add_argument(
-        "--kubeconfig", type=Path, default=Path("fakeapi.kubeconfig"), help="where to write the admin kubeconfig"
+        "--kubeconfig",
+        type=Path,
+        default=Path("fakeapi.kubeconfig"),
+        help="where to write the admin kubeconfig",
     )
     serve.add_argument(
-        "--seed", action="append", default=[], type=Path, metavar="PATH", help="YAML file or directory to load"
+        "--seed",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="PATH",
+        help="YAML file or directory to load",
     )
     serve.add_argument(
         "--runtime-config",
@@ -42,7 +50,10 @@ def serve(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     config = ServerConfig(
-        host=args.host, port=args.port, runtime_config=list(args.runtime_config), allow_anonymous=args.anonymous_auth
+        host=args.host,
+        port=args.port,
+        runtime_config=list(args.runtime_config),
+        allow_anonymous=args.anonymous_auth,
     )
     server = FakeAPIServer(config)
     try:

@@ -28,7 +28,9 @@ def kubectl(fakeapi, tmp_path: Path) -> KubectlRunner:  # type: ignore[no-untype
     binary = _tool("kubectl")
     env = {**os.environ, "KUBECONFIG": str(fakeapi.kubeconfig), "HOME": str(tmp_path)}
 
-    def run(*args: str, input: str | None = None, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, input: str | None = None, check: bool = True, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
         # A fresh cache dir per test: kubectl caches discovery per host:port.
         cmd = [str(binary), f"--cache-dir={tmp_path / 'kube-cache'}", *args]
         result = subprocess.run(cmd, input=input, capture_output=True, text=True, env=env, timeout=timeout)

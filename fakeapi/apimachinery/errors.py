@@ -12,7 +12,9 @@ from typing import Any
 from fakeapi.apimachinery.field import FieldError, aggregate_message
 from fakeapi.apimachinery.schema import GroupKind, GroupResource
 
-OPTIMISTIC_LOCK_ERROR_MSG = "the object has been modified; please apply your changes to the latest version and try again"
+OPTIMISTIC_LOCK_ERROR_MSG = (
+    "the object has been modified; please apply your changes to the latest version and try again"
+)
 NAMESPACE_MISMATCH_MSG = "the namespace of the provided object does not match the namespace sent on the request"
 RESOURCE_NOT_FOUND_MSG = "the server could not find the requested resource"
 METHOD_NOT_ALLOWED_MSG = "the server does not allow this method on the requested resource"
@@ -74,13 +76,8 @@ def new_already_exists(qualified: GroupResource, name: str) -> StatusError:
 
 
 def new_generate_name_conflict(qualified: GroupResource, name: str, retry_after_seconds: int) -> StatusError:
-    message = (
-        f'{qualified} "{name}" already exists, '
-        "the server was not able to generate a unique name for the object"
-    )
-    return StatusError(
-        409, "AlreadyExists", message, _details(qualified, name, retryAfterSeconds=retry_after_seconds)
-    )
+    message = f'{qualified} "{name}" already exists, the server was not able to generate a unique name for the object'
+    return StatusError(409, "AlreadyExists", message, _details(qualified, name, retryAfterSeconds=retry_after_seconds))
 
 
 def new_conflict(qualified: GroupResource, name: str, err: str) -> StatusError:
@@ -134,9 +131,7 @@ def new_not_acceptable(accepted: list[str]) -> StatusError:
 
 
 def new_unsupported_media_type(accepted: list[str]) -> StatusError:
-    message = "the body of the request was in an unknown format - accepted media types include: " + ", ".join(
-        accepted
-    )
+    message = "the body of the request was in an unknown format - accepted media types include: " + ", ".join(accepted)
     return StatusError(415, "UnsupportedMediaType", message)
 
 

@@ -191,7 +191,11 @@ def validate_owner_references(refs: Any, path: str) -> list[FieldError]:
     if len(controllers) > 1:
         names = ", ".join(f"{r.get('kind')}/{r.get('name')}" for r in controllers)
         errs.append(
-            field.invalid(path, refs, f"Only one reference can have Controller set to true. Found \"true\" in references for {names}")
+            field.invalid(
+                path,
+                refs,
+                f'Only one reference can have Controller set to true. Found "true" in references for {names}',
+            )
         )
     return errs
 

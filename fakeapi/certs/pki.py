@@ -134,9 +134,7 @@ class KeyPair:
         # Never the key: a repr ends up in logs and pytest failure output.
         return f"KeyPair(subject={self.certificate.subject.rfc4514_string()!r})"
 
-    def write_to(
-        self, target: StrPath | tuple[StrPath, StrPath], *, base_name: str = "tls"
-    ) -> tuple[Path, Path]:
+    def write_to(self, target: StrPath | tuple[StrPath, StrPath], *, base_name: str = "tls") -> tuple[Path, Path]:
         """Write the certificate (mode 0644) and the key (mode 0600) to disk, each atomically.
 
         Args:

@@ -93,7 +93,11 @@ Handler = Callable[[Request, ResponseWriter], None]
 
 
 def write_bytes(
-    w: ResponseWriter, status: int, body: bytes, content_type: str, extra_headers: list[tuple[str, str]] | None = None
+    w: ResponseWriter,
+    status: int,
+    body: bytes,
+    content_type: str,
+    extra_headers: list[tuple[str, str]] | None = None,
 ) -> None:
     headers = [("Content-Type", content_type), ("Content-Length", str(len(body))), *(extra_headers or [])]
     w.write_head(status, headers)

@@ -105,7 +105,7 @@ class APIInstaller:
         return installed
 
     def _register_resource_handlers(self, key: str, storage: Any) -> tuple[InstalledResource, dict[str, Any]]:
-        resource, _, subresource = key.partition("/")
+        subresource = key.partition("/")[2]
         spec = storage.spec
         sub_spec = spec.subresource(subresource) if subresource else None
         kind = sub_spec.kind if sub_spec is not None and sub_spec.kind is not None else spec.gvk

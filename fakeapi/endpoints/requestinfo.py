@@ -13,11 +13,18 @@ GROUPLESS_API_PREFIXES = frozenset({"api"})
 SPECIAL_VERBS = frozenset({"proxy", "watch"})
 SPECIAL_VERBS_NO_SUBRESOURCES = frozenset({"proxy"})
 NAMESPACE_SUBRESOURCES = frozenset({"status", "finalize"})
-_METHOD_VERBS = {"POST": "create", "GET": "get", "HEAD": "get", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+_METHOD_VERBS = {
+    "POST": "create",
+    "GET": "get",
+    "HEAD": "get",
+    "PUT": "update",
+    "PATCH": "patch",
+    "DELETE": "delete",
+}
 
 
 def _is_watch(query: dict[str, list[str]]) -> bool:
-    values = query.get("watch")
+    values = query.get("watch") or []
     return bool(values) and values[0].lower() not in ("false", "0", "")
 
 
@@ -45,11 +52,11 @@ def new_request_info(method: str, path: str, query_string: str) -> RequestInfo:
         parts = parts[1:]
     else:
         info.verb = _METHOD_VERBS.get(method.upper(), "")
-    if parts[0] == "namespaces":
-        if len(parts) > 1:
-            info.namespace = parts[1]
-            if len(parts) > 2 and parts[2] not in NAMESPACE_SUBRESOURCES:
-                parts = parts[2:]
+    if parts[0] == "namespaces" and len(parts) > 1:
+        info.namespace = parts[1]
+        # namespaces/<ns>/<resource>... addresses a resource in the namespace, except the namespace's own subresources.
+        if len(parts) > 2 and parts[2] not in NAMESPACE_SUBRESOURCES:
+            parts = parts[2:]
     info.parts = parts
     if len(parts) >= 3 and info.verb not in SPECIAL_VERBS_NO_SUBRESOURCES:
         info.subresource = parts[2]

@@ -476,20 +476,14 @@ _CERTIFICATES_V1: tuple[ResourceSpec, ...] = (
     ),
 )
 
-_COORDINATION_V1: tuple[ResourceSpec, ...] = (
-    ResourceSpec(_COORDINATION, "v1", "leases", "Lease", namespaced=True),
-)
+_COORDINATION_V1: tuple[ResourceSpec, ...] = (ResourceSpec(_COORDINATION, "v1", "leases", "Lease", namespaced=True),)
 
 _DISCOVERY_V1: tuple[ResourceSpec, ...] = (
-    ResourceSpec(
-        _DISCOVERY, "v1", "endpointslices", "EndpointSlice", namespaced=True, tracks_generation=True
-    ),
+    ResourceSpec(_DISCOVERY, "v1", "endpointslices", "EndpointSlice", namespaced=True, tracks_generation=True),
 )
 
 _NETWORKING_V1: tuple[ResourceSpec, ...] = (
-    ResourceSpec(
-        _NETWORKING, "v1", "ingressclasses", "IngressClass", namespaced=False, tracks_generation=True
-    ),
+    ResourceSpec(_NETWORKING, "v1", "ingressclasses", "IngressClass", namespaced=False, tracks_generation=True),
     ResourceSpec(
         _NETWORKING,
         "v1",
@@ -523,9 +517,7 @@ _NETWORKING_V1: tuple[ResourceSpec, ...] = (
     ResourceSpec(_NETWORKING, "v1", "servicecidrs", "ServiceCIDR", namespaced=False, subresources=(_STATUS,)),
 )
 
-_NODE_V1: tuple[ResourceSpec, ...] = (
-    ResourceSpec(_NODE, "v1", "runtimeclasses", "RuntimeClass", namespaced=False),
-)
+_NODE_V1: tuple[ResourceSpec, ...] = (ResourceSpec(_NODE, "v1", "runtimeclasses", "RuntimeClass", namespaced=False),)
 
 _POLICY_V1: tuple[ResourceSpec, ...] = (
     ResourceSpec(
@@ -550,19 +542,13 @@ _RBAC_V1: tuple[ResourceSpec, ...] = (
         namespaced=False,
         name_rule=NameRule.PATH_SEGMENT,
     ),
-    ResourceSpec(
-        _RBAC, "v1", "clusterroles", "ClusterRole", namespaced=False, name_rule=NameRule.PATH_SEGMENT
-    ),
-    ResourceSpec(
-        _RBAC, "v1", "rolebindings", "RoleBinding", namespaced=True, name_rule=NameRule.PATH_SEGMENT
-    ),
+    ResourceSpec(_RBAC, "v1", "clusterroles", "ClusterRole", namespaced=False, name_rule=NameRule.PATH_SEGMENT),
+    ResourceSpec(_RBAC, "v1", "rolebindings", "RoleBinding", namespaced=True, name_rule=NameRule.PATH_SEGMENT),
     ResourceSpec(_RBAC, "v1", "roles", "Role", namespaced=True, name_rule=NameRule.PATH_SEGMENT),
 )
 
 _SCHEDULING_V1: tuple[ResourceSpec, ...] = (
-    ResourceSpec(
-        _SCHEDULING, "v1", "priorityclasses", "PriorityClass", namespaced=False, short_names=("pc",)
-    ),
+    ResourceSpec(_SCHEDULING, "v1", "priorityclasses", "PriorityClass", namespaced=False, short_names=("pc",)),
 )
 
 # csinodes/status is left out. The v1.37 OpenAPI document has it, but that document is built

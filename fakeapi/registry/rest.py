@@ -17,7 +17,7 @@ from fakeapi.apimachinery.fields import FieldSelector
 from fakeapi.apimachinery.labels import LabelSelector
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.resource_spec import ResourceSpec
-from fakeapi.storage.interfaces import Object, Watch
+from fakeapi.storage.interfaces import Object
 
 
 @dataclass
@@ -135,9 +135,7 @@ class GracefulDeleter(Protocol):
 
 @runtime_checkable
 class CollectionDeleter(Protocol):
-    def delete_collection(
-        self, ctx: RequestContext, options: DeleteOptions, list_options: ListOptions
-    ) -> Object: ...
+    def delete_collection(self, ctx: RequestContext, options: DeleteOptions, list_options: ListOptions) -> Object: ...
 
 
 @runtime_checkable
@@ -156,31 +154,15 @@ class WatchStream(Protocol):
     def stopped(self) -> bool: ...
 
 
-__all__ = [
-    "CollectionDeleter",
-    "Creater",
-    "DefaultUpdatedObjectInfo",
-    "DeleteOptions",
-    "Getter",
-    "GracefulDeleter",
-    "ListOptions",
-    "Lister",
-    "NamedCreater",
-    "Preconditions",
-    "Storage",
-    "UpdatedObjectInfo",
-    "Updater",
-    "Watch",
-    "WatchStream",
-    "Watcher",
-    "WriteOptions",
-]
+def object_field(obj: dict[str, Any], key: str) -> dict[str, Any]:
+    """The mapping at ``obj[key]``, created (replacing a non-mapping) if missing."""
+    value = obj.get(key)
+    if not isinstance(value, dict):
+        value = {}
+        obj[key] = value
+    return value
 
 
 def object_meta(obj: Object) -> dict[str, Any]:
     """The object's metadata dict, created if missing."""
-    meta = obj.get("metadata")
-    if not isinstance(meta, dict):
-        meta = {}
-        obj["metadata"] = meta
-    return meta
+    return object_field(obj, "metadata")

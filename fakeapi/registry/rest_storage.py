@@ -17,7 +17,11 @@ from typing import Any
 
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupVersion
-from fakeapi.registry.core.namespace import NamespaceFinalizeStrategy, NamespaceStatusStrategy, NamespaceStrategy
+from fakeapi.registry.core.namespace import (
+    NamespaceFinalizeStrategy,
+    NamespaceStatusStrategy,
+    NamespaceStrategy,
+)
 from fakeapi.registry.core.pod import PodStrategy
 from fakeapi.registry.core.secret import SecretStrategy
 from fakeapi.registry.core.service import NodePortAllocator, ServiceIPAllocator, ServiceStrategy

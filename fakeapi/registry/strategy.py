@@ -178,7 +178,9 @@ def validate_object_meta(strategy: Strategy, obj: Object, *, is_create: bool) ->
         if not namespace:
             errs.append(field.required("metadata.namespace"))
         else:
-            errs.extend(field.invalid("metadata.namespace", namespace, m) for m in validation.is_dns1123_label(namespace))
+            errs.extend(
+                field.invalid("metadata.namespace", namespace, m) for m in validation.is_dns1123_label(namespace)
+            )
     errs.extend(validation.validate_labels(meta.get("labels"), "metadata.labels"))
     errs.extend(validation.validate_annotations(meta.get("annotations"), "metadata.annotations"))
     errs.extend(validation.validate_owner_references(meta.get("ownerReferences"), "metadata.ownerReferences"))

@@ -47,7 +47,9 @@ class ScaleREST:
             selector_text = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
         else:
             selector_text = ""
-        scale_meta = {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta}
+        scale_meta = {
+            k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta
+        }
         scale: Object = {
             "kind": "Scale",
             "apiVersion": SCALE_API_VERSION,
@@ -76,7 +78,9 @@ class ScaleREST:
         replicas = (scale.get("spec") or {}).get("replicas", 0)
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
             raise errors.new_invalid(
-                self.new_gvk_kind(), name, [field.invalid("spec.replicas", replicas, "must be greater than or equal to 0")]
+                self.new_gvk_kind(),
+                name,
+                [field.invalid("spec.replicas", replicas, "must be greater than or equal to 0")],
             )
         updated = deep_copy_json(parent)
         updated.setdefault("spec", {})["replicas"] = replicas

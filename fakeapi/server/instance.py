@@ -156,7 +156,9 @@ class FakeAPIServer:
         )
         for group, specs in groups.items():
             provider: RESTStorageProvider = (
-                LegacyRESTStorageProvider(specs, services) if group == "" else RESTStorageProvider(group, specs, services)
+                LegacyRESTStorageProvider(specs, services)
+                if group == ""
+                else RESTStorageProvider(group, specs, services)
             )
             info = provider.new_rest_storage(resource_config)
             if not info.versioned_resources_storage_map:
@@ -259,7 +261,10 @@ class FakeAPIServer:
         user_token: str | None = None,
     ) -> Response:
         """Send one request through the handler chain without a socket."""
-        all_headers = {"Authorization": f"Bearer {user_token or self._loopback_token}", "User-Agent": "fakeapi"}
+        all_headers = {
+            "Authorization": f"Bearer {user_token or self._loopback_token}",
+            "User-Agent": "fakeapi",
+        }
         raw = b""
         if body is not None:
             raw = body if isinstance(body, bytes) else encode_json(body)
@@ -292,7 +297,10 @@ class FakeAPIServer:
             if response.status != 201:
                 status = response.json()
                 raise errors.StatusError(
-                    response.status, status.get("reason", ""), status.get("message", ""), status.get("details")
+                    response.status,
+                    status.get("reason", ""),
+                    status.get("message", ""),
+                    status.get("details"),
                 )
             created.append(response.json())
         return created
@@ -311,7 +319,9 @@ def _preferred_version(specs: Iterable[ResourceSpec], resource: str) -> GroupVer
 
 def _bootstrap_sources() -> list[ManifestSource]:
     directory = resources.files("fakeapi.fixtures").joinpath("bootstrap")
-    return [entry.read_text() for entry in sorted(directory.iterdir(), key=lambda e: e.name) if entry.name.endswith(".yaml")]
+    return [
+        entry.read_text() for entry in sorted(directory.iterdir(), key=lambda e: e.name) if entry.name.endswith(".yaml")
+    ]
 
 
 __all__ = ["FakeAPIServer", "GroupResource", "Response", "ServerConfig"]

@@ -93,9 +93,7 @@ def _same_apart_from_version(new: Object, old: Object) -> bool:
     old_meta.pop("resourceVersion", None)
     for meta in (new_meta, old_meta):
         if "managedFields" in meta:
-            meta["managedFields"] = [
-                {k: v for k, v in entry.items() if k != "time"} for entry in meta["managedFields"]
-            ]
+            meta["managedFields"] = [{k: v for k, v in entry.items() if k != "time"} for entry in meta["managedFields"]]
     return new_meta == old_meta and {k: v for k, v in new.items() if k != "metadata"} == {
         k: v for k, v in old.items() if k != "metadata"
     }
@@ -129,15 +127,12 @@ class MemoryStorage:
         bucket = self._objects.get(key.prefix)
         return bucket.get((key.namespace, key.name)) if bucket else None
 
-    def list(self, prefix: str, namespace: str | None = None) -> tuple[list[Object], int]:
+    def get_list(self, prefix: str, namespace: str | None = None) -> tuple[list[Object], int]:
         """Every object under ``prefix`` (in one namespace if given), in key order, and the revision."""
         with self._lock:
             bucket = self._objects.get(prefix, {})
             revision = self._revision
-            if namespace is None:
-                keys = sorted(bucket)
-            else:
-                keys = sorted(k for k in bucket if k[0] == namespace)
+            keys = sorted(bucket) if namespace is None else sorted(k for k in bucket if k[0] == namespace)
             return [bucket[k] for k in keys], revision
 
     # -- writes -----------------------------------------------------------------------------
@@ -228,7 +223,7 @@ class MemoryStorage:
     def list_and_watch(self, prefix: str, namespace: str | None) -> tuple[list[Object], int, MemoryWatch]:
         """The current objects and a watch of every change after them, atomically."""
         with self._lock:
-            items, revision = self.list(prefix, namespace)
+            items, revision = self.get_list(prefix, namespace)
             return items, revision, self.watch(prefix, namespace, revision)
 
     def _remove_watch(self, watch: MemoryWatch) -> None:

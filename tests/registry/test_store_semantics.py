@@ -24,13 +24,18 @@ def deployment(name: str = "web", replicas: int = 1) -> dict[str, Any]:
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": {"app": name}},
-            "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "c", "image": "nginx"}]},
+            },
         },
     }
 
 
 def test_create_fills_system_metadata_and_answers_201(fakeapi: FakeAPI) -> None:
-    response = fakeapi.server.request("POST", CM_PATH, configmap(uid="client-uid", creationTimestamp="2000-01-01T00:00:00Z"))
+    response = fakeapi.server.request(
+        "POST", CM_PATH, configmap(uid="client-uid", creationTimestamp="2000-01-01T00:00:00Z")
+    )
     assert response.status == 201
     meta = response.json()["metadata"]
     assert meta["uid"] != "client-uid" and len(meta["uid"]) == 36
@@ -42,7 +47,10 @@ def test_create_fills_system_metadata_and_answers_201(fakeapi: FakeAPI) -> None:
 def test_resource_version_on_create_is_refused(fakeapi: FakeAPI) -> None:
     response = fakeapi.server.request("POST", CM_PATH, configmap(resourceVersion="5"))
     assert response.status == 500
-    assert response.json()["message"] == "Internal error occurred: resourceVersion should not be set on objects to be created"
+    assert (
+        response.json()["message"]
+        == "Internal error occurred: resourceVersion should not be set on objects to be created"
+    )
 
 
 def test_generate_name_appends_five_allowed_characters(fakeapi: FakeAPI) -> None:
@@ -80,7 +88,10 @@ def test_generation_starts_at_one_and_bumps_on_spec_changes_only(fakeapi: FakeAP
     assert created["metadata"]["generation"] == 1
     path = f"{DEPLOY_PATH}/web"
     labelled = fakeapi.server.request(
-        "PATCH", path, {"metadata": {"labels": {"x": "y"}}}, headers={"Content-Type": "application/merge-patch+json"}
+        "PATCH",
+        path,
+        {"metadata": {"labels": {"x": "y"}}},
+        headers={"Content-Type": "application/merge-patch+json"},
     ).json()
     assert labelled["metadata"]["generation"] == 1
     scaled = fakeapi.server.request(
@@ -92,12 +103,13 @@ def test_generation_starts_at_one_and_bumps_on_spec_changes_only(fakeapi: FakeAP
 def test_main_endpoint_ignores_status_and_status_endpoint_ignores_spec(fakeapi: FakeAPI) -> None:
     fakeapi.server.request("POST", DEPLOY_PATH, deployment())
     merge = {"Content-Type": "application/merge-patch+json"}
-    main = fakeapi.server.request(
-        "PATCH", f"{DEPLOY_PATH}/web", {"status": {"replicas": 7}}, headers=merge
-    ).json()
+    main = fakeapi.server.request("PATCH", f"{DEPLOY_PATH}/web", {"status": {"replicas": 7}}, headers=merge).json()
     assert "replicas" not in main.get("status", {})
     status = fakeapi.server.request(
-        "PATCH", f"{DEPLOY_PATH}/web/status", {"status": {"replicas": 7}, "spec": {"replicas": 9}}, headers=merge
+        "PATCH",
+        f"{DEPLOY_PATH}/web/status",
+        {"status": {"replicas": 7}, "spec": {"replicas": 9}},
+        headers=merge,
     ).json()
     assert status["status"]["replicas"] == 7
     assert status["spec"]["replicas"] == 1
@@ -151,7 +163,10 @@ def test_finalizers_hold_the_object_until_removed(fakeapi: FakeAPI) -> None:
     recreate = fakeapi.server.request("POST", CM_PATH, configmap())
     assert recreate.json()["message"] == 'object is being deleted: configmaps "cm" already exists'
     released = fakeapi.server.request(
-        "PATCH", f"{CM_PATH}/cm", {"metadata": {"finalizers": None}}, headers={"Content-Type": "application/merge-patch+json"}
+        "PATCH",
+        f"{CM_PATH}/cm",
+        {"metadata": {"finalizers": None}},
+        headers={"Content-Type": "application/merge-patch+json"},
     )
     assert released.status == 200
     assert fakeapi.server.request("GET", f"{CM_PATH}/cm").status == 404
@@ -221,16 +236,34 @@ def test_list_pages_with_continue_and_expired_tokens(fakeapi: FakeAPI) -> None:
 
 
 def test_secret_string_data_and_service_cluster_ip(fakeapi: FakeAPI) -> None:
-    secret = fakeapi.seed({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "default"}, "stringData": {"k": "v"}})[0]
+    secret = fakeapi.seed(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "s", "namespace": "default"},
+            "stringData": {"k": "v"},
+        }
+    )[0]
     assert secret["data"] == {"k": "dg=="} and secret["type"] == "Opaque" and "stringData" not in secret
     service = fakeapi.seed(
-        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "svc", "namespace": "default"}, "spec": {"ports": [{"port": 80}]}}
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "svc", "namespace": "default"},
+            "spec": {"ports": [{"port": 80}]},
+        }
     )[0]
     assert service["spec"]["clusterIP"] == "10.96.0.2"
     assert service["spec"]["ports"][0] == {"port": 80, "protocol": "TCP", "targetPort": 80}
     clash = fakeapi.server.request(
-        "POST", "/api/v1/namespaces/default/services",
-        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "svc2"}, "spec": {"clusterIP": "10.96.0.2", "ports": [{"port": 80}]}},
+        "POST",
+        "/api/v1/namespaces/default/services",
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "svc2"},
+            "spec": {"clusterIP": "10.96.0.2", "ports": [{"port": 80}]},
+        },
     )
     assert clash.status == 422
     assert "provided IP is already allocated" in clash.json()["message"]

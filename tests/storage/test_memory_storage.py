@@ -14,7 +14,12 @@ KEY = ObjectKey("configmaps", "default", "a")
 
 
 def cm(name: str = "a", **data: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "default"}, "data": data}
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": "default"},
+        "data": data,
+    }
 
 
 def test_every_write_takes_the_next_global_revision() -> None:
@@ -115,10 +120,10 @@ def test_list_is_in_key_order_with_the_current_revision() -> None:
     storage = MemoryStorage()
     for ns, name in [("b", "x"), ("a", "z"), ("a", "y")]:
         storage.create(ObjectKey("configmaps", ns, name), cm(name))
-    items, revision = storage.list("configmaps")
+    items, revision = storage.get_list("configmaps")
     assert [i["metadata"]["name"] for i in items] == ["y", "z", "x"]
     assert revision == 4
-    assert [i["metadata"]["name"] for i in storage.list("configmaps", "a")[0]] == ["y", "z"]
+    assert [i["metadata"]["name"] for i in storage.get_list("configmaps", "a")[0]] == ["y", "z"]
 
 
 def test_concurrent_writers_get_unique_increasing_revisions() -> None:

@@ -60,9 +60,7 @@ def encode(obj: Any, media_type: str) -> bytes:
     return encode_json(obj)
 
 
-def write_object(
-    req: Request, w: ResponseWriter, status: int, obj: Object, scope: RequestScope | None = None
-) -> None:
+def write_object(req: Request, w: ResponseWriter, status: int, obj: Object, scope: RequestScope | None = None) -> None:
     """transformResponseObject: negotiate, transform (Table, metadata), encode, add Warning headers."""
     output = negotiation.negotiate_output(req.headers.get("Accept"), allow_transforms=scope is not None)
     if output.transform and scope is not None and obj.get("kind") != "Status":

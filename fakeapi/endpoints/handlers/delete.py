@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fakeapi.apimachinery import errors, field
 from typing import Any
 
+from fakeapi.apimachinery import errors, field
 from fakeapi.apimachinery.schema import GroupKind
 from fakeapi.endpoints.handlers.common import (
     RequestScope,
@@ -32,7 +32,7 @@ def parse_delete_options(req: Request) -> DeleteOptions:
         body = parse_body(req, "DeleteOptions")
         if body.get("kind", "DeleteOptions") != "DeleteOptions":
             raise errors.new_bad_request(
-                f'{body["kind"]} cannot be handled as a DeleteOptions: the kind in the data is not DeleteOptions'
+                f"{body['kind']} cannot be handled as a DeleteOptions: the kind in the data is not DeleteOptions"
             )
     options = DeleteOptions(
         dry_run=parse_dry_run(req, "DeleteOptions") or body.get("dryRun") == ["All"],

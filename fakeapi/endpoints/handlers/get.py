@@ -45,15 +45,23 @@ def parse_list_options(req: Request, *, watch: bool) -> ListOptions:
             errs.append(field.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden for watch"))
         if not options.resource_version:
             errs.append(
-                field.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided")
+                field.forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden unless resourceVersion is provided",
+                )
             )
         if options.continue_token:
-            errs.append(field.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"))
+            errs.append(
+                field.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided")
+            )
         if match not in (EXACT, NOT_OLDER_THAN):
             errs.append(field.not_supported("resourceVersionMatch", match, [EXACT, NOT_OLDER_THAN]))
         if match == EXACT and options.resource_version == "0":
             errs.append(
-                field.forbidden("resourceVersionMatch", 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"')
+                field.forbidden(
+                    "resourceVersionMatch",
+                    'resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+                )
             )
     if options.send_initial_events is not None:
         if not watch:
@@ -62,12 +70,16 @@ def parse_list_options(req: Request, *, watch: bool) -> ListOptions:
             if match != NOT_OLDER_THAN:
                 errs.append(
                     field.forbidden(
-                        "resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"
+                        "resourceVersionMatch",
+                        "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
                     )
                 )
             if not options.allow_watch_bookmarks:
                 errs.append(
-                    field.forbidden("allowWatchBookmarks", "sendInitialEvents requires setting allowWatchBookmarks to true")
+                    field.forbidden(
+                        "allowWatchBookmarks",
+                        "sendInitialEvents requires setting allowWatchBookmarks to true",
+                    )
                 )
     if errs:
         raise errors.new_invalid(GroupKind("meta.k8s.io", "ListOptions"), "", errs)

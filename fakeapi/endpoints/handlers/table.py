@@ -31,7 +31,11 @@ DEFAULT_COLUMNS: list[dict[str, Any]] = [
 
 
 def _partial(obj: Object) -> Object:
-    return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj.get("metadata") or {}}
+    return {
+        "kind": "PartialObjectMetadata",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": obj.get("metadata") or {},
+    }
 
 
 def _is_list(obj: Object) -> bool:

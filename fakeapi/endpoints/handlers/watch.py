@@ -1,7 +1,7 @@
 """Serving a watch (handlers/watch.go): a chunked 200 response of newline-delimited JSON events.
 
 The headers go out before the first event. The stream ends after timeoutSeconds (a random
-30–60 minutes when not given, as upstream), when the storage ends the watch, or when the
+30-60 minutes when not given, as upstream), when the storage ends the watch, or when the
 client goes away; the server keeps serving either way.
 """
 
@@ -27,8 +27,10 @@ def serve_watch(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
         from fakeapi.apimachinery.fields import parse_field_selector
 
         name_selector = parse_field_selector(f"metadata.name={req.info.name}")
-        options.field_selector = name_selector if options.field_selector is None or options.field_selector.empty else (
-            parse_field_selector(f"{options.field_selector},metadata.name={req.info.name}")
+        options.field_selector = (
+            name_selector
+            if options.field_selector is None or options.field_selector.empty
+            else (parse_field_selector(f"{options.field_selector},metadata.name={req.info.name}"))
         )
     output = negotiation.negotiate_output(req.headers.get("Accept"))
     stream = scope.storage.watch(context_of(req), options)

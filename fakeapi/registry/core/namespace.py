@@ -7,7 +7,7 @@ and finalizes it (see fakeapi.controllers.namespace).
 from __future__ import annotations
 
 from fakeapi.endpoints.request import RequestContext
-from fakeapi.registry.rest import DeleteOptions, object_meta
+from fakeapi.registry.rest import DeleteOptions, object_field, object_meta
 from fakeapi.registry.strategy import StatusStrategy, Strategy
 from fakeapi.storage.interfaces import Object
 
@@ -17,21 +17,18 @@ NAME_LABEL = "kubernetes.io/metadata.name"
 
 def _ensure_name_label(obj: Object) -> None:
     meta = object_meta(obj)
-    labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
-    labels[NAME_LABEL] = meta.get("name") or ""
-    meta["labels"] = labels
+    object_field(meta, "labels")[NAME_LABEL] = meta.get("name") or ""
 
 
 class NamespaceStrategy(Strategy):
     def prepare_for_create(self, ctx: RequestContext, obj: Object) -> None:
         super().prepare_for_create(ctx, obj)
         obj["status"] = {"phase": "Active"}
-        spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+        spec = object_field(obj, "spec")
         finalizers = list(spec.get("finalizers") or [])
         if KUBERNETES_FINALIZER not in finalizers:
             finalizers.append(KUBERNETES_FINALIZER)
         spec["finalizers"] = finalizers
-        obj["spec"] = spec
 
     def canonicalize(self, obj: Object) -> None:
         _ensure_name_label(obj)

@@ -76,7 +76,8 @@ def _qos_class(spec: Any) -> str:
         return "BestEffort"
     guaranteed = all(
         r.get("limits")
-        and {k: r["limits"].get(k) for k in ("cpu", "memory")} == {k: (r.get("requests") or r["limits"]).get(k) for k in ("cpu", "memory")}
+        and {k: r["limits"].get(k) for k in ("cpu", "memory")}
+        == {k: (r.get("requests") or r["limits"]).get(k) for k in ("cpu", "memory")}
         and "cpu" in r["limits"]
         and "memory" in r["limits"]
         for r in resources

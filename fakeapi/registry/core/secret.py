@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 from fakeapi.endpoints.request import RequestContext
+from fakeapi.registry.rest import object_field
 from fakeapi.registry.strategy import Strategy
 from fakeapi.storage.interfaces import Object
 
@@ -13,10 +14,9 @@ def _fold_string_data(obj: Object) -> None:
     """The v1 → internal conversion: every stringData entry overwrites data, then stringData is gone."""
     string_data = obj.pop("stringData", None)
     if isinstance(string_data, dict) and string_data:
-        data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
+        data = object_field(obj, "data")
         for key, value in string_data.items():
             data[key] = base64.b64encode(str(value).encode()).decode()
-        obj["data"] = data
     obj.setdefault("type", "Opaque")
 
 

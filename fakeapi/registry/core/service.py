@@ -191,7 +191,11 @@ class ServiceStrategy(Strategy):
                 spec[key] = old_spec[key]
         old_ports = {p.get("port"): p for p in old_spec.get("ports") or [] if isinstance(p, dict)}
         for port in spec.get("ports") or []:
-            if isinstance(port, dict) and not port.get("nodePort") and old_ports.get(port.get("port"), {}).get("nodePort"):
+            if (
+                isinstance(port, dict)
+                and not port.get("nodePort")
+                and old_ports.get(port.get("port"), {}).get("nodePort")
+            ):
                 port["nodePort"] = old_ports[port["port"]]["nodePort"]
 
     def validate_update(self, ctx: RequestContext, obj: Object, old: Object) -> list[FieldError]:

@@ -9,6 +9,7 @@ foregroundDeletion finalizers), delete_collection, list (selectors, paging) and 
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -80,7 +81,12 @@ class Store:
 
     def new_list(self) -> Object:
         """NewListFunc."""
-        return {"apiVersion": self.spec.gvk.api_version, "kind": self.spec.list_kind, "metadata": {}, "items": []}
+        return {
+            "apiVersion": self.spec.gvk.api_version,
+            "kind": self.spec.list_kind,
+            "metadata": {},
+            "items": [],
+        }
 
     def key_func(self, namespace: str, name: str) -> ObjectKey:
         """NamespaceKeyFunc / NoNamespaceKeyFunc."""
@@ -125,9 +131,12 @@ class Store:
 
     def matches(self, obj: Object, labels: LabelSelector | None, fields: FieldSelector | None) -> bool:
         """PredicateFunc: label and field selectors."""
-        if labels is not None and not labels.empty:
-            if not labels.matches((obj.get("metadata") or {}).get("labels") or {}):
-                return False
+        if (
+            labels is not None
+            and not labels.empty
+            and not labels.matches((obj.get("metadata") or {}).get("labels") or {})
+        ):
+            return False
         return fields is None or fields.empty or fields.matches(self.field_attributes(obj))
 
     def list(self, ctx: RequestContext, options: ListOptions) -> Object:
@@ -136,7 +145,7 @@ class Store:
             page = self.pager.next_page(options.continue_token, options.limit)
         else:
             namespace = ctx.namespace if self.spec.namespaced and ctx.namespace else None
-            items, revision = self.storage.list(self.key_prefix, namespace)
+            items, revision = self.storage.get_list(self.key_prefix, namespace)
             items = [o for o in items if self.matches(o, options.label_selector, options.field_selector)]
             page = self.pager.first_page(items, revision, options.limit)
         result = self.new_list()
@@ -239,7 +248,9 @@ class Store:
                         name,
                         [
                             field_errors.invalid(
-                                "metadata.resourceVersion", field_errors.Raw("0x0"), "must be specified for an update"
+                                "metadata.resourceVersion",
+                                field_errors.Raw("0x0"),
+                                "must be specified for an update",
                             )
                         ],
                     )
@@ -314,7 +325,7 @@ class Store:
                 f"ResourceVersion in record ({meta.get('resourceVersion')}). The object might have been modified",
             )
 
-    def _finalizers_for_policy(self, finalizers: list[str], options: DeleteOptions) -> list[str]:
+    def _finalizers_for_policy(self, finalizers: builtins.list[str], options: DeleteOptions) -> builtins.list[str]:
         """deletionFinalizersForGarbageCollection: orphan / foregroundDeletion per propagation policy."""
         if not self.enable_garbage_collection:
             return finalizers
