@@ -1,0 +1,1 @@
+"""Controllers: the Listener / Notifier / ControllerRunner machinery and the built-in loops."""

@@ -1,0 +1,149 @@
+"""A rate-limited, de-duplicating work queue (k8s.io/client-go/util/workqueue).
+
+``add`` of a key already waiting is a no-op; a key added while it is being processed is
+marked dirty and queued again when ``done`` is called, so a key is never processed by two
+workers at once and never lost. ``add_rate_limited`` retries a failing key after an
+exponential per-item back-off (5 ms · 2ⁿ, capped at 1000 s), ``forget`` resets it. Delays use
+the real monotonic clock, so a frozen test clock does not stop retries.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+from collections import deque
+from collections.abc import Hashable
+from typing import Generic, TypeVar
+
+from fakeapi.util.clock import real_monotonic
+
+K = TypeVar("K", bound=Hashable)
+
+BASE_DELAY_SECONDS = 0.005
+MAX_DELAY_SECONDS = 1000.0
+
+
+class ItemExponentialFailureRateLimiter(Generic[K]):
+    def __init__(self, base_delay: float = BASE_DELAY_SECONDS, max_delay: float = MAX_DELAY_SECONDS) -> None:
+        self._failures: dict[K, int] = {}
+        self._base = base_delay
+        self._max = max_delay
+        self._lock = threading.Lock()
+
+    def when(self, key: K) -> float:
+        with self._lock:
+            failures = self._failures.get(key, 0)
+            self._failures[key] = failures + 1
+        return min(self._base * (2**failures), self._max)
+
+    def forget(self, key: K) -> None:
+        with self._lock:
+            self._failures.pop(key, None)
+
+    def num_requeues(self, key: K) -> int:
+        with self._lock:
+            return self._failures.get(key, 0)
+
+
+class RateLimitingQueue(Generic[K]):
+    def __init__(self, rate_limiter: ItemExponentialFailureRateLimiter[K] | None = None) -> None:
+        self._condition = threading.Condition()
+        self._queue: deque[K] = deque()
+        self._dirty: set[K] = set()
+        self._processing: set[K] = set()
+        self._waiting: list[tuple[float, int, K]] = []
+        self._sequence = itertools.count()
+        self._shutting_down = False
+        self.rate_limiter = rate_limiter or ItemExponentialFailureRateLimiter()
+
+    def add(self, key: K) -> None:
+        with self._condition:
+            if self._shutting_down or key in self._dirty:
+                return
+            self._dirty.add(key)
+            if key not in self._processing:
+                self._queue.append(key)
+                self._condition.notify()
+
+    def add_after(self, key: K, delay: float) -> None:
+        if delay <= 0:
+            self.add(key)
+            return
+        with self._condition:
+            if self._shutting_down:
+                return
+            heapq.heappush(self._waiting, (real_monotonic() + delay, next(self._sequence), key))
+            self._condition.notify()
+
+    def add_rate_limited(self, key: K) -> None:
+        self.add_after(key, self.rate_limiter.when(key))
+
+    def forget(self, key: K) -> None:
+        self.rate_limiter.forget(key)
+
+    def _promote_due(self) -> float | None:
+        """Move delayed keys whose time has come into the queue; the seconds until the next one."""
+        now = real_monotonic()
+        while self._waiting and self._waiting[0][0] <= now:
+            _, _, key = heapq.heappop(self._waiting)
+            if key not in self._dirty:
+                self._dirty.add(key)
+                if key not in self._processing:
+                    self._queue.append(key)
+        return self._waiting[0][0] - now if self._waiting else None
+
+    def get(self, timeout: float | None = None) -> K | None:
+        """The next key to process, or None on shutdown or when ``timeout`` passes first."""
+        deadline = None if timeout is None else real_monotonic() + timeout
+        with self._condition:
+            while True:
+                next_due = self._promote_due()
+                if self._queue:
+                    key = self._queue.popleft()
+                    self._processing.add(key)
+                    self._dirty.discard(key)
+                    return key
+                if self._shutting_down:
+                    return None
+                wait = next_due
+                if deadline is not None:
+                    remaining = deadline - real_monotonic()
+                    if remaining <= 0:
+                        return None
+                    wait = remaining if wait is None else min(wait, remaining)
+                self._condition.wait(wait)
+
+    def get_nowait(self) -> K | None:
+        with self._condition:
+            self._promote_due()
+            if not self._queue:
+                return None
+            key = self._queue.popleft()
+            self._processing.add(key)
+            self._dirty.discard(key)
+            return key
+
+    def done(self, key: K) -> None:
+        with self._condition:
+            self._processing.discard(key)
+            if key in self._dirty:
+                self._queue.append(key)
+                self._condition.notify()
+
+    def shut_down(self) -> None:
+        with self._condition:
+            self._shutting_down = True
+            self._condition.notify_all()
+
+    @property
+    def shutting_down(self) -> bool:
+        return self._shutting_down
+
+    def __len__(self) -> int:
+        with self._condition:
+            return len(self._queue)
+
+    def pending_delayed(self) -> int:
+        with self._condition:
+            return len(self._waiting)
