@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from fakeapi.apimachinery.jsonutil import deep_copy_json, json_equal
+from fakeapi.apimachinery.jsonutil import deep_copy_json, json_equal, parse_go_int64
 
 MAX_OPERATIONS = 10000
 # genericapiserver's JSONPatchMaxCopyBytes default, which kube-apiserver sets as the library's
@@ -33,8 +33,6 @@ COPY_SIZE_LIMIT = 3 * 1024 * 1024
 
 _MISSING = "missing value"  # jsonpatch.ErrMissing
 _INVALID_INDEX = "invalid index referenced"  # jsonpatch.ErrInvalidIndex
-_INT_RE = re.compile(r"[+-]?[0-9]+")
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _POINTER_ESCAPE_RE = re.compile("~[01]")
 
 
@@ -75,12 +73,10 @@ def _go_quote(text: str) -> str:
 
 def _atoi(text: str) -> int:
     """Go's strconv.Atoi, with its error messages."""
-    if not _INT_RE.fullmatch(text):
-        raise JSONPatchApplyError(f"strconv.Atoi: parsing {_go_quote(text)}: invalid syntax")
-    number = int(text)
-    if not _INT64_MIN <= number <= _INT64_MAX:
-        raise JSONPatchApplyError(f"strconv.Atoi: parsing {_go_quote(text)}: value out of range")
-    return number
+    try:
+        return parse_go_int64(text)
+    except ValueError as err:
+        raise JSONPatchApplyError(f"strconv.Atoi: parsing {_go_quote(text)}: {err}") from None
 
 
 def _position(index: int, size: int) -> int:

@@ -2,14 +2,19 @@
 
 The server keeps objects as the values ``json.loads`` returns and copies them on every read and
 write, so the copy must be cheap. It plays the part of the generated DeepCopy functions
-(k8s.io/apimachinery/pkg/runtime.DeepCopyJSONValue).
+(k8s.io/apimachinery/pkg/runtime.DeepCopyJSONValue). :func:`parse_go_int64` reads integers in
+text (JSON pointer indices, selector values) as Go's strconv does.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+_GO_INT_RE = re.compile(r"[+-]?[0-9]+")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _copy_dict(source: dict[Any, Any]) -> dict[Any, Any]:
@@ -26,8 +31,7 @@ def _copy_dict(source: dict[Any, Any]) -> dict[Any, Any]:
 
 def _copy_list(source: list[Any]) -> list[Any]:
     return [
-        _copy_dict(item) if type(item) is dict else _copy_list(item) if type(item) is list else item
-        for item in source
+        _copy_dict(item) if type(item) is dict else _copy_list(item) if type(item) is list else item for item in source
     ]
 
 
@@ -69,3 +73,19 @@ def json_equal(left: Any, right: Any) -> bool:
     if kind is list:
         return len(left) == len(right) and all(map(json_equal, left, right))
     return bool(left == right)
+
+
+def parse_go_int64(text: str) -> int:
+    """Go's strconv.ParseInt(text, 10, 64) (and Atoi on 64-bit machines).
+
+    Python's ``int()`` also takes blanks, underscores and other digits, which Go refuses.
+
+    Raises:
+        ValueError: ``invalid syntax`` or ``value out of range``, strconv's own words.
+    """
+    if not _GO_INT_RE.fullmatch(text):
+        raise ValueError("invalid syntax")
+    number = int(text)
+    if not _INT64_MIN <= number <= _INT64_MAX:
+        raise ValueError("value out of range")
+    return number

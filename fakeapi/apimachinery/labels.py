@@ -19,6 +19,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from fakeapi.apimachinery.field import FieldError, aggregate_message, invalid
+from fakeapi.apimachinery.jsonutil import parse_go_int64
 
 
 class SelectorParseError(ValueError):
@@ -50,30 +51,13 @@ _OPERATOR_TEXT = {
     Operator.LESS_THAN: "<",
 }
 
-# Upstream lists the binary operators in this order when it says which one it expected.
-_BINARY_OPERATOR_NAMES = ", ".join(
-    op.value
-    for op in (
-        Operator.IN,
-        Operator.NOT_IN,
-        Operator.EQUALS,
-        Operator.DOUBLE_EQUALS,
-        Operator.NOT_EQUALS,
-        Operator.GREATER_THAN,
-        Operator.LESS_THAN,
-    )
-)
-
-_INT64_RE = re.compile(r"[+-]?[0-9]+")
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-
 
 def _parse_int64(text: str) -> int | None:
-    """Go's strconv.ParseInt(text, 10, 64), or None where it fails (Python's int() accepts more)."""
-    if not _INT64_RE.fullmatch(text):
+    """The number, or None where Go's ParseInt fails (such a value never passes gt or lt)."""
+    try:
+        return parse_go_int64(text)
+    except ValueError:
         return None
-    number = int(text)
-    return number if _INT64_MIN <= number <= _INT64_MAX else None
 
 
 @dataclass(frozen=True)
@@ -360,6 +344,7 @@ def _lex(text: str) -> list[tuple[_Token, str]]:
 
 # --- Parser -------------------------------------------------------------------------------------
 
+# In upstream's order, which its "expected: in, notin, ..." message follows.
 _BINARY_OPERATORS = {
     _Token.IN: Operator.IN,
     _Token.NOT_IN: Operator.NOT_IN,
@@ -369,6 +354,7 @@ _BINARY_OPERATORS = {
     _Token.GREATER: Operator.GREATER_THAN,
     _Token.LESS: Operator.LESS_THAN,
 }
+_BINARY_OPERATOR_NAMES = ", ".join(operator.value for operator in _BINARY_OPERATORS.values())
 _REQUIREMENT_START = (_Token.IDENTIFIER, _Token.NOT)
 
 
