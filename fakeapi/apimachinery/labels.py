@@ -186,7 +186,7 @@ def _byte_length(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
 
-def _label_key_errors(key: str) -> list[str]:
+def label_key_errors(key: str) -> list[str]:
     """content.IsLabelKey: an optional DNS subdomain prefix and '/', then a name."""
     parts = key.split("/")
     if len(parts) > 2:
@@ -216,7 +216,7 @@ def _label_key_errors(key: str) -> list[str]:
     return errors
 
 
-def _label_value_errors(value: str) -> list[str]:
+def label_value_errors(value: str) -> list[str]:
     """content.IsLabelValue."""
     errors = []
     if _byte_length(value) > _NAME_MAX_BYTES:
@@ -227,7 +227,7 @@ def _label_value_errors(value: str) -> list[str]:
 
 
 def _key_error(key: str, path: str) -> FieldError | None:
-    errors = _label_key_errors(key)
+    errors = label_key_errors(key)
     return invalid(path, key, "; ".join(errors)) if errors else None
 
 
@@ -281,7 +281,7 @@ def new_requirement(key: str, operator: Operator, values: Iterable[str] = ()) ->
             if _parse_int64(value) is None
         )
     for i, value in enumerate(given):
-        value_errors = _label_value_errors(value)
+        value_errors = label_value_errors(value)
         if value_errors:
             errors.append(invalid(f"values[{i}][{key}]", value, "; ".join(value_errors)))
     if errors:

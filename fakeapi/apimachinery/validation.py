@@ -13,25 +13,20 @@ from typing import Any
 
 from fakeapi.apimachinery import field
 from fakeapi.apimachinery.field import FieldError
+from fakeapi.apimachinery.labels import label_key_errors, label_value_errors
 
 DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 DNS1123_SUBDOMAIN_FMT = DNS1123_LABEL_FMT + "(\\." + DNS1123_LABEL_FMT + ")*"
 DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
-QUALIFIED_NAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
-LABEL_VALUE_FMT = "(" + QUALIFIED_NAME_FMT + ")?"
 
 DNS1123_LABEL_MAX_LENGTH = 63
 DNS1123_SUBDOMAIN_MAX_LENGTH = 253
 DNS1035_LABEL_MAX_LENGTH = 63
-QUALIFIED_NAME_MAX_LENGTH = 63
-LABEL_VALUE_MAX_LENGTH = 63
 TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024
 
 _DNS1123_LABEL = re.compile("^" + DNS1123_LABEL_FMT + "$")
 _DNS1123_SUBDOMAIN = re.compile("^" + DNS1123_SUBDOMAIN_FMT + "$")
 _DNS1035_LABEL = re.compile("^" + DNS1035_LABEL_FMT + "$")
-_QUALIFIED_NAME = re.compile("^" + QUALIFIED_NAME_FMT + "$")
-_LABEL_VALUE = re.compile("^" + LABEL_VALUE_FMT + "$")
 
 
 def _regex_error(message: str, fmt: str, *examples: str) -> str:
@@ -102,62 +97,14 @@ def is_valid_path_segment_name(name: str) -> list[str]:
     return [f"may not contain '{bad}'" for bad in ("/", "%") if bad in name]
 
 
-def is_qualified_name(value: str) -> list[str]:
-    """A label or annotation key: an optional DNS subdomain prefix and a name."""
-    errs: list[str] = []
-    prefix, slash, name = value.rpartition("/")
-    if slash:
-        if not prefix:
-            errs.append("prefix part " + "must be non-empty")
-        else:
-            errs.extend("prefix part " + e for e in is_dns1123_subdomain(prefix))
-    else:
-        name = value
-    if not name:
-        errs.append("name part must be non-empty")
-    elif len(name) > QUALIFIED_NAME_MAX_LENGTH:
-        errs.append("name part " + _max_len_error(QUALIFIED_NAME_MAX_LENGTH))
-    if name and not _QUALIFIED_NAME.match(name):
-        errs.append(
-            "name part "
-            + _regex_error(
-                "must consist of alphanumeric characters, '-', '_' or '.', "
-                "and must start and end with an alphanumeric character",
-                QUALIFIED_NAME_FMT,
-                "MyName",
-                "my.name",
-                "123-abc",
-            )
-        )
-    return errs
-
-
-def is_valid_label_value(value: str) -> list[str]:
-    errs = []
-    if len(value) > LABEL_VALUE_MAX_LENGTH:
-        errs.append(_max_len_error(LABEL_VALUE_MAX_LENGTH))
-    if not _LABEL_VALUE.match(value):
-        errs.append(
-            _regex_error(
-                "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
-                "and must start and end with an alphanumeric character",
-                LABEL_VALUE_FMT,
-                "MyValue",
-                "my_value",
-                "12345",
-            )
-        )
-    return errs
-
-
 def validate_labels(labels: Any, path: str) -> list[FieldError]:
     if not isinstance(labels, Mapping):
         return []
     errs: list[FieldError] = []
     for key, value in labels.items():
-        errs.extend(field.invalid(path, key, msg) for msg in is_qualified_name(str(key)))
+        errs.extend(field.invalid(path, key, msg) for msg in label_key_errors(str(key)))
         if isinstance(value, str):
-            errs.extend(field.invalid(f"{path}[{key}]", value, msg) for msg in is_valid_label_value(value))
+            errs.extend(field.invalid(f"{path}[{key}]", value, msg) for msg in label_value_errors(value))
     return errs
 
 
@@ -167,7 +114,7 @@ def validate_annotations(annotations: Any, path: str) -> list[FieldError]:
     errs: list[FieldError] = []
     total = 0
     for key, value in annotations.items():
-        errs.extend(field.invalid(path, key, msg) for msg in is_qualified_name(str(key).lower()))
+        errs.extend(field.invalid(path, key, msg) for msg in label_key_errors(str(key).lower()))
         total += len(str(key)) + len(str(value or ""))
     if total > TOTAL_ANNOTATION_SIZE_LIMIT:
         errs.append(field.too_long(path, TOTAL_ANNOTATION_SIZE_LIMIT))
@@ -208,7 +155,7 @@ def validate_finalizers(finalizers: Any, path: str) -> list[FieldError]:
     for i, name in enumerate(finalizers):
         if not isinstance(name, str):
             continue
-        errs.extend(field.invalid(f"{path}[{i}]", name, msg) for msg in is_qualified_name(name))
+        errs.extend(field.invalid(f"{path}[{i}]", name, msg) for msg in label_key_errors(name))
         if name in seen:
             errs.append(field.duplicate(f"{path}[{i}]", name))
         seen.add(name)
