@@ -135,6 +135,28 @@ class MemoryStorage:
             keys = sorted(bucket) if namespace is None else sorted(k for k in bucket if k[0] == namespace)
             return [bucket[k] for k in keys], revision
 
+    def get_list_at(self, prefix: str, namespace: str | None, revision: int) -> list[Object]:
+        """The objects under ``prefix`` as they were at ``revision``, rebuilt by undoing later events.
+
+        Raises TooOldResourceVersionError when events after ``revision`` have left the window.
+        """
+        with self._lock:
+            if revision < self._compacted_revision:
+                raise TooOldResourceVersionError(revision, self._compacted_revision)
+            state = dict(self._objects.get(prefix, {}))
+            for event in reversed(self._window):
+                if event.revision <= revision:
+                    break
+                if event.key.prefix != prefix:
+                    continue
+                slot = (event.key.namespace, event.key.name)
+                if event.previous is None:
+                    state.pop(slot, None)
+                else:
+                    state[slot] = event.previous
+        keys = sorted(k for k in state if namespace is None or k[0] == namespace)
+        return [state[k] for k in keys]
+
     # -- writes -----------------------------------------------------------------------------
 
     def create(self, key: ObjectKey, obj: Object, *, dry_run: bool = False) -> Object:

@@ -267,3 +267,21 @@ def test_secret_string_data_and_service_cluster_ip(fakeapi: FakeAPI) -> None:
     )
     assert clash.status == 422
     assert "provided IP is already allocated" in clash.json()["message"]
+
+
+def test_list_with_exact_resource_version_reads_the_past(fakeapi: FakeAPI) -> None:
+    fakeapi.server.request("POST", CM_PATH, configmap("old"))
+    before = fakeapi.server.request("GET", CM_PATH).json()["metadata"]["resourceVersion"]
+    fakeapi.server.request("POST", CM_PATH, configmap("new"))
+    past = fakeapi.server.request("GET", CM_PATH, query=f"resourceVersion={before}&resourceVersionMatch=Exact").json()
+    assert past["metadata"]["resourceVersion"] == before
+    assert [i["metadata"]["name"] for i in past["items"]] == ["old"]
+    too_new = fakeapi.server.request("GET", CM_PATH, query="resourceVersion=999999&resourceVersionMatch=NotOlderThan")
+    assert too_new.status == 504
+    assert too_new.json()["details"]["causes"][0]["reason"] == "ResourceVersionTooLarge"
+    invalid = fakeapi.server.request("GET", CM_PATH, query="resourceVersionMatch=Exact")
+    assert invalid.status == 422
+    assert invalid.json()["message"] == (
+        'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: '
+        "resourceVersionMatch is forbidden unless resourceVersion is provided"
+    )

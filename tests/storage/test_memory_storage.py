@@ -152,3 +152,24 @@ def test_stopped_watch_returns_none_and_detaches() -> None:
     storage.create(KEY, cm())
     assert watch.next_event(0.01) is None
     assert watch.stopped
+
+
+def test_list_at_an_older_revision_undoes_later_events() -> None:
+    storage = MemoryStorage()
+    storage.create(KEY, cm(v="1"))
+    storage.create(ObjectKey("configmaps", "default", "b"), cm("b"))
+    at = storage.current_revision
+    storage.guaranteed_update(KEY, lambda c: {**c, "data": {"v": "2"}})
+    storage.delete(ObjectKey("configmaps", "default", "b"))
+    storage.create(ObjectKey("configmaps", "default", "c"), cm("c"))
+    past = storage.get_list_at("configmaps", None, at)
+    assert [(o["metadata"]["name"], o["data"]) for o in past] == [("a", {"v": "1"}), ("b", {})]
+    assert [o["metadata"]["name"] for o in storage.get_list_at("configmaps", None, 1)] == []
+
+
+def test_list_at_a_revision_that_left_the_window_is_too_old() -> None:
+    storage = MemoryStorage(window=2)
+    for i in range(4):
+        storage.create(ObjectKey("configmaps", "default", f"c{i}"), cm(f"c{i}"))
+    with pytest.raises(TooOldResourceVersionError):
+        storage.get_list_at("configmaps", None, 2)

@@ -100,9 +100,6 @@ def check_list_resource_version(options: ListOptions, current_revision: int) -> 
         err = errors.new_timeout(f"Too large resource version: {requested}, current: {current_revision}", 1)
         err.details["causes"] = [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}]
         raise err
-    if options.resource_version_match == EXACT and requested != current_revision:
-        # Only the latest state is kept, so an exact read of an older revision is treated as compacted.
-        raise errors.new_resource_expired("The resourceVersion for the provided list is too old.")
 
 
 def list_resource(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
