@@ -19,9 +19,7 @@ DEPLOYMENT = GroupVersionKind("apps", "v1", "Deployment")
 LEASE = GroupVersionKind("coordination.k8s.io", "v1", "Lease")
 CRD = GroupVersionKind("apiextensions.k8s.io", "v1", "CustomResourceDefinition")
 
-QUANTITY_FORMAT_ERROR = (
-    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
-)
+QUANTITY_FORMAT_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
 NO_ERRORS = ValidationResult([], [])
 
 
@@ -85,9 +83,7 @@ def crd() -> dict[str, Any]:
             "group": "example.com",
             "names": {"plural": "widgets", "kind": "Widget"},
             "scope": "Namespaced",
-            "versions": [
-                {"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": schema}}
-            ],
+            "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": schema}}],
         },
     }
 
@@ -195,9 +191,7 @@ def test_required_field_inside_a_map_value(registry: SchemaRegistry) -> None:
     spec_schema = obj["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
     spec_schema["x-kubernetes-validations"] = [{"message": "no rule"}]
     assert registry.validate(obj, CRD).field_errors == [
-        field.required(
-            "spec.versions[0].schema.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule", ""
-        )
+        field.required("spec.versions[0].schema.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule", "")
     ]
 
 
@@ -297,8 +291,7 @@ def test_int_or_string(registry: SchemaRegistry) -> None:
     ]
     service["spec"]["ports"][1]["targetPort"] = 1.5
     assert registry.validate(service, SERVICE).type_errors == [
-        "json: cannot unmarshal number 1.5 into Go struct field ServicePort.spec.ports.targetPort "
-        "of type int32"
+        "json: cannot unmarshal number 1.5 into Go struct field ServicePort.spec.ports.targetPort of type int32"
     ]
 
 
@@ -355,8 +348,7 @@ def test_resource_list_of_the_wrong_shape(registry: SchemaRegistry) -> None:
         ("2025-01-02T03:04:05.123456+01:00", None),
         (
             "2025-01-02 03:04:05",
-            'parsing time "2025-01-02 03:04:05" as "2006-01-02T15:04:05Z07:00": '
-            'cannot parse " 03:04:05" as "T"',
+            'parsing time "2025-01-02 03:04:05" as "2006-01-02T15:04:05Z07:00": cannot parse " 03:04:05" as "T"',
         ),
         (
             "2025-01-02T03:04:05",
@@ -381,8 +373,7 @@ def test_time_of_the_wrong_type(registry: SchemaRegistry) -> None:
     obj = pod()
     obj["metadata"]["creationTimestamp"] = 1700000000
     assert registry.validate(obj, POD).type_errors == [
-        "json: cannot unmarshal number into Go struct field ObjectMeta.metadata.creationTimestamp "
-        "of type string"
+        "json: cannot unmarshal number into Go struct field ObjectMeta.metadata.creationTimestamp of type string"
     ]
 
 
@@ -396,8 +387,7 @@ def test_micro_time_wants_six_fraction_digits(registry: SchemaRegistry) -> None:
     assert registry.validate(lease, LEASE) == NO_ERRORS
     lease["spec"]["renewTime"] = "2025-01-02T03:04:05Z"
     assert registry.validate(lease, LEASE).type_errors == [
-        'parsing time "2025-01-02T03:04:05Z" as "2006-01-02T15:04:05.000000Z07:00": '
-        'cannot parse "Z" as ".000000"'
+        'parsing time "2025-01-02T03:04:05Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse "Z" as ".000000"'
     ]
 
 
@@ -470,9 +460,7 @@ def test_unknown_fields_under_map_values_use_dotted_keys(registry: SchemaRegistr
     spec_schema = obj["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
     spec_schema["typo"] = "object"
     spec_schema["default"] = {"anything": {"goes": [1, "x"]}}
-    assert registry.unknown_fields(obj, CRD) == [
-        "spec.versions[0].schema.openAPIV3Schema.properties.spec.typo"
-    ]
+    assert registry.unknown_fields(obj, CRD) == ["spec.versions[0].schema.openAPIV3Schema.properties.spec.typo"]
 
 
 def test_raw_fields_take_anything(registry: SchemaRegistry) -> None:

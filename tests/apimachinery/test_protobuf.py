@@ -231,9 +231,7 @@ def test_pod_with_time_containers_and_inline_structs() -> None:
                 "image": "app:latest",
                 "command": ["/bin/app", ""],
                 "ports": [{"containerPort": 8080, "protocol": "TCP"}],
-                "env": [
-                    {"name": "MODE", "valueFrom": {"configMapKeyRef": {"name": "settings", "key": "mode"}}}
-                ],
+                "env": [{"name": "MODE", "valueFrom": {"configMapKeyRef": {"name": "settings", "key": "mode"}}}],
                 "readinessProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "periodSeconds": 5},
                 "securityContext": {"runAsNonRoot": True},
             },
@@ -334,9 +332,7 @@ def test_fields_whose_protobuf_name_differs_from_the_json_name() -> None:
     ingress_class.spec.parameters.aPIGroup = "example.com"
     ingress_class.spec.parameters.kind = "Params"
 
-    webhooks = decode_object(
-        _body("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", config)
-    )
+    webhooks = decode_object(_body("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", config))
     ingress = decode_object(_body("networking.k8s.io/v1", "IngressClass", ingress_class))
 
     assert webhooks["webhooks"] == [
@@ -494,9 +490,7 @@ def test_every_served_kind_matches_the_openapi_schema() -> None:
     its type. Enum values and formats are not checked: they say nothing about names and shapes.
     """
     definitions = _schema_definitions()
-    validator_class = jsonschema.validators.extend(
-        jsonschema.Draft202012Validator, {"enum": None, "format": None}
-    )
+    validator_class = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"enum": None, "format": None})
     decoded_kinds, undecodable, failures = 0, set(), []
     for definition, schema in definitions.items():
         full_name = "k8s.io." + definition.removeprefix("io.k8s.")
@@ -514,8 +508,7 @@ def test_every_served_kind_matches_the_openapi_schema() -> None:
             # Not validated with the rest: WatchEvent's schema has no apiVersion or kind.
             validator = validator_class({"$ref": f"#/$defs/{definition}", "$defs": definitions})
             errors = [
-                f"{'/'.join(map(str, err.absolute_path))}: {err.message}"
-                for err in validator.iter_errors(decoded)
+                f"{'/'.join(map(str, err.absolute_path))}: {err.message}" for err in validator.iter_errors(decoded)
             ]
             if errors:
                 failures.append((api_version, gvk["kind"], errors[:5]))

@@ -107,23 +107,17 @@ def test_build_kubeconfig_layout(ca: CertificateAuthority, admin: KeyPair) -> No
     assert user["name"] == "fakeapi-admin"
     assert base64.b64decode(user["user"]["client-certificate-data"]) == admin.cert_pem
     assert base64.b64decode(user["user"]["client-key-data"]) == admin.key_pem
-    assert config["contexts"] == [
-        {"name": "fakeapi", "context": {"cluster": "fakeapi", "user": "fakeapi-admin"}}
-    ]
+    assert config["contexts"] == [{"name": "fakeapi", "context": {"cluster": "fakeapi", "user": "fakeapi-admin"}}]
 
 
 def test_build_kubeconfig_names(ca: CertificateAuthority, admin: KeyPair) -> None:
-    config = build_kubeconfig(
-        SERVER_URL, ca.cert_pem, admin, cluster_name="c", user_name="u", context_name="x"
-    )
+    config = build_kubeconfig(SERVER_URL, ca.cert_pem, admin, cluster_name="c", user_name="u", context_name="x")
     assert config["current-context"] == "x"
     assert config["contexts"] == [{"name": "x", "context": {"cluster": "c", "user": "u"}}]
     assert [config["clusters"][0]["name"], config["users"][0]["name"]] == ["c", "u"]
 
 
-def test_write_kubeconfig_is_private_and_atomic(
-    tmp_path: Path, ca: CertificateAuthority, admin: KeyPair
-) -> None:
+def test_write_kubeconfig_is_private_and_atomic(tmp_path: Path, ca: CertificateAuthority, admin: KeyPair) -> None:
     path = tmp_path / ".kube" / "config"
     path.parent.mkdir()
     path.write_text("stale: true\n")
@@ -135,9 +129,7 @@ def test_write_kubeconfig_is_private_and_atomic(
     assert os.listdir(path.parent) == ["config"]
 
 
-def test_kubernetes_client_loads_the_kubeconfig(
-    tmp_path: Path, ca: CertificateAuthority, admin: KeyPair
-) -> None:
+def test_kubernetes_client_loads_the_kubeconfig(tmp_path: Path, ca: CertificateAuthority, admin: KeyPair) -> None:
     path = write_kubeconfig(tmp_path / "config", build_kubeconfig(SERVER_URL, ca.cert_pem, admin))
     api = k8s_config.new_client_from_config(config_file=str(path), persist_config=False)
     with api:

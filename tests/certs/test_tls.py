@@ -121,9 +121,7 @@ def test_handshake_without_client_certificate(
     assert outcome.user == ""
 
 
-def test_alpn_answers_http_1_1_to_a_go_style_offer(
-    server: OneConnectionServer, ca: CertificateAuthority
-) -> None:
+def test_alpn_answers_http_1_1_to_a_go_style_offer(server: OneConnectionServer, ca: CertificateAuthority) -> None:
     context = client_ssl_context(ca.cert_pem)
     context.set_alpn_protocols(["h2", "http/1.1"])
     _talk(server.port, context)

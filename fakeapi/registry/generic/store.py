@@ -27,7 +27,14 @@ from fakeapi.registry.generic.watch_stream import StoreWatchStream
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.registry.rest import DeleteOptions, ListOptions, UpdatedObjectInfo, WriteOptions, object_meta
 from fakeapi.registry.strategy import Strategy, before_create, before_update, fill_object_meta_system_fields
-from fakeapi.storage.interfaces import KeyExistsError, KeyNotFoundError, Object, ObjectKey, VersionedStorage
+from fakeapi.storage.interfaces import (
+    KeyExistsError,
+    KeyNotFoundError,
+    Object,
+    ObjectKey,
+    TooOldResourceVersionError,
+    VersionedStorage,
+)
 from fakeapi.util.clock import now_rfc3339
 
 # store.go maxNameGenerationCreateAttempts
@@ -145,7 +152,7 @@ class Store:
             page = self.pager.next_page(options.continue_token, options.limit)
         else:
             namespace = ctx.namespace if self.spec.namespaced and ctx.namespace else None
-            items, revision = self.storage.get_list(self.key_prefix, namespace)
+            items, revision = self._list_state(namespace, options)
             items = [o for o in items if self.matches(o, options.label_selector, options.field_selector)]
             page = self.pager.first_page(items, revision, options.limit)
         result = self.new_list()
@@ -157,6 +164,17 @@ class Store:
         # Typed lists of built-in kinds carry no kind/apiVersion on their items.
         result["items"] = [{k: v for k, v in o.items() if k not in ("kind", "apiVersion")} for o in page.items]
         return result
+
+    def _list_state(self, namespace: str | None, options: ListOptions) -> tuple[builtins.list[Object], int]:
+        """The objects a list reads: the latest, or exactly those at a requested revision."""
+        if options.resource_version_match == "Exact":
+            revision = int(options.resource_version)
+            if revision != self.storage.current_revision:
+                try:
+                    return self.storage.get_list_at(self.key_prefix, namespace, revision), revision
+                except TooOldResourceVersionError:
+                    raise errors.new_resource_expired("The resourceVersion for the provided list is too old.") from None
+        return self.storage.get_list(self.key_prefix, namespace)
 
     def watch(self, ctx: RequestContext, options: ListOptions) -> StoreWatchStream:
         self.check_field_selector(options.field_selector)
