@@ -41,6 +41,10 @@ _VERB_HANDLERS: dict[str, tuple[RouteHandler, type]] = {
 }
 
 
+_COLLECTION_ONLY_VERBS = frozenset({"create"})
+_ITEM_ONLY_VERBS = frozenset({"get", "update", "patch", "delete"})
+
+
 @dataclass
 class InstalledResource:
     """One storage key (``pods`` or ``pods/status``) and what it serves."""
@@ -74,19 +78,24 @@ class APIGroupVersion:
             raise errors.new_generic_not_found()
         if verb == "watch" and info.name and "get" not in installed.handlers:
             raise errors.new_generic_method_not_allowed()
+        # Routes exist per path: collection verbs on the collection, item verbs on an item (go-restful's 405).
+        on_item = bool(info.name) and not info.subresource
+        if (on_item and verb in _COLLECTION_ONLY_VERBS) or (not info.name and verb in _ITEM_ONLY_VERBS):
+            raise errors.new_generic_method_not_allowed()
         handler = installed.handlers.get(verb)
         if handler is None:
             raise errors.new_generic_method_not_allowed()
         handler(req, w, installed.scope)
 
 
-def _discovery_verbs(storage: object, is_subresource: bool) -> list[str]:
-    verbs = [verb for verb, (_, protocol) in _VERB_HANDLERS.items() if isinstance(storage, protocol)]
+def _storage_verbs(storage: object, is_subresource: bool) -> set[str]:
+    """The verbs a storage can serve, found as upstream does: by the interfaces it implements."""
+    verbs = {verb for verb, (_, protocol) in _VERB_HANDLERS.items() if isinstance(storage, protocol)}
     if is_subresource:
-        verbs = [v for v in verbs if v not in ("list", "watch", "deletecollection")]
+        verbs -= {"list", "watch", "deletecollection"}
         if isinstance(storage, rest.NamedCreater):
-            verbs.append("create")
-    return sorted(set(verbs))
+            verbs.add("create")
+    return verbs
 
 
 class APIInstaller:
@@ -110,13 +119,10 @@ class APIInstaller:
         sub_spec = spec.subresource(subresource) if subresource else None
         kind = sub_spec.kind if sub_spec is not None and sub_spec.kind is not None else spec.gvk
         scope = RequestScope(spec=spec, storage=storage, kind=kind, schemas=self.schemas, subresource=subresource)
-        verbs = list(sub_spec.verbs) if sub_spec is not None else _discovery_verbs(storage, False)
-        handlers: dict[str, RouteHandler] = {}
-        for verb in verbs:
-            if verb in _VERB_HANDLERS:
-                handlers[verb] = _VERB_HANDLERS[verb][0]
-        if "list" in handlers and isinstance(storage, rest.Watcher):
-            handlers.setdefault("watch", serve_watch)
+        # Served: what the table declares for the resource and its storage can do.
+        declared = sub_spec.verbs if sub_spec is not None else spec.verbs
+        verbs = sorted(set(declared) & _storage_verbs(storage, bool(subresource)))
+        handlers = {verb: _VERB_HANDLERS[verb][0] for verb in verbs}
         api_resource: dict[str, Any] = {
             "name": key,
             "singularName": "" if subresource else spec.singular_name,

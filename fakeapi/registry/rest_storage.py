@@ -17,12 +17,13 @@ from typing import Any
 
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupVersion
+from fakeapi.registry.core.componentstatus import ComponentStatusREST
 from fakeapi.registry.core.namespace import (
     NamespaceFinalizeStrategy,
     NamespaceStatusStrategy,
     NamespaceStrategy,
 )
-from fakeapi.registry.core.pod import PodStrategy
+from fakeapi.registry.core.pod import POD_SPEC_PARTS, BindingREST, EvictionREST, PodSpecPartStrategy, PodStrategy
 from fakeapi.registry.core.secret import SecretStrategy
 from fakeapi.registry.core.service import NodePortAllocator, ServiceIPAllocator, ServiceStrategy
 from fakeapi.registry.generic.admission import NamespaceLifecycle
@@ -61,6 +62,8 @@ class StoreServices:
     pager: ListPager = field(default_factory=ListPager)
     service_ips: ServiceIPAllocator = field(default_factory=ServiceIPAllocator)
     node_ports: NodePortAllocator = field(default_factory=NodePortAllocator)
+    # Every Store built so far, by (group, version, resource), for storages that reach across groups.
+    stores: dict[tuple[str, str, str], Store] = field(default_factory=dict)
 
     def reset_allocations(self) -> None:
         """Forget allocated cluster IPs and node ports (after the storage was cleared)."""
@@ -120,6 +123,14 @@ def subresource_storage(store: Store, name: str, strategies: StrategyFactory) ->
         return replace(store, update_strategy=NamespaceFinalizeStrategy(spec, s.schemas, s.identity))
     if name in CONNECT_SUBRESOURCES:
         return NoKubeletREST(store, name)
+    s = strategies.services
+    if spec.resource == "pods":
+        if name == "binding":
+            return BindingREST(lambda: store, spec)
+        if name == "eviction":
+            return EvictionREST(store, lambda: s.stores.get(("policy", "v1", "poddisruptionbudgets")), spec)
+        if name in POD_SPEC_PARTS:
+            return replace(store, update_strategy=PodSpecPartStrategy(spec, s.schemas, s.identity, POD_SPEC_PARTS[name]))
     return None
 
 
@@ -131,7 +142,6 @@ class RESTStorageProvider:
         self._specs = specs
         self._services = services
         self._strategies = StrategyFactory(services)
-        self.stores: dict[tuple[str, str], Store] = {}
 
     def group_name(self) -> str:
         return self._group
@@ -146,8 +156,8 @@ class RESTStorageProvider:
                 info.prioritized_versions.append(gv)
             storage_map = info.versioned_resources_storage_map.setdefault(spec.version, {})
             store = build_store(spec, self._services, self._strategies)
-            self.stores[(spec.version, spec.resource)] = store
-            storage_map[spec.resource] = store
+            self._services.stores[(spec.group, spec.version, spec.resource)] = store
+            storage_map[spec.resource] = self._top_level_storage(spec, store)
             for sub in spec.subresources:
                 sub_storage = subresource_storage(store, sub.name, self._strategies)
                 if sub_storage is not None:
@@ -155,8 +165,21 @@ class RESTStorageProvider:
         return info
 
 
+    def _top_level_storage(self, spec: ResourceSpec, store: Store) -> Any:
+        """The storage a resource is served by: its Store, unless it is virtual."""
+        return store
+
+
 class LegacyRESTStorageProvider(RESTStorageProvider):
     """The core ("") group, installed under /api."""
 
     def __init__(self, specs: list[ResourceSpec], services: StoreServices) -> None:
         super().__init__("", specs, services)
+
+    def _top_level_storage(self, spec: ResourceSpec, store: Store) -> Any:
+        if spec.resource == "componentstatuses":
+            return ComponentStatusREST(spec)
+        if spec.resource == "bindings":
+            # The legacy /bindings binds through the pods' storage, like pods/<name>/binding.
+            return BindingREST(lambda: self._services.stores[("", "v1", "pods")], spec)
+        return store

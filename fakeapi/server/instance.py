@@ -32,7 +32,6 @@ from fakeapi.endpoints.request import UserInfo
 from fakeapi.manifests import ManifestSource, load_manifests
 from fakeapi.registry.builtin_resources import BUILTIN_RESOURCES
 from fakeapi.registry.generic.admission import NamespaceLifecycle
-from fakeapi.registry.generic.store import Store
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.registry.rest_storage import LegacyRESTStorageProvider, RESTStorageProvider, StoreServices
 from fakeapi.server.config import default_build_handler_chain
@@ -121,7 +120,6 @@ class FakeAPIServer:
         self.schemas = SchemaRegistry.for_version("1.37")
         self.discovery = DiscoveryManager()
         self.apiserver = GenericAPIServer(self.schemas, _version_info(self.config.kubernetes_version), self.discovery)
-        self.stores: dict[tuple[str, str, str], Store] = {}
         self._install_apis()
         self._setup_security()
         self.handler = default_build_handler_chain(
@@ -154,6 +152,7 @@ class FakeAPIServer:
             identity=self.identity,
             admission=NamespaceLifecycle(self._get_namespace),
         )
+        self.stores = services.stores
         for group, specs in groups.items():
             provider: RESTStorageProvider = (
                 LegacyRESTStorageProvider(specs, services)
@@ -163,8 +162,6 @@ class FakeAPIServer:
             info = provider.new_rest_storage(resource_config)
             if not info.versioned_resources_storage_map:
                 continue
-            for (version, resource), store in provider.stores.items():
-                self.stores[(group, version, resource)] = store
             if group == "":
                 self.apiserver.install_legacy_api_group(info)
             else:

@@ -91,19 +91,7 @@ def parse_list_options(req: Request, *, watch: bool) -> ListOptions:
     return options
 
 
-def check_list_resource_version(options: ListOptions, current_revision: int) -> None:
-    """A list can be served at the latest revision when that satisfies the requested one."""
-    if not options.resource_version or options.resource_version == "0" or options.continue_token:
-        return
-    requested = int(options.resource_version)
-    if requested > current_revision:
-        err = errors.new_timeout(f"Too large resource version: {requested}, current: {current_revision}", 1)
-        err.details["causes"] = [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}]
-        raise err
-
-
 def list_resource(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
     options = parse_list_options(req, watch=False)
-    check_list_resource_version(options, scope.storage.storage.current_revision)
     result = scope.storage.list(context_of(req), options)
     write_object(req, w, 200, result, scope)

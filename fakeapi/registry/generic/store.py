@@ -167,9 +167,15 @@ class Store:
 
     def _list_state(self, namespace: str | None, options: ListOptions) -> tuple[builtins.list[Object], int]:
         """The objects a list reads: the latest, or exactly those at a requested revision."""
+        current = self.storage.current_revision
+        if options.resource_version not in ("", "0") and int(options.resource_version) > current:
+            # The watch cache waits a few seconds for a future revision, then gives up like this.
+            err = errors.new_timeout(f"Too large resource version: {options.resource_version}, current: {current}", 1)
+            err.details["causes"] = [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}]
+            raise err
         if options.resource_version_match == "Exact":
             revision = int(options.resource_version)
-            if revision != self.storage.current_revision:
+            if revision != current:
                 try:
                     return self.storage.get_list_at(self.key_prefix, namespace, revision), revision
                 except TooOldResourceVersionError:

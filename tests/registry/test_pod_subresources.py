@@ -1,0 +1,78 @@
+"""Pod subresources that act on the pod: binding, eviction, ephemeral containers; componentstatuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytest_plugin.plugin import FakeAPI
+
+PODS = "/api/v1/namespaces/default/pods"
+
+
+def pod(name: str = "p", labels: dict[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "default", "labels": labels or {}},
+        "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]},
+    }
+
+
+def test_binding_assigns_the_node_once(fakeapi: FakeAPI) -> None:
+    fakeapi.seed(pod())
+    binding = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "p"}, "target": {"kind": "Node", "name": "n1"}}
+    response = fakeapi.server.request("POST", f"{PODS}/p/binding", binding)
+    assert response.status == 201
+    assert response.json()["status"] == "Success"
+    bound = fakeapi.server.request("GET", f"{PODS}/p").json()
+    assert bound["spec"]["nodeName"] == "n1"
+    assert [c["type"] for c in bound["status"]["conditions"]] == ["PodScheduled"]
+    again = fakeapi.server.request("POST", f"{PODS}/p/binding", binding)
+    assert again.status == 409
+    assert again.json()["message"] == 'Operation cannot be fulfilled on pods "p": pod p is already assigned to node "n1"'
+
+
+def test_legacy_bindings_resource_binds_too(fakeapi: FakeAPI) -> None:
+    fakeapi.seed(pod("q"))
+    binding = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "q"}, "target": {"kind": "Node", "name": "n2"}}
+    assert fakeapi.server.request("POST", "/api/v1/namespaces/default/bindings", binding).status == 201
+    assert fakeapi.server.request("GET", f"{PODS}/q").json()["spec"]["nodeName"] == "n2"
+
+
+def test_eviction_respects_disruption_budgets(fakeapi: FakeAPI) -> None:
+    fakeapi.seed(pod("a", {"app": "web"}), pod("b", {"app": "other"}))
+    fakeapi.seed(
+        {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": {"name": "pdb", "namespace": "default"},
+            "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "web"}}},
+        }
+    )
+    eviction = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": "a", "namespace": "default"}}
+    refused = fakeapi.server.request("POST", f"{PODS}/a/eviction", eviction)
+    assert refused.status == 429
+    assert refused.json()["message"] == "Cannot evict pod as it would violate the pod's disruption budget."
+    assert refused.json()["details"]["causes"][0]["reason"] == "DisruptionBudget"
+    other = {**eviction, "metadata": {"name": "b", "namespace": "default"}}
+    assert fakeapi.server.request("POST", f"{PODS}/b/eviction", other).status == 201
+    assert fakeapi.server.request("GET", f"{PODS}/b").status == 404
+    assert fakeapi.server.request("GET", f"{PODS}/a").status == 200
+
+
+def test_ephemeral_containers_change_only_that_part(fakeapi: FakeAPI) -> None:
+    created = fakeapi.seed(pod())[0]
+    body = {**created, "spec": {**created["spec"], "nodeName": "sneaky"}}
+    body["spec"]["ephemeralContainers"] = [{"name": "debug", "image": "busybox"}]
+    response = fakeapi.server.request("PUT", f"{PODS}/p/ephemeralcontainers", body)
+    assert response.status == 200
+    updated = response.json()
+    assert updated["spec"]["ephemeralContainers"][0]["name"] == "debug"
+    assert "nodeName" not in updated["spec"]
+
+
+def test_component_statuses_are_healthy(fakeapi: FakeAPI) -> None:
+    listed = fakeapi.server.request("GET", "/api/v1/componentstatuses").json()
+    assert [i["metadata"]["name"] for i in listed["items"]] == ["controller-manager", "etcd-0", "scheduler"]
+    assert fakeapi.server.request("GET", "/api/v1/componentstatuses/etcd-0").json()["conditions"][0]["status"] == "True"
+    assert fakeapi.server.request("DELETE", "/api/v1/componentstatuses/etcd-0").status == 405
