@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -285,3 +286,14 @@ def test_list_with_exact_resource_version_reads_the_past(fakeapi: FakeAPI) -> No
         'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: '
         "resourceVersionMatch is forbidden unless resourceVersion is provided"
     )
+
+
+def test_deprecated_watch_path_watches_one_object(fakeapi: FakeAPI) -> None:
+    fakeapi.server.request("POST", CM_PATH, configmap("one"))
+    fakeapi.server.request("POST", CM_PATH, configmap("two"))
+    response = fakeapi.server.request(
+        "GET", "/api/v1/watch/namespaces/default/configmaps/two", query="timeoutSeconds=1"
+    )
+    assert response.status == 200
+    events = [json.loads(line) for line in response.body.splitlines()]
+    assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [("ADDED", "two")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fakeapi.apimachinery import errors, field
-from fakeapi.apimachinery.fields import SelectorParseError, parse_field_selector
+from fakeapi.apimachinery.fields import SelectorParseError, escape_value, parse_field_selector
 from fakeapi.apimachinery.labels import parse_label_selector
 from fakeapi.apimachinery.schema import GroupKind
 from fakeapi.endpoints.handlers.common import RequestScope, context_of, parse_bool, parse_int, write_object
@@ -19,11 +19,17 @@ def get_resource(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
     write_object(req, w, 200, obj, scope)
 
 
-def parse_list_options(req: Request, *, watch: bool) -> ListOptions:
-    """Decode and validate ListOptions (apimachinery internalversion/validation)."""
+def parse_list_options(req: Request, *, watch: bool, name: str = "") -> ListOptions:
+    """Decode and validate ListOptions (apimachinery internalversion/validation).
+
+    ``name`` restricts the selection to one object, as a watch on an item path does.
+    """
+    field_selector = req.query_param("fieldSelector")
+    if name:
+        field_selector = ",".join(filter(None, [field_selector, f"metadata.name={escape_value(name)}"]))
     try:
         labels = parse_label_selector(req.query_param("labelSelector"))
-        fields = parse_field_selector(req.query_param("fieldSelector"))
+        fields = parse_field_selector(field_selector)
     except SelectorParseError as exc:
         raise errors.new_bad_request(str(exc)) from None
     options = ListOptions(

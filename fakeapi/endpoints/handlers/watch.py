@@ -22,16 +22,8 @@ IDLE_POLL_SECONDS = 1.0
 
 
 def serve_watch(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
-    options = parse_list_options(req, watch=True)
-    if req.info.name:
-        from fakeapi.apimachinery.fields import parse_field_selector
-
-        name_selector = parse_field_selector(f"metadata.name={req.info.name}")
-        options.field_selector = (
-            name_selector
-            if options.field_selector is None or options.field_selector.empty
-            else (parse_field_selector(f"{options.field_selector},metadata.name={req.info.name}"))
-        )
+    # A watch of one object (…/watch/…/<name>) is a watch filtered on metadata.name.
+    options = parse_list_options(req, watch=True, name=req.info.name)
     output = negotiation.negotiate_output(req.headers.get("Accept"))
     stream = scope.storage.watch(context_of(req), options)
     timeout = options.timeout_seconds
