@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from fakeapi.apimachinery.managedfields import FieldManagerFactory
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupVersion
 from fakeapi.registry.core.componentstatus import ComponentStatusREST
@@ -76,6 +77,8 @@ class StrategyFactory:
 
     def __init__(self, services: StoreServices) -> None:
         self.services = services
+        # managedFields bookkeeping of every Store built here (types converted once per factory).
+        self.field_managers = FieldManagerFactory(services.schemas)
 
     def main(self, spec: ResourceSpec) -> Strategy:
         s = self.services
@@ -108,19 +111,33 @@ def build_store(spec: ResourceSpec, services: StoreServices, strategies: Strateg
         admission=services.admission,
         enable_garbage_collection=options.enable_garbage_collection,
         return_deleted_object=spec.resource in RETURN_DELETED_OBJECT,
+        field_manager=strategies.field_managers.for_kind(spec.gvk, status_subresource=strategy.has_status),
     )
+
+
+def _subresource_field_manager(store: Store, name: str) -> Any:
+    """The store's field manager as a subresource endpoint records writes (entries with subresource)."""
+    if store.field_manager is None:
+        return None
+    return FieldManagerFactory.for_subresource(store.field_manager, name)
 
 
 def subresource_storage(store: Store, name: str, strategies: StrategyFactory) -> Any | None:
     """The storage of one subresource, or None where fakeapi does not serve it."""
     spec = store.spec
     if name == "status":
-        return replace(store, update_strategy=strategies.status(spec))
+        return replace(
+            store, update_strategy=strategies.status(spec), field_manager=_subresource_field_manager(store, name)
+        )
     if name == "scale":
-        return ScaleREST(store)
+        return ScaleREST(replace(store, field_manager=_subresource_field_manager(store, name)))
     if name == "finalize" and spec.strategy == "namespace":
         s = strategies.services
-        return replace(store, update_strategy=NamespaceFinalizeStrategy(spec, s.schemas, s.identity))
+        return replace(
+            store,
+            update_strategy=NamespaceFinalizeStrategy(spec, s.schemas, s.identity),
+            field_manager=_subresource_field_manager(store, name),
+        )
     if name in CONNECT_SUBRESOURCES:
         return NoKubeletREST(store, name)
     s = strategies.services
@@ -130,7 +147,11 @@ def subresource_storage(store: Store, name: str, strategies: StrategyFactory) ->
         if name == "eviction":
             return EvictionREST(store, lambda: s.stores.get(("policy", "v1", "poddisruptionbudgets")), spec)
         if name in POD_SPEC_PARTS:
-            return replace(store, update_strategy=PodSpecPartStrategy(spec, s.schemas, s.identity, POD_SPEC_PARTS[name]))
+            return replace(
+                store,
+                update_strategy=PodSpecPartStrategy(spec, s.schemas, s.identity, POD_SPEC_PARTS[name]),
+                field_manager=_subresource_field_manager(store, name),
+            )
     return None
 
 

@@ -1,7 +1,19 @@
-"""PATCH (handlers/patch.go): JSON patch and JSON merge patch applied to the current object.
+"""PATCH (handlers/patch.go): JSON patch, merge patch, strategic merge patch and server-side apply.
 
 The patch is applied inside the storage's update loop, to the object as it is now, so a
-PATCH is unconditional unless the patch itself sets metadata.resourceVersion.
+PATCH is unconditional unless the patch itself sets metadata.resourceVersion. As upstream:
+
+- the accepted types are JSON patch, merge patch, strategic merge patch (built-in kinds only:
+  kinds without a schema answer 415 for it) and apply; anything else is 415 with that list;
+- ``force`` is refused outside apply and ``fieldManager`` is required for apply (422 on
+  PatchOptions); apply creates a missing object (201), wiping its system metadata;
+- a patched object that does not decode is 422 ``patch: Invalid value``, and with
+  ``fieldValidation=Strict`` so are unknown fields (``Warn`` makes warnings of them);
+  apply checks only for duplicate keys there, the schema check being the field manager's;
+- a non-apply patch of a missing object is 404 (``createNewObject``).
+
+Whole-object texts in those 422 messages are JSON with sorted keys: upstream prints the
+patched document as its JSON patch library re-encodes it, which this does not reproduce.
 """
 
 from __future__ import annotations
@@ -10,6 +22,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
 from fakeapi.apimachinery import errors, field
 from fakeapi.apimachinery.jsonpatch import (
     JSONPatchApplyError,
@@ -17,106 +31,308 @@ from fakeapi.apimachinery.jsonpatch import (
     JSONPatchTooLarge,
     apply_json_patch,
 )
-from fakeapi.apimachinery.mergepatch import apply_merge_patch
+from fakeapi.apimachinery.jsonutil import deep_copy_json
+from fakeapi.apimachinery.managedfields import FieldManager, FieldManagerFactory, HasFieldManager
+from fakeapi.apimachinery.managedfields.gofmt import go_json, go_quote, go_value
+from fakeapi.apimachinery.mergepatch import MergePatchError, apply_merge_patch
 from fakeapi.apimachinery.schema import GroupKind
+from fakeapi.apimachinery.strategicpatch import PatchSchema, StrategicMergePatchError, strategic_merge_patch
 from fakeapi.endpoints import negotiation
 from fakeapi.endpoints.handlers.common import (
     RequestScope,
     check_type_meta,
-    check_unknown_fields,
     context_of,
+    parse_bool,
     parse_write_options,
     write_object,
 )
 from fakeapi.endpoints.http import Request, ResponseWriter
 from fakeapi.endpoints.request import RequestContext
-from fakeapi.registry.rest import Preconditions
+from fakeapi.registry.rest import Preconditions, WriteOptions, object_meta
 from fakeapi.storage.interfaces import Object
 
 JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
 APPLY_PATCH = "application/apply-patch+yaml"
-SUPPORTED_PATCH_TYPES = [JSON_PATCH, MERGE_PATCH]
+PATCH_OPTIONS = GroupKind("meta.k8s.io", "PatchOptions")
+# rest.WipeObjectMetaSystemFields: what an apply that creates may not set.
+_SYSTEM_FIELDS = ("creationTimestamp", "uid", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink")
 
 
-@dataclass
-class PatchedObjectInfo:
-    """UpdatedObjectInfo whose new object is the patch applied to the current one."""
-
-    patch_type: str
-    body: bytes
-    scope: RequestScope
-
-    def preconditions(self) -> Preconditions:
-        return Preconditions()
-
-    def updated_object(self, ctx: RequestContext, old: Object | None) -> Object:
-        if old is None:
-            raise errors.new_not_found(self.scope.spec.group_resource, ctx.request_info.name)
-        try:
-            patch: Any = json.loads(self.body)
-        except ValueError as exc:
-            raise errors.new_bad_request(str(exc)) from None
-        if self.patch_type == JSON_PATCH:
-            try:
-                patched = apply_json_patch(old, patch)
-            except JSONPatchTooLarge as exc:
-                raise errors.new_request_entity_too_large(str(exc)) from None
-            except JSONPatchApplyError:
-                raise errors.new_generic_invalid() from None
-            except JSONPatchError as exc:
-                raise errors.new_bad_request(str(exc)) from None
-        else:
-            if not isinstance(patch, dict):
-                raise errors.new_bad_request("json: cannot unmarshal a non-object merge patch into an object")
-            patched = apply_merge_patch(old, patch)
-        if not isinstance(patched, dict):
-            raise errors.new_bad_request("the patched object is not a JSON object")
-        check_type_meta(patched, self.scope.kind)
-        _check_identity(patched, old)
-        return patched
+def supported_patch_types(scope: RequestScope) -> list[str]:
+    """The installer's list: strategic merge patch only for kinds with a built-in schema."""
+    types = [JSON_PATCH, MERGE_PATCH]
+    if scope.schemas.definition_for(scope.kind) is not None:
+        types.append(STRATEGIC_MERGE_PATCH)
+    types.append(APPLY_PATCH)
+    return types
 
 
-def _check_identity(patched: Object, old: Object) -> None:
-    meta, old_meta = patched.get("metadata") or {}, old.get("metadata") or {}
-    if meta.get("namespace", "") != old_meta.get("namespace", ""):
-        raise errors.new_bad_request(errors.NAMESPACE_MISMATCH_MSG)
-    if meta.get("name") != old_meta.get("name"):
-        raise errors.new_bad_request(
-            f"the name of the object ({meta.get('name')}) does not match the name on the URL ({old_meta.get('name')})"
-        )
+def _validate_patch_options(req: Request, is_apply: bool) -> None:
+    """ValidatePatchOptions: force only for apply; apply needs an explicit fieldManager."""
+    if not is_apply:
+        if "force" in req.query:
+            raise errors.new_invalid(
+                PATCH_OPTIONS, "", [field.forbidden("force", "may not be specified for non-apply patch")]
+            )
+    elif not req.query_param("fieldManager"):
+        raise errors.new_invalid(PATCH_OPTIONS, "", [field.required("fieldManager", "is required for apply patch")])
+
+
+def _field_manager(scope: RequestScope) -> FieldManager:
+    """The storage's field manager; storages without one (scale) get one that keeps nothing."""
+    storage = scope.storage
+    if isinstance(storage, HasFieldManager) and storage.field_manager is not None:
+        return storage.field_manager
+    factory = FieldManagerFactory(scope.schemas)
+    return factory.for_kind(scope.kind, status_subresource=False)
 
 
 def patch_resource(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
     patch_type = negotiation.request_content_type(req.headers.get("Content-Type"))
-    if patch_type not in SUPPORTED_PATCH_TYPES:
-        raise errors.new_unsupported_media_type(SUPPORTED_PATCH_TYPES)
+    supported = supported_patch_types(scope)
+    if patch_type not in supported:
+        raise errors.new_unsupported_media_type(supported)
+    is_apply = patch_type == APPLY_PATCH
+    _validate_patch_options(req, is_apply)
     options = parse_write_options(req, "PatchOptions")
-    if req.query_param("force"):
-        raise errors.new_invalid(
-            GroupKind("meta.k8s.io", "PatchOptions"),
-            "",
-            [field.forbidden("force", "may not be specified for non-apply patch")],
-        )
-    ctx = context_of(req)
-    info = PatchedObjectInfo(patch_type, req.body, scope)
-    result, created = scope.storage.update(ctx, req.info.name, _Validated(info, req, options.field_validation), options)
+    info = PatchedObjectInfo(
+        patch_type=patch_type,
+        body=req.body,
+        scope=scope,
+        options=options,
+        force=bool(parse_bool(req, "force")) if is_apply else False,
+        field_manager=_field_manager(scope) if is_apply else None,
+    )
+    result, created = scope.storage.update(context_of(req), req.info.name, info, options, force_allow_create=is_apply)
     write_object(req, w, 201 if created else 200, result, scope)
 
 
 @dataclass
-class _Validated:
-    """Runs field validation on the patched object, as the patcher does after applying."""
+class PatchedObjectInfo:
+    """UpdatedObjectInfo whose new object is the patch applied to the current one (patcher.applyPatch)."""
 
-    inner: PatchedObjectInfo
-    req: Request
-    directive: str
+    patch_type: str
+    body: bytes
+    scope: RequestScope
+    options: WriteOptions
+    force: bool = False
+    field_manager: FieldManager | None = None
 
     def preconditions(self) -> Preconditions:
-        return self.inner.preconditions()
+        return Preconditions()
+
+    def records_managed_fields(self) -> bool:
+        """An apply sets managedFields itself; the other patches are recorded as Updates."""
+        return self.patch_type == APPLY_PATCH
 
     def updated_object(self, ctx: RequestContext, old: Object | None) -> Object:
-        patched = self.inner.updated_object(ctx, old)
-        check_unknown_fields(self.req, self.inner.scope, patched, self.directive)
+        if self.patch_type == APPLY_PATCH:
+            patched = self._apply(ctx, old)
+        elif old is None:
+            raise errors.new_not_found(self.scope.spec.group_resource, ctx.request_info.name)
+        else:
+            patched = self._patch(ctx, old)
+        if old is None:
+            meta = object_meta(patched)
+            if meta.get("uid"):
+                raise errors.new_conflict(
+                    self.scope.spec.group_resource,
+                    ctx.request_info.name,
+                    f"uid mismatch: the provided object specified uid {meta['uid']}, and no existing object was found",
+                )
+            for name in _SYSTEM_FIELDS:
+                meta.pop(name, None)
+        self._check_namespace_and_name(ctx, patched)
         return patched
+
+    # -- JSON patch, merge patch, strategic merge patch -----------------------------------
+
+    def _patch(self, ctx: RequestContext, old: Object) -> Object:
+        if self.patch_type == STRATEGIC_MERGE_PATCH:
+            patch = self._decode_json_object()
+            schema = PatchSchema.for_kind(self.scope.schemas, self.scope.kind)
+            assert schema is not None, "strategic merge patch is offered for built-in kinds only"
+            shown = go_value(patch)
+            try:
+                # The merge works in place, and the Store still needs the old object.
+                patched: Any = strategic_merge_patch(deep_copy_json(old), patch, schema)
+            except StrategicMergePatchError as exc:
+                raise exc.to_status_error() from None
+        else:
+            try:
+                patch = json.loads(self.body)
+            except ValueError as exc:
+                raise errors.new_bad_request(str(exc)) from None
+            if self.patch_type == JSON_PATCH:
+                patched = self._json_patch(old, patch)
+            else:
+                try:
+                    patched = apply_merge_patch(old, patch)
+                except MergePatchError as exc:
+                    raise errors.new_bad_request(str(exc)) from None
+            shown = go_json(patched, sort_keys=True)
+            if not isinstance(patched, dict):
+                raise _patch_invalid(
+                    shown, f"json: cannot unmarshal {_json_kind(patched)} into Go value of type {self._go_type()}"
+                )
+        check_type_meta(patched, self.scope.kind)
+        self._check_decodes(ctx, patched, shown)
+        return patched
+
+    def _go_type(self) -> str:
+        """The Go type the object decodes into, as reflect names it (``v1.ConfigMap``)."""
+        found = self.scope.schemas.definition_for(self.scope.kind)
+        package = found[0].rpartition(".")[0].rpartition(".")[2] if found else "unstructured"
+        return f"{package}.{self.scope.kind.kind if found else 'Unstructured'}"
+
+    def _decode_json_object(self) -> dict[str, Any]:
+        try:
+            patch = json.loads(self.body)
+        except ValueError as exc:
+            raise errors.new_bad_request(str(exc)) from None
+        if not isinstance(patch, dict):
+            raise errors.new_bad_request(
+                f"json: cannot unmarshal {_json_kind(patch)} into Go value of type map[string]interface {{}}"
+            )
+        return patch
+
+    @staticmethod
+    def _json_patch(old: Object, patch: Any) -> Any:
+        try:
+            return apply_json_patch(old, patch)
+        except JSONPatchTooLarge as exc:
+            raise errors.new_request_entity_too_large(str(exc)) from None
+        except JSONPatchApplyError:
+            raise errors.new_generic_invalid() from None
+        except JSONPatchError as exc:
+            raise errors.new_bad_request(str(exc)) from None
+
+    def _check_decodes(self, ctx: RequestContext, patched: Object, shown: str) -> None:
+        """Decoding the patched object into its type: 422 for what does not fit, unknown fields per directive."""
+        result = self.scope.schemas.validate(patched, self.scope.kind)
+        if result.type_errors:
+            raise _patch_invalid(shown, result.type_errors[0])
+        directive = self.options.field_validation
+        if directive == "Ignore":
+            return
+        unknown = [f'unknown field "{path}"' for path in self.scope.schemas.unknown_fields(patched, self.scope.kind)]
+        if not unknown:
+            return
+        if directive == "Strict":
+            raise _patch_invalid(shown, "strict decoding error: " + ", ".join(unknown))
+        for message in unknown:
+            ctx.add_warning(message)
+
+    # -- apply ----------------------------------------------------------------------------
+
+    def _apply(self, ctx: RequestContext, old: Object | None) -> Object:
+        assert self.field_manager is not None
+        applied, duplicates = _load_apply_body(self.body)
+        result = self.field_manager.apply(old, applied, self.options.field_manager, force=self.force)
+        # Only duplicate keys can be strict errors: the applied object is decoded into a map.
+        if duplicates and self.options.field_validation in ("Strict", "Warn"):
+            text = "error converting YAML to JSON: yaml: unmarshal errors:\n" + "\n".join(
+                f"  line {line}: key {go_quote(key)} already set in map" for line, key in duplicates
+            )
+            if self.options.field_validation == "Strict":
+                raise errors.new_bad_request(f"error strict decoding YAML: {text}")
+            ctx.add_warning(text)
+        return result
+
+    # -- identity -------------------------------------------------------------------------
+
+    def _check_namespace_and_name(self, ctx: RequestContext, patched: Object) -> None:
+        """EnsureObjectNamespaceMatchesRequestNamespace, then checkName."""
+        meta = object_meta(patched)
+        spec = self.scope.spec
+        expected = ctx.namespace if spec.namespaced else ""
+        namespace = meta.get("namespace") or ""
+        if namespace != expected:
+            if not namespace:
+                meta["namespace"] = expected
+            elif not expected:
+                meta.pop("namespace", None)
+            else:
+                raise errors.new_bad_request(errors.NAMESPACE_MISMATCH_MSG)
+        name, url_name = meta.get("name") or "", ctx.request_info.name
+        if name != url_name:
+            raise errors.new_bad_request(
+                f"the name of the object ({name}) does not match the name on the URL ({url_name})"
+            )
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "bool"
+    if value is None:
+        return "null"
+    return "number"
+
+
+def _patch_invalid(shown: str, detail: str) -> errors.StatusError:
+    """NewInvalid(GroupKind{}, "", patch: Invalid value: <object>: <detail>)."""
+    return errors.new_invalid(GroupKind("", ""), "", [field.invalid("patch", field.Raw(go_quote(shown)), detail)])
+
+
+class _ApplyLoader(yaml.SafeLoader):
+    """sigs.k8s.io/yaml's reading of an apply body: timestamps stay strings, keys become strings,
+    duplicate keys are noted (the strict decoder refuses them)."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[int, str]] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            text = _yaml_key(key)
+            if text in mapping:
+                self.duplicates.append((key_node.start_mark.line + 1, text))
+            mapping[text] = self.construct_object(value_node, deep=True)
+        return mapping
+
+
+_ApplyLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_ApplyLoader.add_constructor("tag:yaml.org,2002:map", _ApplyLoader.construct_mapping)
+
+
+def _yaml_key(key: Any) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    return str(key)
+
+
+def _load_apply_body(body: bytes) -> tuple[dict[str, Any], list[tuple[int, str]]]:
+    """yaml.Unmarshal into an unstructured object: 400 ``error decoding YAML`` when it does not fit."""
+    loader = _ApplyLoader(body.decode("utf-8", "replace"))
+    try:
+        document = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise errors.new_bad_request(
+            f"error decoding YAML: error converting YAML to JSON: yaml: {where}{problem}"
+        ) from None
+    finally:
+        loader.dispose()
+    if document is None:
+        return {}, loader.duplicates
+    if not isinstance(document, dict):
+        raise errors.new_bad_request(
+            "error decoding YAML: json: cannot unmarshal "
+            f"{_json_kind(document)} into Go value of type map[string]interface {{}}"
+        )
+    return document, loader.duplicates

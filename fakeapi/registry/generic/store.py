@@ -19,6 +19,7 @@ from fakeapi.apimachinery import field as field_errors
 from fakeapi.apimachinery.fields import FieldSelector
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.labels import LabelSelector
+from fakeapi.apimachinery.managedfields import FieldManager, RecordsManagedFields
 from fakeapi.apimachinery.schema import GroupResource
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.generic.admission import NamespaceLifecycle
@@ -42,6 +43,10 @@ MAX_NAME_GENERATION_CREATE_ATTEMPTS = 8
 ORPHAN_FINALIZER = "orphan"
 FOREGROUND_FINALIZER = "foregroundDeletion"
 RESOURCE_VERSION_ON_CREATE_MSG = "resourceVersion should not be set on objects to be created"
+
+
+# What _managed_fields_of_write returns when the Store keeps no managedFields.
+_UNTRACKED = object()
 
 
 class _DeleteInsteadOfUpdate(Exception):
@@ -79,6 +84,9 @@ class Store:
     return_deleted_object: bool = False
     # Called after an object is gone (namespace content cleanup, cluster IP release).
     after_delete: list[Callable[[RequestContext, Object], None]] = field(default_factory=list)
+    # Records metadata.managedFields for every write, as the handlers' FieldManager does
+    # upstream; None leaves them as the write brought them.
+    field_manager: FieldManager | None = None
 
     # -- construction helpers ---------------------------------------------------------------
 
@@ -195,6 +203,8 @@ class Store:
             raise errors.new_internal_error(RESOURCE_VERSION_ON_CREATE_MSG)
         fill_object_meta_system_fields(meta, self.create_strategy.identity)
         generated = not meta.get("name") and bool(meta.get("generateName"))
+        if self.field_manager is not None:
+            self.field_manager.update(None, obj, options.field_manager)
         before_create(self.create_strategy, ctx, obj)
         if self.admission is not None and self.spec.namespaced:
             self.admission.admit_create(self.spec.group_resource, meta.get("namespace") or "", meta.get("name") or "")
@@ -252,7 +262,9 @@ class Store:
                 meta = object_meta(obj)
                 meta.pop("resourceVersion", None)
                 fill_object_meta_system_fields(meta, self.create_strategy.identity)
+                managed = self._managed_fields_of_write(obj_info, None, obj, options)
                 before_create(self.create_strategy, ctx, obj)
+                self._keep_managed_fields(obj, managed)
                 if self.admission is not None and self.spec.namespaced:
                     self.admission.admit_create(self.spec.group_resource, meta.get("namespace") or "", name)
                 created = True
@@ -281,7 +293,9 @@ class Store:
                 meta["resourceVersion"] = existing_rv
             elif requested_rv != existing_rv:
                 raise errors.new_optimistic_lock_conflict(self.spec.group_resource, name)
+            managed = self._managed_fields_of_write(obj_info, old, obj, options)
             before_update(self.update_strategy, ctx, obj, old)
+            self._keep_managed_fields(obj, managed)
             if self.update_strategy.should_delete_during_update(obj):
                 raise _DeleteInsteadOfUpdate(obj)
             return obj
@@ -292,6 +306,26 @@ class Store:
             self._delete_now(ctx, key, final.obj, options.dry_run)
             return final.obj, False
         return stored, created
+
+    def _managed_fields_of_write(
+        self, obj_info: UpdatedObjectInfo, old: Object | None, obj: Object, options: WriteOptions
+    ) -> Any:
+        """The managedFields an update leaves: an apply brings its own, other writes record an Update."""
+        if isinstance(obj_info, RecordsManagedFields) and obj_info.records_managed_fields():
+            return object_meta(obj).get("managedFields")
+        if self.field_manager is None:
+            return _UNTRACKED
+        return self.field_manager.update(old, obj, options.field_manager)
+
+    @staticmethod
+    def _keep_managed_fields(obj: Object, managed: Any) -> None:
+        """Put them back after the strategy: a status strategy starts again from the old object."""
+        if managed is _UNTRACKED:
+            return
+        if managed is None:
+            object_meta(obj).pop("managedFields", None)
+        else:
+            object_meta(obj)["managedFields"] = managed
 
     def _check_name(self, obj: Object, name: str) -> None:
         body_name = object_meta(obj).get("name")
