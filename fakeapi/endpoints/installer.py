@@ -21,6 +21,7 @@ from fakeapi.endpoints.handlers.create import create_resource
 from fakeapi.endpoints.handlers.delete import delete_collection, delete_resource
 from fakeapi.endpoints.handlers.get import get_resource, list_resource
 from fakeapi.endpoints.handlers.patch import patch_resource
+from fakeapi.endpoints.handlers.table import TableConvertorRegistry
 from fakeapi.endpoints.handlers.update import update_resource
 from fakeapi.endpoints.handlers.watch import serve_watch
 from fakeapi.endpoints.http import Request, ResponseWriter
@@ -99,10 +100,17 @@ def _storage_verbs(storage: object, is_subresource: bool) -> set[str]:
 
 
 class APIInstaller:
-    def __init__(self, group_version: GroupVersion, prefix: str, schemas: SchemaRegistry) -> None:
+    def __init__(
+        self,
+        group_version: GroupVersion,
+        prefix: str,
+        schemas: SchemaRegistry,
+        table_convertors: TableConvertorRegistry,
+    ) -> None:
         self.group_version = group_version
         self.prefix = prefix
         self.schemas = schemas
+        self.table_convertors = table_convertors
 
     def install(self, storage_map: dict[str, Any]) -> APIGroupVersion:
         installed = APIGroupVersion(self.group_version, self.prefix)
@@ -118,7 +126,14 @@ class APIInstaller:
         spec = storage.spec
         sub_spec = spec.subresource(subresource) if subresource else None
         kind = sub_spec.kind if sub_spec is not None and sub_spec.kind is not None else spec.gvk
-        scope = RequestScope(spec=spec, storage=storage, kind=kind, schemas=self.schemas, subresource=subresource)
+        scope = RequestScope(
+            spec=spec,
+            storage=storage,
+            kind=kind,
+            schemas=self.schemas,
+            table_convertors=self.table_convertors,
+            subresource=subresource,
+        )
         # Served: what the table declares for the resource and its storage can do.
         declared = sub_spec.verbs if sub_spec is not None else spec.verbs
         verbs = sorted(set(declared) & _storage_verbs(storage, bool(subresource)))

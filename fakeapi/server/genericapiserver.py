@@ -15,6 +15,7 @@ from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupVersion
 from fakeapi.endpoints.discovery import DiscoveryManager
+from fakeapi.endpoints.handlers.table import TableConvertorRegistry
 from fakeapi.endpoints.http import Handler, Request, ResponseWriter, write_bytes, write_json
 from fakeapi.endpoints.installer import APIInstaller
 from fakeapi.registry.rest_storage import APIGroupInfo
@@ -28,6 +29,8 @@ HEALTH_CHECKS = ("ping", "log", "etcd", "poststarthook/start-apiextensions-contr
 class GenericAPIServer:
     def __init__(self, schemas: SchemaRegistry, version_info: dict[str, str], discovery: DiscoveryManager) -> None:
         self.schemas = schemas
+        # How each resource is printed for kubectl get; convertors may be registered at run time.
+        self.table_convertors = TableConvertorRegistry(schemas)
         self.version_info = version_info
         self.discovery = discovery
         self.non_resource_handlers: dict[str, Handler] = {
@@ -55,7 +58,7 @@ class GenericAPIServer:
                 logger.warning("skipping API %s because it has no resources", gv)
                 continue
             prefix = "/".join(p for p in (api_prefix, gv.group, gv.version) if p)
-            self.discovery.add(APIInstaller(gv, prefix, self.schemas).install(storage_map))
+            self.discovery.add(APIInstaller(gv, prefix, self.schemas, self.table_convertors).install(storage_map))
 
     # -- serving ----------------------------------------------------------------------------------
 

@@ -120,6 +120,8 @@ class FakeAPIServer:
         self.schemas = SchemaRegistry.for_version("1.37")
         self.discovery = DiscoveryManager()
         self.apiserver = GenericAPIServer(self.schemas, _version_info(self.config.kubernetes_version), self.discovery)
+        # Register a TableConvertor here to change what kubectl get prints for a resource.
+        self.table_convertors = self.apiserver.table_convertors
         self._install_apis()
         self._setup_security()
         self.handler = default_build_handler_chain(

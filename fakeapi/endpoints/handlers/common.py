@@ -16,7 +16,12 @@ from fakeapi.apimachinery import errors, field
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupKind, GroupVersion, GroupVersionKind
 from fakeapi.endpoints import negotiation
-from fakeapi.endpoints.handlers.table import to_partial_object_metadata, to_table
+from fakeapi.endpoints.handlers.table import (
+    INCLUDE_OBJECT_POLICIES,
+    TableConvertorRegistry,
+    to_partial_object_metadata,
+    to_table,
+)
 from fakeapi.endpoints.http import Request, ResponseWriter, encode_json, write_bytes
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.resource_spec import ResourceSpec
@@ -36,6 +41,8 @@ class RequestScope:
     # The kind served at this endpoint (Scale for deployments/scale, the resource's kind otherwise).
     kind: GroupVersionKind
     schemas: SchemaRegistry
+    # The server's table convertors, asked per request (rest.TableConvertor of the storage upstream).
+    table_convertors: TableConvertorRegistry
     subresource: str = ""
 
     @property
@@ -68,12 +75,14 @@ def write_object(req: Request, w: ResponseWriter, status: int, obj: Object, scop
     write_bytes(w, status, encode(obj, output.media_type), output.media_type, warning_headers(req.context))
 
 
-def transform(obj: Object, as_kind: str, req: Request, scope: RequestScope) -> Object:
+def transform(obj: Object, as_kind: str, req: Request, scope: RequestScope, *, no_headers: bool = False) -> Object:
+    """The Table or PartialObjectMetadata form of ``obj``; ``no_headers`` drops a Table's column definitions."""
     if as_kind == "Table":
         include = req.query_param("includeObject", "Metadata")
-        if include not in ("None", "Metadata", "Object"):
+        if include not in INCLUDE_OBJECT_POLICIES:
             raise errors.new_bad_request(f'unsupported includeObject "{include}"')
-        return to_table(obj, scope.spec, include)
+        convertor = scope.table_convertors.convertor_for(scope.spec.group_resource, scope.kind.group_kind)
+        return to_table(obj, convertor, scope.kind, include, no_headers=no_headers)
     return to_partial_object_metadata(obj, list_expected=as_kind.endswith("List"))
 
 

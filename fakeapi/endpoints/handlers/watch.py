@@ -47,12 +47,9 @@ def serve_watch(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
             event_type, obj = event
             payload: Any = obj
             if output.transform and event_type != "ERROR":
-                payload = transform(obj, output.transform, req, scope)
-                if output.transform == "Table":
-                    if not first_table:
-                        # Column definitions are sent with the first event only.
-                        payload["columnDefinitions"] = None
-                    first_table = False
+                # A Table's column definitions are sent with the first event only.
+                payload = transform(obj, output.transform, req, scope, no_headers=not first_table)
+                first_table = False
             line = {"type": event_type, "object": payload}
             data = encode(line, output.media_type) if output.media_type == negotiation.YAML else encode_json(line)
             w.write(data + b"\n")
