@@ -29,7 +29,8 @@ DEFAULT_MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024
 HANDSHAKE_TIMEOUT_SECONDS = 10.0
 # Idle keep-alive connections and slow senders are cut after this long (ReadHeaderTimeout/IdleTimeout).
 IDLE_TIMEOUT_SECONDS = 90.0
-MAX_HEADER_COUNT = 100
+# A refused body is read and dropped up to this size so the client sees the 413; beyond it, cut off.
+MAX_DISCARDED_BODY_BYTES = 64 * 1024 * 1024
 
 
 class _ResponseWriter:
@@ -45,7 +46,9 @@ class _ResponseWriter:
         handler = self._handler
         handler.send_response_only(status)
         handler.send_header("Date", handler.date_time_string())
-        self._chunked = not any(k.lower() == "content-length" for k, _ in headers)
+        # 1xx, 204 and 304 answers never have a body (RFC 9112 6.3), hence no chunked framing either.
+        bodyless = status < 200 or status in (204, 304)
+        self._chunked = not bodyless and not any(k.lower() == "content-length" for k, _ in headers)
         for key, value in headers:
             handler.send_header(key, value)
         if self._chunked:
@@ -141,8 +144,22 @@ class _RequestHandler(BaseHTTPRequestHandler):
         except ValueError:
             raise errors.new_bad_request(f"invalid Content-Length: {length_header}") from None
         if length > limit:
+            self._discard(length)
             raise errors.new_request_entity_too_large(f"limit is {limit}")
         return self.rfile.read(length) if length > 0 else b""
+
+    def _discard(self, length: int) -> None:
+        """Read and drop a refused body, so the client that is still sending it gets the 413.
+
+        Closing with unread data would reset the connection and lose the answer; a body far
+        beyond any sane size is cut off instead.
+        """
+        remaining = min(length, MAX_DISCARDED_BODY_BYTES)
+        while remaining > 0:
+            chunk = self.rfile.read(min(remaining, 65536))
+            if not chunk:
+                return
+            remaining -= len(chunk)
 
     def _read_chunked(self, limit: int) -> bytes:
         body = bytearray()
@@ -156,9 +173,23 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 self.rfile.readline(1024)
                 return bytes(body)
             if len(body) + size > limit:
+                self._discard_chunks(size, len(body))
                 raise errors.new_request_entity_too_large(f"limit is {limit}")
             body += self.rfile.read(size)
             self.rfile.readline(1024)
+
+    def _discard_chunks(self, size: int, already_read: int) -> None:
+        """Drop the rest of a refused chunked body (the current chunk of ``size`` bytes onwards)."""
+        total = already_read
+        while size > 0 and total < MAX_DISCARDED_BODY_BYTES:
+            self._discard(size)
+            total += size
+            self.rfile.readline(1024)
+            try:
+                size = int(self.rfile.readline(1024).split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                return
+        self.rfile.readline(1024)
 
 
 class _TLSServer(ThreadingHTTPServer):
