@@ -732,6 +732,7 @@ _APIEXTENSIONS_V1: tuple[ResourceSpec, ...] = (
         subresources=(_STATUS,),
         tracks_generation=True,
         # name_rule: a subdomain that must also equal "<spec.names.plural>.<spec.group>".
+        strategy="customresourcedefinition",
     ),
 )
 

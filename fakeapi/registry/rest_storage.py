@@ -16,6 +16,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fakeapi.apimachinery.managedfields import FieldManagerFactory
+from fakeapi.apiextensions.strategy import (
+    CustomResourceDefinitionStatusStrategy,
+    CustomResourceDefinitionStore,
+    CustomResourceDefinitionStrategy,
+)
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupVersion
 from fakeapi.registry.core.componentstatus import ComponentStatusREST
@@ -87,6 +92,7 @@ class StrategyFactory:
             "pod": lambda: PodStrategy(spec, s.schemas, s.identity),
             "namespace": lambda: NamespaceStrategy(spec, s.schemas, s.identity),
             "service": lambda: ServiceStrategy(spec, s.schemas, s.identity, s.service_ips, s.node_ports),
+            "customresourcedefinition": lambda: CustomResourceDefinitionStrategy(spec, s.schemas, s.identity),
         }
         return builders.get(spec.strategy, lambda: Strategy(spec, s.schemas, s.identity))()
 
@@ -94,13 +100,17 @@ class StrategyFactory:
         s = self.services
         if spec.strategy == "namespace":
             return NamespaceStatusStrategy(spec, s.schemas, s.identity)
+        if spec.strategy == "customresourcedefinition":
+            return CustomResourceDefinitionStatusStrategy(spec, s.schemas, s.identity)
         return StatusStrategy(spec, s.schemas, s.identity)
 
 
 def build_store(spec: ResourceSpec, services: StoreServices, strategies: StrategyFactory) -> Store:
     options = services.storage_factory.get_rest_options(spec.gvr)
     strategy = strategies.main(spec)
-    return Store(
+    # CRDs: a Store whose delete hands over to the finalizer controller and whose writes drive the CRD controllers.
+    store_class = CustomResourceDefinitionStore if spec.strategy == "customresourcedefinition" else Store
+    return store_class(
         spec=spec,
         storage=options.storage,
         key_prefix=options.resource_prefix,

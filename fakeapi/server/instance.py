@@ -18,6 +18,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from fakeapi.apiextensions.apiserver import APIExtensionsServer
+from fakeapi.apiextensions.helpers import GROUP as CRD_GROUP
+from fakeapi.apiextensions.strategy import CustomResourceDefinitionStore
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupResource, GroupVersion
@@ -124,6 +127,7 @@ class FakeAPIServer:
         self.table_convertors = self.apiserver.table_convertors
         self._install_apis()
         self._setup_security()
+        self.apiextensions = self._install_apiextensions()
         self.handler = default_build_handler_chain(
             self.apiserver.director,
             authenticator=self.authenticator,
@@ -168,6 +172,24 @@ class FakeAPIServer:
                 self.apiserver.install_legacy_api_group(info)
             else:
                 self.apiserver.install_api_groups(info)
+
+    def _install_apiextensions(self) -> APIExtensionsServer | None:
+        """apiextensions-apiserver: CRD writes install and remove the routes of their custom resources."""
+        crd_store = self.stores.get((CRD_GROUP, "v1", "customresourcedefinitions"))
+        installed = self.discovery.group_version(GroupVersion(CRD_GROUP, "v1"))
+        if not isinstance(crd_store, CustomResourceDefinitionStore) or installed is None:
+            return None
+        return APIExtensionsServer(
+            storage=self.storage,
+            crd_store=crd_store,
+            crd_status_store=installed.resources["customresourcedefinitions/status"].scope.storage,
+            services=self.services,
+            discovery=self.discovery,
+            schemas=self.schemas,
+            install_group=self.apiserver.install_api_groups,
+            table_convertors=self.apiserver.table_convertors,
+            builtin_specs=BUILTIN_RESOURCES,
+        )
 
     def _get_namespace(self, name: str) -> dict[str, Any] | None:
         store = self.stores.get(("", "v1", "namespaces"))
@@ -307,6 +329,8 @@ class FakeAPIServer:
     def reset(self) -> None:
         """Forget every object and event, then recreate the bootstrap objects."""
         self.storage.clear()
+        if self.apiextensions is not None:
+            self.apiextensions.reset()
         self.services.reset_allocations()
         if self.config.bootstrap:
             self.seed(*_bootstrap_sources())

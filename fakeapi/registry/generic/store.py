@@ -20,7 +20,7 @@ from fakeapi.apimachinery.fields import FieldSelector
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.labels import LabelSelector
 from fakeapi.apimachinery.managedfields import FieldManager, RecordsManagedFields
-from fakeapi.apimachinery.schema import GroupResource
+from fakeapi.apimachinery.schema import GroupKind, GroupResource
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.generic.admission import NamespaceLifecycle
 from fakeapi.registry.generic.pagination import ListPager
@@ -279,8 +279,9 @@ class Store:
             requested_rv = meta.get("resourceVersion")
             if not requested_rv:
                 if not self.update_strategy.allow_unconditional_update():
+                    # Upstream builds this GroupKind from the resource (store.go): "widgets.example.com".
                     raise errors.new_invalid(
-                        self.spec.gvk.group_kind,
+                        GroupKind(self.spec.group, self.spec.resource),
                         name,
                         [
                             field_errors.invalid(

@@ -1,0 +1,1 @@
+"""The registry of custom resources (apiextensions-apiserver/pkg/registry/customresource)."""

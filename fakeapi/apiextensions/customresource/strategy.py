@@ -1,0 +1,180 @@
+"""Strategies of custom resources, and the decode step that prunes and defaults them.
+
+Mirrors apiextensions-apiserver/pkg/registry/customresource/{strategy,status_strategy,validator}.go
+and, for ``decode``, the schema coercion and defaulting of the CR handler's codecs
+(apiserver/customresource_handler.go unstructuredSchemaCoercer and unstructuredDefaulter):
+unknown fields are pruned (their paths feed fieldValidation), metadata goes through ObjectMeta,
+then the schema's defaults apply.
+
+The main endpoint ignores status when the status subresource is on; generation moves when
+anything but metadata changes; updates must carry a resourceVersion; /status keeps only the
+new status. Validation: the OpenAPI schema, the scale paths, embedded resources, and the
+uniqueness of list-type set and map entries (not checked again when the old object already
+violated it, as upstream ratchets it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fakeapi.apiextensions.customresource.info import CustomResourceVersion
+from fakeapi.apiextensions.schema.defaulting import default
+from fakeapi.apiextensions.schema.listtype import validate_list_sets_and_maps
+from fakeapi.apiextensions.schema.objectmeta import validate_embedded
+from fakeapi.apiextensions.schema.pruning import coerce_object_meta, prune
+from fakeapi.apiextensions.schema.validation import validate_custom_resource
+from fakeapi.apimachinery import field as fe
+from fakeapi.apimachinery.field import FieldError
+from fakeapi.apimachinery.jsonutil import deep_copy_json, json_equal
+from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
+from fakeapi.endpoints.request import RequestContext
+from fakeapi.registry.rest import object_meta
+from fakeapi.registry.strategy import Strategy
+from fakeapi.storage.interfaces import Object
+from fakeapi.util.identity import IdentityGenerator
+
+MAX_INT32 = 2**31 - 1
+
+
+def decode(obj: Object, info: CustomResourceVersion) -> list[str]:
+    """Prune, coerce metadata and default ``obj`` in place; return the unknown field paths."""
+    unknown = coerce_object_meta(obj, info.structural)
+    if not info.preserve_unknown_fields:
+        type_meta: dict[str, Any] = {k: obj[k] for k in ("apiVersion", "kind") if k in obj}
+        unknown += prune(obj, info.structural, is_resource_root=True)
+        obj.update(type_meta)
+    default(obj, info.structural)
+    return unknown
+
+
+def _nested_int(obj: Object, json_path: str) -> tuple[int, str | None]:
+    """unstructured.NestedInt64 at a ``.a.b`` path: (value, error text)."""
+    value: Any = obj
+    parts = json_path.lstrip(".").split(".")
+    for i, part in enumerate(parts):
+        if not isinstance(value, dict):
+            return (
+                0,
+                f"{'.' + '.'.join(parts[:i])} accessor error: {value} is of the type {_go_type(value)}, expected map[string]interface{{}}",
+            )
+        if part not in value:
+            return 0, None
+        value = value[part]
+    if isinstance(value, bool) or not isinstance(value, int):
+        return 0, f"{json_path} accessor error: {value} is of the type {_go_type(value)}, expected int64"
+    return value, None
+
+
+def _go_type(value: Any) -> str:
+    return {
+        bool: "bool",
+        int: "int64",
+        float: "float64",
+        str: "string",
+        list: "[]interface {}",
+        dict: "map[string]interface {}",
+    }.get(type(value), "<nil>")
+
+
+def _scale_errors(obj: Object, info: CustomResourceVersion, *, spec: bool) -> list[FieldError]:
+    """ValidateScaleSpec / ValidateScaleStatus: the replicas paths hold non-negative int32s."""
+    scale = info.scale
+    if scale is None:
+        return []
+    errs: list[FieldError] = []
+    paths = [str(scale.get("statusReplicasPath") or "")]
+    if spec:
+        paths.insert(0, str(scale.get("specReplicasPath") or ""))
+    for path in paths:
+        value, problem = _nested_int(obj, path)
+        if problem is not None:
+            errs.append(fe.invalid(path, value, problem))
+        elif value < 0:
+            errs.append(fe.invalid(path, value, "should be a non-negative integer"))
+        elif value > MAX_INT32:
+            errs.append(fe.invalid(path, value, f"should be less than or equal to {MAX_INT32}"))
+    selector_path = scale.get("labelSelectorPath")
+    if selector_path:
+        current: Any = obj
+        for part in str(selector_path).lstrip(".").split("."):
+            current = current.get(part) if isinstance(current, dict) else None
+        if current is not None and not isinstance(current, str):
+            errs.append(
+                fe.invalid(
+                    str(selector_path),
+                    "",
+                    f"{selector_path} accessor error: {current} is of the type {_go_type(current)}, expected string",
+                )
+            )
+    return errs
+
+
+class CustomResourceStrategy(Strategy):
+    """customResourceStrategy."""
+
+    def __init__(self, info: CustomResourceVersion, schemas: SchemaRegistry, identity: IdentityGenerator) -> None:
+        super().__init__(info.spec, schemas, identity)
+        self.info = info
+        self.has_status = info.status_enabled
+
+    def prepare_for_create(self, ctx: RequestContext, obj: Object) -> None:
+        decode(obj, self.info)
+        if self.has_status:
+            obj.pop("status", None)
+        object_meta(obj)["generation"] = 1
+
+    def validate(self, ctx: RequestContext, obj: Object) -> list[FieldError]:
+        errs = validate_custom_resource(self.info.schema, obj)
+        errs += _scale_errors(obj, self.info, spec=True)
+        errs += validate_embedded("", obj, self.info.structural)
+        errs += validate_list_sets_and_maps("", self.info.structural, obj)
+        return errs
+
+    def allow_unconditional_update(self) -> bool:
+        return False
+
+    def prepare_for_update(self, ctx: RequestContext, obj: Object, old: Object) -> None:
+        decode(obj, self.info)
+        if self.has_status:
+            if "status" in old:
+                obj["status"] = deep_copy_json(old["status"])
+            else:
+                obj.pop("status", None)
+        new_content = {k: v for k, v in obj.items() if k != "metadata"}
+        old_content = {k: v for k, v in old.items() if k != "metadata"}
+        generation = int((old.get("metadata") or {}).get("generation") or 0)
+        object_meta(obj)["generation"] = generation if json_equal(new_content, old_content) else generation + 1
+
+    def validate_update(self, ctx: RequestContext, obj: Object, old: Object) -> list[FieldError]:
+        errs = validate_custom_resource(self.info.schema, obj)
+        errs += _scale_errors(obj, self.info, spec=True)
+        errs += validate_embedded("", obj, self.info.structural)
+        if not validate_list_sets_and_maps("", self.info.structural, old):
+            errs += validate_list_sets_and_maps("", self.info.structural, obj)
+        return errs
+
+
+class CustomResourceStatusStrategy(CustomResourceStrategy):
+    """statusStrategy: the old object with the new status (and managedFields)."""
+
+    def prepare_for_update(self, ctx: RequestContext, obj: Object, old: Object) -> None:
+        decode(obj, self.info)
+        has_status = "status" in obj
+        status = obj.get("status")
+        managed_fields = (obj.get("metadata") or {}).get("managedFields")
+        obj.clear()
+        obj.update(deep_copy_json(old))
+        if managed_fields is not None:
+            object_meta(obj)["managedFields"] = managed_fields
+        if has_status:
+            obj["status"] = status
+        else:
+            obj.pop("status", None)
+
+    def validate_update(self, ctx: RequestContext, obj: Object, old: Object) -> list[FieldError]:
+        errs = validate_custom_resource(self.info.schema, obj)
+        errs += _scale_errors(obj, self.info, spec=False)
+        errs += validate_embedded("", obj, self.info.structural)
+        if not validate_list_sets_and_maps("", self.info.structural, old):
+            errs += validate_list_sets_and_maps("", self.info.structural, obj)
+        return errs
