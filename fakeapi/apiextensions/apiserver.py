@@ -13,16 +13,12 @@ from collections.abc import Iterable
 
 from fakeapi.apiextensions import helpers
 from fakeapi.apiextensions.controller import CRDController
-from fakeapi.apiextensions.handler import (
-    CustomResourceHandler,
-    CustomResourceSchemas,
-    GroupInstaller,
-    TableConvertorRegistry,
-)
+from fakeapi.apiextensions.handler import CustomResourceHandler, CustomResourceSchemas
 from fakeapi.apiextensions.strategy import CustomResourceDefinitionStore
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.controllers.base import EnqueueLog
 from fakeapi.endpoints.discovery import DiscoveryManager
+from fakeapi.endpoints.handlers.table import TableConvertorRegistry
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.registry.rest_storage import StoreServices
 from fakeapi.storage.interfaces import Event
@@ -41,8 +37,7 @@ class APIExtensionsServer:
         services: StoreServices,
         discovery: DiscoveryManager,
         schemas: SchemaRegistry,
-        install_group: GroupInstaller,
-        table_convertors: TableConvertorRegistry | None,
+        table_convertors: TableConvertorRegistry,
         builtin_specs: Iterable[ResourceSpec],
         log: EnqueueLog | None = None,
     ) -> None:
@@ -53,7 +48,6 @@ class APIExtensionsServer:
             services,
             discovery,
             self.schemas,
-            install_group,
             table_convertors,
             builtin_group_versions={s.group_version for s in self._builtin_specs},
             on_instance_deleted=lambda name: self.controller.sync_now(name, "instance deleted"),

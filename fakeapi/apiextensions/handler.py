@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any
 
 from fakeapi.apiextensions import helpers
 from fakeapi.apiextensions.customresource.info import CustomResourceVersion, version_info
@@ -33,20 +33,15 @@ from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry, ValidationResult
 from fakeapi.apimachinery.schema import GroupResource, GroupVersion, GroupVersionKind, GroupVersionResource
 from fakeapi.endpoints.discovery import DiscoveryManager
+from fakeapi.endpoints.handlers.table import TableConvertorRegistry
+from fakeapi.endpoints.installer import APIInstaller
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.rest import WriteOptions
-from fakeapi.registry.rest_storage import APIGroupInfo, StoreServices
+from fakeapi.registry.rest_storage import StoreServices
 from fakeapi.storage.interfaces import Object
 
+API_GROUP_PREFIX = "/apis"
 TERMINATING_VERBS = ["delete", "deletecollection", "get", "list", "watch"]
-# GenericAPIServer.InstallAPIGroups for one group: routes and discovery of its versions, preferred first.
-GroupInstaller = Callable[[APIGroupInfo], None]
-
-
-class TableConvertorRegistry(Protocol):
-    def register(self, group_resource: GroupResource, convertor: Any) -> None: ...
-
-    def unregister(self, group_resource: GroupResource) -> None: ...
 
 
 class CustomResourceSchemas(SchemaRegistry):
@@ -134,8 +129,7 @@ class CustomResourceHandler:
         services: StoreServices,
         discovery: DiscoveryManager,
         schemas: CustomResourceSchemas,
-        install_group: GroupInstaller,
-        table_convertors: TableConvertorRegistry | None = None,
+        table_convertors: TableConvertorRegistry,
         *,
         builtin_group_versions: Iterable[GroupVersion] = (),
         on_instance_deleted: Callable[[str], None] | None = None,
@@ -143,7 +137,6 @@ class CustomResourceHandler:
         self.services = services
         self.discovery = discovery
         self.schemas = schemas
-        self.install_group = install_group
         self.table_convertors = table_convertors
         self.builtin_group_versions = frozenset(builtin_group_versions)
         self.on_instance_deleted = on_instance_deleted
@@ -250,19 +243,15 @@ class CustomResourceHandler:
                 versions.setdefault(version, {}).update(self._storage_map(served, version))
                 if served.terminating:
                     terminating.setdefault(version, set()).add(served.plural)
-        ordered = helpers.sort_versions(list(versions))
-        if ordered:
-            info = APIGroupInfo(group, [GroupVersion(group, v) for v in ordered], versions)
-            self.install_group(info)
         installed_gvs = []
-        for version in ordered:
+        for version in helpers.sort_versions(list(versions)):
             gv = GroupVersion(group, version)
-            installed = self.discovery.group_version(gv)
-            if installed is None:
-                continue
+            prefix = f"{API_GROUP_PREFIX}/{group}/{version}"
+            installed = APIInstaller(gv, prefix, self.schemas, self.table_convertors).install(versions[version])
             for entry in installed.api_resources:
                 if entry["name"] in terminating.get(version, set()):
                     entry["verbs"] = list(TERMINATING_VERBS)
+            self.discovery.add(installed)
             installed_gvs.append(gv)
         if installed_gvs:
             self._installed[group] = installed_gvs
@@ -270,8 +259,6 @@ class CustomResourceHandler:
         self._sync_tables(group, group_crds)
 
     def _sync_tables(self, group: str, group_crds: list[ServedCRD]) -> None:
-        if self.table_convertors is None:
-            return
         wanted = {
             GroupResource(group, s.plural): _VersionTables(
                 {v: CustomResourceTableConvertor(info.columns) for v, info in s.versions.items()}
@@ -295,7 +282,6 @@ class CustomResourceHandler:
             self._installed.clear()
             self._served.clear()
             self.schemas.clear()
-            if self.table_convertors is not None:
-                for resource in self._tables:
-                    self.table_convertors.unregister(resource)
+            for resource in self._tables:
+                self.table_convertors.unregister(resource)
             self._tables.clear()

@@ -186,7 +186,6 @@ class FakeAPIServer:
             services=self.services,
             discovery=self.discovery,
             schemas=self.schemas,
-            install_group=self.apiserver.install_api_groups,
             table_convertors=self.apiserver.table_convertors,
             builtin_specs=BUILTIN_RESOURCES,
         )
