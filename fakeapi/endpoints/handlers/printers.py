@@ -177,7 +177,7 @@ def _bool_text(value: bool) -> str:
     return "True" if value else "False"
 
 
-def _quantity(value: Any) -> str:
+def _quantity_text(value: Any) -> str:
     """Quantity.String() of a *Quantity: ``<nil>`` for a missing one.
 
     Quantities are printed as stored; a real server stores them canonical (``1000m`` as ``1``).
@@ -280,13 +280,15 @@ NAME = Column("Name", _name, META_NAME, format="name")
 AGE = Column("Age", _age, META_CREATION_TIMESTAMP)
 
 _TEMPLATE = ("spec", "template", "spec")
+_CONTAINERS_DOC = "Names of each container in the template."
+_IMAGES_DOC = "Images referenced by each container in the template."
 
 
 def _template_columns(*pod_spec: str, selector: Column | None = None) -> tuple[Column, ...]:
     """The wide Containers, Images (and Selector) columns of a kind that holds a pod template."""
     columns = (
-        Column("Containers", _containers(*pod_spec), "Names of each container in the template.", priority=1),
-        Column("Images", _images(*pod_spec), "Images referenced by each container in the template.", priority=1),
+        Column("Containers", _containers(*pod_spec), _CONTAINERS_DOC, priority=1),
+        Column("Images", _images(*pod_spec), _IMAGES_DOC, priority=1),
     )
     return columns + ((selector,) if selector else ())
 
@@ -464,9 +466,9 @@ def _deployment_selector(obj: Object, now: datetime) -> str:
 
 def _job_status(job: Object, now: datetime) -> str:
     conditions = get(job, "status", "conditions")
-    for condition_type, text in (("Complete", "Complete"), ("Failed", "Failed")):
+    for condition_type in ("Complete", "Failed"):
         if _condition_true(conditions, condition_type):
-            return text
+            return condition_type
     if get(job, "metadata", "deletionTimestamp") is not None:
         return "Terminating"
     for condition_type in ("Suspended", "FailureTarget", "SuccessCriteriaMet"):
@@ -758,7 +760,7 @@ def _quota_usage(limits: bool) -> Cell:
         hard = get(quota, "status", "hard") or {}
         used = get(quota, "status", "used") or {}
         pieces = [
-            f"{name}: {_quantity(used.get(name, '0'))}/{_quantity(hard[name])}"
+            f"{name}: {_quantity_text(used.get(name, '0'))}/{_quantity_text(hard[name])}"
             for name in sorted(hard)
             if (name.split(".")[0] == "limits" and "." in name) == limits
         ]
@@ -803,18 +805,18 @@ def _metric_text(spec: Mapping[str, Any], status: Mapping[str, Any] | None) -> s
     reported = get(status, source) is not None
     current = get(status, source, "current") or {}
     if source == "pods":
-        value = _quantity(current.get("averageValue")) if reported else UNKNOWN
-        return f"{value}/{_quantity(target.get('averageValue'))}"
+        value = _quantity_text(current.get("averageValue")) if reported else UNKNOWN
+        return f"{value}/{_quantity_text(target.get('averageValue'))}"
     if source in ("external", "object"):
         if target.get("averageValue") is not None:
-            value = _quantity(current["averageValue"]) if current.get("averageValue") is not None else UNKNOWN
-            return f"{value}/{_quantity(target['averageValue'])} (avg)"
-        value = _quantity(current.get("value")) if reported else UNKNOWN
-        return f"{value}/{_quantity(target.get('value'))}"
+            value = _quantity_text(current["averageValue"]) if current.get("averageValue") is not None else UNKNOWN
+            return f"{value}/{_quantity_text(target['averageValue'])} (avg)"
+        value = _quantity_text(current.get("value")) if reported else UNKNOWN
+        return f"{value}/{_quantity_text(target.get('value'))}"
     name = get(spec, source, "name") or ""
     if target.get("averageValue") is not None:
-        value = _quantity(current.get("averageValue")) if reported else UNKNOWN
-        return f"{name}: {value}/{_quantity(target['averageValue'])}"
+        value = _quantity_text(current.get("averageValue")) if reported else UNKNOWN
+        return f"{name}: {value}/{_quantity_text(target['averageValue'])}"
     value = f"{current['averageUtilization']}%" if current.get("averageUtilization") is not None else UNKNOWN
     wanted = f"{target['averageUtilization']}%" if target.get("averageUtilization") is not None else "<auto>"
     return f"{name}: {value}/{wanted}"
@@ -1012,7 +1014,6 @@ def _component_condition(key: str) -> Cell:
 
 _HPA = "autoscaling.v2.HorizontalPodAutoscaler"
 _QUEUING = ("limitResponse", "queuing")
-_CONTAINERS_DOC = "Names of each container in the template."
 _PARAM_KIND_DOC = "ParamKind specifies the kind of resources used to parameterize this policy"
 
 
@@ -1089,7 +1090,7 @@ _PRINTERS: dict[GroupKind, Printer] = {
         (
             NAME,
             Column("Containers", _containers("template", "spec"), _CONTAINERS_DOC),
-            Column("Images", _images("template", "spec"), "Images referenced by each container in the template."),
+            Column("Images", _images("template", "spec"), _IMAGES_DOC),
             Column("Pod Labels", _labels_of("template", "metadata", "labels"), "The labels for the pod template."),
         )
     ),
