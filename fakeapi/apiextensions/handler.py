@@ -30,6 +30,7 @@ from fakeapi.apiextensions.customresource.strategy import (
 from fakeapi.apiextensions.customresource.tableconvertor import CustomResourceTableConvertor
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.jsonutil import deep_copy_json
+from fakeapi.apimachinery.managedfields import FieldManager, FieldManagerFactory
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry, ValidationResult
 from fakeapi.apimachinery.schema import GroupResource, GroupVersion, GroupVersionKind, GroupVersionResource
 from fakeapi.endpoints.discovery import DiscoveryManager
@@ -81,6 +82,20 @@ class CustomResourceSchemas(SchemaRegistry):
         if info is None:
             return self.builtin.unknown_fields(obj, gvk)
         return decode(deep_copy_json(obj), info)
+
+
+_OBJECT_META_REF = "#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+
+
+def _with_type_and_object_meta(schema: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The schema managedFields track: with apiVersion, kind and ObjectMeta, as the CR handler's type converter has."""
+    if schema is None:
+        return None
+    properties = dict(schema.get("properties") or {})
+    properties.update(
+        {"apiVersion": {"type": "string"}, "kind": {"type": "string"}, "metadata": {"$ref": _OBJECT_META_REF}}
+    )
+    return {**schema, "properties": properties}
 
 
 class _VersionTables:
@@ -144,6 +159,7 @@ class CustomResourceHandler:
         self._served: dict[str, ServedCRD] = {}
         self._installed: dict[str, list[GroupVersion]] = {}
         self._tables: set[GroupResource] = set()
+        self._field_managers = FieldManagerFactory(schemas.builtin)
 
     def served(self, crd_name: str) -> ServedCRD | None:
         with self._lock:
@@ -190,6 +206,9 @@ class CustomResourceHandler:
                 admission=self.services.admission,
                 enable_garbage_collection=options.enable_garbage_collection,
                 return_deleted_object=True,
+                field_manager=self._field_managers.for_schema(
+                    _with_type_and_object_meta(info.schema), info.spec.gvk, status_subresource=info.status_enabled
+                ),
                 terminating=served.terminating,
             )
             if served.terminating:
@@ -207,14 +226,24 @@ class CustomResourceHandler:
 
         return hook
 
+    @staticmethod
+    def _subresource_manager(store: CustomResourceStore, subresource: str) -> FieldManager | None:
+        """The main endpoint's field manager as a subresource records writes."""
+        if store.field_manager is None:
+            return None
+        return FieldManagerFactory.for_subresource(store.field_manager, subresource)
+
     def _storage_map(self, served: ServedCRD, version: str) -> dict[str, Any]:
         info, store = served.versions[version], served.stores[version]
         storage_map: dict[str, Any] = {served.plural: store}
         if info.status_enabled:
             status = CustomResourceStatusStrategy(info, self.schemas, self.services.identity)
-            storage_map[f"{served.plural}/status"] = replace(store, update_strategy=status)
+            storage_map[f"{served.plural}/status"] = replace(
+                store, update_strategy=status, field_manager=self._subresource_manager(store, "status")
+            )
         if info.scale is not None:
-            storage_map[f"{served.plural}/scale"] = CustomResourceScaleREST(store, info)
+            scale_store = replace(store, field_manager=self._subresource_manager(store, "scale"))
+            storage_map[f"{served.plural}/scale"] = CustomResourceScaleREST(scale_store, info)
         return storage_map
 
     # -- installing -----------------------------------------------------------------------------

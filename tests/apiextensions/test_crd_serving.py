@@ -389,3 +389,21 @@ def test_reset_removes_custom_resource_routes(fakeapi: Any) -> None:
     server.reset()
     assert server.request("GET", "/apis/example.com/v1").status == 404
     assert "example.com" not in json.dumps(ok(server.request("GET", "/apis")))
+
+
+def test_managed_fields_and_server_side_apply(server: FakeAPIServer) -> None:
+    create_crd(server)
+    created = ok(server.request("POST", WIDGETS, widget(size=1), query="fieldManager=tester"), 201)
+    assert [(m["manager"], m["operation"]) for m in created["metadata"]["managedFields"]] == [("tester", "Update")]
+    body = json.dumps(widget("applied", size=2)).encode()
+    applied = server.request(
+        "PATCH",
+        f"{WIDGETS}/applied",
+        body,
+        query="fieldManager=kubectl",
+        headers={"Content-Type": "application/apply-patch+yaml"},
+    )
+    assert applied.status == 201, applied.body.decode()
+    fields = applied.json()["metadata"]["managedFields"][0]
+    assert (fields["manager"], fields["operation"]) == ("kubectl", "Apply")
+    assert fields["fieldsV1"]["f:spec"] == {"f:name": {}, "f:size": {}}
