@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from fakeapi.apiextensions import helpers
 from fakeapi.apiextensions.controller import CRDController
-from fakeapi.apiextensions.handler import CustomResourceHandler, CustomResourceSchemas
+from fakeapi.apiextensions.handler import CustomResourceHandler, CustomResourceSchemas, DefinitionsPublisher
 from fakeapi.apiextensions.strategy import CustomResourceDefinitionStore
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.controllers.base import EnqueueLog
@@ -40,6 +40,7 @@ class APIExtensionsServer:
         table_convertors: TableConvertorRegistry,
         builtin_specs: Iterable[ResourceSpec],
         log: EnqueueLog | None = None,
+        openapi: DefinitionsPublisher | None = None,
     ) -> None:
         self._builtin_specs = list(builtin_specs)
         self.crd_store = crd_store
@@ -51,6 +52,7 @@ class APIExtensionsServer:
             table_convertors,
             builtin_group_versions={s.group_version for s in self._builtin_specs},
             on_instance_deleted=lambda name: self.controller.sync_now(name, "instance deleted"),
+            openapi=openapi,
         )
         self.controller = CRDController(crd_store, crd_status_store, self.handler, self._builtin_names, log)
         # The status store is a copy of the main one sharing this list.

@@ -14,9 +14,9 @@ established). While it terminates it keeps serving reads and deletes; creates an
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from fakeapi.apiextensions import helpers
 from fakeapi.apiextensions.customresource.info import CustomResourceVersion, version_info
@@ -28,6 +28,7 @@ from fakeapi.apiextensions.customresource.strategy import (
     decode,
 )
 from fakeapi.apiextensions.customresource.tableconvertor import CustomResourceTableConvertor
+from fakeapi.apiextensions.openapi import definitions as openapi_definitions
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.managedfields import FieldManager, FieldManagerFactory
@@ -43,6 +44,14 @@ from fakeapi.storage.interfaces import Object
 
 API_GROUP_PREFIX = "/apis"
 TERMINATING_VERBS = ["delete", "deletecollection", "get", "list", "watch"]
+
+
+class DefinitionsPublisher(Protocol):
+    """Where the OpenAPI definitions of custom resources are published (the server's OpenAPI documents)."""
+
+    def set_definitions(self, gv: GroupVersion, definitions: Mapping[str, dict[str, Any]]) -> None: ...
+
+    def remove_definitions(self, gv: GroupVersion) -> None: ...
 
 
 class CustomResourceSchemas(SchemaRegistry):
@@ -148,6 +157,7 @@ class CustomResourceHandler:
         *,
         builtin_group_versions: Iterable[GroupVersion] = (),
         on_instance_deleted: Callable[[str], None] | None = None,
+        openapi: DefinitionsPublisher | None = None,
     ) -> None:
         self.services = services
         self.discovery = discovery
@@ -155,6 +165,7 @@ class CustomResourceHandler:
         self.table_convertors = table_convertors
         self.builtin_group_versions = frozenset(builtin_group_versions)
         self.on_instance_deleted = on_instance_deleted
+        self.openapi = openapi
         self._lock = threading.RLock()
         self._served: dict[str, ServedCRD] = {}
         self._installed: dict[str, list[GroupVersion]] = {}
@@ -265,6 +276,8 @@ class CustomResourceHandler:
         group_crds = [s for s in self._served.values() if s.group == group]
         for gv in self._installed.pop(group, []):
             self.discovery.remove(gv)
+            if self.openapi is not None:
+                self.openapi.remove_definitions(gv)
         versions: dict[str, dict[str, Any]] = {}
         terminating: dict[str, set[str]] = {}
         for served in group_crds:
@@ -282,6 +295,12 @@ class CustomResourceHandler:
                     entry["verbs"] = list(TERMINATING_VERBS)
             self.discovery.add(installed)
             installed_gvs.append(gv)
+            if self.openapi is not None:
+                published: dict[str, dict[str, Any]] = {}
+                for served in group_crds:
+                    if version in served.versions:
+                        published.update(openapi_definitions(served.versions[version]))
+                self.openapi.set_definitions(gv, published)
         if installed_gvs:
             self._installed[group] = installed_gvs
         self.schemas.set_group(group, [info for s in group_crds for info in s.versions.values()])
@@ -308,6 +327,8 @@ class CustomResourceHandler:
             for gvs in self._installed.values():
                 for gv in gvs:
                     self.discovery.remove(gv)
+                    if self.openapi is not None:
+                        self.openapi.remove_definitions(gv)
             self._installed.clear()
             self._served.clear()
             self.schemas.clear()

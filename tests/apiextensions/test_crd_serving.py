@@ -407,3 +407,38 @@ def test_managed_fields_and_server_side_apply(server: FakeAPIServer) -> None:
     fields = applied.json()["metadata"]["managedFields"][0]
     assert (fields["manager"], fields["operation"]) == ("kubectl", "Apply")
     assert fields["fieldsV1"]["f:spec"] == {"f:name": {}, "f:size": {}}
+
+
+class _Published:
+    def __init__(self) -> None:
+        self.definitions: dict[Any, dict[str, Any]] = {}
+
+    def set_definitions(self, gv: Any, definitions: Any) -> None:
+        self.definitions[gv] = dict(definitions)
+
+    def remove_definitions(self, gv: Any) -> None:
+        self.definitions.pop(gv, None)
+
+
+def test_openapi_definitions_are_published_per_group_version(server: FakeAPIServer) -> None:
+    assert server.apiextensions is not None
+    published = _Published()
+    handler = server.apiextensions.handler
+    handler.openapi = published
+    try:
+        create_crd(server)
+        (gv,) = published.definitions
+        widget_def = published.definitions[gv]["com.example.v1.Widget"]
+        assert widget_def["x-kubernetes-group-version-kind"] == [
+            {"group": "example.com", "kind": "Widget", "version": "v1"}
+        ]
+        assert widget_def["properties"]["metadata"] == {
+            "$ref": "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+        }
+        assert widget_def["properties"]["spec"]["properties"]["size"] == {"type": "integer", "maximum": 10}
+        items = published.definitions[gv]["com.example.v1.WidgetList"]["properties"]["items"]
+        assert items["items"] == {"$ref": "#/definitions/com.example.v1.Widget"}
+        ok(server.request("DELETE", f"{CRDS}/widgets.example.com"))
+        assert published.definitions == {}
+    finally:
+        handler.openapi = None
