@@ -56,9 +56,6 @@ def _render_value(value: Any) -> str:
         return str(value)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-        # Go's %#v of a []string, as in `dryRun: Unsupported value: []string{"Bogus"}`.
-        return "[]string{" + ", ".join(json.dumps(v, ensure_ascii=False) for v in value) + "}"
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 

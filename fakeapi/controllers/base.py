@@ -4,14 +4,21 @@
 (and, for single-key controllers, ``enqueue``) adds to the queue and records the enqueue in
 the server's :class:`EnqueueLog`, so tests can assert on what was enqueued and why.
 ``run_once`` drains the queue synchronously and raises the first sync error; ``run`` drains it
-in worker threads and retries failures with back-off until stopped.
+in worker threads and retries failures with back-off until stopped. A sync that made progress
+but has to look again later (a namespace waiting for finalizers) raises :class:`Requeue`: the
+key comes back after the queue's back-off, and nothing is logged or raised.
+
+``paused()`` waits for running syncs to finish and holds new ones off, as the garbage
+collector's workerLock does upstream, so a server can reset the state behind the keys
+(``clear``) without a worker acting on half of it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -25,6 +32,53 @@ K = TypeVar("K", bound=Hashable)
 # run_once processes at most this many keys, so a sync that re-enqueues itself cannot loop forever.
 RUN_ONCE_MAX_ITEMS = 100_000
 WORKER_POLL_SECONDS = 0.1
+# How long paused() waits for running syncs; syncs only wait on in-process requests, so this is generous.
+PAUSE_TIMEOUT_SECONDS = 30.0
+
+
+class Requeue(Exception):
+    """Raised by a sync that has to look at its key again later: the key is retried with back-off."""
+
+
+class _WorkerGate:
+    """Any number of syncs at once, or one holder with no sync beside it (a reader-writer lock)."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._active = 0
+        self._closed = False
+
+    @contextmanager
+    def sync(self) -> Iterator[None]:
+        with self._condition:
+            while self._closed:
+                self._condition.wait()
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._active -= 1
+                self._condition.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        deadline = real_monotonic() + PAUSE_TIMEOUT_SECONDS
+        with self._condition:
+            if not self._condition.wait_for(lambda: not self._closed, PAUSE_TIMEOUT_SECONDS):
+                raise TimeoutError("another caller kept the controller paused")
+            # Closed before waiting, so syncs that would start meanwhile wait instead of starving us.
+            self._closed = True
+            if not self._condition.wait_for(lambda: not self._active, max(deadline - real_monotonic(), 0)):
+                self._closed = False
+                self._condition.notify_all()
+                raise TimeoutError(f"syncs still running after {PAUSE_TIMEOUT_SECONDS} s")
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._closed = False
+                self._condition.notify_all()
 
 
 @dataclass(frozen=True)
@@ -82,6 +136,9 @@ class QueueController(Generic[K]):
         self._sync = sync
         self.log = log
         self.queue: RateLimitingQueue[K] = RateLimitingQueue()
+        self._gate = _WorkerGate()
+        #: Told of every exception a background sync raised (after it is logged and the key requeued).
+        self.on_error: Callable[[Exception], None] | None = None
 
     def enqueue(self) -> None:
         """Listener.enqueue: something this controller watches may have changed."""
@@ -93,17 +150,29 @@ class QueueController(Generic[K]):
         self.queue.add(key)
 
     def run_once(self) -> None:
-        """Sync every queued key now (including keys queued while syncing); raise the first failure."""
-        for _ in range(RUN_ONCE_MAX_ITEMS):
-            key = self.queue.get_nowait()
-            if key is None:
-                return
-            try:
-                self._sync(key)
-                self.queue.forget(key)
-            finally:
-                self.queue.done(key)
-        raise RuntimeError(f"{self.name}: the queue did not drain after {RUN_ONCE_MAX_ITEMS} items")
+        """Sync every queued key now (including keys queued while syncing); raise the first failure.
+
+        Keys whose sync raised :class:`Requeue` are queued again with back-off once the queue has
+        drained, so one call never spins on a key that is waiting for something else.
+        """
+        requeue: list[K] = []
+        try:
+            for _ in range(RUN_ONCE_MAX_ITEMS):
+                key = self.queue.get_nowait()
+                if key is None:
+                    return
+                try:
+                    with self._gate.sync():
+                        self._sync(key)
+                    self.queue.forget(key)
+                except Requeue:
+                    requeue.append(key)
+                finally:
+                    self.queue.done(key)
+            raise RuntimeError(f"{self.name}: the queue did not drain after {RUN_ONCE_MAX_ITEMS} items")
+        finally:
+            for key in requeue:
+                self.queue.add_rate_limited(key)
 
     def run(self, stop: threading.Event, workers: int = 1) -> None:
         threads = [
@@ -123,10 +192,34 @@ class QueueController(Generic[K]):
             if key is None:
                 continue
             try:
-                self._sync(key)
+                with self._gate.sync():
+                    self._sync(key)
                 self.queue.forget(key)
-            except Exception:
+            except Requeue as wait:
+                logger.debug("%s: %r requeued: %s", self.name, key, wait)
+                self.queue.add_rate_limited(key)
+            except Exception as exc:
                 logger.exception("%s: sync of %r failed; retrying", self.name, key)
                 self.queue.add_rate_limited(key)
+                if self.on_error is not None:
+                    self.on_error(exc)
             finally:
                 self.queue.done(key)
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Wait for running syncs to finish and start no new one until the block ends."""
+        with self._gate.exclusive():
+            yield
+
+    def clear(self) -> None:
+        """Forget everything queued and any state derived from earlier events (call it while paused)."""
+        self.queue.clear()
+        self.reset_state()
+
+    def reset_state(self) -> None:
+        """Drop caches built from past events; controllers that keep such state override this."""
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until nothing is queued or being synced (back-off retries do not count); False on timeout."""
+        return self.queue.wait_idle(timeout)

@@ -4,7 +4,9 @@
 marked dirty and queued again when ``done`` is called, so a key is never processed by two
 workers at once and never lost. ``add_rate_limited`` retries a failing key after an
 exponential per-item back-off (5 ms · 2ⁿ, capped at 1000 s), ``forget`` resets it. Delays use
-the real monotonic clock, so a frozen test clock does not stop retries.
+the real monotonic clock, so a frozen test clock does not stop retries. ``wait_idle`` lets a
+caller wait until nothing is queued or being processed (a server waits so for its bootstrap
+work), and ``clear`` drops everything queued when the state behind the keys is reset.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ class ItemExponentialFailureRateLimiter(Generic[K]):
         with self._lock:
             self._failures.pop(key, None)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._failures.clear()
+
     def num_requeues(self, key: K) -> int:
         with self._lock:
             return self._failures.get(key, 0)
@@ -48,7 +54,10 @@ class ItemExponentialFailureRateLimiter(Generic[K]):
 
 class RateLimitingQueue(Generic[K]):
     def __init__(self, rate_limiter: ItemExponentialFailureRateLimiter[K] | None = None) -> None:
-        self._condition = threading.Condition()
+        lock = threading.Lock()
+        self._condition = threading.Condition(lock)
+        # Waiters for idleness get their own condition, so a notify meant for a worker never wakes them instead.
+        self._idle = threading.Condition(lock)
         self._queue: deque[K] = deque()
         self._dirty: set[K] = set()
         self._processing: set[K] = set()
@@ -130,6 +139,28 @@ class RateLimitingQueue(Generic[K]):
             if key in self._dirty:
                 self._queue.append(key)
                 self._condition.notify()
+            elif not self._queue and not self._processing:
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no key is queued or being processed (delayed retries do not count); False on timeout."""
+        deadline = real_monotonic() + timeout
+        with self._idle:
+            while self._queue or self._processing:
+                remaining = deadline - real_monotonic()
+                if remaining <= 0:
+                    return False
+                self._idle.wait(remaining)
+            return True
+
+    def clear(self) -> None:
+        """Drop every queued and delayed key and all back-off; keys being processed finish but are not requeued."""
+        with self._condition:
+            self._queue.clear()
+            self._dirty.clear()
+            self._waiting.clear()
+            self._idle.notify_all()
+        self.rate_limiter.clear()
 
     def shut_down(self) -> None:
         with self._condition:

@@ -29,6 +29,12 @@ from fakeapi.authorization.authorizer import AlwaysAllowAuthorizer
 from fakeapi.certs.kubeconfig import build_kubeconfig, write_kubeconfig
 from fakeapi.certs.pki import CertificateAuthority, KeyPair, default_serving_hosts
 from fakeapi.certs.tls import server_ssl_context
+from fakeapi.controllers import garbagecollector
+from fakeapi.controllers.base import EnqueueLog, QueueController
+from fakeapi.controllers.client import ResourceCatalog
+from fakeapi.controllers.context import ControllerContext
+from fakeapi.controllers.informer import InformerFactory
+from fakeapi.controllers.manager import ControllerManager, enabled_controllers
 from fakeapi.endpoints.discovery import DiscoveryManager
 from fakeapi.endpoints.http import Headers, Request, encode_json
 from fakeapi.endpoints.request import UserInfo
@@ -48,6 +54,8 @@ from fakeapi.util.identity import IdentityGenerator
 ADMIN_USER = UserInfo("kubernetes-admin", ("system:masters",))
 # The identity fakeapi uses for its own in-process requests (seeding), as the loopback client does upstream.
 LOOPBACK_USER = UserInfo("system:apiserver", ("system:masters",))
+# How long start() and reset() wait for every namespace to get its default ServiceAccount and CA ConfigMap.
+CONTROLLER_BOOTSTRAP_TIMEOUT_SECONDS = 5.0
 
 
 @dataclass
@@ -64,6 +72,11 @@ class ServerConfig:
     watch_window: int = DEFAULT_WINDOW
     max_request_body_bytes: int = DEFAULT_MAX_REQUEST_BODY_BYTES
     bootstrap: bool = True
+    # kube-controller-manager's --controllers: "*" for every built-in controller, "-name" to leave one out
+    # (namespace, garbagecollector, serviceaccount, root-ca-cert-publisher).
+    controllers: list[str] = field(default_factory=lambda: ["*"])
+    # Run the controllers in background threads from start(); when False, step them with run_once().
+    run_controllers: bool = True
 
 
 def _version_info(version: str) -> dict[str, str]:
@@ -125,8 +138,23 @@ class FakeAPIServer:
         self.apiserver = GenericAPIServer(self.schemas, _version_info(self.config.kubernetes_version), self.discovery)
         # Register a TableConvertor here to change what kubectl get prints for a resource.
         self.table_convertors = self.apiserver.table_convertors
-        self._install_apis()
+        enabled = enabled_controllers(self.config.controllers)
+        self._install_apis(enable_garbage_collection=garbagecollector.NAME in enabled)
         self._setup_security()
+        self.enqueue_log = EnqueueLog()
+        # Built before the bootstrap objects are seeded, so the controllers' informers see them.
+        self._controller_manager = ControllerManager(
+            ControllerContext(
+                informers=InformerFactory(self.storage),
+                resources=ResourceCatalog(self.discovery),
+                request=self.request,
+                log=self.enqueue_log,
+                root_ca=lambda: self.ca.cert_pem,
+                record_error=self._record_error,
+            ),
+            enabled,
+        )
+        self.controllers: dict[str, QueueController[Any]] = self._controller_manager.controllers
         self.apiextensions = self._install_apiextensions()
         self.handler = default_build_handler_chain(
             self.apiserver.director,
@@ -142,13 +170,14 @@ class FakeAPIServer:
 
     # -- assembly -------------------------------------------------------------------------------
 
-    def _install_apis(self) -> None:
+    def _install_apis(self, *, enable_garbage_collection: bool) -> None:
         groups: dict[str, list[ResourceSpec]] = {}
         for spec in BUILTIN_RESOURCES:
             groups.setdefault(spec.group, []).append(spec)
         resource_config = default_resource_config(spec.group_version for spec in BUILTIN_RESOURCES)
         resource_config.apply_runtime_config(self.config.runtime_config)
-        storage_factory = StorageFactory(self.storage)
+        # The Store adds the orphan and foregroundDeletion finalizers only when a garbage collector removes them.
+        storage_factory = StorageFactory(self.storage, enable_garbage_collection=enable_garbage_collection)
         for spec in BUILTIN_RESOURCES:
             if spec.group_version != _preferred_version(groups[spec.group], spec.resource):
                 storage_factory.separate_version(spec.gvr)
@@ -227,6 +256,9 @@ class FakeAPIServer:
                 self.discovery.server_address = f"{self.config.host}:{server.port}"
                 server.start()
                 self._server = server
+                if self.config.run_controllers:
+                    self._controller_manager.start()
+                    self._controller_manager.wait_for_bootstrap(CONTROLLER_BOOTSTRAP_TIMEOUT_SECONDS)
         return self
 
     def stop(self) -> None:
@@ -234,6 +266,7 @@ class FakeAPIServer:
         with self._lifecycle_lock:
             server, self._server = self._server, None
         if server is not None:
+            self._controller_manager.stop()
             self.storage.stop_all_watches()
             server.stop()
 
@@ -327,12 +360,18 @@ class FakeAPIServer:
 
     def reset(self) -> None:
         """Forget every object and event, then recreate the bootstrap objects."""
-        self.storage.clear()
-        if self.apiextensions is not None:
-            self.apiextensions.reset()
-        self.services.reset_allocations()
+        # Controllers forget their queues and graph before the objects go, so none acts on a half-reset cluster.
+        with self._controller_manager.paused():
+            self._controller_manager.clear()
+            self.storage.clear()
+            if self.apiextensions is not None:
+                self.apiextensions.reset()
+            self.services.reset_allocations()
+            self.enqueue_log.clear()
         if self.config.bootstrap:
             self.seed(*_bootstrap_sources())
+        if self._controller_manager.running:
+            self._controller_manager.wait_for_bootstrap(CONTROLLER_BOOTSTRAP_TIMEOUT_SECONDS)
 
 
 def _preferred_version(specs: Iterable[ResourceSpec], resource: str) -> GroupVersion:

@@ -223,12 +223,14 @@ def test_list_pages_with_continue_and_expired_tokens(fakeapi: FakeAPI) -> None:
         fakeapi.server.request("POST", CM_PATH, configmap(f"cm{i}"))
     first = fakeapi.server.request("GET", CM_PATH, query="limit=2").json()
     assert [i["metadata"]["name"] for i in first["items"]] == ["cm0", "cm1"]
-    assert first["metadata"]["remainingItemCount"] == 3
+    # The root CA publisher's kube-root-ca.crt is in every namespace, as on a real cluster.
+    assert first["metadata"]["remainingItemCount"] == 4
     fakeapi.server.request("POST", CM_PATH, configmap("cm5"))  # not in the snapshot
     token = first["metadata"]["continue"]
     second = fakeapi.server.request("GET", CM_PATH, query=f"limit=2&continue={token}").json()
     third = fakeapi.server.request("GET", CM_PATH, query=f"limit=2&continue={second['metadata']['continue']}").json()
-    assert [i["metadata"]["name"] for i in second["items"] + third["items"]] == ["cm2", "cm3", "cm4"]
+    names = [i["metadata"]["name"] for i in second["items"] + third["items"]]
+    assert names == ["cm2", "cm3", "cm4", "kube-root-ca.crt"]
     assert "continue" not in third["metadata"]
     expired = fakeapi.server.request("GET", CM_PATH, query=f"limit=2&continue={token}")
     assert expired.status == 410 and expired.json()["reason"] == "Expired"
@@ -276,7 +278,7 @@ def test_list_with_exact_resource_version_reads_the_past(fakeapi: FakeAPI) -> No
     fakeapi.server.request("POST", CM_PATH, configmap("new"))
     past = fakeapi.server.request("GET", CM_PATH, query=f"resourceVersion={before}&resourceVersionMatch=Exact").json()
     assert past["metadata"]["resourceVersion"] == before
-    assert [i["metadata"]["name"] for i in past["items"]] == ["old"]
+    assert [i["metadata"]["name"] for i in past["items"]] == ["kube-root-ca.crt", "old"]
     too_new = fakeapi.server.request("GET", CM_PATH, query="resourceVersion=999999&resourceVersionMatch=NotOlderThan")
     assert too_new.status == 504
     assert too_new.json()["details"]["causes"][0]["reason"] == "ResourceVersionTooLarge"

@@ -616,12 +616,12 @@ def test_deleting_a_system_namespace_is_forbidden(fakeapi: FakeAPI, http: Client
 
 def test_invalid_dry_run_is_invalid(fakeapi: FakeAPI, http: Client) -> None:
     response = http.request("POST", CM_PATH, params={"dryRun": "Bogus"}, json=_configmap())
-    # field.NotSupported with a []string value: ErrorBody prints it with %#v.
+    # field.NotSupported with a []string value: current ErrorBody prints complex values as JSON.
     status = assert_status(
         response,
         422,
         "Invalid",
-        'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Bogus"}: supported values: "All"',
+        'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: ["Bogus"]: supported values: "All"',
     )
     assert (status["details"]["group"], status["details"]["kind"]) == ("meta.k8s.io", "CreateOptions")
     [cause] = status["details"]["causes"]

@@ -1,0 +1,82 @@
+"""Helpers of the controller tests: in-process requests that check their status, and waiting for a deletion."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fakeapi.server.instance import FakeAPIServer
+from fakeapi.storage.interfaces import ObjectKey
+from fakeapi.util.clock import real_monotonic
+
+# A namespaced custom resource with any content: what a test needs of a resource defined at run time.
+WIDGET_CRD = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "widgets.example.com"},
+    "spec": {
+        "group": "example.com",
+        "scope": "Namespaced",
+        "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "listKind": "WidgetList"},
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
+            }
+        ],
+    },
+}
+
+
+class Api:
+    """In-process requests that check the status code and return the decoded body."""
+
+    def __init__(self, server: FakeAPIServer) -> None:
+        self.server = server
+
+    def call(self, method: str, path: str, body: Any = None, *, status: int = 200, **kwargs: Any) -> Any:
+        response = self.server.request(method, path, body, **kwargs)
+        assert response.status == status, f"{method} {path}: {response.status} {response.body.decode()}"
+        return response.json() if response.body else None
+
+    def create(self, path: str, body: dict[str, Any]) -> Any:
+        return self.call("POST", path, body, status=201)
+
+    def get(self, path: str) -> Any:
+        return self.call("GET", path)
+
+    def absent(self, path: str) -> bool:
+        return self.server.request("GET", path).status == 404
+
+    def delete(self, path: str, propagation: str | None = None, *, status: int = 200) -> Any:
+        options = {"propagationPolicy": propagation} if propagation else None
+        return self.call("DELETE", path, options, status=status)
+
+    def merge_patch(self, path: str, patch: dict[str, Any]) -> Any:
+        return self.call(
+            "PATCH",
+            path,
+            json.dumps(patch).encode(),
+            headers={"Content-Type": "application/merge-patch+json"},
+        )
+
+    def namespace(self, name: str) -> Any:
+        return self.create("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+
+
+def wait_deleted(server: FakeAPIServer, key: ObjectKey, timeout: float) -> float:
+    """Wait for the object at ``key`` to be deleted; the seconds it took. Fails after ``timeout``."""
+    start = real_monotonic()
+    watch = server.storage.watch(key.prefix, key.namespace or None, server.storage.current_revision)
+    try:
+        if server.storage.get(key) is None:
+            return real_monotonic() - start
+        while (remaining := start + timeout - real_monotonic()) > 0:
+            event = watch.next_event(remaining)
+            if event is not None and event.type == "DELETED" and event.key == key:
+                return real_monotonic() - start
+    finally:
+        watch.stop()
+    raise AssertionError(f"{key} still exists after {timeout} s")
