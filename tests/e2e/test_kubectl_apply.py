@@ -222,3 +222,64 @@ def test_python_client_patch_sends_a_strategic_merge_patch(kubectl: Kubectl, k8s
         ("sidecar", "busybox:1.37"),
     ]
     assert any(e.manager == "OpenAPI-Generator" for e in patched.metadata.managed_fields)
+
+
+WIDGET_CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer}
+              tags:
+                type: array
+                x-kubernetes-list-type: set
+                items: {type: string}
+"""
+
+WIDGET = """apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w1, namespace: default}
+spec: {size: 1, tags: [a]}
+"""
+
+
+def test_custom_resources_take_merge_and_apply_patches_but_not_strategic(kubectl: Kubectl) -> None:
+    kubectl("apply", "-f", "-", input=WIDGET_CRD)
+    kubectl("wait", "--for=condition=Established", "crd/widgets.example.com", "--timeout=20s")
+    kubectl("apply", "--server-side", "--field-manager=one", "-f", "-", input=WIDGET)
+    refused = kubectl("patch", "widget", "w1", "--type", "strategic", "-p", '{"spec":{"size":3}}', check=False)
+    assert refused.returncode == 1
+    assert refused.stderr == (
+        "error: application/strategic-merge-patch+json is not supported by example.com/v1, Kind=Widget: "
+        "the body of the request was in an unknown format - accepted media types include: "
+        "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml\n"
+    )
+    assert kubectl("patch", "widget", "w1", "--type", "merge", "-p", '{"spec":{"size":3}}').stdout == (
+        "widget.example.com/w1 patched\n"
+    )
+    # A set list (x-kubernetes-list-type: set) merges item by item between appliers.
+    kubectl(
+        "apply",
+        "--server-side",
+        "--field-manager=two",
+        "-f",
+        "-",
+        input=WIDGET.replace("size: 1, ", "").replace("[a]", "[b]"),
+    )
+    widget = _get(kubectl, "widget", "w1")
+    assert widget["spec"] == {"size": 3, "tags": ["a", "b"]}
+    assert _managers(widget)["two/Apply"]["fieldsV1"] == {"f:spec": {"f:tags": {'v:"b"': {}}}}

@@ -129,12 +129,19 @@ def decode_managed_fields(entries: Any) -> Managed:
         except FieldPathError as exc:
             raise ValueError(f"error decoding versioned set: error decoding set: {exc}") from None
         managed.fields[identifier] = VersionedSet(fields, api_version, operation == APPLY)
-        managed.times[identifier] = entry.get("time")
+        time = entry.get("time")
+        if time is not None and not isinstance(time, str):
+            raise ValueError(f"managed fields entry {index} has a time that is not a string")
+        managed.times[identifier] = time
     return managed
 
 
 def _unix_seconds(time: str | None) -> int:
-    return int(parse_time(time).timestamp()) if time else 0
+    """metav1.Time.Unix for ordering entries; a time that does not parse orders as none."""
+    try:
+        return int(parse_time(time).timestamp()) if time else 0
+    except ValueError:
+        return 0
 
 
 def encode_managed_fields(managed: Managed) -> list[dict[str, Any]] | None:
