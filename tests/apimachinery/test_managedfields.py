@@ -619,3 +619,16 @@ def test_strict_unknown_field_in_a_merge_patch_is_unprocessable(fakeapi: Any) ->
         ' "" is invalid: patch: Invalid value: "{\\"apiVersion\\":\\"v1\\",\\"bogus\\":1,'
     )
     assert status["message"].endswith('": strict decoding error: unknown field "bogus"')
+
+
+def test_apply_to_scale_sets_replicas_and_the_parent_records_it(fakeapi: Any) -> None:
+    deployment = _deployment({"nginx": "nginx:1"})
+    deployment["metadata"]["namespace"] = "default"
+    fakeapi.seed(deployment)
+    path = "/apis/apps/v1/namespaces/default/deployments/web"
+    scale = {"apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": {"name": "web"}, "spec": {"replicas": 4}}
+    code, applied = _apply(fakeapi, f"{path}/scale", json.dumps(scale), query="fieldManager=hpa")
+    assert (code, applied["kind"], applied["spec"]["replicas"]) == (200, "Scale", 4)
+    code, current = _request(fakeapi, "GET", path)
+    entry = next(e for e in current["metadata"]["managedFields"] if e["manager"] == "hpa")
+    assert (entry["subresource"], entry["fieldsV1"]) == ("scale", {"f:spec": {"f:replicas": {}}})

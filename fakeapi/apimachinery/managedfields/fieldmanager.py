@@ -260,6 +260,7 @@ class FieldManager:
         *,
         subresource: str = "",
         reset_fields: FieldSet | None = None,
+        track_untracked_live: bool = True,
     ) -> None:
         """
         Args:
@@ -269,11 +270,15 @@ class FieldManager:
             reset_fields: What the endpoint's strategy resets (status at the main endpoint of a
                 kind with a status subresource; all but status at /status): nobody owns those
                 through this endpoint.
+            track_untracked_live: Whether an apply to an object without managedFields first
+                gives what exists to "before-first-apply" (skipnonapplied.go). Off for objects
+                whose managedFields are not kept, where every field would otherwise conflict.
         """
         self.tref = tref
         self.gvk = gvk
         self.subresource = subresource
         self.reset_fields = reset_fields
+        self.track_untracked_live = track_untracked_live
         self._updater = Updater(tref, exclude_filter(reset_fields) if reset_fields is not None else None)
 
     @property
@@ -481,7 +486,7 @@ class FieldManager:
         self, live: dict[str, Any], applied: dict[str, Any], managed: Managed, manager: str, force: bool
     ) -> tuple[dict[str, Any], Managed]:
         # skipnonapplied.go: before the first apply, what exists is owned by "before-first-apply".
-        if not managed.fields:
+        if not managed.fields and self.track_untracked_live:
             managed = self._tracked_update(zero_object(live, self.tref), live, managed, BEFORE_FIRST_APPLY)
         # capmanagers.go does not cap on apply; buildmanagerinfo.go names the applier.
         identifier = manager_identifier(manager, APPLY, self.api_version, self.subresource)

@@ -2,7 +2,7 @@
 
 Mirrors sigs.k8s.io/structured-merge-diff/v6 fieldpath: element.go (PathElement, its order and
 ``String``), path.go, set.go (Set: members and children, union, intersection, difference,
-recursive difference, leaves, EnsureNamedFieldsAreMembers), serialize.go and serialize-pe.go
+recursive difference, EnsureNamedFieldsAreMembers), serialize.go and serialize-pe.go
 (the ``f:``, ``k:``, ``v:``, ``i:`` and ``.`` keys of FieldsV1).
 
 A path element is a tuple ``(kind, payload)``: ``(FIELD, name)``, ``(KEY, ((name, value), ...))``
@@ -277,13 +277,6 @@ class FieldSet:
                 children[pe] = rest
         return FieldSet(self.members - other.members, children)
 
-    def leaves(self) -> FieldSet:
-        """The members that have no children of their own."""
-        return FieldSet(
-            {pe for pe in self.members if pe not in self.children},
-            {pe: child.leaves() for pe, child in self.children.items()},
-        )
-
     def ensure_named_fields_are_members(self, tref: TypeRef | None) -> FieldSet:
         """Make every child that is a declared struct field a member too (used when pruning)."""
         atom = tref.resolve() if tref is not None else None
@@ -302,18 +295,12 @@ class FieldSet:
             children[pe] = child.ensure_named_fields_are_members(child_ref)
         return FieldSet(members, children)
 
-    def equals(self, other: FieldSet) -> bool:
-        return self.to_fields_v1() == other.to_fields_v1()
-
     def iterate(self, prefix: Path = ()) -> Iterator[Path]:
         """Every path, members before children, each group in element order (Set.Iterate)."""
         for pe in sorted(self.members, key=element_order):
             yield (*prefix, pe)
         for pe in sorted(self.children, key=element_order):
             yield from self.children[pe].iterate((*prefix, pe))
-
-    def size(self) -> int:
-        return len(self.members) + sum(child.size() for child in self.children.values())
 
     # -- FieldsV1 ---------------------------------------------------------------------------
 

@@ -77,9 +77,6 @@ class Comparison:
             return self
         return Comparison(keep(self.removed), keep(self.modified), keep(self.added))
 
-    def is_same(self) -> bool:
-        return self.removed.empty() and self.modified.empty() and self.added.empty()
-
 
 # -- values -----------------------------------------------------------------------------------
 

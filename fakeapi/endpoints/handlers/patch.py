@@ -81,12 +81,17 @@ def _validate_patch_options(req: Request, is_apply: bool) -> None:
 
 
 def _field_manager(scope: RequestScope) -> FieldManager:
-    """The storage's field manager; storages without one (scale) get one that keeps nothing."""
+    """The storage's field manager.
+
+    Storages that keep no managedFields of their own (/scale, whose Scale is made from the
+    parent for each request) get one for the endpoint's kind that owns nothing beforehand:
+    such an apply sets the fields and never conflicts, and the parent records the write as
+    an Update. Upstream converts the parent's entries to the Scale and back (scalehandler.go).
+    """
     storage = scope.storage
     if isinstance(storage, HasFieldManager) and storage.field_manager is not None:
         return storage.field_manager
-    factory = FieldManagerFactory(scope.schemas)
-    return factory.for_kind(scope.kind, status_subresource=False)
+    return FieldManager(FieldManagerFactory(scope.schemas).type_of(scope.kind), scope.kind, track_untracked_live=False)
 
 
 def patch_resource(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
