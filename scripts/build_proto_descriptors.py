@@ -1,4 +1,4 @@
-"""Rebuild ``fakeapi/apimachinery/k8s_descriptors.binpb`` from the Kubernetes ``.proto`` files.
+"""Rebuild the compiled protobuf descriptor sets the package ships, from the reference ``.proto`` files.
 
 The package decodes protobuf request bodies (``fakeapi.apimachinery.protobuf``) with the
 ``protobuf`` package's dynamic messages, which need the message definitions at run time. This
@@ -6,6 +6,10 @@ script compiles every ``.proto`` under the k8s-proto reference directory with th
 by ``grpcio-tools`` into one self-contained ``FileDescriptorSet`` (``--include_imports``, so
 ``google/protobuf/any.proto`` is in it too). Source info is left out, so the upstream comments
 do not end up in the repository; only the definitions do.
+
+A second, small set holds only gnostic's ``OpenAPIv2.proto`` (and ``any.proto``):
+``fakeapi.endpoints.openapi`` encodes ``/openapi/v2`` as an ``openapi.v2.Document`` with it, and
+loading it costs far less than loading every Kubernetes type.
 
 Usage::
 
@@ -24,15 +28,18 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PROTO_DIR = REPO_ROOT.parent / "shared" / "k8s-proto"
 OUTPUT = REPO_ROOT / "fakeapi" / "apimachinery" / "k8s_descriptors.binpb"
+GNOSTIC_OUTPUT = REPO_ROOT / "fakeapi" / "endpoints" / "openapi" / "gnostic_descriptors.binpb"
+GNOSTIC_SOURCE = "gnostic/OpenAPIv2.proto"
 
 
-def build(proto_dir: Path, output: Path) -> int:
-    """Compile every ``.proto`` under ``proto_dir`` into the descriptor set ``output``.
+def build(proto_dir: Path, output: Path, only: str | None = None) -> int:
+    """Compile every ``.proto`` under ``proto_dir`` (or just ``only``) into the descriptor set ``output``.
 
     Args:
         proto_dir: The import root: files import each other by paths relative to it
             (``k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto``).
         output: Where to write the serialized ``FileDescriptorSet``.
+        only: The one file to compile (with its imports), relative to ``proto_dir``.
 
     Returns:
         The number of ``.proto`` files compiled.
@@ -44,8 +51,10 @@ def build(proto_dir: Path, output: Path) -> int:
     # Sorted relative paths keep the output byte-for-byte stable between runs, so a rebuild
     # from unchanged inputs leaves the committed file unchanged.
     sources = sorted(path.relative_to(proto_dir).as_posix() for path in proto_dir.rglob("*.proto"))
+    if only is not None:
+        sources = [source for source in sources if source == only]
     if not sources:
-        raise FileNotFoundError(f"no .proto files under {proto_dir}")
+        raise FileNotFoundError(f"no {only or '.proto files'} under {proto_dir}")
     # `python -m grpc_tools.protoc` adds the include path of the well-known types itself.
     command = [
         sys.executable,
@@ -77,12 +86,13 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the k8s-proto directory (default: {DEFAULT_PROTO_DIR})",
     )
     args = parser.parse_args(argv)
-    try:
-        count = build(args.proto_dir.resolve(), OUTPUT)
-    except FileNotFoundError as err:
-        parser.error(str(err))
-    size = OUTPUT.stat().st_size
-    print(f"compiled {count} .proto files into {OUTPUT.relative_to(REPO_ROOT)} ({size} bytes)")
+    for output, only in ((OUTPUT, None), (GNOSTIC_OUTPUT, GNOSTIC_SOURCE)):
+        try:
+            count = build(args.proto_dir.resolve(), output, only)
+        except FileNotFoundError as err:
+            parser.error(str(err))
+        size = output.stat().st_size
+        print(f"compiled {count} .proto files into {output.relative_to(REPO_ROOT)} ({size} bytes)")
     return 0
 
 

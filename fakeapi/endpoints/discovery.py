@@ -45,22 +45,37 @@ class DiscoveryManager:
         self._versions: dict[GroupVersion, APIGroupVersion] = {}
         self._group_order: list[str] = []
         self.server_address = server_address
+        # Bumped whenever the served group-versions change, so documents derived from them
+        # (OpenAPI) know to rebuild.
+        self._generation = 0
 
     def add(self, installed: APIGroupVersion) -> None:
         with self._lock:
             gv = installed.group_version
             self._versions[gv] = installed
+            self._generation += 1
             if gv.group not in self._group_order:
                 self._group_order.append(gv.group)
 
     def remove(self, gv: GroupVersion) -> None:
         with self._lock:
             self._versions.pop(gv, None)
+            self._generation += 1
             if not any(v.group == gv.group for v in self._versions):
                 self._group_order.remove(gv.group)
 
     def group_version(self, gv: GroupVersion) -> APIGroupVersion | None:
         return self._versions.get(gv)
+
+    @property
+    def generation(self) -> int:
+        """A number that changes whenever a group-version is added or removed."""
+        return self._generation
+
+    def group_versions(self) -> list[APIGroupVersion]:
+        """Every installed group-version, in installation order."""
+        with self._lock:
+            return list(self._versions.values())
 
     def _versions_of(self, group: str) -> list[GroupVersion]:
         """Versions in preference order: the order they were installed in."""

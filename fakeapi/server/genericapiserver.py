@@ -18,6 +18,7 @@ from fakeapi.endpoints.discovery import DiscoveryManager
 from fakeapi.endpoints.handlers.table import TableConvertorRegistry
 from fakeapi.endpoints.http import Handler, Request, ResponseWriter, write_bytes, write_json
 from fakeapi.endpoints.installer import APIInstaller
+from fakeapi.endpoints.openapi.openapi import OpenAPI
 from fakeapi.registry.rest_storage import APIGroupInfo
 
 logger = logging.getLogger("fakeapi.server")
@@ -39,6 +40,9 @@ class GenericAPIServer:
             "/livez": self._serve_health("livez"),
             "/readyz": self._serve_health("readyz"),
         }
+        # /openapi/v2 and /openapi/v3[/<group-version>] (routes/openapi.go), built when first asked for.
+        self.openapi = OpenAPI(schemas, discovery, version_info)
+        self.openapi.install(self.non_resource_handlers)
 
     # -- installation ---------------------------------------------------------------------------
 

@@ -214,14 +214,72 @@ def parse_bool(req: Request, name: str) -> bool | None:
 
 
 def check_unknown_fields(req: Request, scope: RequestScope, obj: Object, directive: str) -> None:
-    """fieldValidation: Strict refuses unknown fields (400), Warn reports them as warnings."""
+    """fieldValidation of a create or update: Strict refuses unknown and duplicate fields, Warn warns.
+
+    sigs.k8s.io/json's strict decoding reports both kinds in body order, each message once and at
+    most 100; Strict answers them as a decode error (handlers/rest.go transformDecodeError, 400).
+    """
     if directive == "Ignore":
         return
     unknown = scope.schemas.unknown_fields(obj, scope.kind)
-    if not unknown:
+    content_type = negotiation.request_content_type(req.headers.get("Content-Type"))
+    # Duplicates can only be seen in a JSON body: YAML and protobuf bodies are decoded as parsed.
+    scan = _scan_json_fields(req.body) if content_type in ("", negotiation.JSON) else None
+    found = [(scan.first_seen.get(path, 0) if scan else 0, f'unknown field "{path}"') for path in unknown]
+    if scan is not None:
+        # A key the kind does not have is reported as unknown even when named twice.
+        unknown_paths = set(unknown)
+        found += [(pos, f'duplicate field "{path}"') for pos, path in scan.duplicates if path not in unknown_paths]
+    if not found:
         return
-    messages = [f'unknown field "{path}"' for path in unknown]
-    if directive == "Strict":
-        raise errors.new_bad_request("strict decoding error: " + ", ".join(messages))
-    for message in messages:
-        context_of(req).add_warning(message)
+    messages = list(dict.fromkeys(message for _, message in sorted(found, key=lambda entry: entry[0])))[:100]
+    if directive != "Strict":
+        for message in messages:
+            context_of(req).add_warning(message)
+        return
+    kind = scope.kind
+    raise errors.new_bad_request(
+        f'{kind.kind} in version "{kind.version}" cannot be handled as a {kind.kind}: '
+        "strict decoding error: " + ", ".join(messages)
+    )
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """A JSON object as the key/value pairs of the body, duplicates kept."""
+
+
+@dataclass
+class _FieldScan:
+    # Where each field path first appears (a count of keys in body order), and each duplicate.
+    first_seen: dict[str, int]
+    duplicates: list[tuple[int, str]]
+
+
+def _scan_json_fields(body: bytes) -> _FieldScan | None:
+    """Every field path of a JSON body in order, with the ones an object names twice."""
+    try:
+        parsed = json.loads(body, object_pairs_hook=_Pairs)
+    except ValueError:
+        return None
+    scan = _FieldScan({}, [])
+    position = 0
+    # Depth first in body order: a stack of (path, value, how the value was reached).
+    pending: list[tuple[str, Any, str]] = [("", parsed, "root")]
+    while pending:
+        path, value, reached = pending.pop()
+        if reached in ("key", "duplicate"):
+            if reached == "duplicate":
+                scan.duplicates.append((position, path))
+            else:
+                scan.first_seen.setdefault(path, position)
+            position += 1
+        if isinstance(value, _Pairs):
+            seen: set[str] = set()
+            children = []
+            for key, item in value:
+                children.append((f"{path}.{key}" if path else key, item, "duplicate" if key in seen else "key"))
+                seen.add(key)
+            pending.extend(reversed(children))
+        elif isinstance(value, list):
+            pending.extend(reversed([(f"{path}[{i}]", item, "item") for i, item in enumerate(value)]))
+    return scan
