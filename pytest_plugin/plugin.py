@@ -6,6 +6,7 @@ on it with the state reset, so what one test creates the next never sees.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -50,3 +51,17 @@ def fakeapi(fakeapi_server: FakeAPIServer, fakeapi_kubeconfig: Path) -> Iterator
     fakeapi_server.reset()
     yield FakeAPI(fakeapi_server, fakeapi_kubeconfig)
     fakeapi_server.check()
+
+
+@pytest.fixture
+def fakeapi_kubeconfig_env(fakeapi: FakeAPI, monkeypatch: pytest.MonkeyPatch) -> FakeAPI:
+    """Point ``KUBECONFIG`` at the test's cluster, for code that calls ``load_kube_config()`` bare.
+
+    The `kubernetes` client reads ``KUBECONFIG`` once, when it is imported, so its remembered
+    default is patched too when it is already loaded.
+    """
+    monkeypatch.setenv("KUBECONFIG", str(fakeapi.kubeconfig))
+    kube_config = sys.modules.get("kubernetes.config.kube_config")
+    if kube_config is not None:
+        monkeypatch.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", str(fakeapi.kubeconfig))
+    return fakeapi

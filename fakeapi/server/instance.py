@@ -328,10 +328,12 @@ class FakeAPIServer:
         return Response(writer.status, writer.headers, bytes(writer.body))
 
     def spec_for(self, api_version: str, kind: str) -> ResourceSpec:
-        gv = GroupVersion.parse(api_version)
-        for (group, version, _), store in self.stores.items():
-            if group == gv.group and version == gv.version and store.spec.kind == kind:
-                return store.spec
+        """The served resource of a kind, built-in or custom, as a RESTMapper finds it through discovery."""
+        installed = self.discovery.group_version(GroupVersion.parse(api_version))
+        for key, resource in (installed.resources if installed else {}).items():
+            if "/" not in key and resource.scope.kind.kind == kind:
+                spec: ResourceSpec = resource.scope.spec
+                return spec
         raise errors.new_bad_request(f'no matches for kind "{kind}" in version "{api_version}"')
 
     def collection_path(self, spec: ResourceSpec, namespace: str = "") -> str:
