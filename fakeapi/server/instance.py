@@ -217,6 +217,7 @@ class FakeAPIServer:
             schemas=self.schemas,
             table_convertors=self.apiserver.table_convertors,
             builtin_specs=BUILTIN_RESOURCES,
+            openapi=self.apiserver.openapi,
         )
 
     def _get_namespace(self, name: str) -> dict[str, Any] | None:
