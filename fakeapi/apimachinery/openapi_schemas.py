@@ -73,7 +73,7 @@ _MAX_STRICT_ERRORS = 100
 class _Findings:
     """What one walk over an object found, in document order (Go decodes keys in body order)."""
 
-    __slots__ = ("field_errors", "returned", "saved", "unknown")
+    __slots__ = ("field_errors", "returned", "saved", "unknown", "unknown_at")
 
     def __init__(self) -> None:
         # Errors a custom UnmarshalJSON returns abort Go's decode and win over saved ones.
@@ -82,6 +82,8 @@ class _Findings:
         self.saved: list[str] = []
         self.field_errors: list[FieldError] = []
         self.unknown: list[str] = []
+        # (mapping, key) of every unknown field, for pruning; not capped like the messages.
+        self.unknown_at: list[tuple[dict[str, Any], str]] = []
 
     def mismatch(
         self,
@@ -690,6 +692,16 @@ class SchemaRegistry:
         findings = self._walk(obj, gvk)
         return [] if findings is None else findings.unknown
 
+    def prune_unknown_fields(self, obj: dict[str, Any], gvk: GroupVersionKind) -> None:
+        """Drop, in place, every field the kind does not have, as decoding into the Go type does.
+
+        Built-in objects never keep unknown fields: with fieldValidation Ignore or Warn they are
+        silently lost when the body is decoded.
+        """
+        findings = self._walk(obj, gvk)
+        for mapping, key in [] if findings is None else findings.unknown_at:
+            mapping.pop(key, None)
+
     def _walk(self, obj: dict[str, Any], gvk: GroupVersionKind) -> _Findings | None:
         name = self._by_gvk.get(gvk)
         if name is None:
@@ -740,6 +752,7 @@ class SchemaRegistry:
                 field_check = fields.get(key)
                 if field_check is None:
                     out.unknown_field(path, key)
+                    out.unknown_at.append((value, key))
                 else:
                     field_check(item, path, key, struct_name, out)
 

@@ -194,9 +194,15 @@ def _invalid(strategy: Strategy, obj: Object, errs: list[FieldError]) -> errors.
 
 
 def _schema_errors(strategy: Strategy, obj: Object) -> list[FieldError]:
+    """Decode-time checks of a built-in object: wrong JSON types (400), then unknown fields dropped.
+
+    fieldValidation has already refused or reported unknown fields; what is left of them is lost
+    here, as decoding into the Go type loses it upstream.
+    """
     result = strategy.schemas.validate(obj, strategy.spec.gvk)
     if result.type_errors:
         raise errors.new_bad_request("; ".join(result.type_errors))
+    strategy.schemas.prune_unknown_fields(obj, strategy.spec.gvk)
     return list(result.field_errors)
 
 

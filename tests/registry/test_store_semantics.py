@@ -299,3 +299,16 @@ def test_deprecated_watch_path_watches_one_object(fakeapi: FakeAPI) -> None:
     assert response.status == 200
     events = [json.loads(line) for line in response.body.splitlines()]
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [("ADDED", "two")]
+
+
+def test_unknown_fields_of_built_in_kinds_are_dropped_unless_strict(fakeapi: FakeAPI) -> None:
+    body = configmap() | {"bogus": 1}
+    body["metadata"]["nonsense"] = "x"
+    warned = fakeapi.server.request("POST", CM_PATH, body, query="fieldValidation=Warn")
+    assert warned.status == 201
+    assert ("Warning", '299 - "unknown field \\"bogus\\""') in warned.headers
+    stored = fakeapi.server.request("GET", f"{CM_PATH}/cm").json()
+    assert "bogus" not in stored and "nonsense" not in stored["metadata"]
+    strict = fakeapi.server.request("POST", CM_PATH, configmap("other") | {"bogus": 1}, query="fieldValidation=Strict")
+    assert strict.status == 400
+    assert strict.json()["message"].endswith('strict decoding error: unknown field "bogus"')
