@@ -150,6 +150,55 @@ def test_kubectl_explain_kind(kubectl: Kubectl) -> None:
     assert re.search(r"^  containerPort\t<integer> -required-$", nested, re.MULTILINE)
 
 
+GIZMO_CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gizmos.openapi.example.com
+spec:
+  group: openapi.example.com
+  scope: Namespaced
+  names: {plural: gizmos, singular: gizmo, kind: Gizmo}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            description: What the gizmo should be.
+            properties:
+              size:
+                type: integer
+                description: How big the gizmo is.
+"""
+
+
+def test_kubectl_explain_and_validate_a_custom_resource(kubectl: Kubectl) -> None:
+    kubectl("apply", "-f", "-", input=GIZMO_CRD)
+    kubectl("wait", "--for=condition=Established", "crd/gizmos.openapi.example.com", "--timeout=10s")
+    explained = kubectl("explain", "gizmos.spec.size").stdout
+    assert explained.splitlines()[:5] == [
+        "GROUP:      openapi.example.com",
+        "KIND:       Gizmo",
+        "VERSION:    v1",
+        "",
+        "FIELD: size <integer>",
+    ]
+    assert "How big the gizmo is." in explained
+    gizmo = "apiVersion: openapi.example.com/v1\nkind: Gizmo\nmetadata:\n  name: g\n  namespace: default\nspec:\n  size: 1\n"
+    assert kubectl("apply", "-f", "-", input=gizmo).stdout == "gizmo.openapi.example.com/g created\n"
+    # /openapi/v3 tells kubectl the server validates fields: the unknown one comes back as its error.
+    bad = kubectl("apply", "-f", "-", input=gizmo.replace("name: g", "name: h") + "  color: red\n", check=False)
+    assert bad.returncode == 1
+    assert bad.stderr.strip() == (
+        'Error from server (BadRequest): error when creating "STDIN": Gizmo in version "v1" cannot be handled '
+        'as a Gizmo: strict decoding error: unknown field "spec.color"'
+    )
+
+
 def test_duplicate_and_unknown_fields_in_body_order(fakeapi: Any) -> None:
     body = (
         b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup","namespace":"default"},'
@@ -500,47 +549,16 @@ WIDGET_CRD = {
 }
 
 
-def _widget_definitions() -> dict[str, dict[str, Any]]:
-    """What apiextensions-apiserver publishes for the CRD: the kind and its list, named by reversed group."""
-    meta = "#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1."
-    return {
-        "com.example.v1.Widget": {
-            "type": "object",
-            "properties": {
-                "apiVersion": {"type": "string"},
-                "kind": {"type": "string"},
-                "metadata": {"$ref": meta + "ObjectMeta"},
-                "spec": {"type": "object"},
-            },
-            "x-kubernetes-group-version-kind": [{"group": "example.com", "kind": "Widget", "version": "v1"}],
-        },
-        "com.example.v1.WidgetList": {
-            "type": "object",
-            "required": ["items"],
-            "properties": {
-                "items": {"type": "array", "items": {"$ref": "#/definitions/com.example.v1.Widget"}},
-                "metadata": {"$ref": meta + "ListMeta"},
-            },
-            "x-kubernetes-group-version-kind": [{"group": "example.com", "kind": "WidgetList", "version": "v1"}],
-        },
-    }
-
-
-def test_openapi_publishes_registered_custom_resource_definitions() -> None:
+def test_openapi_publishes_custom_resources() -> None:
     server = FakeAPIServer(ServerConfig(bootstrap=False))
     created = server.request("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", WIDGET_CRD)
     assert created.status == 201
     gv_path = "/openapi/v3/apis/example.com/v1"
     assert "apis/example.com/v1" in _index(server)
-    # Served, but with no definition registered the kind is left out.
-    assert "/apis/example.com/v1/namespaces/{namespace}/widgets" not in server.request("GET", gv_path).json()["paths"]
-
-    gv = GroupVersion("example.com", "v1")
-    server.apiserver.openapi.set_definitions(gv, _widget_definitions())
     spec = server.request("GET", gv_path).json()
-    assert spec["components"]["schemas"]["com.example.v1.Widget"]["properties"]["metadata"] == {
-        "$ref": "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
-    }
+    # apiextensions-apiserver's names: the group reversed, then version and kind.
+    widget = spec["components"]["schemas"]["com.example.v1.Widget"]
+    assert widget["x-kubernetes-group-version-kind"] == [{"group": "example.com", "kind": "Widget", "version": "v1"}]
     patch = spec["paths"]["/apis/example.com/v1/namespaces/{namespace}/widgets/{name}"]["patch"]
     assert patch["operationId"] == "patchExampleComV1NamespacedWidget"
     assert patch["x-kubernetes-group-version-kind"] == {"group": "example.com", "version": "v1", "kind": "Widget"}
@@ -553,14 +571,25 @@ def test_openapi_publishes_registered_custom_resource_definitions() -> None:
     ]
     listing = spec["paths"]["/apis/example.com/v1/widgets"]["get"]
     assert listing["operationId"] == "listExampleComV1WidgetForAllNamespaces"
-    v2 = server.request("GET", "/openapi/v2").json()
-    assert "com.example.v1.WidgetList" in v2["definitions"]
+    v2_definitions = server.request("GET", "/openapi/v2").json()["definitions"]
+    published = {name: v2_definitions[name] for name in ("com.example.v1.Widget", "com.example.v1.WidgetList")}
     proto = server.request("GET", "/openapi/v2", headers={"Accept": PROTOBUF_V2})
     names = [e.name for e in _gnostic_document_class().FromString(proto.body).definitions.additional_properties]
     assert "com.example.v1.Widget" in names
 
-    server.apiserver.openapi.remove_definitions(gv)
-    assert "com.example.v1.Widget" not in server.request("GET", gv_path).json()["components"]["schemas"]
+    # Without a published definition the kind is left out of the documents, not the server.
+    gv = GroupVersion("example.com", "v1")
+    openapi = server.apiserver.openapi
+    openapi.remove_definitions(gv)
+    bare = server.request("GET", gv_path).json()
+    assert "com.example.v1.Widget" not in bare["components"]["schemas"]
+    assert "/apis/example.com/v1/namespaces/{namespace}/widgets" not in bare["paths"]
+    openapi.set_definitions(gv, published)
+    assert server.request("GET", gv_path).json() == spec
+
+    deleted = server.request("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com")
+    assert deleted.status == 200
+    assert "apis/example.com/v1" not in _index(server)
 
 
 # -- against the kubernetes Python client, generated from kube-apiserver 1.37's document ----------------

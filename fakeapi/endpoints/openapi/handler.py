@@ -20,11 +20,11 @@ import datetime
 import gzip
 import hashlib
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.utils import formatdate, parsedate_to_datetime
 from typing import Any
 
 from fakeapi.apimachinery import errors
@@ -106,9 +106,43 @@ def compute_etag(data: bytes) -> str:
     return hashlib.sha512(data).hexdigest().upper()
 
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_HTTP_DATE = re.compile(r"\w{3}, (\d\d) (\w{3}) (\d{4}) (\d\d):(\d\d):(\d\d) GMT")
+
+
 def http_date(timestamp: float) -> str:
     """net/http TimeFormat: ``Mon, 02 Jan 2006 15:04:05 GMT``."""
-    return formatdate(timestamp, usegmt=True)
+    return _rfc1123(datetime.datetime.fromtimestamp(timestamp, datetime.UTC), "GMT")
+
+
+def _rfc1123(when: datetime.datetime, zone: str) -> str:
+    # Names spelled out rather than strftime's, which follow the locale.
+    return (
+        f"{_DAYS[when.weekday()]}, {when.day:02d} {_MONTHS[when.month - 1]} {when.year} "
+        f"{when.hour:02d}:{when.minute:02d}:{when.second:02d} {zone}"
+    )
+
+
+def _parse_http_date(text: str) -> float | None:
+    """http.ParseTime for the TimeFormat layout clients send; None for anything else."""
+    match = _HTTP_DATE.fullmatch(text.strip())
+    if match is None or match.group(2) not in _MONTHS:
+        return None
+    day, _, year, hour, minute, second = match.groups()
+    try:
+        when = datetime.datetime(
+            int(year),
+            _MONTHS.index(match.group(2)) + 1,
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            tzinfo=datetime.UTC,
+        )
+    except ValueError:
+        return None
+    return when.timestamp()
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -121,12 +155,9 @@ def _etag_matches(header: str, etag: str) -> bool:
 
 
 def _not_modified_since(header: str, last_modified: float) -> bool:
-    try:
-        since = parsedate_to_datetime(header)
-    except (TypeError, ValueError):
-        return False
+    since = _parse_http_date(header)
     # HTTP dates have second precision: compare truncated, as net/http does.
-    return int(last_modified) <= since.timestamp()
+    return since is not None and int(last_modified) <= since
 
 
 def serve_content(
@@ -298,9 +329,4 @@ def expires_in_a_year(now: datetime.datetime) -> str:
     except ValueError:
         # AddDate normalises 29 February of a year that has none to 1 March.
         later = now.replace(year=now.year + 1, month=3, day=1)
-    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-    months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-    return (
-        f"{days[later.weekday()]}, {later.day:02d} {months[later.month - 1]} {later.year} "
-        f"{later.hour:02d}:{later.minute:02d}:{later.second:02d} UTC"
-    )
+    return _rfc1123(later, "UTC")

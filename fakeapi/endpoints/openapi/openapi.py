@@ -15,28 +15,22 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupVersion
 from fakeapi.endpoints.discovery import DiscoveryManager
 from fakeapi.endpoints.http import Handler
 from fakeapi.endpoints.installer import APIGroupVersion
-from fakeapi.endpoints.openapi.builder import build_swagger
-from fakeapi.endpoints.openapi.builder3 import build_openapi_v3
-from fakeapi.endpoints.openapi.definitions import DefinitionSet
 from fakeapi.endpoints.openapi.handler import OpenAPIService
 from fakeapi.endpoints.openapi.handler3 import V3_ROOT, OpenAPIV3Service
-from fakeapi.endpoints.openapi.routes import (
-    CUSTOM_RESOURCE_PATCH_TYPES,
-    PATCH_TYPES,
-    Route,
-    group_discovery_route,
-    group_version_discovery_route,
-    resource_routes,
-    root_discovery_routes,
-    version_route,
-)
+
+if TYPE_CHECKING:
+    from fakeapi.endpoints.openapi.definitions import DefinitionSet
+    from fakeapi.endpoints.openapi.routes import Route
+
+# The builders are imported when a document is first built: a server that is never asked for
+# OpenAPI does not pay for them at start-up.
 
 V2_PATH = "/openapi/v2"
 
@@ -114,6 +108,8 @@ class OpenAPI:
     def _builtin_definitions(self) -> DefinitionSet:
         with self._lock:
             if self._builtin is None:
+                from fakeapi.endpoints.openapi.definitions import DefinitionSet
+
                 self._builtin = DefinitionSet.from_registry(self._schemas)
             return self._builtin
 
@@ -128,10 +124,18 @@ class OpenAPI:
         return (self._discovery.generation, self._extra_generation)
 
     def _routes_of(self, installed: APIGroupVersion, definitions: DefinitionSet, custom: bool) -> list[Route]:
-        patch_types = CUSTOM_RESOURCE_PATCH_TYPES if custom else PATCH_TYPES
-        return [group_version_discovery_route(installed.prefix), *resource_routes(installed, definitions, patch_types)]
+        from fakeapi.endpoints.openapi import routes
+
+        patch_types = routes.CUSTOM_RESOURCE_PATCH_TYPES if custom else routes.PATCH_TYPES
+        return [
+            routes.group_version_discovery_route(installed.prefix),
+            *routes.resource_routes(installed, definitions, patch_types),
+        ]
 
     def _build_v2(self) -> dict[str, Any]:
+        from fakeapi.endpoints.openapi.builder import build_swagger
+        from fakeapi.endpoints.openapi.routes import group_discovery_route, root_discovery_routes, version_route
+
         extras = self._extras()
         merged: dict[str, dict[str, Any]] = {}
         for extra in extras.values():
@@ -163,6 +167,8 @@ class OpenAPI:
         self, installed: APIGroupVersion, extra: Mapping[str, dict[str, Any]] | None
     ) -> Callable[[], bytes]:
         def build() -> bytes:
+            from fakeapi.endpoints.openapi.builder3 import build_openapi_v3
+
             definitions = self._definitions_for(extra or {})
             routes = self._routes_of(installed, definitions, extra is not None)
             return build_openapi_v3(routes, definitions, self._info_version)
