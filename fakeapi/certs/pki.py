@@ -16,8 +16,10 @@ certificates:
   and ``util/cert.WriteCert`` (key 0600, certificate 0644), written atomically.
 - ``user_from_certificate`` is apiserver ``authentication/request/x509.CommonNameUserConversion``.
 
-Keys are ECDSA P-256 (kubeadm's optional ``x509.ECDSA`` algorithm): generating one takes tens
-of microseconds where RSA-2048 takes tens of milliseconds, so a test can afford a fresh PKI.
+Keys are ECDSA P-256 by default (kubeadm's optional ``x509.ECDSA`` algorithm): generating one
+takes tens of microseconds where RSA-2048 (kubeadm's default, ``key_type="RSA"``) takes tens of
+milliseconds, so a test can afford a fresh PKI. ``parse_certs_pem`` and ``encode_certificates``
+mirror client-go ``util/cert.ParseCertsPEM`` and ``EncodeCertificates``.
 Validity windows default to 2000-01-01 .. 3000-01-01 (trustme's choice) and never read the
 clock, so a frozen or travelling clock (freezegun) cannot make a certificate expire; OpenSSL
 checks dates against the real clock anyway.
@@ -31,10 +33,11 @@ import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 __all__ = [
@@ -42,13 +45,20 @@ __all__ = [
     "DEFAULT_NOT_BEFORE",
     "CertificateAuthority",
     "KeyPair",
+    "KeyType",
+    "PrivateKey",
     "StrPath",
     "default_serving_hosts",
+    "encode_certificates",
+    "new_private_key",
+    "parse_certs_pem",
     "user_from_certificate",
     "write_file_atomic",
 ]
 
 StrPath = str | os.PathLike[str]
+PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+KeyType = Literal["ECDSA", "RSA"]
 
 DEFAULT_NOT_BEFORE = datetime(2000, 1, 1, tzinfo=UTC)
 DEFAULT_NOT_AFTER = datetime(3000, 1, 1, tzinfo=UTC)
@@ -72,6 +82,35 @@ def default_serving_hosts() -> tuple[str, ...]:
         "kubernetes.default.svc.cluster.local",
         "10.96.0.1",
     )
+
+
+def new_private_key(key_type: KeyType = "ECDSA") -> PrivateKey:
+    """A fresh private key: ECDSA P-256 or RSA-2048 (kubeadm's two ``EncryptionAlgorithm`` choices).
+
+    Raises:
+        ValueError: For another key type.
+    """
+    if key_type == "ECDSA":
+        return ec.generate_private_key(ec.SECP256R1())
+    if key_type == "RSA":
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    raise ValueError(f"unsupported key type {key_type!r}: choose 'ECDSA' or 'RSA'")
+
+
+def parse_certs_pem(pem: bytes) -> list[x509.Certificate]:
+    """Every certificate of a PEM bundle, in order (client-go ``cert.ParseCertsPEM``).
+
+    Raises:
+        ValueError: If the bundle holds no certificate or one does not parse.
+    """
+    if b"-----BEGIN CERTIFICATE-----" not in pem:
+        raise ValueError("data does not contain any valid RSA or ECDSA certificates")
+    return x509.load_pem_x509_certificates(pem)
+
+
+def encode_certificates(*certificates: x509.Certificate) -> bytes:
+    """PEM-encode certificates one after another (client-go ``cert.EncodeCertificates``)."""
+    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certificates)
 
 
 def write_file_atomic(path: StrPath, data: bytes, *, mode: int = 0o600) -> Path:
@@ -112,14 +151,14 @@ class KeyPair:
 
     Attributes:
         certificate: The certificate, as a ``cryptography`` object.
-        private_key: The ECDSA P-256 private key.
+        private_key: The private key (ECDSA P-256 or RSA-2048).
         cert_pem: The certificate in PEM.
         key_pem: The private key in unencrypted PKCS#8 PEM.
     """
 
     __slots__ = ("cert_pem", "certificate", "key_pem", "private_key")
 
-    def __init__(self, certificate: x509.Certificate, private_key: ec.EllipticCurvePrivateKey) -> None:
+    def __init__(self, certificate: x509.Certificate, private_key: PrivateKey) -> None:
         # Encoded once here: every TLS context and kubeconfig built from the pair needs both.
         self.certificate = certificate
         self.private_key = private_key
@@ -176,6 +215,7 @@ class CertificateAuthority:
         *,
         not_before: datetime = DEFAULT_NOT_BEFORE,
         not_after: datetime = DEFAULT_NOT_AFTER,
+        key_type: KeyType = "ECDSA",
     ) -> CertificateAuthority:
         """Create a CA with a fresh key.
 
@@ -183,6 +223,7 @@ class CertificateAuthority:
             common_name: The CA's subject CN; the Kubernetes documentation's name by default.
             not_before: Start of validity.
             not_after: End of validity; leaves issued by the CA end then too unless told.
+            key_type: ``"ECDSA"`` (P-256) or ``"RSA"`` (2048 bits).
 
         Returns:
             The new CA.
@@ -191,7 +232,7 @@ class CertificateAuthority:
             ValueError: If the validity window is empty.
         """
         not_before, not_after = _validity(not_before, not_after)
-        key = ec.generate_private_key(ec.SECP256R1())
+        key = new_private_key(key_type)
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
         certificate = (
             x509.CertificateBuilder()
@@ -226,6 +267,7 @@ class CertificateAuthority:
         common_name: str = "kube-apiserver",
         not_before: datetime | None = None,
         not_after: datetime | None = None,
+        key_type: KeyType = "ECDSA",
     ) -> KeyPair:
         """Issue a TLS server certificate for ``hosts``.
 
@@ -235,6 +277,7 @@ class CertificateAuthority:
             common_name: The subject CN (clients match hosts against the SANs only).
             not_before: Start of validity; the CA's by default.
             not_after: End of validity; the CA's by default.
+            key_type: ``"ECDSA"`` (P-256) or ``"RSA"`` (2048 bits).
 
         Returns:
             The serving key pair.
@@ -246,7 +289,7 @@ class CertificateAuthority:
             raise ValueError("a serving certificate needs at least one host")
         alt_names = list(dict.fromkeys(_general_name(host) for host in hosts))
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-        return self._issue(subject, ExtendedKeyUsageOID.SERVER_AUTH, alt_names, not_before, not_after)
+        return self._issue(subject, ExtendedKeyUsageOID.SERVER_AUTH, alt_names, not_before, not_after, key_type)
 
     def issue_client_cert(
         self,
@@ -255,6 +298,7 @@ class CertificateAuthority:
         *,
         not_before: datetime | None = None,
         not_after: datetime | None = None,
+        key_type: KeyType = "ECDSA",
     ) -> KeyPair:
         """Issue a TLS client certificate that authenticates ``user`` in ``groups``.
 
@@ -263,6 +307,7 @@ class CertificateAuthority:
             groups: Group names, one subject O each, in order.
             not_before: Start of validity; the CA's by default.
             not_after: End of validity; the CA's by default.
+            key_type: ``"ECDSA"`` (P-256) or ``"RSA"`` (2048 bits).
 
         Returns:
             The client key pair.
@@ -281,7 +326,7 @@ class CertificateAuthority:
             [x509.NameAttribute(NameOID.ORGANIZATION_NAME, group) for group in groups]
             + [x509.NameAttribute(NameOID.COMMON_NAME, user)]
         )
-        return self._issue(subject, ExtendedKeyUsageOID.CLIENT_AUTH, [], not_before, not_after)
+        return self._issue(subject, ExtendedKeyUsageOID.CLIENT_AUTH, [], not_before, not_after, key_type)
 
     def _issue(
         self,
@@ -290,13 +335,14 @@ class CertificateAuthority:
         alt_names: list[x509.GeneralName],
         not_before: datetime | None,
         not_after: datetime | None,
+        key_type: KeyType,
     ) -> KeyPair:
         ca = self.key_pair
         not_before, not_after = _validity(
             ca.certificate.not_valid_before_utc if not_before is None else not_before,
             ca.certificate.not_valid_after_utc if not_after is None else not_after,
         )
-        key = ec.generate_private_key(ec.SECP256R1())
+        key = new_private_key(key_type)
         builder = (
             x509.CertificateBuilder()
             .subject_name(subject)

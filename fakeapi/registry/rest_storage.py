@@ -23,6 +23,8 @@ from fakeapi.apiextensions.strategy import (
 )
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupVersion
+from fakeapi.registry.authentication import storage as authentication_storage
+from fakeapi.registry.authentication.services import SecurityServices
 from fakeapi.registry.core.componentstatus import ComponentStatusREST
 from fakeapi.registry.core.namespace import (
     NamespaceFinalizeStrategy,
@@ -68,6 +70,8 @@ class StoreServices:
     pager: ListPager = field(default_factory=ListPager)
     service_ips: ServiceIPAllocator = field(default_factory=ServiceIPAllocator)
     node_ports: NodePortAllocator = field(default_factory=NodePortAllocator)
+    # The server's authenticator, authorizer and token issuer, for the review and TokenRequest storages.
+    security: SecurityServices = field(default_factory=SecurityServices)
     # Every Store built so far, by (group, version, resource), for storages that reach across groups.
     stores: dict[tuple[str, str, str], Store] = field(default_factory=dict)
 
@@ -150,6 +154,8 @@ def subresource_storage(store: Store, name: str, strategies: StrategyFactory) ->
         )
     if name in CONNECT_SUBRESOURCES:
         return NoKubeletREST(store, name)
+    if name == "token":
+        return authentication_storage.subresource_storage(store, name, strategies.services.security)
     s = strategies.services
     if spec.resource == "pods":
         if name == "binding":
@@ -198,7 +204,9 @@ class RESTStorageProvider:
 
     def _top_level_storage(self, spec: ResourceSpec, store: Store) -> Any:
         """The storage a resource is served by: its Store, unless it is virtual."""
-        return store
+        services = self._services
+        virtual = authentication_storage.virtual_storage(spec, services.security, services.schemas)
+        return store if virtual is None else virtual
 
 
 class LegacyRESTStorageProvider(RESTStorageProvider):

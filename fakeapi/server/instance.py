@@ -24,14 +24,21 @@ from fakeapi.apiextensions.strategy import CustomResourceDefinitionStore
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupResource, GroupVersion
-from fakeapi.authentication.authenticator import TokenAuthenticator, UnionAuthenticator, X509Authenticator
-from fakeapi.authorization.authorizer import AlwaysAllowAuthorizer
+from fakeapi.authentication.config import AuthenticationConfig
+from fakeapi.authentication.serviceaccount import DEFAULT_ISSUER, ServiceAccountTokenGenerator
+from fakeapi.authorization.config import new_authorizer
+from fakeapi.certs.dynamic_rotation import CertificateRotation
+from fakeapi.certs.dynamic_serving import DynamicServing
+from fakeapi.certs.kubeadm import ClusterPKI
 from fakeapi.certs.kubeconfig import build_kubeconfig, write_kubeconfig
-from fakeapi.certs.pki import CertificateAuthority, KeyPair, default_serving_hosts
-from fakeapi.certs.tls import server_ssl_context
+from fakeapi.certs.pki import CertificateAuthority, KeyPair, KeyType
 from fakeapi.controllers import garbagecollector
 from fakeapi.controllers.base import EnqueueLog, QueueController
 from fakeapi.controllers.client import ResourceCatalog
+from fakeapi.controllers.clusterauthenticationtrust import (
+    ClusterAuthenticationInfo,
+    ClusterAuthenticationTrustController,
+)
 from fakeapi.controllers.context import ControllerContext
 from fakeapi.controllers.informer import InformerFactory
 from fakeapi.controllers.manager import ControllerManager, enabled_controllers
@@ -39,8 +46,11 @@ from fakeapi.endpoints.discovery import DiscoveryManager
 from fakeapi.endpoints.http import Headers, Request, encode_json
 from fakeapi.endpoints.request import UserInfo
 from fakeapi.manifests import ManifestSource, load_manifests
+from fakeapi.registry.authentication.services import store_object_getter
 from fakeapi.registry.builtin_resources import BUILTIN_RESOURCES
 from fakeapi.registry.generic.admission import NamespaceLifecycle
+from fakeapi.registry.rbac.bootstrap import ensure_bootstrap_policy
+from fakeapi.registry.rbac.listers import StoreRBACObjects
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.registry.rest_storage import LegacyRESTStorageProvider, RESTStorageProvider, StoreServices
 from fakeapi.server.config import default_build_handler_chain
@@ -52,6 +62,7 @@ from fakeapi.storage.memory import DEFAULT_WINDOW, MemoryStorage
 from fakeapi.util.identity import IdentityGenerator
 
 ADMIN_USER = UserInfo("kubernetes-admin", ("system:masters",))
+RBAC_GROUP = "rbac.authorization.k8s.io"
 # The identity fakeapi uses for its own in-process requests (seeding), as the loopback client does upstream.
 LOOPBACK_USER = UserInfo("system:apiserver", ("system:masters",))
 # How long start() and reset() wait for every namespace to get its default ServiceAccount and CA ConfigMap.
@@ -77,6 +88,15 @@ class ServerConfig:
     controllers: list[str] = field(default_factory=lambda: ["*"])
     # Run the controllers in background threads from start(); when False, step them with run_once().
     run_controllers: bool = True
+    # --authorization-mode: "AlwaysAllow" (everything is permitted), "RBAC", "AlwaysDeny", or a comma-separated list.
+    authorization_mode: str = "AlwaysAllow"
+    # The key algorithm of every certificate and of the service-account signing key: "ECDSA" (fast) or "RSA".
+    key_type: KeyType = "ECDSA"
+    # --service-account-issuer; also the API audience when api_audiences is empty (kube-apiserver's default).
+    service_account_issuer: str = DEFAULT_ISSUER
+    api_audiences: list[str] = field(default_factory=list)
+    # --service-account-max-token-expiration in seconds (0: no limit).
+    service_account_max_token_expiration_seconds: int = 0
 
 
 def _version_info(version: str) -> dict[str, str]:
@@ -140,33 +160,32 @@ class FakeAPIServer:
         self.table_convertors = self.apiserver.table_convertors
         enabled = enabled_controllers(self.config.controllers)
         self._install_apis(enable_garbage_collection=garbagecollector.NAME in enabled)
-        self._setup_security()
         self.enqueue_log = EnqueueLog()
+        self._setup_security()
         # Built before the bootstrap objects are seeded, so the controllers' informers see them.
-        self._controller_manager = ControllerManager(
-            ControllerContext(
-                informers=InformerFactory(self.storage),
-                resources=ResourceCatalog(self.discovery),
-                request=self.request,
-                log=self.enqueue_log,
-                root_ca=lambda: self.ca.cert_pem,
-                record_error=self._record_error,
-            ),
-            enabled,
+        controller_context = ControllerContext(
+            informers=InformerFactory(self.storage),
+            resources=ResourceCatalog(self.discovery),
+            request=self.request,
+            log=self.enqueue_log,
+            root_ca=lambda: self.ca.cert_pem,
+            record_error=self._record_error,
         )
+        self._controller_manager = ControllerManager(controller_context, enabled)
+        self._setup_apiserver_controllers(controller_context)
         self.controllers: dict[str, QueueController[Any]] = self._controller_manager.controllers
         self.apiextensions = self._install_apiextensions()
         self.handler = default_build_handler_chain(
             self.apiserver.director,
             authenticator=self.authenticator,
-            authorizer=AlwaysAllowAuthorizer(),
-            allow_anonymous=self.config.allow_anonymous,
+            authorizer=self.authorizer,
+            api_audiences=self.api_audiences,
             record_error=self._record_error,
         )
         self._server: SecureServer | None = None
         self._lifecycle_lock = threading.Lock()
         if self.config.bootstrap:
-            self.seed(*_bootstrap_sources())
+            self._seed_bootstrap()
 
     # -- assembly -------------------------------------------------------------------------------
 
@@ -225,17 +244,93 @@ class FakeAPIServer:
         return None if store is None else store.storage.get(store.key_func("", name))
 
     def _setup_security(self) -> None:
-        self.ca = CertificateAuthority.create("kubernetes-ca")
-        hosts = list(dict.fromkeys([*default_serving_hosts(), self.config.host]))
-        self.serving_cert: KeyPair = self.ca.issue_serving_cert(*hosts)
-        self.admin_cert: KeyPair = self.ca.issue_client_cert(ADMIN_USER.name, ADMIN_USER.groups)
+        """The PKI, the dynamic serving certificates, authentication and authorization (all before serving)."""
+        config = self.config
+        self.pki = ClusterPKI.create([config.host], key_type=config.key_type)
+        self.dynamic_serving = DynamicServing(self.pki, log=self.enqueue_log)
+        # Rotate this server's certificates; each step enqueues the listeners and is in effect on return.
+        self.rotation: CertificateRotation = self.dynamic_serving.rotation
+        self.api_audiences = tuple(config.api_audiences) or (config.service_account_issuer,)
         self.admin_token = secrets.token_urlsafe(32)
         self._loopback_token = secrets.token_urlsafe(32)
-        self.tokens = TokenAuthenticator()
+        self.authentication = AuthenticationConfig(
+            client_ca=self.dynamic_serving.client_ca,
+            request_header_ca=self.dynamic_serving.request_header_ca,
+            service_account_issuers=(config.service_account_issuer,),
+            service_account_public_keys=lambda: [self.pki.service_account_key.private_key.public_key()],
+            service_account_getter=store_object_getter(self.stores),
+            api_audiences=self.api_audiences,
+            anonymous=config.allow_anonymous,
+        )
+        # Static tokens (--token-auth-file): add more with server.tokens.add(token, UserInfo(...)).
+        self.tokens = self.authentication.static_tokens
         self.tokens.add(self.admin_token, ADMIN_USER)
         self.tokens.add(self._loopback_token, LOOPBACK_USER)
-        self.authenticator = UnionAuthenticator(X509Authenticator(), self.tokens)
-        self._ssl_context = server_ssl_context(self.serving_cert, self.ca.cert_pem)
+        self.authenticator = self.authentication.new()
+        stores = self.stores
+        self.authorizer = new_authorizer(
+            config.authorization_mode,
+            lambda: StoreRBACObjects(
+                stores[(RBAC_GROUP, "v1", "roles")],
+                stores[(RBAC_GROUP, "v1", "rolebindings")],
+                stores[(RBAC_GROUP, "v1", "clusterroles")],
+                stores[(RBAC_GROUP, "v1", "clusterrolebindings")],
+            ),
+        )
+        security = self.services.security
+        security.authenticator = self.authenticator
+        security.authorizer = self.authorizer
+        security.api_audiences = self.api_audiences
+        security.token_generator = ServiceAccountTokenGenerator(
+            config.service_account_issuer, self.pki.service_account_key.private_key
+        )
+        security.max_token_expiration_seconds = config.service_account_max_token_expiration_seconds
+        security.object_getter = self.authentication.service_account_getter
+
+    def _setup_apiserver_controllers(self, ctx: ControllerContext) -> None:
+        """kube-apiserver's own loops, run, paused and reset with the controller manager's."""
+        serving = self.dynamic_serving
+        request_header = self.authentication.request_header
+        self.authentication_trust = ClusterAuthenticationTrustController(
+            ClusterAuthenticationInfo(
+                client_ca=serving.client_ca,
+                request_header_ca=serving.request_header_ca,
+                request_header_username_headers=list(request_header.username_headers),
+                request_header_uid_headers=list(request_header.uid_headers),
+                request_header_group_headers=list(request_header.group_headers),
+                request_header_extra_header_prefixes=list(request_header.extra_header_prefixes),
+                request_header_allowed_names=list(request_header.allowed_names),
+            ),
+            ctx,
+        )
+        self.rotation.listeners.append(self.authentication_trust)
+        # Their own group (no kube-controller-manager controller in it), run, paused and reset like the manager's.
+        self._apiserver_controllers = ControllerManager(ctx, ())
+        self.apiserver_controllers: dict[str, QueueController[Any]] = self._apiserver_controllers.controllers
+        for controller in (serving.controller, self.authentication_trust):
+            self.apiserver_controllers[controller.name] = controller
+
+    def _seed_bootstrap(self) -> None:
+        """The bootstrap objects, the RBAC bootstrap policy, and the authentication ConfigMap."""
+        self.seed(*_bootstrap_sources())
+        ensure_bootstrap_policy(self.stores)
+        self.authentication_trust.enqueue_key(self.authentication_trust.default_key, cause="bootstrap")
+        self.authentication_trust.run_once()
+
+    @property
+    def ca(self) -> CertificateAuthority:
+        """The cluster CA: it signs the serving certificate and client certificates."""
+        return self.pki.ca
+
+    @property
+    def serving_cert(self) -> KeyPair:
+        """The serving certificate being served to new connections."""
+        return self.pki.serving
+
+    @property
+    def admin_cert(self) -> KeyPair:
+        """The admin's client certificate (re-issued by a CA rotation)."""
+        return self.pki.admin
 
     def _record_error(self, exc: BaseException) -> None:
         with self._errors_lock:
@@ -251,13 +346,14 @@ class FakeAPIServer:
                     self.config.host,
                     self.config.port,
                     self.handler,
-                    lambda: self._ssl_context,
+                    self.dynamic_serving.context,
                     max_request_body_bytes=self.config.max_request_body_bytes,
                 )
                 self.discovery.server_address = f"{self.config.host}:{server.port}"
                 server.start()
                 self._server = server
                 if self.config.run_controllers:
+                    self._apiserver_controllers.start()
                     self._controller_manager.start()
                     self._controller_manager.wait_for_bootstrap(CONTROLLER_BOOTSTRAP_TIMEOUT_SECONDS)
         return self
@@ -268,6 +364,7 @@ class FakeAPIServer:
             server, self._server = self._server, None
         if server is not None:
             self._controller_manager.stop()
+            self._apiserver_controllers.stop()
             self.storage.stop_all_watches()
             server.stop()
 
@@ -289,7 +386,7 @@ class FakeAPIServer:
         return f"https://{host}:{self.port}"
 
     def kubeconfig_dict(self) -> dict[str, Any]:
-        return build_kubeconfig(self.url, self.ca.cert_pem, self.admin_cert)
+        return build_kubeconfig(self.url, self.pki.trust_bundle_pem, self.admin_cert)
 
     def write_kubeconfig(self, path: str | Path) -> Path:
         """Write an admin kubeconfig (embedded CA, client certificate and key; mode 0600)."""
@@ -364,15 +461,16 @@ class FakeAPIServer:
     def reset(self) -> None:
         """Forget every object and event, then recreate the bootstrap objects."""
         # Controllers forget their queues and graph before the objects go, so none acts on a half-reset cluster.
-        with self._controller_manager.paused():
+        with self._controller_manager.paused(), self._apiserver_controllers.paused():
             self._controller_manager.clear()
+            self._apiserver_controllers.clear()
             self.storage.clear()
             if self.apiextensions is not None:
                 self.apiextensions.reset()
             self.services.reset_allocations()
             self.enqueue_log.clear()
         if self.config.bootstrap:
-            self.seed(*_bootstrap_sources())
+            self._seed_bootstrap()
         if self._controller_manager.running:
             self._controller_manager.wait_for_bootstrap(CONTROLLER_BOOTSTRAP_TIMEOUT_SECONDS)
 

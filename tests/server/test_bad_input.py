@@ -109,10 +109,15 @@ def assert_still_serving(fakeapi: FakeAPI, http: Client) -> None:
 
 
 def configmap_names(http: Client, path: str = CM_PATH) -> list[str]:
-    """The ConfigMaps listed at ``path``, without the root CA publisher's kube-root-ca.crt."""
+    """The ConfigMaps listed at ``path``, without those the cluster publishes itself.
+
+    The root CA publisher's kube-root-ca.crt is in every namespace, and kube-apiserver's
+    kube-system/extension-apiserver-authentication in kube-system, as on a real cluster.
+    """
     response = http.request("GET", path)
     assert response.status_code == 200, response.text
-    return [i["metadata"]["name"] for i in response.json()["items"] if i["metadata"]["name"] != "kube-root-ca.crt"]
+    published = ("kube-root-ca.crt", "extension-apiserver-authentication")
+    return [i["metadata"]["name"] for i in response.json()["items"] if i["metadata"]["name"] not in published]
 
 
 def _configmap(name: str = "x", **metadata: Any) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""The authentication.k8s.io registry: TokenReview, SelfSubjectReview and ServiceAccount TokenRequests."""

@@ -1,0 +1,86 @@
+"""What the review and token REST objects share: the server's authenticator, authorizer and token issuer.
+
+The API groups are installed before the server's security is assembled (the authorizer reads
+the RBAC Stores), so the REST objects hold this late-bound holder and read it per request, as
+upstream's storage providers are handed the authenticator and authorizer at construction.
+``check_types`` refuses a body that would not decode into the Go type (400, as the decoder
+does), and ``user_info`` writes an authenticationv1.UserInfo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fakeapi.apimachinery import errors
+from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
+from fakeapi.apimachinery.schema import GroupVersionKind
+from fakeapi.authentication.authenticator import RequestAuthenticator
+from fakeapi.authentication.serviceaccount import ObjectGetter, ServiceAccountTokenGenerator
+from fakeapi.authorization.authorizer import UnionAuthorizer
+from fakeapi.endpoints.request import UserInfo
+from fakeapi.registry.generic.store import Store
+from fakeapi.storage.interfaces import Object
+
+__all__ = ["SecurityServices", "check_types", "mapping", "store_object_getter", "user_info"]
+
+
+@dataclass
+class SecurityServices:
+    """The server's authentication and authorization, set once the server has assembled them."""
+
+    authenticator: RequestAuthenticator | None = None
+    authorizer: UnionAuthorizer | None = None
+    api_audiences: tuple[str, ...] = ()
+    token_generator: ServiceAccountTokenGenerator | None = None
+    # --service-account-max-token-expiration in seconds; 0 leaves requested expirations alone.
+    max_token_expiration_seconds: int = 0
+    object_getter: ObjectGetter | None = None
+
+    def require_authenticator(self) -> RequestAuthenticator:
+        if self.authenticator is None:
+            raise RuntimeError("the server's authenticator is not set up yet")
+        return self.authenticator
+
+    def require_authorizer(self) -> UnionAuthorizer:
+        if self.authorizer is None:
+            raise RuntimeError("the server's authorizer is not set up yet")
+        return self.authorizer
+
+
+def check_types(schemas: SchemaRegistry, obj: Object, gvk: GroupVersionKind) -> None:
+    """Refuse (400) fields of the wrong JSON type, as decoding into the Go struct would."""
+    result = schemas.validate(obj, gvk)
+    if result.type_errors:
+        raise errors.new_bad_request("; ".join(result.type_errors))
+
+
+def mapping(obj: Object, key: str) -> dict[str, Any]:
+    """``obj[key]`` when it is an object (type-checked already), else an empty one."""
+    value = obj.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def user_info(user: UserInfo) -> dict[str, Any]:
+    """authenticationv1.UserInfo as JSON: every field omitted when empty."""
+    info: dict[str, Any] = {}
+    if user.name:
+        info["username"] = user.name
+    if user.uid:
+        info["uid"] = user.uid
+    if user.groups:
+        info["groups"] = list(user.groups)
+    if user.extra:
+        info["extra"] = {key: list(values) for key, values in user.extra}
+    return info
+
+
+def store_object_getter(stores: Mapping[tuple[str, str, str], Store]) -> ObjectGetter:
+    """An ObjectGetter over the core v1 Stores (service accounts, pods, secrets, nodes), read-only."""
+
+    def get(resource: str, namespace: str, name: str) -> Object | None:
+        store = stores.get(("", "v1", resource))
+        return None if store is None else store.storage.get(store.key_func(namespace, name))
+
+    return get
