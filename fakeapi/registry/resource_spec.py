@@ -53,6 +53,8 @@ class ResourceSpec:
     name_rule: NameRule = NameRule.DNS1123_SUBDOMAIN
     # Whether metadata.generation is set on create and bumped on spec changes.
     tracks_generation: bool = False
+    # Whether a delete answers with the deleted object rather than a Status (ReturnDeletedObject).
+    return_deleted_object: bool = False
     # Key of the strategy in fakeapi.registry.strategies (empty: the default strategy).
     strategy: str = ""
     singular: str = ""

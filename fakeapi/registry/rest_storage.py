@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from fakeapi.apimachinery.managedfields import FieldManagerFactory
 from fakeapi.apiextensions.strategy import (
     CustomResourceDefinitionStatusStrategy,
     CustomResourceDefinitionStore,
     CustomResourceDefinitionStrategy,
 )
+from fakeapi.apimachinery.managedfields import FieldManagerFactory
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupVersion
 from fakeapi.registry.authentication import storage as authentication_storage
@@ -46,8 +46,6 @@ from fakeapi.util.identity import IdentityGenerator
 
 # Subresources that stream from a kubelet or proxy to a backend.
 CONNECT_SUBRESOURCES = frozenset({"log", "exec", "attach", "portforward", "proxy"})
-# Stores that answer a delete with the deleted object instead of a Status (pods).
-RETURN_DELETED_OBJECT = frozenset({"pods"})
 
 
 @dataclass
@@ -124,7 +122,7 @@ def build_store(spec: ResourceSpec, services: StoreServices, strategies: Strateg
         pager=services.pager,
         admission=services.admission,
         enable_garbage_collection=options.enable_garbage_collection,
-        return_deleted_object=spec.resource in RETURN_DELETED_OBJECT,
+        return_deleted_object=spec.return_deleted_object,
         field_manager=strategies.field_managers.for_kind(spec.gvk, status_subresource=strategy.has_status),
     )
 
