@@ -10,7 +10,9 @@ key comes back after the queue's back-off, and nothing is logged or raised.
 
 ``paused()`` waits for running syncs to finish and holds new ones off, as the garbage
 collector's workerLock does upstream, so a server can reset the state behind the keys
-(``clear``) without a worker acting on half of it.
+(``clear``) without a worker acting on half of it. Workers take a key only once they are let
+through, so a paused controller's workers hold none, and the thread that paused it may step it
+with ``run_once`` meanwhile: that is how a server settles its controllers in a fixed order.
 """
 
 from __future__ import annotations
@@ -47,11 +49,13 @@ class _WorkerGate:
         self._condition = threading.Condition()
         self._active = 0
         self._closed = False
+        self._holder: int | None = None
 
     @contextmanager
     def sync(self) -> Iterator[None]:
         with self._condition:
-            while self._closed:
+            # The holder's own syncs pass: a paused controller can be stepped by the thread that paused it.
+            while self._closed and self._holder != threading.get_ident():
                 self._condition.wait()
             self._active += 1
         try:
@@ -73,11 +77,13 @@ class _WorkerGate:
                 self._closed = False
                 self._condition.notify_all()
                 raise TimeoutError(f"syncs still running after {PAUSE_TIMEOUT_SECONDS} s")
+            self._holder = threading.get_ident()
         try:
             yield
         finally:
             with self._condition:
                 self._closed = False
+                self._holder = None
                 self._condition.notify_all()
 
 
@@ -188,23 +194,28 @@ class QueueController(Generic[K]):
 
     def _worker(self, stop: threading.Event) -> None:
         while not stop.is_set():
-            key = self.queue.get(timeout=WORKER_POLL_SECONDS)
-            if key is None:
+            if not self.queue.wait_ready(WORKER_POLL_SECONDS):
                 continue
-            try:
-                with self._gate.sync():
-                    self._sync(key)
-                self.queue.forget(key)
-            except Requeue as wait:
-                logger.debug("%s: %r requeued: %s", self.name, key, wait)
-                self.queue.add_rate_limited(key)
-            except Exception as exc:
-                logger.exception("%s: sync of %r failed; retrying", self.name, key)
-                self.queue.add_rate_limited(key)
-                if self.on_error is not None:
-                    self.on_error(exc)
-            finally:
-                self.queue.done(key)
+            with self._gate.sync():
+                # Taken only once let through, so a paused controller's workers hold no key.
+                key = self.queue.get_nowait()
+                if key is not None:
+                    self._process(key)
+
+    def _process(self, key: K) -> None:
+        try:
+            self._sync(key)
+            self.queue.forget(key)
+        except Requeue as wait:
+            logger.debug("%s: %r requeued: %s", self.name, key, wait)
+            self.queue.add_rate_limited(key)
+        except Exception as exc:
+            logger.exception("%s: sync of %r failed; retrying", self.name, key)
+            self.queue.add_rate_limited(key)
+            if self.on_error is not None:
+                self.on_error(exc)
+        finally:
+            self.queue.done(key)
 
     @contextmanager
     def paused(self) -> Iterator[None]:

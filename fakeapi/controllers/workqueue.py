@@ -123,6 +123,19 @@ class RateLimitingQueue(Generic[K]):
                     wait = remaining if wait is None else min(wait, remaining)
                 self._condition.wait(wait)
 
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait until a key can be taken, without taking it; False on timeout or shutdown."""
+        deadline = real_monotonic() + timeout
+        with self._condition:
+            while True:
+                next_due = self._promote_due()
+                if self._queue:
+                    return True
+                remaining = deadline - real_monotonic()
+                if self._shutting_down or remaining <= 0:
+                    return False
+                self._condition.wait(remaining if next_due is None else min(next_due, remaining))
+
     def get_nowait(self) -> K | None:
         with self._condition:
             self._promote_due()
