@@ -1,56 +1,214 @@
-"""The fakeapi pytest plugin: fixtures over fakeapi's public API, and nothing else.
+"""The fakeapi pytest plugin: fixtures and hooks over fakeapi's public API, and nothing else.
 
-One server starts per pytest session (per xdist worker); each test gets a ``fakeapi`` handle
-on it with the state reset, so what one test creates the next never sees.
+One server starts per pytest session (per xdist worker: each worker is its own session, with
+its own port and CA); each test gets a ``fakeapi`` handle on it with the state reset and the
+test's seed applied, so what one test creates the next never sees. A test marked
+``@pytest.mark.fakeapi(...)`` with settings the session server does not have gets a server of
+its own; ``fakeapi_factory`` starts more servers in one test. Errors raised in a server's
+threads fail the test that was running. docs/plugin.md describes every fixture and option.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
 from fakeapi import FakeAPIServer, ServerConfig
-from fakeapi.manifests import ManifestSource
+from pytest_plugin import options
+from pytest_plugin.handle import FakeAPI, FakeAPIServerError
+
+if TYPE_CHECKING:
+    from fakeapi.testing.factories import Factories
+
+# The handles a test used, so the hooks can check their servers after the test body.
+_HANDLES = pytest.StashKey[list[FakeAPI]]()
 
 
-class FakeAPI:
-    """What a test holds: the running server, an admin kubeconfig, and seeding."""
+class FakeAPIFactory(Protocol):
+    """``fakeapi_factory(**config)``: one more running server for this test."""
 
-    def __init__(self, server: FakeAPIServer, kubeconfig: Path) -> None:
-        self.server = server
-        self.kubeconfig = kubeconfig
+    def __call__(self, **config: Any) -> FakeAPI: ...
 
-    @property
-    def url(self) -> str:
-        return self.server.url
 
-    def seed(self, *sources: ManifestSource) -> list[dict[str, Any]]:
-        """Create objects (dicts, YAML text, YAML files or directories) through the REST stores."""
-        return self.server.seed(*sources)
+# -- hooks ------------------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    options.add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{options.MARKER}(**settings): ServerConfig fields for this test's server (seed=..., controllers=[...], "
+        "runtime_config=[...], ...); settings the session server lacks give the test a server of its own",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    settings = options.server_config(config)
+    seed = options.raw_value(config, options.SEED_OPTION) or options.SEED_FROM_NODEID
+    return (
+        f"fakeapi: kubernetes {settings.kubernetes_version}, controllers {','.join(settings.controllers)}, "
+        f"authorization {settings.authorization_mode}, seed {seed}"
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Fail the test, not a later one, when a server hit an error in its threads while it ran."""
+    __tracebackhide__ = True
+    try:
+        yield
+    except BaseException as exc:
+        for error in _server_errors(item):
+            exc.add_note(f"fakeapi: the server also raised: {error}")
+        raise
+    errors = _server_errors(item)
+    if errors:
+        raise errors[0]
+
+
+def _server_errors(item: pytest.Item) -> list[FakeAPIServerError]:
+    __tracebackhide__ = True
+    found = []
+    for handle in item.stash.get(_HANDLES, []):
+        try:
+            handle.check()
+        except FakeAPIServerError as error:
+            found.append(error)
+    return found
+
+
+def _track(request: pytest.FixtureRequest, handle: FakeAPI) -> FakeAPI:
+    request.node.stash.setdefault(_HANDLES, []).append(handle)
+    return handle
+
+
+# -- configuration ----------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
-def fakeapi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeAPIServer]:
-    """The session's server, started once."""
-    with FakeAPIServer(ServerConfig()) as server:
+def fakeapi_config(pytestconfig: pytest.Config) -> ServerConfig:
+    """The session server's configuration, from the options; override it in a conftest to change it."""
+    return options.server_config(pytestconfig)
+
+
+@pytest.fixture
+def fakeapi_seed(request: pytest.FixtureRequest) -> int | str | None:
+    """The test's seed: the marker's ``seed``, else ``--fakeapi-seed``, else a hash of the test's node id."""
+    marked = options.marker_overrides(request.node)
+    if "seed" in marked:
+        seed: int | str | None = marked["seed"]
+        return seed
+    text = options.raw_value(request.config, options.SEED_OPTION) or options.SEED_FROM_NODEID
+    return options.parse_seed(text, request.node.nodeid)
+
+
+# -- servers ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def fakeapi_server(fakeapi_config: ServerConfig) -> Iterator[FakeAPIServer]:
+    """The session's server, started on first use and stopped at the end of the session."""
+    with FakeAPIServer(fakeapi_config) as server:
         yield server
 
 
 @pytest.fixture(scope="session")
 def fakeapi_kubeconfig(fakeapi_server: FakeAPIServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session server's admin kubeconfig (the ``fakeapi`` fixture rewrites it before each test)."""
     return fakeapi_server.write_kubeconfig(tmp_path_factory.mktemp("fakeapi") / "kubeconfig")
 
 
 @pytest.fixture
-def fakeapi(fakeapi_server: FakeAPIServer, fakeapi_kubeconfig: Path) -> Iterator[FakeAPI]:
-    """A clean cluster for this test (the bootstrap objects only)."""
-    fakeapi_server.reset()
-    yield FakeAPI(fakeapi_server, fakeapi_kubeconfig)
-    fakeapi_server.check()
+def fakeapi(
+    request: pytest.FixtureRequest,
+    fakeapi_config: ServerConfig,
+    fakeapi_seed: int | str | None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[FakeAPI]:
+    """A clean cluster for this test: the session server reset, or a server of its own for a marked test."""
+    config = options.config_for_test(fakeapi_config, options.marker_overrides(request.node))
+    if config != fakeapi_config:
+        with _running(dataclasses.replace(config, seed=fakeapi_seed), tmp_path_factory) as handle:
+            yield _track(request, handle)
+        return
+    server: FakeAPIServer = request.getfixturevalue("fakeapi_server")
+    kubeconfig: Path = request.getfixturevalue("fakeapi_kubeconfig")
+    _reset(server, fakeapi_seed)
+    # Rewritten each time: a test that rotated certificates leaves the next one a server with new ones.
+    server.write_kubeconfig(kubeconfig)
+    handle = _track(request, FakeAPI(server, kubeconfig))
+    handle.check()
+    yield handle
+    if server.rotation.in_progress:
+        # A CA rotation left half done would hand the next test two CAs; finish it, as an operator would.
+        server.rotation.finish_ca_rotation()
+    handle.check()
+
+
+@pytest.fixture
+def fakeapi_factory(
+    request: pytest.FixtureRequest,
+    fakeapi_config: ServerConfig,
+    fakeapi_seed: int | str | None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[FakeAPIFactory]:
+    """Start more servers in one test (several clusters); all are stopped and checked at teardown.
+
+    ``fakeapi_factory(**settings)`` takes ServerConfig fields, applied to ``fakeapi_config`` as the
+    marker's are. Each server gets its own seed derived from the test's.
+    """
+    with ExitStack() as stack:
+        started = 0
+
+        def start(**settings: Any) -> FakeAPI:
+            nonlocal started
+            derived = None if fakeapi_seed is None else f"{fakeapi_seed}/{started}"
+            started += 1
+            config = options.config_for_test(fakeapi_config, settings)
+            handle = stack.enter_context(
+                _running(dataclasses.replace(config, seed=settings.get("seed", derived)), tmp_path_factory)
+            )
+            return _track(request, handle)
+
+        yield start
+
+
+@contextmanager
+def _running(config: ServerConfig, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeAPI]:
+    """A server of its own (on a free port, whatever the session's), stopped then checked on exit."""
+    server = FakeAPIServer(dataclasses.replace(config, port=0)).start()
+    try:
+        handle = FakeAPI(server, server.write_kubeconfig(tmp_path_factory.mktemp("fakeapi") / "kubeconfig"))
+        yield handle
+    finally:
+        server.stop()
+    handle.check()
+
+
+def _reset(server: FakeAPIServer, seed: int | str | None) -> None:
+    """The server's state as a fresh one's, with uids and name suffixes drawn from ``seed``."""
+    server.identity.reseed(seed)
+    server.reset()
+
+
+# -- helpers for tests ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fakeapi_factories(fakeapi_seed: int | str | None) -> Factories:
+    """Builders of valid objects with realistic fake data, seeded with the test's seed."""
+    from fakeapi.testing.factories import Factories
+
+    return Factories(fakeapi_seed)
 
 
 @pytest.fixture

@@ -1,0 +1,133 @@
+"""``FakeAPI``: what a test holds of its cluster.
+
+A thin handle over a running :class:`~fakeapi.server.instance.FakeAPIServer`: where to
+connect (``kubeconfig``, ``url``), how to put objects in (``seed``) and read them back
+without a client (``get``, ``list``), and the server's recorders and levers under short names.
+It imports nothing from pytest, so it can be used outside the plugin.
+"""
+
+from __future__ import annotations
+
+import builtins
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fakeapi.apimachinery import errors
+from fakeapi.certs.dynamic_rotation import CertificateRotation
+from fakeapi.manifests import ManifestSource
+from fakeapi.registry.resource_spec import ResourceSpec
+from fakeapi.server.instance import FakeAPIServer
+from pytest_plugin.recorders import EnqueueRecorder
+
+
+class FakeAPIServerError(AssertionError):
+    """The server raised in one of its own threads while serving the test (a fakeapi bug, or a hook of the test's).
+
+    The server's exception is the ``__cause__``, so its traceback is shown above this one.
+    """
+
+
+class FakeAPI:
+    """A test's cluster: the running server, an admin kubeconfig, seeding, reads and recorders.
+
+    Args:
+        server: The running server.
+        kubeconfig: Where its admin kubeconfig is (written already).
+    """
+
+    def __init__(self, server: FakeAPIServer, kubeconfig: Path) -> None:
+        self.server = server
+        self.kubeconfig = kubeconfig
+        # Kept, not read from the server, so messages can name it after the server stopped.
+        self._url = server.url
+        self.enqueued = EnqueueRecorder(server.enqueue_log)
+
+    def __repr__(self) -> str:
+        return f"<FakeAPI {self.url} kubeconfig={str(self.kubeconfig)!r}>"
+
+    @property
+    def url(self) -> str:
+        """The server's base URL, ``https://127.0.0.1:<port>``."""
+        return self._url
+
+    @property
+    def rotation(self) -> CertificateRotation:
+        """Certificate rotation of this server; rewrite the kubeconfig after a CA rotation."""
+        return self.server.rotation
+
+    def write_kubeconfig(self) -> Path:
+        """Rewrite ``kubeconfig`` from the server's current certificates (after a rotation) and return it."""
+        return self.server.write_kubeconfig(self.kubeconfig)
+
+    # -- objects --------------------------------------------------------------------------------
+
+    def seed(self, *sources: ManifestSource) -> builtins.list[dict[str, Any]]:
+        """Create objects (dicts, YAML text, YAML files or directories) through the REST stores.
+
+        Returns:
+            The created objects as the server answered them.
+        """
+        return self.server.seed(*sources)
+
+    def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
+        """One object as the API serves it (a namespaced kind defaults to the ``default`` namespace).
+
+        Raises:
+            StatusError: The server's answer when it is not 200 (NotFound, for one).
+        """
+        spec = self.server.spec_for(api_version, kind)
+        path = f"{self._collection_path(spec, namespace or 'default')}/{quote(name)}"
+        result: dict[str, Any] = self._read(path, "")
+        return result
+
+    def list(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        *,
+        label_selector: str = "",
+        field_selector: str = "",
+    ) -> builtins.list[dict[str, Any]]:
+        """The objects of a kind (in every namespace when ``namespace`` is ``None``), in the API's order.
+
+        Each item gets its ``apiVersion`` and ``kind``, which list items leave out on the wire.
+        """
+        spec = self.server.spec_for(api_version, kind)
+        query = urlencode(
+            {k: v for k, v in (("labelSelector", label_selector), ("fieldSelector", field_selector)) if v}
+        )
+        items = self._read(self._collection_path(spec, namespace), query).get("items") or []
+        return [{"apiVersion": api_version, "kind": kind, **item} for item in items]
+
+    def _collection_path(self, spec: ResourceSpec, namespace: str | None) -> str:
+        root = f"/apis/{spec.group}/{spec.version}" if spec.group else f"/api/{spec.version}"
+        if spec.namespaced and namespace is not None:
+            return f"{root}/namespaces/{quote(namespace)}/{spec.resource}"
+        return f"{root}/{spec.resource}"
+
+    def _read(self, path: str, query: str) -> dict[str, Any]:
+        response = self.server.request("GET", path, query=query)
+        body: dict[str, Any] = response.json()
+        if response.status != 200:
+            raise errors.StatusError(
+                response.status, body.get("reason", ""), body.get("message", ""), body.get("details")
+            )
+        return body
+
+    # -- errors ---------------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Raise :class:`FakeAPIServerError` for the first error the server's threads hit since the last check."""
+        __tracebackhide__ = True  # pytest shows the server's traceback and the message, not this frame
+        try:
+            self.server.check()
+        except Exception as exc:
+            raise FakeAPIServerError(
+                f"the fakeapi server at {self._url} raised in its own thread: "
+                f"{type(exc).__name__}: {exc} (its traceback is above)"
+            ) from exc
+
+
+__all__ = ["FakeAPI", "FakeAPIServerError"]
