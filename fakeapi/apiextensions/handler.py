@@ -273,11 +273,8 @@ class CustomResourceHandler:
             self._install_group(group)
 
     def _install_group(self, group: str) -> None:
+        """Build what the group serves, then swap it in at once (schemas and OpenAPI first, routes last)."""
         group_crds = [s for s in self._served.values() if s.group == group]
-        for gv in self._installed.pop(group, []):
-            self.discovery.remove(gv)
-            if self.openapi is not None:
-                self.openapi.remove_definitions(gv)
         versions: dict[str, dict[str, Any]] = {}
         terminating: dict[str, set[str]] = {}
         for served in group_crds:
@@ -285,7 +282,8 @@ class CustomResourceHandler:
                 versions.setdefault(version, {}).update(self._storage_map(served, version))
                 if served.terminating:
                     terminating.setdefault(version, set()).add(served.plural)
-        installed_gvs = []
+        self.schemas.set_group(group, [info for s in group_crds for info in s.versions.values()])
+        installed_versions = []
         for version in helpers.sort_versions(list(versions)):
             gv = GroupVersion(group, version)
             prefix = f"{API_GROUP_PREFIX}/{group}/{version}"
@@ -293,17 +291,20 @@ class CustomResourceHandler:
             for entry in installed.api_resources:
                 if entry["name"] in terminating.get(version, set()):
                     entry["verbs"] = list(TERMINATING_VERBS)
-            self.discovery.add(installed)
-            installed_gvs.append(gv)
+            installed_versions.append(installed)
             if self.openapi is not None:
                 published: dict[str, dict[str, Any]] = {}
                 for served in group_crds:
                     if version in served.versions:
                         published.update(openapi_definitions(served.versions[version]))
                 self.openapi.set_definitions(gv, published)
-        if installed_gvs:
-            self._installed[group] = installed_gvs
-        self.schemas.set_group(group, [info for s in group_crds for info in s.versions.values()])
+        self.discovery.replace_group(group, installed_versions)
+        new_gvs = [installed.group_version for installed in installed_versions]
+        for gv in self._installed.pop(group, []):
+            if gv not in new_gvs and self.openapi is not None:
+                self.openapi.remove_definitions(gv)
+        if new_gvs:
+            self._installed[group] = new_gvs
         self._sync_tables(group, group_crds)
 
     def _sync_tables(self, group: str, group_crds: list[ServedCRD]) -> None:

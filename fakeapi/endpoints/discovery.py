@@ -64,6 +64,22 @@ class DiscoveryManager:
             if not any(v.group == gv.group for v in self._versions):
                 self._group_order.remove(gv.group)
 
+    def replace_group(self, group: str, installed: list[APIGroupVersion]) -> None:
+        """Serve exactly ``installed`` (preferred version first) for ``group``, in one step.
+
+        Readers see the old set or the new one, never a group half gone: re-installing a
+        group that a CRD write changed must not make its resources vanish for a moment.
+        """
+        with self._lock:
+            versions = {gv: v for gv, v in self._versions.items() if gv.group != group}
+            versions.update((v.group_version, v) for v in installed)
+            self._versions = versions
+            self._generation += 1
+            if installed and group not in self._group_order:
+                self._group_order.append(group)
+            elif not installed and group in self._group_order:
+                self._group_order.remove(group)
+
     def group_version(self, gv: GroupVersion) -> APIGroupVersion | None:
         return self._versions.get(gv)
 

@@ -22,9 +22,10 @@ from fakeapi.apiextensions.strategy import (
 )
 from fakeapi.apimachinery.managedfields import FieldManagerFactory
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
-from fakeapi.apimachinery.schema import GroupVersion
+from fakeapi.apimachinery.schema import GroupResource, GroupVersion
 from fakeapi.registry.authentication import storage as authentication_storage
 from fakeapi.registry.authentication.services import SecurityServices
+from fakeapi.registry.certificates.csr import CSRApprovalStrategy
 from fakeapi.registry.core.componentstatus import ComponentStatusREST
 from fakeapi.registry.core.namespace import (
     NamespaceFinalizeStrategy,
@@ -46,6 +47,7 @@ from fakeapi.util.identity import IdentityGenerator
 
 # Subresources that stream from a kubelet or proxy to a backend.
 CONNECT_SUBRESOURCES = frozenset({"log", "exec", "attach", "portforward", "proxy"})
+CSR_RESOURCE = GroupResource("certificates.k8s.io", "certificatesigningrequests")
 
 
 @dataclass
@@ -134,38 +136,38 @@ def _subresource_field_manager(store: Store, name: str) -> Any:
     return FieldManagerFactory.for_subresource(store.field_manager, name)
 
 
+def _update_strategy_for(spec: ResourceSpec, name: str, strategies: StrategyFactory) -> Strategy | None:
+    """The strategy of a subresource that is the parent's Store with another update strategy."""
+    s = strategies.services
+    if name == "status":
+        return strategies.status(spec)
+    if name == "finalize" and spec.strategy == "namespace":
+        return NamespaceFinalizeStrategy(spec, s.schemas, s.identity)
+    if name == "approval" and spec.group_resource == CSR_RESOURCE:
+        return CSRApprovalStrategy(spec, s.schemas, s.identity)
+    if name in POD_SPEC_PARTS and spec.resource == "pods":
+        return PodSpecPartStrategy(spec, s.schemas, s.identity, POD_SPEC_PARTS[name])
+    return None
+
+
 def subresource_storage(store: Store, name: str, strategies: StrategyFactory) -> Any | None:
     """The storage of one subresource, or None where fakeapi does not serve it."""
     spec = store.spec
-    if name == "status":
-        return replace(
-            store, update_strategy=strategies.status(spec), field_manager=_subresource_field_manager(store, name)
-        )
+    update_strategy = _update_strategy_for(spec, name, strategies)
+    if update_strategy is not None:
+        # A shallow copy of the Store over the same storage, as upstream builds its status stores.
+        return replace(store, update_strategy=update_strategy, field_manager=_subresource_field_manager(store, name))
     if name == "scale":
         return ScaleREST(replace(store, field_manager=_subresource_field_manager(store, name)))
-    if name == "finalize" and spec.strategy == "namespace":
-        s = strategies.services
-        return replace(
-            store,
-            update_strategy=NamespaceFinalizeStrategy(spec, s.schemas, s.identity),
-            field_manager=_subresource_field_manager(store, name),
-        )
     if name in CONNECT_SUBRESOURCES:
         return NoKubeletREST(store, name)
     if name == "token":
         return authentication_storage.subresource_storage(store, name, strategies.services.security)
-    s = strategies.services
-    if spec.resource == "pods":
-        if name == "binding":
-            return BindingREST(lambda: store, spec)
-        if name == "eviction":
-            return EvictionREST(store, lambda: s.stores.get(("policy", "v1", "poddisruptionbudgets")), spec)
-        if name in POD_SPEC_PARTS:
-            return replace(
-                store,
-                update_strategy=PodSpecPartStrategy(spec, s.schemas, s.identity, POD_SPEC_PARTS[name]),
-                field_manager=_subresource_field_manager(store, name),
-            )
+    if spec.resource == "pods" and name == "binding":
+        return BindingREST(lambda: store, spec)
+    if spec.resource == "pods" and name == "eviction":
+        stores = strategies.services.stores
+        return EvictionREST(store, lambda: stores.get(("policy", "v1", "poddisruptionbudgets")), spec)
     return None
 
 

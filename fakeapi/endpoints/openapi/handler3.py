@@ -62,6 +62,8 @@ class OpenAPIV3Service:
         self._documents = documents
         self._cache: dict[str, _GroupVersionDoc] = {}
         self._lock = threading.Lock()
+        self._index_body = b""
+        self._index_modified = 0.0
 
     def _document(self, gv_path: str, key: object, build: Callable[[], bytes]) -> _GroupVersionDoc:
         with self._lock:
@@ -75,7 +77,9 @@ class OpenAPIV3Service:
                     (time.perf_counter() - started) * 1e3,
                     len(data),
                 )
-                doc = self._cache[gv_path] = _GroupVersionDoc(key, data, compute_etag(data), time.time())
+                # A later second than the replaced document's, for the reason _index_modified_at gives.
+                modified = time.time() if doc is None else max(time.time(), doc.last_modified + 1.0)
+                doc = self._cache[gv_path] = _GroupVersionDoc(key, data, compute_etag(data), modified)
             return doc
 
     def _current(self) -> dict[str, _GroupVersionDoc]:
@@ -103,7 +107,20 @@ class OpenAPIV3Service:
             }
         }
         body = json.dumps(index, separators=(",", ":")).encode()
-        serve_content(req, w, body, time.time(), [("Content-Type", "text/plain; charset=utf-8")])
+        serve_content(req, w, body, self._index_modified_at(body), [("Content-Type", "text/plain; charset=utf-8")])
+
+    def _index_modified_at(self, body: bytes) -> float:
+        """When the index last changed, always in a later second than any time announced before.
+
+        Last-Modified has one-second resolution and clients revalidate with If-Modified-Since:
+        an index that changed within the second of the previous answer (a CRD created right
+        after a kubectl command read the index) must not be answered 304 from a stale copy.
+        """
+        with self._lock:
+            if body != self._index_body:
+                self._index_body = body
+                self._index_modified = max(time.time(), self._index_modified + 1.0)
+            return self._index_modified
 
     def _serve_group_version(self, req: Request, w: ResponseWriter, gv_path: str) -> None:
         documents = self._documents()
