@@ -15,7 +15,13 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from fakeapi.apimachinery import errors
-from fakeapi.controllers import garbagecollector, namespace, rootcacertpublisher, serviceaccount
+from fakeapi.controllers import (
+    clusterroleaggregation,
+    garbagecollector,
+    namespace,
+    rootcacertpublisher,
+    serviceaccount,
+)
 from fakeapi.controllers.base import QueueController
 from fakeapi.controllers.context import ControllerContext
 from fakeapi.util.clock import real_monotonic
@@ -27,6 +33,7 @@ CONTROLLER_INITIALIZERS: dict[str, ControllerFactory] = {
     garbagecollector.NAME: garbagecollector.GarbageCollector,
     serviceaccount.NAME: serviceaccount.ServiceAccountsController,
     rootcacertpublisher.NAME: rootcacertpublisher.Publisher,
+    clusterroleaggregation.NAME: clusterroleaggregation.ClusterRoleAggregationController,
 }
 # The names kube-controller-manager has used since 1.28 (names.go), accepted for the short ones.
 CONTROLLER_ALIASES = {
@@ -34,6 +41,7 @@ CONTROLLER_ALIASES = {
     "garbage-collector-controller": garbagecollector.NAME,
     "serviceaccount-controller": serviceaccount.NAME,
     "root-ca-certificate-publisher-controller": rootcacertpublisher.NAME,
+    "clusterrole-aggregation-controller": clusterroleaggregation.NAME,
 }
 # Controllers that keep every namespace furnished: a fresh or reset cluster waits for them.
 BOOTSTRAP_CONTROLLERS = (serviceaccount.NAME, rootcacertpublisher.NAME)

@@ -309,6 +309,12 @@ class FakeAPIServer:
         self.apiserver_controllers: dict[str, QueueController[Any]] = self._apiserver_controllers.controllers
         for controller in (serving.controller, self.authentication_trust):
             self.apiserver_controllers[controller.name] = controller
+            controller.on_error = self._record_controller_bug
+
+    def _record_controller_bug(self, exc: Exception) -> None:
+        # Refused content (ValueError) and API answers are retried as upstream does; anything else is a bug.
+        if not isinstance(exc, errors.StatusError | ValueError):
+            self._record_error(exc)
 
     def _seed_bootstrap(self) -> None:
         """The bootstrap objects, the RBAC bootstrap policy, and the authentication ConfigMap."""
