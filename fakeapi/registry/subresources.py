@@ -15,9 +15,10 @@ from typing import Any
 from fakeapi.apimachinery import errors, field
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.labels import selector_from_label_selector_dict
+from fakeapi.apimachinery.schema import GroupKind
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.generic.store import Store
-from fakeapi.registry.rest import DefaultUpdatedObjectInfo, UpdatedObjectInfo, WriteOptions
+from fakeapi.registry.rest import DefaultUpdatedObjectInfo, UpdatedObjectInfo, WriteOptions, object_field, object_meta
 from fakeapi.storage.interfaces import Object
 
 SCALE_API_VERSION = "autoscaling/v1"
@@ -25,7 +26,13 @@ SCALE_API_VERSION = "autoscaling/v1"
 
 @dataclass
 class ScaleREST:
-    """GET/PUT/PATCH <resource>/<name>/scale."""
+    """GET/PUT/PATCH <resource>/<name>/scale over the parent's Store.
+
+    The Scale is read from the parent and writing it sets the parent's replicas through the
+    parent's own Store, so its strategy and optimistic concurrency apply (the Scale's
+    resourceVersion is the parent's). Where the replicas and the selector live is what
+    subclasses change (custom resources name the paths in their CRD).
+    """
 
     parent: Store
 
@@ -36,33 +43,46 @@ class ScaleREST:
     def new(self) -> Object:
         return {"apiVersion": SCALE_API_VERSION, "kind": "Scale", "metadata": {}}
 
-    def _to_scale(self, obj: Object) -> Object:
-        meta = obj.get("metadata") or {}
-        spec = obj.get("spec") or {}
-        status = obj.get("status") or {}
-        selector = spec.get("selector")
+    def spec_replicas(self, obj: Object) -> int:
+        # The workloads default spec.replicas to 1.
+        return int((obj.get("spec") or {}).get("replicas", 1))
+
+    def status_replicas(self, obj: Object) -> int:
+        return int((obj.get("status") or {}).get("replicas", 0))
+
+    def selector(self, obj: Object) -> str:
+        """status.selector: the label selector as a string."""
+        selector = (obj.get("spec") or {}).get("selector")
         if isinstance(selector, dict) and ("matchLabels" in selector or "matchExpressions" in selector):
-            selector_text = str(selector_from_label_selector_dict(selector))
-        elif isinstance(selector, dict):
-            selector_text = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
-        else:
-            selector_text = ""
+            return str(selector_from_label_selector_dict(selector))
+        if isinstance(selector, dict):  # ReplicationControllers select with a plain map
+            return ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
+        return ""
+
+    def set_spec_replicas(self, obj: Object, replicas: int) -> None:
+        object_field(obj, "spec")["replicas"] = replicas
+
+    def to_scale(self, obj: Object) -> Object:
+        meta = obj.get("metadata") or {}
         scale_meta = {
             k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta
         }
+        replicas = self.spec_replicas(obj)
+        # Scale's replicas fields are omitempty: zero is left out.
         scale: Object = {
             "kind": "Scale",
             "apiVersion": SCALE_API_VERSION,
             "metadata": scale_meta,
-            "spec": {"replicas": spec.get("replicas", 1)},
-            "status": {"replicas": status.get("replicas", 0)},
+            "spec": {"replicas": replicas} if replicas else {},
+            "status": {"replicas": self.status_replicas(obj)},
         }
-        if selector_text:
-            scale["status"]["selector"] = selector_text
+        selector = self.selector(obj)
+        if selector:
+            scale["status"]["selector"] = selector
         return scale
 
     def get(self, ctx: RequestContext, name: str) -> Object:
-        return self._to_scale(self.parent.get(ctx, name))
+        return self.to_scale(self.parent.get(ctx, name))
 
     def update(
         self,
@@ -74,25 +94,21 @@ class ScaleREST:
         force_allow_create: bool = False,
     ) -> tuple[Object, bool]:
         parent = self.parent.get(ctx, name)
-        scale = obj_info.updated_object(ctx, self._to_scale(parent))
+        scale = obj_info.updated_object(ctx, self.to_scale(parent))
         replicas = (scale.get("spec") or {}).get("replicas", 0)
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
             raise errors.new_invalid(
-                self.new_gvk_kind(),
+                GroupKind("autoscaling", "Scale"),
                 name,
                 [field.invalid("spec.replicas", replicas, "must be greater than or equal to 0")],
             )
         updated = deep_copy_json(parent)
-        updated.setdefault("spec", {})["replicas"] = replicas
+        self.set_spec_replicas(updated, replicas)
         requested_rv = (scale.get("metadata") or {}).get("resourceVersion")
-        updated["metadata"]["resourceVersion"] = requested_rv or parent["metadata"]["resourceVersion"]
+        object_meta(updated)["resourceVersion"] = requested_rv or parent["metadata"]["resourceVersion"]
+        # The Scale carries no UID precondition of its own.
         stored, _ = self.parent.update(ctx, name, DefaultUpdatedObjectInfo(updated), options)
-        return self._to_scale(stored), False
-
-    def new_gvk_kind(self) -> Any:
-        from fakeapi.apimachinery.schema import GroupKind
-
-        return GroupKind("autoscaling", "Scale")
+        return self.to_scale(stored), False
 
 
 @dataclass

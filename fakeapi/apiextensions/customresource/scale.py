@@ -13,15 +13,9 @@ from typing import Any
 
 from fakeapi.apiextensions.customresource.info import CustomResourceSpec, CustomResourceVersion
 from fakeapi.apimachinery import errors
-from fakeapi.apimachinery import field as fe
-from fakeapi.apimachinery.jsonutil import deep_copy_json
-from fakeapi.apimachinery.schema import GroupKind
-from fakeapi.endpoints.request import RequestContext
-from fakeapi.registry.generic.store import Store
-from fakeapi.registry.rest import DefaultUpdatedObjectInfo, Preconditions, UpdatedObjectInfo, WriteOptions, object_meta
+from fakeapi.registry.rest import object_field
+from fakeapi.registry.subresources import ScaleREST
 from fakeapi.storage.interfaces import Object
-
-SCALE_API_VERSION = "autoscaling/v1"
 
 
 def _path(json_path: str) -> list[str]:
@@ -47,89 +41,33 @@ def _int_at(obj: Object, json_path: str) -> int:
 
 
 @dataclass
-class CustomResourceScaleREST:
-    """GET/PUT/PATCH <plural>/<name>/scale."""
+class CustomResourceScaleREST(ScaleREST):
+    """GET/PUT/PATCH <plural>/<name>/scale, at the paths the CRD's scale subresource names."""
 
-    parent: Store
     info: CustomResourceVersion
 
     @property
     def spec(self) -> CustomResourceSpec:
         return self.info.spec
 
-    def new(self) -> Object:
-        return {"apiVersion": SCALE_API_VERSION, "kind": "Scale", "metadata": {}}
-
     @property
     def _scale(self) -> dict[str, Any]:
         return self.info.scale or {}
 
-    def to_scale(self, cr: Object) -> Object:
-        """scaleFromCustomResource."""
-        meta = cr.get("metadata") or {}
-        scale_meta = {
-            k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta
-        }
-        spec_replicas = _int_at(cr, str(self._scale.get("specReplicasPath") or ""))
-        status_replicas = _int_at(cr, str(self._scale.get("statusReplicasPath") or ""))
-        scale: Object = {
-            "kind": "Scale",
-            "apiVersion": SCALE_API_VERSION,
-            "metadata": scale_meta,
-            "spec": {"replicas": spec_replicas} if spec_replicas else {},
-            "status": {"replicas": status_replicas},
-        }
+    def spec_replicas(self, obj: Object) -> int:
+        return _int_at(obj, str(self._scale.get("specReplicasPath") or ""))
+
+    def status_replicas(self, obj: Object) -> int:
+        return _int_at(obj, str(self._scale.get("statusReplicasPath") or ""))
+
+    def selector(self, obj: Object) -> str:
         selector_path = self._scale.get("labelSelectorPath")
-        if selector_path:
-            selector = _nested(cr, str(selector_path))
-            if isinstance(selector, str) and selector:
-                scale["status"]["selector"] = selector
-        return scale
+        selector = _nested(obj, str(selector_path)) if selector_path else None
+        return selector if isinstance(selector, str) else ""
 
-    def get(self, ctx: RequestContext, name: str) -> Object:
-        return self.to_scale(self.parent.get(ctx, name))
-
-    def update(
-        self,
-        ctx: RequestContext,
-        name: str,
-        obj_info: UpdatedObjectInfo,
-        options: WriteOptions,
-        *,
-        force_allow_create: bool = False,
-    ) -> tuple[Object, bool]:
-        parent = self.parent.get(ctx, name)
-        scale = obj_info.updated_object(ctx, self.to_scale(parent))
-        replicas = (scale.get("spec") or {}).get("replicas", 0)
-        if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 0:
-            raise errors.new_invalid(
-                GroupKind("autoscaling", "Scale"),
-                name,
-                [fe.invalid("spec.replicas", replicas, "must be greater than or equal to 0")],
-            )
-        updated = deep_copy_json(parent)
-        target: dict[str, Any] = updated
+    def set_spec_replicas(self, obj: Object, replicas: int) -> None:
+        target: dict[str, Any] = obj
         parts = _path(str(self._scale.get("specReplicasPath") or ""))
         for part in parts[:-1]:
-            nxt = target.get(part)
-            if not isinstance(nxt, dict):
-                nxt = target[part] = {}
-            target = nxt
+            target = object_field(target, part)
         target[parts[-1]] = replicas
-        requested_rv = (scale.get("metadata") or {}).get("resourceVersion")
-        object_meta(updated)["resourceVersion"] = requested_rv or parent["metadata"]["resourceVersion"]
-        stored, _ = self.parent.update(ctx, name, _ScaledObjectInfo(updated), options)
-        return self.to_scale(stored), False
-
-
-@dataclass
-class _ScaledObjectInfo:
-    """The custom resource with the new replicas; the Scale carries no UID precondition."""
-
-    obj: Object
-
-    def preconditions(self) -> Preconditions:
-        return Preconditions()
-
-    def updated_object(self, ctx: RequestContext, old: Object | None) -> Object:
-        return DefaultUpdatedObjectInfo(self.obj).updated_object(ctx, old)
