@@ -8,6 +8,7 @@ hangs off the instance: several servers can run in one process.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 import threading
@@ -15,7 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from types import EllipsisType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from fakeapi.apiextensions.apiserver import APIExtensionsServer
@@ -59,14 +61,21 @@ from fakeapi.server.secure_serving import DEFAULT_MAX_REQUEST_BODY_BYTES, Secure
 from fakeapi.server.storage.resource_config import default_resource_config
 from fakeapi.server.storage.storage_factory import StorageFactory
 from fakeapi.storage.memory import DEFAULT_WINDOW, MemoryStorage
+from fakeapi.testing import audit, determinism
+from fakeapi.testing.faults import FaultInjector
+from fakeapi.testing.transports import REQUESTS_TARGET, responses_mock
+from fakeapi.testing.watches import WatchEventLog
 from fakeapi.util.identity import IdentityGenerator
+
+if TYPE_CHECKING:
+    import responses
+
+    from fakeapi.testing.httpx_transport import AsyncInProcessTransport, InProcessTransport
 
 ADMIN_USER = UserInfo("kubernetes-admin", ("system:masters",))
 RBAC_GROUP = "rbac.authorization.k8s.io"
 # The identity fakeapi uses for its own in-process requests (seeding), as the loopback client does upstream.
 LOOPBACK_USER = UserInfo("system:apiserver", ("system:masters",))
-# How long start() and reset() wait for every namespace to get its default ServiceAccount and CA ConfigMap.
-CONTROLLER_BOOTSTRAP_TIMEOUT_SECONDS = 5.0
 
 
 @dataclass
@@ -81,6 +90,13 @@ class ServerConfig:
     seed: int | str | None = None
     initial_revision: int = 1
     watch_window: int = DEFAULT_WINDOW
+    # How many requests the audit log keeps, and how many sent events the watch event log keeps (0: none).
+    audit_log_size: int = audit.DEFAULT_CAPACITY
+    watch_event_log_size: int = audit.DEFAULT_CAPACITY
+    # Use this PKI (CAs, certificates, service-account key) instead of making one. Servers given the same
+    # PKI publish the same CA bundles, so seeded servers dump identical snapshots; each works on a copy, so
+    # rotating one's certificates leaves the others' alone. Its serving certificate must cover ``host``.
+    pki: ClusterPKI | None = None
     max_request_body_bytes: int = DEFAULT_MAX_REQUEST_BODY_BYTES
     bootstrap: bool = True
     # kube-controller-manager's --controllers: "*" for every built-in controller, "-name" to leave one out
@@ -175,12 +191,19 @@ class FakeAPIServer:
         self._setup_apiserver_controllers(controller_context)
         self.controllers: dict[str, QueueController[Any]] = self._controller_manager.controllers
         self.apiextensions = self._install_apiextensions()
+        # What a test reads of the traffic (every request, every watch event sent) and its lever on it.
+        self.audit_log = audit.AuditLog(self.config.audit_log_size)
+        self.watch_events = WatchEventLog(self.config.watch_event_log_size)
+        self.faults = FaultInjector(self.audit_log, lambda: self.storage.current_revision)
         self.handler = default_build_handler_chain(
             self.apiserver.director,
             authenticator=self.authenticator,
             authorizer=self.authorizer,
             api_audiences=self.api_audiences,
             record_error=self._record_error,
+            audit_log=self.audit_log,
+            watch_events=self.watch_events,
+            faults=self.faults,
         )
         self._server: SecureServer | None = None
         self._lifecycle_lock = threading.Lock()
@@ -246,7 +269,11 @@ class FakeAPIServer:
     def _setup_security(self) -> None:
         """The PKI, the dynamic serving certificates, authentication and authorization (all before serving)."""
         config = self.config
-        self.pki = ClusterPKI.create([config.host], key_type=config.key_type)
+        self.pki = (
+            dataclasses.replace(config.pki)
+            if config.pki is not None
+            else ClusterPKI.create([config.host], key_type=config.key_type)
+        )
         self.dynamic_serving = DynamicServing(self.pki, log=self.enqueue_log)
         # Rotate this server's certificates; each step enqueues the listeners and is in effect on return.
         self.rotation: CertificateRotation = self.dynamic_serving.rotation
@@ -359,9 +386,10 @@ class FakeAPIServer:
                 server.start()
                 self._server = server
                 if self.config.run_controllers:
+                    # The bootstrap work is done here, in a fixed order, so a seeded server starts the same every time.
+                    self.settle()
                     self._apiserver_controllers.start()
                     self._controller_manager.start()
-                    self._controller_manager.wait_for_bootstrap(CONTROLLER_BOOTSTRAP_TIMEOUT_SECONDS)
         return self
 
     def stop(self) -> None:
@@ -464,21 +492,108 @@ class FakeAPIServer:
             created.append(response.json())
         return created
 
-    def reset(self) -> None:
-        """Forget every object and event, then recreate the bootstrap objects."""
+    def reset(self, *, seed: int | str | EllipsisType | None = ...) -> None:
+        """Forget every object, event and fault rule, recreate the bootstrap objects, then empty the request logs.
+
+        Args:
+            seed: Start over as a fresh server with this seed would (None: unseeded): uids and
+                generated names drawn from it, the revision counter back at ``initial_revision``,
+                so the same test makes the same objects, with the same resourceVersions, on every
+                run. Clients that outlive a seeded reset must list again, not watch on from a
+                resourceVersion they had. Left out, the uid sequence and the revision go on.
+
+        When the controllers run in the background, the work the bootstrap objects cause them
+        (default ServiceAccounts, CA ConfigMaps) is done before this returns, in a fixed order.
+        """
         # Controllers forget their queues and graph before the objects go, so none acts on a half-reset cluster.
         with self._controller_manager.paused(), self._apiserver_controllers.paused():
             self._controller_manager.clear()
             self._apiserver_controllers.clear()
-            self.storage.clear()
+            if isinstance(seed, EllipsisType):
+                self.storage.clear()
+            else:
+                self.storage.clear(revision=self.config.initial_revision)
+                self.identity.reseed(seed)
             if self.apiextensions is not None:
                 self.apiextensions.reset()
             self.services.reset_allocations()
             self.enqueue_log.clear()
-        if self.config.bootstrap:
-            self._seed_bootstrap()
-        if self._controller_manager.running:
-            self._controller_manager.wait_for_bootstrap(CONTROLLER_BOOTSTRAP_TIMEOUT_SECONDS)
+            self.faults.clear()
+            # Still paused: the background workers stay away while this thread settles them in order.
+            if self.config.bootstrap:
+                self._seed_bootstrap()
+            if self._controller_manager.running:
+                self._settle()
+            # Emptied last, so a test sees only the requests made since it got the cluster.
+            self.audit_log.clear()
+            self.watch_events.clear()
+
+    def settle(self) -> None:
+        """Do all the work queued for the controllers now, in this thread, in a fixed order.
+
+        Background workers are held off meanwhile. A server whose controllers do not run in the
+        background (``run_controllers=False``, or not started) is stepped this way as a whole.
+        Back-off retries (a namespace waiting for its finalizers) are not waited for.
+        """
+        with self._controller_manager.paused(), self._apiserver_controllers.paused():
+            self._settle()
+
+    def _settle(self) -> None:
+        determinism.settle([*self.controllers.values(), *self.apiserver_controllers.values()])
+
+    def snapshot(self, format: determinism.SnapshotFormat = "yaml") -> str:
+        """Every stored object as canonical text (``"yaml"`` or ``"json"``): a ``v1 List``, keys sorted,
+        objects in group, resource, namespace, name order, with the storage revision as its resourceVersion.
+
+        Nothing is left out: seeded, with time frozen, the same test gives the same bytes.
+        """
+        objects, revision = self.storage.dump()
+        return determinism.dump(objects, revision, format)
+
+    # -- in-process clients ---------------------------------------------------------------------
+
+    def responses_mock(
+        self,
+        *,
+        base_url: str | None = None,
+        target: str = REQUESTS_TARGET,
+        mock: responses.RequestsMock | None = None,
+    ) -> responses.RequestsMock:
+        """A ``responses`` mock that answers ``requests`` calls to this server in process.
+
+        ``with server.responses_mock(): requests.get(server.url + "/api/v1/namespaces")``.
+        Requests without credentials are sent as the admin (bearer token); watches stream.
+
+        Args:
+            base_url: The URL answered (default: ``url``, which needs the server started).
+            target: What responses patches; ``fakeapi.testing.transports.PYKUBE_TARGET`` for
+                pykube-ng, whose adapter bypasses the default one.
+            mock: Register on this ``responses.RequestsMock`` instead of a new one.
+        """
+        return responses_mock(
+            self.handler,
+            base_url or self.url,
+            token=self.admin_token,
+            max_request_body_bytes=self.config.max_request_body_bytes,
+            target=target,
+            mock=mock,
+        )
+
+    def httpx_transport(self) -> InProcessTransport:
+        """An ``httpx`` transport into this server, in process: ``httpx.Client(transport=..., base_url=...)``."""
+        from fakeapi.testing.httpx_transport import InProcessTransport
+
+        return InProcessTransport(
+            self.handler, token=self.admin_token, max_request_body_bytes=self.config.max_request_body_bytes
+        )
+
+    def httpx_async_transport(self) -> AsyncInProcessTransport:
+        """The same for ``httpx.AsyncClient``."""
+        from fakeapi.testing.httpx_transport import AsyncInProcessTransport
+
+        return AsyncInProcessTransport(
+            self.handler, token=self.admin_token, max_request_body_bytes=self.config.max_request_body_bytes
+        )
 
 
 def _preferred_version(specs: Iterable[ResourceSpec], resource: str) -> GroupVersion:

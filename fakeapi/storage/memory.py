@@ -260,10 +260,24 @@ class MemoryStorage:
                 for watch in list(watches):
                     watch.stop()
 
-    def clear(self) -> None:
-        """Drop every object and event (tests reset state between runs); open watches end."""
+    def clear(self, *, revision: int | None = None) -> None:
+        """Drop every object and event (tests reset state between runs); open watches end.
+
+        With ``revision``, counting starts over from it, as in a fresh storage: a reproducible
+        restart, after which clients must list again rather than watch from a version they had.
+        """
         with self._lock:
             self.stop_all_watches()
             self._objects.clear()
             self._window.clear()
+            if revision is not None:
+                self._revision = revision
             self._compacted_revision = self._revision
+
+    def dump(self) -> tuple[dict[str, list[Object]], int]:
+        """Every object by key prefix (each prefix's in key order) and the revision, read in one consistent cut."""
+        with self._lock:
+            objects = {
+                prefix: [bucket[k] for k in sorted(bucket)] for prefix, bucket in self._objects.items() if bucket
+            }
+            return objects, self._revision

@@ -2,7 +2,8 @@
 
 The headers go out before the first event. The stream ends after timeoutSeconds (a random
 30-60 minutes when not given, as upstream), when the storage ends the watch, or when the
-client goes away; the server keeps serving either way.
+client goes away; the server keeps serving either way. A response writer with a
+``watch_started(stop)`` method is given the stream's ``stop``, so it can end the watch early.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ def serve_watch(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
     options = parse_list_options(req, watch=True, name=req.info.name)
     output = negotiation.negotiate_output(req.headers.get("Accept"))
     stream = scope.storage.watch(context_of(req), options)
+    # A writer that tracks open watches (fault injection cuts them) gets the way to end this one.
+    watch_started = getattr(w, "watch_started", None)
+    if watch_started is not None:
+        watch_started(stream.stop)
     timeout = options.timeout_seconds
     if timeout is None or timeout <= 0:
         timeout = int(MIN_REQUEST_TIMEOUT_SECONDS * (1 + random.random()))

@@ -1,0 +1,63 @@
+"""WithAudit (endpoints/filters/audit.go): every request into the server's audit log.
+
+Upstream this filter runs after authentication and sends audit.Events to a backend at the
+stages RequestReceived, ResponseStarted and ResponseComplete; failed authentication is
+audited by WithFailedAuthenticationAudit. Here one filter does both, from just inside the
+audit-id filter: outside panic recovery, it sees the 401s of failed authentication and the
+500s a bug becomes, and it reads the request's context only once the inner filters filled it
+(the user is the one the request ran as, after impersonation). The event enters the log when
+the response starts, so an open watch is there while it streams, and is completed when the
+handler returns. Each line a watch response sends goes to the watch event log as well.
+"""
+
+from __future__ import annotations
+
+from fakeapi.endpoints.http import Handler, Request, ResponseWriter
+from fakeapi.testing.audit import AuditEvent, AuditLog, InFlightRequest
+from fakeapi.testing.watches import WatchEventLog
+
+__all__ = ["with_audit"]
+
+
+class _AuditWriter:
+    def __init__(self, inner: ResponseWriter, in_flight: InFlightRequest, watch_events: WatchEventLog | None) -> None:
+        self._inner = inner
+        self._in_flight = in_flight
+        self._watch_events = watch_events
+        # Set while this response is a watch stream whose lines are recorded.
+        self._watch: AuditEvent | None = None
+        self._content_type = ""
+
+    def write_head(self, status: int, headers: list[tuple[str, str]]) -> None:
+        event = self._in_flight.response_started(status)
+        if self._watch_events is not None and event.verb == "watch" and status == 200:
+            self._watch = event
+            self._content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+        self._inner.write_head(status, headers)
+
+    def write(self, data: bytes) -> None:
+        self._inner.write(data)
+        # serve_watch writes each event as one line in one write.
+        if self._watch is not None and self._watch_events is not None and data:
+            self._watch_events.record(self._watch, data, self._content_type)
+
+    @property
+    def head_written(self) -> bool:
+        return self._inner.head_written
+
+    def client_gone(self) -> bool:
+        check = getattr(self._inner, "client_gone", None)
+        return bool(check()) if check is not None else False
+
+
+def with_audit(handler: Handler, log: AuditLog, watch_events: WatchEventLog | None = None) -> Handler:
+    """Record every request in ``log`` and every watch event line in ``watch_events``."""
+
+    def audit(req: Request, w: ResponseWriter) -> None:
+        in_flight = log.begin(req)
+        try:
+            handler(req, _AuditWriter(w, in_flight, watch_events))
+        finally:
+            in_flight.complete()
+
+    return audit

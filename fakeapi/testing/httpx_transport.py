@@ -1,0 +1,150 @@
+"""httpx transports that answer from a handler chain in process (httpx's ``BaseTransport`` seam).
+
+``httpx.Client(transport=InProcessTransport(server.handler, token=...))`` (or
+``server.httpx_transport()``) sends every request through the chain without a socket;
+:class:`AsyncInProcessTransport` does the same for ``httpx.AsyncClient`` under asyncio or
+trio, waiting for the chain in worker threads so the event loop never blocks. Responses
+stream: a watch's lines arrive as the server writes them. This module imports httpx, an
+optional dependency; nothing else in fakeapi imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import anyio.to_thread
+import httpx
+
+from fakeapi.endpoints.http import Handler
+from fakeapi.server.secure_serving import DEFAULT_MAX_REQUEST_BODY_BYTES
+from fakeapi.testing.transports import Exchange, build_request
+
+# How long a worker thread of the async transport waits for the chain before checking back,
+# so that a cancelled read leaves no thread waiting long.
+ASYNC_POLL_SECONDS = 0.25
+
+
+def _read_timeout(request: httpx.Request) -> float | None:
+    timeout = request.extensions.get("timeout") or {}
+    value = timeout.get("read")
+    return None if value is None else float(value)
+
+
+class _SyncBody(httpx.SyncByteStream):
+    def __init__(self, exchange: Exchange, timeout: float | None, request: httpx.Request) -> None:
+        self._exchange = exchange
+        self._timeout = timeout
+        self._request = request
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            try:
+                chunk = self._exchange.next_chunk(self._timeout)
+            except TimeoutError as exc:
+                raise httpx.ReadTimeout(str(exc), request=self._request) from exc
+            if chunk is None:
+                return
+            yield chunk
+
+    def close(self) -> None:
+        self._exchange.close()
+
+
+class _AsyncBody(httpx.AsyncByteStream):
+    def __init__(self, exchange: Exchange, timeout: float | None, request: httpx.Request) -> None:
+        self._exchange = exchange
+        self._timeout = timeout
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while True:
+            chunk = await _next_chunk(self._exchange, self._timeout, self._request)
+            if chunk is None:
+                return
+            yield chunk
+
+    async def aclose(self) -> None:
+        self._exchange.close()
+
+
+async def _next_chunk(exchange: Exchange, timeout: float | None, request: httpx.Request) -> bytes | None:
+    waited = 0.0
+    while True:
+        step = ASYNC_POLL_SECONDS if timeout is None else min(ASYNC_POLL_SECONDS, max(timeout - waited, 0))
+        try:
+            return await anyio.to_thread.run_sync(exchange.next_chunk, step, abandon_on_cancel=True)
+        except TimeoutError as exc:
+            waited += step
+            if timeout is not None and waited >= timeout:
+                raise httpx.ReadTimeout(str(exc), request=request) from exc
+
+
+def _start(handler: Handler, request: httpx.Request, body: bytes, token: str | None, max_body: int) -> Exchange:
+    built = build_request(request.method, str(request.url), request.headers.multi_items(), body, token=token)
+    return Exchange(handler, built, max_request_body_bytes=max_body).start()
+
+
+class InProcessTransport(httpx.BaseTransport):
+    """Send httpx requests through ``handler`` in process.
+
+    Args:
+        handler: The handler chain (``server.handler``).
+        token: Bearer token for requests without an ``Authorization`` header (the admin's).
+        max_request_body_bytes: Bodies over this are answered 413, as by the HTTPS server.
+    """
+
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        token: str | None = None,
+        max_request_body_bytes: int = DEFAULT_MAX_REQUEST_BODY_BYTES,
+    ) -> None:
+        self._handler = handler
+        self._token = token
+        self._max_body = max_request_body_bytes
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        exchange = _start(self._handler, request, request.read(), self._token, self._max_body)
+        timeout = _read_timeout(request)
+        if not exchange.wait_head(timeout):
+            exchange.close()
+            raise httpx.ReadTimeout("the in-process server sent no response in time", request=request)
+        if not exchange.streaming:
+            try:
+                content = exchange.read_all(timeout)
+            except TimeoutError as exc:
+                raise httpx.ReadTimeout(str(exc), request=request) from exc
+            return httpx.Response(exchange.status, headers=exchange.headers, content=content)
+        return httpx.Response(exchange.status, headers=exchange.headers, stream=_SyncBody(exchange, timeout, request))
+
+
+class AsyncInProcessTransport(httpx.AsyncBaseTransport):
+    """Send ``httpx.AsyncClient`` requests through ``handler`` in process; arguments as :class:`InProcessTransport`."""
+
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        token: str | None = None,
+        max_request_body_bytes: int = DEFAULT_MAX_REQUEST_BODY_BYTES,
+    ) -> None:
+        self._handler = handler
+        self._token = token
+        self._max_body = max_request_body_bytes
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        exchange = _start(self._handler, request, await request.aread(), self._token, self._max_body)
+        timeout = _read_timeout(request)
+        waited = 0.0
+        while not await anyio.to_thread.run_sync(exchange.wait_head, ASYNC_POLL_SECONDS, abandon_on_cancel=True):
+            waited += ASYNC_POLL_SECONDS
+            if timeout is not None and waited >= timeout:
+                exchange.close()
+                raise httpx.ReadTimeout("the in-process server sent no response in time", request=request)
+        if not exchange.streaming:
+            content = bytearray()
+            while (chunk := await _next_chunk(exchange, timeout, request)) is not None:
+                content += chunk
+            return httpx.Response(exchange.status, headers=exchange.headers, content=bytes(content))
+        return httpx.Response(exchange.status, headers=exchange.headers, stream=_AsyncBody(exchange, timeout, request))

@@ -1,0 +1,23 @@
+"""Fixtures of the fakeapi.testing tests: a server of their own, reset for each test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from fakeapi import FakeAPIServer, ServerConfig
+
+
+@pytest.fixture(scope="module")
+def running_server() -> Iterator[FakeAPIServer]:
+    with FakeAPIServer(ServerConfig()) as server:
+        yield server
+
+
+@pytest.fixture
+def server(running_server: FakeAPIServer) -> Iterator[FakeAPIServer]:
+    """The module's server with a fresh cluster and empty logs; its unexpected errors fail the test."""
+    running_server.reset()
+    yield running_server
+    running_server.check()
