@@ -19,8 +19,8 @@ from fakeapi.endpoints.http import Handler
 from fakeapi.server.secure_serving import DEFAULT_MAX_REQUEST_BODY_BYTES
 from fakeapi.testing.transports import Exchange, build_request
 
-# How long a worker thread of the async transport waits for the chain before checking back,
-# so that a cancelled read leaves no thread waiting long.
+# How long a worker thread of the async transport waits for the chain before checking back:
+# a cancelled read waits for its thread, so no longer than this.
 ASYNC_POLL_SECONDS = 0.25
 
 
@@ -72,7 +72,7 @@ async def _next_chunk(exchange: Exchange, timeout: float | None, request: httpx.
     while True:
         step = ASYNC_POLL_SECONDS if timeout is None else min(ASYNC_POLL_SECONDS, max(timeout - waited, 0))
         try:
-            return await anyio.to_thread.run_sync(exchange.next_chunk, step, abandon_on_cancel=True)
+            return await anyio.to_thread.run_sync(exchange.next_chunk, step)
         except TimeoutError as exc:
             waited += step
             if timeout is not None and waited >= timeout:
@@ -137,7 +137,7 @@ class AsyncInProcessTransport(httpx.AsyncBaseTransport):
         exchange = _start(self._handler, request, await request.aread(), self._token, self._max_body)
         timeout = _read_timeout(request)
         waited = 0.0
-        while not await anyio.to_thread.run_sync(exchange.wait_head, ASYNC_POLL_SECONDS, abandon_on_cancel=True):
+        while not await anyio.to_thread.run_sync(exchange.wait_head, ASYNC_POLL_SECONDS):
             waited += ASYNC_POLL_SECONDS
             if timeout is not None and waited >= timeout:
                 exchange.close()
