@@ -196,7 +196,7 @@ def namespace(name: str) -> dict[str, Any]:
 
 
 def configmap(ns: str, name: str, index: int = 0) -> dict[str, Any]:
-    """A small, typical ConfigMap: two labels, two data keys, about 220 bytes as stored JSON."""
+    """A small, typical ConfigMap: two labels and two short data keys."""
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
