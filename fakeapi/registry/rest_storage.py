@@ -38,6 +38,7 @@ from fakeapi.registry.core.service import NodePortAllocator, ServiceIPAllocator,
 from fakeapi.registry.generic.admission import NamespaceLifecycle
 from fakeapi.registry.generic.pagination import ListPager
 from fakeapi.registry.generic.store import Store
+from fakeapi.registry.rbac.policybased import policy_based_storage
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.registry.strategy import StatusStrategy, Strategy
 from fakeapi.registry.subresources import NoKubeletREST, ScaleREST
@@ -206,7 +207,9 @@ class RESTStorageProvider:
         """The storage a resource is served by: its Store, unless it is virtual."""
         services = self._services
         virtual = authentication_storage.virtual_storage(spec, services.security, services.schemas)
-        return store if virtual is None else virtual
+        if virtual is not None:
+            return virtual
+        return policy_based_storage(store, services.security, services.stores)
 
 
 class LegacyRESTStorageProvider(RESTStorageProvider):
