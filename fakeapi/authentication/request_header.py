@@ -82,6 +82,22 @@ class RequestHeaderAuthenticator:
         return Response(user)
 
 
+class _NamesAUser:
+    """Passes on only requests that carry a username header: nothing else can be the front proxy's."""
+
+    def __init__(self, config: RequestHeaderConfig, authenticator: RequestAuthenticator) -> None:
+        self.config = config
+        self.authenticator = authenticator
+
+    def authenticate_request(self, req: Request, audiences: tuple[str, ...]) -> Response | None:
+        # Upstream verifies the certificate first and reports a failure even then; skipping it
+        # spares every ordinary client-certificate request a doomed chain check, and changes
+        # only the error text logged when no authenticator at all accepts a request.
+        if not any(req.headers.get(h) for h in self.config.username_headers):
+            return None
+        return self.authenticator.authenticate_request(req, audiences)
+
+
 def new_request_header_authenticator(ca: CAContentProvider, config: RequestHeaderConfig) -> RequestAuthenticator:
     """The request-header authenticator behind a front-proxy certificate check."""
-    return Verifier(ca, RequestHeaderAuthenticator(config), config.allowed_names)
+    return _NamesAUser(config, Verifier(ca, RequestHeaderAuthenticator(config), config.allowed_names))

@@ -16,7 +16,6 @@ one-minute leeway on ``exp``, ``nbf`` and ``iat``. Legacy secret-based tokens (i
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -36,8 +35,6 @@ __all__ = [
     "ServiceAccountTokenGenerator",
     "token_claims",
 ]
-
-logger = logging.getLogger("fakeapi.authentication")
 
 # kubeadm's --service-account-issuer, which also becomes the default --api-audiences.
 DEFAULT_ISSUER = "https://kubernetes.default.svc.cluster.local"
