@@ -2,23 +2,41 @@
 
 A thin handle over a running :class:`~fakeapi.server.instance.FakeAPIServer`: where to
 connect (``kubeconfig``, ``url``), how to put objects in (``seed``) and read them back
-without a client (``get``, ``list``), and the server's recorders and levers under short names.
-It imports nothing from pytest, so it can be used outside the plugin.
+without a client (``get``, ``list``, ``snapshot``), the server's recorders (``audit``,
+``watch_events``, ``enqueued``) and levers (``faults``, ``rotation``) under short names, and
+in-process clients (``responses_mock``, ``httpx_transport``). It imports nothing from pytest,
+so it can be used outside the plugin.
 """
 
 from __future__ import annotations
 
 import builtins
+import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from fakeapi.apimachinery import errors
 from fakeapi.certs.dynamic_rotation import CertificateRotation
 from fakeapi.manifests import ManifestSource
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.server.instance import FakeAPIServer
+from fakeapi.testing import determinism
+from fakeapi.testing.audit import AuditLog
+from fakeapi.testing.faults import FaultInjector
+from fakeapi.testing.transports import PYKUBE_TARGET, REQUESTS_TARGET
+from fakeapi.testing.watches import WatchEventLog
 from pytest_plugin.recorders import EnqueueRecorder
+
+if TYPE_CHECKING:
+    import responses
+
+    from fakeapi.testing.httpx_transport import InProcessTransport
+
+_PEM_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]*?-----END CERTIFICATE-----")
 
 
 class FakeAPIServerError(AssertionError):
@@ -52,8 +70,23 @@ class FakeAPI:
         return self._url
 
     @property
+    def audit(self) -> AuditLog:
+        """Every request the server answered since the test started, with query and assertion helpers."""
+        return self.server.audit_log
+
+    @property
+    def watch_events(self) -> WatchEventLog:
+        """Every watch event the server sent to a client since the test started."""
+        return self.server.watch_events
+
+    @property
+    def faults(self) -> FaultInjector:
+        """Make chosen requests fail or wait, cut open watches; the rules end with the test."""
+        return self.server.faults
+
+    @property
     def rotation(self) -> CertificateRotation:
-        """Certificate rotation of this server; rewrite the kubeconfig after a CA rotation."""
+        """Certificate rotation of this server; call ``write_kubeconfig()`` after a CA rotation."""
         return self.server.rotation
 
     def write_kubeconfig(self) -> Path:
@@ -101,6 +134,22 @@ class FakeAPI:
         items = self._read(self._collection_path(spec, namespace), query).get("items") or []
         return [{"apiVersion": api_version, "kind": kind, **item} for item in items]
 
+    def snapshot(self, format: determinism.SnapshotFormat = "yaml", *, redact_certificates: bool = True) -> str:
+        """Every stored object as canonical text (see ``FakeAPIServer.snapshot``), ready for a golden file.
+
+        Args:
+            format: ``"yaml"`` or ``"json"``.
+            redact_certificates: Replace each PEM certificate in a string (the CA bundles the
+                server publishes in ConfigMaps) with ``<certificate CN=...>``: every server makes
+                its own keys, so the bytes of certificates differ from run to run even when
+                everything else is the same.
+        """
+        if not redact_certificates:
+            return self.server.snapshot(format)
+        objects, revision = self.server.storage.dump()
+        redacted = {prefix: [_redact(obj) for obj in items] for prefix, items in objects.items()}
+        return determinism.dump(redacted, revision, format)
+
     def _collection_path(self, spec: ResourceSpec, namespace: str | None) -> str:
         root = f"/apis/{spec.group}/{spec.version}" if spec.group else f"/api/{spec.version}"
         if spec.namespaced and namespace is not None:
@@ -116,6 +165,20 @@ class FakeAPI:
             )
         return body
 
+    # -- in-process clients ---------------------------------------------------------------------
+
+    def responses_mock(self, *, pykube: bool = False) -> responses.RequestsMock:
+        """A ``responses`` mock answering ``requests`` calls to ``url`` in process (``with fakeapi.responses_mock():``).
+
+        Args:
+            pykube: Patch pykube-ng's adapter, which does not go through ``requests``' default one.
+        """
+        return self.server.responses_mock(target=PYKUBE_TARGET if pykube else REQUESTS_TARGET)
+
+    def httpx_transport(self) -> InProcessTransport:
+        """An ``httpx`` transport into the server: ``httpx.Client(transport=..., base_url=fakeapi.url)``."""
+        return self.server.httpx_transport()
+
     # -- errors ---------------------------------------------------------------------------------
 
     def check(self) -> None:
@@ -128,6 +191,27 @@ class FakeAPI:
                 f"the fakeapi server at {self._url} raised in its own thread: "
                 f"{type(exc).__name__}: {exc} (its traceback is above)"
             ) from exc
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, str):
+        return (
+            _PEM_CERTIFICATE.sub(_certificate_placeholder, value) if "-----BEGIN CERTIFICATE-----" in value else value
+        )
+    if isinstance(value, dict):
+        return {key: _redact(item) for key, item in value.items()}
+    if isinstance(value, builtins.list):
+        return [_redact(item) for item in value]
+    return value
+
+
+def _certificate_placeholder(match: re.Match[str]) -> str:
+    try:
+        certificate = x509.load_pem_x509_certificate(match.group(0).encode())
+    except ValueError:
+        return "<certificate>"
+    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return f"<certificate CN={names[0].value!s}>" if names else "<certificate>"
 
 
 __all__ = ["FakeAPI", "FakeAPIServerError"]

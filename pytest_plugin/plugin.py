@@ -142,7 +142,7 @@ def fakeapi(
         return
     server: FakeAPIServer = request.getfixturevalue("fakeapi_server")
     kubeconfig: Path = request.getfixturevalue("fakeapi_kubeconfig")
-    _reset(server, fakeapi_seed)
+    server.reset(seed=fakeapi_seed)
     # Rewritten each time: a test that rotated certificates leaves the next one a server with new ones.
     server.write_kubeconfig(kubeconfig)
     handle = _track(request, FakeAPI(server, kubeconfig))
@@ -192,12 +192,6 @@ def _running(config: ServerConfig, tmp_path_factory: pytest.TempPathFactory) -> 
     finally:
         server.stop()
     handle.check()
-
-
-def _reset(server: FakeAPIServer, seed: int | str | None) -> None:
-    """The server's state as a fresh one's, with uids and name suffixes drawn from ``seed``."""
-    server.identity.reseed(seed)
-    server.reset()
 
 
 # -- helpers for tests ------------------------------------------------------------------------
