@@ -18,6 +18,9 @@ The CA rotation follows the documented procedure (tasks/tls/manual-rotation-of-c
 2. :meth:`finish_ca_rotation`: the serving certificate is re-issued by the new CA and the old
    CA leaves the client-CA bundle: a client trusting only the old CA no longer verifies the
    server, and old client certificates no longer authenticate.
+
+:meth:`restore` puts the certificates the server started with back (``FakeAPIServer.reset``
+calls it, so kubeconfigs written at start keep working from one test to the next).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from fakeapi.certs.dynamic_content import DynamicCAContent, DynamicCertKeyPairContent
 from fakeapi.certs.kubeadm import ADMIN_GROUPS, ADMIN_USER, FRONT_PROXY_CLIENT_NAME, ClusterPKI
@@ -33,6 +37,17 @@ from fakeapi.controllers.interfaces import ControllerRunner
 from fakeapi.util.clock import utc_now
 
 __all__ = ["CertificateRotation", "RotationError"]
+
+
+class _Certificates(NamedTuple):
+    """The PKI fields a rotation replaces, as they were at one moment."""
+
+    ca: CertificateAuthority
+    previous_ca: CertificateAuthority | None
+    serving: KeyPair
+    front_proxy_ca: CertificateAuthority
+    front_proxy_client: KeyPair
+    admin: KeyPair
 
 
 class RotationError(RuntimeError):
@@ -65,6 +80,13 @@ class CertificateRotation:
         self.serving_cert = serving_cert
         self.listeners = list(listeners)
         self._lock = threading.Lock()
+        self._initial = self._snapshot()
+
+    def _snapshot(self) -> _Certificates:
+        pki = self.pki
+        return _Certificates(
+            pki.ca, pki.previous_ca, pki.serving, pki.front_proxy_ca, pki.front_proxy_client, pki.admin
+        )
 
     @property
     def in_progress(self) -> bool:
@@ -179,6 +201,28 @@ class CertificateRotation:
         return self.pki.ca.issue_client_cert(
             user, groups, not_before=not_before, not_after=not_after, key_type=key_type or self.pki.key_type
         )
+
+    def restore(self) -> bool:
+        """Put back the certificates the server started with, as if no rotation had happened.
+
+        Returns:
+            Whether anything had to change (listeners are enqueued and stepped only then).
+        """
+        with self._lock:
+            if self._snapshot() == self._initial:
+                return False
+            pki, initial = self.pki, self._initial
+            pki.ca, pki.previous_ca, pki.serving = initial.ca, initial.previous_ca, initial.serving
+            pki.front_proxy_ca, pki.front_proxy_client, pki.admin = (
+                initial.front_proxy_ca,
+                initial.front_proxy_client,
+                initial.admin,
+            )
+            self.serving_cert.set_cert_key_content(pki.serving.cert_pem, pki.serving.key_pem)
+            self.client_ca.set_ca_bundle(pki.trust_bundle_pem)
+            self.request_header_ca.set_ca_bundle(pki.front_proxy_ca.cert_pem)
+            self._settle()
+            return True
 
     def _serving_signer(self) -> CertificateAuthority:
         # Mid-rotation the serving certificate stays with the old CA, which every client still trusts.

@@ -495,6 +495,8 @@ class FakeAPIServer:
     def reset(self, *, seed: int | str | EllipsisType | None = ...) -> None:
         """Forget every object, event and fault rule, recreate the bootstrap objects, then empty the request logs.
 
+        Certificates rotated since the start are put back, so kubeconfigs written before still work.
+
         Args:
             seed: Start over as a fresh server with this seed would (None: unseeded): uids and
                 generated names drawn from it, the revision counter back at ``initial_revision``,
@@ -505,6 +507,8 @@ class FakeAPIServer:
         When the controllers run in the background, the work the bootstrap objects cause them
         (default ServiceAccounts, CA ConfigMaps) is done before this returns, in a fixed order.
         """
+        # Certificates a test rotated are put back (their enqueues are forgotten with the rest of the log).
+        self.rotation.restore()
         # Controllers forget their queues and graph before the objects go, so none acts on a half-reset cluster.
         with self._controller_manager.paused(), self._apiserver_controllers.paused():
             self._controller_manager.clear()

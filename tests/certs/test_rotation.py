@@ -242,3 +242,16 @@ def test_client_certificate_validity_is_checked_against_the_frozen_clock(
     with frozen(issued - timedelta(minutes=1)):
         assert client.get("/api/v1/namespaces").status == 401
     assert client.get("/api/v1/namespaces").status == 200
+
+
+def test_reset_puts_the_original_certificates_back(server: FakeAPIServer) -> None:
+    original_ca, original_admin = server.ca, server.admin_cert
+    kubeconfig_client = SecureClient(server.url, original_ca.cert_pem, original_admin)
+    server.rotation.rotate_ca()
+    with pytest.raises(ssl.SSLError):
+        kubeconfig_client.get("/version")
+    server.reset()
+    assert server.ca is original_ca and server.admin_cert is original_admin
+    assert kubeconfig_client.get("/version").status == 200
+    assert published_cas(server)[-1] == ca_id(original_ca)
+    assert server.rotation.restore() is False
