@@ -52,11 +52,13 @@ class FakeAPI:
     Args:
         server: The running server.
         kubeconfig: Where its admin kubeconfig is (written already).
+        seed: The test's seed, which ``reset()`` applies again.
     """
 
-    def __init__(self, server: FakeAPIServer, kubeconfig: Path) -> None:
+    def __init__(self, server: FakeAPIServer, kubeconfig: Path, seed: int | str | None = None) -> None:
         self.server = server
         self.kubeconfig = kubeconfig
+        self.seed_value = seed
         # Kept, not read from the server, so messages can name it after the server stopped.
         self._url = server.url
         self.enqueued = EnqueueRecorder(server.enqueue_log)
@@ -92,6 +94,14 @@ class FakeAPI:
     def write_kubeconfig(self) -> Path:
         """Rewrite ``kubeconfig`` from the server's current certificates (after a rotation) and return it."""
         return self.server.write_kubeconfig(self.kubeconfig)
+
+    def reset(self) -> None:
+        """Start over: the cluster as the test got it, with the test's seed (uids, names, revisions).
+
+        The fixture resets before the test; call this inside ``freeze_time`` to have the bootstrap
+        objects (the ``default`` ServiceAccount, ``kube-root-ca.crt``...) stamped with the frozen time.
+        """
+        self.server.reset(seed=self.seed_value)
 
     # -- objects --------------------------------------------------------------------------------
 
@@ -134,21 +144,32 @@ class FakeAPI:
         items = self._read(self._collection_path(spec, namespace), query).get("items") or []
         return [{"apiVersion": api_version, "kind": kind, **item} for item in items]
 
-    def snapshot(self, format: determinism.SnapshotFormat = "yaml", *, redact_certificates: bool = True) -> str:
-        """Every stored object as canonical text (see ``FakeAPIServer.snapshot``), ready for a golden file.
+    def snapshot(
+        self,
+        format: determinism.SnapshotFormat = "yaml",
+        *,
+        namespace: str | None = None,
+        redact_certificates: bool = True,
+    ) -> str:
+        """Stored objects as canonical text (see ``FakeAPIServer.snapshot``), ready for a golden file.
 
         Args:
             format: ``"yaml"`` or ``"json"``.
+            namespace: Only the objects of this namespace (all objects when ``None``), so a golden
+                file holds what the test is about and not the whole bootstrap policy.
             redact_certificates: Replace each PEM certificate in a string (the CA bundles the
                 server publishes in ConfigMaps) with ``<certificate CN=...>``: every server makes
                 its own keys, so the bytes of certificates differ from run to run even when
                 everything else is the same.
         """
-        if not redact_certificates:
+        if namespace is None and not redact_certificates:
             return self.server.snapshot(format)
         objects, revision = self.server.storage.dump()
-        redacted = {prefix: [_redact(obj) for obj in items] for prefix, items in objects.items()}
-        return determinism.dump(redacted, revision, format)
+        selected = {
+            prefix: [_redact(obj) if redact_certificates else obj for obj in items if _in_namespace(obj, namespace)]
+            for prefix, items in objects.items()
+        }
+        return determinism.dump({prefix: items for prefix, items in selected.items() if items}, revision, format)
 
     def _collection_path(self, spec: ResourceSpec, namespace: str | None) -> str:
         root = f"/apis/{spec.group}/{spec.version}" if spec.group else f"/api/{spec.version}"
@@ -191,6 +212,10 @@ class FakeAPI:
                 f"the fakeapi server at {self._url} raised in its own thread: "
                 f"{type(exc).__name__}: {exc} (its traceback is above)"
             ) from exc
+
+
+def _in_namespace(obj: dict[str, Any], namespace: str | None) -> bool:
+    return namespace is None or (obj.get("metadata") or {}).get("namespace") == namespace
 
 
 def _redact(value: Any) -> Any:

@@ -145,7 +145,7 @@ def fakeapi(
     server.reset(seed=fakeapi_seed)
     # Rewritten each time: a test that rotated certificates leaves the next one a server with new ones.
     server.write_kubeconfig(kubeconfig)
-    handle = _track(request, FakeAPI(server, kubeconfig))
+    handle = _track(request, FakeAPI(server, kubeconfig, fakeapi_seed))
     handle.check()
     yield handle
     if server.rotation.in_progress:
@@ -187,7 +187,8 @@ def _running(config: ServerConfig, tmp_path_factory: pytest.TempPathFactory) -> 
     """A server of its own (on a free port, whatever the session's), stopped then checked on exit."""
     server = FakeAPIServer(dataclasses.replace(config, port=0)).start()
     try:
-        handle = FakeAPI(server, server.write_kubeconfig(tmp_path_factory.mktemp("fakeapi") / "kubeconfig"))
+        kubeconfig = server.write_kubeconfig(tmp_path_factory.mktemp("fakeapi") / "kubeconfig")
+        handle = FakeAPI(server, kubeconfig, config.seed)
         yield handle
     finally:
         server.stop()
