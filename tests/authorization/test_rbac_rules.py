@@ -18,6 +18,8 @@ from fakeapi.authorization.authorizer import (
 from fakeapi.authorization.config import new_authorizer, parse_modes
 from fakeapi.authorization.rbac import RBACAuthorizer, rule_allows
 from fakeapi.endpoints.request import UserInfo
+from fakeapi.registry.rbac.aggregation import aggregated_rules, same_rules
+from fakeapi.registry.rbac.bootstrap import bootstrap_policy
 from fakeapi.storage.interfaces import Object
 
 ALICE = UserInfo("alice", ("devs", "system:authenticated"))
@@ -258,3 +260,18 @@ def test_authorization_modes_are_checked(mode: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_modes(mode)
     assert parse_modes(" RBAC , AlwaysAllow") == ["RBAC", "AlwaysAllow"]
+
+
+def test_bootstrap_roles_are_complete_whenever_the_aggregation_controller_looks() -> None:
+    """At every point of the bootstrap, an aggregating role already holds what its sources so far give it."""
+    created: list[Object] = []
+    for obj in bootstrap_policy():
+        if obj["kind"] != "ClusterRole":
+            continue
+        created.append(obj)
+        for role in created:
+            if role.get("aggregationRule") is not None:
+                assert same_rules(aggregated_rules(role, created), role["rules"]), (
+                    role["metadata"]["name"],
+                    obj["metadata"]["name"],
+                )

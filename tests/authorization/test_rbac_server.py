@@ -320,3 +320,11 @@ def test_self_subject_rules_review(rbac: RBAC) -> None:
     assert missing.json()["message"] == "no namespace on request"
     admin_rules = _review(rbac.actor("root", "system:masters"), "SelfSubjectRulesReview", {"spec": {"namespace": "x"}})
     assert {"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]} in admin_rules.json()["status"]["resourceRules"]
+
+
+def test_the_bootstrap_policy_needs_no_aggregation_afterwards(rbac: RBAC) -> None:
+    """The aggregated roles are written complete, so the controller never rewrites them: same state every run."""
+    assert rbac.server.controllers["clusterrole-aggregation"].wait_idle(TIMEOUT)
+    for name in ("view", "edit", "admin"):
+        role = rbac.server.request("GET", f"{ROLES}/{name}").json()
+        assert [m["manager"] for m in role["metadata"]["managedFields"]] == ["kube-apiserver"], name

@@ -4,9 +4,10 @@ Upstream the hook creates every missing object of the bootstrap policy through t
 client at start, and reconciles those marked for auto-update. Here the objects are created
 with the rest of a fresh (or reset) cluster's bootstrap objects, straight through the RBAC
 Stores (defaulting, validation and managedFields apply; the HTTP round trip does not, which
-keeps a reset cheap). ``admin``, ``edit`` and ``view`` are written already aggregated, in the
-order aggregation flows (``view`` into ``edit`` into ``admin``), so their rules are right from
-the first request rather than a moment later, when the aggregation controller fills them.
+keeps a reset cheap). ``admin``, ``edit`` and ``view`` are written already aggregated, after
+the roles they aggregate and in the order aggregation flows (``view`` into ``edit`` into
+``admin``), so their rules are right from the first request rather than a moment later, when
+the aggregation controller would fill them.
 """
 
 from __future__ import annotations
@@ -35,15 +36,27 @@ _RESOURCES = {
 FIELD_MANAGER = "kube-apiserver"
 
 
+# Aggregating roles in the order rules flow through them: each one's sources exist before it.
+AGGREGATION_ORDER = ("view", "edit", "admin")
+
+
 def bootstrap_policy() -> list[Object]:
-    """The bootstrap RBAC objects, aggregated roles filled in, ready to create in order."""
+    """The bootstrap RBAC objects, aggregated roles filled in, ready to create in order.
+
+    The roles that aggregate come after every role they select, so the aggregation controller,
+    which may sync while they are being created, always finds their rules complete and never
+    rewrites one: the objects and their resourceVersions are the same on every run.
+    """
     objects = policy_objects()
     cluster_roles = [o for o in objects if o["kind"] == "ClusterRole"]
     by_name = {o["metadata"]["name"]: o for o in cluster_roles}
-    for name in ("view", "edit", "admin"):
+    for name in AGGREGATION_ORDER:
         role = by_name[name]
         role["rules"] = aggregated_rules(role, cluster_roles)
-    return objects
+    aggregating = [by_name[name] for name in AGGREGATION_ORDER]
+    plain = [o for o in objects if o["kind"] == "ClusterRole" and o["metadata"]["name"] not in AGGREGATION_ORDER]
+    others = [o for o in objects if o["kind"] != "ClusterRole"]
+    return [*plain, *aggregating, *others]
 
 
 def ensure_bootstrap_policy(stores: Mapping[tuple[str, str, str], Store]) -> None:
