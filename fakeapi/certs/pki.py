@@ -394,8 +394,12 @@ def _validity(not_before: datetime, not_after: datetime) -> tuple[datetime, date
 
 def _as_utc(moment: datetime) -> datetime:
     # Naive datetimes are taken as UTC, as cryptography does, so that they compare with
-    # aware ones.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    # aware ones. The moment is rebuilt with the datetime class in use now: under freezegun's
+    # freeze_time that is its FakeDatetime, and cryptography refuses any other kind then.
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return datetime(
+        aware.year, aware.month, aware.day, aware.hour, aware.minute, aware.second, aware.microsecond, aware.tzinfo
+    )
 
 
 def _key_usage(*, cert_sign: bool) -> x509.KeyUsage:
