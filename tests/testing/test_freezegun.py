@@ -1,0 +1,114 @@
+"""A frozen clock: object timestamps follow it, while the server's own waiting, its controllers and TLS keep working.
+
+freezegun patches the process, so a freeze in the test thread reaches the server's threads at
+once. Two traps, and how these tests avoid them:
+
+- ``freeze_time`` reads every attribute of every loaded module; the `kubernetes` client builds
+  its ~900 pydantic models lazily on attribute access, so the scan imports them while
+  ``datetime.datetime`` is freezegun's FakeDatetime, which pydantic cannot make a schema for.
+  Freeze with ``ignore=["kubernetes"]`` (the scan skips the client) and teach pydantic
+  FakeDatetime (models first used during the freeze are then built with it); or import every
+  model before the first freeze.
+- freezegun freezes ``time.monotonic`` too, hence asyncio's loop clock unless
+  ``real_asyncio=True``; fakeapi itself waits on a real monotonic clock.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime
+
+from freezegun import freeze_time
+from secure_client import SecureClient
+from testing_objects import FREEZE_IGNORE, configmap
+
+from fakeapi import FakeAPIServer, ServerConfig
+from fakeapi.util.clock import real_monotonic
+
+FROZEN = "2032-02-03T04:05:06Z"
+TIMEOUT = 10.0
+
+
+def test_object_timestamps_follow_the_frozen_clock_and_its_ticks(server: FakeAPIServer) -> None:
+    with freeze_time(FROZEN, ignore=FREEZE_IGNORE) as frozen:
+        first = server.request("POST", "/api/v1/namespaces/default/configmaps", configmap("first")).json()
+        frozen.tick(90)
+        second = server.request("POST", "/api/v1/namespaces/default/configmaps", configmap("second")).json()
+        event = server.audit_log.requests("create")[0]
+
+    assert first["metadata"]["creationTimestamp"] == FROZEN
+    assert second["metadata"]["creationTimestamp"] == "2032-02-03T04:06:36Z"
+    assert first["metadata"]["managedFields"][0]["time"] == FROZEN
+    assert event.request_received_at == datetime(2032, 2, 3, 4, 5, 6, tzinfo=UTC)
+    # Thawed, the wall clock is the real one again.
+    after = server.request("POST", "/api/v1/namespaces/default/configmaps", configmap("after")).json()
+    stamped = datetime.fromisoformat(after["metadata"]["creationTimestamp"])
+    assert abs((datetime.now(UTC) - stamped).total_seconds()) < 60
+
+
+def test_the_servers_waiting_stays_real_under_a_frozen_clock(server: FakeAPIServer) -> None:
+    with freeze_time(FROZEN, ignore=FREEZE_IGNORE):
+        started = real_monotonic()
+        watched = server.request("GET", "/api/v1/namespaces", query="watch=1&timeoutSeconds=1")
+        watch_took = real_monotonic() - started
+        server.faults.delay(0.2, resource="secrets")
+        started = real_monotonic()
+        server.request("GET", "/api/v1/namespaces/default/secrets")
+        delay_took = real_monotonic() - started
+        # The background controllers furnish a namespace created while time stands still.
+        server.request(
+            "POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ice"}}
+        )
+        furnished = server.audit_log.wait_for(
+            timeout=TIMEOUT, verb="create", resource="serviceaccounts", namespace="ice"
+        )
+
+    assert watched.status == 200
+    assert 0.9 < watch_took < TIMEOUT
+    assert 0.2 <= delay_took < TIMEOUT
+    assert furnished is not None and furnished.code == 201
+
+
+def test_a_server_starts_and_serves_tls_under_a_frozen_clock() -> None:
+    with freeze_time(FROZEN, ignore=FREEZE_IGNORE), FakeAPIServer(ServerConfig(bootstrap=False)) as server:
+        https = SecureClient(server.url, server.pki.trust_bundle_pem, server.admin_cert)
+        created = https.request("POST", "/api/v1/namespaces", {"metadata": {"name": "tls"}})
+        rotated_before = server.serving_cert.certificate.serial_number
+        server.rotation.rotate_serving_cert()
+        again = https.request("GET", "/api/v1/namespaces/tls")
+
+    assert created.status == 201
+    assert created.json()["metadata"]["creationTimestamp"] == FROZEN
+    assert server.serving_cert.certificate.serial_number != rotated_before
+    assert again.status == 200
+
+
+def test_the_kubernetes_client_under_freezegun_needs_the_workaround(tmp_path: str) -> None:
+    """In a process of its own: which models the client has built is process-wide state."""
+    script = textwrap.dedent(
+        f"""
+        from freezegun import freeze_time
+        from freezegun.api import FakeDatetime
+        from kubernetes import client, config
+        from pydantic_core import core_schema
+
+        from fakeapi import FakeAPIServer, ServerConfig
+
+        # Models first used during the freeze are built with FakeDatetime: let pydantic treat it as a datetime.
+        FakeDatetime.__get_pydantic_core_schema__ = classmethod(
+            lambda cls, source, handler: core_schema.datetime_schema()
+        )
+        with FakeAPIServer(ServerConfig()) as server:
+            kubeconfig = str(server.write_kubeconfig({str(tmp_path)!r} + "/kubeconfig"))
+            with freeze_time({FROZEN!r}, ignore=["kubernetes"]):
+                api = client.CoreV1Api(config.new_client_from_config(kubeconfig))
+                api.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name="cold")))
+                cold = api.read_namespace("cold", _request_timeout={TIMEOUT})
+                print(cold.metadata.creation_timestamp.isoformat())
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2032-02-03T04:05:06+00:00"
