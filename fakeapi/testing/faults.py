@@ -71,55 +71,20 @@ class FaultRule:
 
 @dataclass(frozen=True)
 class Fault:
-    """What the filter does to one request: hold it, then (maybe) fail it."""
+    """What the filter does to one request: hold it for the rule's delay, then answer ``error`` if any."""
 
     rule: FaultRule
-    delay: float
     error: errors.StatusError | None
-    watch_error_event: bool
 
 
 @dataclass(eq=False)
 class OpenWatch:
-    """A watch stream being served, as the fault filter registered it."""
+    """A watch stream being served, as the fault filter registered it (``facts``: who watches what)."""
 
     facts: RequestFacts
     request: Request
     stop: Callable[[], None]
     ended: threading.Event = field(default_factory=threading.Event)
-
-    # The attributes a RequestMatcher reads.
-    @property
-    def verb(self) -> str:
-        return self.facts.verb
-
-    @property
-    def api_group(self) -> str:
-        return self.facts.api_group
-
-    @property
-    def resource(self) -> str:
-        return self.facts.resource
-
-    @property
-    def subresource(self) -> str:
-        return self.facts.subresource
-
-    @property
-    def namespace(self) -> str:
-        return self.facts.namespace
-
-    @property
-    def name(self) -> str:
-        return self.facts.name
-
-    @property
-    def user(self) -> str:
-        return self.facts.user
-
-    @property
-    def user_agent(self) -> str:
-        return self.facts.user_agent
 
 
 class FaultInjector:
@@ -287,7 +252,7 @@ class FaultInjector:
         error = rule.error(req, facts) if rule.error is not None else None
         if self._audit_log is not None:
             self._audit_log.annotate(req, FAULT_ANNOTATION, rule.description)
-        return Fault(rule, rule.delay, error, rule.watch_error_event)
+        return Fault(rule, error)
 
     def watch_opened(self, req: Request, stop: Callable[[], None]) -> OpenWatch:
         """A watch stream started; ``stop`` ends it (the filter calls this, and ``watch_closed`` after)."""
@@ -308,7 +273,7 @@ class FaultInjector:
         """The watches being served that match, oldest first."""
         matcher = RequestMatcher.of(**match)
         with self._lock:
-            return [w for w in self._watches if matcher.matches(w)]
+            return [w for w in self._watches if matcher.matches(w.facts)]
 
     def cut_watches(self, *, timeout: float = CUT_TIMEOUT_SECONDS, **match: Unpack[RequestSelector]) -> int:
         """End the matching open watches now and wait (up to ``timeout`` seconds) until their responses ended.

@@ -51,11 +51,11 @@ def with_faults(handler: Handler, injector: FaultInjector) -> Handler:
     def inject(req: Request, w: ResponseWriter) -> None:
         fault = injector.take(req)
         if fault is not None:
-            if fault.delay > 0:
+            if fault.rule.delay > 0:
                 # A private Event: its wait runs on the real clock, which a frozen test clock cannot stop.
-                threading.Event().wait(fault.delay)
+                threading.Event().wait(fault.rule.delay)
             if fault.error is not None:
-                if fault.watch_error_event and req.info.verb == "watch":
+                if fault.rule.watch_error_event and req.info.verb == "watch":
                     w.write_head(200, [("Content-Type", "application/json")])
                     w.write(encode_json({"type": "ERROR", "object": fault.error.status}) + b"\n")
                     return
