@@ -553,8 +553,11 @@ def test_resource_version_match_exact_with_zero_is_invalid(fakeapi: FakeAPI, htt
     assert_still_serving(fakeapi, http)
 
 
+@pytest.mark.fakeapi(watch_window=3)
 def test_watch_from_too_old_resource_version_is_an_expired_event(fakeapi: FakeAPI, http: Client) -> None:
-    # Every test starts from a reset store: revision 1 is long gone from the event window.
+    # A window of three events: after these writes, revision 1 is gone from it.
+    for i in range(5):
+        fakeapi.seed(_configmap(f"churn-{i}"))
     params = {"watch": "true", "resourceVersion": "1", "timeoutSeconds": "10"}
     with http.request("GET", CM_PATH, params=params, stream=True) as response:
         assert response.status_code == 200
