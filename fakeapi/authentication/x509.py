@@ -118,14 +118,14 @@ class ChainVerifier:
         Raises:
             AuthenticationError: Naming the certificate and why it does not verify.
         """
-        certificate, issuer = self._find_chain(der, self.roots.current_ca_bundle_content())
+        certificate, issuer, client_auth = self._find_chain(der, self.roots.current_ca_bundle_content())
         try:
             if issuer is None:
                 raise AuthenticationError("x509: certificate signed by unknown authority")
             now = utc_now()
             _check_dates(certificate, now)
             _check_dates(issuer, now)
-            if not _allows_client_auth(certificate):
+            if not client_auth:
                 raise AuthenticationError("x509: certificate specifies an incompatible key usage")
         except AuthenticationError as err:
             raise AuthenticationError(
@@ -133,13 +133,15 @@ class ChainVerifier:
             ) from None
         return certificate
 
-    def _find_chain_uncached(self, der: bytes, bundle: bytes) -> tuple[x509.Certificate, x509.Certificate | None]:
+    def _find_chain_uncached(self, der: bytes, bundle: bytes) -> tuple[x509.Certificate, x509.Certificate | None, bool]:
+        """The certificate, its issuer among the roots (or None), and whether it may authenticate clients."""
         # ``bundle`` is only part of the cache key: a rotated bundle must be looked at afresh.
         try:
             certificate = x509.load_der_x509_certificate(der)
         except ValueError as exc:
             raise AuthenticationError(f"x509: malformed certificate: {exc}") from None
-        return certificate, _issuer_in(certificate, self.roots.current_ca_certificates())
+        issuer = _issuer_in(certificate, self.roots.current_ca_certificates())
+        return certificate, issuer, _allows_client_auth(certificate)
 
 
 class X509Authenticator:
@@ -147,16 +149,23 @@ class X509Authenticator:
 
     def __init__(self, client_ca: CAContentProvider) -> None:
         self.verifier = ChainVerifier(client_ca)
+        # Every request of a connection presents the same certificate: its user is worked out once.
+        self._user_of = functools.lru_cache(maxsize=ChainVerifier.CACHE_SIZE)(self._user_of_uncached)
 
     def authenticate_request(self, req: Request, audiences: tuple[str, ...]) -> Response | None:
         if not req.peer_certificate:
             return None
         certificate = self.verifier.verify(req.peer_certificate)
+        user = self._user_of(req.peer_certificate, certificate)
+        return None if user is None else Response(user)
+
+    @staticmethod
+    def _user_of_uncached(der: bytes, certificate: x509.Certificate) -> UserInfo | None:
         name, groups = user_from_certificate(certificate)
         if not name:
             return None
-        credential_id = "X509SHA256=" + hashlib.sha256(req.peer_certificate).hexdigest()
-        return Response(UserInfo(name, tuple(groups), extra=((CREDENTIAL_ID_KEY, (credential_id,)),)))
+        credential_id = "X509SHA256=" + hashlib.sha256(der).hexdigest()
+        return UserInfo(name, tuple(groups), extra=((CREDENTIAL_ID_KEY, (credential_id,)),))
 
 
 class Verifier:

@@ -17,25 +17,28 @@ from fakeapi.endpoints.request import RequestContext, RequestInfo
 
 
 class Headers:
-    """Case-insensitive, multi-valued request headers."""
+    """Case-insensitive, multi-valued request headers.
+
+    Every filter looks headers up, so they are indexed by lower-cased name once.
+    """
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
         self._items: list[tuple[str, str]] = [(k, v) for k, v in items]
+        self._index: dict[str, list[str]] = {}
+        for key, value in self._items:
+            self._index.setdefault(key.lower(), []).append(value)
 
     def get(self, name: str, default: str = "") -> str:
-        lowered = name.lower()
-        for key, value in self._items:
-            if key.lower() == lowered:
-                return value
-        return default
+        values = self._index.get(name.lower())
+        return values[0] if values else default
 
     def get_all(self, name: str) -> list[str]:
-        lowered = name.lower()
-        return [v for k, v in self._items if k.lower() == lowered]
+        return list(self._index.get(name.lower(), ()))
 
     def remove(self, name: str) -> None:
         lowered = name.lower()
-        self._items = [(k, v) for k, v in self._items if k.lower() != lowered]
+        if self._index.pop(lowered, None) is not None:
+            self._items = [(k, v) for k, v in self._items if k.lower() != lowered]
 
     def items(self) -> list[tuple[str, str]]:
         return list(self._items)

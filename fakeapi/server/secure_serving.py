@@ -34,40 +34,54 @@ MAX_DISCARDED_BODY_BYTES = 64 * 1024 * 1024
 
 
 class _ResponseWriter:
-    """ResponseWriter over one HTTP/1.1 exchange; chunked when no Content-Length is given."""
+    """ResponseWriter over one HTTP/1.1 exchange; chunked when no Content-Length is given.
+
+    A response with a Content-Length goes out as one write, head and body together: two small
+    writes on a keep-alive connection would wait for the client's delayed ACK (Nagle), and
+    each TLS write costs a record of its own. A streamed response sends its head at once, so
+    a watch client sees the headers before the first event.
+    """
 
     def __init__(self, handler: _RequestHandler, head_only: bool) -> None:
         self._handler = handler
         self._head_only = head_only
         self._chunked = False
+        self._pending_head = b""
         self.head_written = False
 
     def write_head(self, status: int, headers: list[tuple[str, str]]) -> None:
         handler = self._handler
-        handler.send_response_only(status)
-        handler.send_header("Date", handler.date_time_string())
+        reason = handler.responses.get(status, ("",))[0]
+        lines = [f"HTTP/1.1 {status} {reason}", f"Date: {handler.date_time_string()}"]
         # 1xx, 204 and 304 answers never have a body (RFC 9112 6.3), hence no chunked framing either.
         bodyless = status < 200 or status in (204, 304)
         self._chunked = not bodyless and not any(k.lower() == "content-length" for k, _ in headers)
         for key, value in headers:
-            handler.send_header(key, value)
+            lines.append(f"{key}: {value}")
+            if key.lower() == "connection" and value.lower() == "close":
+                handler.close_connection = True
         if self._chunked:
-            handler.send_header("Transfer-Encoding", "chunked")
-        handler.end_headers()
-        handler.wfile.flush()
+            lines.append("Transfer-Encoding: chunked")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         self.head_written = True
+        if self._chunked:
+            handler.wfile.write(head)
+        else:
+            self._pending_head = head
 
     def write(self, data: bytes) -> None:
         if self._head_only or not data:
             return
-        wfile = self._handler.wfile
         if self._chunked:
-            wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-            wfile.flush()
+            self._handler.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         else:
-            wfile.write(data)
+            self._handler.wfile.write(self._pending_head + data)
+            self._pending_head = b""
 
     def finish(self) -> None:
+        if self._pending_head:
+            self._handler.wfile.write(self._pending_head)
+            self._pending_head = b""
         if self._chunked and not self._head_only:
             self._handler.wfile.write(b"0\r\n\r\n")
         self._handler.wfile.flush()
@@ -84,6 +98,8 @@ class _ResponseWriter:
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Watch events and small answers must not wait for the client's delayed ACK.
+    disable_nagle_algorithm = True
     server: _TLSServer
 
     def setup(self) -> None:
