@@ -40,7 +40,7 @@ _WRITE_VERBS = frozenset({"create", "update", "patch"})
 CodeSelector = int | Collection[int]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObjectRef:
     """What a write's body said it was (any part may be empty: a merge patch rarely names a kind)."""
 
@@ -56,7 +56,7 @@ class ObjectRef:
         return f"{self.kind or '?'} {where}".strip()
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class AuditEvent:
     """One request as the server answered it.
 
