@@ -13,11 +13,13 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from fakeapi.server.instance import ServerConfig
+# ServerConfig is imported where it is used: loading the plugin must not import the server.
+if TYPE_CHECKING:
+    from fakeapi.server.instance import ServerConfig
 
 MARKER = "fakeapi"
 # --fakeapi-seed values that are not seeds: derive one from the test's node id, or none at all.
@@ -92,6 +94,8 @@ def raw_value(config: pytest.Config, option: Option) -> str | None:
 
 def server_config(config: pytest.Config) -> ServerConfig:
     """The session server's ServerConfig from the options (ServerConfig's defaults elsewhere)."""
+    from fakeapi.server.instance import ServerConfig
+
     values = {o.name: o.parse(text) for o in SERVER_OPTIONS if (text := raw_value(config, o)) is not None}
     return ServerConfig(**values)
 
@@ -117,14 +121,21 @@ def marker_overrides(node: pytest.Item) -> dict[str, Any]:
         if marker.args:
             pytest.fail(f"@pytest.mark.{MARKER} takes keyword arguments only, got {marker.args!r}", pytrace=False)
         overrides.update(marker.kwargs)
+    check_settings(overrides, f"@pytest.mark.{MARKER}")
+    return overrides
+
+
+def check_settings(settings: dict[str, Any], where: str) -> None:
+    """Fail the test, naming the valid ones, when ``settings`` has a key that is no ServerConfig field."""
+    from fakeapi.server.instance import ServerConfig
+
     known = {f.name for f in dataclasses.fields(ServerConfig)}
-    unknown = sorted(set(overrides) - known)
+    unknown = sorted(set(settings) - known)
     if unknown:
         pytest.fail(
-            f"@pytest.mark.{MARKER}: unknown option(s) {', '.join(unknown)}; ServerConfig has {', '.join(sorted(known))}",
+            f"{where}: unknown option(s) {', '.join(unknown)}; ServerConfig has {', '.join(sorted(known))}",
             pytrace=False,
         )
-    return overrides
 
 
 def config_for_test(session: ServerConfig, overrides: dict[str, Any]) -> ServerConfig:
@@ -152,6 +163,7 @@ __all__ = [
     "SERVER_OPTIONS",
     "Option",
     "add_options",
+    "check_settings",
     "config_for_test",
     "marker_overrides",
     "nodeid_seed",

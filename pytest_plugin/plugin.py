@@ -19,15 +19,26 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
-from fakeapi import FakeAPIServer, ServerConfig
 from pytest_plugin import options
-from pytest_plugin.handle import FakeAPI, FakeAPIServerError
 
+# fakeapi itself is imported by the fixtures that need it, not here: pytest loads this module in
+# every session of a project that has fakeapi installed, and importing the server costs ~0.3 s.
 if TYPE_CHECKING:
+    from fakeapi import FakeAPIServer, ServerConfig
     from fakeapi.testing.factories import Factories
+    from pytest_plugin.handle import FakeAPI, FakeAPIServerError
 
 # The handles a test used, so the hooks can check their servers after the test body.
-_HANDLES = pytest.StashKey[list[FakeAPI]]()
+_HANDLES = pytest.StashKey[list["FakeAPI"]]()
+
+
+def __getattr__(name: str) -> Any:
+    """``from pytest_plugin.plugin import FakeAPI`` (and FakeAPIServerError), imported on first use."""
+    if name in ("FakeAPI", "FakeAPIServerError"):
+        from pytest_plugin import handle
+
+        return getattr(handle, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class FakeAPIFactory(Protocol):
@@ -52,12 +63,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    settings = options.server_config(config)
+    """The settings given to the plugin (the others are ServerConfig's defaults) and the seed mode."""
+    given = [f"{o.name}={text}" for o in options.SERVER_OPTIONS if (text := options.raw_value(config, o))]
     seed = options.raw_value(config, options.SEED_OPTION) or options.SEED_FROM_NODEID
-    return (
-        f"fakeapi: kubernetes {settings.kubernetes_version}, controllers {','.join(settings.controllers)}, "
-        f"authorization {settings.authorization_mode}, seed {seed}"
-    )
+    return f"fakeapi: {', '.join([*given, f'seed={seed}'])}"
 
 
 @pytest.hookimpl(wrapper=True)
@@ -77,6 +86,8 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
 def _server_errors(item: pytest.Item) -> list[FakeAPIServerError]:
     __tracebackhide__ = True
+    from pytest_plugin.handle import FakeAPIServerError
+
     found = []
     for handle in item.stash.get(_HANDLES, []):
         try:
@@ -117,6 +128,8 @@ def fakeapi_seed(request: pytest.FixtureRequest) -> int | str | None:
 @pytest.fixture(scope="session")
 def fakeapi_server(fakeapi_config: ServerConfig) -> Iterator[FakeAPIServer]:
     """The session's server, started on first use and stopped at the end of the session."""
+    from fakeapi import FakeAPIServer
+
     with FakeAPIServer(fakeapi_config) as server:
         yield server
 
@@ -135,9 +148,12 @@ def fakeapi(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[FakeAPI]:
     """A clean cluster for this test: the session server reset, or a server of its own for a marked test."""
-    config = options.config_for_test(fakeapi_config, options.marker_overrides(request.node))
+    from pytest_plugin.handle import FakeAPI
+
+    marked = options.marker_overrides(request.node)
+    config = options.config_for_test(fakeapi_config, marked)
     if config != fakeapi_config:
-        with _running(dataclasses.replace(config, seed=fakeapi_seed), tmp_path_factory) as handle:
+        with _running(config, marked, fakeapi_seed, tmp_path_factory) as handle:
             yield _track(request, handle)
         return
     server: FakeAPIServer = request.getfixturevalue("fakeapi_server")
@@ -169,24 +185,34 @@ def fakeapi_factory(
 
         def start(**settings: Any) -> FakeAPI:
             nonlocal started
+            options.check_settings(settings, "fakeapi_factory()")
             derived = None if fakeapi_seed is None else f"{fakeapi_seed}/{started}"
             started += 1
             config = options.config_for_test(fakeapi_config, settings)
-            handle = stack.enter_context(
-                _running(dataclasses.replace(config, seed=settings.get("seed", derived)), tmp_path_factory)
-            )
-            return _track(request, handle)
+            seed = settings.get("seed", derived)
+            return _track(request, stack.enter_context(_running(config, settings, seed, tmp_path_factory)))
 
         yield start
 
 
 @contextmanager
-def _running(config: ServerConfig, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeAPI]:
-    """A server of its own (on a free port, whatever the session's), stopped then checked on exit."""
-    server = FakeAPIServer(dataclasses.replace(config, port=0)).start()
+def _running(
+    config: ServerConfig,
+    settings: dict[str, Any],
+    seed: int | str | None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[FakeAPI]:
+    """A server of its own, seeded, stopped then checked on exit.
+
+    It listens on a free port unless ``settings`` name one: the session's port, if fixed, is taken.
+    """
+    from fakeapi import FakeAPIServer
+    from pytest_plugin.handle import FakeAPI
+
+    server = FakeAPIServer(dataclasses.replace(config, seed=seed, port=settings.get("port", 0))).start()
     try:
         kubeconfig = server.write_kubeconfig(tmp_path_factory.mktemp("fakeapi") / "kubeconfig")
-        handle = FakeAPI(server, kubeconfig, config.seed)
+        handle = FakeAPI(server, kubeconfig, seed)
         yield handle
     finally:
         server.stop()

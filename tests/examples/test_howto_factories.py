@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fakeapi.testing.factories import Factories
-from pytest_plugin.handle import FakeAPI
+from pytest_plugin.plugin import FakeAPI
 
 BACKUP_CRD: dict[str, Any] = {
     "apiVersion": "apiextensions.k8s.io/v1",

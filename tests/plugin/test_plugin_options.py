@@ -215,3 +215,30 @@ def test_each_xdist_worker_has_its_own_server(pytester: pytest.Pytester) -> None
     assert all(len(servers) == 1 for servers in by_worker.values()), by_worker
     (url_a, ca_a), (url_b, ca_b) = (servers.pop() for servers in by_worker.values())
     assert url_a != url_b and ca_a != ca_b
+
+
+def test_the_factory_refuses_unknown_settings(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_typo(fakeapi_factory):
+            fakeapi_factory(kubernetes_versoin="v1.36.0")
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*fakeapi_factory(): unknown option(s) kubernetes_versoin; ServerConfig has *"])
+
+
+def test_the_header_shows_the_settings_and_loading_the_plugin_imports_no_server(pytester: pytest.Pytester) -> None:
+    # Every pytest session of a project with fakeapi installed loads the plugin: it must stay cheap.
+    pytester.makepyfile(
+        """
+        import sys
+
+        def test_not_loaded():
+            assert "fakeapi.server.instance" not in sys.modules
+        """
+    )
+    result = pytester.runpytest_subprocess("--fakeapi-controllers=namespace", timeout=60)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["fakeapi: controllers=namespace, seed=nodeid"])
