@@ -424,7 +424,8 @@ def test_openapi_definitions_are_published_per_group_version(server: FakeAPIServ
     assert server.apiextensions is not None
     published = _Published()
     handler = server.apiextensions.handler
-    handler.openapi = published
+    # Put back afterwards: the session server's own publisher serves /openapi to the tests after this one.
+    previous, handler.openapi = handler.openapi, published
     try:
         create_crd(server)
         (gv,) = published.definitions
@@ -441,4 +442,4 @@ def test_openapi_definitions_are_published_per_group_version(server: FakeAPIServ
         ok(server.request("DELETE", f"{CRDS}/widgets.example.com"))
         assert published.definitions == {}
     finally:
-        handler.openapi = None
+        handler.openapi = previous
