@@ -131,7 +131,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         try:
             request.body = self._read_body(request)
         except errors.StatusError as err:
-            self.close_connection = True
+            # What is left of the body cannot be trusted: say so, then close (RFC 9112 9.6).
+            err.headers["Connection"] = "close"
             write_status_error(request, writer, err)
             writer.finish()
             return
