@@ -202,7 +202,6 @@ class RESTStorageProvider:
                     storage_map[f"{spec.resource}/{sub.name}"] = sub_storage
         return info
 
-
     def _top_level_storage(self, spec: ResourceSpec, store: Store) -> Any:
         """The storage a resource is served by: its Store, unless it is virtual."""
         services = self._services

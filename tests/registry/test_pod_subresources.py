@@ -20,7 +20,12 @@ def pod(name: str = "p", labels: dict[str, str] | None = None) -> dict[str, Any]
 
 def test_binding_assigns_the_node_once(fakeapi: FakeAPI) -> None:
     fakeapi.seed(pod())
-    binding = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "p"}, "target": {"kind": "Node", "name": "n1"}}
+    binding = {
+        "apiVersion": "v1",
+        "kind": "Binding",
+        "metadata": {"name": "p"},
+        "target": {"kind": "Node", "name": "n1"},
+    }
     response = fakeapi.server.request("POST", f"{PODS}/p/binding", binding)
     assert response.status == 201
     assert response.json()["status"] == "Success"
@@ -29,12 +34,19 @@ def test_binding_assigns_the_node_once(fakeapi: FakeAPI) -> None:
     assert [c["type"] for c in bound["status"]["conditions"]] == ["PodScheduled"]
     again = fakeapi.server.request("POST", f"{PODS}/p/binding", binding)
     assert again.status == 409
-    assert again.json()["message"] == 'Operation cannot be fulfilled on pods "p": pod p is already assigned to node "n1"'
+    assert (
+        again.json()["message"] == 'Operation cannot be fulfilled on pods "p": pod p is already assigned to node "n1"'
+    )
 
 
 def test_legacy_bindings_resource_binds_too(fakeapi: FakeAPI) -> None:
     fakeapi.seed(pod("q"))
-    binding = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "q"}, "target": {"kind": "Node", "name": "n2"}}
+    binding = {
+        "apiVersion": "v1",
+        "kind": "Binding",
+        "metadata": {"name": "q"},
+        "target": {"kind": "Node", "name": "n2"},
+    }
     assert fakeapi.server.request("POST", "/api/v1/namespaces/default/bindings", binding).status == 201
     assert fakeapi.server.request("GET", f"{PODS}/q").json()["spec"]["nodeName"] == "n2"
 

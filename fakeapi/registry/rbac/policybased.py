@@ -121,10 +121,7 @@ class PolicyBasedStore(Store):
             raise errors.new_forbidden(
                 group_resource, name, "must have cluster-admin privileges to use the aggregationRule"
             )
-        if self.spec.resource in ROLE_RESOURCES:
-            rules = _rules(obj)
-        else:
-            rules = self._referenced_rules(ctx, _role_ref(obj))
+        rules = _rules(obj) if self.spec.resource in ROLE_RESOURCES else self._referenced_rules(ctx, _role_ref(obj))
         try:
             confirm_no_escalation(ctx.user, ctx.namespace, self.security.require_authorizer(), rules)
         except EscalationError as err:
