@@ -22,23 +22,42 @@ def _tool(name: str) -> Path:
     return path
 
 
-@pytest.fixture
-def kubectl(fakeapi, tmp_path: Path) -> KubectlRunner:  # type: ignore[no-untyped-def]
-    """Run real kubectl 1.37 against the test's cluster; returns the finished process."""
-    binary = _tool("kubectl")
-    env = {**os.environ, "KUBECONFIG": str(fakeapi.kubeconfig), "HOME": str(tmp_path)}
+def _runner(name: str, env: dict[str, str], *leading: str) -> KubectlRunner:
+    """A function running the tool ``name`` with ``leading`` arguments first; it fails loudly unless check=False."""
+    binary = _tool(name)
 
     def run(
         *args: str, input: str | None = None, check: bool = True, timeout: float = 60
     ) -> subprocess.CompletedProcess[str]:
-        # A fresh cache dir per test: kubectl caches discovery per host:port.
-        cmd = [str(binary), f"--cache-dir={tmp_path / 'kube-cache'}", *args]
+        cmd = [str(binary), *leading, *args]
         result = subprocess.run(cmd, input=input, capture_output=True, text=True, env=env, timeout=timeout)
         if check and result.returncode != 0:
-            raise AssertionError(f"kubectl {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
+            raise AssertionError(f"{name} {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
         return result
 
     return run
+
+
+@pytest.fixture
+def kubectl(fakeapi, tmp_path: Path) -> KubectlRunner:  # type: ignore[no-untyped-def]
+    """Run real kubectl 1.37 against the test's cluster; returns the finished process."""
+    env = {**os.environ, "KUBECONFIG": str(fakeapi.kubeconfig), "HOME": str(tmp_path)}
+    # A fresh cache dir per test: kubectl caches discovery per host:port.
+    return _runner("kubectl", env, f"--cache-dir={tmp_path / 'kube-cache'}")
+
+
+@pytest.fixture
+def helm(fakeapi, tmp_path: Path) -> KubectlRunner:  # type: ignore[no-untyped-def]
+    """Run real helm 4 against the test's cluster, with its config, cache and data under tmp_path."""
+    env = {
+        **os.environ,
+        "KUBECONFIG": str(fakeapi.kubeconfig),
+        "HOME": str(tmp_path),
+        "XDG_CACHE_HOME": str(tmp_path / "helm-cache"),
+        "XDG_CONFIG_HOME": str(tmp_path / "helm-config"),
+        "XDG_DATA_HOME": str(tmp_path / "helm-data"),
+    }
+    return _runner("helm", env)
 
 
 @pytest.fixture
