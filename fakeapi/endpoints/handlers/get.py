@@ -19,6 +19,55 @@ def get_resource(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
     write_object(req, w, 200, obj, scope)
 
 
+def _set_list_options_defaults(options: ListOptions) -> None:
+    """SetListOptionsDefaults (WatchList is on): a watch from "now" is a watch-list."""
+    if options.send_initial_events is not None or options.resource_version_match:
+        return
+    if options.watch and options.resource_version in ("", "0"):
+        options.send_initial_events = True
+        options.resource_version_match = NOT_OLDER_THAN
+
+
+def _forbidden_match(detail: str) -> field.FieldError:
+    return field.forbidden("resourceVersionMatch", detail)
+
+
+def _watch_option_errors(options: ListOptions) -> list[field.FieldError]:
+    """validateWatchOptions."""
+    errs: list[field.FieldError] = []
+    match = options.resource_version_match
+    if options.send_initial_events is not None and match != NOT_OLDER_THAN:
+        errs.append(_forbidden_match("sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"))
+    if match:
+        if options.send_initial_events is None:
+            errs.append(
+                _forbidden_match("resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided")
+            )
+        if match != NOT_OLDER_THAN:
+            errs.append(field.not_supported("resourceVersionMatch", match, [NOT_OLDER_THAN]))
+        if options.continue_token:
+            errs.append(_forbidden_match("resourceVersionMatch is forbidden when continue is provided"))
+    return errs
+
+
+def _list_option_errors(options: ListOptions) -> list[field.FieldError]:
+    """ValidateListOptions for a list."""
+    errs: list[field.FieldError] = []
+    match = options.resource_version_match
+    if match:
+        if not options.resource_version:
+            errs.append(_forbidden_match("resourceVersionMatch is forbidden unless resourceVersion is provided"))
+        if options.continue_token:
+            errs.append(_forbidden_match("resourceVersionMatch is forbidden when continue is provided"))
+        if match not in (EXACT, NOT_OLDER_THAN):
+            errs.append(field.not_supported("resourceVersionMatch", match, [EXACT, NOT_OLDER_THAN, ""]))
+        if match == EXACT and options.resource_version == "0":
+            errs.append(_forbidden_match('resourceVersionMatch "exact" is forbidden for resourceVersion "0"'))
+    if options.send_initial_events is not None:
+        errs.append(field.forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list"))
+    return errs
+
+
 def parse_list_options(req: Request, *, watch: bool, name: str = "") -> ListOptions:
     """Decode and validate ListOptions (apimachinery internalversion/validation).
 
@@ -44,49 +93,8 @@ def parse_list_options(req: Request, *, watch: bool, name: str = "") -> ListOpti
         send_initial_events=parse_bool(req, "sendInitialEvents"),
         timeout_seconds=parse_int(req, "timeoutSeconds"),
     )
-    errs: list[field.FieldError] = []
-    match = options.resource_version_match
-    if match:
-        if watch and options.send_initial_events is None:
-            errs.append(field.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden for watch"))
-        if not options.resource_version:
-            errs.append(
-                field.forbidden(
-                    "resourceVersionMatch",
-                    "resourceVersionMatch is forbidden unless resourceVersion is provided",
-                )
-            )
-        if options.continue_token:
-            errs.append(
-                field.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided")
-            )
-        if match not in (EXACT, NOT_OLDER_THAN):
-            errs.append(field.not_supported("resourceVersionMatch", match, [EXACT, NOT_OLDER_THAN]))
-        if match == EXACT and options.resource_version == "0":
-            errs.append(
-                field.forbidden(
-                    "resourceVersionMatch",
-                    'resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
-                )
-            )
-    if options.send_initial_events is not None:
-        if not watch:
-            errs.append(field.forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list"))
-        else:
-            if match != NOT_OLDER_THAN:
-                errs.append(
-                    field.forbidden(
-                        "resourceVersionMatch",
-                        "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
-                    )
-                )
-            if not options.allow_watch_bookmarks:
-                errs.append(
-                    field.forbidden(
-                        "allowWatchBookmarks",
-                        "sendInitialEvents requires setting allowWatchBookmarks to true",
-                    )
-                )
+    _set_list_options_defaults(options)
+    errs = _watch_option_errors(options) if watch else _list_option_errors(options)
     if errs:
         raise errors.new_invalid(GroupKind("meta.k8s.io", "ListOptions"), "", errs)
     if options.resource_version and options.resource_version != "0":

@@ -48,7 +48,7 @@ class StoreWatchStream:
             for obj in items:
                 if stream._selected(obj):
                     stream._pending.append(("ADDED", obj))
-            if options.send_initial_events:
+            if options.send_initial_events and options.allow_watch_bookmarks:
                 stream._pending.append(("BOOKMARK", stream._bookmark(revision, initial_events_end=True)))
             stream._watch = watch
         else:

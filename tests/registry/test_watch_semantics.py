@@ -1,0 +1,97 @@
+"""Watch semantics of the Store: watch-list initial events, selector transitions, bookmarks."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from fakeapi.registry.generic import watch_stream
+from pytest_plugin.plugin import FakeAPI
+
+CM_PATH = "/api/v1/namespaces/default/configmaps"
+MERGE = {"Content-Type": "application/merge-patch+json"}
+
+
+def configmap(name: str, **labels: str) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "labels": labels}}
+
+
+def watch(fakeapi: FakeAPI, query: str) -> list[dict[str, Any]]:
+    response = fakeapi.server.request("GET", CM_PATH, query=f"watch=true&timeoutSeconds=1&{query}")
+    assert response.status == 200
+    return [json.loads(line) for line in response.body.splitlines()]
+
+
+def summary(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(e["type"], e["object"]["metadata"].get("name", "")) for e in events]
+
+
+def test_watch_list_sends_the_state_then_the_initial_events_end_bookmark(fakeapi: FakeAPI) -> None:
+    for name in ("a", "b"):
+        fakeapi.server.request("POST", CM_PATH, configmap(name, app="web"))
+    fakeapi.server.request("POST", CM_PATH, configmap("other", app="db"))
+    listed = fakeapi.server.request("GET", CM_PATH, query="labelSelector=app%3Dweb").json()
+    events = watch(
+        fakeapi,
+        "sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&labelSelector=app%3Dweb",
+    )
+    assert summary(events) == [("ADDED", "a"), ("ADDED", "b"), ("BOOKMARK", "")]
+    bookmark = events[-1]["object"]
+    assert bookmark["kind"] == "ConfigMap" and bookmark["apiVersion"] == "v1"
+    assert bookmark["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
+    assert int(bookmark["metadata"]["resourceVersion"]) >= int(listed["metadata"]["resourceVersion"])
+
+
+@pytest.mark.parametrize(
+    ("query", "messages"),
+    [
+        ("sendInitialEvents=true", ["sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"]),
+        (
+            "resourceVersion=5&resourceVersionMatch=NotOlderThan",
+            ["resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"],
+        ),
+        (
+            "sendInitialEvents=true&resourceVersionMatch=Exact",
+            [
+                "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+                'Unsupported value: "Exact": supported values: "NotOlderThan"',
+            ],
+        ),
+    ],
+)
+def test_watch_options_are_validated_as_upstream(fakeapi: FakeAPI, query: str, messages: list[str]) -> None:
+    response = fakeapi.server.request("GET", CM_PATH, query=f"watch=true&{query}")
+    assert response.status == 422
+    causes = response.json()["details"]["causes"]
+    assert [c["message"].removeprefix("Forbidden: ") for c in causes] == messages
+    assert {c["field"] for c in causes} == {"resourceVersionMatch"}
+
+
+def test_a_watch_from_now_is_a_watch_list(fakeapi: FakeAPI) -> None:
+    fakeapi.server.request("POST", CM_PATH, configmap("only", app="web"))
+    events = watch(fakeapi, "allowWatchBookmarks=true&labelSelector=app%3Dweb")
+    assert summary(events) == [("ADDED", "only"), ("BOOKMARK", "")]
+    assert summary(watch(fakeapi, "labelSelector=app%3Dweb")) == [("ADDED", "only")]
+
+
+def test_objects_entering_and_leaving_a_selector_are_added_and_deleted(fakeapi: FakeAPI) -> None:
+    start = fakeapi.server.request("GET", CM_PATH).json()["metadata"]["resourceVersion"]
+    fakeapi.server.request("POST", CM_PATH, configmap("x", tier="front"))
+    for tier in ("back", "front"):
+        fakeapi.server.request("PATCH", f"{CM_PATH}/x", {"metadata": {"labels": {"tier": tier}}}, headers=MERGE)
+    fakeapi.server.request("DELETE", f"{CM_PATH}/x")
+    events = watch(fakeapi, f"resourceVersion={start}&labelSelector=tier%3Dfront")
+    assert summary(events) == [("ADDED", "x"), ("DELETED", "x"), ("ADDED", "x"), ("DELETED", "x")]
+    versions = [int(e["object"]["metadata"]["resourceVersion"]) for e in events]
+    assert versions == sorted(versions) and len(set(versions)) == 4
+
+
+def test_idle_watches_get_bookmarks_at_the_current_revision(fakeapi: FakeAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(watch_stream, "BOOKMARK_INTERVAL_SECONDS", 0.2)
+    current = fakeapi.server.request("GET", CM_PATH).json()["metadata"]["resourceVersion"]
+    events = watch(fakeapi, f"resourceVersion={current}&allowWatchBookmarks=true")
+    assert events and {e["type"] for e in events} == {"BOOKMARK"}
+    assert {e["object"]["metadata"]["resourceVersion"] for e in events} == {current}
+    assert watch(fakeapi, f"resourceVersion={current}") == []  # no bookmarks unless asked for
