@@ -2,7 +2,8 @@
 
 A transport (the HTTPS server, or an in-process adapter) turns what it received into a
 :class:`Request` and gives the chain a :class:`ResponseWriter`; filters and handlers never
-see sockets. This is the role http.Handler / http.ResponseWriter play in Go.
+see sockets. This is the role http.Handler / http.ResponseWriter play in Go. A filter that
+changes part of an answer wraps the writer in a :class:`ResponseWriterWrapper`.
 """
 
 from __future__ import annotations
@@ -90,6 +91,30 @@ class ResponseWriter(Protocol):
 
     @property
     def head_written(self) -> bool: ...
+
+
+class ResponseWriterWrapper:
+    """A ResponseWriter that passes everything to the one it wraps; filters override what they change.
+
+    ``client_gone`` is passed on too, where the wrapped writer has it (the watch handler asks).
+    """
+
+    def __init__(self, inner: ResponseWriter) -> None:
+        self._inner = inner
+
+    def write_head(self, status: int, headers: list[tuple[str, str]]) -> None:
+        self._inner.write_head(status, headers)
+
+    def write(self, data: bytes) -> None:
+        self._inner.write(data)
+
+    @property
+    def head_written(self) -> bool:
+        return self._inner.head_written
+
+    def client_gone(self) -> bool:
+        check = getattr(self._inner, "client_gone", None)
+        return bool(check()) if check is not None else False
 
 
 Handler = Callable[[Request, ResponseWriter], None]

@@ -12,16 +12,16 @@ handler returns. Each line a watch response sends goes to the watch event log as
 
 from __future__ import annotations
 
-from fakeapi.endpoints.http import Handler, Request, ResponseWriter
+from fakeapi.endpoints.http import Handler, Request, ResponseWriter, ResponseWriterWrapper
 from fakeapi.testing.audit import AuditEvent, AuditLog, InFlightRequest
 from fakeapi.testing.watches import WatchEventLog
 
 __all__ = ["with_audit"]
 
 
-class _AuditWriter:
+class _AuditWriter(ResponseWriterWrapper):
     def __init__(self, inner: ResponseWriter, in_flight: InFlightRequest, watch_events: WatchEventLog | None) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._in_flight = in_flight
         self._watch_events = watch_events
         # Set while this response is a watch stream whose lines are recorded.
@@ -40,14 +40,6 @@ class _AuditWriter:
         # serve_watch writes each event as one line in one write.
         if self._watch is not None and self._watch_events is not None and data:
             self._watch_events.record(self._watch, data, self._content_type)
-
-    @property
-    def head_written(self) -> bool:
-        return self._inner.head_written
-
-    def client_gone(self) -> bool:
-        check = getattr(self._inner, "client_gone", None)
-        return bool(check()) if check is not None else False
 
 
 def with_audit(handler: Handler, log: AuditLog, watch_events: WatchEventLog | None = None) -> Handler:

@@ -4,27 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from fakeapi.endpoints.http import Handler, Request, ResponseWriter
+from fakeapi.endpoints.http import Handler, Request, ResponseWriter, ResponseWriterWrapper
 
 
-class _AuditIDWriter:
+class _AuditIDWriter(ResponseWriterWrapper):
     def __init__(self, inner: ResponseWriter, audit_id: str) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._audit_id = audit_id
 
     def write_head(self, status: int, headers: list[tuple[str, str]]) -> None:
         self._inner.write_head(status, [("Audit-Id", self._audit_id), *headers])
-
-    def write(self, data: bytes) -> None:
-        self._inner.write(data)
-
-    @property
-    def head_written(self) -> bool:
-        return self._inner.head_written
-
-    def client_gone(self) -> bool:
-        check = getattr(self._inner, "client_gone", None)
-        return bool(check()) if check is not None else False
 
 
 def with_audit_id(handler: Handler) -> Handler:

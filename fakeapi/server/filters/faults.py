@@ -12,37 +12,23 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from fakeapi.endpoints.http import Handler, Request, ResponseWriter, encode_json
+from fakeapi.endpoints.http import Handler, Request, ResponseWriter, ResponseWriterWrapper, encode_json
 from fakeapi.testing.faults import FaultInjector, OpenWatch
 
 __all__ = ["with_faults"]
 
 
-class _WatchWriter:
+class _WatchWriter(ResponseWriterWrapper):
     """Passes everything through; tells the injector when the watch handler's stream starts."""
 
     def __init__(self, inner: ResponseWriter, injector: FaultInjector, req: Request) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._injector = injector
         self._req = req
         self.watch: OpenWatch | None = None
 
     def watch_started(self, stop: Callable[[], None]) -> None:
         self.watch = self._injector.watch_opened(self._req, stop)
-
-    def write_head(self, status: int, headers: list[tuple[str, str]]) -> None:
-        self._inner.write_head(status, headers)
-
-    def write(self, data: bytes) -> None:
-        self._inner.write(data)
-
-    @property
-    def head_written(self) -> bool:
-        return self._inner.head_written
-
-    def client_gone(self) -> bool:
-        check = getattr(self._inner, "client_gone", None)
-        return bool(check()) if check is not None else False
 
 
 def with_faults(handler: Handler, injector: FaultInjector) -> Handler:
