@@ -124,12 +124,19 @@ def parse_cert_key_pair(cert_pem: bytes, key_pem: bytes) -> tuple[x509.Certifica
     return certificate, key
 
 
-class _Notifier:
-    """The listener list every dynamic provider shares."""
+class _DynamicContent:
+    """What every dynamic provider shares: its name, the lock its content is swapped under, the
+    listener list, and the ControllerRunner methods of content held in memory (nothing to reload).
+    """
 
-    def __init__(self) -> None:
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._lock = threading.Lock()
         self._listeners: list[Listener] = []
         self._listeners_lock = threading.Lock()
+
+    def name(self) -> str:
+        return self._name
 
     def add_listener(self, listener: Listener) -> None:
         with self._listeners_lock:
@@ -140,19 +147,38 @@ class _Notifier:
             listeners = list(self._listeners)
         notify_listeners(listeners, cause)
 
+    def run_once(self) -> None:
+        """In-memory content has nothing to reload."""
 
-class DynamicCAContent(_Notifier):
+    def run(self, stop: threading.Event, workers: int = 1) -> None:
+        """Nothing to poll: changes arrive through ``set_ca_bundle`` or ``set_cert_key_content``.
+
+        Returns when ``stop`` is set.
+        """
+        stop.wait()
+
+
+class _PolledFiles(_DynamicContent):
+    """A provider whose ``run_once`` re-reads its files; ``run`` calls it every ``poll_interval``."""
+
+    poll_interval: float
+
+    def run(self, stop: threading.Event, workers: int = 1) -> None:
+        while not stop.wait(self.poll_interval):
+            try:
+                self.run_once()
+            except (OSError, ValueError) as exc:
+                # Half-written or removed files: keep serving the old content, look again later.
+                logger.warning("failed to reload %s: %s", self._name, exc)
+
+
+class DynamicCAContent(_DynamicContent):
     """A CA bundle held in memory; ``set_ca_bundle`` replaces it and enqueues the listeners."""
 
     def __init__(self, name: str, ca_bundle: bytes) -> None:
-        super().__init__()
-        self._name = name
-        self._lock = threading.Lock()
+        super().__init__(name)
         # Bytes and parsed certificates are swapped together, as one reference (atomic.Value upstream).
         self._content = (ca_bundle, _parse_ca_bundle(name, ca_bundle))
-
-    def name(self) -> str:
-        return self._name
 
     def current_ca_bundle_content(self) -> bytes:
         return self._content[0]
@@ -178,15 +204,8 @@ class DynamicCAContent(_Notifier):
         self._notify(f"{self._name} changed")
         return True
 
-    def run_once(self) -> None:
-        """In-memory content has nothing to reload."""
 
-    def run(self, stop: threading.Event, workers: int = 1) -> None:
-        """Nothing to poll: changes arrive through ``set_ca_bundle``. Returns when ``stop`` is set."""
-        stop.wait()
-
-
-class DynamicFileCAContent(DynamicCAContent):
+class DynamicFileCAContent(_PolledFiles, DynamicCAContent):
     """A CA bundle read from a file, re-read by ``run_once`` and every ``poll_interval`` by ``run``."""
 
     def __init__(
@@ -201,27 +220,14 @@ class DynamicFileCAContent(DynamicCAContent):
         """Re-read the file (``loadCABundle``); raises if it is unreadable, empty or invalid."""
         self.set_ca_bundle(self.filename.read_bytes())
 
-    def run(self, stop: threading.Event, workers: int = 1) -> None:
-        while not stop.wait(self.poll_interval):
-            try:
-                self.run_once()
-            except (OSError, ValueError) as exc:
-                # A half-written or removed file: keep serving the old content, look again later.
-                logger.warning("failed to reload %s: %s", self._name, exc)
 
-
-class DynamicCertKeyPairContent(_Notifier):
+class DynamicCertKeyPairContent(_DynamicContent):
     """A certificate and key held in memory; ``set_cert_key_content`` replaces both at once."""
 
     def __init__(self, name: str, cert_pem: bytes, key_pem: bytes) -> None:
-        super().__init__()
+        super().__init__(name)
         parse_cert_key_pair(cert_pem, key_pem)
-        self._name = name
-        self._lock = threading.Lock()
         self._content = (cert_pem, key_pem)
-
-    def name(self) -> str:
-        return self._name
 
     def current_cert_key_content(self) -> tuple[bytes, bytes]:
         return self._content
@@ -244,15 +250,8 @@ class DynamicCertKeyPairContent(_Notifier):
         self._notify(f"{self._name} changed")
         return True
 
-    def run_once(self) -> None:
-        """In-memory content has nothing to reload."""
 
-    def run(self, stop: threading.Event, workers: int = 1) -> None:
-        """Nothing to poll: changes arrive through ``set_cert_key_content``. Returns when ``stop`` is set."""
-        stop.wait()
-
-
-class DynamicFileCertKeyPairContent(DynamicCertKeyPairContent):
+class DynamicFileCertKeyPairContent(_PolledFiles, DynamicCertKeyPairContent):
     """A certificate and key read from two files; a half-written pair is refused and retried."""
 
     def __init__(
@@ -274,13 +273,6 @@ class DynamicFileCertKeyPairContent(DynamicCertKeyPairContent):
     def run_once(self) -> None:
         """Re-read both files (``loadCertKeyPair``); raises if they are unreadable or do not match."""
         self.set_cert_key_content(*self._read())
-
-    def run(self, stop: threading.Event, workers: int = 1) -> None:
-        while not stop.wait(self.poll_interval):
-            try:
-                self.run_once()
-            except (OSError, ValueError) as exc:
-                logger.warning("failed to reload %s: %s", self._name, exc)
 
 
 class StaticCAContent:
