@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import hmac
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Protocol
 
 from fakeapi.authentication.user import ALL_AUTHENTICATED, ALL_UNAUTHENTICATED, ANONYMOUS
@@ -97,6 +98,31 @@ class TokenAuthenticator(Protocol):
         ...
 
 
+def _first_authenticated(
+    attempts: Iterable[Callable[[], Response | None]], *, fail_on_error: bool = False
+) -> Response | None:
+    """The unions' loop: run ``attempts`` in turn and return the first response.
+
+    When none authenticates, their errors are raised as one (None when there were none);
+    with ``fail_on_error`` the first error is raised at once.
+    """
+    errors: list[Exception] = []
+    for attempt in attempts:
+        try:
+            response = attempt()
+        except AuthenticationError as err:
+            if fail_on_error:
+                raise
+            errors.append(err)
+            continue
+        if response is not None:
+            return response
+    error = AggregateError.of(errors)
+    if error is not None:
+        raise error
+    return None
+
+
 class UnionAuthenticator:
     """Tries each authenticator in turn; the first to authenticate wins."""
 
@@ -105,21 +131,10 @@ class UnionAuthenticator:
         self.fail_on_error = fail_on_error
 
     def authenticate_request(self, req: Request, audiences: tuple[str, ...]) -> Response | None:
-        errors: list[Exception] = []
-        for authenticator in self.authenticators:
-            try:
-                response = authenticator.authenticate_request(req, audiences)
-            except AuthenticationError as err:
-                if self.fail_on_error:
-                    raise
-                errors.append(err)
-                continue
-            if response is not None:
-                return response
-        error = AggregateError.of(errors)
-        if error is not None:
-            raise error
-        return None
+        return _first_authenticated(
+            (partial(a.authenticate_request, req, audiences) for a in self.authenticators),
+            fail_on_error=self.fail_on_error,
+        )
 
 
 class UnionTokenAuthenticator:
@@ -129,19 +144,7 @@ class UnionTokenAuthenticator:
         self.authenticators = list(authenticators)
 
     def authenticate_token(self, token: str, audiences: tuple[str, ...]) -> Response | None:
-        errors: list[Exception] = []
-        for authenticator in self.authenticators:
-            try:
-                response = authenticator.authenticate_token(token, audiences)
-            except AuthenticationError as err:
-                errors.append(err)
-                continue
-            if response is not None:
-                return response
-        error = AggregateError.of(errors)
-        if error is not None:
-            raise error
-        return None
+        return _first_authenticated(partial(a.authenticate_token, token, audiences) for a in self.authenticators)
 
 
 class BearerTokenAuthenticator:
