@@ -30,12 +30,16 @@ def _read_timeout(request: httpx.Request) -> float | None:
     return None if value is None else float(value)
 
 
-class _SyncBody(httpx.SyncByteStream):
+class _Body:
+    """A streamed response body: the exchange it comes from, its read timeout, and its request."""
+
     def __init__(self, exchange: Exchange, timeout: float | None, request: httpx.Request) -> None:
         self._exchange = exchange
         self._timeout = timeout
         self._request = request
 
+
+class _SyncBody(_Body, httpx.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         while True:
             try:
@@ -50,12 +54,7 @@ class _SyncBody(httpx.SyncByteStream):
         self._exchange.close()
 
 
-class _AsyncBody(httpx.AsyncByteStream):
-    def __init__(self, exchange: Exchange, timeout: float | None, request: httpx.Request) -> None:
-        self._exchange = exchange
-        self._timeout = timeout
-        self._request = request
-
+class _AsyncBody(_Body, httpx.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         while True:
             chunk = await _next_chunk(self._exchange, self._timeout, self._request)
@@ -79,19 +78,8 @@ async def _next_chunk(exchange: Exchange, timeout: float | None, request: httpx.
                 raise httpx.ReadTimeout(str(exc), request=request) from exc
 
 
-def _start(handler: Handler, request: httpx.Request, body: bytes, token: str | None, max_body: int) -> Exchange:
-    built = build_request(request.method, str(request.url), request.headers.multi_items(), body, token=token)
-    return Exchange(handler, built, max_request_body_bytes=max_body).start()
-
-
-class InProcessTransport(httpx.BaseTransport):
-    """Send httpx requests through ``handler`` in process.
-
-    Args:
-        handler: The handler chain (``server.handler``).
-        token: Bearer token for requests without an ``Authorization`` header (the admin's).
-        max_request_body_bytes: Bodies over this are answered 413, as by the HTTPS server.
-    """
+class _InProcess:
+    """What both transports hold: the handler chain, the default token, the body limit."""
 
     def __init__(
         self,
@@ -104,8 +92,22 @@ class InProcessTransport(httpx.BaseTransport):
         self._token = token
         self._max_body = max_request_body_bytes
 
+    def _start(self, request: httpx.Request, body: bytes) -> Exchange:
+        built = build_request(request.method, str(request.url), request.headers.multi_items(), body, token=self._token)
+        return Exchange(self._handler, built, max_request_body_bytes=self._max_body).start()
+
+
+class InProcessTransport(_InProcess, httpx.BaseTransport):
+    """Send httpx requests through ``handler`` in process.
+
+    Args:
+        handler: The handler chain (``server.handler``).
+        token: Bearer token for requests without an ``Authorization`` header (the admin's).
+        max_request_body_bytes: Bodies over this are answered 413, as by the HTTPS server.
+    """
+
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        exchange = _start(self._handler, request, request.read(), self._token, self._max_body)
+        exchange = self._start(request, request.read())
         timeout = _read_timeout(request)
         if not exchange.wait_head(timeout):
             exchange.close()
@@ -119,22 +121,11 @@ class InProcessTransport(httpx.BaseTransport):
         return httpx.Response(exchange.status, headers=exchange.headers, stream=_SyncBody(exchange, timeout, request))
 
 
-class AsyncInProcessTransport(httpx.AsyncBaseTransport):
+class AsyncInProcessTransport(_InProcess, httpx.AsyncBaseTransport):
     """Send ``httpx.AsyncClient`` requests through ``handler`` in process; arguments as :class:`InProcessTransport`."""
 
-    def __init__(
-        self,
-        handler: Handler,
-        *,
-        token: str | None = None,
-        max_request_body_bytes: int = DEFAULT_MAX_REQUEST_BODY_BYTES,
-    ) -> None:
-        self._handler = handler
-        self._token = token
-        self._max_body = max_request_body_bytes
-
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        exchange = _start(self._handler, request, await request.aread(), self._token, self._max_body)
+        exchange = self._start(request, await request.aread())
         timeout = _read_timeout(request)
         waited = 0.0
         while not await anyio.to_thread.run_sync(exchange.wait_head, ASYNC_POLL_SECONDS):
