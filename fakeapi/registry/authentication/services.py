@@ -4,7 +4,9 @@ The API groups are installed before the server's security is assembled (the auth
 the RBAC Stores), so the REST objects hold this late-bound holder and read it per request, as
 upstream's storage providers are handed the authenticator and authorizer at construction.
 ``check_types`` refuses a body that would not decode into the Go type (400, as the decoder
-does), and ``user_info`` writes an authenticationv1.UserInfo.
+does), and ``user_info`` writes an authenticationv1.UserInfo. :class:`ReviewREST` is the base
+of every review's REST object (TokenReview, SelfSubjectReview, the access reviews), which
+persist nothing and answer with the review and its status.
 """
 
 from __future__ import annotations
@@ -19,11 +21,21 @@ from fakeapi.apimachinery.schema import GroupVersionKind
 from fakeapi.authentication.authenticator import RequestAuthenticator
 from fakeapi.authentication.serviceaccount import ObjectGetter, ServiceAccountTokenGenerator
 from fakeapi.authorization.authorizer import UnionAuthorizer
-from fakeapi.endpoints.request import UserInfo
+from fakeapi.endpoints.request import RequestContext, UserInfo
 from fakeapi.registry.generic.store import Store
+from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.storage.interfaces import Object
 
-__all__ = ["SecurityServices", "check_types", "mapping", "store_object_getter", "user_info"]
+__all__ = [
+    "ReviewREST",
+    "SecurityServices",
+    "check_types",
+    "mapping",
+    "refuse_namespace",
+    "store_object_getter",
+    "user_info",
+    "with_status",
+]
 
 
 @dataclass
@@ -56,6 +68,12 @@ def check_types(schemas: SchemaRegistry, obj: Object, gvk: GroupVersionKind) -> 
         raise errors.new_bad_request("; ".join(result.type_errors))
 
 
+def refuse_namespace(ctx: RequestContext) -> None:
+    """Refuse (400) a cluster-scoped review posted under a namespace."""
+    if ctx.namespace:
+        raise errors.new_bad_request(f"namespace is not allowed on this type: {ctx.namespace}")
+
+
 def mapping(obj: Object, key: str) -> dict[str, Any]:
     """``obj[key]`` when it is an object (type-checked already), else an empty one."""
     value = obj.get(key)
@@ -74,6 +92,25 @@ def user_info(user: UserInfo) -> dict[str, Any]:
     if user.extra:
         info["extra"] = {key: list(values) for key, values in user.extra}
     return info
+
+
+class ReviewREST:
+    """A review's REST object: create-only, built from its resource, the server's security and the schemas."""
+
+    def __init__(self, spec: ResourceSpec, services: SecurityServices, schemas: SchemaRegistry) -> None:
+        self.spec = spec
+        self.services = services
+        self.schemas = schemas
+
+    def new(self) -> Object:
+        return {"apiVersion": self.spec.gvk.api_version, "kind": self.spec.kind, "metadata": {}}
+
+
+def with_status(review: Object, status: dict[str, Any]) -> Object:
+    """The review as posted with ``status`` set, and an empty ``metadata`` where it had none."""
+    result = {**review, "status": status}
+    result.setdefault("metadata", {})
+    return result
 
 
 def store_object_getter(stores: Mapping[tuple[str, str, str], Store]) -> ObjectGetter:

@@ -28,7 +28,7 @@ def virtual_storage(spec: ResourceSpec, services: SecurityServices, schemas: Sch
         if spec.resource == "tokenreviews":
             return TokenReviewREST(spec, services, schemas)
         if spec.resource == "selfsubjectreviews":
-            return SelfSubjectReviewREST(spec, schemas)
+            return SelfSubjectReviewREST(spec, services, schemas)
     if spec.group == "authorization.k8s.io":
         factory = REST_BY_RESOURCE.get(spec.resource)
         if factory is not None:

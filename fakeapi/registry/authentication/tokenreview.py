@@ -11,33 +11,29 @@ from __future__ import annotations
 from typing import Any
 
 from fakeapi.apimachinery import errors
-from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.authentication.authenticator import AuthenticationError, intersect_audiences
 from fakeapi.endpoints.http import Headers, Request
 from fakeapi.endpoints.request import RequestContext
-from fakeapi.registry.authentication.services import SecurityServices, check_types, mapping, user_info
-from fakeapi.registry.resource_spec import ResourceSpec
+from fakeapi.registry.authentication.services import (
+    ReviewREST,
+    check_types,
+    mapping,
+    refuse_namespace,
+    user_info,
+    with_status,
+)
 from fakeapi.registry.rest import WriteOptions
 from fakeapi.storage.interfaces import Object
 
 __all__ = ["TokenReviewREST"]
 
 
-class TokenReviewREST:
+class TokenReviewREST(ReviewREST):
     """POST /apis/authentication.k8s.io/v1/tokenreviews."""
-
-    def __init__(self, spec: ResourceSpec, services: SecurityServices, schemas: SchemaRegistry) -> None:
-        self.spec = spec
-        self.services = services
-        self.schemas = schemas
-
-    def new(self) -> Object:
-        return {"apiVersion": self.spec.gvk.api_version, "kind": self.spec.kind, "metadata": {}}
 
     def create(self, ctx: RequestContext, obj: Object, options: WriteOptions) -> Object:
         check_types(self.schemas, obj, self.spec.gvk)
-        if ctx.namespace:
-            raise errors.new_bad_request(f"namespace is not allowed on this type: {ctx.namespace}")
+        refuse_namespace(ctx)
         spec = mapping(obj, "spec")
         token = spec.get("token") or ""
         if not token:
@@ -57,6 +53,4 @@ class TokenReviewREST:
         status["user"] = user_info(response.user) if response is not None else {}
         if response is not None and response.audiences:
             status["audiences"] = list(response.audiences)
-        result = {**obj, "status": status}
-        result.setdefault("metadata", {})
-        return result
+        return with_status(obj, status)

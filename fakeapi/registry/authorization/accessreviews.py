@@ -20,7 +20,7 @@ from fakeapi.apimachinery import errors, field
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.authorization.authorizer import Attributes, Decision, Rules
 from fakeapi.endpoints.request import RequestContext, UserInfo
-from fakeapi.registry.authentication.services import SecurityServices, check_types, mapping
+from fakeapi.registry.authentication.services import ReviewREST, SecurityServices, check_types, mapping, with_status
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.registry.rest import WriteOptions
 from fakeapi.storage.interfaces import Object
@@ -118,18 +118,8 @@ def _subject(spec: dict[str, Any]) -> UserInfo:
     )
 
 
-class _ReviewREST:
-    """What the four reviews share: the spec, the types, and how a decision becomes a status."""
-
-    kind = ""
-
-    def __init__(self, spec: ResourceSpec, services: SecurityServices, schemas: SchemaRegistry) -> None:
-        self.spec = spec
-        self.services = services
-        self.schemas = schemas
-
-    def new(self) -> Object:
-        return {"apiVersion": self.spec.gvk.api_version, "kind": self.spec.kind, "metadata": {}}
+class _ReviewREST(ReviewREST):
+    """What the four access reviews share: how spec errors are refused and a decision becomes a status."""
 
     def _check(self, obj: Object, errs: list[field.FieldError]) -> None:
         if errs:
@@ -144,9 +134,7 @@ class _ReviewREST:
             status["reason"] = result.reason
         if result.error:
             status["evaluationError"] = result.error
-        out = {**obj, "status": status}
-        out.setdefault("metadata", {})
-        return out
+        return with_status(obj, status)
 
 
 class SubjectAccessReviewREST(_ReviewREST):
