@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from fakeapi.apiextensions.customresource.info import CustomResourceVersion
 from fakeapi.apiextensions.customresource.strategy import decode
 from fakeapi.apimachinery import errors
-from fakeapi.apimachinery.fields import FieldSelector
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.generic.store import Store
@@ -126,13 +125,6 @@ class CustomResourceStore(Store):
         ]
         return result
 
-    def check_field_selector(self, selector: FieldSelector | None) -> None:
-        """crConverter.ConvertFieldLabel."""
-        if selector is None:
-            return
-        known = {"metadata.name", *self.spec.selectable_fields}
-        if self.spec.namespaced:
-            known.add("metadata.namespace")
-        for label, *_ in selector.requirements:
-            if label not in known:
-                raise errors.new_bad_request(f"field label not supported: {label}")
+    def unknown_field_label(self, label: str, known: set[str]) -> errors.StatusError:
+        """crConverter.ConvertFieldLabel: the same refusal whether or not the CRD has selectableFields."""
+        return errors.new_bad_request(f"field label not supported: {label}")

@@ -137,12 +137,15 @@ class Store:
             known.add("metadata.namespace")
         for requirement in selector.requirements:
             label = requirement[0]
-            if label in known:
-                continue
-            if self.spec.selectable_fields:
-                raise errors.new_bad_request(f"field label not supported: {label}")
-            supported = ", ".join(f'"{k}"' for k in sorted(known))
-            raise errors.new_bad_request(f'"{label}" is not a known field selector: only {supported}')
+            if label not in known:
+                raise self.unknown_field_label(label, known)
+
+    def unknown_field_label(self, label: str, known: set[str]) -> errors.StatusError:
+        """The 400 for a field selector on ``label``, which is not among the ``known`` ones."""
+        if self.spec.selectable_fields:
+            return errors.new_bad_request(f"field label not supported: {label}")
+        supported = ", ".join(f'"{k}"' for k in sorted(known))
+        return errors.new_bad_request(f'"{label}" is not a known field selector: only {supported}')
 
     def matches(self, obj: Object, labels: LabelSelector | None, fields: FieldSelector | None) -> bool:
         """PredicateFunc: label and field selectors."""
