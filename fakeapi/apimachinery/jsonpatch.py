@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from fakeapi.apimachinery.jsonutil import deep_copy_json, json_equal, parse_go_int64
+from fakeapi.apimachinery.jsonutil import deep_copy_json, json_equal, json_value_kind, parse_go_int64
 
 MAX_OPERATIONS = 10000
 # genericapiserver's JSONPatchMaxCopyBytes default, which kube-apiserver sets as the library's
@@ -53,17 +53,6 @@ class JSONPatchApplyError(JSONPatchError):
 
 
 _Container = dict[str, Any] | list[Any]
-
-
-def _go_type_name(value: Any) -> str:
-    """How Go's encoding/json names a JSON value in an UnmarshalTypeError."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
 
 
 def _go_quote(text: str) -> str:
@@ -150,7 +139,7 @@ def _pointer(operation: dict[str, Any], name: str, op: str, *, with_cause: bool 
         what = "operation missing path field" if name == "path" else "operation, missing from field"
         cause = f"{what}: {_MISSING}"
     else:
-        cause = f"json: cannot unmarshal {_go_type_name(value)} into Go value of type string"
+        cause = f"json: cannot unmarshal {json_value_kind(value)} into Go value of type string"
     raise JSONPatchApplyError(f"{op} operation failed to decode {name}: {cause}")
 
 
@@ -293,12 +282,12 @@ def _decode_patch(operations: Any) -> list[Any]:
         return []
     if not isinstance(operations, list):
         raise JSONPatchFormatError(
-            f"json: cannot unmarshal {_go_type_name(operations)} into Go value of type jsonpatch.Patch"
+            f"json: cannot unmarshal {json_value_kind(operations)} into Go value of type jsonpatch.Patch"
         )
     for operation in operations:
         if operation is not None and not isinstance(operation, dict):
             raise JSONPatchFormatError(
-                f"json: cannot unmarshal {_go_type_name(operation)} into Go value of type jsonpatch.Operation"
+                f"json: cannot unmarshal {json_value_kind(operation)} into Go value of type jsonpatch.Operation"
             )
     return operations
 

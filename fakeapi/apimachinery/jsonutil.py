@@ -3,7 +3,8 @@
 The server keeps objects as the values ``json.loads`` returns and copies them on every read and
 write, so the copy must be cheap. It plays the part of the generated DeepCopy functions
 (k8s.io/apimachinery/pkg/runtime.DeepCopyJSONValue). :func:`parse_go_int64` reads integers in
-text (JSON pointer indices, selector values) as Go's strconv does.
+text (JSON pointer indices, selector values) as Go's strconv does; :func:`go_type_of` and
+:func:`json_value_kind` name a value's type as Go's error texts do.
 """
 
 from __future__ import annotations
@@ -73,6 +74,34 @@ def json_equal(left: Any, right: Any) -> bool:
     if kind is list:
         return len(left) == len(right) and all(map(json_equal, left, right))
     return bool(left == right)
+
+
+def go_type_of(value: Any) -> str:
+    """``%T`` of a decoded JSON value: ``int64``, ``[]interface {}``...; ``<nil>`` for null."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int64"
+    if isinstance(value, float):
+        return "float64"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "[]interface {}"
+    if isinstance(value, dict):
+        return "map[string]interface {}"
+    return "<nil>"
+
+
+def json_value_kind(value: Any) -> str:
+    """How Go's encoding/json names a JSON value in an UnmarshalTypeError: ``number``, ``object``..."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
 
 
 def parse_go_int64(text: str) -> int:

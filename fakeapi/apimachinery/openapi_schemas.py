@@ -53,6 +53,7 @@ from typing import Any, ClassVar
 
 from fakeapi.apimachinery import field
 from fakeapi.apimachinery.field import FieldError
+from fakeapi.apimachinery.jsonutil import json_value_kind
 from fakeapi.apimachinery.schema import GroupVersionKind
 
 # One step of a path: a struct field name, a list index, or a map key (:class:`_MapKey`).
@@ -127,19 +128,6 @@ def _strict_path(path: _Path) -> str:
     return out
 
 
-def _json_kind(value: Any) -> str:
-    """The word Go's decoder uses for a JSON value that does not fit."""
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def _int_mismatch(value: Any, low: int, high: int) -> str | None:
     """Why ``value`` is no Go integer in [low, high], in UnmarshalTypeError's words, or None.
 
@@ -152,7 +140,7 @@ def _int_mismatch(value: Any, low: int, high: int) -> str | None:
         return None if low <= value <= high else f"number {value}"
     if isinstance(value, float):
         return f"number {value!r}"
-    return _json_kind(value)
+    return json_value_kind(value)
 
 
 # A check gets the value, the path of its parent, its own path segment (None for the root), and the
@@ -176,17 +164,17 @@ def _accept(value: Any, parent: _Path, seg: _Segment | None, owner: str, out: _F
 
 def _string_check(value: Any, parent: _Path, seg: _Segment | None, owner: str, out: _Findings) -> None:
     if value is not None and not isinstance(value, str):
-        out.mismatch(_json_kind(value), parent, seg, owner, "string")
+        out.mismatch(json_value_kind(value), parent, seg, owner, "string")
 
 
 def _bool_check(value: Any, parent: _Path, seg: _Segment | None, owner: str, out: _Findings) -> None:
     if value is not None and not isinstance(value, bool):
-        out.mismatch(_json_kind(value), parent, seg, owner, "bool")
+        out.mismatch(json_value_kind(value), parent, seg, owner, "bool")
 
 
 def _float_check(value: Any, parent: _Path, seg: _Segment | None, owner: str, out: _Findings) -> None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-        out.mismatch(_json_kind(value), parent, seg, owner, "float64")
+        out.mismatch(json_value_kind(value), parent, seg, owner, "float64")
 
 
 def _int_node(go_type: str, bits: int, signed: bool = True) -> _Node:
@@ -222,7 +210,7 @@ def _array_node(item: _Node) -> _Node:
         if value is None:
             return
         if not isinstance(value, list):
-            out.mismatch(_json_kind(value), parent, seg, owner, go_type)
+            out.mismatch(json_value_kind(value), parent, seg, owner, go_type)
             return
         path = parent if seg is None else (*parent, seg)
         for index, element in enumerate(value):
@@ -239,7 +227,7 @@ def _map_node(item: _Node, go_type: str) -> _Node:
         if value is None:
             return
         if not isinstance(value, dict):
-            out.mismatch(_json_kind(value), parent, seg, owner, go_type)
+            out.mismatch(json_value_kind(value), parent, seg, owner, go_type)
             return
         path = parent if seg is None else (*parent, seg)
         for key, element in value.items():
@@ -307,7 +295,7 @@ def _bytes_check(value: Any, parent: _Path, seg: _Segment | None, owner: str, ou
         # encoding/json also fills a []byte from a JSON array of small integers.
         _BYTES_AS_ARRAY.check(value, parent, seg, owner, out)
     else:
-        out.mismatch(_json_kind(value), parent, seg, owner, "[]uint8")
+        out.mismatch(json_value_kind(value), parent, seg, owner, "[]uint8")
 
 
 _BYTES_AS_ARRAY = _array_node(_UINT8)
@@ -538,7 +526,7 @@ def _time_node(go_type: str, layout: str) -> _Node:
             return
         if not isinstance(value, str):
             # UnmarshalJSON's json.Unmarshal into a string fails; the outer decoder adds its context.
-            out.mismatch(_json_kind(value), parent, seg, owner, "string", returned=True)
+            out.mismatch(json_value_kind(value), parent, seg, owner, "string", returned=True)
             return
         problem = _time_error(value, layout)
         if problem is not None:
@@ -741,7 +729,7 @@ class SchemaRegistry:
             if value is None:
                 return
             if not isinstance(value, dict):
-                out.mismatch(_json_kind(value), parent, seg, owner, go_type)
+                out.mismatch(json_value_kind(value), parent, seg, owner, go_type)
                 return
             path = parent if seg is None else (*parent, seg)
             # A null required field decodes to the Go zero value, as an absent one does.

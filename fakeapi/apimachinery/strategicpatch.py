@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fakeapi.apimachinery import errors
+from fakeapi.apimachinery.jsonutil import go_type_of
 from fakeapi.apimachinery.managedfields.gofmt import go_value
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupVersionKind
@@ -77,27 +78,9 @@ class StrategicMergePatchError(Exception):
 # -- Go's view of the values ------------------------------------------------------------------
 
 
-def _go_type(value: Any) -> str:
-    """reflect.TypeOf of a decoded JSON value (sigs.k8s.io/json keeps integers as int64)."""
-    if value is None:
-        return "nil"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int64"
-    if isinstance(value, float):
-        return "float64"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dict):
-        return "map[string]interface {}"
-    return "[]interface {}"
-
-
 def _bad_arg_type(expected: str, actual: Any) -> StrategicMergePatchError:
     """mergepatch.ErrBadArgType."""
-    actual_type = "<nil>" if actual is None else _go_type(actual)
-    return StrategicMergePatchError(f"expected a {expected}, but received a {actual_type}")
+    return StrategicMergePatchError(f"expected a {expected}, but received a {go_type_of(actual)}")
 
 
 def _no_merge_key(item: Mapping[str, Any], key: str) -> StrategicMergePatchError:
@@ -105,13 +88,18 @@ def _no_merge_key(item: Mapping[str, Any], key: str) -> StrategicMergePatchError
 
 
 def _bad_patch_type(directive: Any, patch: Mapping[str, Any]) -> StrategicMergePatchError:
-    shown = directive if isinstance(directive, str) else f"%!s({_go_type(directive)}={go_value(directive)})"
+    if isinstance(directive, str):
+        shown = directive
+    else:
+        # A null directive's type reads "nil" here (Go's %s would print "%!s(<nil>)").
+        type_name = "nil" if directive is None else go_type_of(directive)
+        shown = f"%!s({type_name}={go_value(directive)})"
     return StrategicMergePatchError(f"unknown patch type: {shown} in map: {go_value(dict(patch))}")
 
 
 def _same(left: Any, right: Any) -> bool:
     """Go's == on interface values: same dynamic type and equal."""
-    return _go_type(left) == _go_type(right) and left == right
+    return go_type_of(left) == go_type_of(right) and left == right
 
 
 # -- patch metadata from the schemas ---------------------------------------------------------
@@ -396,7 +384,7 @@ def _slice_element_kind(*lists: list[Any] | None) -> str:
     previous: str | None = None
     for items in lists:
         for item in items or ():
-            current = _go_type(item)
+            current = go_type_of(item)
             if previous is None:
                 previous = current
                 if current == "[]interface {}":
@@ -593,7 +581,7 @@ def _merge_map(original: dict[str, Any] | None, patch: dict[str, Any], schema: P
         if value is None:
             original.pop(key, None)
             continue
-        if key not in original or _go_type(original[key]) != _go_type(value):
+        if key not in original or go_type_of(original[key]) != go_type_of(value):
             if not is_delete_list:
                 _discard_nulls(value)
                 cleaned, keep = _remove_directives(value)

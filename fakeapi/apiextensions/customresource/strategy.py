@@ -25,7 +25,7 @@ from fakeapi.apiextensions.schema.pruning import coerce_object_meta, prune
 from fakeapi.apiextensions.schema.validation import validate_custom_resource
 from fakeapi.apimachinery import field as fe
 from fakeapi.apimachinery.field import FieldError
-from fakeapi.apimachinery.jsonutil import deep_copy_json, json_equal
+from fakeapi.apimachinery.jsonutil import deep_copy_json, go_type_of, json_equal
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.rest import object_meta
@@ -55,25 +55,14 @@ def _nested_int(obj: Object, json_path: str) -> tuple[int, str | None]:
         if not isinstance(value, dict):
             return (
                 0,
-                f"{'.' + '.'.join(parts[:i])} accessor error: {value} is of the type {_go_type(value)}, expected map[string]interface{{}}",
+                f"{'.' + '.'.join(parts[:i])} accessor error: {value} is of the type {go_type_of(value)}, expected map[string]interface{{}}",
             )
         if part not in value:
             return 0, None
         value = value[part]
     if isinstance(value, bool) or not isinstance(value, int):
-        return 0, f"{json_path} accessor error: {value} is of the type {_go_type(value)}, expected int64"
+        return 0, f"{json_path} accessor error: {value} is of the type {go_type_of(value)}, expected int64"
     return value, None
-
-
-def _go_type(value: Any) -> str:
-    return {
-        bool: "bool",
-        int: "int64",
-        float: "float64",
-        str: "string",
-        list: "[]interface {}",
-        dict: "map[string]interface {}",
-    }.get(type(value), "<nil>")
 
 
 def _scale_errors(obj: Object, info: CustomResourceVersion, *, spec: bool) -> list[FieldError]:
@@ -103,7 +92,7 @@ def _scale_errors(obj: Object, info: CustomResourceVersion, *, spec: bool) -> li
                 fe.invalid(
                     str(selector_path),
                     "",
-                    f"{selector_path} accessor error: {current} is of the type {_go_type(current)}, expected string",
+                    f"{selector_path} accessor error: {current} is of the type {go_type_of(current)}, expected string",
                 )
             )
     return errs

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from fakeapi.apimachinery.jsonutil import go_type_of
 from fakeapi.apimachinery.managedfields.fieldpath import (
     FieldSet,
     Path,
@@ -23,6 +24,7 @@ from fakeapi.apimachinery.managedfields.fieldpath import (
     field_element,
     index_element,
     key_element,
+    path_string,
     value_element,
 )
 from fakeapi.apimachinery.managedfields.gofmt import go_value
@@ -305,11 +307,11 @@ def _index_items(
         try:
             pe = list_item_element(list_type, child)
         except ValueError as exc:
-            errors.append((_path_text(path), f"element {i}: {exc}"))
+            errors.append((path_string(path), f"element {i}: {exc}"))
             continue
         if pe in observed:
             if not allow_duplicates:
-                errors.append((_path_text(path), f"duplicate entries for key {element_string(pe)}"))
+                errors.append((path_string(path), f"duplicate entries for key {element_string(pe)}"))
                 continue
             # The item is duplicated on the left: merging sees it as null.
             observed[pe] = None
@@ -526,33 +528,12 @@ def validate(value: Any, tref: TypeRef, *, allow_duplicates: bool = False) -> No
         raise ValidationErrors(errors)
 
 
-def _path_text(path: Path) -> str:
-    return "".join(element_string(pe) for pe in path)
-
-
-def _go_type_name(value: Any) -> str:
-    """%T of an unstructured value."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int64"
-    if isinstance(value, float):
-        return "float64"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "[]interface {}"
-    if isinstance(value, dict):
-        return "map[string]interface {}"
-    return "<nil>"
-
-
 def _scalar_error(scalar: str, value: Any) -> str | None:
     if value is None or value is MISSING:
         return None
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
     if scalar == NUMERIC and not is_number:
-        return f"expected numeric (int or float), got {_go_type_name(value)}"
+        return f"expected numeric (int or float), got {go_type_of(value)}"
     if scalar == STRING and not isinstance(value, str):
         return f"expected string, got &value.valueUnstructured{{Value:{go_value(value)}}}"
     if scalar == BOOLEAN and not isinstance(value, bool):
@@ -564,7 +545,7 @@ def _scalar_error(scalar: str, value: Any) -> str | None:
 
 def _validate(value: Any, tref: TypeRef, path: Path, errors: list[tuple[str, str]], allow_duplicates: bool) -> None:
     scalar, list_type, map_type = _parts(tref.resolve(), value)
-    where = _path_text(path)
+    where = path_string(path)
     if map_type is not None:
         if value is None:
             return
