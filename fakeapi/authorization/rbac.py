@@ -15,7 +15,7 @@ denial has no opinion (``NoOpinion``) and a reason only when roles could not be 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 from fakeapi.authentication.user import split_service_account_username
@@ -161,40 +161,33 @@ class RBACAuthorizer:
         rules = role.get("rules")
         return [r for r in rules if isinstance(r, dict)] if isinstance(rules, list) else [], None
 
+    def _bindings(self, namespace: str) -> Iterator[tuple[Object, str]]:
+        """Every ClusterRoleBinding, then, for a namespace, its RoleBindings; each with its namespace ("" for cluster)."""
+        for binding in self.objects.list_cluster_role_bindings():
+            yield binding, ""
+        if namespace:
+            for binding in self.objects.list_role_bindings(namespace):
+                yield binding, namespace
+
     def visit_rules_for(self, user: UserInfo, namespace: str, visitor: Visitor) -> None:
         """``VisitRulesFor``: every rule that applies to ``user`` in ``namespace``, with its source."""
-        for binding in self.objects.list_cluster_role_bindings():
-            subject = applies_to(user, binding.get("subjects") or [], "")
+        for binding, binding_namespace in self._bindings(namespace):
+            subject = applies_to(user, binding.get("subjects") or [], binding_namespace)
             if subject is None:
                 continue
             ref = _role_ref(binding)
-            rules, error = self._role_rules(ref, "")
+            rules, error = self._role_rules(ref, binding_namespace)
             if error is not None:
                 if not visitor(None, None, error):
                     return
                 continue
-            source = (
-                f'ClusterRoleBinding "{binding["metadata"]["name"]}" of {ref.get("kind")} "{ref.get("name")}" '
-                f"to {_describe_subject(subject, '')}"
+            name = binding["metadata"]["name"]
+            described = (
+                f'RoleBinding "{name}/{binding_namespace}"' if binding_namespace else f'ClusterRoleBinding "{name}"'
             )
-            for rule in rules:
-                if not visitor(source, rule, None):
-                    return
-        if not namespace:
-            return
-        for binding in self.objects.list_role_bindings(namespace):
-            subject = applies_to(user, binding.get("subjects") or [], namespace)
-            if subject is None:
-                continue
-            ref = _role_ref(binding)
-            rules, error = self._role_rules(ref, namespace)
-            if error is not None:
-                if not visitor(None, None, error):
-                    return
-                continue
             source = (
-                f'RoleBinding "{binding["metadata"]["name"]}/{namespace}" of {ref.get("kind")} "{ref.get("name")}" '
-                f"to {_describe_subject(subject, namespace)}"
+                f'{described} of {ref.get("kind")} "{ref.get("name")}" '
+                f"to {_describe_subject(subject, binding_namespace)}"
             )
             for rule in rules:
                 if not visitor(source, rule, None):
