@@ -6,7 +6,8 @@ the server's :class:`EnqueueLog`, so tests can assert on what was enqueued and w
 ``run_once`` drains the queue synchronously and raises the first sync error; ``run`` drains it
 in worker threads and retries failures with back-off until stopped. A sync that made progress
 but has to look again later (a namespace waiting for finalizers) raises :class:`Requeue`: the
-key comes back after the queue's back-off, and nothing is logged or raised.
+key comes back after the queue's back-off, and nothing is logged or raised;
+:func:`retry_on_conflict` requeues a write that kept conflicting that way.
 
 ``paused()`` waits for running syncs to finish and holds new ones off, as the garbage
 collector's workerLock does upstream, so a server can reset the state behind the keys
@@ -24,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from fakeapi.apimachinery import errors
 from fakeapi.controllers.workqueue import RateLimitingQueue
 from fakeapi.util.clock import real_monotonic
 
@@ -40,6 +42,24 @@ PAUSE_TIMEOUT_SECONDS = 30.0
 
 class Requeue(Exception):
     """Raised by a sync that has to look at its key again later: the key is retried with back-off."""
+
+
+def retry_on_conflict(tries: int, write: Callable[[], None], gave_up: str) -> None:
+    """retry.RetryOnConflict within one sync: ``write`` reads the current state, then writes.
+
+    A 409 Conflict runs it again, ``tries`` times at most, after which :class:`Requeue` is raised
+    with ``gave_up``; a 404 ends it quietly (the object is gone); other errors are raised.
+    """
+    for _ in range(tries):
+        try:
+            write()
+            return
+        except errors.StatusError as exc:
+            if exc.code == 404:
+                return
+            if exc.code != 409:
+                raise
+    raise Requeue(gave_up)
 
 
 class _WorkerGate:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fakeapi.apimachinery import errors
-from fakeapi.controllers.base import QueueController, Requeue
+from fakeapi.controllers.base import QueueController, Requeue, retry_on_conflict
 from fakeapi.controllers.context import ControllerContext
 from fakeapi.controllers.informer import DELETED, MODIFIED
 from fakeapi.registry.generic.store import FOREGROUND_FINALIZER, ORPHAN_FINALIZER, Store
@@ -376,7 +376,8 @@ class GarbageCollector(QueueController[GCKey]):
     def _patch_metadata(self, store: Store, node: Node, change: MetadataChange) -> None:
         """Merge-patch what ``change`` returns, guarded by the resourceVersion; retried on conflicts."""
         identity = node.identity
-        for _ in range(MAX_CONFLICT_RETRIES):
+
+        def patch_metadata() -> None:
             obj = store.storage.get(ObjectKey(node.prefix, identity.namespace, identity.name))
             if obj is None or _meta(obj).get("uid") != identity.uid:
                 return
@@ -384,15 +385,13 @@ class GarbageCollector(QueueController[GCKey]):
             if patch is None:
                 return
             patch["resourceVersion"] = _meta(obj).get("resourceVersion")
-            try:
-                self._client.merge_patch(store.spec, identity.namespace, identity.name, {"metadata": patch})
-                return
-            except errors.StatusError as exc:
-                if exc.code == 404:
-                    return
-                if exc.code != 409:
-                    raise
-        raise Requeue(f"updating {identity.kind} {identity.namespace}/{identity.name} kept conflicting")
+            self._client.merge_patch(store.spec, identity.namespace, identity.name, {"metadata": patch})
+
+        retry_on_conflict(
+            MAX_CONFLICT_RETRIES,
+            patch_metadata,
+            f"updating {identity.kind} {identity.namespace}/{identity.name} kept conflicting",
+        )
 
     def _remove_owner_references(self, store: Store, node: Node, owner_uids: set[str]) -> None:
         """deleteOwnerRefJSONMergePatch: drop the references to these owners (the field goes when none is left)."""

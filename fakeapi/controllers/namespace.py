@@ -21,7 +21,7 @@ from collections import Counter
 from typing import Any
 
 from fakeapi.apimachinery import errors
-from fakeapi.controllers.base import QueueController, Requeue
+from fakeapi.controllers.base import QueueController, Requeue, retry_on_conflict
 from fakeapi.controllers.context import ControllerContext
 from fakeapi.controllers.informer import DELETED, Lister, ResourceEventHandlerFuncs
 from fakeapi.registry.generic.store import Store
@@ -248,7 +248,9 @@ class NamespaceController(QueueController[str]):
     def _finalize(self, store: Store, name: str) -> None:
         """finalizeNamespace, retried on conflicts as long as the namespace keeps its uid."""
         uid = None
-        for _ in range(MAX_CONFLICT_RETRIES):
+
+        def finalize() -> None:
+            nonlocal uid
             namespace = self._namespaces.get("", name)
             if namespace is None:
                 return
@@ -257,12 +259,6 @@ class NamespaceController(QueueController[str]):
             uid = _meta(namespace).get("uid")
             spec = namespace.get("spec") or {}
             finalizers = sorted({f for f in spec.get("finalizers") or [] if f != FINALIZER_TOKEN})
-            try:
-                self._client.update(store.spec, {**namespace, "spec": {**spec, "finalizers": finalizers}}, "finalize")
-                return
-            except errors.StatusError as exc:
-                if exc.code == 404:
-                    return
-                if exc.code != 409:
-                    raise
-        raise Requeue(f"finalizing namespace {name} kept conflicting")
+            self._client.update(store.spec, {**namespace, "spec": {**spec, "finalizers": finalizers}}, "finalize")
+
+        retry_on_conflict(MAX_CONFLICT_RETRIES, finalize, f"finalizing namespace {name} kept conflicting")
