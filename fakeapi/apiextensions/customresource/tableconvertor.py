@@ -15,6 +15,7 @@ from typing import Any
 
 from fakeapi.apiextensions.customresource.jsonpath import JSONPathError, Step, compile_steps, evaluate_steps
 from fakeapi.apiextensions.gofmt import go_number
+from fakeapi.endpoints.handlers.printers import human_duration
 from fakeapi.storage.interfaces import Object
 from fakeapi.util.clock import parse_time, utc_now
 
@@ -38,38 +39,6 @@ DEFAULT_AGE_COLUMN = {
     "jsonPath": ".metadata.creationTimestamp",
     "description": _CREATED_DESCRIPTION,
 }
-
-
-def human_duration(seconds_total: float) -> str:
-    """k8s.io/apimachinery/pkg/util/duration.HumanDuration."""
-    seconds = int(seconds_total)
-    if seconds < -1:
-        return "<invalid>"
-    if seconds < 0:
-        return "0s"
-    if seconds < 120:
-        return f"{seconds}s"
-    minutes = seconds // 60
-    if minutes < 10:
-        s = seconds % 60
-        return f"{minutes}m" if s == 0 else f"{minutes}m{s}s"
-    if minutes < 180:
-        return f"{minutes}m"
-    hours = seconds // 3600
-    if hours < 8:
-        m = minutes % 60
-        return f"{hours}h" if m == 0 else f"{hours}h{m}m"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        h = hours % 24
-        return f"{hours // 24}d" if h == 0 else f"{hours // 24}d{h}h"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    if hours < 24 * 365 * 8:
-        days = (hours // 24) % 365
-        return f"{hours // 24 // 365}y" if days == 0 else f"{hours // 24 // 365}y{days}d"
-    return f"{hours // 24 // 365}y"
 
 
 def _text(value: Any) -> str:
@@ -99,7 +68,7 @@ def _cell(column_type: str, value: Any, now: datetime) -> Any:
             moment = parse_time(value)
         except ValueError:
             return "<invalid>"
-        return human_duration((now - moment).total_seconds())
+        return human_duration(now - moment)
     return None
 
 
