@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import subprocess
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from kubectl_output import table_rows
 
 pytestmark = pytest.mark.kubectl
 
@@ -29,24 +29,6 @@ def _json(result: subprocess.CompletedProcess[str]) -> Any:
 def _create_namespace(kubectl: Kubectl, name: str = NAMESPACE) -> None:
     result = kubectl("create", "namespace", name)
     assert result.stdout.strip() == f"namespace/{name} created"
-
-
-def _table(text: str) -> list[dict[str, str]]:
-    """Split kubectl's column output by the header's column offsets (cells may be empty)."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    header = lines[0]
-    # Column titles may hold one space ("CREATED AT"); columns are at least two spaces apart.
-    columns = [(m.group(), m.start()) for m in re.finditer(r"\S+(?: \S+)*", header)]
-    names = [name for name, _ in columns]
-    starts = [start for _, start in columns]
-    rows = []
-    for line in lines[1:]:
-        cells = {}
-        for i, name in enumerate(names):
-            end = starts[i + 1] if i + 1 < len(names) else None
-            cells[name] = line[starts[i] : end].strip()
-        rows.append(cells)
-    return rows
 
 
 def _request_content_types(verbose_log: str, verb: str) -> list[str]:
@@ -155,7 +137,7 @@ EXPECTED_API_RESOURCES = [
 def test_api_resources_lists_builtin_resources(kubectl: Kubectl) -> None:
     result = kubectl("api-resources")
     assert result.stderr == ""
-    rows = _table(result.stdout)
+    rows = table_rows(result.stdout)
     assert list(rows[0]) == ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
     by_key = {(row["NAME"], row["APIVERSION"]): row for row in rows}
     for name, short_names, api_version, namespaced, kind in EXPECTED_API_RESOURCES:
@@ -193,7 +175,7 @@ def test_get_configmaps_matching_nothing_in_a_namespace(kubectl: Kubectl) -> Non
 
 def test_get_namespaces_lists_bootstrap_namespaces(kubectl: Kubectl) -> None:
     result = kubectl("get", "ns")
-    rows = _table(result.stdout)
+    rows = table_rows(result.stdout)
     assert [row["NAME"] for row in rows] == ["default", "kube-node-lease", "kube-public", "kube-system"]
     names = kubectl("get", "ns", "-o", "name")
     assert names.stdout.split() == [
@@ -208,7 +190,7 @@ def test_get_namespaces_prints_upstream_columns(kubectl: Kubectl) -> None:
     # kube-apiserver's namespace printer (pkg/printers/internalversion) serves NAME, STATUS, AGE.
     result = kubectl("get", "ns")
     assert result.stdout.splitlines()[0].split() == ["NAME", "STATUS", "AGE"]
-    rows = _table(result.stdout)
+    rows = table_rows(result.stdout)
     assert [(row["NAME"], row["STATUS"]) for row in rows] == [
         ("default", "Active"),
         ("kube-node-lease", "Active"),

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kubectl_output import table_rows
 
 pytestmark = pytest.mark.kubectl
 
@@ -31,16 +32,6 @@ CONTAINER = {"name": "app", "image": "nginx:1.27"}
 def _columns(header: str) -> list[str]:
     """Column titles of kubectl's header line (titles hold single spaces, columns are wider apart)."""
     return re.split(r"\s{2,}", header.strip())
-
-
-def _table(text: str) -> list[dict[str, str]]:
-    """kubectl's rows as title -> cell, cut at the header's column offsets (cells may be empty)."""
-    header, *lines = [line for line in text.splitlines() if line.strip()]
-    found = list(re.finditer(r"\S+(?: \S+)*", header))
-    titles = [match.group() for match in found]
-    starts = [match.start() for match in found]
-    bounds = list(zip(starts, [*starts[1:], None], strict=True))
-    return [{title: line[a:b].strip() for title, (a, b) in zip(titles, bounds, strict=True)} for line in lines]
 
 
 def _seed_namespace(fakeapi: Any, name: str = NAMESPACE) -> None:
@@ -101,7 +92,7 @@ def test_new_pod_is_pending(fakeapi: Any, kubectl: Kubectl) -> None:
     fakeapi.seed(_pod("web"))
     result = kubectl("get", "pods", "-n", NAMESPACE)
     assert _columns(result.stdout.splitlines()[0]) == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
-    (row,) = _table(result.stdout)
+    (row,) = table_rows(result.stdout)
     assert (row["NAME"], row["READY"], row["STATUS"], row["RESTARTS"]) == ("web", "0/1", "Pending", "0")
     assert FRESH_AGE.match(row["AGE"]), row
 
@@ -122,7 +113,7 @@ def test_pods_wide_and_running(fakeapi: Any, kubectl: Kubectl) -> None:
         "NOMINATED NODE",
         "READINESS GATES",
     ]
-    rows = {row["NAME"]: row for row in _table(result.stdout)}
+    rows = {row["NAME"]: row for row in table_rows(result.stdout)}
     assert [rows["web"][c] for c in ("READY", "STATUS", "IP", "NODE", "NOMINATED NODE", "READINESS GATES")] == [
         "1/1",
         "Running",
@@ -142,17 +133,17 @@ def test_deployments(fakeapi: Any, kubectl: Kubectl) -> None:
     fakeapi.seed(_deployment("web", 3))
     result = kubectl("get", "deploy", "-n", NAMESPACE)
     assert _columns(result.stdout.splitlines()[0]) == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
-    (row,) = _table(result.stdout)
+    (row,) = table_rows(result.stdout)
     assert [row[c] for c in ("NAME", "READY", "UP-TO-DATE", "AVAILABLE")] == ["web", "0/3", "0", "0"]
     assert FRESH_AGE.match(row["AGE"]), row
-    (wide,) = _table(kubectl("get", "deploy", "web", "-n", NAMESPACE, "-o", "wide").stdout)
+    (wide,) = table_rows(kubectl("get", "deploy", "web", "-n", NAMESPACE, "-o", "wide").stdout)
     assert [wide[c] for c in ("CONTAINERS", "IMAGES", "SELECTOR")] == ["app", "nginx:1.27", "app=web"]
 
 
 def test_services(fakeapi: Any, kubectl: Kubectl) -> None:
     result = kubectl("get", "svc")
     assert _columns(result.stdout.splitlines()[0]) == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]
-    (kubernetes,) = _table(result.stdout)
+    (kubernetes,) = table_rows(result.stdout)
     assert [kubernetes[c] for c in ("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)")] == [
         "kubernetes",
         "ClusterIP",
@@ -168,7 +159,7 @@ def test_services(fakeapi: Any, kubectl: Kubectl) -> None:
             "spec": {"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 80, "protocol": "TCP"}]},
         }
     )
-    rows = {row["NAME"]: row for row in _table(kubectl("get", "svc", "-o", "wide").stdout)}
+    rows = {row["NAME"]: row for row in table_rows(kubectl("get", "svc", "-o", "wide").stdout)}
     assert rows["web"]["TYPE"] == "NodePort"
     assert re.fullmatch(r"80:3\d{4}/TCP", rows["web"]["PORT(S)"]), rows["web"]
     assert (rows["web"]["SELECTOR"], rows["kubernetes"]["SELECTOR"]) == ("app=web", "<none>")
@@ -177,7 +168,7 @@ def test_services(fakeapi: Any, kubectl: Kubectl) -> None:
 def test_namespaces_are_active(kubectl: Kubectl) -> None:
     result = kubectl("get", "ns", "default", "kube-system")
     assert _columns(result.stdout.splitlines()[0]) == ["NAME", "STATUS", "AGE"]
-    assert [(row["NAME"], row["STATUS"]) for row in _table(result.stdout)] == [
+    assert [(row["NAME"], row["STATUS"]) for row in table_rows(result.stdout)] == [
         ("default", "Active"),
         ("kube-system", "Active"),
     ]
@@ -200,7 +191,7 @@ def test_config_maps_across_namespaces(fakeapi: Any, kubectl: Kubectl) -> None:
     fakeapi.seed(_config_map("settings", NAMESPACE, 2), _config_map("flags", "default", 0))
     result = kubectl("get", "cm", "-A")
     assert _columns(result.stdout.splitlines()[0]) == ["NAMESPACE", "NAME", "DATA", "AGE"]
-    rows = {(row["NAMESPACE"], row["NAME"]): row["DATA"] for row in _table(result.stdout)}
+    rows = {(row["NAMESPACE"], row["NAME"]): row["DATA"] for row in table_rows(result.stdout)}
     assert rows[(NAMESPACE, "settings")] == "2"
     assert rows[("default", "flags")] == "0"
 
@@ -209,14 +200,14 @@ def test_show_labels_and_label_columns(fakeapi: Any, kubectl: Kubectl) -> None:
     _seed_namespace(fakeapi)
     fakeapi.seed(_config_map("front", NAMESPACE, 1, app="web", tier="front"), _config_map("plain", NAMESPACE, 1))
     ours = {"front", "plain"}  # the namespace may also hold the published kube-root-ca.crt
-    shown = _table(kubectl("get", "cm", "-n", NAMESPACE, "--show-labels").stdout)
+    shown = table_rows(kubectl("get", "cm", "-n", NAMESPACE, "--show-labels").stdout)
     assert [(row["NAME"], row["LABELS"]) for row in shown if row["NAME"] in ours] == [
         ("front", "app=web,tier=front"),
         ("plain", "<none>"),
     ]
     result = kubectl("get", "cm", "-n", NAMESPACE, "-L", "app", "-L", "tier")
     assert _columns(result.stdout.splitlines()[0]) == ["NAME", "DATA", "AGE", "APP", "TIER"]
-    assert [(row["NAME"], row["APP"], row["TIER"]) for row in _table(result.stdout) if row["NAME"] in ours] == [
+    assert [(row["NAME"], row["APP"], row["TIER"]) for row in table_rows(result.stdout) if row["NAME"] in ours] == [
         ("front", "web", "front"),
         ("plain", "", ""),
     ]
@@ -309,7 +300,7 @@ def test_columns_of_other_kinds(
     fakeapi.seed({**manifest, "metadata": {**manifest["metadata"], "namespace": NAMESPACE}})
     result = kubectl("get", resource, "-n", NAMESPACE)
     assert _columns(result.stdout.splitlines()[0]) == header
-    (row,) = _table(result.stdout)
+    (row,) = table_rows(result.stdout)
     assert [row[title] for title in header[: len(cells)]] == cells
     last = header[-1]
     # The default table's "Created At" is a date kubectl prints as sent; the printers' Age is a duration.
@@ -323,12 +314,12 @@ def test_get_all(fakeapi: Any, kubectl: Kubectl) -> None:
     text = kubectl("get", "all", "-n", NAMESPACE).stdout
     sections = [section for section in text.split("\n\n") if section.strip()]
     # One table per kind, each row named kind/name.
-    tables = {_table(section)[0]["NAME"].split("/")[0]: section for section in sections}
+    tables = {table_rows(section)[0]["NAME"].split("/")[0]: section for section in sections}
     assert {"deployment.apps", "pod"} <= set(tables)
     assert _columns(tables["pod"].splitlines()[0]) == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
-    (pod,) = _table(tables["pod"])
+    (pod,) = table_rows(tables["pod"])
     assert (pod["NAME"], pod["READY"], pod["STATUS"]) == ("pod/solo", "0/1", "Pending")
-    (deployment,) = _table(tables["deployment.apps"])
+    (deployment,) = table_rows(tables["deployment.apps"])
     assert (deployment["NAME"], deployment["READY"], deployment["UP-TO-DATE"]) == ("deployment.apps/web", "0/2", "0")
 
 
