@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kube_tools import tool_path, tool_runner
 
 from fakeapi.certs.kubeconfig import build_kubeconfig, write_kubeconfig
 from fakeapi.certs.pki import KeyPair
@@ -19,16 +20,12 @@ from fakeapi.server.instance import FakeAPIServer, ServerConfig
 
 pytestmark = pytest.mark.kubectl
 
-KUBECTL = Path(__file__).resolve().parents[2] / ".tools" / "bin" / "kubectl"
-TIMEOUT = 60.0
-
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[FakeAPIServer]:
-    if not KUBECTL.exists():
-        pytest.skip("kubectl is not installed: run `python scripts/fetch_kube_tools.py`")
+    tool_path("kubectl")
     with FakeAPIServer(ServerConfig(authorization_mode="RBAC")) as running:
         yield running
     running.check()
@@ -48,15 +45,7 @@ def as_kubeconfig(cluster: FakeAPIServer, tmp_path: Path) -> Callable[[dict[str,
     def runner(config: dict[str, Any]) -> Kubectl:
         path = write_kubeconfig(tmp_path / f"kubeconfig-{len(list(tmp_path.glob('kubeconfig-*')))}", config)
         env = {**os.environ, "KUBECONFIG": str(path), "HOME": str(tmp_path)}
-
-        def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-            cmd = [str(KUBECTL), f"--cache-dir={tmp_path / 'cache'}", *args]
-            result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=TIMEOUT)
-            if check and result.returncode != 0:
-                raise AssertionError(f"kubectl {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
-            return result
-
-        return run
+        return tool_runner("kubectl", env, f"--cache-dir={tmp_path / 'cache'}")
 
     return runner
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kube_tools import tool_path
 from kubectl_output import table_rows
 
 pytestmark = pytest.mark.kubectl
@@ -25,7 +26,6 @@ Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 
 NAMESPACE = "e2e-get"
 FRESH_AGE = re.compile(r"^\d+s$")
-KUBECTL = Path(__file__).resolve().parents[2] / ".tools" / "bin" / "kubectl"
 CONTAINER = {"name": "app", "image": "nginx:1.27"}
 
 
@@ -329,13 +329,12 @@ def test_get_all(fakeapi: Any, kubectl: Kubectl) -> None:
 @pytest.fixture
 def kubectl_watch(fakeapi: Any, tmp_path: Path) -> Iterator[Callable[..., queue.Queue[str]]]:
     """Start ``kubectl <args>`` in the background; its stdout lines arrive in the returned queue."""
-    if not KUBECTL.exists():
-        pytest.skip("kubectl is not installed: run `python scripts/fetch_kube_tools.py`")
+    kubectl_path = tool_path("kubectl")
     processes: list[subprocess.Popen[str]] = []
     env = {**os.environ, "KUBECONFIG": str(fakeapi.kubeconfig), "HOME": str(tmp_path)}
 
     def start(*args: str) -> queue.Queue[str]:
-        command = [str(KUBECTL), f"--cache-dir={tmp_path / 'kube-cache'}", *args]
+        command = [str(kubectl_path), f"--cache-dir={tmp_path / 'kube-cache'}", *args]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
         processes.append(process)
         lines: queue.Queue[str] = queue.Queue()
