@@ -744,6 +744,12 @@ def _openapi_schema(schema: Any, path: str, ssv: _SpecValidator, *, is_root: boo
     return errs
 
 
+def _type_error(path: str, schema_type: str, detail: str) -> FieldError:
+    """``type`` does not fit an extension: Required when it is unset, else Invalid."""
+    type_path = child(path, "type")
+    return fe.required(type_path, detail) if not schema_type else fe.invalid(type_path, schema_type, detail)
+
+
 def _extension_errors(schema: dict[str, Any], path: str) -> list[FieldError]:
     errs: list[FieldError] = []
     schema_type = str(schema.get("type") or "")
@@ -751,23 +757,13 @@ def _extension_errors(schema: dict[str, Any], path: str) -> list[FieldError]:
         errs.append(fe.invalid(child(path, "x-kubernetes-preserve-unknown-fields"), False, "must be true or undefined"))
     map_type = schema.get("x-kubernetes-map-type")
     if map_type is not None and schema_type != "object":
-        detail = "must be object if x-kubernetes-map-type is specified"
-        errs.append(
-            fe.required(child(path, "type"), detail)
-            if not schema_type
-            else fe.invalid(child(path, "type"), schema_type, detail)
-        )
+        errs.append(_type_error(path, schema_type, "must be object if x-kubernetes-map-type is specified"))
     if map_type is not None and map_type not in ("atomic", "granular"):
         errs.append(fe.not_supported(child(path, "x-kubernetes-map-type"), map_type, ["atomic", "granular"]))
     list_type = schema.get("x-kubernetes-list-type")
     items = schema.get("items") if isinstance(schema.get("items"), dict) else None
     if list_type is not None and schema_type != "array":
-        detail = "must be array if x-kubernetes-list-type is specified"
-        errs.append(
-            fe.required(child(path, "type"), detail)
-            if not schema_type
-            else fe.invalid(child(path, "type"), schema_type, detail)
-        )
+        errs.append(_type_error(path, schema_type, "must be array if x-kubernetes-list-type is specified"))
     elif list_type == "set" and items is not None:
         item_type = items.get("type")
         if item_type == "array" and items.get("x-kubernetes-list-type") not in (None, "atomic"):
