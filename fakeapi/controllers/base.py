@@ -27,7 +27,7 @@ from typing import Any, Generic, TypeVar
 
 from fakeapi.apimachinery import errors
 from fakeapi.controllers.workqueue import RateLimitingQueue
-from fakeapi.util.clock import real_monotonic
+from fakeapi.util.clock import real_monotonic, wait_for_first
 
 logger = logging.getLogger("fakeapi.controllers")
 
@@ -141,14 +141,7 @@ class EnqueueLog:
 
     def wait_for(self, predicate: Callable[[EnqueueEvent], bool], timeout: float) -> EnqueueEvent | None:
         """The first recorded event matching ``predicate``, waiting up to ``timeout`` seconds for it."""
-        deadline = real_monotonic() + timeout
-        with self._condition:
-            while True:
-                match = next((e for e in self._events if predicate(e)), None)
-                remaining = deadline - real_monotonic()
-                if match is not None or remaining <= 0:
-                    return match
-                self._condition.wait(remaining)
+        return wait_for_first(self._condition, self._events, predicate, timeout)
 
 
 class QueueController(Generic[K]):

@@ -27,7 +27,7 @@ import yaml
 
 from fakeapi.endpoints.http import Request
 from fakeapi.testing.matching import RequestFacts, RequestMatcher, Selector, Where
-from fakeapi.util.clock import real_monotonic, utc_now
+from fakeapi.util.clock import real_monotonic, utc_now, wait_for_first
 
 DEFAULT_CAPACITY = 10_000
 DEFAULT_WAIT_SECONDS = 5.0
@@ -286,14 +286,7 @@ class AuditLog:
         def wanted(event: AuditEvent) -> bool:
             return selection.matches(event) and (predicate is None or predicate(event))
 
-        deadline = real_monotonic() + timeout
-        with self._condition:
-            while True:
-                match = next((e for e in self._events if wanted(e)), None)
-                remaining = deadline - real_monotonic()
-                if match is not None or remaining <= 0:
-                    return match
-                self._condition.wait(remaining)
+        return wait_for_first(self._condition, self._events, wanted, timeout)
 
     def assert_requested(
         self,

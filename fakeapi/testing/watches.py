@@ -22,7 +22,7 @@ import yaml
 
 from fakeapi.testing.audit import DEFAULT_CAPACITY, DEFAULT_WAIT_SECONDS, AuditEvent
 from fakeapi.testing.matching import RequestMatcher, Selector, Where
-from fakeapi.util.clock import real_monotonic, utc_now
+from fakeapi.util.clock import real_monotonic, utc_now, wait_for_first
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,16 +142,11 @@ class WatchEventLog:
         Events sent before the call count. Returns None on timeout.
         """
         selection = _EventSelection(type, RequestMatcher.of(None, resource, **where))
-        deadline = real_monotonic() + timeout
-        with self._condition:
-            while True:
-                match = next(
-                    (e for e in self._events if selection.matches(e) and (predicate is None or predicate(e))), None
-                )
-                remaining = deadline - real_monotonic()
-                if match is not None or remaining <= 0:
-                    return match
-                self._condition.wait(remaining)
+
+        def wanted(event: WatchEvent) -> bool:
+            return selection.matches(event) and (predicate is None or predicate(event))
+
+        return wait_for_first(self._condition, self._events, wanted, timeout)
 
 
 class _EventSelection:

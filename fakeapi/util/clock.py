@@ -4,14 +4,19 @@ Object timestamps (creationTimestamp, deletionTimestamp, managedFields times) co
 wall clock read at call time, so a test that freezes time with freezegun sees them frozen.
 Everything that *waits* (watch timeouts, shutdown) uses a real monotonic clock. freezegun
 replaces ``time.monotonic`` wherever it finds it as a module attribute, so the real function
-is kept inside a closure where that scan cannot reach it.
+is kept inside a closure where that scan cannot reach it. :func:`wait_for_first` waits on it
+for an item that other threads record (the audit, watch event and enqueue logs).
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def _capture_real_monotonic() -> Callable[[], float]:
@@ -24,6 +29,24 @@ def _capture_real_monotonic() -> Callable[[], float]:
 
 
 real_monotonic = _capture_real_monotonic()
+
+
+def wait_for_first(
+    condition: threading.Condition, items: Iterable[T], wanted: Callable[[T], bool], timeout: float
+) -> T | None:
+    """The first of ``items`` that is ``wanted``, waiting up to ``timeout`` seconds (real time) for it.
+
+    ``items`` is a collection other threads add to while holding ``condition``, which they then
+    notify; it is searched again after each notification. Returns None on timeout.
+    """
+    deadline = real_monotonic() + timeout
+    with condition:
+        while True:
+            match = next((item for item in items if wanted(item)), None)
+            remaining = deadline - real_monotonic()
+            if match is not None or remaining <= 0:
+                return match
+            condition.wait(remaining)
 
 
 def utc_now() -> datetime:
