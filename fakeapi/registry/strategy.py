@@ -81,13 +81,17 @@ class Strategy:
 
     def prepare_for_update(self, ctx: RequestContext, obj: Object, old: Object) -> None:
         """The main endpoint ignores status changes and bumps generation when the spec changes."""
+        self._keep_old_status(obj, old)
+        if self.spec.tracks_generation and _spec_changed(obj, old):
+            object_meta(obj)["generation"] = int(object_meta(old).get("generation") or 0) + 1
+
+    def _keep_old_status(self, obj: Object, old: Object) -> None:
+        """Where status is a subresource, an update of the main endpoint keeps the old status (or none)."""
         if self.has_status:
             if "status" in old:
                 obj["status"] = deep_copy_json(old["status"])
             else:
                 obj.pop("status", None)
-        if self.spec.tracks_generation and _spec_changed(obj, old):
-            object_meta(obj)["generation"] = int(object_meta(old).get("generation") or 0) + 1
 
     def validate_update(self, ctx: RequestContext, obj: Object, old: Object) -> list[FieldError]:
         return self.validate(ctx, obj)

@@ -101,6 +101,9 @@ def _scale_errors(obj: Object, info: CustomResourceVersion, *, spec: bool) -> li
 class CustomResourceStrategy(Strategy):
     """customResourceStrategy."""
 
+    # Updates check the scale subresource's spec replicas path here, its status path in statusStrategy.
+    _scale_spec_on_update = True
+
     def __init__(self, info: CustomResourceVersion, schemas: SchemaRegistry, identity: IdentityGenerator) -> None:
         super().__init__(info.spec, schemas, identity)
         self.info = info
@@ -124,11 +127,7 @@ class CustomResourceStrategy(Strategy):
 
     def prepare_for_update(self, ctx: RequestContext, obj: Object, old: Object) -> None:
         decode(obj, self.info)
-        if self.has_status:
-            if "status" in old:
-                obj["status"] = deep_copy_json(old["status"])
-            else:
-                obj.pop("status", None)
+        self._keep_old_status(obj, old)
         new_content = {k: v for k, v in obj.items() if k != "metadata"}
         old_content = {k: v for k, v in old.items() if k != "metadata"}
         generation = int((old.get("metadata") or {}).get("generation") or 0)
@@ -136,7 +135,7 @@ class CustomResourceStrategy(Strategy):
 
     def validate_update(self, ctx: RequestContext, obj: Object, old: Object) -> list[FieldError]:
         errs = validate_custom_resource(self.info.schema, obj)
-        errs += _scale_errors(obj, self.info, spec=True)
+        errs += _scale_errors(obj, self.info, spec=self._scale_spec_on_update)
         errs += validate_embedded("", obj, self.info.structural)
         if not validate_list_sets_and_maps("", self.info.structural, old):
             errs += validate_list_sets_and_maps("", self.info.structural, obj)
@@ -145,6 +144,8 @@ class CustomResourceStrategy(Strategy):
 
 class CustomResourceStatusStrategy(CustomResourceStrategy):
     """statusStrategy: the old object with the new status (and managedFields)."""
+
+    _scale_spec_on_update = False
 
     def prepare_for_update(self, ctx: RequestContext, obj: Object, old: Object) -> None:
         decode(obj, self.info)
@@ -159,11 +160,3 @@ class CustomResourceStatusStrategy(CustomResourceStrategy):
             obj["status"] = status
         else:
             obj.pop("status", None)
-
-    def validate_update(self, ctx: RequestContext, obj: Object, old: Object) -> list[FieldError]:
-        errs = validate_custom_resource(self.info.schema, obj)
-        errs += _scale_errors(obj, self.info, spec=False)
-        errs += validate_embedded("", obj, self.info.structural)
-        if not validate_list_sets_and_maps("", self.info.structural, old):
-            errs += validate_list_sets_and_maps("", self.info.structural, obj)
-        return errs
