@@ -25,6 +25,7 @@ __all__ = [
     "RequestHeaderConfig",
     "clear_authentication_headers",
     "new_request_header_authenticator",
+    "unescape_extra_key",
 ]
 
 
@@ -39,8 +40,11 @@ class RequestHeaderConfig:
     allowed_names: list[str] = field(default_factory=lambda: ["front-proxy-client"])
 
 
-def _unescape_extra_key(encoded: str) -> str:
-    # url.PathUnescape; a malformed escape keeps the key as sent.
+def unescape_extra_key(encoded: str) -> str:
+    """The key of a ``...-Extra-<key>`` header (here and in impersonation): url.PathUnescape.
+
+    A malformed escape keeps the key as sent.
+    """
     try:
         return unquote(encoded, errors="strict")
     except UnicodeDecodeError:
@@ -75,7 +79,7 @@ class RequestHeaderAuthenticator:
             lowered = prefix.lower()
             for header, value in headers.items():
                 if header.lower().startswith(lowered):
-                    key = _unescape_extra_key(header[len(prefix) :].lower())
+                    key = unescape_extra_key(header[len(prefix) :].lower())
                     extra.setdefault(key, []).append(value)
         clear_authentication_headers(headers, self.config)
         user = UserInfo(name, groups, uid, tuple((k, tuple(v)) for k, v in extra.items()))

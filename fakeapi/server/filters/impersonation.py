@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from fakeapi.apimachinery import errors
+from fakeapi.authentication.request_header import unescape_extra_key
 from fakeapi.authentication.user import (
     ALL_AUTHENTICATED,
     ALL_UNAUTHENTICATED,
@@ -61,13 +61,6 @@ class _ImpersonationRequest:
         return "{" + " ".join(fields) + "}"
 
 
-def _unescape_extra_key(encoded: str) -> str:
-    try:
-        return unquote(encoded, errors="strict")
-    except UnicodeDecodeError:
-        return encoded
-
-
 def _build_impersonation_requests(headers: Headers) -> list[_ImpersonationRequest]:
     requests: list[_ImpersonationRequest] = []
     requested_user = headers.get(USER_HEADER)
@@ -85,7 +78,7 @@ def _build_impersonation_requests(headers: Headers) -> list[_ImpersonationReques
         if not header.lower().startswith(EXTRA_HEADER_PREFIX.lower()):
             continue
         has_extra = True
-        key = _unescape_extra_key(header[len(EXTRA_HEADER_PREFIX) :].lower())
+        key = unescape_extra_key(header[len(EXTRA_HEADER_PREFIX) :].lower())
         requests.append(
             _ImpersonationRequest("UserExtra", value, api_version="authentication.k8s.io/v1", field_path=key)
         )
