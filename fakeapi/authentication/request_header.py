@@ -55,9 +55,9 @@ def clear_authentication_headers(headers: Headers, config: RequestHeaderConfig) 
     """Remove every header the front proxy could have used to name a user."""
     for name in (*config.username_headers, *config.uid_headers, *config.group_headers):
         headers.remove(name)
-    prefixes = [p.lower() for p in config.extra_header_prefixes]
-    for name, _ in headers.items():
-        if any(name.lower().startswith(p) for p in prefixes):
+    prefixes = tuple(p.lower() for p in config.extra_header_prefixes)
+    for name in headers.names():
+        if name.startswith(prefixes):
             headers.remove(name)
 
 

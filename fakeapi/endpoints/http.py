@@ -44,6 +44,10 @@ class Headers:
     def items(self) -> list[tuple[str, str]]:
         return list(self._items)
 
+    def names(self) -> list[str]:
+        """The header names present, lower-cased."""
+        return list(self._index)
+
     @classmethod
     def of(cls, mapping: Mapping[str, str]) -> Headers:
         return cls(mapping.items())

@@ -7,6 +7,7 @@ header that offers nothing else gets 406.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from fakeapi.apimachinery import errors
@@ -53,6 +54,7 @@ def parse_accept(header: str) -> list[MediaType]:
 _TRANSFORMS = {"Table", "PartialObjectMetadata", "PartialObjectMetadataList"}
 
 
+@functools.lru_cache(maxsize=256)
 def negotiate_output(accept_header: str, *, allow_transforms: bool = True) -> Output:
     """Pick the first media range in the Accept header the server can produce."""
     if not accept_header.strip():

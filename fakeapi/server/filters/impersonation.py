@@ -99,8 +99,14 @@ def _remove_impersonation_headers(headers: Headers) -> None:
             headers.remove(header)
 
 
+_IMPERSONATE_PREFIX = "impersonate-"
+
+
 def with_impersonation(handler: Handler, authorizer: Authorizer) -> Handler:
     def impersonate(req: Request, w: ResponseWriter) -> None:
+        if not any(name.startswith(_IMPERSONATE_PREFIX) for name in req.headers.names()):
+            handler(req, w)  # the common case, checked without building anything
+            return
         requests = _build_impersonation_requests(req.headers)
         if not requests:
             handler(req, w)
