@@ -122,12 +122,6 @@ def set_condition(status: dict[str, Any], condition: dict[str, Any]) -> None:
     conditions.append(new)
 
 
-def remove_condition(status: dict[str, Any], condition_type: str) -> None:
-    status["conditions"] = [c for c in status.get("conditions") or [] if c.get("type") != condition_type]
-    if not status["conditions"]:
-        del status["conditions"]
-
-
 # -- API approval (apihelpers.GetAPIApprovalState) ---------------------------------------------
 
 

@@ -22,9 +22,6 @@ class GroupVersion:
     def with_kind(self, kind: str) -> GroupVersionKind:
         return GroupVersionKind(self.group, self.version, kind)
 
-    def with_resource(self, resource: str) -> GroupVersionResource:
-        return GroupVersionResource(self.group, self.version, resource)
-
 
 @dataclass(frozen=True, order=True)
 class GroupVersionKind:

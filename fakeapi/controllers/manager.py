@@ -44,7 +44,6 @@ CONTROLLER_ALIASES = {
     "clusterrole-aggregation-controller": clusterroleaggregation.NAME,
 }
 # Controllers that keep every namespace furnished: a fresh or reset cluster waits for them.
-BOOTSTRAP_CONTROLLERS = (serviceaccount.NAME, rootcacertpublisher.NAME)
 STOP_TIMEOUT_SECONDS = 5.0
 
 
@@ -123,12 +122,3 @@ class ControllerManager:
         """Forget all queued work and graph state (while paused, before the storage is cleared)."""
         for controller in self.controllers.values():
             controller.clear()
-
-    def wait_for_bootstrap(self, timeout: float) -> bool:
-        """Wait until the controllers that furnish namespaces have nothing left to do."""
-        deadline = real_monotonic() + timeout
-        return all(
-            self.controllers[name].wait_idle(max(deadline - real_monotonic(), 0))
-            for name in BOOTSTRAP_CONTROLLERS
-            if name in self.controllers
-        )

@@ -207,8 +207,3 @@ def evaluate_steps(steps: list[Step], document: Any) -> list[Any]:
         if not values:
             return []
     return values
-
-
-def find_results(expression: str, document: Any) -> list[Any]:
-    """Every value ``expression`` selects in ``document`` (empty when a key is missing)."""
-    return evaluate_steps(compile_steps(expression), document)

@@ -83,7 +83,7 @@ def transform(obj: Object, as_kind: str, req: Request, scope: RequestScope, *, n
             raise errors.new_bad_request(f'unsupported includeObject "{include}"')
         convertor = scope.table_convertors.convertor_for(scope.spec.group_resource, scope.kind.group_kind)
         return to_table(obj, convertor, scope.kind, include, no_headers=no_headers)
-    return to_partial_object_metadata(obj, list_expected=as_kind.endswith("List"))
+    return to_partial_object_metadata(obj)
 
 
 def write_status_error(req: Request, w: ResponseWriter, err: errors.StatusError) -> None:

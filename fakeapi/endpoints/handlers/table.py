@@ -178,7 +178,7 @@ def _partial(obj: Object) -> Object:
     }
 
 
-def to_partial_object_metadata(obj: Object, *, list_expected: bool) -> Object:
+def to_partial_object_metadata(obj: Object) -> Object:
     if is_list(obj):
         return {
             "kind": "PartialObjectMetadataList",

@@ -45,11 +45,6 @@ class ResourceConfig:
             return self.resource_configs[gvr]
         return self.group_version_configs.get(gvr.group_version, False)
 
-    def any_resource_for_group_enabled(self, group: str) -> bool:
-        return any(enabled and gv.group == group for gv, enabled in self.group_version_configs.items()) or any(
-            enabled and gvr.group == group for gvr, enabled in self.resource_configs.items()
-        )
-
     def apply_runtime_config(self, entries: Iterable[str]) -> None:
         """Apply ``group/version[/resource][=true|false]`` entries (``api/v1`` names core)."""
         for entry in entries:
