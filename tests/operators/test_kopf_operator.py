@@ -89,8 +89,14 @@ def test_kopf_operator_handles_a_custom_resource_end_to_end(fakeapi_kubeconfig_e
         )
         assert status == {"child": "w1-config", "size": 3}
 
-        events = fakeapi.server.request("GET", "/api/v1/namespaces/default/events").json()["items"]
-        assert any(e["reason"] == "ChildCreated" and e["involvedObject"]["name"] == "w1" for e in events)
+        # kopf posts events from a background task of its own, so they may land after the status.
+        eventually(
+            lambda: any(
+                e["reason"] == "ChildCreated" and e["involvedObject"]["name"] == "w1"
+                for e in fakeapi.server.request("GET", "/api/v1/namespaces/default/events").json()["items"]
+            ),
+            what="the ChildCreated event",
+        )
 
         fakeapi.server.request(
             "PATCH", f"{WIDGETS}/w1", {"spec": {"size": 5}}, headers={"Content-Type": "application/merge-patch+json"}
