@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from secure_client import TIMEOUT, SecureClient
 
-from fakeapi.certs.dynamic_tlsconfig import _key_directory
+from fakeapi.certs import dynamic_tlsconfig
 from fakeapi.certs.pki import CertificateAuthority
 from fakeapi.endpoints.http import Headers, Request, ResponseWriter
 from fakeapi.endpoints.request import RequestContext, RequestInfo, UserInfo
@@ -159,11 +159,23 @@ def test_too_many_or_too_long_headers_are_refused(server: FakeAPIServer) -> None
     assert serving(server)
 
 
-def test_no_key_material_is_left_on_disk(server: FakeAPIServer, tmp_path: Path) -> None:
-    directory = Path(_key_directory())
-    before = {p.name for p in directory.glob(".fakeapi-tls-*")}
+def test_no_key_material_is_left_on_disk(
+    server: FakeAPIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The TLS context is loaded from a private file; point it at a directory of this test's own,
+    # since other processes on the machine use the shared one at the same time.
+    key_directory = tmp_path / "keys"
+    key_directory.mkdir()
+    asked: list[str] = []
+
+    def private_key_directory() -> str:
+        asked.append(str(key_directory))
+        return str(key_directory)
+
+    monkeypatch.setattr(dynamic_tlsconfig, "_key_directory", private_key_directory)
     server.rotation.rotate_serving_cert()
-    assert {p.name for p in directory.glob(".fakeapi-tls-*")} == before
+    assert asked, "the rotation did not rebuild the TLS context"
+    assert list(key_directory.iterdir()) == []
     written = server.write_kubeconfig(tmp_path / "kubeconfig")
     assert stat.S_IMODE(os.stat(written).st_mode) == 0o600
     pki = server.pki.write_to(tmp_path / "pki")
@@ -175,3 +187,4 @@ def test_no_key_material_is_left_on_disk(server: FakeAPIServer, tmp_path: Path) 
         "sa.key",
     }
     assert serving(server)
+    assert list(key_directory.iterdir()) == []
