@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from fakeapi.apiextensions import helpers
 from fakeapi.apiextensions.customresource.info import CustomResourceVersion, version_info
 from fakeapi.apiextensions.customresource.scale import CustomResourceScaleREST
-from fakeapi.apiextensions.customresource.storage import CodecStorage, CustomResourceStore
+from fakeapi.apiextensions.customresource.storage import CustomResourceCodec, CustomResourceStore
 from fakeapi.apiextensions.customresource.strategy import (
     CustomResourceStatusStrategy,
     CustomResourceStrategy,
@@ -40,6 +40,7 @@ from fakeapi.endpoints.installer import APIInstaller
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.rest import WriteOptions
 from fakeapi.registry.rest_storage import StoreServices
+from fakeapi.storage.codec import CodecStorage
 from fakeapi.storage.interfaces import Object
 
 API_GROUP_PREFIX = "/apis"
@@ -208,7 +209,7 @@ class CustomResourceHandler:
             strategy = CustomResourceStrategy(info, self.schemas, self.services.identity)
             store = TerminatingAwareStore(
                 spec=info.spec,
-                storage=CodecStorage(options.storage, info),
+                storage=CodecStorage(options.storage, CustomResourceCodec(info)),
                 key_prefix=options.resource_prefix,
                 create_strategy=strategy,
                 update_strategy=strategy,

@@ -188,10 +188,16 @@ def _byte_length(text: str) -> int:
 
 def label_key_errors(key: str) -> list[str]:
     """content.IsLabelKey: an optional DNS subdomain prefix and '/', then a name."""
+    return qualified_name_errors(key, noun="a valid label key")
+
+
+def qualified_name_errors(key: str, noun: str = "a qualified name") -> list[str]:
+    """IsQualifiedName, which label keys also are; ``noun`` names the value in the one message that says."""
     parts = key.split("/")
     if len(parts) > 2:
         return [
-            "a valid label key "
+            noun
+            + " "
             + _LABEL_KEY_REGEX_ERROR
             + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
         ]

@@ -189,6 +189,7 @@ _CORE_V1: tuple[ResourceSpec, ...] = (
         selectable_fields=dict(_CORE_EVENT_FIELDS),
         # Creates through core v1 run only legacyValidateEvent, which checks no name format.
         name_rule=NameRule.PATH_SEGMENT,
+        strategy="event",
     ),
     ResourceSpec(_CORE, "v1", "limitranges", "LimitRange", namespaced=True, short_names=("limits",)),
     ResourceSpec(
@@ -723,7 +724,8 @@ _ADMISSIONREGISTRATION_V1: tuple[ResourceSpec, ...] = (
     ),
 )
 
-# Same storage as core Events; names created through events.k8s.io/v1 must be subdomains.
+# Stored with core Events (the server's storage factory says so); names created through
+# events.k8s.io/v1 must be subdomains.
 _EVENTS_V1: tuple[ResourceSpec, ...] = (
     ResourceSpec(
         _EVENTS,
@@ -733,6 +735,7 @@ _EVENTS_V1: tuple[ResourceSpec, ...] = (
         namespaced=True,
         short_names=("ev",),
         selectable_fields=dict(_EVENTS_V1_FIELDS),
+        strategy="event",
     ),
 )
 

@@ -27,6 +27,7 @@ from fakeapi.registry.authentication import storage as authentication_storage
 from fakeapi.registry.authentication.services import SecurityServices
 from fakeapi.registry.certificates.csr import CSRApprovalStrategy
 from fakeapi.registry.core.componentstatus import ComponentStatusREST
+from fakeapi.registry.core.event import EventStrategy
 from fakeapi.registry.core.namespace import (
     NamespaceFinalizeStrategy,
     NamespaceStatusStrategy,
@@ -94,6 +95,7 @@ class StrategyFactory:
         s = self.services
         builders: dict[str, Callable[[], Strategy]] = {
             "secret": lambda: SecretStrategy(spec, s.schemas, s.identity),
+            "event": lambda: EventStrategy(spec, s.schemas, s.identity),
             "pod": lambda: PodStrategy(spec, s.schemas, s.identity),
             "namespace": lambda: NamespaceStrategy(spec, s.schemas, s.identity),
             "service": lambda: ServiceStrategy(spec, s.schemas, s.identity, s.service_ips, s.node_ports),

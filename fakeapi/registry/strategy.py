@@ -210,6 +210,15 @@ def _schema_errors(strategy: Strategy, obj: Object) -> list[FieldError]:
     return list(result.field_errors)
 
 
+def _merged(schema_errors: list[FieldError], strategy_errors: list[FieldError]) -> list[FieldError]:
+    """Both validators' errors, without the strategy's repeats of what the schema already reported.
+
+    Upstream has one validator per kind; here the schema's ``required`` lists and a strategy's
+    own checks can both find the same missing field.
+    """
+    return schema_errors + [e for e in strategy_errors if e not in schema_errors]
+
+
 def before_create(strategy: Strategy, ctx: RequestContext, obj: Object) -> None:
     """rest.BeforeCreate: namespace check, prepare, validate (every error at once), warnings, canonicalize."""
     meta = object_meta(obj)
@@ -219,7 +228,7 @@ def before_create(strategy: Strategy, ctx: RequestContext, obj: Object) -> None:
     strategy.prepare_for_create(ctx, obj)
     if not meta.get("name") and meta.get("generateName"):
         meta["name"] = strategy.generate_name(meta["generateName"])
-    errs = _schema_errors(strategy, obj) + strategy.validate(ctx, obj)
+    errs = _merged(_schema_errors(strategy, obj), strategy.validate(ctx, obj))
     errs += validate_object_meta(strategy, obj, is_create=True)
     if errs:
         raise _invalid(strategy, obj, errs)
@@ -245,7 +254,7 @@ def before_update(strategy: Strategy, ctx: RequestContext, obj: Object, old: Obj
             meta[key] = old_meta[key]
         else:
             meta.pop(key, None)
-    errs = _schema_errors(strategy, obj) + strategy.validate_update(ctx, obj, old)
+    errs = _merged(_schema_errors(strategy, obj), strategy.validate_update(ctx, obj, old))
     errs += validate_object_meta(strategy, obj, is_create=False)
     if errs:
         raise _invalid(strategy, obj, errs)

@@ -50,6 +50,7 @@ from fakeapi.endpoints.request import UserInfo
 from fakeapi.manifests import ManifestSource, load_manifests
 from fakeapi.registry.authentication.services import store_object_getter
 from fakeapi.registry.builtin_resources import BUILTIN_RESOURCES
+from fakeapi.registry.core.event import EVENTS_GROUP, EventsV1Codec
 from fakeapi.registry.generic.admission import NamespaceLifecycle
 from fakeapi.registry.rbac.bootstrap import ensure_bootstrap_policy
 from fakeapi.registry.rbac.listers import StoreRBACObjects
@@ -223,6 +224,10 @@ class FakeAPIServer:
         for spec in BUILTIN_RESOURCES:
             if spec.group_version != _preferred_version(groups[spec.group], spec.resource):
                 storage_factory.separate_version(spec.gvr)
+        # As kube-apiserver's storage factory: one Event storage for both Event APIs.
+        storage_factory.add_cohabitating_resources(
+            GroupResource(EVENTS_GROUP, "events"), GroupResource("", "events"), EventsV1Codec()
+        )
         self.services = services = StoreServices(
             storage_factory=storage_factory,
             schemas=self.schemas,

@@ -13,6 +13,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -390,3 +391,31 @@ def test_watch_prints_rows_as_pods_change(fakeapi: Any, kubectl_watch: Callable[
     # An unscheduled pod goes at once (its last row is printed); the held one is Terminating.
     _next_line(lines, r"first\s+0/1\s+Pending\s+0\s+\d+s$")
     _next_line(lines, r"second\s+1/1\s+Terminating\s+0\s+\d+s$")
+
+
+# -- events ---------------------------------------------------------------------------------------------------------
+
+
+def test_events_posted_through_events_k8s_io_show_in_kubectl(fakeapi: Any, kubectl: Kubectl, k8s_client: Any) -> None:
+    # client-go's newer recorders post events.k8s.io/v1 Events; kubectl reads core v1 Events.
+    from kubernetes import client
+
+    _seed_namespace(fakeapi)
+    event = client.EventsV1Event(
+        metadata=client.V1ObjectMeta(name="web.scaled", namespace=NAMESPACE),
+        regarding=client.V1ObjectReference(api_version="apps/v1", kind="Deployment", name="web", namespace=NAMESPACE),
+        reason="ScalingReplicaSet",
+        note="Scaled up replica set web-abc to 1",
+        event_time=datetime.now(UTC),
+        reporting_controller="deployment-controller",
+        reporting_instance="deployment-controller-1",
+        action="Scale",
+        type="Normal",
+    )
+    client.EventsV1Api(k8s_client).create_namespaced_event(NAMESPACE, event, _request_timeout=(5, 15))
+
+    (row,) = table_rows(kubectl("get", "events", "-n", NAMESPACE).stdout)
+    assert (row["TYPE"], row["REASON"], row["OBJECT"]) == ("Normal", "ScalingReplicaSet", "deployment/web")
+    assert row["MESSAGE"] == "Scaled up replica set web-abc to 1"
+    described = kubectl("events", "-n", NAMESPACE, "--for=deployment/web").stdout
+    assert "ScalingReplicaSet" in described and "Scaled up replica set web-abc to 1" in described

@@ -28,6 +28,7 @@ from typing import Any
 
 from fakeapi.apimachinery.labels import SelectorParseError, selector_from_label_selector_dict
 from fakeapi.apimachinery.schema import GroupKind, GroupVersion
+from fakeapi.registry.core.event import events_v1_to_core
 from fakeapi.storage.interfaces import Object
 from fakeapi.util.clock import parse_time
 
@@ -941,25 +942,6 @@ def _param_ref(binding: Object, now: datetime) -> str:
     return UNSET
 
 
-def _internal_event(event: Object) -> Object:
-    """events.k8s.io/v1 Event as the core (internal) Event the printer reads."""
-    return {
-        "metadata": event.get("metadata") or {},
-        "involvedObject": event.get("regarding") or {},
-        "type": event.get("type", ""),
-        "reason": event.get("reason", ""),
-        "message": event.get("note", ""),
-        "source": event.get("deprecatedSource") or {},
-        "firstTimestamp": event.get("deprecatedFirstTimestamp"),
-        "lastTimestamp": event.get("deprecatedLastTimestamp"),
-        "count": event.get("deprecatedCount", 0),
-        "eventTime": event.get("eventTime"),
-        "series": event.get("series"),
-        "reportingComponent": event.get("reportingController", ""),
-        "reportingInstance": event.get("reportingInstance", ""),
-    }
-
-
 def _event_first_seen(event: Object, now: datetime) -> str:
     first = event.get("firstTimestamp")
     return since(first, now) if first else since(event.get("eventTime"), now)
@@ -1291,7 +1273,7 @@ _PRINTERS: dict[GroupKind, Printer] = {
         )
     ),
     GroupKind("", "Event"): Printer(_EVENT_COLUMNS),
-    GroupKind("events.k8s.io", "Event"): Printer(_EVENT_COLUMNS, to_internal=_internal_event),
+    GroupKind("events.k8s.io", "Event"): Printer(_EVENT_COLUMNS, to_internal=events_v1_to_core),
     GroupKind("", "Namespace"): Printer(
         (NAME, Column("Status", field("status", "phase"), "The status of the namespace"), AGE)
     ),

@@ -3,7 +3,9 @@
 The factory gives each group-resource its backend and key prefix. By default every resource
 shares one in-memory MemoryStorage, so one revision counter spans them all as etcd's does.
 A resource served in several versions without a conversion between them (autoscaling v1 and
-v2 HorizontalPodAutoscalers) gets a per-version prefix.
+v2 HorizontalPodAutoscalers) gets a per-version prefix. A resource that cohabits with another
+(events.k8s.io Events with core Events) is kept under the other's prefix, in its storage form,
+through a codec.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fakeapi.apimachinery.schema import GroupResource, GroupVersionResource
+from fakeapi.storage.codec import Codec, CodecStorage
 from fakeapi.storage.interfaces import VersionedStorage
 from fakeapi.storage.memory import MemoryStorage
 
@@ -28,6 +31,7 @@ class StorageFactory:
         self.enable_garbage_collection = enable_garbage_collection
         self._overrides: dict[GroupResource, VersionedStorage] = {}
         self._versioned_prefixes: set[GroupVersionResource] = set()
+        self._cohabitants: dict[GroupResource, tuple[GroupResource, Codec]] = {}
 
     def set_backend(self, resource: GroupResource, storage: VersionedStorage) -> None:
         """Give one group-resource its own backend."""
@@ -37,11 +41,26 @@ class StorageFactory:
         """Keep one version of a resource apart from the others (no conversion between them)."""
         self._versioned_prefixes.add(gvr)
 
+    def add_cohabitating_resources(self, resource: GroupResource, stored_as: GroupResource, codec: Codec) -> None:
+        """Keep ``resource`` with ``stored_as``: same backend and prefix, converted by ``codec`` both ways."""
+        self._cohabitants[resource] = (stored_as, codec)
+
     def resource_prefix(self, gvr: GroupVersionResource) -> str:
-        base = f"{gvr.group}/{gvr.resource}" if gvr.group else gvr.resource
+        base = _prefix(gvr.group_resource)
         return f"{base}@{gvr.version}" if gvr in self._versioned_prefixes else base
 
     def get_rest_options(self, gvr: GroupVersionResource) -> RESTOptions:
         """RESTOptionsGetter.GetRESTOptions."""
-        storage = self._overrides.get(gvr.group_resource, self.default_storage)
-        return RESTOptions(storage, self.resource_prefix(gvr), self.enable_garbage_collection)
+        cohabitant = self._cohabitants.get(gvr.group_resource)
+        if cohabitant is not None:
+            stored_as, codec = cohabitant
+            backend = CodecStorage(self._backend(stored_as), codec)
+            return RESTOptions(backend, _prefix(stored_as), self.enable_garbage_collection)
+        return RESTOptions(self._backend(gvr.group_resource), self.resource_prefix(gvr), self.enable_garbage_collection)
+
+    def _backend(self, resource: GroupResource) -> VersionedStorage:
+        return self._overrides.get(resource, self.default_storage)
+
+
+def _prefix(resource: GroupResource) -> str:
+    return f"{resource.group}/{resource.resource}" if resource.group else resource.resource
