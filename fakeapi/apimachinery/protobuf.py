@@ -16,7 +16,9 @@ the tables and rules below fill that gap:
 - Go's protobuf encoder (gogo) writes every non-pointer field, zero or not, so presence on the
   wire does not mean "set". A scalar equal to its zero value (``""``, ``0``, ``false``, empty
   bytes) is omitted, as ``omitempty`` would. The wire cannot tell that apart from a pointer field
-  explicitly set to zero (``replicas: 0``), so such a value is omitted too.
+  explicitly set to zero (``replicas: 0``), and the .proto files do not say which fields are
+  pointers; ``_POINTER_SCALARS`` lists the pointer fields whose zero means something else than
+  unset (a default would replace it, or unset means "no limit"), and those keep their zero.
 - Nested messages are kept when present, even empty (``"status": {}``), as Go writes non-pointer
   structs; pointer structs are only on the wire when set.
 - Empty lists and maps are omitted. Map values and list items are kept as they are.
@@ -83,6 +85,55 @@ _INLINE_FIELDS = frozenset(
         ("DeviceClassConfiguration", "deviceConfiguration"),
         ("NamedRuleWithOperations", "ruleWithOperations"),
         ("RuleWithOperations", "rule"),
+    }
+)
+
+# (message name, field name) of pointer scalars (*int32, *int64, *bool in the Go types) whose zero
+# differs from unset: defaulting would turn an unset one into something else (replicas: 1,
+# backoffLimit: 6, enableServiceLinks: true...), or unset means none (ttlSecondsAfterFinished).
+_POINTER_SCALARS = frozenset(
+    {
+        ("DeploymentSpec", "replicas"),
+        ("DeploymentSpec", "revisionHistoryLimit"),
+        ("DeploymentSpec", "progressDeadlineSeconds"),
+        ("ReplicaSetSpec", "replicas"),
+        ("StatefulSetSpec", "replicas"),
+        ("StatefulSetSpec", "revisionHistoryLimit"),
+        ("DaemonSetSpec", "revisionHistoryLimit"),
+        ("ReplicationControllerSpec", "replicas"),
+        ("JobSpec", "parallelism"),
+        ("JobSpec", "completions"),
+        ("JobSpec", "backoffLimit"),
+        ("JobSpec", "backoffLimitPerIndex"),
+        ("JobSpec", "maxFailedIndexes"),
+        ("JobSpec", "activeDeadlineSeconds"),
+        ("JobSpec", "ttlSecondsAfterFinished"),
+        ("CronJobSpec", "startingDeadlineSeconds"),
+        ("CronJobSpec", "successfulJobsHistoryLimit"),
+        ("CronJobSpec", "failedJobsHistoryLimit"),
+        ("PodSpec", "terminationGracePeriodSeconds"),
+        ("PodSpec", "activeDeadlineSeconds"),
+        ("PodSpec", "automountServiceAccountToken"),
+        ("PodSpec", "enableServiceLinks"),
+        ("PodSpec", "hostUsers"),
+        ("ServiceAccount", "automountServiceAccountToken"),
+        ("ServiceSpec", "allocateLoadBalancerNodePorts"),
+        ("SecurityContext", "runAsUser"),
+        ("SecurityContext", "runAsGroup"),
+        ("SecurityContext", "runAsNonRoot"),
+        ("SecurityContext", "privileged"),
+        ("SecurityContext", "allowPrivilegeEscalation"),
+        ("SecurityContext", "readOnlyRootFilesystem"),
+        ("PodSecurityContext", "runAsUser"),
+        ("PodSecurityContext", "runAsGroup"),
+        ("PodSecurityContext", "runAsNonRoot"),
+        ("PodSecurityContext", "fsGroup"),
+        ("SecretVolumeSource", "defaultMode"),
+        ("ConfigMapVolumeSource", "defaultMode"),
+        ("DownwardAPIVolumeSource", "defaultMode"),
+        ("ProjectedVolumeSource", "defaultMode"),
+        ("DeleteOptions", "gracePeriodSeconds"),
+        ("DeleteOptions", "orphanDependents"),
     }
 )
 
@@ -231,7 +282,8 @@ class _Decoder:
         for field in message.fields:
             key = (message.name, field.name)
             json_name = None if key in _INLINE_FIELDS else _RENAMED_FIELDS.get(key, field.name)
-            plan[field.number] = (json_name, self._field_converter(field))
+            keeps_zero = key in _POINTER_SCALARS
+            plan[field.number] = (json_name, _identity if keeps_zero else self._field_converter(field))
         return plan
 
     def _field_converter(self, field: FieldDescriptor) -> _Converter:

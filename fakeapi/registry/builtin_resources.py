@@ -441,6 +441,7 @@ _BATCH_V1: tuple[ResourceSpec, ...] = (
         # when unset). Other labels fail with `field label "x" not supported for batchv1.Job`.
         selectable_fields={"status.successful": "status.succeeded"},
         tracks_generation=True,
+        strategy="job",
     ),
 )
 

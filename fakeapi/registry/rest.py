@@ -163,6 +163,15 @@ def object_field(obj: dict[str, Any], key: str) -> dict[str, Any]:
     return value
 
 
+def defaulted_object_field(obj: dict[str, Any], key: str) -> dict[str, Any] | None:
+    """The mapping at ``obj[key]``, created empty when unset (absent or null); None when the
+    field holds something else, which is left for validation to report."""
+    value = obj.get(key)
+    if value is None:
+        value = obj[key] = {}
+    return value if isinstance(value, dict) else None
+
+
 def object_meta(obj: Object) -> dict[str, Any]:
     """The object's metadata dict, created if missing."""
     return object_field(obj, "metadata")

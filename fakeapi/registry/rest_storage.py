@@ -25,6 +25,7 @@ from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupResource, GroupVersion
 from fakeapi.registry.authentication import storage as authentication_storage
 from fakeapi.registry.authentication.services import SecurityServices
+from fakeapi.registry.batch.job import JobStrategy
 from fakeapi.registry.certificates.csr import CSRApprovalStrategy
 from fakeapi.registry.core.componentstatus import ComponentStatusREST
 from fakeapi.registry.core.event import EventStrategy
@@ -96,6 +97,7 @@ class StrategyFactory:
         builders: dict[str, Callable[[], Strategy]] = {
             "secret": lambda: SecretStrategy(spec, s.schemas, s.identity),
             "event": lambda: EventStrategy(spec, s.schemas, s.identity),
+            "job": lambda: JobStrategy(spec, s.schemas, s.identity),
             "pod": lambda: PodStrategy(spec, s.schemas, s.identity),
             "namespace": lambda: NamespaceStrategy(spec, s.schemas, s.identity),
             "service": lambda: ServiceStrategy(spec, s.schemas, s.identity, s.service_ips, s.node_ports),

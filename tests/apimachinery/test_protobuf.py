@@ -19,6 +19,7 @@ import pytest
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.descriptor import FieldDescriptor
 
+from fakeapi.apimachinery import protobuf
 from fakeapi.apimachinery.protobuf import ProtobufDecodeError, decode_object
 
 CORE = "k8s.io.api.core.v1"
@@ -94,13 +95,35 @@ def test_zero_values_that_go_writes_are_omitted() -> None:
     }
 
 
-def test_pointer_fields_set_to_zero_are_omitted_too() -> None:
-    # A known loss: on the wire `replicas: 0` (a *int32) looks like a non-pointer zero.
+def test_pointer_fields_whose_zero_means_something_keep_it() -> None:
+    # `kubectl create deployment idle --replicas=0`: unset would be defaulted to 1.
     deployment = _new("k8s.io.api.apps.v1.Deployment")
     deployment.metadata.name = "idle"
     deployment.spec.replicas = 0
+    deployment.spec.minReadySeconds = 0  # a non-pointer zero, which gogo writes too
+    deployment.spec.template.spec.terminationGracePeriodSeconds = 0
+    deployment.spec.template.spec.enableServiceLinks = False
 
-    assert decode_object(_body("apps/v1", "Deployment", deployment))["spec"] == {}
+    spec = decode_object(_body("apps/v1", "Deployment", deployment))["spec"]
+    assert spec == {
+        "replicas": 0,
+        "template": {"spec": {"terminationGracePeriodSeconds": 0, "enableServiceLinks": False}},
+    }
+
+
+def test_the_pointer_scalar_table_names_scalar_fields_that_exist() -> None:
+    messages = {}
+    for file in descriptor_pb2.FileDescriptorSet.FromString(
+        importlib.resources.files("fakeapi.apimachinery").joinpath("k8s_descriptors.binpb").read_bytes()
+    ).file:
+        for message in file.message_type:
+            messages.setdefault(message.name, []).append({f.name: f for f in message.field})
+    for message_name, field_name in protobuf._POINTER_SCALARS:
+        assert message_name in messages, message_name
+        for fields in messages[message_name]:
+            field = fields.get(field_name)
+            assert field is not None, (message_name, field_name)
+            assert field.type != descriptor_pb2.FieldDescriptorProto.TYPE_MESSAGE, (message_name, field_name)
 
 
 def test_secret_bytes_are_base64() -> None:

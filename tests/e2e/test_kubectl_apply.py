@@ -143,7 +143,10 @@ def test_patch_strategic_changes_one_container_and_keeps_the_other(kubectl: Kube
     assert result.stdout == "deployment.apps/web patched\n"
     deployment = _get(kubectl, "deployment", "web")
     assert _images(deployment) == {"nginx": "nginx:2", "sidecar": "busybox:1.36"}
-    assert deployment["spec"]["template"]["spec"]["containers"][0]["ports"] == [{"containerPort": 80}]
+    # The port protocol is defaulted, as a real server does.
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["ports"] == [
+        {"containerPort": 80, "protocol": "TCP"}
+    ]
     assert "kubectl-patch/Update" in _managers(deployment)
 
 

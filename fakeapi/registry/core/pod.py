@@ -1,6 +1,6 @@
-"""Pods (pkg/registry/core/pod/strategy.go and the v1 defaulting in pkg/apis/core/v1/defaults.go).
+"""Pods (pkg/registry/core/pod/strategy.go; their v1 defaulting is in ``fakeapi.registry.defaults``).
 
-A new pod is Pending with the defaults a real API server fills in. There is no kubelet, so a
+A new pod is Pending with what admission plugins add. There is no kubelet, so a
 delete is immediate (grace 0) unless finalizers hold the pod: otherwise ``kubectl delete pod``
 would wait for a kubelet that never comes.
 """
@@ -25,58 +25,18 @@ from fakeapi.storage.interfaces import Object
 from fakeapi.util.clock import now_rfc3339
 from fakeapi.util.identity import IdentityGenerator
 
-_POD_SPEC_DEFAULTS: dict[str, Any] = {
-    "restartPolicy": "Always",
-    "terminationGracePeriodSeconds": 30,
-    "dnsPolicy": "ClusterFirst",
-    "securityContext": {},
-    "schedulerName": "default-scheduler",
-    "enableServiceLinks": True,
-    "preemptionPolicy": "PreemptLowerPriority",
-    "priority": 0,
-}
-
-
-def _default_container(container: Any) -> None:
-    if not isinstance(container, dict):
-        return
-    container.setdefault("terminationMessagePath", "/dev/termination-log")
-    container.setdefault("terminationMessagePolicy", "File")
-    image = str(container.get("image") or "")
-    tag = image.rsplit("/", 1)[-1]
-    untagged_or_latest = ":" not in tag or tag.endswith(":latest")
-    if "@" not in image:
-        container.setdefault("imagePullPolicy", "Always" if untagged_or_latest else "IfNotPresent")
-    else:
-        container.setdefault("imagePullPolicy", "IfNotPresent")
-    container.setdefault("resources", {})
-    for port in container.get("ports") or []:
-        if isinstance(port, dict):
-            port.setdefault("protocol", "TCP")
-
-
-def default_pod_spec(spec: Any) -> None:
-    """SetDefaults_PodSpec and SetDefaults_Container, for pods and pod templates alike."""
-    if not isinstance(spec, dict):
-        return
-    for key, value in _POD_SPEC_DEFAULTS.items():
-        spec.setdefault(key, value)
-    if spec.get("serviceAccountName") and not spec.get("serviceAccount"):
-        spec["serviceAccount"] = spec["serviceAccountName"]
-    for containers in ("initContainers", "containers"):
-        for container in spec.get(containers) or []:
-            _default_container(container)
-
 
 class PodStrategy(Strategy):
     def prepare_for_create(self, ctx: RequestContext, obj: Object) -> None:
         super().prepare_for_create(ctx, obj)
         spec = obj.get("spec")
-        default_pod_spec(spec)
         if isinstance(spec, dict):
-            # The ServiceAccount admission plugin gives every pod an account.
+            # What admission plugins add to pods (not to pod templates): the ServiceAccount plugin
+            # an account, the Priority plugin the default priority.
             spec.setdefault("serviceAccountName", "default")
             spec.setdefault("serviceAccount", spec["serviceAccountName"])
+            spec.setdefault("priority", 0)
+            spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
         obj["status"] = {"phase": "Pending", "qosClass": _qos_class(spec)}
 
 
@@ -116,9 +76,8 @@ class PodSpecPartStrategy(Strategy):
         new_spec = obj.get("spec") or {}
         updated = deep_copy_json(old)
         if self.part == "ephemeralContainers":
+            # Already defaulted, as the whole pod is when the Store receives it.
             updated.setdefault("spec", {})["ephemeralContainers"] = new_spec.get("ephemeralContainers") or []
-            for container in updated["spec"]["ephemeralContainers"]:
-                _default_container(container)
         else:
             # resize: container resources (and resize policy) only, matched by container name.
             resources = {c.get("name"): c for c in new_spec.get("containers") or [] if isinstance(c, dict)}

@@ -22,6 +22,7 @@ from fakeapi.apimachinery.labels import LabelSelector
 from fakeapi.apimachinery.managedfields import FieldManager, RecordsManagedFields
 from fakeapi.apimachinery.schema import GroupKind, GroupResource
 from fakeapi.endpoints.request import RequestContext
+from fakeapi.registry.defaults import defaulter_for
 from fakeapi.registry.generic.admission import NamespaceLifecycle
 from fakeapi.registry.generic.pagination import ListPager
 from fakeapi.registry.generic.watch_stream import StoreWatchStream
@@ -206,9 +207,11 @@ class Store:
             raise errors.new_internal_error(RESOURCE_VERSION_ON_CREATE_MSG)
         fill_object_meta_system_fields(meta, self.create_strategy.identity)
         generated = not meta.get("name") and bool(meta.get("generateName"))
+        self._default(obj)
         if self.field_manager is not None:
             self.field_manager.update(None, obj, options.field_manager)
         before_create(self.create_strategy, ctx, obj)
+        self._default(obj)
         if self.admission is not None and self.spec.namespaced:
             self.admission.admit_create(self.spec.group_resource, meta.get("namespace") or "", meta.get("name") or "")
         try:
@@ -265,8 +268,10 @@ class Store:
                 meta = object_meta(obj)
                 meta.pop("resourceVersion", None)
                 fill_object_meta_system_fields(meta, self.create_strategy.identity)
+                self._default(obj)
                 managed = self._managed_fields_of_write(obj_info, None, obj, options)
                 before_create(self.create_strategy, ctx, obj)
+                self._default(obj)
                 self._keep_managed_fields(obj, managed)
                 if self.admission is not None and self.spec.namespaced:
                     self.admission.admit_create(self.spec.group_resource, meta.get("namespace") or "", name)
@@ -297,8 +302,10 @@ class Store:
                 meta["resourceVersion"] = existing_rv
             elif requested_rv != existing_rv:
                 raise errors.new_optimistic_lock_conflict(self.spec.group_resource, name)
+            self._default(obj)
             managed = self._managed_fields_of_write(obj_info, old, obj, options)
             before_update(self.update_strategy, ctx, obj, old)
+            self._default(obj)
             self._keep_managed_fields(obj, managed)
             if self.update_strategy.should_delete_during_update(obj):
                 raise _DeleteInsteadOfUpdate(obj)
@@ -310,6 +317,14 @@ class Store:
             self._delete_now(ctx, key, final.obj, options.dry_run)
             return final.obj, False
         return stored, created
+
+    def _default(self, obj: Object) -> None:
+        """Defaulting, where upstream applies it: as the request's object is decoded, and as the
+        object the strategies made is read back from storage (a status wiped on create comes back
+        with its defaulted phase)."""
+        defaulter = defaulter_for(self.spec.gvk.group_kind)
+        if defaulter is not None:
+            defaulter(obj)
 
     def _managed_fields_of_write(
         self, obj_info: UpdatedObjectInfo, old: Object | None, obj: Object, options: WriteOptions

@@ -1,0 +1,1 @@
+"""Strategies of batch resources whose behaviour differs from the generic one (pkg/registry/batch/*)."""

@@ -1,0 +1,367 @@
+"""Defaulting of built-in objects: what decoding a body into the Go type fills in.
+
+Upstream, every object a request brings is defaulted as it is decoded (``scheme.Default`` with
+the ``SetObjectDefaults_*`` functions generated from pkg/apis/core/v1/defaults.go,
+pkg/apis/apps/v1/defaults.go and pkg/apis/batch/v1/defaults.go), and again whenever it is read
+back from storage. So a Deployment created without ``replicas`` has ``replicas: 1`` in the answer,
+in every later read, and in the managedFields of the client that created it. ``set_object_defaults``
+does the same on the JSON form; the generic Store calls it where upstream decodes. Every
+defaulter only fills what is unset, so applying one twice changes nothing.
+
+Defaults that only admission plugins set (a pod's service account and priority) stay in the
+pod strategy, since they apply to pods and not to the pod templates of workloads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fakeapi.apimachinery.schema import GroupKind
+from fakeapi.registry.rest import defaulted_object_field
+from fakeapi.storage.interfaces import Object
+
+# pkg/apis/core/v1 constants.
+DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30
+DEFAULT_SCHEDULER_NAME = "default-scheduler"
+VOLUME_SOURCE_DEFAULT_MODE = 0o644  # Secret, ConfigMap, DownwardAPI and Projected volumes
+SERVICE_ACCOUNT_TOKEN_EXPIRATION_SECONDS = 3600
+DEFAULT_REVISION_HISTORY_LIMIT = 10
+
+_PROBE_DEFAULTS = {"timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3}
+_PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+_CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
+# Every field of VolumeSource is a pointer: a volume with none of them set becomes an emptyDir.
+_NOT_A_VOLUME_SOURCE = frozenset({"name"})
+_MODE_DEFAULTED_VOLUMES = ("secret", "configMap", "downwardAPI", "projected")
+
+
+def _dict(parent: Any, key: str) -> dict[str, Any] | None:
+    value = parent.get(key) if isinstance(parent, dict) else None
+    return value if isinstance(value, dict) else None
+
+
+def _dicts(parent: Any, key: str) -> list[dict[str, Any]]:
+    value = parent.get(key) if isinstance(parent, dict) else None
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _unset(obj: dict[str, Any], key: str) -> bool:
+    """Go's zero value: an absent field, null, or an empty string."""
+    return obj.get(key) in (None, "")
+
+
+def _default(obj: dict[str, Any], key: str, value: Any) -> None:
+    if _unset(obj, key):
+        obj[key] = value
+
+
+def _image_pull_policy(image: str) -> str:
+    """SetDefaults_Container: Always for the ``latest`` tag (also implied by no tag), else IfNotPresent."""
+    name, _, digest = image.partition("@")
+    if digest:
+        return "IfNotPresent"
+    last = name.rsplit("/", 1)[-1]
+    tag = last.partition(":")[2] or "latest"
+    return "Always" if tag == "latest" else "IfNotPresent"
+
+
+def _default_probe(probe: dict[str, Any]) -> None:
+    for key, value in _PROBE_DEFAULTS.items():
+        if not probe.get(key):
+            probe[key] = value
+    http_get = _dict(probe, "httpGet")
+    if http_get is not None:
+        _default(http_get, "path", "/")
+        _default(http_get, "scheme", "HTTP")
+
+
+def _default_container(container: dict[str, Any]) -> None:
+    """SetDefaults_Container and the defaults of what a container holds."""
+    _default(container, "imagePullPolicy", _image_pull_policy(str(container.get("image") or "")))
+    _default(container, "terminationMessagePath", "/dev/termination-log")
+    _default(container, "terminationMessagePolicy", "File")
+    # A non-pointer struct: Go always writes it, empty or not.
+    defaulted_object_field(container, "resources")
+    for port in _dicts(container, "ports"):
+        _default(port, "protocol", "TCP")
+    for probe_name in _PROBES:
+        probe = _dict(container, probe_name)
+        if probe is not None:
+            _default_probe(probe)
+    for env in _dicts(container, "env"):
+        field_ref = _dict(_dict(env, "valueFrom"), "fieldRef")
+        if field_ref is not None:
+            _default(field_ref, "apiVersion", "v1")
+
+
+def _default_volume(volume: dict[str, Any]) -> None:
+    if set(volume) <= _NOT_A_VOLUME_SOURCE:
+        volume["emptyDir"] = {}
+    for kind in _MODE_DEFAULTED_VOLUMES:
+        source = _dict(volume, kind)
+        if source is not None and source.get("defaultMode") is None:
+            source["defaultMode"] = VOLUME_SOURCE_DEFAULT_MODE
+    for projection in _dicts(_dict(volume, "projected"), "sources"):
+        token = _dict(projection, "serviceAccountToken")
+        if token is not None and token.get("expirationSeconds") is None:
+            token["expirationSeconds"] = SERVICE_ACCOUNT_TOKEN_EXPIRATION_SECONDS
+    _default_host_path(volume)
+
+
+def _default_host_path(source: dict[str, Any]) -> None:
+    """SetDefaults_HostPathVolumeSource, for pod volumes and persistent volumes alike."""
+    host_path = _dict(source, "hostPath")
+    if host_path is not None and host_path.get("type") is None:
+        host_path["type"] = ""
+
+
+def default_pod_spec(spec: Any) -> None:
+    """SetDefaults_PodSpec with the defaults of its containers and volumes: pods and templates alike."""
+    if not isinstance(spec, dict):
+        return
+    _default(spec, "dnsPolicy", "ClusterFirst")
+    _default(spec, "restartPolicy", "Always")
+    defaulted_object_field(spec, "securityContext")
+    if spec.get("terminationGracePeriodSeconds") is None:
+        spec["terminationGracePeriodSeconds"] = DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS
+    _default(spec, "schedulerName", DEFAULT_SCHEDULER_NAME)
+    if spec.get("serviceAccountName") and not spec.get("serviceAccount"):
+        # The deprecated alias the v1 conversion keeps in step.
+        spec["serviceAccount"] = spec["serviceAccountName"]
+    for containers in _CONTAINER_LISTS:
+        for container in _dicts(spec, containers):
+            _default_container(container)
+    for volume in _dicts(spec, "volumes"):
+        _default_volume(volume)
+
+
+def _default_template(template: Any) -> None:
+    default_pod_spec(_dict(template, "spec"))
+
+
+def _template_labels(obj: Object, *path: str) -> Any:
+    node: Any = obj
+    for key in path:
+        node = _dict(node, key)
+    return _dict(node, "labels")
+
+
+def _copy_labels_if_none(obj: Object, labels: dict[str, Any] | None) -> None:
+    meta = _dict(obj, "metadata")
+    if labels and meta is not None and not meta.get("labels"):
+        meta["labels"] = dict(labels)
+
+
+# -- core/v1 --------------------------------------------------------------------------------
+
+
+def _pod(obj: Object) -> None:
+    """SetObjectDefaults_Pod: SetDefaults_PodSpec, then SetDefaults_Pod (pods only, not templates)."""
+    spec = _dict(obj, "spec")
+    if spec is None:
+        return
+    default_pod_spec(spec)
+    for containers in ("containers", "initContainers"):
+        for container in _dicts(spec, containers):
+            resources = _dict(container, "resources")
+            limits = _dict(resources, "limits")
+            if resources is not None and limits:
+                # Requests default to the limits, for pods only.
+                requests = defaulted_object_field(resources, "requests")
+                if requests is not None:
+                    for key, value in limits.items():
+                        requests.setdefault(key, value)
+    if spec.get("enableServiceLinks") is None:
+        spec["enableServiceLinks"] = True
+    if spec.get("hostNetwork") is True:
+        for containers in ("containers", "initContainers"):
+            for container in _dicts(spec, containers):
+                for port in _dicts(container, "ports"):
+                    if not port.get("hostPort"):
+                        port["hostPort"] = port.get("containerPort")
+
+
+def _pod_template(obj: Object) -> None:
+    _default_template(_dict(obj, "template"))
+
+
+def _replication_controller(obj: Object) -> None:
+    spec = _dict(obj, "spec")
+    if spec is None:
+        return
+    labels = _template_labels(obj, "spec", "template", "metadata")
+    if labels is not None:
+        if not spec.get("selector"):
+            spec["selector"] = dict(labels)
+        _copy_labels_if_none(obj, labels)
+    if spec.get("replicas") is None:
+        spec["replicas"] = 1
+    _default_template(_dict(spec, "template"))
+
+
+def _persistent_volume(obj: Object) -> None:
+    spec = _dict(obj, "spec")
+    if spec is not None:
+        _default(spec, "persistentVolumeReclaimPolicy", "Retain")
+        _default(spec, "volumeMode", "Filesystem")
+        _default_host_path(spec)
+    _default_status_phase(obj)
+
+
+def _default_status_phase(obj: Object) -> None:
+    status = defaulted_object_field(obj, "status")
+    if status is not None:
+        _default(status, "phase", "Pending")
+
+
+def _persistent_volume_claim(obj: Object) -> None:
+    spec = _dict(obj, "spec")
+    if spec is not None:
+        _default(spec, "volumeMode", "Filesystem")
+    _default_status_phase(obj)
+
+
+def _endpoints(obj: Object) -> None:
+    for subset in _dicts(obj, "subsets"):
+        for port in _dicts(subset, "ports"):
+            _default(port, "protocol", "TCP")
+
+
+# -- apps/v1 --------------------------------------------------------------------------------
+
+
+def _rolling_update(strategy: dict[str, Any], strategy_type: str, defaults: dict[str, Any]) -> None:
+    _default(strategy, "type", strategy_type)
+    rolling = defaulted_object_field(strategy, "rollingUpdate") if strategy.get("type") == strategy_type else None
+    if rolling is not None:
+        for key, value in defaults.items():
+            if rolling.get(key) is None:
+                rolling[key] = value
+
+
+def _deployment(obj: Object) -> None:
+    spec = _dict(obj, "spec")
+    if spec is None:
+        return
+    if spec.get("replicas") is None:
+        spec["replicas"] = 1
+    strategy = defaulted_object_field(spec, "strategy")
+    if strategy is not None:
+        _rolling_update(strategy, "RollingUpdate", {"maxUnavailable": "25%", "maxSurge": "25%"})
+    if spec.get("revisionHistoryLimit") is None:
+        spec["revisionHistoryLimit"] = DEFAULT_REVISION_HISTORY_LIMIT
+    if spec.get("progressDeadlineSeconds") is None:
+        spec["progressDeadlineSeconds"] = 600
+    _default_template(_dict(spec, "template"))
+
+
+def _daemon_set(obj: Object) -> None:
+    spec = _dict(obj, "spec")
+    if spec is None:
+        return
+    strategy = defaulted_object_field(spec, "updateStrategy")
+    if strategy is not None:
+        _rolling_update(strategy, "RollingUpdate", {"maxUnavailable": 1, "maxSurge": 0})
+    if spec.get("revisionHistoryLimit") is None:
+        spec["revisionHistoryLimit"] = DEFAULT_REVISION_HISTORY_LIMIT
+    _default_template(_dict(spec, "template"))
+
+
+def _stateful_set(obj: Object) -> None:
+    spec = _dict(obj, "spec")
+    if spec is None:
+        return
+    _default(spec, "podManagementPolicy", "OrderedReady")
+    strategy = defaulted_object_field(spec, "updateStrategy")
+    if strategy is not None:
+        if _unset(strategy, "type"):
+            strategy["type"] = "RollingUpdate"
+            defaulted_object_field(strategy, "rollingUpdate")
+        rolling = _dict(strategy, "rollingUpdate")
+        if strategy.get("type") == "RollingUpdate" and rolling is not None and rolling.get("partition") is None:
+            rolling["partition"] = 0
+    retention = defaulted_object_field(spec, "persistentVolumeClaimRetentionPolicy")
+    if retention is not None:
+        _default(retention, "whenDeleted", "Retain")
+        _default(retention, "whenScaled", "Retain")
+    if spec.get("replicas") is None:
+        spec["replicas"] = 1
+    if spec.get("revisionHistoryLimit") is None:
+        spec["revisionHistoryLimit"] = DEFAULT_REVISION_HISTORY_LIMIT
+    _default_template(_dict(spec, "template"))
+
+
+def _replica_set(obj: Object) -> None:
+    spec = _dict(obj, "spec")
+    if spec is None:
+        return
+    if spec.get("replicas") is None:
+        spec["replicas"] = 1
+    _default_template(_dict(spec, "template"))
+
+
+# -- batch/v1 -------------------------------------------------------------------------------
+
+# math.MaxInt32: the backoffLimit of a Job that limits retries per index instead.
+_MAX_INT32 = 2**31 - 1
+
+
+def default_job_spec(spec: dict[str, Any]) -> None:
+    """SetDefaults_Job's spec part, which a CronJob's jobTemplate does not get."""
+    if spec.get("completions") is None and spec.get("parallelism") is None:
+        spec["completions"] = 1
+        spec["parallelism"] = 1
+    if spec.get("parallelism") is None:
+        spec["parallelism"] = 1
+    if spec.get("backoffLimit") is None:
+        spec["backoffLimit"] = _MAX_INT32 if spec.get("backoffLimitPerIndex") is not None else 6
+    _default(spec, "completionMode", "NonIndexed")
+    if spec.get("suspend") is None:
+        spec["suspend"] = False
+    if spec.get("podReplacementPolicy") is None:
+        spec["podReplacementPolicy"] = "Failed" if spec.get("podFailurePolicy") is not None else "TerminatingOrFailed"
+
+
+def _job(obj: Object) -> None:
+    spec = _dict(obj, "spec")
+    if spec is None:
+        return
+    default_job_spec(spec)
+    _copy_labels_if_none(obj, _template_labels(obj, "spec", "template", "metadata"))
+    _default_template(_dict(spec, "template"))
+
+
+def _cron_job(obj: Object) -> None:
+    spec = _dict(obj, "spec")
+    if spec is None:
+        return
+    _default(spec, "concurrencyPolicy", "Allow")
+    if spec.get("suspend") is None:
+        spec["suspend"] = False
+    if spec.get("successfulJobsHistoryLimit") is None:
+        spec["successfulJobsHistoryLimit"] = 3
+    if spec.get("failedJobsHistoryLimit") is None:
+        spec["failedJobsHistoryLimit"] = 1
+    _default_template(_dict(_dict(_dict(spec, "jobTemplate"), "spec"), "template"))
+
+
+_DEFAULTERS: dict[GroupKind, Callable[[Object], None]] = {
+    GroupKind("", "Pod"): _pod,
+    GroupKind("", "PodTemplate"): _pod_template,
+    GroupKind("", "ReplicationController"): _replication_controller,
+    GroupKind("", "PersistentVolume"): _persistent_volume,
+    GroupKind("", "PersistentVolumeClaim"): _persistent_volume_claim,
+    GroupKind("", "Endpoints"): _endpoints,
+    GroupKind("apps", "Deployment"): _deployment,
+    GroupKind("apps", "DaemonSet"): _daemon_set,
+    GroupKind("apps", "StatefulSet"): _stateful_set,
+    GroupKind("apps", "ReplicaSet"): _replica_set,
+    GroupKind("batch", "Job"): _job,
+    GroupKind("batch", "CronJob"): _cron_job,
+}
+
+
+def defaulter_for(group_kind: GroupKind) -> Callable[[Object], None] | None:
+    """The defaulting of a built-in kind, or None where decoding fills in nothing."""
+    return _DEFAULTERS.get(group_kind)
