@@ -197,6 +197,17 @@ def _invalid(strategy: Strategy, obj: Object, errs: list[FieldError]) -> errors.
     return errors.new_invalid(strategy.spec.gvk.group_kind, meta.get("name") or meta.get("generateName") or "", errs)
 
 
+def check_decodable(strategy: Strategy, obj: Object) -> None:
+    """Refuse, as a decode error (400), a body whose JSON types do not fit the kind.
+
+    Upstream such a body never becomes an object; here it must not reach the field manager or a
+    strategy, which expect the kind's shape. ``_schema_errors`` checks again after the strategy.
+    """
+    type_errors = strategy.schemas.validate(obj, strategy.spec.gvk).type_errors
+    if type_errors:
+        raise errors.new_bad_request("; ".join(type_errors))
+
+
 def _schema_errors(strategy: Strategy, obj: Object) -> list[FieldError]:
     """Decode-time checks of a built-in object: wrong JSON types (400), then unknown fields dropped.
 
