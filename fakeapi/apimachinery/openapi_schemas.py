@@ -662,6 +662,11 @@ class SchemaRegistry:
             return ValidationResult([], [])
         return ValidationResult(findings.returned + findings.saved, findings.field_errors)
 
+    def decode_error(self, obj: dict[str, Any], gvk: GroupVersionKind) -> str | None:
+        """What decoding ``obj`` into the Go type of ``gvk`` fails with (answered 400), if anything."""
+        type_errors = self.validate(obj, gvk).type_errors
+        return "; ".join(type_errors) if type_errors else None
+
     def unknown_fields(self, obj: dict[str, Any], gvk: GroupVersionKind) -> list[str]:
         """The fields of ``obj`` that its kind does not have.
 

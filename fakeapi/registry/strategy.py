@@ -203,9 +203,9 @@ def check_decodable(strategy: Strategy, obj: Object) -> None:
     Upstream such a body never becomes an object; here it must not reach the field manager or a
     strategy, which expect the kind's shape. ``_schema_errors`` checks again after the strategy.
     """
-    type_errors = strategy.schemas.validate(obj, strategy.spec.gvk).type_errors
-    if type_errors:
-        raise errors.new_bad_request("; ".join(type_errors))
+    message = strategy.schemas.decode_error(obj, strategy.spec.gvk)
+    if message is not None:
+        raise errors.new_bad_request(message)
 
 
 def _schema_errors(strategy: Strategy, obj: Object) -> list[FieldError]:

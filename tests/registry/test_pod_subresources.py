@@ -88,3 +88,12 @@ def test_component_statuses_are_healthy(fakeapi: FakeAPI) -> None:
     assert [i["metadata"]["name"] for i in listed["items"]] == ["controller-manager", "etcd-0", "scheduler"]
     assert fakeapi.server.request("GET", "/api/v1/componentstatuses/etcd-0").json()["conditions"][0]["status"] == "True"
     assert fakeapi.server.request("DELETE", "/api/v1/componentstatuses/etcd-0").status == 405
+
+
+def test_a_wrongly_typed_binding_is_a_decode_error(fakeapi: FakeAPI) -> None:
+    # Virtual creates (bindings, evictions, reviews) get the decoder's check as stored kinds do.
+    response = fakeapi.server.request(
+        "POST", "/api/v1/namespaces/default/bindings", {"apiVersion": "v1", "kind": "Binding", "metadata": [{}]}
+    )
+    assert response.status == 400
+    assert response.json()["reason"] == "BadRequest"

@@ -105,9 +105,15 @@ def _summarize(body: bytes, limit: int = 30) -> str:
 
 
 def decode_body(req: Request, scope: RequestScope) -> Object:
-    """Decode a JSON, YAML or protobuf body into an object of the endpoint's kind (400/415 otherwise)."""
+    """Decode a JSON, YAML or protobuf body into an object of the endpoint's kind (400/415 otherwise).
+
+    A body whose JSON types do not fit the kind fails here, as decoding into the Go type does.
+    """
     obj = parse_body(req, scope.kind.kind)
     check_type_meta(obj, scope.kind)
+    message = scope.schemas.decode_error(obj, scope.kind)
+    if message is not None:
+        raise errors.new_bad_request(message)
     return obj
 
 
