@@ -58,9 +58,9 @@ class DefinitionsPublisher(Protocol):
 class CustomResourceSchemas(SchemaRegistry):
     """The schemas of the served custom resources, in front of the built-in registry.
 
-    Handlers ask it for decode errors (custom resources have none: they are unstructured) and
-    for the unknown fields that fieldValidation reports (what pruning would drop); any other
-    kind (the Scale of /scale) is the built-in registry's.
+    Handlers ask it for decode errors (custom resources are unstructured: only their metadata
+    is decoded into a Go type) and for the unknown fields that fieldValidation reports (what
+    pruning would drop); any other kind (the Scale of /scale) is the built-in registry's.
     """
 
     def __init__(self, builtin: SchemaRegistry) -> None:
@@ -86,6 +86,10 @@ class CustomResourceSchemas(SchemaRegistry):
         if gvk in self._versions:
             return ValidationResult([], [])
         return self.builtin.validate(obj, gvk)
+
+    def decode_error(self, obj: dict[str, Any], gvk: GroupVersionKind) -> str | None:
+        # The built-in registry has no schema for a custom resource, so it checks the metadata only.
+        return self.builtin.decode_error(obj, gvk)
 
     def unknown_fields(self, obj: dict[str, Any], gvk: GroupVersionKind) -> list[str]:
         info = self._versions.get(gvk)

@@ -98,7 +98,11 @@ class _Findings:
         """Record Go's UnmarshalTypeError for a JSON ``value`` ("string", "number 1.5"...)."""
         # Go's error path lists struct field names only: list indexes and map keys are left out.
         go_field = ".".join(s for s in (*parent, seg) if type(s) is str)
-        message = f"json: cannot unmarshal {value} into Go struct field {owner}.{go_field} of type {go_type}"
+        if not go_field:
+            # The value being decoded is itself of the wrong type: Go names no field then.
+            message = f"json: cannot unmarshal {value} into Go value of type {go_type}"
+        else:
+            message = f"json: cannot unmarshal {value} into Go struct field {owner}.{go_field} of type {go_type}"
         (self.returned if returned else self.saved).append(message)
 
     def unknown_field(self, path: _Path, key: str) -> None:
@@ -552,6 +556,7 @@ _CUSTOM_DECODERS: dict[str, _Node] = {
     "io.k8s.apimachinery.pkg.runtime.RawExtension": _Node(_accept, "runtime.RawExtension"),
     _META + "FieldsV1": _Node(_accept, "v1.FieldsV1"),
 }
+_OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 _QUANTITY_REF = "#/$defs/io.k8s.apimachinery.pkg.api.resource.Quantity"
 # Packages whose Quantity maps are the named type v1.ResourceList (map[ResourceName]Quantity).
 _RESOURCE_LIST_PACKAGES = ("io.k8s.api.core.v1.", "io.k8s.api.node.v1.")
@@ -663,8 +668,16 @@ class SchemaRegistry:
         return ValidationResult(findings.returned + findings.saved, findings.field_errors)
 
     def decode_error(self, obj: dict[str, Any], gvk: GroupVersionKind) -> str | None:
-        """What decoding ``obj`` into the Go type of ``gvk`` fails with (answered 400), if anything."""
-        type_errors = self.validate(obj, gvk).type_errors
+        """What decoding ``obj`` into the Go type of ``gvk`` fails with (answered 400), if anything.
+
+        A kind without a schema here (a custom resource) is checked for its metadata only, which
+        is always an ObjectMeta (GetObjectMetaWithOptions in the custom resource decoder).
+        """
+        if gvk in self._by_gvk:
+            type_errors = self.validate(obj, gvk).type_errors
+        else:
+            findings = self._walk_definition(obj.get("metadata"), _OBJECT_META)
+            type_errors = findings.returned + findings.saved
         return "; ".join(type_errors) if type_errors else None
 
     def unknown_fields(self, obj: dict[str, Any], gvk: GroupVersionKind) -> list[str]:
@@ -697,8 +710,9 @@ class SchemaRegistry:
 
     def _walk(self, obj: dict[str, Any], gvk: GroupVersionKind) -> _Findings | None:
         name = self._by_gvk.get(gvk)
-        if name is None:
-            return None
+        return None if name is None else self._walk_definition(obj, name)
+
+    def _walk_definition(self, obj: Any, name: str) -> _Findings:
         node = self._nodes.get(name)
         if node is None:
             with self._compile_lock:

@@ -207,6 +207,33 @@ def test_invalid_custom_resource_is_a_422_with_every_error(server: FakeAPIServer
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        ({"name": {"a": 1}}, "json: cannot unmarshal object into Go struct field ObjectMeta.name of type string"),
+        (
+            {"name": "w1", "ownerReferences": ["x"]},
+            "json: cannot unmarshal string into Go struct field ObjectMeta.ownerReferences of type v1.OwnerReference",
+        ),
+        ([1], "json: cannot unmarshal array into Go value of type v1.ObjectMeta"),
+    ],
+)
+def test_custom_resource_metadata_is_decoded_as_object_meta(server: FakeAPIServer, metadata: Any, message: str) -> None:
+    # The rest of a custom resource is unstructured; its metadata is a Go ObjectMeta upstream.
+    create_crd(server)
+    response = server.request("POST", WIDGETS, {**widget(), "metadata": metadata})
+    assert (response.status, response.json()["message"]) == (400, message)
+
+
+def test_a_patch_cannot_store_malformed_metadata(server: FakeAPIServer) -> None:
+    create_crd(server)
+    ok(server.request("POST", WIDGETS, widget()), 201)
+    patch = {"metadata": {"ownerReferences": [{"uid": 7}]}}
+    response = server.request("PATCH", f"{WIDGETS}/w1", patch, headers=MERGE)
+    assert response.status == 400
+    assert ok(server.request("GET", f"{WIDGETS}/w1"))["metadata"].get("ownerReferences") is None
+
+
 def test_update_needs_a_resource_version_and_spec_changes_bump_generation(server: FakeAPIServer) -> None:
     create_crd(server)
     created = ok(server.request("POST", WIDGETS, widget()), 201)
