@@ -215,8 +215,8 @@ class _Decoder:
         if len(body) == len(_PREFIX):
             raise ProtobufDecodeError("empty body")
         unknown = self._parse(self._unknown_class, body[len(_PREFIX) :], "runtime.Unknown")
-        kind: str = unknown.typeMeta.kind
-        api_version: str = unknown.typeMeta.apiVersion
+        kind = _text(unknown.typeMeta.kind)
+        api_version = _text(unknown.typeMeta.apiVersion)
         if not kind:
             raise ProtobufDecodeError("Object 'Kind' is missing from the typeMeta of the protobuf body")
         if not api_version:
@@ -291,7 +291,7 @@ class _Decoder:
 
         if field.message_type is not None and field.message_type.GetOptions().map_entry:
             value_converter = self._value_converter(field.message_type.fields_by_name["value"])
-            return lambda entries: {key: value_converter(value) for key, value in entries.items()}
+            return lambda entries: {_text(key): value_converter(value) for key, value in entries.items()}
         if field.is_repeated:
             item_converter = self._value_converter(field)
             return lambda items: [item_converter(item) for item in items]
@@ -299,6 +299,8 @@ class _Decoder:
             return self._value_converter(field)
         if field.type == FieldDescriptor.TYPE_BYTES:
             return lambda value: _base64(value) if value else None
+        if field.type == FieldDescriptor.TYPE_STRING:
+            return lambda value: _text(value) if value else None
         return lambda value: value if value else None
 
     def _value_converter(self, field: FieldDescriptor) -> _Converter:
@@ -307,6 +309,8 @@ class _Decoder:
 
         if field.type == FieldDescriptor.TYPE_BYTES:
             return _base64
+        if field.type == FieldDescriptor.TYPE_STRING:
+            return _text
         if field.type != FieldDescriptor.TYPE_MESSAGE:
             return _identity
         full_name = field.message_type.full_name
@@ -314,12 +318,20 @@ class _Decoder:
         if special is not None:
             return special
         if field.message_type.name in _STRING_SLICES:
-            return lambda wrapper: list(wrapper.items)
+            return lambda wrapper: [_text(item) for item in wrapper.items]
         return self._message_to_dict
 
 
 def _identity(value: Any) -> Any:
     return value
+
+
+def _text(value: str | bytes) -> str:
+    """A proto2 string field, which the protobuf runtime hands over as bytes when it is not UTF-8.
+
+    Go keeps such bytes in a string and its JSON encoder writes U+FFFD for each invalid one.
+    """
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
 def _base64(value: bytes) -> str:
@@ -352,13 +364,13 @@ def _int_or_string(message: Any) -> int | str:
     if message.type == 0:
         return message.intVal
     if message.type == 1:
-        return message.strVal
+        return _text(message.strVal)
     raise ProtobufDecodeError(f"impossible IntOrString.Type: {message.type}")
 
 
 def _quantity(message: Any) -> str:
     # Go clients always write the canonical string; a message without one is the zero Quantity.
-    return message.string if message.HasField("string") else "0"
+    return _text(message.string) if message.HasField("string") else "0"
 
 
 def _raw_json(field: str) -> _Converter:

@@ -545,3 +545,11 @@ def test_every_served_kind_matches_the_openapi_schema() -> None:
         "APIService",
         "APIServiceList",
     }
+
+
+def test_strings_that_are_not_utf8_are_decoded_as_go_writes_them() -> None:
+    # Go keeps the bytes and its JSON encoder writes U+FFFD for each invalid one. The raw message
+    # is ConfigMap{metadata (field 1): ObjectMeta{name (field 1): "\xff"}}, written by hand since
+    # the Python encoder refuses such a string.
+    raw = b"\x0a\x03" + b"\x0a\x01\xff"
+    assert decode_object(PREFIX + _unknown("v1", "ConfigMap", raw))["metadata"] == {"name": "\ufffd"}
