@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from crd_manifests import crd_manifest
 
 from fakeapi.server.instance import FakeAPIServer, Response
 
@@ -36,38 +37,25 @@ WIDGET_SCHEMA: dict[str, Any] = {
 
 
 def widget_crd(**overrides: Any) -> dict[str, Any]:
-    crd: dict[str, Any] = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "widgets.example.com"},
-        "spec": {
-            "group": "example.com",
-            "scope": "Namespaced",
-            "names": {"plural": "widgets", "kind": "Widget", "shortNames": ["wd"], "categories": ["all"]},
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "subresources": {
-                        "status": {},
-                        "scale": {
-                            "specReplicasPath": ".spec.replicas",
-                            "statusReplicasPath": ".status.replicas",
-                            "labelSelectorPath": ".spec.selector",
-                        },
-                    },
-                    "additionalPrinterColumns": [
-                        {"name": "Size", "type": "integer", "jsonPath": ".spec.size"},
-                        {"name": "Color", "type": "string", "jsonPath": ".spec.color"},
-                        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
-                    ],
-                    "selectableFields": [{"jsonPath": ".spec.color"}],
-                    "schema": {"openAPIV3Schema": copy.deepcopy(WIDGET_SCHEMA)},
-                }
-            ],
+    crd = crd_manifest(
+        "Widget",
+        schema=copy.deepcopy(WIDGET_SCHEMA),
+        names={"shortNames": ["wd"], "categories": ["all"]},
+        subresources={
+            "status": {},
+            "scale": {
+                "specReplicasPath": ".spec.replicas",
+                "statusReplicasPath": ".status.replicas",
+                "labelSelectorPath": ".spec.selector",
+            },
         },
-    }
+        additionalPrinterColumns=[
+            {"name": "Size", "type": "integer", "jsonPath": ".spec.size"},
+            {"name": "Color", "type": "string", "jsonPath": ".spec.color"},
+            {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+        ],
+        selectableFields=[{"jsonPath": ".spec.color"}],
+    )
     crd["spec"].update(overrides)
     return crd
 

@@ -16,40 +16,15 @@ from typing import Any
 
 import jsonschema
 import pytest
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf import descriptor_pb2
 from google.protobuf.descriptor import FieldDescriptor
+from protobuf_bodies import PREFIX, new_message, protobuf_body, unknown_envelope
 
 from fakeapi.apimachinery import protobuf
 from fakeapi.apimachinery.protobuf import ProtobufDecodeError, decode_object
 
 CORE = "k8s.io.api.core.v1"
 META = "k8s.io.apimachinery.pkg.apis.meta.v1"
-PREFIX = b"k8s\x00"
-
-
-@functools.cache
-def _pool() -> descriptor_pool.DescriptorPool:
-    data = importlib.resources.files("fakeapi.apimachinery").joinpath("k8s_descriptors.binpb").read_bytes()
-    pool = descriptor_pool.DescriptorPool()
-    for file in descriptor_pb2.FileDescriptorSet.FromString(data).file:
-        pool.Add(file)
-    return pool
-
-
-def _new(full_name: str) -> Any:
-    return message_factory.GetMessageClass(_pool().FindMessageTypeByName(full_name))()
-
-
-def _unknown(api_version: str, kind: str, raw: bytes) -> bytes:
-    unknown = _new("k8s.io.apimachinery.pkg.runtime.Unknown")
-    unknown.typeMeta.apiVersion = api_version
-    unknown.typeMeta.kind = kind
-    unknown.raw = raw
-    return unknown.SerializeToString()
-
-
-def _body(api_version: str, kind: str, obj: Any) -> bytes:
-    return PREFIX + _unknown(api_version, kind, obj.SerializeToString())
 
 
 def _seconds(rfc3339: str) -> int:
@@ -57,7 +32,7 @@ def _seconds(rfc3339: str) -> int:
 
 
 def test_configmap() -> None:
-    cm = _new(f"{CORE}.ConfigMap")
+    cm = new_message(f"{CORE}.ConfigMap")
     cm.metadata.name = "settings"
     cm.metadata.namespace = "default"
     cm.metadata.labels["app"] = "web"
@@ -65,7 +40,7 @@ def test_configmap() -> None:
     cm.data["mode"] = "fast"
     cm.data["empty"] = ""
 
-    assert decode_object(_body("v1", "ConfigMap", cm)) == {
+    assert decode_object(protobuf_body("v1", "ConfigMap", cm)) == {
         "kind": "ConfigMap",
         "apiVersion": "v1",
         "metadata": {
@@ -81,14 +56,14 @@ def test_configmap() -> None:
 def test_zero_values_that_go_writes_are_omitted() -> None:
     # What `kubectl create configmap c` sends: gogo writes ObjectMeta's non-pointer fields and
     # the zero creationTimestamp (an empty message) even though nothing set them.
-    cm = _new(f"{CORE}.ConfigMap")
+    cm = new_message(f"{CORE}.ConfigMap")
     meta = cm.metadata
     meta.name = "c"
     meta.generateName = meta.namespace = meta.selfLink = meta.uid = meta.resourceVersion = ""
     meta.generation = 0
     meta.creationTimestamp.SetInParent()
 
-    assert decode_object(_body("v1", "ConfigMap", cm)) == {
+    assert decode_object(protobuf_body("v1", "ConfigMap", cm)) == {
         "kind": "ConfigMap",
         "apiVersion": "v1",
         "metadata": {"name": "c"},
@@ -97,14 +72,14 @@ def test_zero_values_that_go_writes_are_omitted() -> None:
 
 def test_pointer_fields_whose_zero_means_something_keep_it() -> None:
     # `kubectl create deployment idle --replicas=0`: unset would be defaulted to 1.
-    deployment = _new("k8s.io.api.apps.v1.Deployment")
+    deployment = new_message("k8s.io.api.apps.v1.Deployment")
     deployment.metadata.name = "idle"
     deployment.spec.replicas = 0
     deployment.spec.minReadySeconds = 0  # a non-pointer zero, which gogo writes too
     deployment.spec.template.spec.terminationGracePeriodSeconds = 0
     deployment.spec.template.spec.enableServiceLinks = False
 
-    spec = decode_object(_body("apps/v1", "Deployment", deployment))["spec"]
+    spec = decode_object(protobuf_body("apps/v1", "Deployment", deployment))["spec"]
     assert spec == {
         "replicas": 0,
         "template": {"spec": {"terminationGracePeriodSeconds": 0, "enableServiceLinks": False}},
@@ -127,14 +102,14 @@ def test_the_pointer_scalar_table_names_scalar_fields_that_exist() -> None:
 
 
 def test_secret_bytes_are_base64() -> None:
-    secret = _new(f"{CORE}.Secret")
+    secret = new_message(f"{CORE}.Secret")
     secret.metadata.name = "creds"
     secret.data["password"] = b"s3cr\xff"
     secret.data["none"] = b""
     secret.stringData["user"] = "admin"
     secret.type = "Opaque"
 
-    assert decode_object(_body("v1", "Secret", secret)) == {
+    assert decode_object(protobuf_body("v1", "Secret", secret)) == {
         "kind": "Secret",
         "apiVersion": "v1",
         "metadata": {"name": "creds"},
@@ -145,12 +120,12 @@ def test_secret_bytes_are_base64() -> None:
 
 
 def test_namespace() -> None:
-    namespace = _new(f"{CORE}.Namespace")
+    namespace = new_message(f"{CORE}.Namespace")
     namespace.metadata.name = "team-a"
     namespace.spec.finalizers.append("kubernetes")
     namespace.status.phase = "Active"
 
-    assert decode_object(_body("v1", "Namespace", namespace)) == {
+    assert decode_object(protobuf_body("v1", "Namespace", namespace)) == {
         "kind": "Namespace",
         "apiVersion": "v1",
         "metadata": {"name": "team-a"},
@@ -160,7 +135,7 @@ def test_namespace() -> None:
 
 
 def test_deployment() -> None:
-    deployment = _new("k8s.io.api.apps.v1.Deployment")
+    deployment = new_message("k8s.io.api.apps.v1.Deployment")
     deployment.metadata.name = "web"
     spec = deployment.spec
     spec.replicas = 3
@@ -179,7 +154,7 @@ def test_deployment() -> None:
     rolling.maxUnavailable.intVal = 1
     deployment.status.SetInParent()
 
-    assert decode_object(_body("apps/v1", "Deployment", deployment)) == {
+    assert decode_object(protobuf_body("apps/v1", "Deployment", deployment)) == {
         "kind": "Deployment",
         "apiVersion": "apps/v1",
         "metadata": {"name": "web"},
@@ -208,7 +183,7 @@ def test_deployment() -> None:
 
 
 def test_pod_with_time_containers_and_inline_structs() -> None:
-    pod = _new(f"{CORE}.Pod")
+    pod = new_message(f"{CORE}.Pod")
     pod.metadata.name = "web-0"
     # Go's Time keeps whole seconds only.
     pod.metadata.creationTimestamp.seconds = _seconds("2025-01-02T03:04:05+00:00")
@@ -239,7 +214,7 @@ def test_pod_with_time_containers_and_inline_structs() -> None:
     volume.volumeSource.configMap.defaultMode = 0o644
     spec.restartPolicy = "Always"
 
-    decoded = decode_object(_body("v1", "Pod", pod))
+    decoded = decode_object(protobuf_body("v1", "Pod", pod))
 
     assert decoded["metadata"] == {
         "name": "web-0",
@@ -268,13 +243,13 @@ def test_pod_with_time_containers_and_inline_structs() -> None:
 def test_delete_options(api_version: str) -> None:
     # metav1.AddToGroupVersion registers DeleteOptions in every group version; client-go sends
     # it with the version of the resource being deleted.
-    options = _new(f"{META}.DeleteOptions")
+    options = new_message(f"{META}.DeleteOptions")
     options.gracePeriodSeconds = 30
     options.preconditions.uid = "0d5f9a4e"
     options.propagationPolicy = "Foreground"
     options.dryRun.append("All")
 
-    assert decode_object(_body(api_version, "DeleteOptions", options)) == {
+    assert decode_object(protobuf_body(api_version, "DeleteOptions", options)) == {
         "kind": "DeleteOptions",
         "apiVersion": api_version,
         "gracePeriodSeconds": 30,
@@ -285,7 +260,7 @@ def test_delete_options(api_version: str) -> None:
 
 
 def test_micro_time() -> None:
-    lease = _new("k8s.io.api.coordination.v1.Lease")
+    lease = new_message("k8s.io.api.coordination.v1.Lease")
     lease.metadata.name = "leader"
     lease.spec.holderIdentity = "pod-a"
     lease.spec.leaseDurationSeconds = 15
@@ -293,7 +268,7 @@ def test_micro_time() -> None:
     lease.spec.renewTime.nanos = 123_456_789
     lease.spec.acquireTime.seconds = _seconds("2025-01-02T03:04:00+00:00")
 
-    assert decode_object(_body("coordination.k8s.io/v1", "Lease", lease))["spec"] == {
+    assert decode_object(protobuf_body("coordination.k8s.io/v1", "Lease", lease))["spec"] == {
         "holderIdentity": "pod-a",
         "leaseDurationSeconds": 15,
         "acquireTime": "2025-01-02T03:04:00.000000Z",
@@ -302,7 +277,7 @@ def test_micro_time() -> None:
 
 
 def test_raw_extension_and_fields_v1() -> None:
-    revision = _new("k8s.io.api.apps.v1.ControllerRevision")
+    revision = new_message("k8s.io.api.apps.v1.ControllerRevision")
     revision.metadata.name = "web-1"
     entry = revision.metadata.managedFields.add()
     entry.manager = "kubectl"
@@ -312,7 +287,7 @@ def test_raw_extension_and_fields_v1() -> None:
     revision.data.raw = b'{"spec":{"template":{"$patch":"replace"}}}'
     revision.revision = 1
 
-    decoded = decode_object(_body("apps/v1", "ControllerRevision", revision))
+    decoded = decode_object(protobuf_body("apps/v1", "ControllerRevision", revision))
 
     assert decoded["metadata"]["managedFields"] == [
         {"manager": "kubectl", "operation": "Update", "fieldsType": "FieldsV1", "fieldsV1": {"f:data": {}}}
@@ -322,20 +297,20 @@ def test_raw_extension_and_fields_v1() -> None:
 
 
 def test_empty_raw_extension_is_omitted() -> None:
-    revision = _new("k8s.io.api.apps.v1.ControllerRevision")
+    revision = new_message("k8s.io.api.apps.v1.ControllerRevision")
     revision.data.raw = b""
 
-    assert "data" not in decode_object(_body("apps/v1", "ControllerRevision", revision))
+    assert "data" not in decode_object(protobuf_body("apps/v1", "ControllerRevision", revision))
 
 
 def test_named_string_slices_are_lists() -> None:
-    review = _new("k8s.io.api.authorization.v1.SubjectAccessReview")
+    review = new_message("k8s.io.api.authorization.v1.SubjectAccessReview")
     review.spec.user = "jane"
     review.spec.extra["scopes"].items.extend(["read", "write"])
     review.spec.resourceAttributes.verb = "get"
     review.spec.resourceAttributes.resource = "pods"
 
-    assert decode_object(_body("authorization.k8s.io/v1", "SubjectAccessReview", review))["spec"] == {
+    assert decode_object(protobuf_body("authorization.k8s.io/v1", "SubjectAccessReview", review))["spec"] == {
         "resourceAttributes": {"verb": "get", "resource": "pods"},
         "user": "jane",
         "extra": {"scopes": ["read", "write"]},
@@ -343,7 +318,7 @@ def test_named_string_slices_are_lists() -> None:
 
 
 def test_fields_whose_protobuf_name_differs_from_the_json_name() -> None:
-    config = _new("k8s.io.api.admissionregistration.v1.ValidatingWebhookConfiguration")
+    config = new_message("k8s.io.api.admissionregistration.v1.ValidatingWebhookConfiguration")
     config.metadata.name = "policy"
     webhook = config.Webhooks.add()
     webhook.name = "check.example.com"
@@ -351,12 +326,12 @@ def test_fields_whose_protobuf_name_differs_from_the_json_name() -> None:
     rule.operations.append("CREATE")
     rule.rule.apiGroups.append("")
     rule.rule.resources.append("pods")
-    ingress_class = _new("k8s.io.api.networking.v1.IngressClass")
+    ingress_class = new_message("k8s.io.api.networking.v1.IngressClass")
     ingress_class.spec.parameters.aPIGroup = "example.com"
     ingress_class.spec.parameters.kind = "Params"
 
-    webhooks = decode_object(_body("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", config))
-    ingress = decode_object(_body("networking.k8s.io/v1", "IngressClass", ingress_class))
+    webhooks = decode_object(protobuf_body("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration", config))
+    ingress = decode_object(protobuf_body("networking.k8s.io/v1", "IngressClass", ingress_class))
 
     assert webhooks["webhooks"] == [
         {
@@ -387,10 +362,10 @@ def test_fields_whose_protobuf_name_differs_from_the_json_name() -> None:
     ],
 )
 def test_group_version_kind_to_message(api_version: str, kind: str, type_name: str) -> None:
-    obj = _new(type_name)
+    obj = new_message(type_name)
     obj.metadata.resourceVersion = "7"
 
-    assert decode_object(_body(api_version, kind, obj)) == {
+    assert decode_object(protobuf_body(api_version, kind, obj)) == {
         "kind": kind,
         "apiVersion": api_version,
         "metadata": {"resourceVersion": "7"},
@@ -398,7 +373,7 @@ def test_group_version_kind_to_message(api_version: str, kind: str, type_name: s
 
 
 def _configmap_raw() -> bytes:
-    cm = _new(f"{CORE}.ConfigMap")
+    cm = new_message(f"{CORE}.ConfigMap")
     cm.metadata.name = "c"
     return cm.SerializeToString()
 
@@ -408,20 +383,20 @@ def _configmap_raw() -> bytes:
     [
         (b"", "empty data"),
         (b'{"kind":"ConfigMap"}', "does not appear to be a protobuf message"),
-        (b"k8s\x01" + _unknown("v1", "ConfigMap", b""), "does not appear to be a protobuf message"),
+        (b"k8s\x01" + unknown_envelope("v1", "ConfigMap", b""), "does not appear to be a protobuf message"),
         (PREFIX, "empty body"),
-        (PREFIX + _unknown("v1", "ConfigMap", _configmap_raw())[:-3], "runtime.Unknown"),
-        (PREFIX + _unknown("v1", "ConfigMap", _configmap_raw()[:-1]), "v1, Kind=ConfigMap"),
-        (PREFIX + _unknown("v1", "", _configmap_raw()), "'Kind' is missing"),
-        (PREFIX + _unknown("", "ConfigMap", _configmap_raw()), "'apiVersion' is missing"),
-        (PREFIX + _unknown("v1", "Widget", b""), 'no kind "Widget" is registered for version "v1"'),
-        (PREFIX + _unknown("v2", "ConfigMap", b""), 'no kind "ConfigMap" is registered for version "v2"'),
+        (PREFIX + unknown_envelope("v1", "ConfigMap", _configmap_raw())[:-3], "runtime.Unknown"),
+        (PREFIX + unknown_envelope("v1", "ConfigMap", _configmap_raw()[:-1]), "v1, Kind=ConfigMap"),
+        (PREFIX + unknown_envelope("v1", "", _configmap_raw()), "'Kind' is missing"),
+        (PREFIX + unknown_envelope("", "ConfigMap", _configmap_raw()), "'apiVersion' is missing"),
+        (PREFIX + unknown_envelope("v1", "Widget", b""), 'no kind "Widget" is registered for version "v1"'),
+        (PREFIX + unknown_envelope("v2", "ConfigMap", b""), 'no kind "ConfigMap" is registered for version "v2"'),
         (
-            PREFIX + _unknown("apiextensions.k8s.io/v1", "CustomResourceDefinition", b""),
+            PREFIX + unknown_envelope("apiextensions.k8s.io/v1", "CustomResourceDefinition", b""),
             'no kind "CustomResourceDefinition" is registered for version "apiextensions.k8s.io/v1"',
         ),
         (
-            PREFIX + _unknown("apps.example.com/v1", "Deployment", b""),
+            PREFIX + unknown_envelope("apps.example.com/v1", "Deployment", b""),
             'no kind "Deployment" is registered for version "apps.example.com/v1"',
         ),
     ],
@@ -432,21 +407,21 @@ def test_undecodable_bodies(body: bytes, message: str) -> None:
 
 
 def test_impossible_int_or_string_type() -> None:
-    service = _new(f"{CORE}.Service")
+    service = new_message(f"{CORE}.Service")
     port = service.spec.ports.add()
     port.port = 80
     port.targetPort.type = 2
 
     with pytest.raises(ProtobufDecodeError, match=r"impossible IntOrString\.Type: 2"):
-        decode_object(_body("v1", "Service", service))
+        decode_object(protobuf_body("v1", "Service", service))
 
 
 def test_raw_extension_that_is_not_json() -> None:
-    revision = _new("k8s.io.api.apps.v1.ControllerRevision")
+    revision = new_message("k8s.io.api.apps.v1.ControllerRevision")
     revision.data.raw = b"k8s\x00\x0a\x02"
 
     with pytest.raises(ProtobufDecodeError, match=r"RawExtension\.raw does not hold JSON"):
-        decode_object(_body("apps/v1", "ControllerRevision", revision))
+        decode_object(protobuf_body("apps/v1", "ControllerRevision", revision))
 
 
 # The JSON schema of every type a 1.37 server serves, with additionalProperties: false.
@@ -520,12 +495,12 @@ def test_every_served_kind_matches_the_openapi_schema() -> None:
         for gvk in schema.get("x-kubernetes-group-version-kind", []):
             api_version = f"{gvk['group']}/{gvk['version']}".removeprefix("/")
             try:
-                obj = _new(full_name)
+                obj = new_message(full_name)
             except KeyError:
                 undecodable.add(definition)
                 continue
             _fill(obj)
-            decoded = decode_object(_body(api_version, gvk["kind"], obj))
+            decoded = decode_object(protobuf_body(api_version, gvk["kind"], obj))
             decoded_kinds += 1
             assert (decoded.pop("apiVersion"), decoded.pop("kind")) == (api_version, gvk["kind"])
             # Not validated with the rest: WatchEvent's schema has no apiVersion or kind.
@@ -552,4 +527,4 @@ def test_strings_that_are_not_utf8_are_decoded_as_go_writes_them() -> None:
     # is ConfigMap{metadata (field 1): ObjectMeta{name (field 1): "\xff"}}, written by hand since
     # the Python encoder refuses such a string.
     raw = b"\x0a\x03" + b"\x0a\x01\xff"
-    assert decode_object(PREFIX + _unknown("v1", "ConfigMap", raw))["metadata"] == {"name": "\ufffd"}
+    assert decode_object(PREFIX + unknown_envelope("v1", "ConfigMap", raw))["metadata"] == {"name": "\ufffd"}

@@ -5,29 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from crd_manifests import crd_manifest
+
 from fakeapi.server.instance import FakeAPIServer
 from fakeapi.storage.interfaces import ObjectKey
 from fakeapi.util.clock import real_monotonic
 
 # A namespaced custom resource with any content: what a test needs of a resource defined at run time.
-WIDGET_CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "widgets.example.com"},
-    "spec": {
-        "group": "example.com",
-        "scope": "Namespaced",
-        "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "listKind": "WidgetList"},
-        "versions": [
-            {
-                "name": "v1",
-                "served": True,
-                "storage": True,
-                "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
-            }
-        ],
-    },
-}
+WIDGET_CRD = crd_manifest("Widget", names={"listKind": "WidgetList"})
 
 
 class Api:

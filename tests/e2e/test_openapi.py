@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from crd_manifests import crd_manifest
 
 from fakeapi import FakeAPIServer, ServerConfig
 from fakeapi.apimachinery.schema import GroupVersion
@@ -529,24 +530,7 @@ def test_openapi_follows_the_served_group_versions() -> None:
     assert _header(server.request("GET", "/openapi/v2"), "Etag") == v2_etag
 
 
-WIDGET_CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "widgets.example.com"},
-    "spec": {
-        "group": "example.com",
-        "scope": "Namespaced",
-        "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
-        "versions": [
-            {
-                "name": "v1",
-                "served": True,
-                "storage": True,
-                "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": {"type": "object"}}}},
-            }
-        ],
-    },
-}
+WIDGET_CRD = crd_manifest("Widget", schema={"type": "object", "properties": {"spec": {"type": "object"}}})
 
 
 def test_openapi_publishes_custom_resources() -> None:

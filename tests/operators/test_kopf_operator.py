@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from crd_manifests import crd_manifest
 
 from pytest_plugin.plugin import FakeAPI
 
@@ -17,33 +18,18 @@ OPERATOR = Path(__file__).with_name("widget_operator.py")
 WIDGETS = "/apis/example.com/v1/namespaces/default/widgets"
 T = TypeVar("T")
 
-CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "widgets.example.com"},
-    "spec": {
-        "group": "example.com",
-        "scope": "Namespaced",
-        "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "shortNames": ["wd"]},
-        "versions": [
-            {
-                "name": "v1",
-                "served": True,
-                "storage": True,
-                "subresources": {"status": {}},
-                "schema": {
-                    "openAPIV3Schema": {
-                        "type": "object",
-                        "properties": {
-                            "spec": {"type": "object", "properties": {"size": {"type": "integer", "default": 1}}},
-                            "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
-                        },
-                    }
-                },
-            }
-        ],
+CRD = crd_manifest(
+    "Widget",
+    schema={
+        "type": "object",
+        "properties": {
+            "spec": {"type": "object", "properties": {"size": {"type": "integer", "default": 1}}},
+            "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+        },
     },
-}
+    names={"shortNames": ["wd"]},
+    subresources={"status": {}},
+)
 
 
 def eventually(check: Callable[[], T | None], timeout: float = 15.0, what: str = "condition") -> T:
