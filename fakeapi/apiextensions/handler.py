@@ -32,7 +32,7 @@ from fakeapi.apiextensions.openapi import definitions as openapi_definitions
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.managedfields import FieldManager, FieldManagerFactory
-from fakeapi.apimachinery.openapi_schemas import SchemaRegistry, ValidationResult
+from fakeapi.apimachinery.openapi_schemas import DecodeResult, SchemaRegistry, ValidationResult
 from fakeapi.apimachinery.schema import GroupResource, GroupVersion, GroupVersionKind, GroupVersionResource
 from fakeapi.endpoints.discovery import DiscoveryManager
 from fakeapi.endpoints.handlers.table import TableConvertorRegistry
@@ -82,20 +82,18 @@ class CustomResourceSchemas(SchemaRegistry):
     def definition_for(self, gvk: GroupVersionKind) -> tuple[str, dict[str, Any]] | None:
         return None if gvk in self._versions else self.builtin.definition_for(gvk)
 
-    def validate(self, obj: dict[str, Any], gvk: GroupVersionKind) -> ValidationResult:
+    def validate(self, obj: dict[str, Any], gvk: GroupVersionKind, *, prune: bool = False) -> ValidationResult:
         if gvk in self._versions:
             return ValidationResult([], [])
-        return self.builtin.validate(obj, gvk)
+        return self.builtin.validate(obj, gvk, prune=prune)
 
-    def decode_error(self, obj: dict[str, Any], gvk: GroupVersionKind) -> str | None:
-        # The built-in registry has no schema for a custom resource, so it checks the metadata only.
-        return self.builtin.decode_error(obj, gvk)
-
-    def unknown_fields(self, obj: dict[str, Any], gvk: GroupVersionKind) -> list[str]:
+    def decode(self, obj: dict[str, Any], gvk: GroupVersionKind) -> DecodeResult:
+        # The built-in registry has no schema for a custom resource: it checks the metadata only.
+        decoded = self.builtin.decode(obj, gvk)
         info = self._versions.get(gvk)
         if info is None:
-            return self.builtin.unknown_fields(obj, gvk)
-        return decode(deep_copy_json(obj), info)
+            return decoded
+        return DecodeResult(decoded.type_errors, decode(deep_copy_json(obj), info))
 
 
 _OBJECT_META_REF = "#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"

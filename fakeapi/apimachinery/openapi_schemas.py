@@ -577,6 +577,20 @@ class ValidationResult:
     field_errors: list[FieldError]
 
 
+@dataclass(frozen=True)
+class DecodeResult:
+    """What :meth:`SchemaRegistry.decode` found.
+
+    Attributes:
+        type_errors: Decode errors (400), ``type_errors[0]`` being the one Go reports.
+        unknown_fields: Paths of the fields the kind does not have, in body order, as strict
+            decoding writes them (``spec.containers[0].foo``), at most 100.
+    """
+
+    type_errors: list[str]
+    unknown_fields: list[str]
+
+
 def _schema_directory() -> Path:
     """kubernetes-validate's schema folder, found without importing the package.
 
@@ -652,12 +666,14 @@ class SchemaRegistry:
         name = self._by_gvk.get(gvk)
         return None if name is None else (name, self._definitions[name])
 
-    def validate(self, obj: dict[str, Any], gvk: GroupVersionKind) -> ValidationResult:
+    def validate(self, obj: dict[str, Any], gvk: GroupVersionKind, *, prune: bool = False) -> ValidationResult:
         """Check ``obj`` as kube-apiserver's decoder would, and for the schema's required fields.
 
         Args:
             obj: The request body, decoded from JSON.
             gvk: The kind to check it against.
+            prune: Also drop, in place, every field the kind does not have, as decoding into the
+                Go type does: built-in objects never keep unknown fields, whatever fieldValidation.
 
         Returns:
             Every decode error and every missing required field; nothing for a kind without a schema.
@@ -665,48 +681,29 @@ class SchemaRegistry:
         findings = self._walk(obj, gvk)
         if findings is None:
             return ValidationResult([], [])
+        if prune:
+            for mapping, key in findings.unknown_at:
+                mapping.pop(key, None)
         return ValidationResult(findings.returned + findings.saved, findings.field_errors)
 
-    def decode_error(self, obj: dict[str, Any], gvk: GroupVersionKind) -> str | None:
-        """What decoding ``obj`` into the Go type of ``gvk`` fails with (answered 400), if anything.
-
-        A kind without a schema here (a custom resource) is checked for its metadata only, which
-        is always an ObjectMeta (GetObjectMetaWithOptions in the custom resource decoder).
-        """
-        if gvk in self._by_gvk:
-            type_errors = self.validate(obj, gvk).type_errors
-        else:
-            findings = self._walk_definition(obj.get("metadata"), _OBJECT_META)
-            type_errors = findings.returned + findings.saved
-        return "; ".join(type_errors) if type_errors else None
-
-    def unknown_fields(self, obj: dict[str, Any], gvk: GroupVersionKind) -> list[str]:
-        """The fields of ``obj`` that its kind does not have.
+    def decode(self, obj: dict[str, Any], gvk: GroupVersionKind) -> DecodeResult:
+        """What decoding ``obj`` into the Go type of ``gvk`` finds: its errors, then unknown fields.
 
         Maps, RawExtension and FieldsV1 take any key. Nothing is reported inside a value of the
         wrong JSON type, since the decoder skips it; and kube-apiserver drops strict errors when
-        decoding fails, so check :meth:`validate`'s ``type_errors`` first.
+        decoding fails, so look at ``type_errors`` first. A kind without a schema here (a custom
+        resource) is checked for its metadata only, which is always an ObjectMeta
+        (GetObjectMetaWithOptions in the custom resource decoder).
 
         Args:
             obj: The request body, decoded from JSON.
             gvk: The kind to check it against.
-
-        Returns:
-            Their paths in body order, as strict decoding writes them (``spec.containers[0].foo``),
-            at most 100; nothing for a kind without a schema.
         """
         findings = self._walk(obj, gvk)
-        return [] if findings is None else findings.unknown
-
-    def prune_unknown_fields(self, obj: dict[str, Any], gvk: GroupVersionKind) -> None:
-        """Drop, in place, every field the kind does not have, as decoding into the Go type does.
-
-        Built-in objects never keep unknown fields: with fieldValidation Ignore or Warn they are
-        silently lost when the body is decoded.
-        """
-        findings = self._walk(obj, gvk)
-        for mapping, key in [] if findings is None else findings.unknown_at:
-            mapping.pop(key, None)
+        if findings is None:
+            findings = self._walk_definition(obj.get("metadata"), _OBJECT_META)
+            return DecodeResult(findings.returned + findings.saved, [])
+        return DecodeResult(findings.returned + findings.saved, findings.unknown)
 
     def _walk(self, obj: dict[str, Any], gvk: GroupVersionKind) -> _Findings | None:
         name = self._by_gvk.get(gvk)

@@ -197,27 +197,15 @@ def _invalid(strategy: Strategy, obj: Object, errs: list[FieldError]) -> errors.
     return errors.new_invalid(strategy.spec.gvk.group_kind, meta.get("name") or meta.get("generateName") or "", errs)
 
 
-def check_decodable(strategy: Strategy, obj: Object) -> None:
-    """Refuse, as a decode error (400), a body whose JSON types do not fit the kind.
-
-    Upstream such a body never becomes an object; here it must not reach the field manager or a
-    strategy, which expect the kind's shape. ``_schema_errors`` checks again after the strategy.
-    """
-    message = strategy.schemas.decode_error(obj, strategy.spec.gvk)
-    if message is not None:
-        raise errors.new_bad_request(message)
-
-
 def _schema_errors(strategy: Strategy, obj: Object) -> list[FieldError]:
     """Decode-time checks of a built-in object: wrong JSON types (400), then unknown fields dropped.
 
     fieldValidation has already refused or reported unknown fields; what is left of them is lost
     here, as decoding into the Go type loses it upstream.
     """
-    result = strategy.schemas.validate(obj, strategy.spec.gvk)
+    result = strategy.schemas.validate(obj, strategy.spec.gvk, prune=True)
     if result.type_errors:
         raise errors.new_bad_request("; ".join(result.type_errors))
-    strategy.schemas.prune_unknown_fields(obj, strategy.spec.gvk)
     return list(result.field_errors)
 
 

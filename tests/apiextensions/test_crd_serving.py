@@ -218,7 +218,8 @@ def test_a_patch_cannot_store_malformed_metadata(server: FakeAPIServer) -> None:
     ok(server.request("POST", WIDGETS, widget()), 201)
     patch = {"metadata": {"ownerReferences": [{"uid": 7}]}}
     response = server.request("PATCH", f"{WIDGETS}/w1", patch, headers=MERGE)
-    assert response.status == 400
+    # A patched object that does not decode is an Invalid "patch" field upstream (patch.go).
+    assert (response.status, response.json()["details"]["causes"][0]["field"]) == (422, "patch")
     assert ok(server.request("GET", f"{WIDGETS}/w1"))["metadata"].get("ownerReferences") is None
 
 

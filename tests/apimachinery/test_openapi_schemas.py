@@ -126,7 +126,17 @@ def test_unknown_gvk(registry: SchemaRegistry) -> None:
     assert registry.definition_for(widget) is None
     assert registry.definition_for(GroupVersionKind("apps", "v2", "Deployment")) is None
     assert registry.validate({"spec": "anything"}, widget) == NO_ERRORS
-    assert registry.unknown_fields({"spec": {"foo": 1}}, widget) == []
+    assert registry.decode({"spec": {"foo": 1}}, widget).unknown_fields == []
+    # A custom resource's metadata is still an ObjectMeta.
+    assert registry.decode({"metadata": {"labels": []}}, widget).type_errors == [
+        "json: cannot unmarshal array into Go struct field ObjectMeta.labels of type map[string]string"
+    ]
+
+
+def test_validate_can_prune_what_the_kind_does_not_have(registry: SchemaRegistry) -> None:
+    obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "typo": 1}, "data": {"a": "1"}, "x": 2}
+    assert registry.validate(obj, CONFIGMAP, prune=True) == NO_ERRORS
+    assert obj == {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1"}}
 
 
 # ----- valid objects
@@ -136,7 +146,7 @@ def test_valid_objects_pass(registry: SchemaRegistry) -> None:
     configmap = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1"}}
     for obj, gvk in ((configmap, CONFIGMAP), (deployment(), DEPLOYMENT), (pod(), POD), (crd(), CRD)):
         assert registry.validate(obj, gvk) == NO_ERRORS
-        assert registry.unknown_fields(obj, gvk) == []
+        assert registry.decode(obj, gvk).unknown_fields == []
 
 
 def test_validation_does_not_modify_the_object(registry: SchemaRegistry) -> None:
@@ -144,7 +154,7 @@ def test_validation_does_not_modify_the_object(registry: SchemaRegistry) -> None
     obj["spec"]["template"]["spec"]["containers"].append(None)
     before = copy.deepcopy(obj)
     registry.validate(obj, DEPLOYMENT)
-    registry.unknown_fields(obj, DEPLOYMENT)
+    registry.decode(obj, DEPLOYMENT)
     assert obj == before
 
 
@@ -271,7 +281,7 @@ def test_type_errors_and_required_errors_are_separate(registry: SchemaRegistry) 
 def test_no_unknown_fields_inside_a_mistyped_value(registry: SchemaRegistry) -> None:
     obj = pod()
     obj["spec"]["containers"][0]["securityContext"] = [{"bogus": 1}]
-    assert registry.unknown_fields(obj, POD) == []
+    assert registry.decode(obj, POD).unknown_fields == []
 
 
 # ----- custom decoders: IntOrString, Quantity, Time, []byte
@@ -427,7 +437,7 @@ def test_maps_take_any_key_and_check_values(registry: SchemaRegistry) -> None:
         "metadata": {"name": "c", "labels": {"app.kubernetes.io/name": "x"}, "annotations": {"n": 1}},
         "data": {"strange key.txt": "v", "other": True},
     }
-    assert registry.unknown_fields(configmap, CONFIGMAP) == []
+    assert registry.decode(configmap, CONFIGMAP).unknown_fields == []
     assert registry.validate(configmap, CONFIGMAP).type_errors == [
         "json: cannot unmarshal number into Go struct field ObjectMeta.metadata.annotations of type string",
         "json: cannot unmarshal bool into Go struct field ConfigMap.data of type string",
@@ -445,7 +455,7 @@ def test_unknown_fields_with_nested_paths(registry: SchemaRegistry) -> None:
     obj["spec"]["template"]["spec"]["containers"][1]["imagePullPolicyx"] = "Always"
     obj["spec"]["template"]["spec"]["containers"][0]["ports"][0]["Name"] = "http"
     # In body order, as Go's decoder meets them; "Name" is unknown because decoding is case-sensitive.
-    assert registry.unknown_fields(obj, DEPLOYMENT) == [
+    assert registry.decode(obj, DEPLOYMENT).unknown_fields == [
         "metadata.labelz",
         "spec.template.spec.containers[0].ports[0].Name",
         "spec.template.spec.containers[1].imagePullPolicyx",
@@ -460,7 +470,7 @@ def test_unknown_fields_under_map_values_use_dotted_keys(registry: SchemaRegistr
     spec_schema = obj["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
     spec_schema["typo"] = "object"
     spec_schema["default"] = {"anything": {"goes": [1, "x"]}}
-    assert registry.unknown_fields(obj, CRD) == ["spec.versions[0].schema.openAPIV3Schema.properties.spec.typo"]
+    assert registry.decode(obj, CRD).unknown_fields == ["spec.versions[0].schema.openAPIV3Schema.properties.spec.typo"]
 
 
 def test_raw_fields_take_anything(registry: SchemaRegistry) -> None:
@@ -473,20 +483,20 @@ def test_raw_fields_take_anything(registry: SchemaRegistry) -> None:
             "fieldsV1": {"f:data": {".": {}}},
         }
     ]
-    assert registry.unknown_fields(obj, POD) == []
+    assert registry.decode(obj, POD).unknown_fields == []
     assert registry.validate(obj, POD) == NO_ERRORS
 
 
 def test_empty_structs_have_no_fields(registry: SchemaRegistry) -> None:
     obj = crd()
     obj["spec"]["versions"][0]["subresources"] = {"status": {"enabled": True}}
-    assert registry.unknown_fields(obj, CRD) == ["spec.versions[0].subresources.status.enabled"]
+    assert registry.decode(obj, CRD).unknown_fields == ["spec.versions[0].subresources.status.enabled"]
 
 
 def test_unknown_fields_stop_at_one_hundred(registry: SchemaRegistry) -> None:
     obj = pod()
     obj["spec"].update({f"x{i}": i for i in range(150)})
-    unknown = registry.unknown_fields(obj, POD)
+    unknown = registry.decode(obj, POD).unknown_fields
     assert len(unknown) == 100
     assert unknown[0] == "spec.x0"
     assert unknown[-1] == "spec.x99"

@@ -104,16 +104,18 @@ def _summarize(body: bytes, limit: int = 30) -> str:
     return text if len(text) <= limit else text[:limit] + " ..."
 
 
-def decode_body(req: Request, scope: RequestScope) -> Object:
+def decode_body(req: Request, scope: RequestScope, field_validation: str) -> Object:
     """Decode a JSON, YAML or protobuf body into an object of the endpoint's kind (400/415 otherwise).
 
-    A body whose JSON types do not fit the kind fails here, as decoding into the Go type does.
+    A body whose JSON types do not fit the kind fails here, as decoding into the Go type does;
+    its unknown and duplicate fields are then refused or reported as ``field_validation`` says.
     """
     obj = parse_body(req, scope.kind.kind)
     check_type_meta(obj, scope.kind)
-    message = scope.schemas.decode_error(obj, scope.kind)
-    if message is not None:
-        raise errors.new_bad_request(message)
+    decoded = scope.schemas.decode(obj, scope.kind)
+    if decoded.type_errors:
+        raise errors.new_bad_request("; ".join(decoded.type_errors))
+    _check_unknown_fields(req, scope, decoded.unknown_fields, field_validation)
     return obj
 
 
@@ -219,7 +221,7 @@ def parse_bool(req: Request, name: str) -> bool | None:
     raise errors.new_bad_request(f'invalid value for {name}: "{value}"')
 
 
-def check_unknown_fields(req: Request, scope: RequestScope, obj: Object, directive: str) -> None:
+def _check_unknown_fields(req: Request, scope: RequestScope, unknown: list[str], directive: str) -> None:
     """fieldValidation of a create or update: Strict refuses unknown and duplicate fields, Warn warns.
 
     sigs.k8s.io/json's strict decoding reports both kinds in body order, each message once and at
@@ -227,7 +229,6 @@ def check_unknown_fields(req: Request, scope: RequestScope, obj: Object, directi
     """
     if directive == "Ignore":
         return
-    unknown = scope.schemas.unknown_fields(obj, scope.kind)
     content_type = negotiation.request_content_type(req.headers.get("Content-Type"))
     # Duplicates can only be seen in a JSON body: YAML and protobuf bodies are decoded as parsed.
     scan = _scan_json_fields(req.body) if content_type in ("", negotiation.JSON) else None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fakeapi.endpoints.handlers.common import (
     RequestScope,
-    check_unknown_fields,
     context_of,
     decode_body,
     parse_write_options,
@@ -16,8 +15,7 @@ from fakeapi.registry.rest import NamedCreater
 
 def create_resource(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
     options = parse_write_options(req, "CreateOptions")
-    obj = decode_body(req, scope)
-    check_unknown_fields(req, scope, obj, options.field_validation)
+    obj = decode_body(req, scope, options.field_validation)
     ctx = context_of(req)
     if scope.subresource and isinstance(scope.storage, NamedCreater):
         result = scope.storage.create_named(ctx, req.info.name, obj, options)

@@ -216,13 +216,13 @@ class PatchedObjectInfo:
 
     def _check_decodes(self, ctx: RequestContext, patched: Object, shown: str) -> None:
         """Decoding the patched object into its type: 422 for what does not fit, unknown fields per directive."""
-        result = self.scope.schemas.validate(patched, self.scope.kind)
-        if result.type_errors:
-            raise _patch_invalid(shown, result.type_errors[0])
+        decoded = self.scope.schemas.decode(patched, self.scope.kind)
+        if decoded.type_errors:
+            raise _patch_invalid(shown, decoded.type_errors[0])
         directive = self.options.field_validation
         if directive == "Ignore":
             return
-        unknown = [f'unknown field "{path}"' for path in self.scope.schemas.unknown_fields(patched, self.scope.kind)]
+        unknown = [f'unknown field "{path}"' for path in decoded.unknown_fields]
         if not unknown:
             return
         if directive == "Strict":

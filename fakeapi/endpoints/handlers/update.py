@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fakeapi.endpoints.handlers.common import (
     RequestScope,
-    check_unknown_fields,
     context_of,
     decode_body,
     parse_write_options,
@@ -16,7 +15,6 @@ from fakeapi.registry.rest import DefaultUpdatedObjectInfo
 
 def update_resource(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
     options = parse_write_options(req, "UpdateOptions")
-    obj = decode_body(req, scope)
-    check_unknown_fields(req, scope, obj, options.field_validation)
+    obj = decode_body(req, scope, options.field_validation)
     result, created = scope.storage.update(context_of(req), req.info.name, DefaultUpdatedObjectInfo(obj), options)
     write_object(req, w, 201 if created else 200, result, scope)

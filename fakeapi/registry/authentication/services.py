@@ -3,8 +3,8 @@
 The API groups are installed before the server's security is assembled (the authorizer reads
 the RBAC Stores), so the REST objects hold this late-bound holder and read it per request, as
 upstream's storage providers are handed the authenticator and authorizer at construction.
-``check_types`` refuses a body that would not decode into the Go type (400, as the decoder
-does), and ``user_info`` writes an authenticationv1.UserInfo. :class:`ReviewREST` is the base
+``user_info`` writes an authenticationv1.UserInfo (bodies of the wrong JSON types were already
+refused by the create handler, as the decoder does). :class:`ReviewREST` is the base
 of every review's REST object (TokenReview, SelfSubjectReview, the access reviews), which
 persist nothing and answer with the review and its status.
 """
@@ -17,7 +17,6 @@ from typing import Any
 
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
-from fakeapi.apimachinery.schema import GroupVersionKind
 from fakeapi.authentication.authenticator import RequestAuthenticator
 from fakeapi.authentication.serviceaccount import ObjectGetter, ServiceAccountTokenGenerator
 from fakeapi.authorization.authorizer import UnionAuthorizer
@@ -29,7 +28,6 @@ from fakeapi.storage.interfaces import Object
 __all__ = [
     "ReviewREST",
     "SecurityServices",
-    "check_types",
     "mapping",
     "refuse_namespace",
     "store_object_getter",
@@ -59,13 +57,6 @@ class SecurityServices:
         if self.authorizer is None:
             raise RuntimeError("the server's authorizer is not set up yet")
         return self.authorizer
-
-
-def check_types(schemas: SchemaRegistry, obj: Object, gvk: GroupVersionKind) -> None:
-    """Refuse (400) fields of the wrong JSON type, as decoding into the Go struct would."""
-    result = schemas.validate(obj, gvk)
-    if result.type_errors:
-        raise errors.new_bad_request("; ".join(result.type_errors))
 
 
 def refuse_namespace(ctx: RequestContext) -> None:

@@ -19,7 +19,7 @@ from fakeapi.apimachinery import errors, field
 from fakeapi.apimachinery.schema import GroupKind, GroupResource, GroupVersion, GroupVersionKind
 from fakeapi.authentication.serviceaccount import token_claims
 from fakeapi.endpoints.request import RequestContext
-from fakeapi.registry.authentication.services import SecurityServices, check_types, mapping
+from fakeapi.registry.authentication.services import SecurityServices, mapping
 from fakeapi.registry.generic.store import Store
 from fakeapi.registry.rest import WriteOptions
 from fakeapi.storage.interfaces import Object
@@ -48,7 +48,6 @@ class TokenREST:
         return {"apiVersion": TOKEN_REQUEST.api_version, "kind": TOKEN_REQUEST.kind, "metadata": {}}
 
     def create_named(self, ctx: RequestContext, name: str, obj: Object, options: WriteOptions) -> Object:
-        check_types(self.service_accounts.create_strategy.schemas, obj, TOKEN_REQUEST)
         namespace = ctx.namespace
         if not namespace:
             raise errors.new_bad_request("namespace is required")

@@ -20,7 +20,7 @@ from fakeapi.apimachinery import errors, field
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.authorization.authorizer import Attributes, Decision, Rules
 from fakeapi.endpoints.request import RequestContext, UserInfo
-from fakeapi.registry.authentication.services import ReviewREST, SecurityServices, check_types, mapping, with_status
+from fakeapi.registry.authentication.services import ReviewREST, SecurityServices, mapping, with_status
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.registry.rest import WriteOptions
 from fakeapi.storage.interfaces import Object
@@ -141,7 +141,6 @@ class SubjectAccessReviewREST(_ReviewREST):
     """POST /apis/authorization.k8s.io/v1/subjectaccessreviews."""
 
     def create(self, ctx: RequestContext, obj: Object, options: WriteOptions) -> Object:
-        check_types(self.schemas, obj, self.spec.gvk)
         spec = mapping(obj, "spec")
         self._check(
             obj, _spec_errors(spec, with_subject=True, local=False) + _metadata_errors(obj, allow_namespace=False)
@@ -153,7 +152,6 @@ class LocalSubjectAccessReviewREST(_ReviewREST):
     """POST /apis/authorization.k8s.io/v1/namespaces/<ns>/localsubjectaccessreviews."""
 
     def create(self, ctx: RequestContext, obj: Object, options: WriteOptions) -> Object:
-        check_types(self.schemas, obj, self.spec.gvk)
         namespace = ctx.namespace
         meta = obj.setdefault("metadata", {})
         if not isinstance(meta, dict):
@@ -177,7 +175,6 @@ class SelfSubjectAccessReviewREST(_ReviewREST):
     """POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews."""
 
     def create(self, ctx: RequestContext, obj: Object, options: WriteOptions) -> Object:
-        check_types(self.schemas, obj, self.spec.gvk)
         spec = mapping(obj, "spec")
         self._check(
             obj, _spec_errors(spec, with_subject=False, local=False) + _metadata_errors(obj, allow_namespace=False)
@@ -189,7 +186,6 @@ class SelfSubjectRulesReviewREST(_ReviewREST):
     """POST /apis/authorization.k8s.io/v1/selfsubjectrulesreviews."""
 
     def create(self, ctx: RequestContext, obj: Object, options: WriteOptions) -> Object:
-        check_types(self.schemas, obj, self.spec.gvk)
         namespace = mapping(obj, "spec").get("namespace") or ""
         if not namespace:
             raise errors.new_bad_request("no namespace on request")

@@ -28,13 +28,7 @@ from fakeapi.registry.generic.pagination import ListPager
 from fakeapi.registry.generic.watch_stream import StoreWatchStream
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.registry.rest import DeleteOptions, ListOptions, UpdatedObjectInfo, WriteOptions, object_meta
-from fakeapi.registry.strategy import (
-    Strategy,
-    before_create,
-    before_update,
-    check_decodable,
-    fill_object_meta_system_fields,
-)
+from fakeapi.registry.strategy import Strategy, before_create, before_update, fill_object_meta_system_fields
 from fakeapi.storage.interfaces import (
     KeyExistsError,
     KeyNotFoundError,
@@ -208,7 +202,6 @@ class Store:
     # -- create -----------------------------------------------------------------------------
 
     def create(self, ctx: RequestContext, obj: Object, options: WriteOptions) -> Object:
-        check_decodable(self.create_strategy, obj)
         meta = object_meta(obj)
         if meta.get("resourceVersion"):
             raise errors.new_internal_error(RESOURCE_VERSION_ON_CREATE_MSG)
@@ -271,7 +264,6 @@ class Store:
                 if not (self.update_strategy.allow_create_on_update() or force_allow_create):
                     raise errors.new_not_found(self.spec.group_resource, name)
                 obj = deep_copy_json(obj_info.updated_object(ctx, None))
-                check_decodable(self.create_strategy, obj)
                 self._check_name(obj, name)
                 meta = object_meta(obj)
                 meta.pop("resourceVersion", None)
@@ -288,7 +280,6 @@ class Store:
             created = False
             old = deep_copy_json(existing)
             obj = deep_copy_json(obj_info.updated_object(ctx, old))
-            check_decodable(self.update_strategy, obj)
             self._check_name(obj, name)
             self._check_preconditions(obj_info, existing, name)
             meta = object_meta(obj)
