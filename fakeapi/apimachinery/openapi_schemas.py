@@ -41,6 +41,7 @@ an object then costs one closure call per JSON value.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import re
@@ -500,6 +501,8 @@ def _cannot_parse(value: str, layout: str, value_element: str, layout_element: s
     )
 
 
+# Every write carries the same few timestamps (creationTimestamp, managedFields times of this second).
+@functools.lru_cache(maxsize=1024)
 def _time_error(value: str, layout: str) -> str | None:
     """time.Parse(layout, value)'s error text, or None when the value parses."""
     rest = value

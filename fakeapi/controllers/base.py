@@ -135,6 +135,11 @@ class EnqueueLog:
         with self._lock:
             return list(self._events)
 
+    def replay(self, events: list[EnqueueEvent]) -> None:
+        """Record ``events`` again, as happening now (a reset that copies a recorded bootstrap)."""
+        for event in events:
+            self.record(event.listener, event.key, event.cause)
+
     def clear(self) -> None:
         with self._lock:
             self._events.clear()

@@ -31,7 +31,7 @@ from typing import Any
 from fakeapi.apimachinery import errors
 from fakeapi.controllers.base import QueueController, Requeue, retry_on_conflict
 from fakeapi.controllers.context import ControllerContext
-from fakeapi.controllers.informer import DELETED, MODIFIED
+from fakeapi.controllers.informer import ADDED, DELETED, MODIFIED
 from fakeapi.registry.generic.store import FOREGROUND_FINALIZER, ORPHAN_FINALIZER, Store
 from fakeapi.storage.interfaces import Event, Object, ObjectKey
 
@@ -134,6 +134,12 @@ class GarbageCollector(QueueController[GCKey]):
         """Under the storage lock: queue the change for the graph."""
         self._changes.append(event)
         self.queue.add(GRAPH_CHANGES)
+
+    def observe_existing(self, objects: list[tuple[ObjectKey, Object]], revision: int) -> None:
+        """Put objects that entered storage without events (a copied bootstrap) into the graph, as
+        the informers' initial list does upstream."""
+        for key, obj in objects:
+            self._observe(Event(ADDED, key, obj, None, revision))
 
     def reset_state(self) -> None:
         with self._graph_lock:

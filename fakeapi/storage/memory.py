@@ -274,6 +274,21 @@ class MemoryStorage:
                 self._revision = revision
             self._compacted_revision = self._revision
 
+    def restore(self, objects: dict[str, list[Object]], revision: int) -> None:
+        """Hold exactly ``objects`` (by key prefix, as ``dump`` gives them) at ``revision``.
+
+        Like ``clear``, open watches end; no event is recorded, so a watch must start at
+        ``revision`` or later (older versions are compacted).
+        """
+        with self._lock:
+            self.stop_all_watches()
+            self._window.clear()
+            self._objects = {
+                prefix: {(obj["metadata"].get("namespace") or "", obj["metadata"]["name"]): obj for obj in items}
+                for prefix, items in objects.items()
+            }
+            self._revision = self._compacted_revision = revision
+
     def dump(self) -> tuple[dict[str, list[Object]], int]:
         """Every object by key prefix (each prefix's in key order) and the revision, read in one consistent cut."""
         with self._lock:

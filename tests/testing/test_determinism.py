@@ -88,6 +88,52 @@ def test_a_seeded_reset_starts_over(pki: ClusterPKI) -> None:
         assert first_rv == 101
 
 
+def test_a_copied_bootstrap_is_the_bootstrap_a_seed_makes(pki: ClusterPKI) -> None:
+    # The first seeded reset bootstraps through the stores and the controllers; later ones copy
+    # it with the uids of their own seed. Each must equal a fresh server's first reset with that seed.
+    with freeze_time(FROZEN, ignore=FREEZE_IGNORE), FakeAPIServer(ServerConfig(pki=pki)) as copying:
+        copying.reset(seed=1)
+        copying.reset(seed=2)
+        copied = copying.snapshot(format="json")
+        copied_enqueues = [(e.listener, e.key, e.cause) for e in copying.enqueue_log.events]
+        with FakeAPIServer(ServerConfig(pki=pki)) as fresh:
+            fresh.reset(seed=2)
+            assert copied == fresh.snapshot(format="json")
+            assert copied_enqueues == [(e.listener, e.key, e.cause) for e in fresh.enqueue_log.events]
+    uids = {o["metadata"]["uid"] for o in json.loads(copied)["items"]}
+    assert len(uids) == len(json.loads(copied)["items"])
+
+
+def test_a_copied_bootstrap_works_like_a_made_one(server: FakeAPIServer) -> None:
+    server.reset(seed=1)
+    server.reset(seed=2)
+    # The kubernetes Service's address is still taken.
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"ports": [{"port": 80}]}}
+    taken = server.request(
+        "POST",
+        "/api/v1/namespaces/default/services",
+        {**service, "spec": {**service["spec"], "clusterIP": "10.96.0.1"}},
+    )
+    assert taken.status == 422
+    assert (
+        server.request("POST", "/api/v1/namespaces/default/services", service).json()["spec"]["clusterIP"]
+        != "10.96.0.1"
+    )
+    # A dependent of a bootstrap object is kept while its owner lives, and collected after.
+    account = server.request("GET", "/api/v1/namespaces/default/serviceaccounts/default").json()
+    owner = {"apiVersion": "v1", "kind": "ServiceAccount", "name": "default", "uid": account["metadata"]["uid"]}
+    server.request(
+        "POST",
+        "/api/v1/namespaces/default/configmaps",
+        {**configmap("owned"), "metadata": {"name": "owned", "ownerReferences": [owner]}},
+    )
+    server.settle()
+    assert server.request("GET", "/api/v1/namespaces/default/configmaps/owned").status == 200
+    server.request("DELETE", "/api/v1/namespaces/default/serviceaccounts/default")
+    server.settle()
+    assert server.request("GET", "/api/v1/namespaces/default/configmaps/owned").status == 404
+
+
 def test_a_reset_without_a_seed_goes_on(server: FakeAPIServer) -> None:
     before = server.storage.current_revision
     first = server.request("POST", "/api/v1/namespaces/default/configmaps", GENERATED).json()

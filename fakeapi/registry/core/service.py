@@ -28,6 +28,17 @@ class AllocationError(ValueError):
     pass
 
 
+def claim_allocations(service: Object, ips: ServiceIPAllocator, node_ports: NodePortAllocator) -> None:
+    """Mark the cluster IP and node ports of a Service put back in storage as its own again."""
+    spec = service.get("spec") or {}
+    owner = service["metadata"]["uid"]
+    if spec.get("clusterIP") and spec["clusterIP"] != _HEADLESS:
+        ips.allocate(owner, spec["clusterIP"])
+    for port in spec.get("ports") or []:
+        if port.get("nodePort"):
+            node_ports.allocate(owner, port["nodePort"])
+
+
 class ServiceIPAllocator:
     """Allocates cluster IPs from one CIDR; the network and broadcast addresses are never used.
 
