@@ -97,7 +97,7 @@ def json_value_kind(value: Any) -> str:
     """How Go's encoding/json names a JSON value in an UnmarshalTypeError: ``number``, ``object``..."""
     if isinstance(value, bool):
         return "bool"
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):
         return "number"
     if isinstance(value, str):
         return "string"

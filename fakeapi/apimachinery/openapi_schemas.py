@@ -178,7 +178,7 @@ def _bool_check(value: Any, parent: _Path, seg: _Segment | None, owner: str, out
 
 
 def _float_check(value: Any, parent: _Path, seg: _Segment | None, owner: str, out: _Findings) -> None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
         out.mismatch(json_value_kind(value), parent, seg, owner, "float64")
 
 
@@ -386,7 +386,7 @@ def _quantity_check(value: Any, parent: _Path, seg: _Segment | None, owner: str,
         return
     if isinstance(value, str):
         problem = _quantity_error(value.strip(_GO_SPACE))
-    elif isinstance(value, int | float) and not isinstance(value, bool):
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
         # Every JSON number literal matches the quantity grammar.
         return
     else:

@@ -47,7 +47,7 @@ from fakeapi.controllers.context import ControllerContext
 from fakeapi.controllers.informer import InformerFactory
 from fakeapi.controllers.manager import ControllerManager, enabled_controllers
 from fakeapi.endpoints.discovery import DiscoveryManager
-from fakeapi.endpoints.http import Headers, Request, encode_json
+from fakeapi.endpoints.http import Handler, Headers, Request, encode_json
 from fakeapi.endpoints.request import UserInfo
 from fakeapi.manifests import ManifestSource, load_manifests
 from fakeapi.registry.authentication.services import store_object_getter
@@ -60,6 +60,8 @@ from fakeapi.registry.rbac.listers import StoreRBACObjects
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.registry.rest_storage import LegacyRESTStorageProvider, RESTStorageProvider, StoreServices
 from fakeapi.server.config import default_build_handler_chain
+from fakeapi.server.filters.authentication import with_user
+from fakeapi.server.filters.request_info import with_request_info
 from fakeapi.server.genericapiserver import GenericAPIServer
 from fakeapi.server.secure_serving import DEFAULT_MAX_REQUEST_BODY_BYTES, SecureServer
 from fakeapi.server.storage.resource_config import default_resource_config
@@ -82,6 +84,8 @@ ADMIN_USER = UserInfo("kubernetes-admin", ("system:masters",))
 RBAC_GROUP = "rbac.authorization.k8s.io"
 # The identity fakeapi uses for its own in-process requests (seeding), as the loopback client does upstream.
 LOOPBACK_USER = UserInfo("system:apiserver", ("system:masters",))
+# The same identity as authentication would make it (with system:authenticated).
+SEEDING_USER = UserInfo("system:apiserver", ("system:masters", "system:authenticated"))
 
 
 @dataclass
@@ -212,6 +216,9 @@ class FakeAPIServer:
             watch_events=self.watch_events,
             faults=self.faults,
         )
+        # Seeding: routes and stores as for any request, without authentication, authorization,
+        # audit or faults.
+        self._seeding_handler = with_request_info(with_user(self.apiserver.director, SEEDING_USER))
         self._server: SecureServer | None = None
         self._lifecycle_lock = threading.Lock()
         if self.config.bootstrap:
@@ -458,18 +465,8 @@ class FakeAPIServer:
         user_token: str | None = None,
     ) -> Response:
         """Send one request through the handler chain without a socket."""
-        all_headers = {
-            "Authorization": f"Bearer {user_token or self._loopback_token}",
-            "User-Agent": "fakeapi",
-        }
-        raw = b""
-        if body is not None:
-            raw = body if isinstance(body, bytes) else encode_json(body)
-            all_headers["Content-Type"] = "application/json"
-        all_headers.update(headers or {})
-        writer = _BufferWriter()
-        self.handler(Request(method, path, query, Headers.of(all_headers), raw), writer)
-        return Response(writer.status, writer.headers, bytes(writer.body))
+        all_headers = {"Authorization": f"Bearer {user_token or self._loopback_token}", **(headers or {})}
+        return _served(self.handler, method, path, body, query, all_headers)
 
     def spec_for(self, api_version: str, kind: str) -> ResourceSpec:
         """The served resource of a kind, built-in or custom, as a RESTMapper finds it through discovery."""
@@ -487,13 +484,18 @@ class FakeAPIServer:
         return f"{root}/{spec.resource}"
 
     def seed(self, *sources: ManifestSource) -> list[dict[str, Any]]:
-        """Create every object in ``sources`` through the REST stores (defaulting and validation apply)."""
+        """Create every object in ``sources`` through the REST stores (defaulting and validation apply).
+
+        Seeding is setup, not a client's traffic: it skips the request filters, so it is not in
+        the audit log and injected faults do not apply to it.
+        """
         created = []
         for obj in load_manifests(sources):
             spec = self.spec_for(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
             namespace = (obj.get("metadata") or {}).get("namespace") or ""
             # Warnings (unknown fields) would be dropped here anyway; Ignore spares looking for them.
-            response = self.request("POST", self.collection_path(spec, namespace), obj, query="fieldValidation=Ignore")
+            path = self.collection_path(spec, namespace)
+            response = _served(self._seeding_handler, "POST", path, obj, "fieldValidation=Ignore", {})
             if response.status != 201:
                 status = response.json()
                 raise errors.StatusError(
@@ -665,6 +667,18 @@ class _BootstrapTemplate:
     enqueues: list[EnqueueEvent]
     # Whether the controllers ran (and made their objects) when it was recorded.
     controllers_ran: bool
+
+
+def _served(handler: Handler, method: str, path: str, body: Any, query: str, headers: dict[str, str]) -> Response:
+    """One in-process request through ``handler``, as fakeapi's own client sends it."""
+    all_headers = {"User-Agent": "fakeapi", **headers}
+    raw = b""
+    if body is not None:
+        raw = body if isinstance(body, bytes) else encode_json(body)
+        all_headers.setdefault("Content-Type", "application/json")
+    writer = _BufferWriter()
+    handler(Request(method, path, query, Headers.of(all_headers), raw), writer)
+    return Response(writer.status, writer.headers, bytes(writer.body))
 
 
 def _storage_key(prefix: str, obj: dict[str, Any]) -> ObjectKey:

@@ -207,3 +207,14 @@ def test_concurrent_requests_get_distinct_sequence_numbers() -> None:
         thread.join(TIMEOUT)
     sequences = [e.sequence for e in quiet.audit_log.requests()]
     assert sorted(sequences) == list(range(1, 201))
+
+
+def test_seeding_is_setup_not_traffic(server: FakeAPIServer) -> None:
+    # Seeded objects go through the stores, not the request filters: no audit, no faults.
+    server.faults.conflict(verb="create", resource="configmaps")
+    (seeded,) = server.seed(configmap("seeded"))
+    assert seeded["metadata"]["managedFields"][0]["manager"] == "fakeapi"
+    assert server.audit_log.requests("create", "configmaps") == []
+    refused = server.request("POST", "/api/v1/namespaces/default/configmaps", configmap("by-a-client"))
+    assert refused.status == 409
+    assert [event.code for event in server.audit_log.requests("create", "configmaps")] == [409]

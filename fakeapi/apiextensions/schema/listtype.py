@@ -42,7 +42,7 @@ def _value(path: str, s: Structural, value: Any) -> list[FieldError]:
 
 
 def _identity(value: Any) -> Any:
-    if isinstance(value, dict | list):
+    if isinstance(value, (dict, list)):
         return ("compound", json.dumps(value, sort_keys=True, separators=(",", ":")))
     if value is _UNSPECIFIED:
         return ("unspecified",)

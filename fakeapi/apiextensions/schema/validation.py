@@ -82,7 +82,7 @@ def _json_type(data: Any) -> tuple[str, str]:
 
 
 def _is_number(data: Any) -> TypeGuard[int | float]:
-    return isinstance(data, int | float) and not isinstance(data, bool)
+    return isinstance(data, (int, float)) and not isinstance(data, bool)
 
 
 def _types_of(schema: dict[str, Any]) -> list[str]:
@@ -135,12 +135,12 @@ class SchemaValidator:
         is_float_int = schema_type == "number" and float(data).is_integer() and "integer" in types
         is_int_float = schema_type == "integer" and "number" in types
         if (
-            not isinstance(data, str | list)
+            not isinstance(data, (str, list))
             and self.format
             and not (schema_type in types or data_format == self.format or is_float_int or is_int_float)
         ):
             return [_invalid_type(path, self.format, data_format)]
-        if not ("number" in types or "integer" in types) and self.format and isinstance(data, str | list):
+        if not ("number" in types or "integer" in types) and self.format and isinstance(data, (str, list)):
             return []
         if not (schema_type in types or is_float_int or is_int_float):
             return [_invalid_type(path, ",".join(types), schema_type)]

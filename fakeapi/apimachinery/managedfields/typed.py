@@ -83,8 +83,10 @@ class Comparison:
 # -- values -----------------------------------------------------------------------------------
 
 
+# isinstance with a tuple, not an X | Y union: several times faster, and these run for every
+# field of every write.
 def _is_scalar(value: Any) -> bool:
-    return isinstance(value, str | int | float)
+    return isinstance(value, (str, int, float))
 
 
 def value_equals(left: Any, right: Any) -> bool:
@@ -103,7 +105,7 @@ def value_equals(left: Any, right: Any) -> bool:
             and len(left) == len(right)
             and all(value_equals(a, b) for a, b in zip(left, right, strict=True))
         )
-    if isinstance(right, dict | list):
+    if isinstance(right, (dict, list)):
         return False
     return bool(left == right) and (left is None) == (right is None)
 
@@ -531,7 +533,7 @@ def validate(value: Any, tref: TypeRef, *, allow_duplicates: bool = False) -> No
 def _scalar_error(scalar: str, value: Any) -> str | None:
     if value is None or value is MISSING:
         return None
-    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
     if scalar == NUMERIC and not is_number:
         return f"expected numeric (int or float), got {go_type_of(value)}"
     if scalar == STRING and not isinstance(value, str):

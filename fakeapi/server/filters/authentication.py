@@ -15,8 +15,9 @@ from fakeapi.apimachinery import errors
 from fakeapi.authentication.authenticator import AuthenticationError, RequestAuthenticator, intersect_audiences
 from fakeapi.authentication.request_header import RequestHeaderConfig, clear_authentication_headers
 from fakeapi.endpoints.http import Handler, Request, ResponseWriter
+from fakeapi.endpoints.request import UserInfo
 
-__all__ = ["with_authentication"]
+__all__ = ["with_authentication", "with_user"]
 
 logger = logging.getLogger("fakeapi.authentication")
 
@@ -45,3 +46,15 @@ def with_authentication(
         handler(req, w)
 
     return authenticate
+
+
+def with_user(handler: Handler, user: UserInfo) -> Handler:
+    """For the server's own in-process writes (seeding): the request is ``user``'s, with no credential
+    to check, as the loopback client's token would have it authenticated."""
+
+    def as_user(req: Request, w: ResponseWriter) -> None:
+        assert req.context is not None
+        req.context.user = user
+        handler(req, w)
+
+    return as_user
