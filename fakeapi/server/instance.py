@@ -364,7 +364,7 @@ class FakeAPIServer:
     def _seed_bootstrap(self) -> None:
         """The bootstrap objects, the RBAC bootstrap policy, and the authentication ConfigMap."""
         # Copies: seeding must not share the cached dicts with what the stores keep.
-        self.seed(*(deep_copy_json(obj) for obj in _bootstrap_objects()))
+        self._create_objects(deep_copy_json(obj) for obj in _bootstrap_objects())
         ensure_bootstrap_policy(self.stores)
         self.authentication_trust.enqueue_key(self.authentication_trust.default_key, cause="bootstrap")
         self.authentication_trust.run_once()
@@ -487,8 +487,13 @@ class FakeAPIServer:
         """Create every object in ``sources`` through the REST stores (defaulting and validation apply).
 
         Seeding is setup, not a client's traffic: it skips the request filters, so it is not in
-        the audit log and injected faults do not apply to it.
+        the audit log and injected faults do not apply to it. The controllers wait until it is
+        done (then act as usual), so a large seed does not share the interpreter with them.
         """
+        with self._controller_manager.paused(), self._apiserver_controllers.paused():
+            return self._create_objects(sources)
+
+    def _create_objects(self, sources: Iterable[ManifestSource]) -> list[dict[str, Any]]:
         created = []
         for obj in load_manifests(sources):
             spec = self.spec_for(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
