@@ -52,7 +52,14 @@ def _unset(obj: dict[str, Any], key: str) -> bool:
 
 
 def _default(obj: dict[str, Any], key: str, value: Any) -> None:
+    """A string field's default: "" is unset too."""
     if _unset(obj, key):
+        obj[key] = value
+
+
+def _default_if_null(obj: dict[str, Any], key: str, value: Any) -> None:
+    """A pointer field's default: only absent or null is unset (0 and false are values)."""
+    if obj.get(key) is None:
         obj[key] = value
 
 
@@ -123,8 +130,7 @@ def default_pod_spec(spec: Any) -> None:
     _default(spec, "dnsPolicy", "ClusterFirst")
     _default(spec, "restartPolicy", "Always")
     defaulted_object_field(spec, "securityContext")
-    if spec.get("terminationGracePeriodSeconds") is None:
-        spec["terminationGracePeriodSeconds"] = DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS
+    _default_if_null(spec, "terminationGracePeriodSeconds", DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS)
     _default(spec, "schedulerName", DEFAULT_SCHEDULER_NAME)
     if spec.get("serviceAccountName") and not spec.get("serviceAccount"):
         # The deprecated alias the v1 conversion keeps in step.
@@ -140,11 +146,9 @@ def _default_template(template: Any) -> None:
     default_pod_spec(_dict(template, "spec"))
 
 
-def _template_labels(obj: Object, *path: str) -> Any:
-    node: Any = obj
-    for key in path:
-        node = _dict(node, key)
-    return _dict(node, "labels")
+def _template_labels(obj: Object) -> dict[str, Any] | None:
+    """``spec.template.metadata.labels``: the labels a workload gives its pods."""
+    return _dict(_dict(_dict(_dict(obj, "spec"), "template"), "metadata"), "labels")
 
 
 def _copy_labels_if_none(obj: Object, labels: dict[str, Any] | None) -> None:
@@ -172,8 +176,7 @@ def _pod(obj: Object) -> None:
                 if requests is not None:
                     for key, value in limits.items():
                         requests.setdefault(key, value)
-    if spec.get("enableServiceLinks") is None:
-        spec["enableServiceLinks"] = True
+    _default_if_null(spec, "enableServiceLinks", True)
     if spec.get("hostNetwork") is True:
         for containers in ("containers", "initContainers"):
             for container in _dicts(spec, containers):
@@ -190,13 +193,12 @@ def _replication_controller(obj: Object) -> None:
     spec = _dict(obj, "spec")
     if spec is None:
         return
-    labels = _template_labels(obj, "spec", "template", "metadata")
+    labels = _template_labels(obj)
     if labels is not None:
         if not spec.get("selector"):
             spec["selector"] = dict(labels)
         _copy_labels_if_none(obj, labels)
-    if spec.get("replicas") is None:
-        spec["replicas"] = 1
+    _default_if_null(spec, "replicas", 1)
     _default_template(_dict(spec, "template"))
 
 
@@ -244,15 +246,12 @@ def _deployment(obj: Object) -> None:
     spec = _dict(obj, "spec")
     if spec is None:
         return
-    if spec.get("replicas") is None:
-        spec["replicas"] = 1
+    _default_if_null(spec, "replicas", 1)
     strategy = defaulted_object_field(spec, "strategy")
     if strategy is not None:
         _rolling_update(strategy, "RollingUpdate", {"maxUnavailable": "25%", "maxSurge": "25%"})
-    if spec.get("revisionHistoryLimit") is None:
-        spec["revisionHistoryLimit"] = DEFAULT_REVISION_HISTORY_LIMIT
-    if spec.get("progressDeadlineSeconds") is None:
-        spec["progressDeadlineSeconds"] = 600
+    _default_if_null(spec, "revisionHistoryLimit", DEFAULT_REVISION_HISTORY_LIMIT)
+    _default_if_null(spec, "progressDeadlineSeconds", 600)
     _default_template(_dict(spec, "template"))
 
 
@@ -263,8 +262,7 @@ def _daemon_set(obj: Object) -> None:
     strategy = defaulted_object_field(spec, "updateStrategy")
     if strategy is not None:
         _rolling_update(strategy, "RollingUpdate", {"maxUnavailable": 1, "maxSurge": 0})
-    if spec.get("revisionHistoryLimit") is None:
-        spec["revisionHistoryLimit"] = DEFAULT_REVISION_HISTORY_LIMIT
+    _default_if_null(spec, "revisionHistoryLimit", DEFAULT_REVISION_HISTORY_LIMIT)
     _default_template(_dict(spec, "template"))
 
 
@@ -285,10 +283,8 @@ def _stateful_set(obj: Object) -> None:
     if retention is not None:
         _default(retention, "whenDeleted", "Retain")
         _default(retention, "whenScaled", "Retain")
-    if spec.get("replicas") is None:
-        spec["replicas"] = 1
-    if spec.get("revisionHistoryLimit") is None:
-        spec["revisionHistoryLimit"] = DEFAULT_REVISION_HISTORY_LIMIT
+    _default_if_null(spec, "replicas", 1)
+    _default_if_null(spec, "revisionHistoryLimit", DEFAULT_REVISION_HISTORY_LIMIT)
     _default_template(_dict(spec, "template"))
 
 
@@ -296,8 +292,7 @@ def _replica_set(obj: Object) -> None:
     spec = _dict(obj, "spec")
     if spec is None:
         return
-    if spec.get("replicas") is None:
-        spec["replicas"] = 1
+    _default_if_null(spec, "replicas", 1)
     _default_template(_dict(spec, "template"))
 
 
@@ -312,15 +307,13 @@ def default_job_spec(spec: dict[str, Any]) -> None:
     if spec.get("completions") is None and spec.get("parallelism") is None:
         spec["completions"] = 1
         spec["parallelism"] = 1
-    if spec.get("parallelism") is None:
-        spec["parallelism"] = 1
-    if spec.get("backoffLimit") is None:
-        spec["backoffLimit"] = _MAX_INT32 if spec.get("backoffLimitPerIndex") is not None else 6
+    _default_if_null(spec, "parallelism", 1)
+    _default_if_null(spec, "backoffLimit", _MAX_INT32 if spec.get("backoffLimitPerIndex") is not None else 6)
     _default(spec, "completionMode", "NonIndexed")
-    if spec.get("suspend") is None:
-        spec["suspend"] = False
-    if spec.get("podReplacementPolicy") is None:
-        spec["podReplacementPolicy"] = "Failed" if spec.get("podFailurePolicy") is not None else "TerminatingOrFailed"
+    _default_if_null(spec, "suspend", False)
+    _default_if_null(
+        spec, "podReplacementPolicy", "Failed" if spec.get("podFailurePolicy") is not None else "TerminatingOrFailed"
+    )
 
 
 def _job(obj: Object) -> None:
@@ -328,7 +321,7 @@ def _job(obj: Object) -> None:
     if spec is None:
         return
     default_job_spec(spec)
-    _copy_labels_if_none(obj, _template_labels(obj, "spec", "template", "metadata"))
+    _copy_labels_if_none(obj, _template_labels(obj))
     _default_template(_dict(spec, "template"))
 
 
@@ -337,12 +330,9 @@ def _cron_job(obj: Object) -> None:
     if spec is None:
         return
     _default(spec, "concurrencyPolicy", "Allow")
-    if spec.get("suspend") is None:
-        spec["suspend"] = False
-    if spec.get("successfulJobsHistoryLimit") is None:
-        spec["successfulJobsHistoryLimit"] = 3
-    if spec.get("failedJobsHistoryLimit") is None:
-        spec["failedJobsHistoryLimit"] = 1
+    _default_if_null(spec, "suspend", False)
+    _default_if_null(spec, "successfulJobsHistoryLimit", 3)
+    _default_if_null(spec, "failedJobsHistoryLimit", 1)
     _default_template(_dict(_dict(_dict(spec, "jobTemplate"), "spec"), "template"))
 
 

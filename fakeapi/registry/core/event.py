@@ -115,37 +115,35 @@ def legacy_validate_event(event: Object) -> list[FieldError]:
     namespace = _text(event.get("metadata") or {}, "namespace")
     involved = event.get("involvedObject") or {}
     involved_namespace = _text(involved, "namespace")
+    mismatch = field.invalid("involvedObject.namespace", involved_namespace, "does not match event.namespace")
     if _unset(event.get("eventTime")):
         # An old-style Event: its namespace and the involved object's must agree.
-        if not involved_namespace:
-            if namespace not in ("", _NAMESPACE_DEFAULT):
-                errs.append(
-                    field.invalid("involvedObject.namespace", involved_namespace, "does not match event.namespace")
-                )
-        elif namespace != involved_namespace:
-            errs.append(field.invalid("involvedObject.namespace", involved_namespace, "does not match event.namespace"))
+        if (not involved_namespace and namespace not in ("", _NAMESPACE_DEFAULT)) or (
+            involved_namespace and namespace != involved_namespace
+        ):
+            errs.append(mismatch)
     else:
         if not involved_namespace and namespace not in (_NAMESPACE_DEFAULT, _NAMESPACE_SYSTEM):
-            errs.append(field.invalid("involvedObject.namespace", involved_namespace, "does not match event.namespace"))
+            errs.append(mismatch)
         controller = _text(event, "reportingComponent")
         if not controller:
             errs.append(field.required("reportingController"))
         errs += [field.invalid("reportingController", controller, m) for m in qualified_name_errors(controller)]
-        errs += _required_with_limit(event, "reportingInstance", "reportingInstance", REPORTING_INSTANCE_LENGTH_LIMIT)
-        errs += _required_with_limit(event, "action", "action", ACTION_LENGTH_LIMIT)
-        errs += _required_with_limit(event, "reason", "reason", REASON_LENGTH_LIMIT)
+        errs += _required_with_limit(event, "reportingInstance", REPORTING_INSTANCE_LENGTH_LIMIT)
+        errs += _required_with_limit(event, "action", ACTION_LENGTH_LIMIT)
+        errs += _required_with_limit(event, "reason", REASON_LENGTH_LIMIT)
         if len(_text(event, "message")) > NOTE_LENGTH_LIMIT:
             errs.append(field.invalid("message", "", f"can have at most {NOTE_LENGTH_LIMIT} characters"))
     errs += [field.invalid("namespace", namespace, m) for m in is_dns1123_subdomain(namespace)]
     return errs
 
 
-def _required_with_limit(event: Object, key: str, path: str, limit: int) -> list[FieldError]:
+def _required_with_limit(event: Object, key: str, limit: int) -> list[FieldError]:
     value = _text(event, key)
     if not value:
-        return [field.required(path)]
+        return [field.required(key)]
     if len(value) > limit:
-        return [field.invalid(path, "", f"can have at most {limit} characters")]
+        return [field.invalid(key, "", f"can have at most {limit} characters")]
     return []
 
 
