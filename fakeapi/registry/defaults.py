@@ -277,8 +277,8 @@ def _stateful_set(obj: Object) -> None:
             strategy["type"] = "RollingUpdate"
             defaulted_object_field(strategy, "rollingUpdate")
         rolling = _dict(strategy, "rollingUpdate")
-        if strategy.get("type") == "RollingUpdate" and rolling is not None and rolling.get("partition") is None:
-            rolling["partition"] = 0
+        if strategy.get("type") == "RollingUpdate" and rolling is not None:
+            _default_if_null(rolling, "partition", 0)
     retention = defaulted_object_field(spec, "persistentVolumeClaimRetentionPolicy")
     if retention is not None:
         _default(retention, "whenDeleted", "Retain")
