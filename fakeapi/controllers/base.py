@@ -27,7 +27,7 @@ from typing import Any, Generic, TypeVar
 
 from fakeapi.apimachinery import errors
 from fakeapi.controllers.workqueue import RateLimitingQueue
-from fakeapi.util.clock import real_monotonic, wait_for_first
+from fakeapi.util.clock import real_monotonic, wait_for_first, wall_seconds
 
 logger = logging.getLogger("fakeapi.controllers")
 
@@ -172,6 +172,19 @@ class QueueController(Generic[K]):
         if self.log is not None:
             self.log.record(self.name, key, cause)
         self.queue.add(key)
+
+    def enqueue_after(self, key: K, seconds: float, cause: str = "") -> None:
+        """AddAfter on the server clock: sync ``key`` once ``seconds`` of wall-clock time have passed.
+
+        For work that waits on object times (minReadySeconds, deadlines, schedules); a test that
+        freezes time moves it forward and settles. Zero or less queues the key now.
+        """
+        if seconds <= 0:
+            self.enqueue_key(key, cause)
+            return
+        if self.log is not None:
+            self.log.record(self.name, key, f"{cause} (after {seconds:g} s)" if cause else f"after {seconds:g} s")
+        self.queue.add_at(key, wall_seconds() + seconds)
 
     def run_once(self) -> None:
         """Sync every queued key now (including keys queued while syncing); raise the first failure.

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fakeapi.controllers.base import EnqueueLog
 from fakeapi.controllers.client import LoopbackClient, RequestFunc, ResourceCatalog
 from fakeapi.controllers.informer import InformerFactory
+from fakeapi.kubelet.config import ClusterConfig
+from fakeapi.registry.resource_spec import ResourceSpec
 
 
 @dataclass
@@ -22,7 +24,16 @@ class ControllerContext:
     root_ca: Callable[[], bytes]
     # Where a background sync's unexpected failure goes, so the server's check() re-raises it in the test.
     record_error: Callable[[BaseException], None]
+    # The simulated cluster's nodes and timing (read by the scheduler, kubelets and node-aware controllers).
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
 
     def client(self, service_account: str) -> LoopbackClient:
         """A client for one controller; upstream each controller uses its own kube-system service account."""
         return LoopbackClient(self.request, service_account)
+
+    def spec(self, prefix: str) -> ResourceSpec:
+        """The served resource at a storage prefix (``pods``, ``apps/deployments``); raises when it is not served."""
+        store = self.resources.by_prefix(prefix)
+        if store is None:
+            raise RuntimeError(f"{prefix} are not served")
+        return store.spec

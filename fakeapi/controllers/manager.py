@@ -9,59 +9,125 @@ here a daemon thread calling ``run(stop, workers)``.
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from fakeapi.apimachinery import errors
-from fakeapi.controllers import (
-    clusterroleaggregation,
-    garbagecollector,
-    namespace,
-    rootcacertpublisher,
-    serviceaccount,
-)
 from fakeapi.controllers.base import QueueController
 from fakeapi.controllers.context import ControllerContext
 from fakeapi.util.clock import real_monotonic
 
 ControllerFactory = Callable[[ControllerContext], "QueueController[Any]"]
 
-CONTROLLER_INITIALIZERS: dict[str, ControllerFactory] = {
-    namespace.NAME: namespace.NamespaceController,
-    garbagecollector.NAME: garbagecollector.GarbageCollector,
-    serviceaccount.NAME: serviceaccount.ServiceAccountsController,
-    rootcacertpublisher.NAME: rootcacertpublisher.Publisher,
-    clusterroleaggregation.NAME: clusterroleaggregation.ClusterRoleAggregationController,
-}
-# The names kube-controller-manager has used since 1.28 (names.go), accepted for the short ones.
-CONTROLLER_ALIASES = {
-    "namespace-controller": namespace.NAME,
-    "garbage-collector-controller": garbagecollector.NAME,
-    "serviceaccount-controller": serviceaccount.NAME,
-    "root-ca-certificate-publisher-controller": rootcacertpublisher.NAME,
-    "clusterrole-aggregation-controller": clusterroleaggregation.NAME,
-}
-# Controllers that keep every namespace furnished: a fresh or reset cluster waits for them.
+
+@dataclass(frozen=True)
+class ControllerDescriptor:
+    """controller_descriptor.go: a controller's name, where its constructor lives, and whether ``*`` includes it.
+
+    The constructor is named as ``module:Class`` and imported only when the controller is
+    enabled, so a server that runs no workload controller does not import them.
+    """
+
+    name: str
+    factory: str
+    aliases: tuple[str, ...] = ()
+    disabled_by_default: bool = False
+
+    def load(self) -> ControllerFactory:
+        module, _, attribute = self.factory.partition(":")
+        factory: ControllerFactory = getattr(importlib.import_module(module), attribute)
+        return factory
+
+
+def _descriptor(name: str, factory: str, *aliases: str) -> ControllerDescriptor:
+    return ControllerDescriptor(name, factory, aliases)
+
+
+def _workload(name: str, factory: str, *aliases: str) -> ControllerDescriptor:
+    """A controller of the simulated cluster (workloads, scheduling, kubelets): off under ``*`` until it lands."""
+    return ControllerDescriptor(name, factory, aliases, disabled_by_default=True)
+
+
+_CONTROLLERS = "fakeapi.controllers"
+# NewControllerDescriptors, in the order settle() steps them; the long names are those kube-controller-manager
+# has used since 1.28 (names.go), the short ones its older names, accepted as aliases.
+CONTROLLER_DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
+    _descriptor("namespace", f"{_CONTROLLERS}.namespace:NamespaceController", "namespace-controller"),
+    _descriptor(
+        "garbagecollector", f"{_CONTROLLERS}.garbagecollector:GarbageCollector", "garbage-collector-controller"
+    ),
+    _descriptor(
+        "serviceaccount", f"{_CONTROLLERS}.serviceaccount:ServiceAccountsController", "serviceaccount-controller"
+    ),
+    _descriptor(
+        "root-ca-cert-publisher",
+        f"{_CONTROLLERS}.rootcacertpublisher:Publisher",
+        "root-ca-certificate-publisher-controller",
+    ),
+    _descriptor(
+        "clusterrole-aggregation",
+        f"{_CONTROLLERS}.clusterroleaggregation:ClusterRoleAggregationController",
+        "clusterrole-aggregation-controller",
+    ),
+    # The workload controllers.
+    _workload("deployment", f"{_CONTROLLERS}.deployment:DeploymentController", "deployment-controller"),
+    _workload("replicaset", f"{_CONTROLLERS}.replicaset:ReplicaSetController", "replicaset-controller"),
+    _workload(
+        "replicationcontroller",
+        f"{_CONTROLLERS}.replication:ReplicationManager",
+        "replicationcontroller-controller",
+    ),
+    _workload("statefulset", f"{_CONTROLLERS}.statefulset:StatefulSetController", "statefulset-controller"),
+    _workload("daemonset", f"{_CONTROLLERS}.daemon:DaemonSetsController", "daemonset-controller"),
+    _workload("job", f"{_CONTROLLERS}.job:JobController", "job-controller"),
+    _workload("cronjob", f"{_CONTROLLERS}.cronjob:CronJobController", "cronjob-controller"),
+    _workload(
+        "ttl-after-finished",
+        f"{_CONTROLLERS}.ttlafterfinished:TTLAfterFinishedController",
+        "ttl-after-finished-controller",
+    ),
+    _workload("disruption", f"{_CONTROLLERS}.disruption:DisruptionController", "disruption-controller"),
+    _workload(
+        "persistentvolume-binder",
+        f"{_CONTROLLERS}.volume.persistentvolume:PersistentVolumeController",
+        "persistentvolume-binder-controller",
+    ),
+    # The simulated scheduler and kubelets, steered with the same flag as the controllers they feed.
+    _workload("scheduler", "fakeapi.scheduler.scheduler:Scheduler", "kube-scheduler"),
+    _workload("kubelet", "fakeapi.kubelet.kubelet:Kubelets", "kubelet-simulator"),
+    _workload("endpoint", f"{_CONTROLLERS}.endpoint:EndpointsController", "endpoints-controller"),
+    _workload("endpointslice", f"{_CONTROLLERS}.endpointslice:EndpointSliceController", "endpointslice-controller"),
+    _workload("podgc", f"{_CONTROLLERS}.podgc:PodGCController", "pod-garbage-collector-controller"),
+)
+DESCRIPTORS_BY_NAME = {d.name: d for d in CONTROLLER_DESCRIPTORS}
+CONTROLLER_ALIASES = {alias: d.name for d in CONTROLLER_DESCRIPTORS for alias in d.aliases}
 STOP_TIMEOUT_SECONDS = 5.0
 
 
 def enabled_controllers(flags: Iterable[str]) -> frozenset[str]:
-    """The controllers ``--controllers`` turns on (IsControllerEnabled); unknown names raise ValueError."""
+    """The controllers ``--controllers`` turns on (IsControllerEnabled); unknown names raise ValueError.
+
+    ``*`` turns on every controller not disabled by default, ``name`` turns one on, ``-name`` off;
+    the first flag that names a controller decides for it.
+    """
     flags = list(flags)
     for flag in flags:
         name = flag.removeprefix("-")
-        if flag != "*" and CONTROLLER_ALIASES.get(name, name) not in CONTROLLER_INITIALIZERS:
-            raise ValueError(f'"{name}" is not in the list of known controllers')
+        if flag != "*" and CONTROLLER_ALIASES.get(name, name) not in DESCRIPTORS_BY_NAME:
+            known = ", ".join(sorted(DESCRIPTORS_BY_NAME))
+            raise ValueError(f'"{name}" is not in the list of known controllers (known: {known})')
     enabled = set()
-    for name in CONTROLLER_INITIALIZERS:
-        names = {name, *(alias for alias, target in CONTROLLER_ALIASES.items() if target == name)}
+    for descriptor in CONTROLLER_DESCRIPTORS:
+        names = {descriptor.name, *descriptor.aliases}
         choice = next((not f.startswith("-") for f in flags if f.removeprefix("-") in names), None)
         if choice is None:
-            choice = "*" in flags
+            choice = "*" in flags and not descriptor.disabled_by_default
         if choice:
-            enabled.add(name)
+            enabled.add(descriptor.name)
     return frozenset(enabled)
 
 
@@ -70,7 +136,7 @@ class ControllerManager:
 
     def __init__(self, ctx: ControllerContext, enabled: Iterable[str]) -> None:
         self.controllers: dict[str, QueueController[Any]] = {
-            name: factory(ctx) for name, factory in CONTROLLER_INITIALIZERS.items() if name in set(enabled)
+            d.name: d.load()(ctx) for d in CONTROLLER_DESCRIPTORS if d.name in set(enabled)
         }
 
         def on_error(exc: Exception) -> None:

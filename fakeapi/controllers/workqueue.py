@@ -7,6 +7,11 @@ exponential per-item back-off (5 ms · 2ⁿ, capped at 1000 s), ``forget`` reset
 the real monotonic clock, so a frozen test clock does not stop retries. ``wait_idle`` lets a
 caller wait until nothing is queued or being processed (a server waits so for its bootstrap
 work), and ``clear`` drops everything queued when the state behind the keys is reset.
+
+``add_at`` is the other kind of delay: a key due at a moment of the *server's* clock (the wall
+clock, which freezegun moves), for work that waits on object times (minReadySeconds, a Job's
+deadline, a CronJob's next schedule). Such keys count as queued as soon as that moment has
+come, so a test that moves the clock and settles sees the work done.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from collections import deque
 from collections.abc import Hashable
 from typing import Generic, TypeVar
 
-from fakeapi.util.clock import real_monotonic
+from fakeapi.util.clock import real_monotonic, wall_seconds
 
 K = TypeVar("K", bound=Hashable)
 
@@ -62,6 +67,8 @@ class RateLimitingQueue(Generic[K]):
         self._dirty: set[K] = set()
         self._processing: set[K] = set()
         self._waiting: list[tuple[float, int, K]] = []
+        # Keys due at a wall-clock time (seconds since the epoch), see add_at.
+        self._scheduled: list[tuple[float, int, K]] = []
         self._sequence = itertools.count()
         self._shutting_down = False
         self.rate_limiter = rate_limiter or ItemExponentialFailureRateLimiter()
@@ -85,21 +92,45 @@ class RateLimitingQueue(Generic[K]):
             heapq.heappush(self._waiting, (real_monotonic() + delay, next(self._sequence), key))
             self._condition.notify()
 
+    def add_at(self, key: K, wall_time: float) -> None:
+        """Queue ``key`` once the wall clock reads ``wall_time`` (seconds since the epoch) or later."""
+        with self._condition:
+            if self._shutting_down:
+                return
+            heapq.heappush(self._scheduled, (wall_time, next(self._sequence), key))
+            self._promote_scheduled()
+            self._condition.notify()
+
     def add_rate_limited(self, key: K) -> None:
         self.add_after(key, self.rate_limiter.when(key))
 
     def forget(self, key: K) -> None:
         self.rate_limiter.forget(key)
 
+    def _promote(self, key: K) -> None:
+        if key not in self._dirty:
+            self._dirty.add(key)
+            if key not in self._processing:
+                self._queue.append(key)
+
+    def _promote_scheduled(self) -> None:
+        """Move keys due on the wall clock into the queue."""
+        if not self._scheduled:
+            return
+        now = wall_seconds()
+        while self._scheduled and self._scheduled[0][0] <= now:
+            self._promote(heapq.heappop(self._scheduled)[2])
+
     def _promote_due(self) -> float | None:
-        """Move delayed keys whose time has come into the queue; the seconds until the next one."""
+        """Move delayed keys whose time has come into the queue; the seconds until the next back-off one.
+
+        Keys scheduled on the wall clock are looked at on every call; a background worker calls
+        this at least every poll interval, which is how often such keys are noticed.
+        """
+        self._promote_scheduled()
         now = real_monotonic()
         while self._waiting and self._waiting[0][0] <= now:
-            _, _, key = heapq.heappop(self._waiting)
-            if key not in self._dirty:
-                self._dirty.add(key)
-                if key not in self._processing:
-                    self._queue.append(key)
+            self._promote(heapq.heappop(self._waiting)[2])
         return self._waiting[0][0] - now if self._waiting else None
 
     def get(self, timeout: float | None = None) -> K | None:
@@ -172,6 +203,7 @@ class RateLimitingQueue(Generic[K]):
             self._queue.clear()
             self._dirty.clear()
             self._waiting.clear()
+            self._scheduled.clear()
             self._idle.notify_all()
         self.rate_limiter.clear()
 
@@ -185,9 +217,16 @@ class RateLimitingQueue(Generic[K]):
         return self._shutting_down
 
     def __len__(self) -> int:
+        """Keys ready to be taken, counting those whose wall-clock time has come (back-off ones do not)."""
         with self._condition:
+            self._promote_scheduled()
             return len(self._queue)
 
     def pending_delayed(self) -> int:
         with self._condition:
             return len(self._waiting)
+
+    def next_scheduled(self) -> float | None:
+        """The wall-clock time (seconds since the epoch) of the earliest key queued with ``add_at``."""
+        with self._condition:
+            return self._scheduled[0][0] if self._scheduled else None

@@ -49,6 +49,7 @@ from fakeapi.controllers.manager import ControllerManager, enabled_controllers
 from fakeapi.endpoints.discovery import DiscoveryManager
 from fakeapi.endpoints.http import Handler, Headers, Request, encode_json
 from fakeapi.endpoints.request import UserInfo
+from fakeapi.kubelet.config import ClusterConfig
 from fakeapi.manifests import ManifestSource, load_manifests
 from fakeapi.registry.authentication.services import store_object_getter
 from fakeapi.registry.builtin_resources import BUILTIN_RESOURCES
@@ -121,6 +122,8 @@ class ServerConfig:
     # --service-account-issuer; also the API audience when api_audiences is empty (kube-apiserver's default).
     service_account_issuer: str = DEFAULT_ISSUER
     api_audiences: list[str] = field(default_factory=list)
+    # The simulated cluster: its nodes and the kubelets' timing (used by the workload controllers).
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
     # --service-account-max-token-expiration in seconds (0: no limit).
     service_account_max_token_expiration_seconds: int = 0
 
@@ -197,6 +200,7 @@ class FakeAPIServer:
             log=self.enqueue_log,
             root_ca=lambda: self.ca.cert_pem,
             record_error=self._record_error,
+            cluster=self.config.cluster,
         )
         self._controller_manager = ControllerManager(controller_context, enabled)
         self._setup_apiserver_controllers(controller_context)

@@ -54,6 +54,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def wall_seconds() -> float:
+    """The wall clock as seconds since the epoch (follows freezegun): the server clock that object times use."""
+    return utc_now().timestamp()
+
+
 def format_time(moment: datetime) -> str:
     """metav1.Time on the wire: RFC 3339, UTC, second precision."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -36,9 +36,10 @@ def test_controllers_flag_chooses_like_kube_controller_manager(flags: list[str],
     assert enabled_controllers(flags) == expected
 
 
-def test_an_unknown_controller_is_refused() -> None:
-    with pytest.raises(ValueError, match='"replicaset" is not in the list of known controllers'):
-        enabled_controllers(["*", "-replicaset"])
+def test_an_unknown_controller_is_refused_with_the_known_names() -> None:
+    with pytest.raises(ValueError, match='"replicaset-operator" is not in the list of known controllers') as raised:
+        enabled_controllers(["*", "-replicaset-operator"])
+    assert "deployment, disruption, endpoint" in str(raised.value)
 
 
 def test_server_exposes_the_chosen_controllers_and_their_log() -> None:
