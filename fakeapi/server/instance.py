@@ -11,9 +11,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import re
 import secrets
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -73,7 +74,7 @@ from fakeapi.testing import audit, determinism
 from fakeapi.testing.faults import FaultInjector
 from fakeapi.testing.transports import REQUESTS_TARGET, responses_mock
 from fakeapi.testing.watches import WatchEventLog
-from fakeapi.util.clock import now_rfc3339
+from fakeapi.util.clock import format_micro_time, now_rfc3339, utc_now
 from fakeapi.util.identity import IdentityGenerator
 
 if TYPE_CHECKING:
@@ -87,6 +88,10 @@ RBAC_GROUP = "rbac.authorization.k8s.io"
 LOOPBACK_USER = UserInfo("system:apiserver", ("system:masters",))
 # The same identity as authentication would make it (with system:authenticated).
 SEEDING_USER = UserInfo("system:apiserver", ("system:masters", "system:authenticated"))
+
+
+# The simulated kubelets: with them on, the bootstrap also holds what a fresh kind cluster runs.
+KUBELET_CONTROLLER = "kubelet"
 
 
 @dataclass
@@ -368,7 +373,10 @@ class FakeAPIServer:
     def _seed_bootstrap(self) -> None:
         """The bootstrap objects, the RBAC bootstrap policy, and the authentication ConfigMap."""
         # Copies: seeding must not share the cached dicts with what the stores keep.
-        self._create_objects(deep_copy_json(obj) for obj in _bootstrap_objects())
+        self._create_objects(deep_copy_json(obj) for obj in _bootstrap_objects("bootstrap"))
+        if KUBELET_CONTROLLER in self.controllers:
+            # A cluster whose workloads run looks like a fresh kind cluster: DNS, kube-proxy, the CNI, storage.
+            self._create_objects(deep_copy_json(obj) for obj in _bootstrap_objects("kind"))
         ensure_bootstrap_policy(self.stores)
         self.authentication_trust.enqueue_key(self.authentication_trust.default_key, cause="bootstrap")
         self.authentication_trust.run_once()
@@ -575,16 +583,25 @@ class FakeAPIServer:
             if running:
                 self._settle()
             objects, revision = self.storage.dump()
-            self._bootstrap_template = _BootstrapTemplate(objects, revision, self.enqueue_log.events, running)
+            times = frozenset(t for items in objects.values() for obj in items for t in _times(obj))
+            self._bootstrap_template = _BootstrapTemplate(objects, revision, self.enqueue_log.events, running, times)
             return
         now = now_rfc3339()
         in_creation_order = sorted(
             ((prefix, obj) for prefix, items in template.objects.items() for obj in items),
             key=lambda entry: int(entry[1]["metadata"]["resourceVersion"]),
         )
+        # Every uid and time the bootstrap wrote, wherever it is (owner references, pod statuses, leases),
+        # becomes this reset's: new uids drawn in creation order, times the current time.
+        replacements = dict.fromkeys(template.times, now)
+        replacements.update(
+            (t, format_micro_time(utc_now())) for t in template.times if _MICRO_TIME.fullmatch(t) is not None
+        )
+        for _, obj in in_creation_order:
+            replacements[obj["metadata"]["uid"]] = self.identity.new_uid()
         restored: dict[str, list[dict[str, Any]]] = {prefix: [] for prefix in template.objects}
         for prefix, obj in in_creation_order:
-            restored[prefix].append(_restamped(obj, self.identity.new_uid(), now))
+            restored[prefix].append(_substituted(obj, replacements))
         self.storage.restore(restored, template.revision)
         for service in restored.get(self.stores[("", "v1", "services")].key_prefix, []):
             claim_allocations(service, self.services.service_ips, self.services.node_ports)
@@ -676,6 +693,8 @@ class _BootstrapTemplate:
     enqueues: list[EnqueueEvent]
     # Whether the controllers ran (and made their objects) when it was recorded.
     controllers_ran: bool
+    # Every time written in the objects: a copy gets the current time in their place.
+    times: frozenset[str]
 
 
 def _served(handler: Handler, method: str, path: str, body: Any, query: str, headers: dict[str, str]) -> Response:
@@ -695,18 +714,38 @@ def _storage_key(prefix: str, obj: dict[str, Any]) -> ObjectKey:
     return ObjectKey(prefix, meta.get("namespace") or "", meta["name"])
 
 
-def _restamped(obj: dict[str, Any], uid: str, now: str) -> dict[str, Any]:
-    """A copy of a stored object with another uid and its timestamps at ``now`` (the rest is shared)."""
-    meta = {**obj["metadata"], "uid": uid, "creationTimestamp": now}
-    if "managedFields" in meta:
-        meta["managedFields"] = [{**entry, "time": now} for entry in meta["managedFields"]]
-    return {**obj, "metadata": meta}
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
+_MICRO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+Z")
+
+
+def _times(value: Any) -> Iterator[str]:
+    """Every string in a JSON value that is a metav1.Time or MicroTime."""
+    if isinstance(value, str):
+        if _TIME.fullmatch(value) is not None:
+            yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _times(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _times(item)
+
+
+def _substituted(value: Any, replacements: dict[str, str]) -> Any:
+    """A copy of a JSON value with every string that is a key of ``replacements`` replaced."""
+    if isinstance(value, str):
+        return replacements.get(value, value)
+    if isinstance(value, dict):
+        return {key: _substituted(item, replacements) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_substituted(item, replacements) for item in value]
+    return value
 
 
 @functools.cache
-def _bootstrap_objects() -> tuple[dict[str, Any], ...]:
-    """The bootstrap manifests, parsed once per process (every reset seeds them again)."""
-    directory = resources.files("fakeapi.fixtures").joinpath("bootstrap")
+def _bootstrap_objects(folder: str) -> tuple[dict[str, Any], ...]:
+    """The manifests of one folder of ``fixtures/``, parsed once per process (every reset seeds them again)."""
+    directory = resources.files("fakeapi.fixtures").joinpath(folder)
     texts = [
         entry.read_text() for entry in sorted(directory.iterdir(), key=lambda e: e.name) if entry.name.endswith(".yaml")
     ]
