@@ -11,14 +11,14 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-import yaml
+from fakeapi.apimachinery import safeyaml
 
 ManifestSource = dict[str, Any] | str | PathLike[str]
 YAML_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def _documents(text: str) -> Iterator[dict[str, Any]]:
-    for document in yaml.safe_load_all(text):
+    for document in safeyaml.load_all(text):
         if document is None:
             continue
         if not isinstance(document, dict):

@@ -118,6 +118,16 @@ def new_method_not_supported(qualified: GroupResource, action: str) -> StatusErr
     return StatusError(405, "MethodNotAllowed", message, {"group": qualified.group, "kind": qualified.resource})
 
 
+# Go's encoding/json refuses nesting deeper than 10,000 levels with this text; here Python's recursion limit
+# (about 1,000 levels) is what runs out first, and any decoding or walking that it stops answers the same.
+EXCEEDED_MAX_DEPTH = "exceeded max depth"
+
+
+def json_error_text(exc: Exception) -> str:
+    """What a JSON decode failure says: Go's text for nesting too deep, else the decoder's own."""
+    return EXCEEDED_MAX_DEPTH if isinstance(exc, RecursionError) else str(exc)
+
+
 def new_generic_method_not_allowed() -> StatusError:
     return StatusError(405, "MethodNotAllowed", METHOD_NOT_ALLOWED_MSG)
 

@@ -380,7 +380,7 @@ def _raw_json(field: str) -> _Converter:
             return None
         try:
             return json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
             raise ProtobufDecodeError(
                 f"{message.DESCRIPTOR.name}.{field} does not hold JSON: {err} (starts with {raw[:16]!r})"
             ) from err

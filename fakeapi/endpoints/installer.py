@@ -71,6 +71,9 @@ class APIGroupVersion:
         if installed is None:
             raise errors.new_generic_not_found()
         verb = info.verb
+        # The deprecated /watch/ routes are registered for GET only (installer.go registerResourceHandlers).
+        if info.deprecated_watch_path and req.method != "GET":
+            raise errors.new_generic_method_not_allowed()
         # A namespaced resource is reachable without a namespace only to list and watch across all of them;
         # a cluster-scoped one never under a namespace (except the namespaces resource itself).
         if installed.namespaced and not info.namespace and verb not in ("list", "watch"):

@@ -6,6 +6,16 @@ a bounded timeout. HTTP/1.1 keep-alive, chunked streaming for watches, a 3 MiB r
 limit (413), and a clean stop from any thread that also ends open watches. The TLS context
 is asked for per connection, so new certificates apply to new connections without a restart.
 
+The limits are kube-apiserver's (its http.Server): a keep-alive connection may sit idle for
+90 s (IdleTimeout); once a request's first byte has come, its request line and headers must
+arrive within 32 s (ReadHeaderTimeout: one reaper thread cuts slower connections, so a client
+that dribbles header lines cannot hold its thread) and within 1 MiB (DefaultMaxHeaderBytes,
+431 past it). Every method reaches the handler chain, which answers what it does not serve
+with a Status. Because each connection costs a thread here (a goroutine in Go), at most
+``max_connections`` are served at once; further connections wait, unaccepted, in the listen
+backlog until one closes. The accept loop backs off when accepting fails (out of file
+descriptors), from 5 ms doubling to 1 s, as Go's does, instead of spinning.
+
 Why this server: it starts in a few milliseconds, needs no dependency, streams with
 ``wfile.flush()``, and its blocking socket waits use real time, which freezegun cannot stop.
 """
@@ -13,22 +23,37 @@ Why this server: it starts in a few milliseconds, needs no dependency, streams w
 from __future__ import annotations
 
 import contextlib
+import email.parser
+import errno
+import http.client
+import io
 import select
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 
 from fakeapi.apimachinery import errors
 from fakeapi.endpoints.handlers.common import write_status_error
 from fakeapi.endpoints.http import Handler, Headers, Request
+from fakeapi.util.clock import real_monotonic
 
 DEFAULT_MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024
 HANDSHAKE_TIMEOUT_SECONDS = 10.0
-# Idle keep-alive connections and slow senders are cut after this long (ReadHeaderTimeout/IdleTimeout).
+# An idle keep-alive connection, or a socket read that waits this long, is cut (IdleTimeout).
 IDLE_TIMEOUT_SECONDS = 90.0
+# From a request's first byte to the end of its headers (ReadHeaderTimeout).
+READ_HEADER_TIMEOUT_SECONDS = 32.0
+# The request line and headers together (http.DefaultMaxHeaderBytes).
+MAX_HEADER_BYTES = 1 << 20
+DEFAULT_MAX_CONNECTIONS = 1024
+# Accept failures (EMFILE...) pause the accept loop this long, doubling up to the maximum (net/http's Serve).
+ACCEPT_BACKOFF_MIN_SECONDS = 0.005
+ACCEPT_BACKOFF_MAX_SECONDS = 1.0
+_ACCEPT_RESOURCE_ERRORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 # A refused body is read and dropped up to this size so the client sees the 413; beyond it, cut off.
 MAX_DISCARDED_BODY_BYTES = 64 * 1024 * 1024
 
@@ -110,10 +135,66 @@ class _RequestHandler(BaseHTTPRequestHandler):
         return  # access logging is the audit log's job
 
     def handle_one_request(self) -> None:
+        """Read one request's head (under the header deadline once its first byte came), then serve it."""
+        self.close_connection = True
         try:
-            super().handle_one_request()
-        except (ConnectionError, TimeoutError, ssl.SSLError):
+            if not cast(io.BufferedReader, self.rfile).peek(1):
+                return  # the client closed the idle connection
+            with self.server.header_deadlines.watching(self.connection):
+                if not self._read_request_head():
+                    return
+            self._dispatch()
+        except (ConnectionError, TimeoutError, ssl.SSLError, ValueError):
+            # ValueError: the reaper or a stop closed the socket under a read.
             self.close_connection = True
+
+    def _read_request_head(self) -> bool:
+        """The request line and headers, as Go's readRequest: 1 MiB at most, any method; False if refused."""
+        budget = MAX_HEADER_BYTES
+        line = self.rfile.readline(budget + 1)
+        budget -= len(line)
+        self.command, self.path, self.request_version = "GET", "/", "HTTP/1.1"
+        words = line.decode("iso-8859-1").rstrip("\r\n").split(" ")
+        if budget < 0:
+            return self._refuse(431, "RequestHeaderFieldsTooLarge", "request header fields too large")
+        if len(words) != 3 or not words[0] or not words[1]:
+            return self._refuse(400, "BadRequest", "malformed HTTP request")
+        command, path, version = words
+        major_minor = version.removeprefix("HTTP/").split(".")
+        if not version.startswith("HTTP/") or len(major_minor) != 2 or not all(p.isdigit() for p in major_minor):
+            return self._refuse(400, "BadRequest", f"malformed HTTP version {version}")
+        if int(major_minor[0]) != 1:
+            return self._refuse(505, "HTTPVersionNotSupported", "HTTP Version Not Supported")
+        self.command, self.path, self.request_version = command, path, version
+        lines = []
+        while True:
+            header = self.rfile.readline(budget + 1)
+            budget -= len(header)
+            if budget < 0:
+                return self._refuse(431, "RequestHeaderFieldsTooLarge", "request header fields too large")
+            if header in (b"\r\n", b"\n", b""):
+                break
+            lines.append(header)
+        # As http.client.parse_headers, without its limit of 100 headers.
+        self.headers = email.parser.Parser(_class=http.client.HTTPMessage).parsestr(
+            b"".join(lines).decode("iso-8859-1")
+        )
+        connection = self.headers.get("Connection", "").lower()
+        self.close_connection = connection == "close" or (version == "HTTP/1.0" and connection != "keep-alive")
+        if self.headers.get("Expect", "").lower() == "100-continue" and version != "HTTP/1.0":
+            self.send_response_only(100)
+            self.end_headers()
+        return True
+
+    def _refuse(self, code: int, reason: str, message: str) -> bool:
+        """Answer a request whose head cannot be read with a Status, and close the connection."""
+        err = errors.StatusError(code, reason, message)
+        err.headers["Connection"] = "close"
+        writer = _ResponseWriter(self, head_only=False)
+        write_status_error(Request(method="GET", path="/"), writer, err)
+        writer.finish()
+        self.close_connection = True
+        return False
 
     def _dispatch(self) -> None:
         method = self.command
@@ -140,8 +221,6 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if not writer.head_written:
             write_status_error(request, writer, errors.new_internal_error("the handler wrote no response"))
         writer.finish()
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
 
     def _peer_certificate(self) -> bytes | None:
         connection = self.connection
@@ -209,6 +288,47 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.rfile.readline(1024)
 
 
+class _HeaderDeadlines:
+    """ReadHeaderTimeout for every connection at once: one reaper thread shuts down connections past their deadline."""
+
+    def __init__(self, timeout: float) -> None:
+        self._timeout = timeout
+        self._deadlines: dict[socket.socket, float] = {}
+        self._lock = threading.Condition()
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+
+    @contextlib.contextmanager
+    def watching(self, connection: socket.socket) -> Any:
+        with self._lock:
+            self._deadlines[connection] = real_monotonic() + self._timeout
+            if self._thread is None and not self._stopped:
+                self._thread = threading.Thread(target=self._reap, name="header-deadlines", daemon=True)
+                self._thread.start()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._deadlines.pop(connection, None)
+
+    def _reap(self) -> None:
+        with self._lock:
+            while not self._stopped:
+                now = real_monotonic()
+                expired = [c for c, deadline in self._deadlines.items() if deadline <= now]
+                for connection in expired:
+                    del self._deadlines[connection]
+                    with contextlib.suppress(OSError):
+                        connection.shutdown(socket.SHUT_RDWR)
+                next_deadline = min(self._deadlines.values(), default=now + self._timeout)
+                self._lock.wait(max(next_deadline - now, 0.05))
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            self._lock.notify_all()
+
+
 class _TLSServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -220,14 +340,51 @@ class _TLSServer(ThreadingHTTPServer):
         chain: Handler,
         context_provider: Callable[[], ssl.SSLContext],
         max_request_body_bytes: int,
+        max_connections: int,
+        read_header_timeout: float,
     ) -> None:
         self.chain = chain
         self.context_provider = context_provider
         self.max_request_body_bytes = max_request_body_bytes
+        self.max_connections = max_connections
+        self.header_deadlines = _HeaderDeadlines(read_header_timeout)
         self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
+        # Counts accepted connections from accept to close (the TLS ones are tracked only after the handshake).
+        self._open = 0
+        self._connections_lock = threading.Condition()
+        self._accept_backoff = 0.0
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, _RequestHandler, bind_and_activate=True)
+
+    def _handle_request_noblock(self) -> None:
+        # At the connection limit, leave new connections in the listen backlog until one closes.
+        with self._connections_lock:
+            if self._open >= self.max_connections and not self._connections_lock.wait_for(
+                lambda: self._open < self.max_connections, timeout=0.05
+            ):
+                return
+        super()._handle_request_noblock()  # type: ignore[misc]  # socketserver's private step of serve_forever
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        try:
+            accepted = super().get_request()
+        except OSError as exc:
+            if exc.errno in _ACCEPT_RESOURCE_ERRORS:
+                self._accept_backoff = min(
+                    max(self._accept_backoff * 2, ACCEPT_BACKOFF_MIN_SECONDS), ACCEPT_BACKOFF_MAX_SECONDS
+                )
+                time.sleep(self._accept_backoff)
+            raise
+        self._accept_backoff = 0.0
+        with self._connections_lock:
+            self._open += 1
+        return accepted
+
+    def shutdown_request(self, request: Any) -> None:
+        super().shutdown_request(request)
+        with self._connections_lock:
+            self._open -= 1
+            self._connections_lock.notify_all()
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         request.settimeout(HANDSHAKE_TIMEOUT_SECONDS)
@@ -267,8 +424,12 @@ class SecureServer:
         context_provider: Callable[[], ssl.SSLContext],
         *,
         max_request_body_bytes: int = DEFAULT_MAX_REQUEST_BODY_BYTES,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        read_header_timeout: float = READ_HEADER_TIMEOUT_SECONDS,
     ) -> None:
-        self._server = _TLSServer((host, port), chain, context_provider, max_request_body_bytes)
+        self._server = _TLSServer(
+            (host, port), chain, context_provider, max_request_body_bytes, max_connections, read_header_timeout
+        )
         self._thread: threading.Thread | None = None
 
     @property
@@ -283,6 +444,7 @@ class SecureServer:
         if self._thread is None:
             return
         self._server.shutdown()
+        self._server.header_deadlines.stop()
         self._server.close_connections()
         self._server.server_close()
         self._thread.join(timeout)

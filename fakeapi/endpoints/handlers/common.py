@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from fakeapi.apimachinery import errors, field
+from fakeapi.apimachinery import errors, field, safeyaml
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupKind, GroupVersion, GroupVersionKind
 from fakeapi.endpoints import negotiation
@@ -126,17 +126,20 @@ def parse_body(req: Request, expected_kind: str) -> Object:
         if content_type in ("", negotiation.JSON):
             obj = json.loads(req.body)
         elif content_type in (negotiation.YAML, "application/x-yaml", "text/yaml"):
-            obj = yaml.safe_load(req.body)
+            obj = safeyaml.load(req.body)
         elif content_type == negotiation.PROTOBUF:
             from fakeapi.apimachinery.protobuf import decode_object
 
             obj = decode_object(req.body)
         else:
             raise errors.new_unsupported_media_type(negotiation.SUPPORTED_INPUT)
-    except (ValueError, yaml.YAMLError) as exc:
+    except safeyaml.ExcessiveAliasingError as exc:
+        # YAMLToJSON's own error, unwrapped by the serializer.
+        raise errors.new_bad_request(f"yaml: {exc.problem}") from None
+    except (ValueError, yaml.YAMLError, RecursionError) as exc:
         raise errors.new_bad_request(
             f"the object provided is unrecognized (must be of type {expected_kind}): "
-            f"couldn't get version/kind; json parse error: {exc} ({_summarize(req.body)})"
+            f"couldn't get version/kind; json parse error: {errors.json_error_text(exc)} ({_summarize(req.body)})"
         ) from None
     if not isinstance(obj, dict):
         raise errors.new_bad_request(
@@ -266,7 +269,7 @@ def _scan_json_fields(body: bytes) -> _FieldScan | None:
     """Every field path of a JSON body in order, with the ones an object names twice."""
     try:
         parsed = json.loads(body, object_pairs_hook=_Pairs)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     scan = _FieldScan({}, [])
     position = 0

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from fakeapi.apimachinery import errors, field
+from fakeapi.apimachinery import errors, field, safeyaml
 from fakeapi.apimachinery.jsonpatch import (
     JSONPatchApplyError,
     JSONPatchError,
@@ -168,8 +168,8 @@ class PatchedObjectInfo:
         else:
             try:
                 patch = json.loads(self.body)
-            except ValueError as exc:
-                raise errors.new_bad_request(str(exc)) from None
+            except (ValueError, RecursionError) as exc:
+                raise errors.new_bad_request(errors.json_error_text(exc)) from None
             if self.patch_type == JSON_PATCH:
                 patched = self._json_patch(old, patch)
             else:
@@ -195,8 +195,8 @@ class PatchedObjectInfo:
     def _decode_json_object(self) -> dict[str, Any]:
         try:
             patch = json.loads(self.body)
-        except ValueError as exc:
-            raise errors.new_bad_request(str(exc)) from None
+        except (ValueError, RecursionError) as exc:
+            raise errors.new_bad_request(errors.json_error_text(exc)) from None
         if not isinstance(patch, dict):
             raise errors.new_bad_request(
                 f"json: cannot unmarshal {_json_kind(patch)} into Go value of type map[string]interface {{}}"
@@ -323,7 +323,7 @@ def _load_apply_body(body: bytes) -> tuple[dict[str, Any], list[tuple[int, str]]
     """yaml.Unmarshal into an unstructured object: 400 ``error decoding YAML`` when it does not fit."""
     loader = _ApplyLoader(body.decode("utf-8", "replace"))
     try:
-        document = loader.get_single_data()
+        document = safeyaml.single_document(loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)

@@ -32,7 +32,8 @@ def serve_watch(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
     if watch_started is not None:
         watch_started(stream.stop)
     timeout = options.timeout_seconds
-    if timeout is None or timeout <= 0:
+    # handlers/get.go: only a missing or zero timeout gets the default; a negative one ends the watch at once.
+    if not timeout:
         timeout = int(MIN_REQUEST_TIMEOUT_SECONDS * (1 + random.random()))
     deadline = real_monotonic() + timeout
     content_type = negotiation.YAML if output.media_type == negotiation.YAML else negotiation.JSON

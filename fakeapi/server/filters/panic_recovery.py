@@ -27,6 +27,11 @@ def with_panic_recovery(handler: Handler, record_error: Callable[[BaseException]
             write_status_error(req, w, err)
         except (ConnectionError, TimeoutError):
             return  # the client went away; nothing to answer
+        except RecursionError:
+            # Only input nested deeper than Python's stack allows gets here (a decode or walk of it): the
+            # client's fault, answered as Go's decoder answers nesting beyond its limit.
+            if not w.head_written:
+                write_status_error(req, w, errors.new_bad_request(errors.EXCEEDED_MAX_DEPTH))
         except Exception as exc:
             logger.exception("internal error serving %s %s", req.method, req.path)
             record_error(exc)
