@@ -17,6 +17,7 @@ from workload_helpers import make_ready, ready_all_pods
 
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.schema import GroupResource
+from fakeapi.controllers.controller_utils import POD_DELETION_COST
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 from pytest_plugin.plugin import FakeAPI
 
@@ -201,6 +202,23 @@ def test_scale_down_prefers_pods_doubled_up_with_their_deployments_other_pods(se
         scale(api, f"{REPLICASETS}/new", 1)
         server.settle()
     assert names(pods(api, app="new")) == {low}
+
+
+def test_scale_down_deletes_the_lowest_pod_deletion_cost_first(server: FakeAPIServer, api: Api) -> None:
+    with freeze_time("2030-01-01T00:00:00Z"):
+        api.create(REPLICASETS, replica_set("web", 3))
+        server.settle()
+        ready_all_pods(server, NS)
+        low, middle, high = sorted(names(pods(api, app="web")))
+        # Everything else equal, the lowest name would go first; the cost overrides it.
+        api.merge_patch(f"{PODS}/{high}", {"metadata": {"annotations": {POD_DELETION_COST: "-5"}}})
+        api.merge_patch(f"{PODS}/{low}", {"metadata": {"annotations": {POD_DELETION_COST: "10"}}})
+        server.settle()
+        scale(api, f"{REPLICASETS}/web", 1)
+        server.settle()
+    assert names(pods(api, app="web")) == {low}
+    deletes = server.audit_log.requests("delete", "pods", user_agent=CONTROLLER_AGENT)
+    assert [e.name for e in deletes] == [high, middle]
 
 
 def test_an_orphan_pod_matching_the_selector_is_adopted(server: FakeAPIServer, api: Api) -> None:
