@@ -386,10 +386,9 @@ class ReplicaSetController(QueueController[str]):
     def _requeue_for_availability(self, key: str, owner: Object, active: list[Object]) -> None:
         """Sync again when the next ready pod has been ready for ``minReadySeconds``.
 
-        Upstream requeues after ``minReadySeconds`` (+1 s against clock skew) from the pod update
-        that made a pod ready, and again from the sync when every replica is ready but not all
-        available; on the one server clock the exact moment the first such pod becomes
-        available does both.
+        As syncReplicaSet with controller.FindMinNextPodAvailabilityCheck: while some ready pods
+        are not yet available, the key comes back at the moment the first of them becomes so
+        (on the server clock, so a test moves frozen time forward and settles).
         """
         min_ready = int(spec_of(owner).get("minReadySeconds") or 0)
         if min_ready <= 0:

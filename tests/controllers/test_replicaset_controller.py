@@ -291,6 +291,23 @@ def test_terminating_and_finished_pods_do_not_count(server: FakeAPIServer, api: 
     assert api.get(f"{REPLICASETS}/web")["status"]["terminatingReplicas"] == 0
 
 
+def test_a_replica_set_being_deleted_makes_no_pods(server: FakeAPIServer, api: Api) -> None:
+    api.create(REPLICASETS, replica_set("web", 2))
+    server.settle()
+    # Held by a finalizer of someone else, so the ReplicaSet stays while being deleted.
+    api.merge_patch(f"{REPLICASETS}/web", {"metadata": {"finalizers": ["example.com/hold"]}})
+    api.delete(f"{REPLICASETS}/web", "Orphan")
+    server.settle()
+    orphaned = sorted(names(pods(api, app="web")))
+    assert len(orphaned) == 2
+    api.delete(f"{PODS}/{orphaned[0]}")
+    server.settle()
+    # Neither replaced nor adopted back while the owner is being deleted.
+    assert names(pods(api, app="web")) == {orphaned[1]}
+    assert "ownerReferences" not in api.get(f"{PODS}/{orphaned[1]}")["metadata"]
+    server.audit_log.assert_requested("create", "pods", count=2, user_agent=CONTROLLER_AGENT)
+
+
 def test_available_replicas_wait_for_min_ready_seconds(server: FakeAPIServer, api: Api) -> None:
     with freeze_time("2030-01-01T00:00:00Z") as frozen:
         api.create(REPLICASETS, replica_set("web", 2, min_ready=30))
