@@ -241,6 +241,21 @@ def test_an_orphan_pod_matching_the_selector_is_adopted(server: FakeAPIServer, a
     assert elsewhere["metadata"]["uid"]
 
 
+def test_an_orphan_created_later_wakes_the_matching_replica_sets_only(server: FakeAPIServer, api: Api) -> None:
+    api.create(REPLICASETS, replica_set("web", 2))
+    api.create(REPLICASETS, replica_set("db", 1))
+    server.settle()
+    api.create(PODS, bare_pod("stray", "web"))
+    causes = [(e.key, e.cause) for e in server.enqueue_log.events if e.listener == "replicaset" and "stray" in e.cause]
+    assert causes == [(f"{NS}/web", "orphan pod stray added")]
+    server.settle()
+    # Adopted, and then one of the three surplus: the ReplicaSet is back at two pods, all its own.
+    web = pods(api, app="web")
+    assert len(web) == 2
+    assert {p["metadata"]["ownerReferences"][0]["name"] for p in web} == {"web"}
+    server.audit_log.assert_requested("delete", "pods", count=1, user_agent=CONTROLLER_AGENT)
+
+
 def test_a_relabelled_pod_is_released_and_replaced(server: FakeAPIServer, api: Api) -> None:
     api.create(REPLICASETS, replica_set("web", 2))
     server.settle()
