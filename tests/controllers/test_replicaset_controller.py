@@ -457,6 +457,9 @@ def test_kubectl_scale_and_get_replicaset(kubectl: ToolRunner, fakeapi: FakeAPI)
     assert rows[0].split() == ["NAME", "DESIRED", "CURRENT", "READY", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"]
     assert rows[1].split()[:4] == ["web", "5", "5", "5"]
     assert rows[1].split()[5:] == ["web", "nginx:1.27", "app=web"]
+    described = kubectl("describe", "rs", "web").stdout
+    assert "Replicas:     5 current / 5 desired" in described
+    assert "Pods Status:  5 Running / 0 Waiting / 0 Succeeded / 0 Failed" in described
     listed = kubectl("get", "pods", "-l", "app=web", "-o", "name").stdout.split()
     assert len(listed) == 5
     assert all(name.startswith("pod/web-") for name in listed)
