@@ -17,6 +17,7 @@ nothing to expect.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -31,6 +32,9 @@ from fakeapi.storage.interfaces import Object
 from fakeapi.util.clock import now_rfc3339, parse_time, utc_now
 
 PODS_PREFIX = "pods"
+# The annotation by which users order a ReplicaSet's scale down (k8s.io/api/core/v1 PodDeletionCost).
+POD_DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
+_DECIMAL = re.compile(r"[+-]?[0-9]+")
 # rand.SafeEncodeString's alphabet: no vowels (no words), no confusable characters.
 _SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _FNV32_OFFSET = 0x811C9DC5
@@ -254,11 +258,22 @@ def _restart_count(pod: Object) -> int:
     return sum(int(s.get("restartCount") or 0) for s in status_of(pod).get("containerStatuses") or [])
 
 
+def pod_deletion_cost(pod: Object) -> int:
+    """The ``controller.kubernetes.io/pod-deletion-cost`` annotation (an int32; missing or invalid counts as 0)."""
+    value = (meta(pod).get("annotations") or {}).get(POD_DELETION_COST)
+    # strconv.ParseInt(value, 10, 32): an optional sign and decimal digits only.
+    if not isinstance(value, str) or not _DECIMAL.fullmatch(value):
+        return 0
+    cost = int(value)
+    return cost if -(2**31) <= cost < 2**31 else 0
+
+
 def rank_pods_for_deletion(pods: list[Object], related: Iterable[Object] = ()) -> list[Object]:
     """``pods`` in ActivePodsWithRanks order: the ones a controller scaling down deletes first come first.
 
     Unassigned before assigned; Pending, then Unknown, then Running; not ready before ready;
-    more pods of the same controller family (``related``, the ranks) on the pod's node first;
+    lower pod-deletion-cost first (PodDeletionCost, on by default); more pods of the same
+    controller family (``related``, the ranks) on the pod's node first;
     ready for less time first; more restarts first; newer first.
     """
     on_node = Counter((spec_of(p).get("nodeName") or "") for p in (*pods, *related) if spec_of(p).get("nodeName"))
@@ -271,6 +286,7 @@ def rank_pods_for_deletion(pods: list[Object], related: Iterable[Object] = ()) -
             bool(node),
             _PHASE_RANK.get(pod_phase(pod), 3),
             is_pod_ready(pod),
+            pod_deletion_cost(pod),
             -on_node[node] if node else 0,
             # Ready more recently first: negate the time by sorting its inverse.
             -(since.timestamp() if since else 0.0),
