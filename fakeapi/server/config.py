@@ -1,7 +1,7 @@
 """DefaultBuildHandlerChain (server/config.go): the filters around the director, in upstream's order.
 
 Execution order, outermost first: audit id → audit → panic recovery → request info →
-authentication → impersonation → authorization → fault injection → director. The audit
+authentication → impersonation → max in flight → authorization → fault injection → director. The audit
 filter sits outside panic recovery so that it logs the answers panic recovery writes (401s,
 500s) too; fault injection, which has no upstream counterpart, sits innermost so that an
 injected fault answers in place of the API handler.
@@ -20,6 +20,11 @@ from fakeapi.server.filters.authentication import with_authentication
 from fakeapi.server.filters.authorization import with_authorization
 from fakeapi.server.filters.faults import with_faults
 from fakeapi.server.filters.impersonation import with_impersonation
+from fakeapi.server.filters.maxinflight import (
+    DEFAULT_MAX_MUTATING_REQUESTS_IN_FLIGHT,
+    DEFAULT_MAX_REQUESTS_IN_FLIGHT,
+    with_max_in_flight_limit,
+)
 from fakeapi.server.filters.panic_recovery import with_panic_recovery
 from fakeapi.server.filters.request_info import with_request_info
 from fakeapi.testing.audit import AuditLog
@@ -37,9 +42,11 @@ def default_build_handler_chain(
     audit_log: AuditLog | None = None,
     watch_events: WatchEventLog | None = None,
     faults: FaultInjector | None = None,
+    max_requests_in_flight: tuple[int, int] = (DEFAULT_MAX_REQUESTS_IN_FLIGHT, DEFAULT_MAX_MUTATING_REQUESTS_IN_FLIGHT),
 ) -> Handler:
     handler = director if faults is None else with_faults(director, faults)
     handler = with_authorization(handler, authorizer)
+    handler = with_max_in_flight_limit(handler, *max_requests_in_flight)
     handler = with_impersonation(handler, authorizer)
     handler = with_authentication(handler, authenticator, api_audiences)
     handler = with_request_info(handler)

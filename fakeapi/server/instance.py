@@ -14,6 +14,7 @@ import json
 import re
 import secrets
 import threading
+import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -63,9 +64,13 @@ from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.registry.rest_storage import LegacyRESTStorageProvider, RESTStorageProvider, StoreServices
 from fakeapi.server.config import default_build_handler_chain
 from fakeapi.server.filters.authentication import with_user
+from fakeapi.server.filters.maxinflight import (
+    DEFAULT_MAX_MUTATING_REQUESTS_IN_FLIGHT,
+    DEFAULT_MAX_REQUESTS_IN_FLIGHT,
+)
 from fakeapi.server.filters.request_info import with_request_info
 from fakeapi.server.genericapiserver import GenericAPIServer
-from fakeapi.server.secure_serving import DEFAULT_MAX_REQUEST_BODY_BYTES, SecureServer
+from fakeapi.server.secure_serving import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REQUEST_BODY_BYTES, SecureServer
 from fakeapi.server.storage.resource_config import default_resource_config
 from fakeapi.server.storage.storage_factory import StorageFactory
 from fakeapi.storage.interfaces import ObjectKey
@@ -90,6 +95,8 @@ LOOPBACK_USER = UserInfo("system:apiserver", ("system:masters",))
 SEEDING_USER = UserInfo("system:apiserver", ("system:masters", "system:authenticated"))
 
 
+# How many unexpected errors a server keeps for check() (the first ones: the rest are logged only).
+MAX_KEPT_ERRORS = 100
 # The simulated kubelets: with them on, the bootstrap also holds what a fresh kind cluster runs.
 KUBELET_CONTROLLER = "kubelet"
 
@@ -114,6 +121,11 @@ class ServerConfig:
     # rotating one's certificates leaves the others' alone. Its serving certificate must cover ``host``.
     pki: ClusterPKI | None = None
     max_request_body_bytes: int = DEFAULT_MAX_REQUEST_BODY_BYTES
+    # --max-requests-inflight and --max-mutating-requests-inflight (0: no limit); past them, 429.
+    max_requests_inflight: int = DEFAULT_MAX_REQUESTS_IN_FLIGHT
+    max_mutating_requests_inflight: int = DEFAULT_MAX_MUTATING_REQUESTS_IN_FLIGHT
+    # Connections served at once (each costs a thread); more wait unaccepted until one closes.
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
     bootstrap: bool = True
     # kube-controller-manager's --controllers: "*" for every built-in controller, "-name" to leave one out
     # (namespace, garbagecollector, serviceaccount, root-ca-cert-publisher).
@@ -224,6 +236,7 @@ class FakeAPIServer:
             audit_log=self.audit_log,
             watch_events=self.watch_events,
             faults=self.faults,
+            max_requests_in_flight=(self.config.max_requests_inflight, self.config.max_mutating_requests_inflight),
         )
         # Seeding: routes and stores as for any request, without authentication, authorization,
         # audit or faults.
@@ -397,8 +410,12 @@ class FakeAPIServer:
         return self.pki.admin
 
     def _record_error(self, exc: BaseException) -> None:
+        # The frames' locals (request bodies, objects) are dropped; the traceback's lines stay for check().
+        traceback.clear_frames(exc.__traceback__)
         with self._errors_lock:
-            self.errors.append(exc)
+            # Bounded: a long-running `fakeapi serve` that nobody checks must not keep every failure.
+            if len(self.errors) < MAX_KEPT_ERRORS:
+                self.errors.append(exc)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -412,6 +429,7 @@ class FakeAPIServer:
                     self.handler,
                     self.dynamic_serving.context,
                     max_request_body_bytes=self.config.max_request_body_bytes,
+                    max_connections=self.config.max_connections,
                 )
                 self.discovery.server_address = f"{self.config.host}:{server.port}"
                 server.start()
