@@ -17,6 +17,7 @@ from workload_helpers import make_ready, ready_all_pods
 
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 from fakeapi.storage.interfaces import ObjectKey
+from pytest_plugin.handle import FakeAPI
 
 NS = "default"
 SETS = f"/apis/apps/v1/namespaces/{NS}/statefulsets"
@@ -478,15 +479,7 @@ def test_orphan_pod_is_adopted(server: FakeAPIServer, api: Api) -> None:
     assert pod["metadata"]["labels"]["apps.kubernetes.io/pod-index"] == "0"
 
 
-WORKLOADS = ["*", "statefulset", "scheduler", "kubelet", "persistentvolume-binder"]
-
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("fakeapi.kubelet.kubelet") is None, reason="the simulated kubelet is not here yet"
-)
-@pytest.mark.fakeapi(controllers=WORKLOADS)
-def test_kubectl_rollout_status_statefulset(kubectl: ToolRunner) -> None:
-    manifest = """
+KUBECTL_MANIFEST = """
 apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: web}
@@ -501,6 +494,34 @@ spec:
   - metadata: {name: data}
     spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
 """
-    kubectl("apply", "-f", "-", input=manifest)
+
+WORKLOADS = ["*", "statefulset", "scheduler", "kubelet", "persistentvolume-binder"]
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("fakeapi.kubelet.kubelet") is None, reason="the simulated kubelet is not here yet"
+)
+@pytest.mark.fakeapi(controllers=WORKLOADS)
+def test_kubectl_rollout_status_statefulset(kubectl: ToolRunner) -> None:
+    kubectl("apply", "-f", "-", input=KUBECTL_MANIFEST)
     out = kubectl("rollout", "status", "statefulset/web", "--timeout=30s").stdout
     assert "partitioned roll out complete: 3 new pods have been updated..." in out
+
+
+@pytest.mark.fakeapi(controllers=["*", "statefulset"])
+def test_kubectl_rollout_status_and_scale_with_pods_made_ready_by_hand(fakeapi: FakeAPI, kubectl: ToolRunner) -> None:
+    """The same through kubectl while the pods are made ready by the test instead of a kubelet."""
+    kubectl("apply", "-f", "-", input=KUBECTL_MANIFEST)
+    fakeapi.server.settle()
+    while ready_all_pods(fakeapi.server, NS):
+        fakeapi.server.settle()
+    out = kubectl("rollout", "status", "statefulset/web", "--timeout=10s").stdout
+    assert out == "partitioned roll out complete: 3 new pods have been updated...\n"
+    claims = kubectl("get", "pvc", "-o", "name").stdout.split()
+    assert claims == [f"persistentvolumeclaim/data-web-{i}" for i in range(3)]
+
+    kubectl("scale", "statefulset/web", "--replicas=1")
+    fakeapi.server.settle()
+    assert kubectl("get", "pods", "-o", "name").stdout.split() == ["pod/web-0"]
+    ready = kubectl("get", "statefulset", "web", "-o", "jsonpath={.status.readyReplicas}/{.status.replicas}").stdout
+    assert ready == "1/1"
