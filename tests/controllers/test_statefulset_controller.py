@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from controller_helpers import Api
+from freezegun import freeze_time
 from kube_tools import ToolRunner
 from workload_helpers import make_ready, ready_all_pods
 
@@ -525,3 +526,19 @@ def test_kubectl_rollout_status_and_scale_with_pods_made_ready_by_hand(fakeapi: 
     assert kubectl("get", "pods", "-o", "name").stdout.split() == ["pod/web-0"]
     ready = kubectl("get", "statefulset", "web", "-o", "jsonpath={.status.readyReplicas}/{.status.replicas}").stdout
     assert ready == "1/1"
+
+
+def test_min_ready_seconds_holds_the_next_ordinal_until_available(server: FakeAPIServer, api: Api) -> None:
+    with freeze_time("2031-05-06T07:08:09Z") as frozen:
+        api.create(SETS, stateful_set(replicas=2, minReadySeconds=10))
+        server.settle()
+        make_ready(server, NS, "web-0")
+        server.settle()
+        assert list(pods(api)) == ["web-0"]
+        assert status(api)["readyReplicas"] == 1
+        assert status(api)["availableReplicas"] == 0
+
+        frozen.tick(10)
+        server.settle()
+        assert list(pods(api)) == ["web-0", "web-1"]
+        assert status(api)["availableReplicas"] == 1
