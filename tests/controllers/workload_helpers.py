@@ -52,12 +52,13 @@ def make_ready(server: FakeAPIServer, namespace: str, name: str, node: str = CON
 
 
 def ready_all_pods(server: FakeAPIServer, namespace: str) -> list[str]:
-    """make_ready every pod of the namespace that is not Ready yet; the names made ready."""
+    """make_ready every pod of the namespace not Running and Ready yet (but not being deleted); the names, in order."""
     pods = _checked(server, "GET", f"/api/v1/namespaces/{namespace}/pods")["items"]
     names = []
     for pod in pods:
         ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in pod["status"].get("conditions", []))
-        if not ready and not pod["metadata"].get("deletionTimestamp"):
+        running = pod["status"].get("phase") == "Running"
+        if not (running and ready) and not pod["metadata"].get("deletionTimestamp"):
             make_ready(server, namespace, pod["metadata"]["name"])
             names.append(pod["metadata"]["name"])
     return names
