@@ -354,3 +354,24 @@ def remove_condition(conditions: list[dict[str, Any]], kind: str) -> list[dict[s
 
 def find_condition(conditions: Iterable[dict[str, Any]], kind: str) -> dict[str, Any] | None:
     return next((c for c in conditions if c.get("type") == kind), None)
+
+
+def get_scaled_value_from_int_or_percent(value: int | str | None, total: int, round_up: bool) -> int:
+    """intstr.GetScaledValueFromIntOrPercent: an int as it is, ``"25%"`` of ``total`` rounded up or down.
+
+    Rolling updates of Deployments, DaemonSets and StatefulSets resolve maxSurge (up) and
+    maxUnavailable (down) this way.
+    """
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    if not value.endswith("%"):
+        raise ValueError(f"invalid value for IntOrString: invalid type: string is not a percentage: {value!r}")
+    try:
+        percent = int(value[:-1])
+    except ValueError:
+        raise ValueError(f"invalid value for IntOrString: invalid value {value!r}") from None
+    scaled = percent * total
+    # Integer arithmetic instead of Go's float64 ceil/floor: the same result without float error.
+    return -(-scaled // 100) if round_up else scaled // 100
