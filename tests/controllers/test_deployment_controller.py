@@ -461,3 +461,41 @@ def test_an_orphan_replica_set_with_the_template_is_adopted_as_the_new_one(api: 
     assert rs["metadata"]["ownerReferences"][0]["uid"] == created["metadata"]["uid"]
     assert rs["spec"]["replicas"] == 2
     assert rs["metadata"]["annotations"][REVISION] == "1"
+
+
+@pytest.mark.parametrize("propagation", ["Foreground", "Background"])
+def test_deleting_a_deployment_leaves_its_replica_sets_to_the_garbage_collector(api: Api, propagation: str) -> None:
+    create(api, replicas=2)
+    pods_up(api)
+
+    api.delete(f"{DEPLOYMENTS}/web", propagation)
+    api.server.settle()
+
+    assert api.absent(f"{DEPLOYMENTS}/web")
+    assert api.get(REPLICASETS)["items"] == []
+
+
+def test_a_name_taken_by_another_template_raises_the_collision_count(api: Api) -> None:
+    create(api, replicas=1)
+    [taken] = replica_sets(api)
+    api.delete(f"{DEPLOYMENTS}/web", "Orphan")
+    api.server.settle()
+    # The orphan keeps the name the template hashes to, with another template.
+    taken = api.get(f"{REPLICASETS}/{taken['metadata']['name']}")
+    assert "ownerReferences" not in taken["metadata"]
+    taken["spec"]["template"]["spec"]["containers"][0]["image"] = "busybox:1.36"
+    api.call("PUT", f"{REPLICASETS}/{taken['metadata']['name']}", taken)
+
+    create(api, replicas=1)
+
+    d = deployment(api)
+    assert d["status"]["collisionCount"] == 1
+    names = sorted(rs["metadata"]["name"] for rs in api.get(REPLICASETS)["items"])
+    [new] = [name for name in names if name != taken["metadata"]["name"]]
+    assert new.startswith("web-") and len(names) == 2
+    assert [image_of_rs(api, name) for name in (taken["metadata"]["name"], new)] == ["busybox:1.36", "nginx:1.27"]
+
+
+def image_of_rs(api: Api, name: str) -> str:
+    image: str = api.get(f"{REPLICASETS}/{name}")["spec"]["template"]["spec"]["containers"][0]["image"]
+    return image
