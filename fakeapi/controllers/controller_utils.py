@@ -17,7 +17,6 @@ nothing to expect.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -371,16 +370,3 @@ def remove_condition(conditions: list[dict[str, Any]], kind: str) -> list[dict[s
 
 def find_condition(conditions: Iterable[dict[str, Any]], kind: str) -> dict[str, Any] | None:
     return next((c for c in conditions if c.get("type") == kind), None)
-
-
-def scaled_value_from_int_or_percent(value: int | str, total: int, *, round_up: bool) -> int:
-    """intstr.GetScaledValueFromIntOrPercent: an integer as is, ``"N%"`` as N percent of ``total``, rounded.
-
-    Raises ValueError for a string that is not a percentage, as upstream errors.
-    """
-    if isinstance(value, int):
-        return value
-    if not value.endswith("%"):
-        raise ValueError("invalid value for IntOrString: invalid type: string is not a percentage")
-    scaled = int(value[:-1]) * total / 100
-    return math.ceil(scaled) if round_up else math.floor(scaled)

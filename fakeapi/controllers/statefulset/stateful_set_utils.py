@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from fakeapi.apimachinery import intstr
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.controllers import controller_utils, history
 from fakeapi.controllers.controller_utils import meta, spec_of, status_of
@@ -349,8 +350,8 @@ def status_as_written(status: dict[str, Any], conditions: list[dict[str, Any]] |
 def max_unavailable(stateful_set: Object) -> int:
     """getStatefulSetMaxUnavailable: rollingUpdate.maxUnavailable of the replicas (rounded down), at least 1."""
     rolling = update_strategy(stateful_set).get("rollingUpdate") or {}
-    value = controller_utils.scaled_value_from_int_or_percent(
-        rolling.get("maxUnavailable", 1), replicas_of(stateful_set), round_up=False
+    value = intstr.get_scaled_value_from_int_or_percent(
+        rolling.get("maxUnavailable", 1), replicas_of(stateful_set), False
     )
     return max(value, 1)
 
