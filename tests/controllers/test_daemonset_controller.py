@@ -16,8 +16,10 @@ import pytest
 from controller_helpers import Api
 from workload_helpers import make_ready, ready_all_pods
 
+from fakeapi.controllers.daemon.util import node_should_run_daemon_pod
 from fakeapi.kubelet.config import ClusterConfig
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
+from pytest_plugin.handle import FakeAPI
 
 NS = "default"
 DS_PATH = f"/apis/apps/v1/namespaces/{NS}/daemonsets"
@@ -96,6 +98,14 @@ def roll_out(server: FakeAPIServer) -> None:
     server.settle()
     while ready_all_pods(server, NS):
         server.settle()
+
+
+def _affinity(key: str, operator: str, *values: str) -> dict[str, Any]:
+    requirement: dict[str, Any] = {"key": key, "operator": operator}
+    if values:
+        requirement["values"] = list(values)
+    term = {"matchExpressions": [requirement]}
+    return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [term]}}}
 
 
 def status(api: Api, name: str = "agent") -> dict[str, Any]:
@@ -475,6 +485,87 @@ def test_deleting_the_daemon_set_is_left_to_the_garbage_collector(server: FakeAP
     assert api.get(REVISIONS_PATH)["items"] == []
 
 
+def _node(labels: dict[str, str] | None = None, taints: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"metadata": {"name": "n1", "labels": labels or {}}, "spec": {"taints": taints or []}}
+
+
+@pytest.mark.parametrize(
+    ("node", "pod_spec", "expected"),
+    [
+        (_node(), {}, (True, True)),
+        # An untolerated NoSchedule taint: no new pod, but a running one stays.
+        (_node(taints=[{"key": "k", "effect": "NoSchedule"}]), {}, (False, True)),
+        (_node(taints=[{"key": "k", "effect": "NoExecute"}]), {}, (False, False)),
+        (_node(taints=[{"key": "k", "effect": "PreferNoSchedule"}]), {}, (True, True)),
+        # An empty key with Exists tolerates every taint.
+        (_node(taints=[{"key": "k", "effect": "NoExecute"}]), {"tolerations": [{"operator": "Exists"}]}, (True, True)),
+        (
+            _node(taints=[{"key": "k", "value": "a", "effect": "NoSchedule"}]),
+            {"tolerations": [{"key": "k", "value": "b", "effect": "NoSchedule"}]},
+            (False, True),
+        ),
+        # The default daemon tolerations cover a not-ready node.
+        (_node(taints=[{"key": "node.kubernetes.io/not-ready", "effect": "NoExecute"}]), {}, (True, True)),
+        (_node({"disk": "ssd"}), {"nodeSelector": {"disk": "hdd"}}, (False, False)),
+        (_node(), {"nodeName": "n2"}, (False, False)),
+        (_node(), {"nodeName": "n1"}, (True, True)),
+        (_node({"cores": "16"}), {"affinity": _affinity("cores", "Gt", "8")}, (True, True)),
+        (_node({"cores": "4"}), {"affinity": _affinity("cores", "Gt", "8")}, (False, False)),
+        (_node({"cores": "4"}), {"affinity": _affinity("cores", "Lt", "8")}, (True, True)),
+        (_node(), {"affinity": _affinity("gpu", "DoesNotExist")}, (True, True)),
+        (_node({"gpu": ""}), {"affinity": _affinity("gpu", "Exists")}, (True, True)),
+    ],
+)
+def test_node_should_run_daemon_pod(
+    node: dict[str, Any], pod_spec: dict[str, Any], expected: tuple[bool, bool]
+) -> None:
+    """NodeShouldRunDaemonPod as daemon_controller_test.go's predicate cases expect."""
+    assert node_should_run_daemon_pod(node, daemon_set(pod_spec=pod_spec)) == expected
+
+
+AGENT_MANIFEST = """
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: default}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: agent, image: "agent:1"}]}
+"""
+
+
+@pytest.mark.fakeapi(controllers=["*", "daemonset"])
+def test_kubectl_rollout_status_follows_the_daemon_set_status(fakeapi: FakeAPI, kubectl: Any) -> None:
+    """``kubectl rollout status --watch=false`` reads the counts the controller writes (pods readied by hand)."""
+    server = fakeapi.server
+    api = Api(server)
+    for name in NODES:
+        add_node(api, name)
+    kubectl("apply", "-f", "-", input=AGENT_MANIFEST)
+    server.settle()
+    rollout = ("rollout", "status", "daemonset/agent", "--watch=false")
+    assert (
+        kubectl(*rollout).stdout
+        == 'Waiting for daemon set "agent" rollout to finish: 0 of 3 updated pods are available...\n'
+    )
+    roll_out(server)
+    assert kubectl(*rollout).stdout == 'daemon set "agent" successfully rolled out\n'
+
+    kubectl("set", "image", "daemonset/agent", "agent=agent:2")
+    server.settle()
+    assert kubectl(*rollout).stdout == (
+        'Waiting for daemon set "agent" rollout to finish: 1 out of 3 new pods have been updated...\n'
+    )
+    roll_out(server)
+    assert kubectl(*rollout).stdout == 'daemon set "agent" successfully rolled out\n'
+    history = kubectl("rollout", "history", "daemonset/agent").stdout.split("\n")
+    assert [line.split()[0] for line in history[2:] if line.strip()] == ["1", "2"]
+    listed = kubectl("get", "daemonset", "agent", "--no-headers").stdout.split()
+    # NAME DESIRED CURRENT READY UP-TO-DATE AVAILABLE NODE SELECTOR AGE
+    assert listed[:7] == ["agent", "3", "3", "3", "3", "3", "<none>"]
+
+
 needs_cluster = pytest.mark.skipif(
     importlib.util.find_spec("fakeapi.kubelet.kubelet") is None
     or importlib.util.find_spec("fakeapi.scheduler.scheduler") is None,
@@ -485,17 +576,7 @@ needs_cluster = pytest.mark.skipif(
 @needs_cluster
 @pytest.mark.fakeapi(controllers=["*", "daemonset", "scheduler", "kubelet"], cluster=ClusterConfig.with_workers(2))
 def test_kubectl_rollout_status_of_a_daemon_set(kubectl: Any) -> None:
-    manifest = """
-apiVersion: apps/v1
-kind: DaemonSet
-metadata: {name: agent, namespace: default}
-spec:
-  selector: {matchLabels: {app: agent}}
-  template:
-    metadata: {labels: {app: agent}}
-    spec: {containers: [{name: agent, image: "agent:1"}]}
-"""
-    kubectl("apply", "-f", "-", input=manifest)
+    kubectl("apply", "-f", "-", input=AGENT_MANIFEST)
     done = kubectl("rollout", "status", "daemonset/agent", "--timeout=30s")
     assert done.stdout.strip() == 'daemon set "agent" successfully rolled out'
     kubectl("set", "image", "daemonset/agent", "agent=agent:2")
