@@ -565,6 +565,14 @@ def test_kubectl_rollout_status_follows_the_daemon_set_status(fakeapi: FakeAPI, 
     # NAME DESIRED CURRENT READY UP-TO-DATE AVAILABLE NODE SELECTOR AGE
     assert listed[:7] == ["agent", "3", "3", "3", "3", "3", "<none>"]
 
+    # kubectl applies the revision's data (the template, "$patch": "replace") to go back.
+    kubectl("rollout", "undo", "daemonset/agent")
+    roll_out(server)
+    assert {p["spec"]["containers"][0]["image"] for p in pods_by_node_of(api).values()} == {"agent:1"}
+    history = kubectl("rollout", "history", "daemonset/agent").stdout.split("\n")
+    assert [line.split()[0] for line in history[2:] if line.strip()] == ["2", "3"]
+    assert kubectl(*rollout).stdout == 'daemon set "agent" successfully rolled out\n'
+
 
 needs_cluster = pytest.mark.skipif(
     importlib.util.find_spec("fakeapi.kubelet.kubelet") is None
