@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from controller_helpers import Api
+from freezegun import freeze_time
 from workload_helpers import make_ready, ready_all_pods
 
 from fakeapi.controllers.daemon.util import node_should_run_daemon_pod
@@ -208,6 +209,35 @@ def test_one_pod_per_node_pinned_by_node_affinity_with_daemon_labels_and_tolerat
     assert {p["metadata"]["name"] for p in pods.values()} == {
         p["metadata"]["name"] for p in pods_by_node_of(api).values()
     }
+
+
+def test_the_template_generation_moves_only_with_the_template(server: FakeAPIServer, api: Api) -> None:
+    """pkg/registry/apps/daemonset/strategy.go: generation follows the spec, the template generation the template."""
+    api.create(DS_PATH, daemon_set())
+    annotation = "deprecated.daemonset.template.generation"
+    ds = api.merge_patch(f"{DS_PATH}/agent", {"spec": {"minReadySeconds": 5}})
+    assert (ds["metadata"]["generation"], ds["metadata"]["annotations"][annotation]) == (2, "1")
+    ds = api.merge_patch(f"{DS_PATH}/agent", {"metadata": {"annotations": {annotation: "7"}}})
+    assert (ds["metadata"]["generation"], ds["metadata"]["annotations"][annotation]) == (2, "1")
+    set_image(api, "agent:2")
+    ds = api.get(f"{DS_PATH}/agent")
+    assert (ds["metadata"]["generation"], ds["metadata"]["annotations"][annotation]) == (3, "2")
+
+
+def test_min_ready_seconds_delays_availability_on_the_server_clock(server: FakeAPIServer, api: Api) -> None:
+    with freeze_time("2030-01-02T03:04:05Z") as frozen:
+        api.create(DS_PATH, daemon_set(minReadySeconds=10))
+        roll_out(server)
+        assert status(api)["numberReady"] == 3
+        assert "numberAvailable" not in status(api)
+        assert status(api)["numberUnavailable"] == 3
+        frozen.tick(9)
+        server.settle()
+        assert "numberAvailable" not in status(api)
+        frozen.tick(1)
+        server.settle()
+        assert status(api)["numberAvailable"] == 3
+        assert "numberUnavailable" not in status(api)
 
 
 def test_a_host_network_pod_also_tolerates_an_unavailable_network(server: FakeAPIServer, api: Api) -> None:
