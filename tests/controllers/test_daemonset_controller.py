@@ -616,7 +616,7 @@ needs_cluster = pytest.mark.skipif(
 def test_kubectl_rollout_status_of_a_daemon_set(kubectl: Any) -> None:
     kubectl("apply", "-f", "-", input=AGENT_MANIFEST)
     done = kubectl("rollout", "status", "daemonset/agent", "--timeout=30s")
-    assert done.stdout.strip() == 'daemon set "agent" successfully rolled out'
+    assert done.stdout.strip().endswith('daemon set "agent" successfully rolled out')
     kubectl("set", "image", "daemonset/agent", "agent=agent:2")
     done = kubectl("rollout", "status", "daemonset/agent", "--timeout=30s")
     assert done.stdout.strip().endswith('daemon set "agent" successfully rolled out')
