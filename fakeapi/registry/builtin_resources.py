@@ -630,6 +630,7 @@ _APPS_V1: tuple[ResourceSpec, ...] = (
         categories=_ALL,
         subresources=(_STATUS,),
         tracks_generation=True,
+        strategy="daemonset",
     ),
     ResourceSpec(
         _APPS,

@@ -23,6 +23,7 @@ from fakeapi.apiextensions.strategy import (
 from fakeapi.apimachinery.managedfields import FieldManagerFactory
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupResource, GroupVersion
+from fakeapi.registry.apps.daemonset import DaemonSetStrategy
 from fakeapi.registry.authentication import storage as authentication_storage
 from fakeapi.registry.authentication.services import SecurityServices
 from fakeapi.registry.batch.job import JobStrategy
@@ -98,6 +99,7 @@ class StrategyFactory:
             "secret": lambda: SecretStrategy(spec, s.schemas, s.identity),
             "event": lambda: EventStrategy(spec, s.schemas, s.identity),
             "job": lambda: JobStrategy(spec, s.schemas, s.identity),
+            "daemonset": lambda: DaemonSetStrategy(spec, s.schemas, s.identity),
             "pod": lambda: PodStrategy(spec, s.schemas, s.identity),
             "namespace": lambda: NamespaceStrategy(spec, s.schemas, s.identity),
             "service": lambda: ServiceStrategy(spec, s.schemas, s.identity, s.service_ips, s.node_ports),

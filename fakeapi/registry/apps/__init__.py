@@ -1,0 +1,1 @@
+"""Strategies of apps resources whose behaviour differs from the generic one (pkg/registry/apps/*)."""
