@@ -293,6 +293,35 @@ def test_deleting_a_job_releases_its_pods_finalizers(server: FakeAPIServer, api:
     assert pods_of(api, "gone") == []
 
 
+def test_lowering_parallelism_deletes_pods_without_counting_failures(server: FakeAPIServer, api: Api) -> None:
+    api.create(JOBS, job_manifest("wide", parallelism=3, completions=6))
+    server.settle()
+    assert len(pods_of(api, "wide")) == 3
+    api.merge_patch(f"{JOBS}/wide", {"spec": {"parallelism": 1}})
+    server.settle()
+    assert len(pods_of(api, "wide")) == 1
+    job = api.get(f"{JOBS}/wide")
+    assert (job["status"]["active"], job["status"].get("failed")) == (1, None)
+
+
+def test_a_work_queue_job_completes_when_one_pod_succeeded_and_the_rest_finished(
+    server: FakeAPIServer, api: Api
+) -> None:
+    api.create(JOBS, job_manifest("queue", parallelism=2))
+    server.settle()
+    first, second = pods_of(api, "queue")
+    finish_pod(server, NS, first["metadata"]["name"])
+    server.settle()
+    # No new pod once one succeeded; the other one is waited for.
+    assert len(pods_of(api, "queue")) == 2
+    assert "conditions" not in api.get(f"{JOBS}/queue")["status"]
+    finish_pod(server, NS, second["metadata"]["name"])
+    server.settle()
+    job = api.get(f"{JOBS}/queue")
+    assert [c[0] for c in conditions(job)] == ["SuccessCriteriaMet", "Complete"]
+    assert job["status"]["succeeded"] == 2
+
+
 @pytest.mark.fakeapi(controllers=["*", "job"])
 def test_kubectl_waits_for_a_job_whose_pod_succeeded(fakeapi: FakeAPI, kubectl: Any) -> None:
     kubectl("create", "job", "once", "--image=busybox", "--", "true")
