@@ -321,8 +321,10 @@ def test_kubectl_drain_respects_the_budget(fakeapi: FakeAPI, kubectl: ToolRunner
     server = fakeapi.server
     api = Api(server)
     node = api.get(NODES)["items"][0]["metadata"]["name"]
+    # Pods of a controller: drain refuses bare pods without --force.
+    rs = api.create(REPLICASETS, replicaset(2))
     for i in range(2):
-        api.create(PODS, pod(f"web-{i}"))
+        api.create(PODS, pod(f"web-{i}", owner(rs)))
     api.create(PDBS, budget(minAvailable=2))
     server.settle()
     assert api.get(f"{PDBS}/web")["status"]["disruptionsAllowed"] == 0
