@@ -83,7 +83,7 @@ class DisruptionController(QueueController[BudgetKey]):
             PODS_PREFIX,
             ResourceEventHandlerFuncs(
                 add=lambda pod: self._pod_changed(pod, "pod added"),
-                update=lambda old, pod: self._pod_changed(pod, "pod updated"),
+                update=lambda old, pod: self._pod_changed(old, "pod updated", pod),
                 delete=lambda pod: self._pod_changed(pod, "pod deleted"),
             ),
         )
@@ -91,11 +91,11 @@ class DisruptionController(QueueController[BudgetKey]):
     def _enqueue_budget(self, budget: Object, cause: str) -> None:
         self.enqueue_key((meta(budget).get("namespace") or "", meta(budget)["name"]), cause=cause)
 
-    def _pod_changed(self, pod: Object, cause: str) -> None:
-        """getPdbForPod: the budgets whose selector matches the pod's labels."""
-        labels = meta(pod).get("labels") or {}
+    def _pod_changed(self, pod: Object, cause: str, updated: Object | None = None) -> None:
+        """getPdbForPod: the budgets whose selector matches the pod's labels (before and after an update)."""
+        label_sets = [meta(p).get("labels") or {} for p in (pod, updated) if p is not None]
         for budget in self._budgets.list(meta(pod).get("namespace") or ""):
-            if _selector(budget).matches(labels):
+            if any(_selector(budget).matches(labels) for labels in label_sets):
                 self._enqueue_budget(budget, cause)
 
     # -- sync -----------------------------------------------------------------------------------

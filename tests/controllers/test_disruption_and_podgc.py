@@ -128,6 +128,12 @@ def test_min_available_two_of_three(server: FakeAPIServer, api: Api) -> None:
     server.settle()
     assert api.get(f"{PDBS}/web")["metadata"]["resourceVersion"] == version
 
+    # A pod relabelled out of the selector no longer counts.
+    api.merge_patch(f"{PODS}/web-1", {"metadata": {"labels": {"app": "other"}}})
+    server.settle()
+    status = api.get(f"{PDBS}/web")["status"]
+    assert (status["expectedPods"], status["currentHealthy"], status["disruptionsAllowed"]) == (2, 1, 0)
+
 
 def test_max_unavailable_percentage_scales_from_the_controllers(server: FakeAPIServer, api: Api) -> None:
     """50% of a ReplicaSet's 3 replicas, rounded up, may be down; above it a Deployment's scale counts."""
