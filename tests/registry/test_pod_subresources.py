@@ -52,7 +52,11 @@ def test_legacy_bindings_resource_binds_too(fakeapi: FakeAPI) -> None:
 
 
 def test_eviction_respects_disruption_budgets(fakeapi: FakeAPI) -> None:
-    fakeapi.seed(pod("a", {"app": "web"}), pod("b", {"app": "other"}))
+    running = fakeapi.seed(pod("a", {"app": "web"}), pod("b", {"app": "other"}))
+    # Running: a Pending pod is evicted without looking at budgets, as it disrupts nothing.
+    for created in running:
+        created["status"]["phase"] = "Running"
+        assert fakeapi.server.request("PUT", f"{PODS}/{created['metadata']['name']}/status", created).status == 200
     fakeapi.seed(
         {
             "apiVersion": "policy/v1",

@@ -24,6 +24,7 @@ from fakeapi.registry.strategy import Strategy
 from fakeapi.storage.interfaces import Object
 from fakeapi.util.clock import now_rfc3339
 from fakeapi.util.identity import IdentityGenerator
+from fakeapi.util.poddisruptionbudget import update_disruption_allowed_condition
 
 
 class PodStrategy(Strategy):
@@ -141,13 +142,46 @@ class BindingREST:
         return _success(201)
 
 
+# MaxDisruptedPodSize: evictions the disruption controller has not confirmed yet, beyond which a budget refuses more.
+MAX_DISRUPTED_POD_SIZE = 2000
+EVICTION_REFUSED = "Cannot evict pod as it would violate the pod's disruption budget."
+DISRUPTION_BUDGET_CAUSE = "DisruptionBudget"
+
+
+def _too_many_requests(cause: str, retry_after_seconds: int) -> errors.StatusError:
+    """errors.NewTooManyRequests with a DisruptionBudget cause: the message has no prefix, the retry is a header too."""
+    return errors.StatusError(
+        429,
+        "TooManyRequests",
+        EVICTION_REFUSED,
+        {"causes": [{"reason": DISRUPTION_BUDGET_CAUSE, "message": cause}], "retryAfterSeconds": retry_after_seconds},
+        headers={"Retry-After": str(retry_after_seconds)} if retry_after_seconds else None,
+    )
+
+
+def _still_processing(budget_name: str) -> errors.StatusError:
+    """createTooManyRequestsError: the disruption controller has not caught up with the budget."""
+    return _too_many_requests(f"The disruption budget {budget_name} is still being processed by the server.", 10)
+
+
+def _is_ready(pod: Object) -> bool:
+    conditions = (pod.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+
+
 @dataclass
 class EvictionREST:
-    """pods/<name>/eviction (policy/v1 Eviction): delete the pod unless a disruption budget forbids it.
+    """pods/<name>/eviction (policy/v1 Eviction): delete the pod unless its disruption budget forbids it.
 
-    Follows pkg/registry/core/pod/storage/eviction.go: every PodDisruptionBudget in the pod's
-    namespace whose selector matches it must allow a disruption (``status.disruptionsAllowed``
-    > 0, which is then decremented); otherwise 429 TooManyRequests.
+    Follows pkg/registry/core/pod/storage/eviction.go. A pod that is Pending, finished or
+    already terminating is deleted without looking at budgets. Otherwise the one
+    PodDisruptionBudget whose selector matches the pod (more than one is a 500) must allow a
+    disruption: its status must be observed for its generation and ``disruptionsAllowed`` be
+    positive; the allowance is decremented and the pod recorded in ``disruptedPods`` (so the
+    disruption controller does not count it healthy), atomically with the check. Refusals are
+    429 TooManyRequests with a DisruptionBudget cause. A pod that is not Ready costs no
+    allowance while the budget is met (or its unhealthyPodEvictionPolicy is AlwaysAllow); it is
+    deleted on condition that it did not change meanwhile.
     """
 
     pods: Store
@@ -159,59 +193,105 @@ class EvictionREST:
         return {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {}}
 
     def create_named(self, ctx: RequestContext, name: str, obj: Object, options: WriteOptions) -> Object:
-        pod = self.pods.get(ctx, name)
-        for budget in self._matching_budgets(ctx, pod):
-            budget_name = budget["metadata"]["name"]
-            allowed = int((budget.get("status") or {}).get("disruptionsAllowed") or 0)
-            if allowed <= 0:
-                err = errors.StatusError(
-                    429,
-                    "TooManyRequests",
-                    "Cannot evict pod as it would violate the pod's disruption budget.",
-                )
-                err.details = {
-                    "causes": [
-                        {
-                            "reason": "DisruptionBudget",
-                            "message": f"The disruption budget {budget_name} needs "
-                            f"{(budget.get('status') or {}).get('desiredHealthy', 0)} healthy pods and has "
-                            f"{(budget.get('status') or {}).get('currentHealthy', 0)} currently",
-                        }
-                    ]
-                }
-                raise err
+        if ((obj.get("metadata") or {}).get("name") or name) != name:
+            raise errors.new_bad_request("name in URL does not match name in Eviction object")
         delete_options = _delete_options(obj.get("deleteOptions") or {}, options.dry_run)
-        budgets = self.budgets_store()
-        if budgets is not None and not options.dry_run:
-            for budget in self._matching_budgets(ctx, pod):
-                self._take_disruption(budgets, budget)
+        pod = self.pods.get(ctx, name)
+        meta = pod.get("metadata") or {}
+        if (pod.get("status") or {}).get("phase") in ("Pending", "Succeeded", "Failed") or meta.get(
+            "deletionTimestamp"
+        ):
+            # canIgnorePDB: the pod disrupts nothing (more) by going.
+            self.pods.delete(ctx, name, delete_options)
+            return _success(201)
+        budgets = self._matching_budgets(ctx, pod)
+        if len(budgets) > 1:
+            raise errors.StatusError(
+                500,
+                "",
+                "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.",
+            )
+        if budgets:
+            budget = budgets[0]
+            status = budget.get("status") or {}
+            spec = budget.get("spec") or {}
+            unhealthy_may_go = spec.get("unhealthyPodEvictionPolicy") == "AlwaysAllow" or (
+                int(status.get("currentHealthy") or 0) >= int(status.get("desiredHealthy") or 0) > 0
+            )
+            if not _is_ready(pod) and unhealthy_may_go:
+                # Not healthy, so not counted: delete it as long as it did not become ready meanwhile.
+                delete_options.preconditions = Preconditions(
+                    delete_options.preconditions.uid,
+                    delete_options.preconditions.resource_version or meta.get("resourceVersion"),
+                )
+                try:
+                    self.pods.delete(ctx, name, delete_options)
+                except errors.StatusError as exc:
+                    if exc.code == 409:
+                        raise _still_processing(budget["metadata"]["name"]) from exc
+                    raise
+                return _success(201)
+            self._check_and_decrement(budget, name, delete_options.dry_run)
         self.pods.delete(ctx, name, delete_options)
         return _success(201)
 
     def _matching_budgets(self, ctx: RequestContext, pod: Object) -> list[Object]:
+        """getPodDisruptionBudgets: a budget with an empty (or invalid) selector matches no pod."""
         budgets = self.budgets_store()
         if budgets is None:
             return []
         labels = (pod.get("metadata") or {}).get("labels") or {}
-        listed = budgets.list(ctx, ListOptions())
-        return [
-            b
-            for b in listed["items"]
-            if selector_from_label_selector_dict((b.get("spec") or {}).get("selector")).matches(labels)
-        ]
+        matching = []
+        for budget in budgets.list(ctx, ListOptions())["items"]:
+            try:
+                selector = selector_from_label_selector_dict((budget.get("spec") or {}).get("selector"))
+            except ValueError:
+                continue
+            if not selector.empty and selector.matches(labels):
+                matching.append(budget)
+        return matching
 
-    def _take_disruption(self, budgets: Store, budget: Object) -> None:
+    def _check_and_decrement(self, budget: Object, pod_name: str, dry_run: bool) -> None:
+        """checkAndDecrement, on the budget's current state under the storage's compare-and-swap."""
+        budgets = self.budgets_store()
+        assert budgets is not None
         meta = budget["metadata"]
 
         def decrement(current: Object | None) -> Object:
             if current is None:
                 raise errors.new_not_found(budgets.spec.group_resource, meta["name"])
+            status = current.get("status") or {}
+            generation = int((current.get("metadata") or {}).get("generation") or 0)
+            allowed = int(status.get("disruptionsAllowed") or 0)
+            if int(status.get("observedGeneration") or 0) < generation:
+                raise _still_processing(meta["name"])
+            if allowed < 0:
+                raise errors.new_forbidden(
+                    budgets.spec.group_resource, meta["name"], "pdb disruptions allowed is negative"
+                )
+            if len(status.get("disruptedPods") or {}) > MAX_DISRUPTED_POD_SIZE:
+                raise errors.new_forbidden(
+                    budgets.spec.group_resource,
+                    meta["name"],
+                    "DisruptedPods map too big - too many evictions not confirmed by PDB controller",
+                )
+            if allowed == 0:
+                raise _too_many_requests(
+                    f"The disruption budget {meta['name']} needs {int(status.get('desiredHealthy') or 0)} "
+                    f"healthy pods and has {int(status.get('currentHealthy') or 0)} currently",
+                    0,
+                )
             updated = deep_copy_json(current)
-            status = object_field(updated, "status")
-            status["disruptionsAllowed"] = int(status.get("disruptionsAllowed") or 0) - 1
+            new_status = object_field(updated, "status")
+            new_status["disruptionsAllowed"] = allowed - 1
+            if allowed == 1:
+                update_disruption_allowed_condition(new_status)
+            new_status["disruptedPods"] = {**(new_status.get("disruptedPods") or {}), pod_name: now_rfc3339()}
             return updated
 
-        budgets.storage.guaranteed_update(budgets.key_func(meta.get("namespace", ""), meta["name"]), decrement)
+        budgets.storage.guaranteed_update(
+            budgets.key_func(meta.get("namespace", ""), meta["name"]), decrement, dry_run=dry_run
+        )
 
 
 def _delete_options(body: dict[str, Any], dry_run: bool) -> DeleteOptions:
