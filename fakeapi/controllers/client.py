@@ -111,10 +111,13 @@ class LoopbackClient:
         *,
         propagation_policy: str | None = None,
         uid: str | None = None,
+        grace_period_seconds: int | None = None,
     ) -> None:
         options: Object = {"kind": "DeleteOptions", "apiVersion": "v1"}
         if propagation_policy is not None:
             options["propagationPolicy"] = propagation_policy
+        if grace_period_seconds is not None:
+            options["gracePeriodSeconds"] = grace_period_seconds
         if uid is not None:
             options["preconditions"] = {"uid": uid}
         self._call("DELETE", resource_path(spec, namespace, name), options)
