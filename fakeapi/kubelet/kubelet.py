@@ -26,7 +26,7 @@ from fakeapi.controllers.context import ControllerContext
 from fakeapi.controllers.controller_utils import PODS_PREFIX, is_pod_terminal, meta, spec_of, status_of
 from fakeapi.controllers.informer import ResourceEventHandlerFuncs
 from fakeapi.kubelet.nodelease import NODE_LEASE_NAMESPACE, new_lease, renewed, seconds_until_renewal
-from fakeapi.kubelet.nodestatus import KUBELET_VERSION, node_ip, node_object, node_status
+from fakeapi.kubelet.nodestatus import KUBELET_VERSION, node_ip, node_object, node_status, pod_address
 from fakeapi.kubelet.pod_workers import PodWorkers
 from fakeapi.kubelet.status_manager import StatusManager
 from fakeapi.storage.interfaces import Object
@@ -176,7 +176,6 @@ class Kubelets(QueueController[Key]):
         current = status_of(pod).get("podIP")
         if current:
             return host_ip, str(current)
-        prefix = f"10.244.{index}."
         held = {
             status_of(p).get("podIP")
             for p in self._pods.list()
@@ -185,6 +184,6 @@ class Kubelets(QueueController[Key]):
             and meta(p).get("uid") != meta(pod).get("uid")
         }
         for host in range(FIRST_POD_HOST, LAST_POD_HOST + 1):
-            if prefix + str(host) not in held:
-                return host_ip, prefix + str(host)
+            if pod_address(index, host) not in held:
+                return host_ip, pod_address(index, host)
         raise Requeue(f"no free pod address on node {node}")

@@ -39,7 +39,12 @@ def node_ip(index: int) -> str:
 
 def pod_cidr(index: int) -> str:
     """The node's pod CIDR: the controller manager's range allocator gives the N-th node 10.244.N.0/24."""
-    return f"10.244.{index}.0/24"
+    return pod_address(index, 0) + "/24"
+
+
+def pod_address(index: int, host: int) -> str:
+    """The ``host``-th address of the node's pod CIDR."""
+    return f"10.244.{index}.{host}"
 
 
 def _hex_id(kind: str, name: str) -> str:

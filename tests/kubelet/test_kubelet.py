@@ -28,6 +28,11 @@ STAMP = "2030-01-02T03:04:05Z"
 PODS = "/api/v1/namespaces/default/pods"
 
 
+def frozen(moment: datetime) -> Any:
+    """The server clock held at ``moment``; the kubernetes client's lazy imports must not see a fake datetime."""
+    return freeze_time(moment, ignore=["kubernetes"])
+
+
 def _server(cluster: ClusterConfig | None = None, controllers: tuple[str, ...] = ("kubelet",)) -> FakeAPIServer:
     return FakeAPIServer(
         ServerConfig(run_controllers=False, controllers=list(controllers), cluster=cluster or ClusterConfig())
@@ -41,7 +46,7 @@ def server() -> Iterator[FakeAPIServer]:
     Made before time is frozen: its certificates are issued on the real clock.
     """
     instance = _server(ClusterConfig.with_workers(1))
-    with freeze_time(T0):
+    with frozen(T0):
         instance.settle()
         yield instance
         instance.check()
@@ -139,7 +144,7 @@ def test_nodes_register_ready_with_their_status(server: FakeAPIServer) -> None:
     # Derived from the name: the same on every run, different per node.
     assert info["machineID"] != control["status"]["nodeInfo"]["machineID"]
     again = _server(ClusterConfig.with_workers(1))
-    with freeze_time(T0):
+    with frozen(T0):
         again.settle()
     assert call(again, "GET", f"/api/v1/nodes/{WORKER}")["status"]["nodeInfo"]["systemUUID"] == info["systemUUID"]
     # Registered by the kubelet, with its user agent, in one create that carries the status.
@@ -182,13 +187,13 @@ def test_leases_are_renewed_as_time_moves(server: FakeAPIServer) -> None:
     assert lease["metadata"]["ownerReferences"] == [
         {"apiVersion": "v1", "kind": "Node", "name": WORKER, "uid": worker_uid}
     ]
-    with freeze_time(T0 + timedelta(seconds=9)):
+    with frozen(T0 + timedelta(seconds=9)):
         server.settle()
         assert call(server, "GET", lease_path)["spec"]["renewTime"] == "2030-01-02T03:04:05.000000Z"
-    with freeze_time(T0 + timedelta(seconds=10)):
+    with frozen(T0 + timedelta(seconds=10)):
         server.settle()
         assert call(server, "GET", lease_path)["spec"]["renewTime"] == "2030-01-02T03:04:15.000000Z"
-    with freeze_time(T0 + timedelta(seconds=21)):
+    with frozen(T0 + timedelta(seconds=21)):
         server.settle()
         assert call(server, "GET", lease_path)["spec"]["renewTime"] == "2030-01-02T03:04:26.000000Z"
     # A lease someone deletes is made again.
@@ -333,7 +338,7 @@ def test_readiness_gates_hold_ready_until_their_condition_is_true(server: FakeAP
 
 def test_ready_delay_moves_with_the_server_clock() -> None:
     server = _server(ClusterConfig(pod_ready_delay_seconds=5))
-    with freeze_time(T0):
+    with frozen(T0):
         server.settle()
         create_pod(server, "slow", NGINX)
         bind(server, "slow")
@@ -342,7 +347,7 @@ def test_ready_delay_moves_with_the_server_clock() -> None:
         assert pod["status"]["phase"] == "Running"
         assert conditions(pod)["Ready"] == ("False", "ContainersNotReady", "containers with unready status: [web]")
         assert pod["status"]["containerStatuses"][0]["started"] is True
-    with freeze_time(T0 + timedelta(seconds=5)):
+    with frozen(T0 + timedelta(seconds=5)):
         server.settle()
         pod = get_pod(server, "slow")
         assert conditions(pod)["Ready"] == ("True", "", "")
@@ -384,7 +389,7 @@ def test_policy_is_replaceable_at_run_time(server: FakeAPIServer) -> None:
     bind(server, "long-abcde")
     server.settle()
     assert get_pod(server, "long-abcde")["status"]["phase"] == "Running"
-    with freeze_time(T0 + timedelta(seconds=30)):
+    with frozen(T0 + timedelta(seconds=30)):
         server.settle()
         assert get_pod(server, "long-abcde")["status"]["phase"] == "Succeeded"
 
@@ -421,7 +426,7 @@ def test_graceful_deletion_is_finished_by_the_kubelet(server: FakeAPIServer) -> 
 
 def test_grace_period_honoured_when_configured() -> None:
     server = _server(ClusterConfig(honor_grace_period=True))
-    with freeze_time(T0):
+    with frozen(T0):
         server.settle()
         create_pod(server, "web", {**NGINX, "terminationGracePeriodSeconds": 5})
         bind(server, "web")
@@ -429,7 +434,7 @@ def test_grace_period_honoured_when_configured() -> None:
         call(server, "DELETE", f"{PODS}/web")
         server.settle()
         assert get_pod(server, "web")["metadata"]["deletionGracePeriodSeconds"] == 5
-    with freeze_time(T0 + timedelta(seconds=5)):
+    with frozen(T0 + timedelta(seconds=5)):
         server.settle()
         assert server.request("GET", f"{PODS}/web").status == 404
 
