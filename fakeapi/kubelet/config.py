@@ -1,14 +1,18 @@
-"""What the simulated cluster looks like: its nodes and how fast its kubelets move.
+"""What the simulated cluster looks like: its nodes and how its kubelets behave.
 
 A fresh server has one node, as a fresh kind cluster has (``fakeapi-control-plane``, with
 kind's labels and no taint, so workloads schedule on it); tests ask for more with
-``ClusterConfig(nodes=...)`` or ``ClusterConfig.with_workers(n)``.
+``ClusterConfig(nodes=...)`` or ``ClusterConfig.with_workers(n)``. How a pod runs is decided
+by ``ClusterConfig.pod_policy`` (``fakeapi.kubelet.policy``), which a test may replace at any
+time: the kubelets read it on every sync.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from fakeapi.kubelet.policy import BecomeReady, PodPolicy
 
 CONTROL_PLANE_NODE = "fakeapi-control-plane"
 # kind's pod network (kindnet): one /24 of 10.244.0.0/16 per node; node addresses on the docker network.
@@ -43,9 +47,26 @@ class ClusterConfig:
     pod_ready_delay_seconds: float = 0.0
     # How often the kubelets renew their node Leases (kubelet's nodeLeaseDurationSeconds is 40, renewed every 10 s).
     lease_renew_seconds: float = 10.0
+    # Whether a deleted pod stays Terminating for its grace period (server clock) before the kubelet
+    # removes it; by default the kubelet finishes the deletion on its next sync, as if every
+    # container stopped at once on SIGTERM.
+    honor_grace_period: bool = False
+    # What happens to each pod a kubelet runs; replace it (also at run time) to script other courses.
+    pod_policy: PodPolicy = field(default_factory=BecomeReady)
 
     @classmethod
     def with_workers(cls, workers: int, **options: Any) -> ClusterConfig:
         """A control-plane node and ``workers`` worker nodes (``fakeapi-worker``, ``fakeapi-worker2``...), as kind names them."""
         names = [f"fakeapi-worker{i + 1 if i else ''}" for i in range(workers)]
         return cls(nodes=[_control_plane(), *(NodeConfig(name) for name in names)], **options)
+
+    def node(self, name: str) -> NodeConfig | None:
+        """The simulated node called ``name``, if the cluster has one."""
+        return next((n for n in self.nodes if n.name == name), None)
+
+    def node_index(self, name: str) -> int:
+        """The node's position, which gives it its address and pod CIDR (ValueError when it is not simulated)."""
+        for index, node in enumerate(self.nodes):
+            if node.name == name:
+                return index
+        raise ValueError(f"{name} is not a simulated node")

@@ -35,6 +35,7 @@ from fakeapi.registry.core.namespace import (
     NamespaceStatusStrategy,
     NamespaceStrategy,
 )
+from fakeapi.registry.core.node import NodeStrategy
 from fakeapi.registry.core.pod import POD_SPEC_PARTS, BindingREST, EvictionREST, PodSpecPartStrategy, PodStrategy
 from fakeapi.registry.core.secret import SecretStrategy
 from fakeapi.registry.core.service import NodePortAllocator, ServiceIPAllocator, ServiceStrategy
@@ -102,6 +103,7 @@ class StrategyFactory:
             "daemonset": lambda: DaemonSetStrategy(spec, s.schemas, s.identity),
             "pod": lambda: PodStrategy(spec, s.schemas, s.identity),
             "namespace": lambda: NamespaceStrategy(spec, s.schemas, s.identity),
+            "node": lambda: NodeStrategy(spec, s.schemas, s.identity),
             "service": lambda: ServiceStrategy(spec, s.schemas, s.identity, s.service_ips, s.node_ports),
             "customresourcedefinition": lambda: CustomResourceDefinitionStrategy(spec, s.schemas, s.identity),
         }

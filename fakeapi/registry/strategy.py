@@ -102,9 +102,17 @@ class Strategy:
     # -- delete -----------------------------------------------------------------------------
 
     def should_delete_during_update(self, obj: Object) -> bool:
-        """Whether an update leaves a terminating object with nothing to wait for (store.go)."""
+        """Whether an update leaves a terminating object with nothing to wait for (store.go ShouldDeleteDuringUpdate).
+
+        Only once its grace period is over: a pod in its graceful deletion gets status updates
+        from its kubelet and stays.
+        """
         meta = obj.get("metadata") or {}
-        return bool(meta.get("deletionTimestamp")) and not meta.get("finalizers")
+        return (
+            bool(meta.get("deletionTimestamp"))
+            and not meta.get("finalizers")
+            and not int(meta.get("deletionGracePeriodSeconds") or 0)
+        )
 
     def check_graceful_delete(self, ctx: RequestContext, obj: Object, options: DeleteOptions) -> bool:
         """Whether deletion is graceful (the object stays with a deletionTimestamp). No by default."""

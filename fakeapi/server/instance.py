@@ -56,6 +56,7 @@ from fakeapi.manifests import ManifestSource, load_manifests
 from fakeapi.registry.authentication.services import store_object_getter
 from fakeapi.registry.builtin_resources import BUILTIN_RESOURCES
 from fakeapi.registry.core.event import EVENTS_GROUP, EventsV1Codec
+from fakeapi.registry.core.pod import PodStrategy
 from fakeapi.registry.core.service import claim_allocations
 from fakeapi.registry.generic.admission import NamespaceLifecycle
 from fakeapi.registry.rbac.bootstrap import ensure_bootstrap_policy
@@ -222,6 +223,7 @@ class FakeAPIServer:
         self._controller_manager = ControllerManager(controller_context, enabled)
         self._setup_apiserver_controllers(controller_context)
         self.controllers: dict[str, QueueController[Any]] = self._controller_manager.controllers
+        self._connect_kubelets()
         self.apiextensions = self._install_apiextensions()
         # What a test reads of the traffic (every request, every watch event sent) and its lever on it.
         self.audit_log = audit.AuditLog(self.config.audit_log_size)
@@ -353,6 +355,17 @@ class FakeAPIServer:
         )
         security.max_token_expiration_seconds = config.service_account_max_token_expiration_seconds
         security.object_getter = self.authentication.service_account_getter
+
+    def _connect_kubelets(self) -> None:
+        """With simulated kubelets, pods on their nodes are deleted gracefully: a kubelet finishes the deletion."""
+        kubelets = self.controllers.get("kubelet")
+        pods = self.stores.get(("", "v1", "pods"))
+        if kubelets is None or pods is None or not isinstance(pods.delete_strategy, PodStrategy):
+            return
+        from fakeapi.kubelet.kubelet import Kubelets
+
+        if isinstance(kubelets, Kubelets):
+            pods.delete_strategy.kubelet_runs = kubelets.owns_node
 
     def _setup_apiserver_controllers(self, ctx: ControllerContext) -> None:
         """kube-apiserver's own loops, run, paused and reset with the controller manager's."""

@@ -1,8 +1,11 @@
 """Pods (pkg/registry/core/pod/strategy.go; their v1 defaulting is in ``fakeapi.registry.defaults``).
 
-A new pod is Pending with what admission plugins add. There is no kubelet, so a
-delete is immediate (grace 0) unless finalizers hold the pod: otherwise ``kubectl delete pod``
-would wait for a kubelet that never comes.
+A new pod is Pending with what admission plugins add. Deletion is graceful as upstream's
+CheckGracefulDelete makes it (the request's grace period, else the pod's
+terminationGracePeriodSeconds; none for a pod not scheduled or already terminal), but only for
+a pod on a node whose kubelet will finish the deletion: the server tells the strategy which
+nodes those are (``kubelet_runs``). Anywhere else a delete is immediate, as otherwise
+``kubectl delete pod`` would wait for a kubelet that never comes.
 """
 
 from __future__ import annotations
@@ -26,8 +29,34 @@ from fakeapi.util.clock import now_rfc3339
 from fakeapi.util.identity import IdentityGenerator
 from fakeapi.util.poddisruptionbudget import update_disruption_allowed_condition
 
+# api/v1 defaults terminationGracePeriodSeconds to 30 (DefaultTerminationGracePeriodSeconds).
+DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30
+
 
 class PodStrategy(Strategy):
+    def __init__(self, spec: ResourceSpec, schemas: SchemaRegistry, identity: IdentityGenerator) -> None:
+        super().__init__(spec, schemas, identity)
+        # Whether a simulated kubelet runs on a node (and so finishes the deletion of its pods);
+        # set by the server when the kubelets run, None when no node has one.
+        self.kubelet_runs: Callable[[str], bool] | None = None
+
+    def check_graceful_delete(self, ctx: RequestContext, obj: Object, options: DeleteOptions) -> bool:
+        """podStrategy.CheckGracefulDelete: the pod stays Terminating for its grace period, set on ``options``."""
+        spec = obj.get("spec") or {}
+        if options.grace_period_seconds is not None:
+            period = int(options.grace_period_seconds)
+        else:
+            period = int(spec.get("terminationGracePeriodSeconds", DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS) or 0)
+        node = spec.get("nodeName") or ""
+        if not node or (obj.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            period = 0
+        elif self.kubelet_runs is None or not self.kubelet_runs(node):
+            # No kubelet will ever confirm the containers stopped: the deletion cannot wait for one.
+            period = 0
+        # Negative values are treated as one second on the delete path.
+        options.grace_period_seconds = max(period, 1) if period < 0 else period
+        return options.grace_period_seconds > 0
+
     def prepare_for_create(self, ctx: RequestContext, obj: Object) -> None:
         super().prepare_for_create(ctx, obj)
         spec = obj.get("spec")

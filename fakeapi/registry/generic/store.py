@@ -12,6 +12,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 from fakeapi.apimachinery import errors
@@ -37,7 +38,7 @@ from fakeapi.storage.interfaces import (
     TooOldResourceVersionError,
     VersionedStorage,
 )
-from fakeapi.util.clock import now_rfc3339
+from fakeapi.util.clock import format_time, parse_time, utc_now
 
 # store.go maxNameGenerationCreateAttempts
 MAX_NAME_GENERATION_CREATE_ATTEMPTS = 8
@@ -423,6 +424,12 @@ class Store:
     ) -> Object | None:
         """Graceful deletion and finalizers: store deletionTimestamp instead of removing the object.
 
+        Follows rest.BeforeDelete and updateForGracefulDeletionAndFinalizers: a strategy that
+        deletes gracefully (pods on a node a kubelet runs) sets the grace period, and the object
+        gets a deletionTimestamp that far ahead; a later delete may only shorten it, and one that
+        brings it to zero deletes at once unless finalizers hold the object. Upstream writes the
+        zero grace period before deleting; here an object nothing holds is deleted straight away.
+
         Returns the updated object, or None when the object can go at once.
         """
         pending: Object | None = None
@@ -433,26 +440,52 @@ class Store:
                 raise errors.new_not_found(self.spec.group_resource, name)
             obj = deep_copy_json(existing)
             meta = object_meta(obj)
-            already_deleting = bool(meta.get("deletionTimestamp"))
+            # The strategy may set the grace period: on a copy, as each try starts from the request's options.
+            request = replace(options)
             finalizers = list(meta.get("finalizers") or [])
-            if not already_deleting:
+            if meta.get("deletionTimestamp"):
+                graceful = self._shorten_grace_period(ctx, obj, request)
+                if graceful is None:
+                    pending = existing  # graceful deletion already pending: nothing changes
+                    return existing
+            else:
                 finalizers = self._finalizers_for_policy(finalizers, options)
-            graceful = self.delete_strategy.check_graceful_delete(ctx, obj, options)
+                graceful = self.delete_strategy.check_graceful_delete(ctx, obj, request)
+                grace = int(request.grace_period_seconds or 0) if graceful else 0
+                meta["deletionTimestamp"] = format_time(utc_now() + timedelta(seconds=grace))
+                meta["deletionGracePeriodSeconds"] = grace
+                if meta.get("generation"):
+                    meta["generation"] = int(meta["generation"]) + 1
             if not finalizers and not graceful:
                 pending = None
                 return existing
             if finalizers:
                 meta["finalizers"] = finalizers
-            if not already_deleting:
-                meta["deletionTimestamp"] = now_rfc3339()
-                meta["deletionGracePeriodSeconds"] = 0
-                if meta.get("generation"):
-                    meta["generation"] = int(meta["generation"]) + 1
             pending = obj
             return obj
 
         stored, _ = self.storage.guaranteed_update(key, try_update, dry_run=options.dry_run)
         return stored if pending is not None else None
+
+    def _shorten_grace_period(self, ctx: RequestContext, obj: Object, options: DeleteOptions) -> bool | None:
+        """A delete of an object already being deleted: whether it stays, or None when nothing changes.
+
+        rest.BeforeDelete: with no grace period left the object goes unless held (by finalizers,
+        or by what its strategy keeps it for, as a namespace's spec finalizers); a shorter grace
+        period moves the deletionTimestamp earlier; a longer one, or none, changes nothing.
+        """
+        meta = object_meta(obj)
+        current = int(meta.get("deletionGracePeriodSeconds") or 0)
+        if current <= 0:
+            return self.delete_strategy.check_graceful_delete(ctx, obj, replace(options, grace_period_seconds=0))
+        wanted = options.grace_period_seconds
+        if wanted is None or wanted >= current:
+            return None
+        wanted = max(wanted, 0)
+        deadline = parse_time(meta["deletionTimestamp"]) - timedelta(seconds=current - wanted)
+        meta["deletionTimestamp"] = format_time(deadline)
+        meta["deletionGracePeriodSeconds"] = wanted
+        return wanted > 0
 
     def _delete_now(
         self,

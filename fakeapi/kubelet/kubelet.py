@@ -1,0 +1,189 @@
+"""The simulated kubelets of every configured node, as one controller (pkg/kubelet/kubelet.go).
+
+Keys are ``("node", name)`` (register the node: kubelet_node_status.go registerWithAPIServer),
+``("lease", name)`` (renew its Lease: nodelease) and ``("pod", namespace, name)`` (sync a pod
+bound to a simulated node: pod_workers). Every write goes through the loopback client with
+the kubelet's user agent, so it passes the handler chain and shows in the audit log.
+
+Nodes are registered when the kubelets start (and again after a reset). A node a test deletes
+is not registered again, although a real kubelet would recreate it on its next status update:
+tests delete nodes to see what the cluster does without them, so the choice here is explicit.
+Pods on a node without its Node object are not run either.
+
+Pod addresses: the node's InternalIP as hostIP, and as podIP the lowest free address of the
+node's pod CIDR (from .2, the gateway being .1) among the pods that hold one there (not
+terminal), or the host's address for hostNetwork pods. Upstream's host-local IPAM hands out
+addresses round-robin instead; the lowest free one is as deterministic and needs no state.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from fakeapi.apimachinery import errors
+from fakeapi.controllers.base import QueueController, Requeue
+from fakeapi.controllers.context import ControllerContext
+from fakeapi.controllers.controller_utils import PODS_PREFIX, is_pod_terminal, meta, spec_of, status_of
+from fakeapi.controllers.informer import ResourceEventHandlerFuncs
+from fakeapi.kubelet.nodelease import NODE_LEASE_NAMESPACE, new_lease, renewed, seconds_until_renewal
+from fakeapi.kubelet.nodestatus import KUBELET_VERSION, node_ip, node_object, node_status, pod_address
+from fakeapi.kubelet.pod_workers import PodWorkers
+from fakeapi.kubelet.status_manager import StatusManager
+from fakeapi.storage.interfaces import Object
+from fakeapi.util.clock import now_rfc3339, utc_now
+
+NAME = "kubelet"
+# The identity of kubelet's requests (its user agent; the loopback client authenticates as the server).
+USER_AGENT = f"kubelet/{KUBELET_VERSION} (linux/amd64) kubernetes/0000000"
+NODES_PREFIX = "nodes"
+LEASES_PREFIX = "coordination.k8s.io/leases"
+# Host addresses of a node's /24 that pods get (.1 is the bridge's gateway, .255 broadcast).
+FIRST_POD_HOST, LAST_POD_HOST = 2, 254
+
+Key = tuple[str, ...]
+
+
+class Kubelets(QueueController[Key]):
+    """Every simulated node's kubelet: node registration, lease renewal and pod status."""
+
+    def __init__(self, ctx: ControllerContext) -> None:
+        super().__init__(NAME, self._sync, ctx.log)
+        self._ctx = ctx
+        self.cluster = ctx.cluster
+        self._client = ctx.client(NAME)
+        self._client.user_agent = USER_AGENT
+        self._nodes = ctx.informers.lister(NODES_PREFIX)
+        self._pods = ctx.informers.lister(PODS_PREFIX)
+        self._leases = ctx.informers.lister(LEASES_PREFIX)
+        self.status_manager = StatusManager(self._client, lambda: ctx.spec(PODS_PREFIX), self._pods.get)
+        self.pod_workers = PodWorkers(self.cluster, self.status_manager, self._addresses)
+        # Pod addresses are chosen from what the other pods hold: one choice (and its write) at a time.
+        self._network_lock = threading.Lock()
+        # Nodes this kubelet registered (or found registered): one that goes away is not registered again.
+        self._registered: set[str] = set()
+        ctx.informers.add_event_handler(
+            PODS_PREFIX, ResourceEventHandlerFuncs(add=self._pod_changed, update=lambda _, new: self._pod_changed(new))
+        )
+        ctx.informers.add_event_handler(LEASES_PREFIX, ResourceEventHandlerFuncs(delete=self._lease_deleted))
+        self._register_nodes()
+
+    def owns_node(self, name: str) -> bool:
+        """Whether a simulated kubelet runs on the node (the pod strategy asks, to delete gracefully)."""
+        return self.cluster.node(name) is not None
+
+    def _register_nodes(self) -> None:
+        for node in self.cluster.nodes:
+            self.enqueue_key(("node", node.name), cause="kubelet started")
+
+    def reset_state(self) -> None:
+        """After a reset the cluster starts again: its kubelets register their nodes anew."""
+        self._registered.clear()
+        self._register_nodes()
+
+    # -- event handlers (under the storage lock: only enqueue) -------------------------------
+
+    def _pod_changed(self, pod: Object) -> None:
+        node = spec_of(pod).get("nodeName")
+        if node and self.cluster.node(node) is not None:
+            self.enqueue_key(("pod", meta(pod).get("namespace") or "", meta(pod)["name"]), cause="pod changed")
+
+    def _lease_deleted(self, lease: Object) -> None:
+        name = meta(lease)["name"]
+        if meta(lease).get("namespace") == NODE_LEASE_NAMESPACE and self.cluster.node(name) is not None:
+            self.enqueue_key(("lease", name), cause="lease deleted")
+
+    # -- syncs ----------------------------------------------------------------------------------
+
+    def _sync(self, key: Key) -> None:
+        kind = key[0]
+        if kind == "node":
+            self._sync_node(key[1])
+        elif kind == "lease":
+            self._sync_lease(key[1])
+        elif kind == "pod":
+            self._sync_pod(key[1], key[2])
+
+    def _sync_node(self, name: str) -> None:
+        """registerWithAPIServer: create the Node with its status, or report the status of one found without it."""
+        config = self.cluster.node(name)
+        if config is None:
+            return
+        index = self.cluster.node_index(name)
+        node = self._nodes.get("", name)
+        if node is None:
+            if name in self._registered:
+                return  # deleted by someone: a real kubelet would register it again; this one stays away
+            try:
+                self._client.create(self._ctx.spec(NODES_PREFIX), "", node_object(config, index, now_rfc3339()))
+            except errors.StatusError as exc:
+                if exc.code != 409:
+                    raise
+        elif not status_of(node).get("conditions"):
+            self._client.update(
+                self._ctx.spec(NODES_PREFIX), {**node, "status": node_status(config, index, now_rfc3339())}, "status"
+            )
+        self._registered.add(name)
+        self.enqueue_key(("lease", name), cause="node registered")
+        # Pods bound to the node before it registered start now.
+        for pod in self._pods.list():
+            if spec_of(pod).get("nodeName") == name:
+                self.enqueue_key(("pod", meta(pod).get("namespace") or "", meta(pod)["name"]), cause="node registered")
+
+    def _sync_lease(self, name: str) -> None:
+        """The lease controller's sync: create the Lease, renew it when due, and come back at the next renewal."""
+        node = self._nodes.get("", name)
+        if node is None:
+            return  # no node, no heartbeat
+        interval = self.cluster.lease_renew_seconds
+        now = utc_now()
+        spec = self._ctx.spec(LEASES_PREFIX)
+        lease = self._leases.get(NODE_LEASE_NAMESPACE, name)
+        try:
+            if lease is None:
+                self._client.create(spec, NODE_LEASE_NAMESPACE, new_lease(node, now))
+            elif seconds_until_renewal(lease, now, interval) <= 0:
+                self._client.update(spec, renewed(lease, node, now))
+            else:
+                self.enqueue_after(("lease", name), seconds_until_renewal(lease, now, interval), cause="renew lease")
+                return
+        except errors.StatusError as exc:
+            if exc.code not in (404, 409):
+                raise
+            raise Requeue(f"lease of {name}: {exc.message}") from exc
+        self.enqueue_after(("lease", name), interval, cause="renew lease")
+
+    def _sync_pod(self, namespace: str, name: str) -> None:
+        pod = self._pods.get(namespace, name)
+        if pod is None:
+            return
+        node = spec_of(pod).get("nodeName") or ""
+        if self.cluster.node(node) is None or self._nodes.get("", node) is None:
+            return
+        with self._network_lock:
+            wait = self.pod_workers.sync(pod)
+        if wait is not None:
+            self.enqueue_after(("pod", namespace, name), wait, cause="pod course")
+
+    # -- addresses ------------------------------------------------------------------------------
+
+    def _addresses(self, pod: Object) -> tuple[str, str]:
+        """(hostIP, podIP) of a pod on one of the simulated nodes."""
+        node = spec_of(pod)["nodeName"]
+        index = self.cluster.node_index(node)
+        host_ip = node_ip(index)
+        if spec_of(pod).get("hostNetwork"):
+            return host_ip, host_ip
+        current = status_of(pod).get("podIP")
+        if current:
+            return host_ip, str(current)
+        held = {
+            status_of(p).get("podIP")
+            for p in self._pods.list()
+            if spec_of(p).get("nodeName") == node
+            and not is_pod_terminal(p)
+            and meta(p).get("uid") != meta(pod).get("uid")
+        }
+        for host in range(FIRST_POD_HOST, LAST_POD_HOST + 1):
+            if pod_address(index, host) not in held:
+                return host_ip, pod_address(index, host)
+        raise Requeue(f"no free pod address on node {node}")
