@@ -289,3 +289,24 @@ def test_a_provisioned_volume_goes_with_its_claim(cluster: FakeAPIServer, kapi: 
     assert kapi.absent(f"/api/v1/persistentvolumes/{name}")
     deletes = cluster.audit_log.requests("delete", "persistentvolumes", name=name)
     assert [e.user_agent.endswith(BINDER_AGENT) for e in deletes] == [True]
+
+
+def test_a_claim_without_a_class_gets_the_default_one_and_a_volume(cluster: FakeAPIServer, kapi: Api) -> None:
+    kapi.create("/apis/storage.k8s.io/v1/storageclasses", storage_class("slow", "example.com/slow"))
+    kapi.create("/apis/storage.k8s.io/v1/storageclasses", yaml.safe_load(KIND_STORAGE_CLASS.read_text()))
+    create_node(kapi, "kind-control-plane")
+    created = kapi.create(CLAIMS, claim("data"))
+    explicit_none = kapi.create(CLAIMS, claim("no-class", storageClassName=""))
+    kapi.create("/api/v1/namespaces/default/pods", pod_with_claim("app", "data"))
+
+    # DefaultStorageClass admission: absent means the default, "" means none.
+    assert created["spec"]["storageClassName"] == "standard"
+    assert created["status"] == {"phase": "Pending"}
+    assert explicit_none["spec"]["storageClassName"] == ""
+    cluster.settle()
+
+    pvc = kapi.get(f"{CLAIMS}/data")
+    assert pvc["status"]["phase"] == "Bound"
+    assert kapi.get(f"/api/v1/persistentvolumes/{pvc['spec']['volumeName']}")["spec"]["storageClassName"] == "standard"
+    assert kapi.get("/api/v1/namespaces/default/pods/app")["spec"]["nodeName"] == "kind-control-plane"
+    assert kapi.get(f"{CLAIMS}/no-class")["status"]["phase"] == "Pending"
