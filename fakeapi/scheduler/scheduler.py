@@ -77,6 +77,7 @@ class Scheduler(QueueController[PodKey]):
         self._scores: list[ScorePlugin] = [TaintToleration(), NodeAffinity(), Fit()]
         # Pods that found no node (or wait for their volumes): tried again when the cluster changes.
         self._parked: set[PodKey] = set()
+        self._last_event_nanos = 0
         ctx.informers.add_event_handler(
             "pods", ResourceEventHandlerFuncs(add=self._pod_added, update=self._pod_updated, delete=self._pod_deleted)
         )
@@ -295,15 +296,15 @@ class Scheduler(QueueController[PodKey]):
             "note": note,
             "type": event_type,
         }
-        # A frozen clock gives every event the same time: the next free nanosecond keeps names unique.
-        for offset in range(MAX_CONFLICT_RETRIES):
-            event["metadata"] = {"name": f"{pod_meta['name']}.{nanos + offset:x}", "namespace": namespace}
-            try:
-                self._client.create(spec, namespace, event)
-                return
-            except errors.StatusError as exc:
-                if exc.code != 409:
-                    raise
+        # A frozen clock gives events the same time: the next free nanosecond keeps their names unique.
+        self._last_event_nanos = max(nanos, self._last_event_nanos + 1)
+        event["metadata"] = {"name": f"{pod_meta['name']}.{self._last_event_nanos:x}", "namespace": namespace}
+        try:
+            self._client.create(spec, namespace, event)
+        except errors.StatusError as exc:
+            # A namespace being deleted takes no new events; the pod goes with it.
+            if exc.code != 403:
+                raise
 
     def _events_spec(self) -> ResourceSpec:
         store = self._ctx.resources.by_kind("events.k8s.io/v1", "Event")

@@ -310,3 +310,44 @@ def test_a_claim_without_a_class_gets_the_default_one_and_a_volume(cluster: Fake
     assert kapi.get(f"/api/v1/persistentvolumes/{pvc['spec']['volumeName']}")["spec"]["storageClassName"] == "standard"
     assert kapi.get("/api/v1/namespaces/default/pods/app")["spec"]["nodeName"] == "kind-control-plane"
     assert kapi.get(f"{CLAIMS}/no-class")["status"]["phase"] == "Pending"
+
+
+def test_wait_for_first_consumer_takes_a_local_volume_where_it_is(cluster: FakeAPIServer, kapi: Api) -> None:
+    kapi.create(
+        "/apis/storage.k8s.io/v1/storageclasses",
+        storage_class("local-storage", "kubernetes.io/no-provisioner", volumeBindingMode="WaitForFirstConsumer"),
+    )
+    create_node(kapi, "worker-a")
+    create_node(kapi, "worker-b")
+    on_b = {"kubernetes.io/hostname": "worker-b"}
+    affinity = {
+        "required": {
+            "nodeSelectorTerms": [
+                {"matchExpressions": [{"key": k, "operator": "In", "values": [v]} for k, v in on_b.items()]}
+            ]
+        }
+    }
+    kapi.create("/api/v1/persistentvolumes", volume("local-b", storageClassName="local-storage", nodeAffinity=affinity))
+    kapi.create(CLAIMS, claim("data", storageClassName="local-storage"))
+    cluster.settle()
+    # Not bound before a pod needs it: the pod's node decides which local volume fits.
+    assert kapi.get(f"{CLAIMS}/data")["status"]["phase"] == "Pending"
+    assert kapi.get("/api/v1/persistentvolumes/local-b")["status"]["phase"] == "Available"
+
+    kapi.create("/api/v1/namespaces/default/pods", pod_with_claim("db", "data"))
+    kapi.create(CLAIMS, claim("more", storageClassName="local-storage"))
+    kapi.create("/api/v1/namespaces/default/pods", pod_with_claim("stuck", "more"))
+    cluster.settle()
+
+    assert kapi.get("/api/v1/namespaces/default/pods/db")["spec"]["nodeName"] == "worker-b"
+    pvc = kapi.get(f"{CLAIMS}/data")
+    assert (pvc["spec"]["volumeName"], pvc["status"]["phase"]) == ("local-b", "Bound")
+    assert "volume.kubernetes.io/selected-node" not in pvc["metadata"]["annotations"]
+    pv = kapi.get("/api/v1/persistentvolumes/local-b")
+    assert pv["metadata"]["annotations"] == {"pv.kubernetes.io/bound-by-controller": "yes"}
+    assert pv["status"]["phase"] == "Bound"
+    stuck = kapi.get("/api/v1/namespaces/default/pods/stuck")
+    assert next(c["message"] for c in stuck["status"]["conditions"] if c["type"] == "PodScheduled") == (
+        "0/2 nodes are available: 2 node(s) didn't find available persistent volumes to bind. "
+        "preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."
+    )
