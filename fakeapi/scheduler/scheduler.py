@@ -21,6 +21,8 @@ changes. Nothing waits on real time: each attempt is immediate.
 
 from __future__ import annotations
 
+import threading
+
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.controllers.base import QueueController, retry_on_conflict
@@ -76,7 +78,9 @@ class Scheduler(QueueController[PodKey]):
         self._filters: list[FilterPlugin] = [NodeUnschedulable(), TaintToleration(), NodeAffinity(), Fit()]
         self._scores: list[ScorePlugin] = [TaintToleration(), NodeAffinity(), Fit()]
         # Pods that found no node (or wait for their volumes): tried again when the cluster changes.
+        # Written by syncs and read by event handlers, which run in the writer's thread: guarded by its own lock.
         self._parked: set[PodKey] = set()
+        self._parked_lock = threading.Lock()
         self._last_event_nanos = 0
         ctx.informers.add_event_handler(
             "pods", ResourceEventHandlerFuncs(add=self._pod_added, update=self._pod_updated, delete=self._pod_deleted)
@@ -91,7 +95,15 @@ class Scheduler(QueueController[PodKey]):
             )
 
     def reset_state(self) -> None:
-        self._parked.clear()
+        with self._parked_lock:
+            self._parked.clear()
+
+    def _park(self, key: PodKey, parked: bool = True) -> None:
+        with self._parked_lock:
+            if parked:
+                self._parked.add(key)
+            else:
+                self._parked.discard(key)
 
     # -- event handlers (under the storage lock: only enqueue) -------------------------------
 
@@ -118,7 +130,7 @@ class Scheduler(QueueController[PodKey]):
             self._move_parked("assigned pod finished")
 
     def _pod_deleted(self, pod: Object) -> None:
-        self._parked.discard(_key(pod))
+        self._park(_key(pod), parked=False)
         if spec_of(pod).get("nodeName"):
             self._move_parked("assigned pod deleted")
 
@@ -136,7 +148,9 @@ class Scheduler(QueueController[PodKey]):
 
     def _move_parked(self, cause: str) -> None:
         """MoveAllToActiveOrBackoffQueue: every parked pod gets another attempt."""
-        for key in sorted(self._parked):
+        with self._parked_lock:
+            keys = sorted(self._parked)
+        for key in keys:
             self.enqueue_key(key, cause=cause)
 
     # -- the scheduling cycle ---------------------------------------------------------------------
@@ -145,11 +159,11 @@ class Scheduler(QueueController[PodKey]):
         namespace, name = key
         pod = self._pods.get(namespace, name)
         if pod is None or not self._responsible_for(pod) or spec_of(pod).get("schedulingGates"):
-            self._parked.discard(key)
+            self._park(key, parked=False)
             return
         node_infos = self._node_infos()
         if not node_infos:
-            self._parked.add(key)
+            self._park(key)
             self._record_failure(pod, NO_NODES_AVAILABLE)
             return
         pre_filter = self._volume_binding.pre_filter(pod)
@@ -173,9 +187,9 @@ class Scheduler(QueueController[PodKey]):
         node = self._select_host(pod, feasible)
         if not self._volume_binding.pre_bind(pre_filter, node.name):
             # Waiting for a volume to be provisioned or bound on the chosen node; its claim's update brings us back.
-            self._parked.add(key)
+            self._park(key)
             return
-        self._parked.discard(key)
+        self._park(key, parked=False)
         self._bind(pod, node.name)
 
     def _node_infos(self) -> list[NodeInfo]:
@@ -225,7 +239,7 @@ class Scheduler(QueueController[PodKey]):
 
     def _fail(self, key: PodKey, pod: Object, fit_error: FitError, statuses: dict[str, Status]) -> None:
         """The PostFilter (default preemption, which finds no victims here) adds its message, then the failure is recorded."""
-        self._parked.add(key)
+        self._park(key)
         if (spec_of(pod).get("preemptionPolicy") or "PreemptLowerPriority") == "Never":
             fit_error.post_filter_msg = "preemption: not eligible due to preemptionPolicy=Never"
         else:

@@ -22,7 +22,6 @@ ANN_SELECTED_NODE = "volume.kubernetes.io/selected-node"
 ANN_STORAGE_PROVISIONER = "volume.kubernetes.io/storage-provisioner"
 ANN_BETA_STORAGE_PROVISIONER = "volume.beta.kubernetes.io/storage-provisioner"
 ANN_DYNAMICALLY_PROVISIONED = "pv.kubernetes.io/provisioned-by"
-ANN_IS_DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
 # A class with this provisioner has only statically created volumes.
 NOT_SUPPORTED_PROVISIONER = "kubernetes.io/no-provisioner"
 WAIT_FOR_FIRST_CONSUMER = "WaitForFirstConsumer"

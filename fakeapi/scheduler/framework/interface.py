@@ -33,10 +33,6 @@ class Status:
     reasons: tuple[str, ...] = field(default_factory=tuple)
 
     @classmethod
-    def unschedulable(cls, *reasons: str) -> Status:
-        return cls(Code.UNSCHEDULABLE, reasons)
-
-    @classmethod
     def unresolvable(cls, *reasons: str) -> Status:
         return cls(Code.UNSCHEDULABLE_AND_UNRESOLVABLE, reasons)
 
