@@ -89,9 +89,12 @@ class LoopbackClient:
             )
         return result
 
-    def create(self, spec: ResourceSpec, namespace: str, obj: Object) -> Object:
+    def create(
+        self, spec: ResourceSpec, namespace: str, obj: Object, *, name: str = "", subresource: str = ""
+    ) -> Object:
+        """POST the object to the collection, or to a subresource of ``name`` (a pod's binding or eviction)."""
         body = {"apiVersion": spec.gvk.api_version, "kind": spec.kind, **obj}
-        return self._call("POST", resource_path(spec, namespace), body)
+        return self._call("POST", resource_path(spec, namespace, name, subresource), body)
 
     def update(self, spec: ResourceSpec, obj: Object, subresource: str = "") -> Object:
         meta = obj.get("metadata") or {}

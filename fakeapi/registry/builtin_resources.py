@@ -229,6 +229,7 @@ _CORE_V1: tuple[ResourceSpec, ...] = (
         namespaced=True,
         short_names=("pvc",),
         subresources=(_STATUS,),
+        strategy="persistentvolumeclaim",
     ),
     ResourceSpec(
         _CORE,

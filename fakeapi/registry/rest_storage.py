@@ -36,6 +36,7 @@ from fakeapi.registry.core.namespace import (
     NamespaceStrategy,
 )
 from fakeapi.registry.core.node import NodeStrategy
+from fakeapi.registry.core.persistentvolumeclaim import PersistentVolumeClaimStrategy
 from fakeapi.registry.core.pod import POD_SPEC_PARTS, BindingREST, EvictionREST, PodSpecPartStrategy, PodStrategy
 from fakeapi.registry.core.secret import SecretStrategy
 from fakeapi.registry.core.service import NodePortAllocator, ServiceIPAllocator, ServiceStrategy
@@ -102,12 +103,20 @@ class StrategyFactory:
             "job": lambda: JobStrategy(spec, s.schemas, s.identity),
             "daemonset": lambda: DaemonSetStrategy(spec, s.schemas, s.identity),
             "pod": lambda: PodStrategy(spec, s.schemas, s.identity),
+            "persistentvolumeclaim": lambda: PersistentVolumeClaimStrategy(
+                spec, s.schemas, s.identity, self._storage_classes
+            ),
             "namespace": lambda: NamespaceStrategy(spec, s.schemas, s.identity),
             "node": lambda: NodeStrategy(spec, s.schemas, s.identity),
             "service": lambda: ServiceStrategy(spec, s.schemas, s.identity, s.service_ips, s.node_ports),
             "customresourcedefinition": lambda: CustomResourceDefinitionStrategy(spec, s.schemas, s.identity),
         }
         return builders.get(spec.strategy, lambda: Strategy(spec, s.schemas, s.identity))()
+
+    def _storage_classes(self) -> list[Any]:
+        """Every StorageClass, read when a claim is created (none when storage.k8s.io/v1 is not served)."""
+        store = self.services.stores.get(("storage.k8s.io", "v1", "storageclasses"))
+        return [] if store is None else store.storage.get_list(store.key_prefix, None)[0]
 
     def status(self, spec: ResourceSpec) -> Strategy:
         s = self.services

@@ -1,0 +1,45 @@
+"""Resource quantities as numbers (k8s.io/apimachinery/pkg/api/resource/quantity.go).
+
+The schema check (``openapi_schemas``) only says whether a quantity parses; the scheduler and
+the simulated kubelets compare amounts, so they need the value. A quantity is kept exactly, as
+a :class:`~fractions.Fraction`, and read the way upstream reads it: ``milli_value`` for CPU
+(rounded up, as ``Quantity.MilliValue``), ``value`` for bytes and counts (rounded up, as
+``Quantity.Value``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+
+_DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+_BINARY = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
+_QUANTITY = re.compile(r"([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))([a-zA-Z]*|[eE][+-]?[0-9]+)")
+
+
+def parse_quantity(text: str | int | float) -> Fraction:
+    """resource.MustParse as an exact number; a malformed quantity raises ValueError."""
+    if isinstance(text, (int, float)):
+        return Fraction(text)
+    match = _QUANTITY.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"quantities must match the regular expression: {text!r}")
+    number, suffix = Fraction(match.group(1)), match.group(2)
+    if suffix in _DECIMAL:
+        return number * Fraction(10) ** _DECIMAL[suffix]
+    if suffix in _BINARY:
+        return number * 2 ** _BINARY[suffix]
+    if suffix[:1] in ("e", "E") and len(suffix) > 1:
+        return number * Fraction(10) ** int(suffix[1:])
+    raise ValueError(f"unable to parse quantity's suffix: {text!r}")
+
+
+def value(text: str | int | float) -> int:
+    """Quantity.Value: the amount rounded up to a whole unit (bytes, pods)."""
+    return math.ceil(parse_quantity(text))
+
+
+def milli_value(text: str | int | float) -> int:
+    """Quantity.MilliValue: the amount in thousandths, rounded up (CPU in millicores)."""
+    return math.ceil(parse_quantity(text) * 1000)

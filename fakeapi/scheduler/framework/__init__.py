@@ -1,0 +1,1 @@
+"""The scheduling framework (pkg/scheduler/framework): node snapshots, plugin statuses and the fit error."""
