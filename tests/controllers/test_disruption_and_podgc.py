@@ -17,8 +17,9 @@ from freezegun import freeze_time
 from kube_tools import ToolRunner
 from kubernetes import client
 from kubernetes.client.rest import ApiException
-from workload_helpers import DEFAULT_NODE, make_ready
+from workload_helpers import make_ready
 
+from fakeapi.kubelet.config import CONTROL_PLANE_NODE
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 from pytest_plugin.plugin import FakeAPI
 
@@ -34,7 +35,7 @@ NODES = "/api/v1/nodes"
 def server() -> Iterator[FakeAPIServer]:
     instance = FakeAPIServer(ServerConfig(controllers=["*", "disruption", "podgc"], run_controllers=False))
     # The node make_ready binds pods to: without it the pod garbage collector would delete them.
-    node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": DEFAULT_NODE}}
+    node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": CONTROL_PLANE_NODE}}
     assert instance.request("POST", NODES, node).status == 201
     yield instance
     instance.check()
