@@ -26,7 +26,7 @@ ControllerFactory = Callable[[ControllerContext], "QueueController[Any]"]
 
 @dataclass(frozen=True)
 class ControllerDescriptor:
-    """controller_descriptor.go: a controller's name, where its constructor lives, and whether ``*`` includes it.
+    """controller_descriptor.go: a controller's name and aliases, and where its constructor lives.
 
     The constructor is named as ``module:Class`` and imported only when the controller is
     enabled, so a server that runs no workload controller does not import them.
@@ -35,7 +35,6 @@ class ControllerDescriptor:
     name: str
     factory: str
     aliases: tuple[str, ...] = ()
-    disabled_by_default: bool = False
 
     def load(self) -> ControllerFactory:
         module, _, attribute = self.factory.partition(":")
@@ -45,11 +44,6 @@ class ControllerDescriptor:
 
 def _descriptor(name: str, factory: str, *aliases: str) -> ControllerDescriptor:
     return ControllerDescriptor(name, factory, aliases)
-
-
-def _workload(name: str, factory: str, *aliases: str) -> ControllerDescriptor:
-    """A controller of the simulated cluster (workloads, scheduling, kubelets): off under ``*`` until it lands."""
-    return ControllerDescriptor(name, factory, aliases, disabled_by_default=True)
 
 
 _CONTROLLERS = "fakeapi.controllers"
@@ -74,34 +68,34 @@ CONTROLLER_DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
         "clusterrole-aggregation-controller",
     ),
     # The workload controllers.
-    _workload("deployment", f"{_CONTROLLERS}.deployment:DeploymentController", "deployment-controller"),
-    _workload("replicaset", f"{_CONTROLLERS}.replicaset:ReplicaSetController", "replicaset-controller"),
-    _workload(
+    _descriptor("deployment", f"{_CONTROLLERS}.deployment:DeploymentController", "deployment-controller"),
+    _descriptor("replicaset", f"{_CONTROLLERS}.replicaset:ReplicaSetController", "replicaset-controller"),
+    _descriptor(
         "replicationcontroller",
         f"{_CONTROLLERS}.replication:ReplicationManager",
         "replicationcontroller-controller",
     ),
-    _workload("statefulset", f"{_CONTROLLERS}.statefulset:StatefulSetController", "statefulset-controller"),
-    _workload("daemonset", f"{_CONTROLLERS}.daemon:DaemonSetsController", "daemonset-controller"),
-    _workload("job", f"{_CONTROLLERS}.job:JobController", "job-controller"),
-    _workload("cronjob", f"{_CONTROLLERS}.cronjob:CronJobController", "cronjob-controller"),
-    _workload(
+    _descriptor("statefulset", f"{_CONTROLLERS}.statefulset:StatefulSetController", "statefulset-controller"),
+    _descriptor("daemonset", f"{_CONTROLLERS}.daemon:DaemonSetsController", "daemonset-controller"),
+    _descriptor("job", f"{_CONTROLLERS}.job:JobController", "job-controller"),
+    _descriptor("cronjob", f"{_CONTROLLERS}.cronjob:CronJobController", "cronjob-controller"),
+    _descriptor(
         "ttl-after-finished",
         f"{_CONTROLLERS}.ttlafterfinished:TTLAfterFinishedController",
         "ttl-after-finished-controller",
     ),
-    _workload("disruption", f"{_CONTROLLERS}.disruption:DisruptionController", "disruption-controller"),
-    _workload(
+    _descriptor("disruption", f"{_CONTROLLERS}.disruption:DisruptionController", "disruption-controller"),
+    _descriptor(
         "persistentvolume-binder",
         f"{_CONTROLLERS}.volume.persistentvolume:PersistentVolumeController",
         "persistentvolume-binder-controller",
     ),
     # The simulated scheduler and kubelets, steered with the same flag as the controllers they feed.
-    _workload("scheduler", "fakeapi.scheduler.scheduler:Scheduler", "kube-scheduler"),
-    _workload("kubelet", "fakeapi.kubelet.kubelet:Kubelets", "kubelet-simulator"),
-    _workload("endpoint", f"{_CONTROLLERS}.endpoint:EndpointsController", "endpoints-controller"),
-    _workload("endpointslice", f"{_CONTROLLERS}.endpointslice:EndpointSliceController", "endpointslice-controller"),
-    _workload("podgc", f"{_CONTROLLERS}.podgc:PodGCController", "pod-garbage-collector-controller"),
+    _descriptor("scheduler", "fakeapi.scheduler.scheduler:Scheduler", "kube-scheduler"),
+    _descriptor("kubelet", "fakeapi.kubelet.kubelet:Kubelets", "kubelet-simulator"),
+    _descriptor("endpoint", f"{_CONTROLLERS}.endpoint:EndpointsController", "endpoints-controller"),
+    _descriptor("endpointslice", f"{_CONTROLLERS}.endpointslice:EndpointSliceController", "endpointslice-controller"),
+    _descriptor("podgc", f"{_CONTROLLERS}.podgc:PodGCController", "pod-garbage-collector-controller"),
 )
 DESCRIPTORS_BY_NAME = {d.name: d for d in CONTROLLER_DESCRIPTORS}
 CONTROLLER_ALIASES = {alias: d.name for d in CONTROLLER_DESCRIPTORS for alias in d.aliases}
@@ -111,7 +105,7 @@ STOP_TIMEOUT_SECONDS = 5.0
 def enabled_controllers(flags: Iterable[str]) -> frozenset[str]:
     """The controllers ``--controllers`` turns on (IsControllerEnabled); unknown names raise ValueError.
 
-    ``*`` turns on every controller not disabled by default, ``name`` turns one on, ``-name`` off;
+    ``*`` turns on every controller, ``name`` turns one on, ``-name`` off;
     the first flag that names a controller decides for it.
     """
     flags = list(flags)
@@ -125,7 +119,7 @@ def enabled_controllers(flags: Iterable[str]) -> frozenset[str]:
         names = {descriptor.name, *descriptor.aliases}
         choice = next((not f.startswith("-") for f in flags if f.removeprefix("-") in names), None)
         if choice is None:
-            choice = "*" in flags and not descriptor.disabled_by_default
+            choice = "*" in flags
         if choice:
             enabled.add(descriptor.name)
     return frozenset(enabled)

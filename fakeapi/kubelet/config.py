@@ -51,6 +51,9 @@ class ClusterConfig:
     # removes it; by default the kubelet finishes the deletion on its next sync, as if every
     # container stopped at once on SIGTERM.
     honor_grace_period: bool = False
+    # What a fresh kind cluster runs in kube-system (CoreDNS, kube-proxy, kindnet, the local-path
+    # provisioner, the control plane's static pods as mirror pods); False for a cluster with none of it.
+    kube_system: bool = True
     # What happens to each pod a kubelet runs; replace it (also at run time) to script other courses.
     pod_policy: PodPolicy = field(default_factory=BecomeReady)
 

@@ -25,6 +25,7 @@ from fakeapi.controllers.base import QueueController, Requeue
 from fakeapi.controllers.context import ControllerContext
 from fakeapi.controllers.controller_utils import PODS_PREFIX, is_pod_terminal, meta, spec_of, status_of
 from fakeapi.controllers.informer import ResourceEventHandlerFuncs
+from fakeapi.kubelet.mirror_client import mirror_pods
 from fakeapi.kubelet.nodelease import NODE_LEASE_NAMESPACE, new_lease, renewed, seconds_until_renewal
 from fakeapi.kubelet.nodestatus import KUBELET_VERSION, node_ip, node_object, node_status, pod_address
 from fakeapi.kubelet.pod_workers import PodWorkers
@@ -123,11 +124,27 @@ class Kubelets(QueueController[Key]):
                 self._ctx.spec(NODES_PREFIX), {**node, "status": node_status(config, index, now_rfc3339())}, "status"
             )
         self._registered.add(name)
+        if config.control_plane and self.cluster.kube_system:
+            self._create_mirror_pods(name)
         self.enqueue_key(("lease", name), cause="node registered")
         # Pods bound to the node before it registered start now.
         for pod in self._pods.list():
             if spec_of(pod).get("nodeName") == name:
                 self.enqueue_key(("pod", meta(pod).get("namespace") or "", meta(pod)["name"]), cause="node registered")
+
+    def _create_mirror_pods(self, node_name: str) -> None:
+        """The control plane's static pods, shown in the API as mirror pods (mirror_client.CreateMirrorPod)."""
+        node = self._nodes.get("", node_name)
+        if node is None:
+            return
+        pods = self._ctx.spec(PODS_PREFIX)
+        for pod in mirror_pods(node):
+            if self._pods.get(meta(pod)["namespace"], meta(pod)["name"]) is None:
+                try:
+                    self._client.create(pods, meta(pod)["namespace"], pod)
+                except errors.StatusError as exc:
+                    if exc.code != 409:
+                        raise
 
     def _sync_lease(self, name: str) -> None:
         """The lease controller's sync: create the Lease, renew it when due, and come back at the next renewal."""

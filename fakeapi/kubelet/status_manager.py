@@ -78,9 +78,10 @@ def container_id(pod: Object, name: str, restart_count: int) -> str:
 
 
 def _container_status(pod: Object, container: Object, state: ContainerState, old: Object | None, now: str) -> Object:
-    cid = container_id(pod, container["name"], state.restart_count)
     old_state = (old or {}).get("state") or {}
-    same_container = (old or {}).get("containerID") == cid
+    # The container already reported (same restart) keeps the ID the runtime gave it.
+    same_container = bool((old or {}).get("containerID")) and (old or {}).get("restartCount") == state.restart_count
+    cid = (old or {})["containerID"] if same_container else container_id(pod, container["name"], state.restart_count)
     image = normalize_image(container.get("image") or "")
     status: Object = {
         "name": container["name"],

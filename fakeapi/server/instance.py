@@ -400,7 +400,7 @@ class FakeAPIServer:
         """The bootstrap objects, the RBAC bootstrap policy, and the authentication ConfigMap."""
         # Copies: seeding must not share the cached dicts with what the stores keep.
         self._create_objects(deep_copy_json(obj) for obj in _bootstrap_objects("bootstrap"))
-        if KUBELET_CONTROLLER in self.controllers:
+        if KUBELET_CONTROLLER in self.controllers and self.config.cluster.kube_system:
             # A cluster whose workloads run looks like a fresh kind cluster: DNS, kube-proxy, the CNI, storage.
             self._create_objects(deep_copy_json(obj) for obj in _bootstrap_objects("kind"))
         ensure_bootstrap_policy(self.stores)
@@ -603,36 +603,25 @@ class FakeAPIServer:
 
         A seeded reset starts from the same revision, so its bootstrap is the same every time
         but for what the seed and the clock give: uids (one per object, drawn in creation order)
-        and timestamps. The first one runs through the REST stores and the controllers (about
-        10 ms); later ones copy its objects with fresh uids and times, record its enqueues
-        again, and reclaim the Services' addresses (a fraction of a millisecond).
+        and timestamps. The first one runs through the REST stores and settles the controllers
+        (the cluster a fresh server has once its bootstrap work is done); later ones copy its
+        objects with fresh uids and times wherever they stand (owner references, pod statuses,
+        leases), record its enqueues again, and reclaim the Services' addresses.
         """
-        running = self._controller_manager.running
         template = self._bootstrap_template
-        if template is None or template.controllers_ran != running:
+        if template is None:
             self._seed_bootstrap()
-            if running:
-                self._settle()
+            self._settle()
             objects, revision = self.storage.dump()
-            times = frozenset(t for items in objects.values() for obj in items for t in _times(obj))
-            self._bootstrap_template = _BootstrapTemplate(objects, revision, self.enqueue_log.events, running, times)
+            self._bootstrap_template = _BootstrapTemplate.record(objects, revision, self.enqueue_log.events)
             return
         now = now_rfc3339()
-        in_creation_order = sorted(
-            ((prefix, obj) for prefix, items in template.objects.items() for obj in items),
-            key=lambda entry: int(entry[1]["metadata"]["resourceVersion"]),
-        )
-        # Every uid and time the bootstrap wrote, wherever it is (owner references, pod statuses, leases),
-        # becomes this reset's: new uids drawn in creation order, times the current time.
         replacements = dict.fromkeys(template.times, now)
-        replacements.update(
-            (t, format_micro_time(utc_now())) for t in template.times if _MICRO_TIME.fullmatch(t) is not None
-        )
-        for _, obj in in_creation_order:
-            replacements[obj["metadata"]["uid"]] = self.identity.new_uid()
+        replacements.update((t, format_micro_time(utc_now())) for t in template.micro_times)
+        replacements.update((uid, self.identity.new_uid()) for uid in template.uids)
         restored: dict[str, list[dict[str, Any]]] = {prefix: [] for prefix in template.objects}
-        for prefix, obj in in_creation_order:
-            restored[prefix].append(_substituted(obj, replacements))
+        for prefix, obj, paths in template.in_creation_order:
+            restored[prefix].append(_replaced(obj, paths, replacements))
         self.storage.restore(restored, template.revision)
         for service in restored.get(self.stores[("", "v1", "services")].key_prefix, []):
             claim_allocations(service, self.services.service_ips, self.services.node_ports)
@@ -715,17 +704,51 @@ def _preferred_version(specs: Iterable[ResourceSpec], resource: str) -> GroupVer
     return next(s.group_version for s in specs if s.resource == resource)
 
 
+JSONPath = tuple[str | int, ...]
+
+
 @dataclass(frozen=True)
 class _BootstrapTemplate:
-    """What a seeded reset's bootstrap left: the objects by storage prefix, the revision, the enqueues."""
+    """What a seeded reset's bootstrap left: the objects by storage prefix, the revision, the enqueues.
+
+    Copying it must give every uid and time the bootstrap wrote a new value; where each one stands
+    in each object is found once, when the template is recorded, so a copy rebuilds only the
+    containers on those paths and shares everything else with the template.
+    """
 
     objects: dict[str, list[dict[str, Any]]]
     revision: int
     enqueues: list[EnqueueEvent]
-    # Whether the controllers ran (and made their objects) when it was recorded.
-    controllers_ran: bool
-    # Every time written in the objects: a copy gets the current time in their place.
+    # (prefix, object, paths to the uid and time strings in it), objects in creation order.
+    in_creation_order: list[tuple[str, dict[str, Any], list[JSONPath]]]
+    # The objects' uids in creation order (new uids are drawn in that order), and the times they hold.
+    uids: list[str]
     times: frozenset[str]
+    micro_times: frozenset[str]
+
+    @classmethod
+    def record(
+        cls, objects: dict[str, list[dict[str, Any]]], revision: int, enqueues: list[EnqueueEvent]
+    ) -> _BootstrapTemplate:
+        ordered = sorted(
+            ((prefix, obj) for prefix, items in objects.items() for obj in items),
+            key=lambda entry: int(entry[1]["metadata"]["resourceVersion"]),
+        )
+        uids = [obj["metadata"]["uid"] for _, obj in ordered]
+        known = set(uids)
+        times: set[str] = set()
+        micro: set[str] = set()
+        in_creation_order = []
+        for prefix, obj in ordered:
+            paths = []
+            for path, text in _strings(obj, ()):
+                if text in known:
+                    paths.append(path)
+                elif _TIME.fullmatch(text) is not None:
+                    (micro if "." in text else times).add(text)
+                    paths.append(path)
+            in_creation_order.append((prefix, obj, paths))
+        return cls(objects, revision, enqueues, in_creation_order, uids, frozenset(times), frozenset(micro))
 
 
 def _served(handler: Handler, method: str, path: str, body: Any, query: str, headers: dict[str, str]) -> Response:
@@ -746,31 +769,37 @@ def _storage_key(prefix: str, obj: dict[str, Any]) -> ObjectKey:
 
 
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
-_MICRO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+Z")
 
 
-def _times(value: Any) -> Iterator[str]:
-    """Every string in a JSON value that is a metav1.Time or MicroTime."""
+def _strings(value: Any, path: JSONPath) -> Iterator[tuple[JSONPath, str]]:
+    """Every string in a JSON value, with its path."""
     if isinstance(value, str):
-        if _TIME.fullmatch(value) is not None:
-            yield value
+        yield path, value
     elif isinstance(value, dict):
-        for item in value.values():
-            yield from _times(item)
+        for key, item in value.items():
+            yield from _strings(item, (*path, key))
     elif isinstance(value, list):
-        for item in value:
-            yield from _times(item)
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, index))
 
 
-def _substituted(value: Any, replacements: dict[str, str]) -> Any:
-    """A copy of a JSON value with every string that is a key of ``replacements`` replaced."""
-    if isinstance(value, str):
-        return replacements.get(value, value)
-    if isinstance(value, dict):
-        return {key: _substituted(item, replacements) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_substituted(item, replacements) for item in value]
-    return value
+def _replaced(obj: dict[str, Any], paths: list[JSONPath], replacements: dict[str, str]) -> dict[str, Any]:
+    """A copy of ``obj`` with the strings at ``paths`` replaced; only the containers on those paths are copied."""
+    top = dict(obj)
+    copies: dict[JSONPath, Any] = {(): top}
+    for path in paths:
+        container: Any = top
+        for depth in range(1, len(path)):
+            prefix = path[:depth]
+            copy = copies.get(prefix)
+            if copy is None:
+                original = container[path[depth - 1]]
+                copy = dict(original) if isinstance(original, dict) else list(original)
+                container[path[depth - 1]] = copy
+                copies[prefix] = copy
+            container = copy
+        container[path[-1]] = replacements[container[path[-1]]]
+    return top
 
 
 @functools.cache
