@@ -12,6 +12,8 @@ from pathlib import Path
 from types import FrameType
 
 from fakeapi.apimachinery.errors import StatusError
+from fakeapi.server.filters.maxinflight import DEFAULT_MAX_MUTATING_REQUESTS_IN_FLIGHT, DEFAULT_MAX_REQUESTS_IN_FLIGHT
+from fakeapi.server.secure_serving import READ_HEADER_TIMEOUT_SECONDS
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,6 +44,18 @@ def _parser() -> argparse.ArgumentParser:
         help="enable or disable API group-versions or resources, as kube-apiserver's --runtime-config",
     )
     serve.add_argument("--anonymous-auth", action="store_true", help="answer requests without credentials")
+    # kube-apiserver's flags of the same names (0: no limit; both 0: no max-in-flight filter at all).
+    serve.add_argument("--max-requests-inflight", type=int, default=DEFAULT_MAX_REQUESTS_IN_FLIGHT, metavar="N")
+    serve.add_argument(
+        "--max-mutating-requests-inflight", type=int, default=DEFAULT_MAX_MUTATING_REQUESTS_IN_FLIGHT, metavar="N"
+    )
+    serve.add_argument(
+        "--read-header-timeout",
+        type=float,
+        default=READ_HEADER_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help="cut connections whose request head takes longer (default 32, as kube-apiserver; 0: never)",
+    )
     return parser
 
 
@@ -54,6 +68,13 @@ def serve(args: argparse.Namespace) -> int:
         port=args.port,
         runtime_config=list(args.runtime_config),
         allow_anonymous=args.anonymous_auth,
+        max_requests_inflight=args.max_requests_inflight,
+        max_mutating_requests_inflight=args.max_mutating_requests_inflight,
+        read_header_timeout_seconds=args.read_header_timeout,
+        # The audit and watch-event logs are for tests in the server's own process: nobody can read them from
+        # outside, so a long-running serve keeps none (the storage's watch window stays bounded on its own).
+        audit_log_size=0,
+        watch_event_log_size=0,
     )
     server = FakeAPIServer(config)
     try:

@@ -114,6 +114,11 @@ class GenericAPIServer:
         write_json(w, 200, document)
 
     def _serve_version(self, req: Request, w: ResponseWriter) -> None:
+        # routes/version.go: a go-restful WebService with one GET route, so go-restful answers 404 for any
+        # other path under it and 405 for any other method.
+        if req.path.rstrip("/") != "/version":
+            raise errors.new_generic_not_found()
+        self._only_get(req)
         write_bytes(w, 200, json.dumps(self.version_info, indent=2).encode(), "application/json")
 
     def _serve_health(self, name: str) -> Callable[[Request, ResponseWriter], None]:

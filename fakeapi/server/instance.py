@@ -71,7 +71,12 @@ from fakeapi.server.filters.maxinflight import (
 )
 from fakeapi.server.filters.request_info import with_request_info
 from fakeapi.server.genericapiserver import GenericAPIServer
-from fakeapi.server.secure_serving import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REQUEST_BODY_BYTES, SecureServer
+from fakeapi.server.secure_serving import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_REQUEST_BODY_BYTES,
+    READ_HEADER_TIMEOUT_SECONDS,
+    SecureServer,
+)
 from fakeapi.server.storage.resource_config import default_resource_config
 from fakeapi.server.storage.storage_factory import StorageFactory
 from fakeapi.storage.interfaces import ObjectKey
@@ -127,6 +132,8 @@ class ServerConfig:
     max_mutating_requests_inflight: int = DEFAULT_MAX_MUTATING_REQUESTS_IN_FLIGHT
     # Connections served at once (each costs a thread); more wait unaccepted until one closes.
     max_connections: int = DEFAULT_MAX_CONNECTIONS
+    # From a request's first byte to the end of its headers (kube-apiserver's ReadHeaderTimeout; 0: no deadline).
+    read_header_timeout_seconds: float = READ_HEADER_TIMEOUT_SECONDS
     bootstrap: bool = True
     # kube-controller-manager's --controllers: "*" for every built-in controller, "-name" to leave one out
     # (namespace, garbagecollector, serviceaccount, root-ca-cert-publisher).
@@ -443,6 +450,7 @@ class FakeAPIServer:
                     self.dynamic_serving.context,
                     max_request_body_bytes=self.config.max_request_body_bytes,
                     max_connections=self.config.max_connections,
+                    read_header_timeout=self.config.read_header_timeout_seconds,
                 )
                 self.discovery.server_address = f"{self.config.host}:{server.port}"
                 server.start()

@@ -7,10 +7,11 @@ limit (413), and a clean stop from any thread that also ends open watches. The T
 is asked for per connection, so new certificates apply to new connections without a restart.
 
 The limits are kube-apiserver's (its http.Server): a keep-alive connection may sit idle for
-90 s (IdleTimeout); once a request's first byte has come, its request line and headers must
-arrive within 32 s (ReadHeaderTimeout: one reaper thread cuts slower connections, so a client
-that dribbles header lines cannot hold its thread) and within 1 MiB (DefaultMaxHeaderBytes,
-431 past it). Every method reaches the handler chain, which answers what it does not serve
+90 s (IdleTimeout); a request line and headers must arrive within 32 s of the handshake (for
+a connection's first request) or of their first byte (for later ones) (ReadHeaderTimeout: one
+reaper thread cuts slower connections, so a client that dribbles header lines cannot hold its
+thread; configurable, 0 for none) and within 1 MiB (DefaultMaxHeaderBytes, plus net/http's
+4 KiB of slop; 431 past it). Every method reaches the handler chain, which answers what it does not serve
 with a Status. Because each connection costs a thread here (a goroutine in Go), at most
 ``max_connections`` are served at once; further connections wait, unaccepted, in the listen
 backlog until one closes. The accept loop backs off when accepting fails (out of file
@@ -27,12 +28,14 @@ import email.parser
 import errno
 import http.client
 import io
+import json
+import re
 import select
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 
@@ -47,13 +50,16 @@ HANDSHAKE_TIMEOUT_SECONDS = 10.0
 IDLE_TIMEOUT_SECONDS = 90.0
 # From a request's first byte to the end of its headers (ReadHeaderTimeout).
 READ_HEADER_TIMEOUT_SECONDS = 32.0
-# The request line and headers together (http.DefaultMaxHeaderBytes).
-MAX_HEADER_BYTES = 1 << 20
+# The request line and headers together: http.DefaultMaxHeaderBytes, plus the 4 KiB that net/http's
+# initialReadLimitSize adds for bufio slop.
+MAX_HEADER_BYTES = (1 << 20) + 4096
 DEFAULT_MAX_CONNECTIONS = 1024
 # Accept failures (EMFILE...) pause the accept loop this long, doubling up to the maximum (net/http's Serve).
 ACCEPT_BACKOFF_MIN_SECONDS = 0.005
 ACCEPT_BACKOFF_MAX_SECONDS = 1.0
 _ACCEPT_RESOURCE_ERRORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+# A method is an RFC 9110 token (net/http's validMethod).
+_METHOD_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # A refused body is read and dropped up to this size so the client sees the 413; beyond it, cut off.
 MAX_DISCARDED_BODY_BYTES = 64 * 1024 * 1024
 
@@ -130,6 +136,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.connection.settimeout(IDLE_TIMEOUT_SECONDS)
+        # Until the first request has been read the header deadline runs from the handshake, as in net/http's
+        # conn.serve; between keep-alive requests only the idle timeout applies, until the next first byte.
+        self._between_requests = False
 
     def log_message(self, format: str, *args: Any) -> None:
         return  # access logging is the audit log's job
@@ -138,8 +147,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         """Read one request's head (under the header deadline once its first byte came), then serve it."""
         self.close_connection = True
         try:
-            if not cast(io.BufferedReader, self.rfile).peek(1):
+            if self._between_requests and not cast(io.BufferedReader, self.rfile).peek(1):
                 return  # the client closed the idle connection
+            self._between_requests = True
             with self.server.header_deadlines.watching(self.connection):
                 if not self._read_request_head():
                     return
@@ -152,6 +162,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         """The request line and headers, as Go's readRequest: 1 MiB at most, any method; False if refused."""
         budget = MAX_HEADER_BYTES
         line = self.rfile.readline(budget + 1)
+        if not line:
+            return False  # closed before a request began: nothing to answer
         budget -= len(line)
         self.command, self.path, self.request_version = "GET", "/", "HTTP/1.1"
         words = line.decode("iso-8859-1").rstrip("\r\n").split(" ")
@@ -160,11 +172,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if len(words) != 3 or not words[0] or not words[1]:
             return self._refuse(400, "BadRequest", "malformed HTTP request")
         command, path, version = words
+        if not _METHOD_TOKEN.fullmatch(command):
+            return self._refuse(400, "BadRequest", f"invalid method {json.dumps(command)}")
         major_minor = version.removeprefix("HTTP/").split(".")
         if not version.startswith("HTTP/") or len(major_minor) != 2 or not all(p.isdigit() for p in major_minor):
             return self._refuse(400, "BadRequest", f"malformed HTTP version {version}")
         if int(major_minor[0]) != 1:
-            return self._refuse(505, "HTTPVersionNotSupported", "HTTP Version Not Supported")
+            # net/http's readRequest: only HTTP/1.x is served over this listener (HTTP/2 needs ALPN).
+            return self._refuse(505, "HTTPVersionNotSupported", "unsupported protocol version")
         self.command, self.path, self.request_version = command, path, version
         lines = []
         while True:
@@ -299,7 +314,11 @@ class _HeaderDeadlines:
         self._thread: threading.Thread | None = None
 
     @contextlib.contextmanager
-    def watching(self, connection: socket.socket) -> Any:
+    def watching(self, connection: socket.socket) -> Iterator[None]:
+        """Cut ``connection`` if the block has not ended by the deadline (no deadline when the timeout is 0)."""
+        if self._timeout <= 0:
+            yield
+            return
         with self._lock:
             self._deadlines[connection] = real_monotonic() + self._timeout
             if self._thread is None and not self._stopped:

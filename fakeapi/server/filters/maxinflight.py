@@ -44,7 +44,9 @@ class _Budget:
 
 
 def with_max_in_flight_limit(handler: Handler, non_mutating_limit: int, mutating_limit: int) -> Handler:
-    """Limit concurrent requests; a limit of 0 means none (as upstream's flags)."""
+    """Limit concurrent requests; a limit of 0 means none (as upstream's flags), and with both 0 no filter at all."""
+    if non_mutating_limit == 0 and mutating_limit == 0:
+        return handler
     budgets = {
         False: _Budget(non_mutating_limit) if non_mutating_limit > 0 else None,
         True: _Budget(mutating_limit) if mutating_limit > 0 else None,
