@@ -98,8 +98,21 @@ CONTROLLER_DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
     _descriptor("podgc", f"{_CONTROLLERS}.podgc:PodGCController", "pod-garbage-collector-controller"),
 )
 DESCRIPTORS_BY_NAME = {d.name: d for d in CONTROLLER_DESCRIPTORS}
+# The controllers that make the cluster run workloads (everything after kube-apiserver's own concerns).
+SIMULATION_CONTROLLERS = tuple(
+    d.name
+    for d in CONTROLLER_DESCRIPTORS
+    if d.name
+    not in ("namespace", "garbagecollector", "serviceaccount", "root-ca-cert-publisher", "clusterrole-aggregation")
+)
 CONTROLLER_ALIASES = {alias: d.name for d in CONTROLLER_DESCRIPTORS for alias in d.aliases}
 STOP_TIMEOUT_SECONDS = 5.0
+
+
+def without_simulation(*keep: str) -> list[str]:
+    """``--controllers`` flags for an API-only cluster: the namespace, garbage collection and service-account
+    controllers run, nothing schedules or runs pods, except the simulation controllers named in ``keep``."""
+    return ["*", *(f"-{name}" for name in SIMULATION_CONTROLLERS if name not in keep)]
 
 
 def enabled_controllers(flags: Iterable[str]) -> frozenset[str]:
