@@ -12,7 +12,7 @@ finalizer is removed through ``/finalize`` and the Store deletes the namespace.
 Upstream waits for leftovers by re-checking after an estimate (15 s for finalizers, the pods'
 grace period). Inside the server every deletion is seen as it commits, so the namespace is
 also queued again whenever an object in it is deleted: a namespace is gone as soon as its
-last finalizer is. Pods are deleted at once here (no kubelet), so there is no grace estimate.
+last finalizer is, and as soon as the simulated kubelets have finished terminating its pods.
 """
 
 from __future__ import annotations
@@ -223,7 +223,8 @@ class NamespaceController(QueueController[str]):
                     if exc.code not in (404, 405):
                         raise
         left = lister.list(namespace)
-        if left and not any(_meta(item).get("finalizers") for item in left):
+        # Held by finalizers, or pods a kubelet is still terminating (upstream's graceful-termination estimate).
+        if left and not any(_meta(item).get("finalizers") or _meta(item).get("deletionTimestamp") for item in left):
             raise ContentDeletionError(
                 f"unexpected items still remain in namespace: {namespace} for gvr: "
                 f"{spec.group}/{spec.version}, Resource={spec.resource}"

@@ -31,7 +31,11 @@ from fakeapi.apimachinery.managedfields.schema import ASSOCIATIVE, ATOMIC, DEDUC
 from fakeapi.apimachinery.managedfields.typed import compare, merge, remove_items, to_field_set
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupVersionKind
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.endpoints.handlers.patch import supported_patch_types
+
+# Tests here write Deployment status by hand: no deployment controller writes it meanwhile.
+pytestmark = pytest.mark.fakeapi(controllers=without_simulation())
 
 CONFIGMAP = GroupVersionKind("", "v1", "ConfigMap")
 DEPLOYMENT = GroupVersionKind("apps", "v1", "Deployment")

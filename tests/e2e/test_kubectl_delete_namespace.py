@@ -1,4 +1,4 @@
-"""Real kubectl 1.37 against the built-in controllers: namespace deletion and cascading deletes.
+"""Real kubectl 1.37 against the built-in controllers: namespace deletion and cascading deletes of running workloads.
 
 ``kubectl delete`` waits (with a watch) until what it deleted is gone, so these pass only when
 the namespace controller and the garbage collector finish in the background.
@@ -30,33 +30,14 @@ def _create(kubectl: Kubectl, obj: dict[str, Any]) -> None:
     kubectl("create", "--validate=false", "-f", "-", input=json.dumps(obj))
 
 
-def _deployment_with_replicaset(kubectl: Kubectl, name: str) -> None:
-    """A Deployment and a ReplicaSet it controls (there is no deployment controller to make one)."""
-    kubectl("create", "deployment", name, "--image=nginx")
-    uid = _json(kubectl("get", "deployment", name, "-o", "json"))["metadata"]["uid"]
-    owner = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "name": name,
-        "uid": uid,
-        "controller": True,
-        "blockOwnerDeletion": True,
-    }
-    _create(
-        kubectl,
-        {
-            "apiVersion": "apps/v1",
-            "kind": "ReplicaSet",
-            "metadata": {"name": f"{name}-1", "namespace": "default", "ownerReferences": [owner]},
-            "spec": {
-                "selector": {"matchLabels": {"app": name}},
-                "template": {
-                    "metadata": {"labels": {"app": name}},
-                    "spec": {"containers": [{"name": "nginx", "image": "nginx"}]},
-                },
-            },
-        },
-    )
+def _rolled_out_deployment(kubectl: Kubectl, name: str) -> str:
+    """A Deployment whose controller made a ReplicaSet and running pods; the ReplicaSet's name."""
+    kubectl("create", "deployment", name, "--image=nginx", "--replicas=2")
+    kubectl("rollout", "status", f"deployment/{name}", "--timeout=20s", timeout=WAIT_TIMEOUT)
+    listed = _json(kubectl("get", "replicasets", "-l", f"app={name}", "-o", "json"))["items"]
+    assert len(listed) == 1
+    replica_set: str = listed[0]["metadata"]["name"]
+    return replica_set
 
 
 def test_delete_namespace_returns_once_it_and_its_content_are_gone(kubectl: Kubectl) -> None:
@@ -101,21 +82,36 @@ def test_creating_in_a_terminating_namespace_is_forbidden(kubectl: Kubectl) -> N
     kubectl("wait", "--for=delete", "namespace/closing", "--timeout=20s", timeout=WAIT_TIMEOUT)
 
 
-def test_foreground_cascade_deletes_the_replicaset_first(kubectl: Kubectl) -> None:
-    _deployment_with_replicaset(kubectl, "web")
+def test_foreground_cascade_deletes_the_replicaset_and_pods_first(kubectl: Kubectl) -> None:
+    _rolled_out_deployment(kubectl, "web")
 
     deleted = kubectl("delete", "deployment", "web", "--cascade=foreground", timeout=WAIT_TIMEOUT)
     assert deleted.stdout.strip() == 'deployment.apps "web" deleted from default namespace'
 
+    # Foreground: the Deployment goes only once its ReplicaSet, and the ReplicaSet's pods, are gone.
     assert kubectl("get", "replicasets").stderr.strip() == "No resources found in default namespace."
+    assert kubectl("get", "pods").stderr.strip() == "No resources found in default namespace."
     assert kubectl("get", "deployment", "web", check=False).returncode == 1
+
+
+def test_background_cascade_removes_replicaset_and_pods_after_the_deployment(kubectl: Kubectl) -> None:
+    replica_set = _rolled_out_deployment(kubectl, "web")
+
+    kubectl("delete", "deployment", "web", timeout=WAIT_TIMEOUT)
+    kubectl("wait", "--for=delete", f"replicaset/{replica_set}", "--timeout=20s", timeout=WAIT_TIMEOUT)
+    kubectl("wait", "--for=delete", "pods", "-l", "app=web", "--timeout=20s", timeout=WAIT_TIMEOUT)
+    assert kubectl("get", "pods").stderr.strip() == "No resources found in default namespace."
 
 
 def test_orphan_cascade_leaves_the_replicaset_without_owner(kubectl: Kubectl) -> None:
-    _deployment_with_replicaset(kubectl, "web")
+    replica_set = _rolled_out_deployment(kubectl, "web")
 
     kubectl("delete", "deployment", "web", "--cascade=orphan", timeout=WAIT_TIMEOUT)
 
-    replicaset = _json(kubectl("get", "replicaset", "web-1", "-o", "json"))
-    assert "ownerReferences" not in replicaset["metadata"]
+    orphan = _json(kubectl("get", "replicaset", replica_set, "-o", "json"))
+    assert "ownerReferences" not in orphan["metadata"]
     assert kubectl("get", "deployment", "web", check=False).returncode == 1
+    # The ReplicaSet keeps its pods running.
+    pods = _json(kubectl("get", "pods", "-l", "app=web", "-o", "json"))["items"]
+    assert [p["metadata"]["ownerReferences"][0]["name"] for p in pods] == [replica_set, replica_set]
+    assert {p["status"]["phase"] for p in pods} == {"Running"}

@@ -21,7 +21,11 @@ import pytest
 from kube_tools import tool_path
 from kubectl_output import table_rows
 
-pytestmark = pytest.mark.kubectl
+from fakeapi.controllers.manager import without_simulation
+
+# These tests check kubectl's tables for objects in states the tests write themselves (a pod
+# made Running by hand, a Deployment with no ready replicas): nothing schedules or runs pods here.
+pytestmark = [pytest.mark.kubectl, pytest.mark.fakeapi(controllers=without_simulation())]
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 

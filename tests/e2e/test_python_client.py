@@ -11,7 +11,8 @@ import ipaddress
 import json
 import re
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ from fakeapi import FakeAPIServer, ServerConfig
 NAMESPACE = "e2e-python"
 # Every request gets a bounded (connect, read) timeout.
 TIMEOUT = (5, 15)
+# How long a test polls a status the controllers and kubelets write in the background.
+POLL_SECONDS = 20.0
 MERGE_PATCH = "application/merge-patch+json"
 # The root CA publisher writes this ConfigMap into every namespace (asynchronously), as in a real cluster.
 SYSTEM_CONFIGMAPS = {"kube-root-ca.crt"}
@@ -395,7 +398,7 @@ def test_service_gets_cluster_ip(core: client.CoreV1Api) -> None:
     assert ipaddress.ip_address(other.spec.cluster_ip) in ipaddress.ip_network("10.96.0.0/12")
 
 
-def test_pod_is_pending_with_defaults(core: client.CoreV1Api) -> None:
+def test_pod_is_pending_with_defaults_then_runs(core: client.CoreV1Api) -> None:
     body = client.V1Pod(
         metadata=client.V1ObjectMeta(name="p"),
         spec=client.V1PodSpec(containers=[client.V1Container(name="main", image="nginx:1.27")]),
@@ -414,8 +417,26 @@ def test_pod_is_pending_with_defaults(core: client.CoreV1Api) -> None:
     assert container.termination_message_path == "/dev/termination-log"
     assert container.termination_message_policy == "File"
 
-    fetched = core.read_namespaced_pod("p", NAMESPACE, _request_timeout=TIMEOUT)
-    assert fetched.status.phase == "Pending"
+    # The scheduler binds it and the node's simulated kubelet runs it.
+    running = _poll(lambda: core.read_namespaced_pod("p", NAMESPACE, _request_timeout=TIMEOUT), _is_running)
+    assert running.spec.node_name == "fakeapi-control-plane"
+    assert running.status.pod_ip.startswith("10.244.0.")
+    assert [c.ready for c in running.status.container_statuses] == [True]
+
+
+def _is_running(pod: Any) -> bool:
+    return bool(pod.status.phase == "Running" and pod.status.pod_ip)
+
+
+def _poll(read: Callable[[], Any], done: Callable[[Any], bool], timeout: float = POLL_SECONDS) -> Any:
+    """Read until ``done`` says so, as a client polling a status would; fails after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        current = read()
+        if done(current):
+            return current
+        assert time.monotonic() < deadline, f"still not done after {timeout} s: {current}"
+        time.sleep(0.01)
 
 
 def test_secret_string_data_is_folded_into_data(core: client.CoreV1Api) -> None:
@@ -548,10 +569,29 @@ def test_deployment_create_and_get(k8s_client: client.ApiClient, core: client.Co
     listed = apps.list_namespaced_deployment(NAMESPACE, _request_timeout=TIMEOUT)
     assert [d.metadata.name for d in listed.items] == ["web"]
 
-    fetched.spec.replicas = 3
-    updated = apps.replace_namespaced_deployment("web", NAMESPACE, fetched, _request_timeout=TIMEOUT)
+    # The deployment controller writes the status meanwhile: a replace of what was read may conflict,
+    # and is read again and retried, as client code against a real cluster does.
+    for _ in range(5):
+        current = apps.read_namespaced_deployment("web", NAMESPACE, _request_timeout=TIMEOUT)
+        current.spec.replicas = 3
+        try:
+            updated = apps.replace_namespaced_deployment("web", NAMESPACE, current, _request_timeout=TIMEOUT)
+            break
+        except ApiException as exc:
+            assert exc.status == 409
     assert updated.spec.replicas == 3
     assert updated.metadata.generation == 2
+
+    available = _poll(
+        lambda: apps.read_namespaced_deployment("web", NAMESPACE, _request_timeout=TIMEOUT),
+        lambda d: d.status.available_replicas == 3 and d.status.observed_generation == 2,
+    )
+    assert (available.status.replicas, available.status.ready_replicas, available.status.updated_replicas) == (3, 3, 3)
+    conditions = {c.type: (c.status, c.reason) for c in available.status.conditions}
+    assert conditions == {
+        "Available": ("True", "MinimumReplicasAvailable"),
+        "Progressing": ("True", "NewReplicaSetAvailable"),
+    }
 
     with pytest.raises(ApiException) as info:
         apps.read_namespaced_deployment("nope", NAMESPACE, _request_timeout=TIMEOUT)

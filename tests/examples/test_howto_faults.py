@@ -7,10 +7,16 @@ them, or cuts open watches; the audit log notes every fault it injected. Rules e
 
 from __future__ import annotations
 
+import pytest
 from deployment_controller import DeploymentController
 from kubernetes import client, config
 
 from pytest_plugin.plugin import FakeAPI
+
+# The example controller plays the built-in Deployment controller's part (it reports Deployments
+# ready through their status), so that one is left out of this cluster.
+pytestmark = pytest.mark.fakeapi(controllers=["*", "-deployment"])
+
 
 TIMEOUT = 10.0
 

@@ -19,11 +19,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from deployment_controller import DeploymentController
 from freezegun import freeze_time
 from kubernetes import config
 
 from pytest_plugin.plugin import FakeAPI
+
+# The example controller plays the built-in Deployment controller's part (it reports Deployments
+# ready through their status), so that one is left out of this cluster.
+pytestmark = pytest.mark.fakeapi(controllers=["*", "-deployment"])
+
 
 GOLDEN = Path(__file__).parent / "golden"
 TIMEOUT = 10.0

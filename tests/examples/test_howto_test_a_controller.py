@@ -8,10 +8,16 @@ through the status subresource and publishes a ``<name>-summary`` ConfigMap owne
 
 from __future__ import annotations
 
+import pytest
 from deployment_controller import DeploymentController
 from kubernetes import client, config
 
 from pytest_plugin.plugin import FakeAPI
+
+# The example controller plays the built-in Deployment controller's part (it reports Deployments
+# ready through their status), so that one is left out of this cluster.
+pytestmark = pytest.mark.fakeapi(controllers=["*", "-deployment"])
+
 
 TIMEOUT = 10.0
 # The `kubernetes` client's User-Agent starts with this: the audit log tells its requests from others'.
