@@ -45,7 +45,7 @@ from fakeapi.scheduler.framework.plugins.tainttoleration import TaintToleration
 from fakeapi.scheduler.framework.plugins.volumebinding import PodVolumes, VolumeBinding
 from fakeapi.scheduler.framework.types import NO_NODES_AVAILABLE, FitError, NodeInfo
 from fakeapi.storage.interfaces import Object
-from fakeapi.util.clock import format_micro_time, utc_now
+from fakeapi.util.clock import format_micro_time, utc_now, wall_nanos
 
 NAME = "scheduler"
 SERVICE_ACCOUNT = "kube-scheduler"
@@ -290,7 +290,7 @@ class Scheduler(QueueController[PodKey]):
         namespace = pod_meta.get("namespace") or ""
         spec = self._events_spec()
         now = utc_now()
-        nanos = int(now.timestamp()) * 1_000_000_000 + now.microsecond * 1000
+        nanos = wall_nanos()
         event = {
             "apiVersion": "events.k8s.io/v1",
             "kind": "Event",

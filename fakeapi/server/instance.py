@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import json
 import re
 import secrets
@@ -85,7 +86,7 @@ from fakeapi.testing import audit, determinism
 from fakeapi.testing.faults import FaultInjector
 from fakeapi.testing.transports import REQUESTS_TARGET, responses_mock
 from fakeapi.testing.watches import WatchEventLog
-from fakeapi.util.clock import format_micro_time, now_rfc3339, utc_now
+from fakeapi.util.clock import format_micro_time, now_rfc3339, utc_now, wall_nanos
 from fakeapi.util.identity import IdentityGenerator
 
 if TYPE_CHECKING:
@@ -628,8 +629,14 @@ class FakeAPIServer:
         replacements.update((t, format_micro_time(utc_now())) for t in template.micro_times)
         replacements.update((uid, self.identity.new_uid()) for uid in template.uids)
         restored: dict[str, list[dict[str, Any]]] = {prefix: [] for prefix in template.objects}
-        for prefix, obj, paths in template.in_creation_order:
-            restored[prefix].append(_replaced(obj, paths, replacements))
+        # Events are named after the moment they were recorded (client-go's recorder): renamed after this one.
+        event_nanos = itertools.count(wall_nanos())
+        for index, (prefix, obj, paths) in enumerate(template.in_creation_order):
+            copy = _replaced(obj, paths, replacements)
+            event_base = template.event_bases.get(index)
+            if event_base is not None:
+                copy["metadata"] = {**copy["metadata"], "name": f"{event_base}.{next(event_nanos):x}"}
+            restored[prefix].append(copy)
         self.storage.restore(restored, template.revision)
         for service in restored.get(self.stores[("", "v1", "services")].key_prefix, []):
             claim_allocations(service, self.services.service_ips, self.services.node_ports)
@@ -733,6 +740,8 @@ class _BootstrapTemplate:
     uids: list[str]
     times: frozenset[str]
     micro_times: frozenset[str]
+    # The Events among the objects (by position in creation order), with their names' part before the time.
+    event_bases: dict[int, str]
 
     @classmethod
     def record(
@@ -747,7 +756,11 @@ class _BootstrapTemplate:
         times: set[str] = set()
         micro: set[str] = set()
         in_creation_order = []
-        for prefix, obj in ordered:
+        event_bases = {}
+        for index, (prefix, obj) in enumerate(ordered):
+            named_at = _EVENT_NAME.fullmatch(obj["metadata"]["name"]) if prefix == EVENTS_PREFIX else None
+            if named_at is not None:
+                event_bases[index] = named_at.group(1)
             paths = []
             for path, text in _strings(obj, ()):
                 if text in known:
@@ -756,7 +769,9 @@ class _BootstrapTemplate:
                     (micro if "." in text else times).add(text)
                     paths.append(path)
             in_creation_order.append((prefix, obj, paths))
-        return cls(objects, revision, enqueues, in_creation_order, uids, frozenset(times), frozenset(micro))
+        return cls(
+            objects, revision, enqueues, in_creation_order, uids, frozenset(times), frozenset(micro), event_bases
+        )
 
 
 def _served(handler: Handler, method: str, path: str, body: Any, query: str, headers: dict[str, str]) -> Response:
@@ -776,6 +791,9 @@ def _storage_key(prefix: str, obj: dict[str, Any]) -> ObjectKey:
     return ObjectKey(prefix, meta.get("namespace") or "", meta["name"])
 
 
+EVENTS_PREFIX = "events"
+# "<object>.<nanoseconds in hex>", as client-go's recorders name events.
+_EVENT_NAME = re.compile(r"(.+)\.[0-9a-f]{16}")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
 
 

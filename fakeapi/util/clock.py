@@ -59,6 +59,12 @@ def wall_seconds() -> float:
     return utc_now().timestamp()
 
 
+def wall_nanos() -> int:
+    """The wall clock in nanoseconds since the epoch, at the microsecond precision it has (follows freezegun)."""
+    now = utc_now()
+    return int(now.timestamp()) * 1_000_000_000 + now.microsecond * 1000
+
+
 def format_time(moment: datetime) -> str:
     """metav1.Time on the wire: RFC 3339, UTC, second precision."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
