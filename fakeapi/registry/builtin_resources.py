@@ -455,6 +455,7 @@ _CERTIFICATES_V1: tuple[ResourceSpec, ...] = (
         namespaced=False,
         short_names=("csr",),
         subresources=(_sub("approval"), _STATUS),
+        strategy="certificatesigningrequest",
         selectable_fields={"spec.signerName": "spec.signerName"},
         # "We don't care what you call your certificate requests."
         name_rule=NameRule.PATH_SEGMENT,

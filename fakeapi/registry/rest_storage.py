@@ -27,7 +27,7 @@ from fakeapi.registry.apps.daemonset import DaemonSetStrategy
 from fakeapi.registry.authentication import storage as authentication_storage
 from fakeapi.registry.authentication.services import SecurityServices
 from fakeapi.registry.batch.job import JobStrategy
-from fakeapi.registry.certificates.csr import CSRApprovalStrategy
+from fakeapi.registry.certificates.csr import CSRApprovalStrategy, CSRStrategy
 from fakeapi.registry.core.componentstatus import ComponentStatusREST
 from fakeapi.registry.core.event import EventStrategy
 from fakeapi.registry.core.namespace import (
@@ -108,6 +108,7 @@ class StrategyFactory:
             ),
             "namespace": lambda: NamespaceStrategy(spec, s.schemas, s.identity),
             "node": lambda: NodeStrategy(spec, s.schemas, s.identity),
+            "certificatesigningrequest": lambda: CSRStrategy(spec, s.schemas, s.identity),
             "service": lambda: ServiceStrategy(spec, s.schemas, s.identity, s.service_ips, s.node_ports),
             "customresourcedefinition": lambda: CustomResourceDefinitionStrategy(spec, s.schemas, s.identity),
         }
