@@ -53,6 +53,7 @@ from fakeapi.endpoints.http import Handler, Headers, Request, encode_json
 from fakeapi.endpoints.request import UserInfo
 from fakeapi.kubelet.config import ClusterConfig
 from fakeapi.manifests import ManifestSource, load_manifests
+from fakeapi.registry.apiregistration.autoregister import served_group_versions
 from fakeapi.registry.authentication.services import store_object_getter
 from fakeapi.registry.builtin_resources import BUILTIN_RESOURCES
 from fakeapi.registry.core.event import EVENTS_GROUP, EventsV1Codec
@@ -270,6 +271,7 @@ class FakeAPIServer:
             schemas=self.schemas,
             identity=self.identity,
             admission=NamespaceLifecycle(self._get_namespace),
+            served_group_versions=served_group_versions(self.discovery),
         )
         self.stores = services.stores
         for group, specs in groups.items():
