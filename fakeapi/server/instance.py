@@ -31,6 +31,7 @@ from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupResource, GroupVersion
 from fakeapi.authentication.config import AuthenticationConfig
+from fakeapi.authentication.request_header import RequestHeaderConfig
 from fakeapi.authentication.serviceaccount import DEFAULT_ISSUER, ServiceAccountTokenGenerator
 from fakeapi.authorization.config import new_authorizer
 from fakeapi.certs.dynamic_rotation import CertificateRotation
@@ -145,6 +146,8 @@ class ServerConfig:
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     # --service-account-max-token-expiration in seconds (0: no limit).
     service_account_max_token_expiration_seconds: int = 0
+    # The --requestheader-* flags naming the front proxy's headers and the client names it may use.
+    request_header: RequestHeaderConfig = field(default_factory=RequestHeaderConfig)
 
 
 def _version_info(version: str) -> dict[str, str]:
@@ -332,6 +335,7 @@ class FakeAPIServer:
             service_account_getter=store_object_getter(self.stores),
             api_audiences=self.api_audiences,
             anonymous=config.allow_anonymous,
+            request_header=config.request_header,
         )
         # Static tokens (--token-auth-file): add more with server.tokens.add(token, UserInfo(...)).
         self.tokens = self.authentication.static_tokens
