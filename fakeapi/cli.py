@@ -10,10 +10,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from fakeapi.apimachinery.errors import StatusError
 from fakeapi.server.filters.maxinflight import DEFAULT_MAX_MUTATING_REQUESTS_IN_FLIGHT, DEFAULT_MAX_REQUESTS_IN_FLIGHT
 from fakeapi.server.secure_serving import READ_HEADER_TIMEOUT_SECONDS
+
+if TYPE_CHECKING:
+    from fakeapi.server.instance import ServerConfig
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,13 +60,58 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="cut connections whose request head takes longer (default 32, as kube-apiserver; 0: never)",
     )
+    _add_kube_apiserver_flags(serve)
     return parser
 
 
-def serve(args: argparse.Namespace) -> int:
-    from fakeapi.server.instance import FakeAPIServer, ServerConfig
+def _string_slice(text: str) -> list[str]:
+    """A pflag StringSlice value: comma-separated, empty items dropped."""
+    return [item.strip() for item in text.split(",") if item.strip()]
 
-    started = time.perf_counter()
+
+def _add_kube_apiserver_flags(serve: argparse.ArgumentParser) -> None:
+    """kube-apiserver's flags of the same names and formats, so its documentation applies."""
+    serve.add_argument(
+        "--token-auth-file",
+        type=Path,
+        metavar="FILE",
+        help='static bearer tokens, CSV records token,user,uid[,"group1,group2"]',
+    )
+    serve.add_argument(
+        "--authorization-mode",
+        default="AlwaysAllow",
+        help="comma-separated authorizers: AlwaysAllow, AlwaysDeny, RBAC (default AlwaysAllow)",
+    )
+    serve.add_argument(
+        "--service-account-issuer",
+        action="append",
+        default=[],
+        metavar="ISSUER",
+        help="the iss of the service-account tokens issued (only the first is used here)",
+    )
+    serve.add_argument(
+        "--api-audiences", type=_string_slice, default=[], help="audiences of the API (default: the issuer)"
+    )
+    flags = {
+        "--requestheader-username-headers": "request headers to inspect for the user name (X-Remote-User)",
+        "--requestheader-uid-headers": "request headers to inspect for the user's UID",
+        "--requestheader-group-headers": "request headers to inspect for groups (X-Remote-Group)",
+        "--requestheader-extra-headers-prefix": "request header prefixes to inspect (X-Remote-Extra-)",
+        "--requestheader-allowed-names": "client certificate common names the front proxy may use",
+    }
+    for flag, text in flags.items():
+        serve.add_argument(flag, type=_string_slice, help=text)
+
+
+def _server_config(args: argparse.Namespace) -> ServerConfig:
+    from fakeapi.authentication.request_header import RequestHeaderConfig
+    from fakeapi.server.instance import ServerConfig
+
+    request_header = RequestHeaderConfig()
+    for name in ("username_headers", "uid_headers", "group_headers", "extra_headers_prefix", "allowed_names"):
+        value = getattr(args, f"requestheader_{name}")
+        if value is not None:
+            setattr(request_header, "extra_header_prefixes" if name == "extra_headers_prefix" else name, value)
     config = ServerConfig(
         host=args.host,
         port=args.port,
@@ -75,8 +124,32 @@ def serve(args: argparse.Namespace) -> int:
         # outside, so a long-running serve keeps none (the storage's watch window stays bounded on its own).
         audit_log_size=0,
         watch_event_log_size=0,
+        authorization_mode=args.authorization_mode,
+        api_audiences=list(args.api_audiences),
+        request_header=request_header,
     )
-    server = FakeAPIServer(config)
+    if args.service_account_issuer:
+        config.service_account_issuer = args.service_account_issuer[0]
+    return config
+
+
+def serve(args: argparse.Namespace) -> int:
+    from fakeapi.authentication.tokenfile import TokenFileError, read_token_file
+    from fakeapi.server.instance import FakeAPIServer
+
+    started = time.perf_counter()
+    try:
+        tokens = read_token_file(args.token_auth_file) if args.token_auth_file else {}
+    except (TokenFileError, OSError) as exc:
+        print(f"fakeapi: --token-auth-file: {exc}", file=sys.stderr)
+        return 1
+    try:
+        server = FakeAPIServer(_server_config(args))
+    except ValueError as exc:
+        print(f"fakeapi: {exc}", file=sys.stderr)
+        return 1
+    for token, user in tokens.items():
+        server.tokens.add(token, user)
     try:
         server.seed(*args.seed)
     except (StatusError, OSError, ValueError) as exc:

@@ -93,7 +93,7 @@ class CustomResourceSchemas(SchemaRegistry):
         info = self._versions.get(gvk)
         if info is None:
             return decoded
-        return DecodeResult(decoded.type_errors, decode(deep_copy_json(obj), info))
+        return DecodeResult(decoded.type_errors, decode(deep_copy_json(obj), info), decoded.conversion_errors)
 
 
 _OBJECT_META_REF = "#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"

@@ -53,6 +53,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 from fakeapi.apimachinery import field
+from fakeapi.apimachinery.converter import from_unstructured_error
 from fakeapi.apimachinery.field import FieldError
 from fakeapi.apimachinery.jsonutil import json_value_kind
 from fakeapi.apimachinery.schema import GroupVersionKind
@@ -75,13 +76,15 @@ _MAX_STRICT_ERRORS = 100
 class _Findings:
     """What one walk over an object found, in document order (Go decodes keys in body order)."""
 
-    __slots__ = ("field_errors", "returned", "saved", "unknown", "unknown_at")
+    __slots__ = ("conversion_errors", "field_errors", "returned", "saved", "unknown", "unknown_at")
 
     def __init__(self) -> None:
         # Errors a custom UnmarshalJSON returns abort Go's decode and win over saved ones.
         self.returned: list[str] = []
         # Errors Go's decoder saves (d.saveError) while it goes on decoding.
         self.saved: list[str] = []
+        # The same type errors in the unstructured converter's words (a strategic merge patch's).
+        self.conversion_errors: list[str] = []
         self.field_errors: list[FieldError] = []
         self.unknown: list[str] = []
         # (mapping, key) of every unknown field, for pruning; not capped like the messages.
@@ -105,6 +108,21 @@ class _Findings:
         else:
             message = f"json: cannot unmarshal {value} into Go struct field {owner}.{go_field} of type {go_type}"
         (self.returned if returned else self.saved).append(message)
+
+    def type_mismatch(
+        self,
+        value: Any,
+        parent: _Path,
+        seg: _Segment | None,
+        owner: str,
+        go_type: str,
+        described: str | None = None,
+    ) -> None:
+        """Record a JSON ``value`` that does not fit ``go_type``, as encoding/json and the converter each say it."""
+        self.mismatch(described or json_value_kind(value), parent, seg, owner, go_type)
+        conversion = from_unstructured_error(value, go_type)
+        if conversion is not None:
+            self.conversion_errors.append(conversion)
 
     def unknown_field(self, path: _Path, key: str) -> None:
         if len(self.unknown) < _MAX_STRICT_ERRORS:
@@ -169,17 +187,17 @@ def _accept(value: Any, parent: _Path, seg: _Segment | None, owner: str, out: _F
 
 def _string_check(value: Any, parent: _Path, seg: _Segment | None, owner: str, out: _Findings) -> None:
     if value is not None and not isinstance(value, str):
-        out.mismatch(json_value_kind(value), parent, seg, owner, "string")
+        out.type_mismatch(value, parent, seg, owner, "string")
 
 
 def _bool_check(value: Any, parent: _Path, seg: _Segment | None, owner: str, out: _Findings) -> None:
     if value is not None and not isinstance(value, bool):
-        out.mismatch(json_value_kind(value), parent, seg, owner, "bool")
+        out.type_mismatch(value, parent, seg, owner, "bool")
 
 
 def _float_check(value: Any, parent: _Path, seg: _Segment | None, owner: str, out: _Findings) -> None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        out.mismatch(json_value_kind(value), parent, seg, owner, "float64")
+        out.type_mismatch(value, parent, seg, owner, "float64")
 
 
 def _int_node(go_type: str, bits: int, signed: bool = True) -> _Node:
@@ -191,7 +209,7 @@ def _int_node(go_type: str, bits: int, signed: bool = True) -> _Node:
             return
         problem = _int_mismatch(value, low, high)
         if problem is not None:
-            out.mismatch(problem, parent, seg, owner, go_type)
+            out.type_mismatch(value, parent, seg, owner, go_type, described=problem)
 
     return _Node(check, go_type)
 
@@ -215,7 +233,7 @@ def _array_node(item: _Node) -> _Node:
         if value is None:
             return
         if not isinstance(value, list):
-            out.mismatch(json_value_kind(value), parent, seg, owner, go_type)
+            out.type_mismatch(value, parent, seg, owner, go_type)
             return
         path = parent if seg is None else (*parent, seg)
         for index, element in enumerate(value):
@@ -232,7 +250,7 @@ def _map_node(item: _Node, go_type: str) -> _Node:
         if value is None:
             return
         if not isinstance(value, dict):
-            out.mismatch(json_value_kind(value), parent, seg, owner, go_type)
+            out.type_mismatch(value, parent, seg, owner, go_type)
             return
         path = parent if seg is None else (*parent, seg)
         for key, element in value.items():
@@ -300,7 +318,7 @@ def _bytes_check(value: Any, parent: _Path, seg: _Segment | None, owner: str, ou
         # encoding/json also fills a []byte from a JSON array of small integers.
         _BYTES_AS_ARRAY.check(value, parent, seg, owner, out)
     else:
-        out.mismatch(json_value_kind(value), parent, seg, owner, "[]uint8")
+        out.type_mismatch(value, parent, seg, owner, "[]uint8")
 
 
 _BYTES_AS_ARRAY = _array_node(_UINT8)
@@ -588,10 +606,13 @@ class DecodeResult:
         type_errors: Decode errors (400), ``type_errors[0]`` being the one Go reports.
         unknown_fields: Paths of the fields the kind does not have, in body order, as strict
             decoding writes them (``spec.containers[0].foo``), at most 100.
+        conversion_errors: The plain type errors as runtime.DefaultUnstructuredConverter words
+            them (what a strategic merge patch reports); none for the custom decoders' errors.
     """
 
     type_errors: list[str]
     unknown_fields: list[str]
+    conversion_errors: list[str]
 
 
 def _schema_directory() -> Path:
@@ -705,8 +726,8 @@ class SchemaRegistry:
         findings = self._walk(obj, gvk)
         if findings is None:
             findings = self._walk_definition(obj.get("metadata"), _OBJECT_META)
-            return DecodeResult(findings.returned + findings.saved, [])
-        return DecodeResult(findings.returned + findings.saved, findings.unknown)
+            return DecodeResult(findings.returned + findings.saved, [], findings.conversion_errors)
+        return DecodeResult(findings.returned + findings.saved, findings.unknown, findings.conversion_errors)
 
     def _walk(self, obj: dict[str, Any], gvk: GroupVersionKind) -> _Findings | None:
         name = self._by_gvk.get(gvk)
@@ -748,7 +769,7 @@ class SchemaRegistry:
             if value is None:
                 return
             if not isinstance(value, dict):
-                out.mismatch(json_value_kind(value), parent, seg, owner, go_type)
+                out.type_mismatch(value, parent, seg, owner, go_type)
                 return
             path = parent if seg is None else (*parent, seg)
             # A null required field decodes to the Go zero value, as an absent one does.

@@ -24,9 +24,10 @@ DNS1123_SUBDOMAIN_MAX_LENGTH = 253
 DNS1035_LABEL_MAX_LENGTH = 63
 TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024
 
-_DNS1123_LABEL = re.compile("^" + DNS1123_LABEL_FMT + "$")
-_DNS1123_SUBDOMAIN = re.compile("^" + DNS1123_SUBDOMAIN_FMT + "$")
-_DNS1035_LABEL = re.compile("^" + DNS1035_LABEL_FMT + "$")
+# Matched whole with fullmatch: Go's "^...$" ends at the end of the text, Python's "$" also before a final newline.
+_DNS1123_LABEL = re.compile(DNS1123_LABEL_FMT)
+_DNS1123_SUBDOMAIN = re.compile(DNS1123_SUBDOMAIN_FMT)
+_DNS1035_LABEL = re.compile(DNS1035_LABEL_FMT)
 
 
 def _regex_error(message: str, fmt: str, *examples: str) -> str:
@@ -44,7 +45,7 @@ def is_dns1123_label(value: str) -> list[str]:
     errs = []
     if len(value) > DNS1123_LABEL_MAX_LENGTH:
         errs.append(_max_len_error(DNS1123_LABEL_MAX_LENGTH))
-    if not _DNS1123_LABEL.match(value):
+    if not _DNS1123_LABEL.fullmatch(value):
         errs.append(
             _regex_error(
                 "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
@@ -61,7 +62,7 @@ def is_dns1123_subdomain(value: str) -> list[str]:
     errs = []
     if len(value) > DNS1123_SUBDOMAIN_MAX_LENGTH:
         errs.append(_max_len_error(DNS1123_SUBDOMAIN_MAX_LENGTH))
-    if not _DNS1123_SUBDOMAIN.match(value):
+    if not _DNS1123_SUBDOMAIN.fullmatch(value):
         errs.append(
             _regex_error(
                 "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
@@ -77,7 +78,7 @@ def is_dns1035_label(value: str) -> list[str]:
     errs = []
     if len(value) > DNS1035_LABEL_MAX_LENGTH:
         errs.append(_max_len_error(DNS1035_LABEL_MAX_LENGTH))
-    if not _DNS1035_LABEL.match(value):
+    if not _DNS1035_LABEL.fullmatch(value):
         errs.append(
             _regex_error(
                 "a DNS-1035 label must consist of lower case alphanumeric characters or '-', "

@@ -13,7 +13,7 @@ from typing import Any
 
 from fakeapi.apimachinery.schema import GroupVersion
 from fakeapi.endpoints import negotiation
-from fakeapi.endpoints.http import Request, ResponseWriter, encode_json, write_bytes, write_json
+from fakeapi.endpoints.http import Request, ResponseWriter, encode_json_body, write_bytes, write_json
 from fakeapi.endpoints.installer import APIGroupVersion
 
 AGGREGATED_GROUP = "apidiscovery.k8s.io"
@@ -185,6 +185,6 @@ class DiscoveryManager:
         if version is not None:
             body = self.aggregated(legacy_root, version)
             content_type = AGGREGATED_CONTENT_TYPE.replace(";v=v2;", f";v={version};")
-            write_bytes(w, 200, encode_json(body), content_type)
+            write_bytes(w, 200, encode_json_body(body), content_type)
             return
         write_json(w, 200, self.api_versions() if legacy_root else self.api_group_list())

@@ -138,8 +138,19 @@ def write_bytes(
 
 
 def encode_json(obj: Any) -> bytes:
+    """Compact JSON, as Go's ``json.Marshal`` writes it (no final newline)."""
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def encode_json_body(obj: Any) -> bytes:
+    """A response body as apimachinery's JSON serializer writes it: ``json.NewEncoder(w).Encode``, so with a newline.
+
+    (runtime/serializer/json/json.go Serializer.doEncode; every object, list and Status a
+    handler negotiates goes through it, where /version and the OpenAPI documents are marshalled.)
+    """
+    return encode_json(obj) + b"\n"
+
+
 def write_json(w: ResponseWriter, status: int, obj: Any, extra_headers: list[tuple[str, str]] | None = None) -> None:
-    write_bytes(w, status, encode_json(obj), "application/json", extra_headers)
+    """Writes ``obj`` as the serializer does (see ``encode_json_body``)."""
+    write_bytes(w, status, encode_json_body(obj), "application/json", extra_headers)

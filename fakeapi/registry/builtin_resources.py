@@ -75,6 +75,7 @@ _APPS = "apps"
 _ADMISSIONREGISTRATION = "admissionregistration.k8s.io"
 _EVENTS = "events.k8s.io"
 _APIEXTENSIONS = "apiextensions.k8s.io"
+_APIREGISTRATION = "apiregistration.k8s.io"
 
 # Verb sets that differ from the ALL_VERBS / SUBRESOURCE_VERBS defaults.
 _CREATE_ONLY = ("create",)
@@ -455,6 +456,7 @@ _CERTIFICATES_V1: tuple[ResourceSpec, ...] = (
         namespaced=False,
         short_names=("csr",),
         subresources=(_sub("approval"), _STATUS),
+        strategy="certificatesigningrequest",
         selectable_fields={"spec.signerName": "spec.signerName"},
         # "We don't care what you call your certificate requests."
         name_rule=NameRule.PATH_SEGMENT,
@@ -758,6 +760,23 @@ _APIEXTENSIONS_V1: tuple[ResourceSpec, ...] = (
     ),
 )
 
+# Served by kube-aggregator, in front of everything else (pkg/apiserver/apiserver.go,
+# pkg/registry/apiservice/etcd/etcd.go: the api-extensions category, a status subresource).
+_APIREGISTRATION_V1: tuple[ResourceSpec, ...] = (
+    ResourceSpec(
+        _APIREGISTRATION,
+        "v1",
+        "apiservices",
+        "APIService",
+        namespaced=False,
+        categories=_API_EXTENSIONS,
+        subresources=(_STATUS,),
+        # ValidateAPIService: a path segment that must also be "<spec.version>.<spec.group>".
+        name_rule=NameRule.PATH_SEGMENT,
+        strategy="apiservice",
+    ),
+)
+
 BUILTIN_RESOURCES: tuple[ResourceSpec, ...] = (
     *_CORE_V1,
     *_AUTHENTICATION_V1,
@@ -778,6 +797,7 @@ BUILTIN_RESOURCES: tuple[ResourceSpec, ...] = (
     *_ADMISSIONREGISTRATION_V1,
     *_EVENTS_V1,
     *_APIEXTENSIONS_V1,
+    *_APIREGISTRATION_V1,
 )
 
 __all__ = ["BUILTIN_RESOURCES", "FIELD_LABEL_NAMESPACE_UNSUPPORTED"]

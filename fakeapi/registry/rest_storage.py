@@ -23,11 +23,13 @@ from fakeapi.apiextensions.strategy import (
 from fakeapi.apimachinery.managedfields import FieldManagerFactory
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupResource, GroupVersion
+from fakeapi.registry.apiregistration.autoregister import APIServiceStore
+from fakeapi.registry.apiregistration.strategy import APIServiceStrategy
 from fakeapi.registry.apps.daemonset import DaemonSetStrategy
 from fakeapi.registry.authentication import storage as authentication_storage
 from fakeapi.registry.authentication.services import SecurityServices
 from fakeapi.registry.batch.job import JobStrategy
-from fakeapi.registry.certificates.csr import CSRApprovalStrategy
+from fakeapi.registry.certificates.csr import CSRApprovalStrategy, CSRStrategy
 from fakeapi.registry.core.componentstatus import ComponentStatusREST
 from fakeapi.registry.core.event import EventStrategy
 from fakeapi.registry.core.namespace import (
@@ -49,6 +51,7 @@ from fakeapi.registry.strategy import StatusStrategy, Strategy
 from fakeapi.registry.subresources import NoKubeletREST, ScaleREST
 from fakeapi.server.storage.resource_config import ResourceConfig
 from fakeapi.server.storage.storage_factory import StorageFactory
+from fakeapi.storage.interfaces import Object
 from fakeapi.util.identity import IdentityGenerator
 
 # Subresources that stream from a kubelet or proxy to a backend.
@@ -80,6 +83,8 @@ class StoreServices:
     security: SecurityServices = field(default_factory=SecurityServices)
     # Every Store built so far, by (group, version, resource), for storages that reach across groups.
     stores: dict[tuple[str, str, str], Store] = field(default_factory=dict)
+    # The served group-versions (and whether each is built in), for the local APIServices.
+    served_group_versions: Callable[[], list[tuple[GroupVersion, bool]]] | None = None
 
     def reset_allocations(self) -> None:
         """Forget allocated cluster IPs and node ports (after the storage was cleared)."""
@@ -108,10 +113,17 @@ class StrategyFactory:
             ),
             "namespace": lambda: NamespaceStrategy(spec, s.schemas, s.identity),
             "node": lambda: NodeStrategy(spec, s.schemas, s.identity),
+            "certificatesigningrequest": lambda: CSRStrategy(spec, s.schemas, s.identity),
+            "apiservice": lambda: APIServiceStrategy(spec, s.schemas, s.identity, self._read_core),
             "service": lambda: ServiceStrategy(spec, s.schemas, s.identity, s.service_ips, s.node_ports),
             "customresourcedefinition": lambda: CustomResourceDefinitionStrategy(spec, s.schemas, s.identity),
         }
         return builders.get(spec.strategy, lambda: Strategy(spec, s.schemas, s.identity))()
+
+    def _read_core(self, resource: str, namespace: str, name: str) -> Object | None:
+        """One stored object of the core group (an APIService's Service and Endpoints), or None."""
+        store = self.services.stores.get(("", "v1", resource))
+        return None if store is None else store.storage.get(store.key_func(namespace, name))
 
     def _storage_classes(self) -> list[Any]:
         """Every StorageClass, read when a claim is created (none when storage.k8s.io/v1 is not served)."""
@@ -127,12 +139,19 @@ class StrategyFactory:
         return StatusStrategy(spec, s.schemas, s.identity)
 
 
+# Strategies whose resources need more than the generic Store: CRDs (their delete hands over to the
+# finalizer controller, their writes drive the CRD controllers), APIServices (the local ones made on demand).
+_STORE_CLASSES: dict[str, type[Store]] = {
+    "customresourcedefinition": CustomResourceDefinitionStore,
+    "apiservice": APIServiceStore,
+}
+
+
 def build_store(spec: ResourceSpec, services: StoreServices, strategies: StrategyFactory) -> Store:
     options = services.storage_factory.get_rest_options(spec.gvr)
     strategy = strategies.main(spec)
-    # CRDs: a Store whose delete hands over to the finalizer controller and whose writes drive the CRD controllers.
-    store_class = CustomResourceDefinitionStore if spec.strategy == "customresourcedefinition" else Store
-    return store_class(
+    store_class = _STORE_CLASSES.get(spec.strategy, Store)
+    store = store_class(
         spec=spec,
         storage=options.storage,
         key_prefix=options.resource_prefix,
@@ -145,6 +164,9 @@ def build_store(spec: ResourceSpec, services: StoreServices, strategies: Strateg
         return_deleted_object=spec.return_deleted_object,
         field_manager=strategies.field_managers.for_kind(spec.gvk, status_subresource=strategy.has_status),
     )
+    if isinstance(store, APIServiceStore):
+        store.served = services.served_group_versions
+    return store
 
 
 def _subresource_field_manager(store: Store, name: str) -> Any:

@@ -16,6 +16,7 @@ from fakeapi.apimachinery import errors, field, validation
 from fakeapi.apimachinery.field import FieldError
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
+from fakeapi.apimachinery.schema import GroupResource
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.resource_spec import NameRule, ResourceSpec
 from fakeapi.registry.rest import DeleteOptions, object_meta
@@ -31,6 +32,9 @@ _NAME_VALIDATORS = {
 }
 
 # Metadata a client may not change with an update (rest.BeforeUpdate keeps the old values).
+# The built-in strategies whose AllowUnconditionalUpdate is false: a Lease is a lock, so an
+# update must name the version it read (pkg/registry/coordination/lease/strategy.go).
+_CONDITIONAL_UPDATES_ONLY = frozenset({GroupResource("coordination.k8s.io", "leases")})
 _IMMUTABLE_SYSTEM_METADATA = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds")
 
 
@@ -77,7 +81,8 @@ class Strategy:
         return False
 
     def allow_unconditional_update(self) -> bool:
-        return True
+        """Whether an update without a resourceVersion applies to whatever is stored (most strategies upstream)."""
+        return self.spec.group_resource not in _CONDITIONAL_UPDATES_ONLY
 
     def prepare_for_update(self, ctx: RequestContext, obj: Object, old: Object) -> None:
         """The main endpoint ignores status changes and bumps generation when the spec changes."""

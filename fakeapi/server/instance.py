@@ -32,6 +32,7 @@ from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupResource, GroupVersion
 from fakeapi.authentication.config import AuthenticationConfig
+from fakeapi.authentication.request_header import RequestHeaderConfig
 from fakeapi.authentication.serviceaccount import DEFAULT_ISSUER, ServiceAccountTokenGenerator
 from fakeapi.authorization.config import new_authorizer
 from fakeapi.certs.dynamic_rotation import CertificateRotation
@@ -54,6 +55,7 @@ from fakeapi.endpoints.http import Handler, Headers, Request, encode_json
 from fakeapi.endpoints.request import UserInfo
 from fakeapi.kubelet.config import ClusterConfig
 from fakeapi.manifests import ManifestSource, load_manifests
+from fakeapi.registry.apiregistration.autoregister import served_group_versions
 from fakeapi.registry.authentication.services import store_object_getter
 from fakeapi.registry.builtin_resources import BUILTIN_RESOURCES
 from fakeapi.registry.core.event import EVENTS_GROUP, EventsV1Codec
@@ -152,6 +154,8 @@ class ServerConfig:
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     # --service-account-max-token-expiration in seconds (0: no limit).
     service_account_max_token_expiration_seconds: int = 0
+    # The --requestheader-* flags naming the front proxy's headers and the client names it may use.
+    request_header: RequestHeaderConfig = field(default_factory=RequestHeaderConfig)
 
 
 def _version_info(version: str) -> dict[str, str]:
@@ -278,6 +282,7 @@ class FakeAPIServer:
             schemas=self.schemas,
             identity=self.identity,
             admission=NamespaceLifecycle(self._get_namespace),
+            served_group_versions=served_group_versions(self.discovery),
         )
         self.stores = services.stores
         for group, specs in groups.items():
@@ -338,6 +343,7 @@ class FakeAPIServer:
             service_account_getter=store_object_getter(self.stores),
             api_audiences=self.api_audiences,
             anonymous=config.allow_anonymous,
+            request_header=config.request_header,
         )
         # Static tokens (--token-auth-file): add more with server.tokens.add(token, UserInfo(...)).
         self.tokens = self.authentication.static_tokens

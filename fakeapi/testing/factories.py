@@ -32,6 +32,7 @@ from faker import Faker
 
 from fakeapi.apimachinery.mergepatch import apply_merge_patch
 from fakeapi.apimachinery.validation import is_dns1123_label
+from fakeapi.util import regexp
 
 # Images a cluster really runs, so generated workloads read like real ones.
 IMAGES = (
@@ -353,6 +354,10 @@ class _SchemaGenerator:
         high = int(schema.get("maxLength", max(low, DEFAULT_MAX_STRING)))
         fmt = str(schema.get("format") or "").replace("-", "")
         pattern = schema.get("pattern")
+        try:
+            matches = regexp.compile(str(pattern)) if pattern else None
+        except regexp.RegexpError as exc:  # the server refuses such a CRD too
+            raise SchemaGenerationError(f"{field}: invalid pattern {pattern!r}: {exc}") from exc
         for _ in range(ATTEMPTS):
             if pattern:
                 text = _RegexGenerator(self.random).generate(str(pattern))
@@ -360,7 +365,7 @@ class _SchemaGenerator:
                 text = self._formatted(fmt) if fmt in _FORMATS else self._hinted(field)
                 if not fmt or fmt not in _FORMATS:
                     text = self._fit(text, low, high)
-            if low <= len(text) <= high and (not pattern or re.search(str(pattern), text)):
+            if low <= len(text) <= high and (matches is None or matches(text)):
                 return text
         raise SchemaGenerationError(f"{field}: no string of length {low}..{high} matching {pattern or fmt!r} found")
 

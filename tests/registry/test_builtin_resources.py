@@ -28,7 +28,8 @@ VIRTUAL_KINDS = frozenset(
     )
 )
 
-# The group-versions the table must cover, in install order (core first, apiextensions last).
+# The group-versions the table must cover, in install order (core first, then apiextensions and
+# kube-aggregator's apiregistration, the servers chained around kube-apiserver's own groups).
 EXPECTED_GROUP_VERSIONS = (
     GroupVersion("", "v1"),
     GroupVersion("authentication.k8s.io", "v1"),
@@ -50,6 +51,7 @@ EXPECTED_GROUP_VERSIONS = (
     GroupVersion("admissionregistration.k8s.io", "v1"),
     GroupVersion("events.k8s.io", "v1"),
     GroupVersion("apiextensions.k8s.io", "v1"),
+    GroupVersion("apiregistration.k8s.io", "v1"),
 )
 
 CLUSTER_SCOPED_CORE = frozenset({"componentstatuses", "namespaces", "nodes", "persistentvolumes"})

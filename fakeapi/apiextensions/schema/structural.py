@@ -10,12 +10,12 @@ metadata at the root restricts only name and generateName, and so on.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from fakeapi.apimachinery import field as fe
 from fakeapi.apimachinery.field import FieldError
+from fakeapi.util import regexp
 
 _UNSET: Any = object()
 
@@ -287,13 +287,13 @@ def _value_validation(
     pattern = v.get("pattern")
     if pattern:
         try:
-            re.compile(str(pattern))
-        except re.error as exc:
+            regexp.compile(str(pattern))
+        except regexp.RegexpError as exc:
             errs.append(
                 fe.invalid(
                     child(path, "pattern"),
                     pattern,
-                    f"must be a valid regular expression, but isn't: error parsing regexp: {exc}",
+                    f"must be a valid regular expression, but isn't: {exc}",
                 )
             )
     return errs

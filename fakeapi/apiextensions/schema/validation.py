@@ -16,7 +16,6 @@ string, format, number, array, enum, object) and all failures are reported, not 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
@@ -25,6 +24,7 @@ from fakeapi.apiextensions.schema.formats import check_format, effective_format
 from fakeapi.apimachinery import field as fe
 from fakeapi.apimachinery.field import FieldError
 from fakeapi.apimachinery.jsonutil import json_equal
+from fakeapi.util import regexp
 
 IN = "body"
 
@@ -193,8 +193,8 @@ class SchemaValidator:
         pattern = self.schema.get("pattern")
         if isinstance(pattern, str) and pattern:
             try:
-                matched = re.search(pattern, data) is not None
-            except re.error as exc:
+                matched = regexp.compile(pattern)(data)
+            except regexp.RegexpError as exc:
                 message = f"{path} in {IN} should match '{pattern}, but pattern is invalid: {exc}'"
                 return [OpenAPIError(OTHER, path, message, data)]
             if not matched:

@@ -22,7 +22,7 @@ from fakeapi.endpoints.handlers.table import (
     to_partial_object_metadata,
     to_table,
 )
-from fakeapi.endpoints.http import Request, ResponseWriter, encode_json, write_bytes
+from fakeapi.endpoints.http import Request, ResponseWriter, encode_json_body, write_bytes
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.registry.rest import WriteOptions
@@ -64,7 +64,7 @@ def warning_headers(ctx: RequestContext | None) -> list[tuple[str, str]]:
 def encode(obj: Any, media_type: str) -> bytes:
     if media_type == negotiation.YAML:
         return yaml.safe_dump(obj, sort_keys=False, allow_unicode=True).encode()
-    return encode_json(obj)
+    return encode_json_body(obj)
 
 
 def write_object(req: Request, w: ResponseWriter, status: int, obj: Object, scope: RequestScope | None = None) -> None:

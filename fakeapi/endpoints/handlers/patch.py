@@ -218,6 +218,10 @@ class PatchedObjectInfo:
         """Decoding the patched object into its type: 422 for what does not fit, unknown fields per directive."""
         decoded = self.scope.schemas.decode(patched, self.scope.kind)
         if decoded.type_errors:
+            # A strategic merge patch is converted from the merged map (FromUnstructuredWithValidation),
+            # the others decoded from JSON: each fails in its own words (patch.go applyPatchToObject).
+            if self.patch_type == STRATEGIC_MERGE_PATCH and decoded.conversion_errors:
+                raise _patch_invalid(shown, decoded.conversion_errors[0])
             raise _patch_invalid(shown, decoded.type_errors[0])
         directive = self.options.field_validation
         if directive == "Ignore":

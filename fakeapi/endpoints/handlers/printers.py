@@ -902,6 +902,22 @@ def _csr_condition(csr: Object, now: datetime) -> str:
     return status
 
 
+def _apiservice_service(apiservice: Object, now: datetime) -> str:
+    """kube-aggregator etcd.go ConvertToTable: "Local" or the Service's namespace/name."""
+    service = get(apiservice, "spec", "service")
+    return "Local" if service is None else f"{service.get('namespace', '')}/{service.get('name', '')}"
+
+
+def _apiservice_available(apiservice: Object, now: datetime) -> str:
+    """The Available condition: True, "False (Reason)", or Unknown when there is none."""
+    for condition in get(apiservice, "status", "conditions") or ():
+        if condition.get("type") == "Available":
+            status = str(condition.get("status", ""))
+            reason = condition.get("reason")
+            return status if status == "True" or not reason else f"{status} ({reason})"
+    return "Unknown"
+
+
 def _pod_certificate_state(request: Object, now: datetime) -> str:
     state = "Pending"
     for condition in get(request, "status", "conditions") or ():
@@ -1393,6 +1409,15 @@ _PRINTERS: dict[GroupKind, Printer] = {
     ),
     GroupKind("rbac.authorization.k8s.io", "RoleBinding"): Printer(_binding_columns("roleBinding")),
     GroupKind("rbac.authorization.k8s.io", "ClusterRoleBinding"): Printer(_binding_columns("clusterRoleBinding")),
+    # kube-aggregator pkg/registry/apiservice/etcd/etcd.go ConvertToTable.
+    GroupKind("apiregistration.k8s.io", "APIService"): Printer(
+        (
+            NAME,
+            Column("Service", _apiservice_service, "The reference to the service that hosts this API endpoint."),
+            Column("Available", _apiservice_available, "Whether this service is available."),
+            AGE,
+        )
+    ),
     GroupKind("certificates.k8s.io", "CertificateSigningRequest"): Printer(
         (
             NAME,

@@ -123,10 +123,19 @@ def _swagger_property(name: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _references(schema: Any, into: set[str]) -> None:
+    """Adds the definitions ``schema`` references to ``into``.
+
+    The keys of ``properties`` are field names, not keywords: a field called ``required``,
+    ``default`` or ``x-kubernetes-validations`` (VolumeNodeAffinity, JSONSchemaProps) holds a
+    schema whose references count.
+    """
     if isinstance(schema, dict):
         for key, value in schema.items():
             if key == "$ref" and isinstance(value, str) and value.startswith(SWAGGER_REF_PREFIX):
                 into.add(value[len(SWAGGER_REF_PREFIX) :])
+            elif key == "properties" and isinstance(value, dict):
+                for field_schema in value.values():
+                    _references(field_schema, into)
             elif key not in _DATA_KEYS and not key.startswith("x-"):
                 _references(value, into)
     elif isinstance(schema, list):

@@ -1,5 +1,8 @@
-"""CertificateSigningRequest approval (pkg/registry/certificates/certificates/strategy.go).
+"""CertificateSigningRequests (pkg/registry/certificates/certificates/strategy.go).
 
+A create records who asked (``spec.username``, ``uid``, ``groups``, ``extra`` from the
+authenticated user, whatever the body said) and starts with an empty status, so nobody creates
+a pre-approved request; an update of the main resource changes neither spec nor status.
 ``/approval`` changes only the Approved and Denied conditions of the status; everything
 else, the issued certificate included, comes from the stored object.
 """
@@ -13,6 +16,33 @@ from fakeapi.registry.strategy import Strategy
 from fakeapi.storage.interfaces import Object
 
 APPROVAL_CONDITIONS = frozenset({"Approved", "Denied"})
+
+
+class CSRStrategy(Strategy):
+    """csrStrategy: the requester comes from the request, never from the body."""
+
+    def prepare_for_create(self, ctx: RequestContext, obj: Object) -> None:
+        super().prepare_for_create(ctx, obj)
+        spec = object_field(obj, "spec")
+        for key in ("username", "uid", "groups", "extra"):
+            spec.pop(key, None)
+        user = ctx.user
+        if user.name:
+            spec["username"] = user.name
+        if user.uid:
+            spec["uid"] = user.uid
+        if user.groups:
+            spec["groups"] = list(user.groups)
+        if user.extra:
+            spec["extra"] = {key: list(values) for key, values in user.extra}
+        obj["status"] = {}
+
+    def prepare_for_update(self, ctx: RequestContext, obj: Object, old: Object) -> None:
+        for key in ("spec", "status"):
+            if key in old:
+                obj[key] = deep_copy_json(old[key])
+            else:
+                obj.pop(key, None)
 
 
 class CSRApprovalStrategy(Strategy):

@@ -286,7 +286,9 @@ class Store:
             meta = object_meta(obj)
             existing_rv = (existing.get("metadata") or {}).get("resourceVersion")
             requested_rv = meta.get("resourceVersion")
-            if not requested_rv:
+            # store.go Update: the versioner parses the resourceVersion, so "" and "0" both read as 0,
+            # which means "unconditional" where the strategy allows it.
+            if not requested_rv or requested_rv == "0":
                 if not self.update_strategy.allow_unconditional_update():
                     # Upstream builds this GroupKind from the resource (store.go): "widgets.example.com".
                     raise errors.new_invalid(
