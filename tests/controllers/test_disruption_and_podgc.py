@@ -19,8 +19,8 @@ from kubernetes import client
 from kubernetes.client.rest import ApiException
 from workload_helpers import DEFAULT_NODE, make_ready
 
+from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
-from pytest_plugin.plugin import FakeAPI
 
 NS = "default"
 PODS = f"/api/v1/namespaces/{NS}/pods"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from deployment_controller import DeploymentController
 from kubernetes import client, config
 
-from pytest_plugin.plugin import FakeAPI
+from fakeapi.pytest_plugin.plugin import FakeAPI
 
 TIMEOUT = 10.0
 

@@ -23,7 +23,7 @@ from deployment_controller import DeploymentController
 from freezegun import freeze_time
 from kubernetes import config
 
-from pytest_plugin.plugin import FakeAPI
+from fakeapi.pytest_plugin.plugin import FakeAPI
 
 GOLDEN = Path(__file__).parent / "golden"
 TIMEOUT = 10.0

@@ -11,7 +11,7 @@ from __future__ import annotations
 from deployment_controller import DeploymentController
 from kubernetes import client, config
 
-from pytest_plugin.plugin import FakeAPI
+from fakeapi.pytest_plugin.plugin import FakeAPI
 
 TIMEOUT = 10.0
 # The `kubernetes` client's User-Agent starts with this: the audit log tells its requests from others'.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_plugin.plugin import FakeAPI
+from fakeapi.pytest_plugin.plugin import FakeAPI
 
 CSRS = "/apis/certificates.k8s.io/v1/certificatesigningrequests"
 

@@ -19,23 +19,23 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
-from pytest_plugin import options
+from fakeapi.pytest_plugin import options
 
 # fakeapi itself is imported by the fixtures that need it, not here: pytest loads this module in
 # every session of a project that has fakeapi installed, and importing the server costs ~0.3 s.
 if TYPE_CHECKING:
     from fakeapi import FakeAPIServer, ServerConfig
+    from fakeapi.pytest_plugin.handle import FakeAPI, FakeAPIServerError
     from fakeapi.testing.factories import Factories
-    from pytest_plugin.handle import FakeAPI, FakeAPIServerError
 
 # The handles a test used, so the hooks can check their servers after the test body.
 _HANDLES = pytest.StashKey[list["FakeAPI"]]()
 
 
 def __getattr__(name: str) -> Any:
-    """``from pytest_plugin.plugin import FakeAPI`` (and FakeAPIServerError), imported on first use."""
+    """``from fakeapi.pytest_plugin.plugin import FakeAPI`` (and FakeAPIServerError), imported on first use."""
     if name in ("FakeAPI", "FakeAPIServerError"):
-        from pytest_plugin import handle
+        from fakeapi.pytest_plugin import handle
 
         return getattr(handle, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -86,7 +86,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
 def _server_errors(item: pytest.Item) -> list[FakeAPIServerError]:
     __tracebackhide__ = True
-    from pytest_plugin.handle import FakeAPIServerError
+    from fakeapi.pytest_plugin.handle import FakeAPIServerError
 
     found = []
     for handle in item.stash.get(_HANDLES, []):
@@ -148,7 +148,7 @@ def fakeapi(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[FakeAPI]:
     """A clean cluster for this test: the session server reset, or a server of its own for a marked test."""
-    from pytest_plugin.handle import FakeAPI
+    from fakeapi.pytest_plugin.handle import FakeAPI
 
     marked = options.marker_overrides(request.node)
     config = options.config_for_test(fakeapi_config, marked)
@@ -207,7 +207,7 @@ def _running(
     It listens on a free port unless ``settings`` name one: the session's port, if fixed, is taken.
     """
     from fakeapi import FakeAPIServer
-    from pytest_plugin.handle import FakeAPI
+    from fakeapi.pytest_plugin.handle import FakeAPI
 
     server = FakeAPIServer(dataclasses.replace(config, seed=seed, port=settings.get("port", 0))).start()
     try:

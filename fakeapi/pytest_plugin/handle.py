@@ -22,6 +22,7 @@ from cryptography.x509.oid import NameOID
 from fakeapi.apimachinery import errors
 from fakeapi.certs.dynamic_rotation import CertificateRotation
 from fakeapi.manifests import ManifestSource
+from fakeapi.pytest_plugin.recorders import EnqueueRecorder
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.server.instance import FakeAPIServer
 from fakeapi.testing import determinism
@@ -29,7 +30,6 @@ from fakeapi.testing.audit import AuditLog
 from fakeapi.testing.faults import FaultInjector
 from fakeapi.testing.transports import PYKUBE_TARGET, REQUESTS_TARGET
 from fakeapi.testing.watches import WatchEventLog
-from pytest_plugin.recorders import EnqueueRecorder
 
 if TYPE_CHECKING:
     import responses
