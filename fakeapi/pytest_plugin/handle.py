@@ -1,7 +1,7 @@
 """``FakeAPI``: what a test holds of its cluster.
 
 A thin handle over a running :class:`~fakeapi.server.instance.FakeAPIServer`: where to
-connect (``kubeconfig``, ``url``), how to put objects in (``seed``) and read them back
+connect (``kubeconfig``, ``url``, ``api_client()``), how to put objects in (``seed``) and read them back
 without a client (``get``, ``list``, ``snapshot``), the server's recorders (``audit``,
 ``watch_events``, ``enqueued``) and levers (``faults``, ``rotation``) under short names, and
 in-process clients (``responses_mock``, ``httpx_transport``). It imports nothing from pytest,
@@ -21,6 +21,7 @@ from cryptography.x509.oid import NameOID
 
 from fakeapi.apimachinery import errors
 from fakeapi.certs.dynamic_rotation import CertificateRotation
+from fakeapi.certs.kubeconfig import KubeconfigPath
 from fakeapi.manifests import ManifestSource
 from fakeapi.pytest_plugin.recorders import EnqueueRecorder
 from fakeapi.registry.resource_spec import ResourceSpec
@@ -33,6 +34,7 @@ from fakeapi.testing.watches import WatchEventLog
 
 if TYPE_CHECKING:
     import responses
+    from kubernetes.client import ApiClient
 
     from fakeapi.testing.httpx_transport import InProcessTransport
 
@@ -51,20 +53,23 @@ class FakeAPI:
 
     Args:
         server: The running server.
-        kubeconfig: Where its admin kubeconfig is (written already).
+        kubeconfig: Where its admin kubeconfig is (written already). The handle's ``kubeconfig``
+            is a :class:`KubeconfigPath`, a ``str`` that is also ``os.PathLike``, so it goes
+            wherever a client takes a kubeconfig path.
         seed: The test's seed, which ``reset()`` applies again.
     """
 
-    def __init__(self, server: FakeAPIServer, kubeconfig: Path, seed: int | str | None = None) -> None:
+    def __init__(self, server: FakeAPIServer, kubeconfig: str | Path, seed: int | str | None = None) -> None:
         self.server = server
-        self.kubeconfig = kubeconfig
+        self.kubeconfig = KubeconfigPath(kubeconfig)
         self.seed_value = seed
+        self._api_clients: builtins.list[ApiClient] = []
         # Kept, not read from the server, so messages can name it after the server stopped.
         self._url = server.url
         self.enqueued = EnqueueRecorder(server.enqueue_log)
 
     def __repr__(self) -> str:
-        return f"<FakeAPI {self.url} kubeconfig={str(self.kubeconfig)!r}>"
+        return f"<FakeAPI {self.url} kubeconfig={self.kubeconfig!r}>"
 
     @property
     def url(self) -> str:
@@ -91,9 +96,29 @@ class FakeAPI:
         """Certificate rotation of this server; call ``write_kubeconfig()`` after a CA rotation."""
         return self.server.rotation
 
-    def write_kubeconfig(self) -> Path:
+    def write_kubeconfig(self) -> KubeconfigPath:
         """Rewrite ``kubeconfig`` from the server's current certificates (after a rotation) and return it."""
-        return self.server.write_kubeconfig(self.kubeconfig)
+        self.server.write_kubeconfig(self.kubeconfig)
+        return self.kubeconfig
+
+    def api_client(self) -> ApiClient:
+        """A `kubernetes` client ``ApiClient`` for this cluster, as an admin; closed with the handle.
+
+        Hand it to the API classes: ``client.CoreV1Api(fakeapi.api_client())``. Each call reads
+        ``kubeconfig`` again, so a client made after a CA rotation and ``write_kubeconfig()``
+        trusts the new CA.
+        """
+        from kubernetes import config
+
+        api_client = config.new_client_from_config(config_file=self.kubeconfig)
+        self._api_clients.append(api_client)
+        return api_client
+
+    def close(self) -> None:
+        """Close the clients ``api_client()`` made (the fixtures call this when the test ends)."""
+        clients, self._api_clients = self._api_clients, []
+        for api_client in clients:
+            api_client.close()
 
     def reset(self) -> None:
         """Start over: the cluster as the test got it, with the test's seed (uids, names, revisions).

@@ -13,8 +13,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from pathlib import Path
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
@@ -25,6 +24,7 @@ from fakeapi.pytest_plugin import options
 # every session of a project that has fakeapi installed, and importing the server costs ~0.3 s.
 if TYPE_CHECKING:
     from fakeapi import FakeAPIServer, ServerConfig
+    from fakeapi.certs.kubeconfig import KubeconfigPath
     from fakeapi.pytest_plugin.handle import FakeAPI, FakeAPIServerError
     from fakeapi.testing.factories import Factories
 
@@ -58,7 +58,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{options.MARKER}(**settings): ServerConfig fields for this test's server (seed=..., controllers=[...], "
-        "runtime_config=[...], ...); settings the session server lacks give the test a server of its own",
+        "runtime_config=[...], ...); settings the session server lacks give the test a server of its own; "
+        'freeze="2030-01-02T03:04:05Z" freezes the clock (freezegun) before the cluster is reset',
     )
 
 
@@ -67,6 +68,19 @@ def pytest_report_header(config: pytest.Config) -> str:
     given = [f"{o.name}={text}" for o in options.SERVER_OPTIONS if (text := options.raw_value(config, o))]
     seed = options.raw_value(config, options.SEED_OPTION) or options.SEED_FROM_NODEID
     return f"fakeapi: {', '.join([*given, f'seed={seed}'])}"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Once a test module has loaded freezegun, make its freezes safe for the `kubernetes` client.
+
+    Done here, not at start-up, because importing freezegun costs ~0.15 s a session that does
+    not use it should not pay; and before the fixtures, so ``@freeze_time`` and the marker's
+    ``freeze`` find it done.
+    """
+    if "freezegun" in sys.modules:
+        from fakeapi.testing.frozen_clock import prepare_freezegun
+
+        prepare_freezegun()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -135,9 +149,14 @@ def fakeapi_server(fakeapi_config: ServerConfig) -> Iterator[FakeAPIServer]:
 
 
 @pytest.fixture(scope="session")
-def fakeapi_kubeconfig(fakeapi_server: FakeAPIServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The session server's admin kubeconfig (the ``fakeapi`` fixture rewrites it before each test)."""
-    return fakeapi_server.write_kubeconfig(tmp_path_factory.mktemp("fakeapi") / "kubeconfig")
+def fakeapi_kubeconfig(fakeapi_server: FakeAPIServer, tmp_path_factory: pytest.TempPathFactory) -> KubeconfigPath:
+    """The session server's admin kubeconfig (the ``fakeapi`` fixture rewrites it before each test).
+
+    A ``str`` that is also ``os.PathLike``: every client that takes a kubeconfig path takes it.
+    """
+    from fakeapi.certs.kubeconfig import KubeconfigPath
+
+    return KubeconfigPath(fakeapi_server.write_kubeconfig(tmp_path_factory.mktemp("fakeapi") / "kubeconfig"))
 
 
 @pytest.fixture
@@ -147,17 +166,42 @@ def fakeapi(
     fakeapi_seed: int | str | None,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[FakeAPI]:
-    """A clean cluster for this test: the session server reset, or a server of its own for a marked test."""
+    """A clean cluster for this test: the session server reset, or a server of its own for a marked test.
+
+    With the marker's ``freeze``, the clock is frozen from before the reset to the end of the test.
+    """
+    marked = options.marker_overrides(request.node)
+    with _frozen(marked.get("freeze")):
+        yield from _clean_cluster(request, fakeapi_config, fakeapi_seed, tmp_path_factory, marked)
+
+
+def _frozen(when: str | None) -> AbstractContextManager[object]:
+    if when is None:
+        return nullcontext()
+    from freezegun import freeze_time
+
+    from fakeapi.testing.frozen_clock import prepare_freezegun
+
+    prepare_freezegun()
+    return freeze_time(when)
+
+
+def _clean_cluster(
+    request: pytest.FixtureRequest,
+    fakeapi_config: ServerConfig,
+    fakeapi_seed: int | str | None,
+    tmp_path_factory: pytest.TempPathFactory,
+    marked: dict[str, Any],
+) -> Iterator[FakeAPI]:
     from fakeapi.pytest_plugin.handle import FakeAPI
 
-    marked = options.marker_overrides(request.node)
     config = options.config_for_test(fakeapi_config, marked)
     if config != fakeapi_config:
         with _running(config, marked, fakeapi_seed, tmp_path_factory) as handle:
             yield _track(request, handle)
         return
     server: FakeAPIServer = request.getfixturevalue("fakeapi_server")
-    kubeconfig: Path = request.getfixturevalue("fakeapi_kubeconfig")
+    kubeconfig: KubeconfigPath = request.getfixturevalue("fakeapi_kubeconfig")
     # reset() also puts back certificates a test rotated; the kubeconfig is rewritten from them because
     # the test may have rewritten it (write_kubeconfig) while its rotated certificates were in force.
     server.reset(seed=fakeapi_seed)
@@ -165,6 +209,7 @@ def fakeapi(
     handle = _track(request, FakeAPI(server, kubeconfig, fakeapi_seed))
     handle.check()
     yield handle
+    handle.close()
     handle.check()
 
 
@@ -211,9 +256,11 @@ def _running(
 
     server = FakeAPIServer(dataclasses.replace(config, seed=seed, port=settings.get("port", 0))).start()
     try:
-        kubeconfig = server.write_kubeconfig(tmp_path_factory.mktemp("fakeapi") / "kubeconfig")
-        handle = FakeAPI(server, kubeconfig, seed)
-        yield handle
+        handle = FakeAPI(server, server.write_kubeconfig(tmp_path_factory.mktemp("fakeapi") / "kubeconfig"), seed)
+        try:
+            yield handle
+        finally:
+            handle.close()
     finally:
         server.stop()
     handle.check()
@@ -237,8 +284,8 @@ def fakeapi_kubeconfig_env(fakeapi: FakeAPI, monkeypatch: pytest.MonkeyPatch) ->
     The `kubernetes` client reads ``KUBECONFIG`` once, when it is imported, so its remembered
     default is patched too when it is already loaded.
     """
-    monkeypatch.setenv("KUBECONFIG", str(fakeapi.kubeconfig))
+    monkeypatch.setenv("KUBECONFIG", fakeapi.kubeconfig)
     kube_config = sys.modules.get("kubernetes.config.kube_config")
     if kube_config is not None:
-        monkeypatch.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", str(fakeapi.kubeconfig))
+        monkeypatch.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", fakeapi.kubeconfig)
     return fakeapi
