@@ -135,7 +135,12 @@ class FakeAPI:
 
         Returns:
             The created objects as the server answered them.
+
+        Raises:
+            StatusError: The server refused an object; the message names its file, document, kind and name.
+            ManifestError: A path that does not exist, invalid YAML, a document that is no mapping.
         """
+        __tracebackhide__ = True
         return self.server.seed(*sources)
 
     def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:

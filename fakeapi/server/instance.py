@@ -52,7 +52,7 @@ from fakeapi.endpoints.discovery import DiscoveryManager
 from fakeapi.endpoints.http import Handler, Headers, Request, encode_json
 from fakeapi.endpoints.request import UserInfo
 from fakeapi.kubelet.config import ClusterConfig
-from fakeapi.manifests import ManifestSource, load_manifests
+from fakeapi.manifests import ManifestSource, iter_manifests, load_manifests
 from fakeapi.registry.authentication.services import store_object_getter
 from fakeapi.registry.builtin_resources import BUILTIN_RESOURCES
 from fakeapi.registry.core.event import EVENTS_GROUP, EventsV1Codec
@@ -532,27 +532,42 @@ class FakeAPIServer:
         Seeding is setup, not a client's traffic: it skips the request filters, so it is not in
         the audit log and injected faults do not apply to it. The controllers wait until it is
         done (then act as usual), so a large seed does not share the interpreter with them.
+
+        Raises:
+            StatusError: The server refused an object; the message names its file, document, kind and name.
+            ManifestError: A path that does not exist, invalid YAML, a document that is no mapping.
         """
+        __tracebackhide__ = True
         with self._controller_manager.paused(), self._apiserver_controllers.paused():
             return self._create_objects(sources)
 
     def _create_objects(self, sources: Iterable[ManifestSource]) -> list[dict[str, Any]]:
+        """Create each manifest; a refused one raises the server's Status, its message prefixed with
+        the manifest's file, document index, kind, namespace and name."""
+        __tracebackhide__ = True  # pytest shows the caller's line and the message, not these frames
         created = []
-        for obj in load_manifests(sources):
-            spec = self.spec_for(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
-            namespace = (obj.get("metadata") or {}).get("namespace") or ""
-            # Warnings (unknown fields) would be dropped here anyway; Ignore spares looking for them.
-            path = self.collection_path(spec, namespace)
-            response = _served(self._seeding_handler, "POST", path, obj, "fieldValidation=Ignore", {})
-            if response.status != 201:
-                status = response.json()
-                raise errors.StatusError(
-                    response.status,
-                    status.get("reason", ""),
-                    status.get("message", ""),
-                    status.get("details"),
-                )
-            created.append(response.json())
+        for manifest in iter_manifests(sources):
+            try:
+                created.append(self._create_object(manifest.obj))
+            except errors.StatusError as exc:
+                raise errors.StatusError(exc.code, exc.reason, f"{manifest}: {exc.message}", exc.details) from None
+        return created
+
+    def _create_object(self, obj: dict[str, Any]) -> dict[str, Any]:
+        spec = self.spec_for(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
+        namespace = (obj.get("metadata") or {}).get("namespace") or ""
+        # Warnings (unknown fields) would be dropped here anyway; Ignore spares looking for them.
+        path = self.collection_path(spec, namespace)
+        response = _served(self._seeding_handler, "POST", path, obj, "fieldValidation=Ignore", {})
+        if response.status != 201:
+            status = response.json()
+            raise errors.StatusError(
+                response.status,
+                status.get("reason", ""),
+                status.get("message", ""),
+                status.get("details"),
+            )
+        created: dict[str, Any] = response.json()
         return created
 
     def reset(self, *, seed: int | str | EllipsisType | None = ...) -> None:
