@@ -11,6 +11,7 @@ so it can be used outside the plugin.
 from __future__ import annotations
 
 import builtins
+import difflib
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -146,10 +147,14 @@ class FakeAPI:
     def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
         """One object as the API serves it (a namespaced kind defaults to the ``default`` namespace).
 
+        ``kind`` is a kind (``ConfigMap``) or, as kubectl takes them, a resource's plural, singular
+        or short name (``configmaps``, ``configmap``, ``cm``).
+
         Raises:
-            StatusError: The server's answer when it is not 200 (NotFound, for one).
+            StatusError: The server's answer when it is not 200 (NotFound, for one); a 400 naming
+                the closest kind when ``kind`` is none of the served ones.
         """
-        spec = self.server.spec_for(api_version, kind)
+        spec = self._spec(api_version, kind)
         path = f"{self._collection_path(spec, namespace or 'default')}/{quote(name)}"
         result: dict[str, Any] = self._read(path, "")
         return result
@@ -165,14 +170,15 @@ class FakeAPI:
     ) -> builtins.list[dict[str, Any]]:
         """The objects of a kind (in every namespace when ``namespace`` is ``None``), in the API's order.
 
-        Each item gets its ``apiVersion`` and ``kind``, which list items leave out on the wire.
+        ``kind`` is taken as ``get`` takes it. Each item gets its ``apiVersion`` and ``kind``, which
+        list items leave out on the wire.
         """
-        spec = self.server.spec_for(api_version, kind)
+        spec = self._spec(api_version, kind)
         query = urlencode(
             {k: v for k, v in (("labelSelector", label_selector), ("fieldSelector", field_selector)) if v}
         )
         items = self._read(self._collection_path(spec, namespace), query).get("items") or []
-        return [{"apiVersion": api_version, "kind": kind, **item} for item in items]
+        return [{"apiVersion": api_version, "kind": spec.kind, **item} for item in items]
 
     def snapshot(
         self,
@@ -200,6 +206,23 @@ class FakeAPI:
             for prefix, items in objects.items()
         }
         return determinism.dump({prefix: items for prefix, items in selected.items() if items}, revision, format)
+
+    def _spec(self, api_version: str, kind: str) -> ResourceSpec:
+        """The served resource named by a kind or, case-insensitively, a resource, singular or short name.
+
+        kubectl's RESTMapper takes resource names on the command line (``kubectl get configmaps``);
+        a miss names the served kind closest to what was asked.
+        """
+        specs = self.server.served_specs(api_version)
+        lowered = kind.lower()
+        by_kind = [spec for spec in specs if spec.kind == kind]
+        by_name = [spec for spec in specs if lowered in (spec.resource, spec.singular_name, *spec.short_names)]
+        if by_kind or by_name:
+            return (by_kind or by_name)[0]
+        message = f'no matches for kind "{kind}" in version "{api_version}"'
+        kinds = {spec.kind.lower(): spec.kind for spec in specs}
+        close = difflib.get_close_matches(lowered, kinds, n=1)
+        raise errors.new_bad_request(message + (f'; did you mean "{kinds[close[0]]}"?' if close else ""))
 
     def _collection_path(self, spec: ResourceSpec, namespace: str | None) -> str:
         root = f"/apis/{spec.group}/{spec.version}" if spec.group else f"/api/{spec.version}"

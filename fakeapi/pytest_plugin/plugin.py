@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any, Protocol
@@ -209,7 +210,7 @@ def _clean_cluster(
     handle = _track(request, FakeAPI(server, kubeconfig, fakeapi_seed))
     handle.check()
     yield handle
-    handle.close()
+    _finish(handle)
     handle.check()
 
 
@@ -260,10 +261,21 @@ def _running(
         try:
             yield handle
         finally:
-            handle.close()
+            _finish(handle)
     finally:
         server.stop()
     handle.check()
+
+
+def _finish(handle: FakeAPI) -> None:
+    """The test is over: report the fault rules that never applied, close the clients the handle made."""
+    from fakeapi.testing.faults import UnmatchedFaultWarning
+
+    for rule in handle.faults.unmatched():
+        warnings.warn(
+            f"fakeapi: a fault rule never matched a request: {rule.description}", UnmatchedFaultWarning, stacklevel=1
+        )
+    handle.close()
 
 
 # -- helpers for tests ------------------------------------------------------------------------

@@ -228,7 +228,11 @@ class FakeAPIServer:
         # What a test reads of the traffic (every request, every watch event sent) and its lever on it.
         self.audit_log = audit.AuditLog(self.config.audit_log_size)
         self.watch_events = WatchEventLog(self.config.watch_event_log_size)
-        self.faults = FaultInjector(self.audit_log, lambda: self.storage.current_revision)
+        self.faults = FaultInjector(
+            self.audit_log,
+            lambda: self.storage.current_revision,
+            lambda: [name for gv in self.discovery.group_versions() for name in gv.resources],
+        )
         self.handler = default_build_handler_chain(
             self.apiserver.director,
             authenticator=self.authenticator,
@@ -511,12 +515,19 @@ class FakeAPIServer:
         all_headers = {"Authorization": f"Bearer {user_token or self._loopback_token}", **(headers or {})}
         return _served(self.handler, method, path, body, query, all_headers)
 
+    def served_specs(self, api_version: str) -> list[ResourceSpec]:
+        """The resources (not subresources) served in a group-version, built-in and custom, as discovery lists them."""
+        installed = self.discovery.group_version(GroupVersion.parse(api_version))
+        return [
+            resource.scope.spec
+            for key, resource in (installed.resources if installed else {}).items()
+            if "/" not in key
+        ]
+
     def spec_for(self, api_version: str, kind: str) -> ResourceSpec:
         """The served resource of a kind, built-in or custom, as a RESTMapper finds it through discovery."""
-        installed = self.discovery.group_version(GroupVersion.parse(api_version))
-        for key, resource in (installed.resources if installed else {}).items():
-            if "/" not in key and resource.scope.kind.kind == kind:
-                spec: ResourceSpec = resource.scope.spec
+        for spec in self.served_specs(api_version):
+            if spec.kind == kind:
                 return spec
         raise errors.new_bad_request(f'no matches for kind "{kind}" in version "{api_version}"')
 

@@ -71,3 +71,15 @@ def test_a_failing_seed_shows_the_test_line_not_the_servers_frames(pytester: pyt
     )
     assert "instance.py" not in result.stdout.str()
     assert "handle.py" not in result.stdout.str()
+
+
+def test_get_and_list_take_resource_names_as_kubectl_does(fakeapi: FakeAPI) -> None:
+    fakeapi.seed({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}})
+
+    for name in ("ConfigMap", "configmaps", "configmap", "cm"):
+        assert fakeapi.get("v1", name, "settings")["metadata"]["name"] == "settings"
+    assert {item["kind"] for item in fakeapi.list("v1", "configmaps", "default")} == {"ConfigMap"}
+    with pytest.raises(
+        StatusError, match=r'^no matches for kind "ConfigMapx" in version "v1"; did you mean "ConfigMap"\?$'
+    ):
+        fakeapi.get("v1", "ConfigMapx", "settings")
