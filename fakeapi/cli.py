@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -23,8 +24,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--kubeconfig",
         type=Path,
-        default=Path("fakeapi.kubeconfig"),
-        help="where to write the admin kubeconfig",
+        default=None,
+        help="where to write the admin kubeconfig (default $XDG_STATE_HOME/fakeapi/kubeconfig, "
+        "else ~/.local/state/fakeapi/kubeconfig)",
     )
     serve.add_argument(
         "--seed",
@@ -43,6 +45,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--anonymous-auth", action="store_true", help="answer requests without credentials")
     return parser
+
+
+def default_kubeconfig() -> Path:
+    """The admin kubeconfig's default home: the user's state directory (XDG Base Directory).
+
+    Not the working directory: a kubeconfig holds a private key, and one written into a
+    project's checkout is one ``git add .`` away from being committed.
+    """
+    state = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(state) / "fakeapi" / "kubeconfig"
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -66,7 +78,7 @@ def serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"fakeapi: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
-    kubeconfig = server.write_kubeconfig(args.kubeconfig)
+    kubeconfig = server.write_kubeconfig(args.kubeconfig or default_kubeconfig())
     elapsed_ms = (time.perf_counter() - started) * 1000
     print(f"fakeapi serving on {server.url} (ready in {elapsed_ms:.0f} ms)", flush=True)
     print(f"kubeconfig written to {kubeconfig.resolve()}", flush=True)
