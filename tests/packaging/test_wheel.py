@@ -46,6 +46,13 @@ def test_a_first_test(fakeapi):
 """
 
 
+def _readme_first_test() -> str:
+    """The first test the README shows a new user, as they would copy it."""
+    readme = (REPOSITORY / "README.md").read_text()
+    section = readme[readme.index("## Add it to your project") :]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project's wheel, built as ``pip wheel`` builds it (isolated, from pyproject.toml)."""
@@ -79,7 +86,8 @@ def test_a_downstream_suite_runs_with_the_installed_plugin(wheel: Path, tmp_path
     subprocess.run([*pip, "install", "--quiet", "--no-deps", str(wheel)], check=True)
     project = tmp_path / "downstream"
     (project / "tests").mkdir(parents=True)
-    (project / "tests" / "test_first.py").write_text(DOWNSTREAM_TEST)
+    (project / "tests" / "test_installed.py").write_text(DOWNSTREAM_TEST)
+    (project / "tests" / "test_first.py").write_text(_readme_first_test())
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     result = subprocess.run(
         [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
@@ -89,4 +97,4 @@ def test_a_downstream_suite_runs_with_the_installed_plugin(wheel: Path, tmp_path
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 passed" in result.stdout
+    assert "4 passed" in result.stdout
