@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import NoReturn
 
 from fakeapi.apimachinery.errors import StatusError
 
@@ -96,10 +97,24 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exit_without_finalizing(code: int) -> NoReturn:
+    """End the process now that the server has stopped, without tearing the interpreter down.
+
+    The teardown (every module's objects, the schemas and descriptors a server loads) takes
+    0.3-1 s of a loaded machine after "fakeapi stopped", and nothing needs it: the kubeconfig was
+    written atomically, every socket is closed, and fakeapi registers no exit handlers. A
+    supervisor sending SIGTERM waits for the exit, so it comes at once.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The ``fakeapi`` command. ``serve`` does not return: it ends the process when the server stops."""
     args = _parser().parse_args(argv)
     if args.command == "serve":
-        return serve(args)
+        _exit_without_finalizing(serve(args))
     return 2
 
 
