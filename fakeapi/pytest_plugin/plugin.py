@@ -143,9 +143,7 @@ def fakeapi_seed(request: pytest.FixtureRequest) -> int | str | None:
 @pytest.fixture(scope="session")
 def fakeapi_server(fakeapi_config: ServerConfig) -> Iterator[FakeAPIServer]:
     """The session's server, started on first use and stopped at the end of the session."""
-    from fakeapi import FakeAPIServer
-
-    with FakeAPIServer(fakeapi_config) as server:
+    with _new_server(fakeapi_config, "fakeapi options") as server:
         yield server
 
 
@@ -198,7 +196,7 @@ def _clean_cluster(
 
     config = options.config_for_test(fakeapi_config, marked)
     if config != fakeapi_config:
-        with _running(config, marked, fakeapi_seed, tmp_path_factory) as handle:
+        with _running(config, marked, fakeapi_seed, tmp_path_factory, f"@pytest.mark.{options.MARKER}") as handle:
             yield _track(request, handle)
         return
     server: FakeAPIServer = request.getfixturevalue("fakeapi_server")
@@ -236,9 +234,20 @@ def fakeapi_factory(
             started += 1
             config = options.config_for_test(fakeapi_config, settings)
             seed = settings.get("seed", derived)
-            return _track(request, stack.enter_context(_running(config, settings, seed, tmp_path_factory)))
+            running = _running(config, settings, seed, tmp_path_factory, "fakeapi_factory()")
+            return _track(request, stack.enter_context(running))
 
         yield start
+
+
+def _new_server(config: ServerConfig, where: str) -> FakeAPIServer:
+    """A server for ``config``; a setting the server refuses (an unknown controller) fails the test with its message."""
+    from fakeapi import FakeAPIServer
+
+    try:
+        return FakeAPIServer(config)
+    except ValueError as exc:
+        pytest.fail(f"{where}: {exc}", pytrace=False)
 
 
 @contextmanager
@@ -247,15 +256,15 @@ def _running(
     settings: dict[str, Any],
     seed: int | str | None,
     tmp_path_factory: pytest.TempPathFactory,
+    where: str,
 ) -> Iterator[FakeAPI]:
     """A server of its own, seeded, stopped then checked on exit.
 
     It listens on a free port unless ``settings`` name one: the session's port, if fixed, is taken.
     """
-    from fakeapi import FakeAPIServer
     from fakeapi.pytest_plugin.handle import FakeAPI
 
-    server = FakeAPIServer(dataclasses.replace(config, seed=seed, port=settings.get("port", 0))).start()
+    server = _new_server(dataclasses.replace(config, seed=seed, port=settings.get("port", 0)), where).start()
     try:
         handle = FakeAPI(server, server.write_kubeconfig(tmp_path_factory.mktemp("fakeapi") / "kubeconfig"), seed)
         try:

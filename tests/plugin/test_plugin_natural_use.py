@@ -96,3 +96,21 @@ def test_an_unknown_marker_setting_names_the_valid_ones(pytester: pytest.Pyteste
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*unknown option(s) freez; valid: *freeze*"])
+
+
+def test_an_unknown_controller_fails_the_test_with_the_valid_names_and_no_traceback(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.fakeapi(controllers=["*", "deploymnet"])
+        def test_marked(fakeapi):
+            pass
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ['*@pytest.mark.fakeapi: "deploymnet" is not in the list of known controllers (known: *deployment*)']
+    )
+    assert "manager.py" not in result.stdout.str()
