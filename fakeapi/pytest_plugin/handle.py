@@ -124,8 +124,10 @@ class FakeAPI:
     def reset(self) -> None:
         """Start over: the cluster as the test got it, with the test's seed (uids, names, revisions).
 
-        The fixture resets before the test; call this inside ``freeze_time`` to have the bootstrap
-        objects (the ``default`` ServiceAccount, ``kube-root-ca.crt``...) stamped with the frozen time.
+        The fixture resets before the test, and what the test or its fixtures seeded goes too. For
+        bootstrap objects (the ``default`` ServiceAccount, ``kube-root-ca.crt``...) stamped with a
+        frozen time, mark the test ``@pytest.mark.fakeapi(freeze=...)``: the fixture then resets
+        inside the freeze, before other fixtures seed.
         """
         self.server.reset(seed=self.seed_value)
 

@@ -175,6 +175,7 @@ def fakeapi(
 
 
 def _frozen(when: str | None) -> AbstractContextManager[object]:
+    """freezegun's freeze at ``when`` (imported only then: a suite that never freezes need not have it)."""
     if when is None:
         return nullcontext()
     from freezegun import freeze_time
@@ -192,6 +193,7 @@ def _clean_cluster(
     tmp_path_factory: pytest.TempPathFactory,
     marked: dict[str, Any],
 ) -> Iterator[FakeAPI]:
+    """The ``fakeapi`` fixture's body, as a generator the fixture runs inside the marker's freeze."""
     from fakeapi.pytest_plugin.handle import FakeAPI
 
     config = options.config_for_test(fakeapi_config, marked)
