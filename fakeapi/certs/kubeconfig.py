@@ -12,6 +12,7 @@ half a file, and a file that was readable by others stops being so.
 from __future__ import annotations
 
 import base64
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,23 @@ import yaml
 
 from fakeapi.certs.pki import KeyPair, StrPath, write_file_atomic
 
-__all__ = ["build_kubeconfig", "write_kubeconfig"]
+__all__ = ["KubeconfigPath", "build_kubeconfig", "write_kubeconfig"]
+
+
+class KubeconfigPath(str, os.PathLike[str]):
+    """A kubeconfig's path that is both a ``str`` and an ``os.PathLike``.
+
+    Client libraries take kubeconfig paths in both forms, and some only as ``str``: the
+    `kubernetes` client's ``load_kube_config(config_file=...)`` splits the value on ``:`` as it
+    splits ``$KUBECONFIG``, so a ``pathlib.Path`` fails there with ``AttributeError``. This
+    value goes wherever either is accepted (``open``, ``subprocess`` arguments, ``KUBECONFIG``);
+    ``Path(value)`` gives the path operations.
+    """
+
+    __slots__ = ()
+
+    def __fspath__(self) -> str:
+        return str.__str__(self)
 
 
 def build_kubeconfig(

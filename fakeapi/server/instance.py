@@ -54,7 +54,7 @@ from fakeapi.endpoints.discovery import DiscoveryManager
 from fakeapi.endpoints.http import Handler, Headers, Request, encode_json
 from fakeapi.endpoints.request import UserInfo
 from fakeapi.kubelet.config import ClusterConfig
-from fakeapi.manifests import ManifestSource, load_manifests
+from fakeapi.manifests import ManifestSource, iter_manifests, load_manifests
 from fakeapi.registry.apiregistration.autoregister import served_group_versions
 from fakeapi.registry.authentication.services import store_object_getter
 from fakeapi.registry.builtin_resources import BUILTIN_RESOURCES
@@ -240,7 +240,11 @@ class FakeAPIServer:
         # What a test reads of the traffic (every request, every watch event sent) and its lever on it.
         self.audit_log = audit.AuditLog(self.config.audit_log_size)
         self.watch_events = WatchEventLog(self.config.watch_event_log_size)
-        self.faults = FaultInjector(self.audit_log, lambda: self.storage.current_revision)
+        self.faults = FaultInjector(
+            self.audit_log,
+            lambda: self.storage.current_revision,
+            lambda: [name for gv in self.discovery.group_versions() for name in gv.resources],
+        )
         self.handler = default_build_handler_chain(
             self.apiserver.director,
             authenticator=self.authenticator,
@@ -526,12 +530,19 @@ class FakeAPIServer:
         all_headers = {"Authorization": f"Bearer {user_token or self._loopback_token}", **(headers or {})}
         return _served(self.handler, method, path, body, query, all_headers)
 
+    def served_specs(self, api_version: str) -> list[ResourceSpec]:
+        """The resources (not subresources) served in a group-version, built-in and custom, as discovery lists them."""
+        installed = self.discovery.group_version(GroupVersion.parse(api_version))
+        return [
+            resource.scope.spec
+            for key, resource in (installed.resources if installed else {}).items()
+            if "/" not in key
+        ]
+
     def spec_for(self, api_version: str, kind: str) -> ResourceSpec:
         """The served resource of a kind, built-in or custom, as a RESTMapper finds it through discovery."""
-        installed = self.discovery.group_version(GroupVersion.parse(api_version))
-        for key, resource in (installed.resources if installed else {}).items():
-            if "/" not in key and resource.scope.kind.kind == kind:
-                spec: ResourceSpec = resource.scope.spec
+        for spec in self.served_specs(api_version):
+            if spec.kind == kind:
                 return spec
         raise errors.new_bad_request(f'no matches for kind "{kind}" in version "{api_version}"')
 
@@ -547,27 +558,42 @@ class FakeAPIServer:
         Seeding is setup, not a client's traffic: it skips the request filters, so it is not in
         the audit log and injected faults do not apply to it. The controllers wait until it is
         done (then act as usual), so a large seed does not share the interpreter with them.
+
+        Raises:
+            StatusError: The server refused an object; the message names its file, document, kind and name.
+            ManifestError: A path that does not exist, invalid YAML, a document that is no mapping.
         """
+        __tracebackhide__ = True
         with self._controller_manager.paused(), self._apiserver_controllers.paused():
             return self._create_objects(sources)
 
     def _create_objects(self, sources: Iterable[ManifestSource]) -> list[dict[str, Any]]:
+        """Create each manifest; a refused one raises the server's Status, its message prefixed with
+        the manifest's file, document index, kind, namespace and name."""
+        __tracebackhide__ = True  # pytest shows the caller's line and the message, not these frames
         created = []
-        for obj in load_manifests(sources):
-            spec = self.spec_for(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
-            namespace = (obj.get("metadata") or {}).get("namespace") or ""
-            # Warnings (unknown fields) would be dropped here anyway; Ignore spares looking for them.
-            path = self.collection_path(spec, namespace)
-            response = _served(self._seeding_handler, "POST", path, obj, "fieldValidation=Ignore", {})
-            if response.status != 201:
-                status = response.json()
-                raise errors.StatusError(
-                    response.status,
-                    status.get("reason", ""),
-                    status.get("message", ""),
-                    status.get("details"),
-                )
-            created.append(response.json())
+        for manifest in iter_manifests(sources):
+            try:
+                created.append(self._create_object(manifest.obj))
+            except errors.StatusError as exc:
+                raise errors.StatusError(exc.code, exc.reason, f"{manifest}: {exc.message}", exc.details) from None
+        return created
+
+    def _create_object(self, obj: dict[str, Any]) -> dict[str, Any]:
+        spec = self.spec_for(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
+        namespace = (obj.get("metadata") or {}).get("namespace") or ""
+        # Warnings (unknown fields) would be dropped here anyway; Ignore spares looking for them.
+        path = self.collection_path(spec, namespace)
+        response = _served(self._seeding_handler, "POST", path, obj, "fieldValidation=Ignore", {})
+        if response.status != 201:
+            status = response.json()
+            raise errors.StatusError(
+                response.status,
+                status.get("reason", ""),
+                status.get("message", ""),
+                status.get("details"),
+            )
+        created: dict[str, Any] = response.json()
         return created
 
     def reset(self, *, seed: int | str | EllipsisType | None = ...) -> None:

@@ -68,7 +68,11 @@ class AuditEvent:
         sequence: Position in the server's order of responses (unique per server).
         method, path, query: The HTTP request line (path and query as sent, still escaped).
         verb, api_group, api_version, resource, subresource, namespace, name: The RequestInfo;
-            a non-resource request has the lower-cased method as verb and no resource.
+            a non-resource request has the lower-cased method as verb and no resource. A
+            create's URL names no object, so its ``name`` is the name of the object sent, as
+            kube-apiserver's audit events carry it in ``objectRef.name`` (``LogRequestObject``
+            in staging/src/k8s.io/apiserver/pkg/audit/request.go fills an empty name from the
+            request object); a create by ``generateName`` has none.
         user, groups: The user the request ran as (after impersonation); empty for a 401.
         user_agent: The client's ``User-Agent``.
         code: The HTTP status of the answer; 0 when none was written (the client went away).
@@ -150,6 +154,7 @@ class InFlightRequest:
         req = self._req
         facts = RequestFacts.of(req)
         failed_authentication = code == 401
+        object_ref = _object_ref(req) if facts.verb in _WRITE_VERBS else None
         self.event = AuditEvent(
             sequence=0,
             method=req.method,
@@ -161,13 +166,13 @@ class InFlightRequest:
             resource=facts.resource,
             subresource=facts.subresource,
             namespace=facts.namespace,
-            name=facts.name,
+            name=facts.name or (object_ref.name if object_ref is not None and facts.verb == "create" else ""),
             # Nobody was authenticated: the context still holds its anonymous placeholder.
             user="" if failed_authentication else facts.user,
             groups=() if failed_authentication else facts.groups,
             user_agent=facts.user_agent,
             code=code,
-            object_ref=_object_ref(req) if facts.verb in _WRITE_VERBS else None,
+            object_ref=object_ref,
             request_received_at=self._received_at,
             request_received_monotonic=self._received_monotonic,
             response_started_monotonic=real_monotonic(),

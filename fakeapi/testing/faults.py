@@ -12,12 +12,17 @@ event (``fakeapi.testing/fault``).
 
 Requests are matched after authentication and authorization, right before the API handler,
 so an injected fault looks like the server's own answer to an allowed request.
+
+A rule's ``verb``, ``resource`` and ``subresource`` are checked when it is added: a typo would
+otherwise make a rule that silently never applies. Rules that never matched a request are
+reported when the test ends (:class:`UnmatchedFaultWarning`, from the pytest plugin).
 """
 
 from __future__ import annotations
 
+import difflib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Unpack
 
@@ -25,7 +30,7 @@ from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.schema import GroupResource
 from fakeapi.endpoints.http import Request
 from fakeapi.testing.audit import FAULT_ANNOTATION, AuditLog
-from fakeapi.testing.matching import RequestFacts, RequestMatcher, RequestSelector
+from fakeapi.testing.matching import RequestFacts, RequestMatcher, RequestSelector, Selector
 from fakeapi.util.clock import real_monotonic
 
 # How long cut_watches waits, by default, for the cut streams to end.
@@ -35,7 +40,27 @@ DEFAULT_INTERNAL_ERROR = "fakeapi: injected failure"
 SERVICE_UNAVAILABLE_MSG = "the server is currently unable to handle the request"
 TOO_MANY_REQUESTS_MSG = "please try again later"
 
+# The verbs of a RequestInfo (staging/src/k8s.io/apiserver/pkg/endpoints/request/requestinfo.go), and
+# for a non-resource request (/version, /healthz) the lower-cased HTTP method.
+VERBS = frozenset(
+    {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "proxy"}
+    | {"post", "put", "head", "options"}
+)
+
 ErrorFactory = Callable[[Request, RequestFacts], errors.StatusError]
+
+
+class UnmatchedFaultWarning(UserWarning):
+    """A fault rule was still waiting for a request when the test ended: the test did not test what it meant to."""
+
+
+def _check_values(keyword: str, selector: Selector | None, valid: Collection[str]) -> None:
+    for value in [selector] if isinstance(selector, str) else (selector or ()):
+        if value not in valid:
+            close = difflib.get_close_matches(value, valid, n=1)
+            hint = f'; did you mean "{close[0]}"?' if close else ""
+            listed = ", ".join(sorted(v for v in valid if v))
+            raise ValueError(f'fault rule: unknown {keyword} "{value}"{hint} (valid: {listed})')
 
 
 @dataclass(eq=False)
@@ -93,14 +118,22 @@ class FaultInjector:
     Args:
         audit_log: Where applied faults are noted (on the request's event).
         current_revision: The storage's revision, for the message of an injected 410.
+        served_resources: The served resources as discovery names them (``deployments``,
+            ``deployments/status``), which rules are checked against; None checks only verbs.
     """
 
-    def __init__(self, audit_log: AuditLog | None = None, current_revision: Callable[[], int] | None = None) -> None:
+    def __init__(
+        self,
+        audit_log: AuditLog | None = None,
+        current_revision: Callable[[], int] | None = None,
+        served_resources: Callable[[], Collection[str]] | None = None,
+    ) -> None:
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
         self._watches: list[OpenWatch] = []
         self._audit_log = audit_log
         self._current_revision = current_revision
+        self._served_resources = served_resources
         self._counter = 0
 
     # -- rules ----------------------------------------------------------------------------------
@@ -201,6 +234,10 @@ class FaultInjector:
         with self._lock:
             return list(self._rules)
 
+    def unmatched(self) -> list[FaultRule]:
+        """The live rules that have not applied to any request yet."""
+        return [rule for rule in self.rules if rule.hits == 0]
+
     def clear(self) -> None:
         """Remove every rule (open watches are left alone)."""
         with self._lock:
@@ -220,6 +257,7 @@ class FaultInjector:
             raise ValueError(f"times must be at least 1 (or None for every request), not {times}")
         if delay < 0:
             raise ValueError(f"delay must not be negative, not {delay}")
+        self._check_selector(match)
         matcher = RequestMatcher.of(**match)
         with self._lock:
             self._counter += 1
@@ -227,6 +265,16 @@ class FaultInjector:
             rule = FaultRule(matcher, description, times, delay, error, watch_error_event, _injector=self)
             self._rules.append(rule)
         return rule
+
+    def _check_selector(self, match: RequestSelector) -> None:
+        """Raise ValueError for a verb, resource or subresource no request can have, suggesting the closest one."""
+        _check_values("verb", match.get("verb"), VERBS)
+        if self._served_resources is None:
+            return
+        served = [name.partition("/") for name in self._served_resources()]
+        # "" selects the non-resource requests (/version), and requests of no subresource.
+        _check_values("resource", match.get("resource"), {resource for resource, _, _ in served} | {""})
+        _check_values("subresource", match.get("subresource"), {sub for _, _, sub in served})
 
     def _expired_error(self, req: Request, _facts: RequestFacts) -> errors.StatusError:
         requested = req.query_param("resourceVersion") or "0"

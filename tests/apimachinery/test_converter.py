@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from pytest_plugin.plugin import FakeAPI
+from fakeapi.pytest_plugin.plugin import FakeAPI
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 

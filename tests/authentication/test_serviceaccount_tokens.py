@@ -20,9 +20,9 @@ from fakeapi.authentication.serviceaccount import (
     ServiceAccountTokenGenerator,
     token_claims,
 )
+from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.server.instance import FakeAPIServer
 from fakeapi.storage.interfaces import Object
-from pytest_plugin.plugin import FakeAPI
 
 AUDIENCES = (DEFAULT_ISSUER,)
 NOW = datetime(2031, 3, 4, 5, 6, 7, tzinfo=UTC)

@@ -12,10 +12,10 @@ from fakeapi.apimachinery.schema import GroupResource
 from fakeapi.controllers.base import EnqueueLog, QueueController, Requeue
 from fakeapi.controllers.informer import InformerFactory, ResourceEventHandlerFuncs
 from fakeapi.controllers.manager import enabled_controllers
+from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 from fakeapi.storage.interfaces import ObjectKey
 from fakeapi.storage.memory import MemoryStorage
-from pytest_plugin.plugin import FakeAPI
 
 ALL = {"clusterrole-aggregation", "garbagecollector", "namespace", "root-ca-cert-publisher", "serviceaccount"}
 

@@ -19,8 +19,8 @@ from workload_helpers import make_ready, ready_all_pods
 
 from fakeapi.controllers.daemon.util import node_should_run_daemon_pod
 from fakeapi.kubelet.config import ClusterConfig
+from fakeapi.pytest_plugin.handle import FakeAPI
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
-from pytest_plugin.handle import FakeAPI
 
 NS = "default"
 DS_PATH = f"/apis/apps/v1/namespaces/{NS}/daemonsets"

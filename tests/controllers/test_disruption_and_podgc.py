@@ -20,8 +20,8 @@ from kubernetes.client.rest import ApiException
 from workload_helpers import make_ready
 
 from fakeapi.kubelet.config import CONTROL_PLANE_NODE
+from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
-from pytest_plugin.plugin import FakeAPI
 
 NS = "default"
 PODS = f"/api/v1/namespaces/{NS}/pods"

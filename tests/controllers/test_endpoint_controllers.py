@@ -15,8 +15,8 @@ from controller_helpers import Api
 from kube_tools import ToolRunner
 from workload_helpers import make_ready
 
+from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
-from pytest_plugin.plugin import FakeAPI
 
 NS = "default"
 PODS = f"/api/v1/namespaces/{NS}/pods"

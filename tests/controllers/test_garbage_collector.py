@@ -6,10 +6,10 @@ from typing import Any
 
 from controller_helpers import WIDGET_CRD, Api, wait_deleted
 
+from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 from fakeapi.storage.interfaces import ObjectKey
 from fakeapi.util.clock import real_monotonic
-from pytest_plugin.plugin import FakeAPI
 
 CM = "/api/v1/namespaces/{ns}/configmaps"
 DEPLOYMENTS = "/apis/apps/v1/namespaces/default/deployments"

@@ -14,8 +14,8 @@ from controller_helpers import Api
 from freezegun import freeze_time
 from workload_helpers import finish_pod, make_ready
 
+from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
-from pytest_plugin.plugin import FakeAPI
 
 NS = "default"
 JOBS = f"/apis/batch/v1/namespaces/{NS}/jobs"

@@ -6,9 +6,9 @@ from typing import Any
 
 from controller_helpers import WIDGET_CRD, Api, wait_deleted
 
+from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 from fakeapi.storage.interfaces import Event, ObjectKey
-from pytest_plugin.plugin import FakeAPI
 
 OK_CONDITIONS = [
     ("NamespaceDeletionDiscoveryFailure", "False", "ResourcesDiscovered", "All resources successfully discovered"),

@@ -18,8 +18,8 @@ from workload_helpers import make_ready, ready_all_pods
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.schema import GroupResource
 from fakeapi.controllers.controller_utils import POD_DELETION_COST
+from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
-from pytest_plugin.plugin import FakeAPI
 
 NS = "default"
 REPLICASETS = f"/apis/apps/v1/namespaces/{NS}/replicasets"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from controller_helpers import Api
 
+from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.server.instance import FakeAPIServer
-from pytest_plugin.plugin import FakeAPI
 
 BOOTSTRAP_NAMESPACES = ["default", "kube-node-lease", "kube-public", "kube-system"]
 DESCRIPTION = (

@@ -16,9 +16,9 @@ from freezegun import freeze_time
 from kube_tools import ToolRunner
 from workload_helpers import make_ready, ready_all_pods
 
+from fakeapi.pytest_plugin.handle import FakeAPI
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 from fakeapi.storage.interfaces import ObjectKey
-from pytest_plugin.handle import FakeAPI
 
 NS = "default"
 SETS = f"/apis/apps/v1/namespaces/{NS}/statefulsets"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pytest_plugin.plugin import FakeAPI
+from fakeapi.pytest_plugin.plugin import FakeAPI
 
 # kr8s warns that it has not been tested against Kubernetes 1.37 yet.
 pytestmark = pytest.mark.filterwarnings("ignore:Kubernetes version v1.37")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pytest_plugin.plugin import FakeAPI
+from fakeapi.pytest_plugin.plugin import FakeAPI
 
 Helm = Callable[..., subprocess.CompletedProcess[str]]
 

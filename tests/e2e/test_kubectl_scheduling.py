@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pytest_plugin.plugin import FakeAPI
+from fakeapi.pytest_plugin.plugin import FakeAPI
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 # The worker's whole allocatable is less than the request, so evicting pods there would not help either.

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.testing.factories import Factories
-from pytest_plugin.plugin import FakeAPI
 
 BACKUP_CRD: dict[str, Any] = {
     "apiVersion": "apiextensions.k8s.io/v1",

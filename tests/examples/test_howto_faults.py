@@ -11,7 +11,7 @@ import pytest
 from deployment_controller import DeploymentController
 from kubernetes import client, config
 
-from pytest_plugin.plugin import FakeAPI
+from fakeapi.pytest_plugin.plugin import FakeAPI
 
 # The example controller plays the built-in Deployment controller's part (it reports Deployments
 # ready through their status), so that one is left out of this cluster.

@@ -2,16 +2,17 @@
 leaves the same bytes on every run.
 
 The test's seed (a hash of its node id, unless ``--fakeapi-seed`` or the marker says
-otherwise) fixes uids, generateName suffixes and resourceVersions; freezegun fixes the
-timestamps the server writes (``fakeapi.reset()`` inside the freeze re-creates the bootstrap
-objects, which the fixture made before the test froze time); ``fakeapi.snapshot()`` writes the objects as canonical YAML,
-certificates (new keys in every run) replaced by their names.
+otherwise) fixes uids, generateName suffixes and resourceVersions; the marker's ``freeze``
+freezes the clock (freezegun) before the fixture resets the cluster, so the bootstrap objects,
+what the test seeds and what its controller writes all carry the frozen time;
+``fakeapi.snapshot()`` writes the objects as canonical YAML, certificates (new keys in every
+run) replaced by their names.
 
-freezegun scans every loaded module when it starts, and the `kubernetes` client's lazily
-loaded models break that scan (its pydantic models cannot be built around freezegun's
-datetime): give ``ignore=["kubernetes"]``, and create the client's API objects (which import
-their models) before freezing. Set ``UPDATE_GOLDEN=1`` to rewrite the golden files
-(then read the diff before committing them).
+The plugin prepares freezegun for the `kubernetes` client (it is on freezegun's ignore list,
+and the client's models accept freezegun's datetime), so the client can be built and used
+inside the freeze; ``@freeze_time(...)`` on the test works too when the bootstrap objects'
+timestamps do not matter. Set ``UPDATE_GOLDEN=1`` to rewrite the golden files (then read the
+diff before committing them).
 """
 
 from __future__ import annotations
@@ -21,10 +22,8 @@ from pathlib import Path
 
 import pytest
 from deployment_controller import DeploymentController
-from freezegun import freeze_time
-from kubernetes import config
 
-from pytest_plugin.plugin import FakeAPI
+from fakeapi.pytest_plugin.plugin import FakeAPI
 
 # The example controller plays the built-in Deployment controller's part (it reports Deployments
 # ready through their status), so that one is left out of this cluster.
@@ -62,14 +61,11 @@ def _assert_matches_golden(text: str, name: str) -> None:
     assert text == golden.read_text(), f"{golden} differs from this run (UPDATE_GOLDEN=1 rewrites it)"
 
 
+@pytest.mark.fakeapi(freeze="2030-01-02T03:04:05Z")
 def test_the_state_a_controller_leaves_matches_the_golden_file(fakeapi: FakeAPI) -> None:
-    api_client = config.new_client_from_config(str(fakeapi.kubeconfig))
-    controller = DeploymentController(api_client)  # builds its API objects, importing their models, before the freeze
-
-    with freeze_time("2030-01-02T03:04:05Z", ignore=["kubernetes"]):
-        fakeapi.reset()  # the bootstrap objects again, stamped with the frozen time
-        fakeapi.seed(DEPLOYMENT)
-        with controller:
-            fakeapi.audit.assert_requested("patch", "deployments", subresource="status", code=200, timeout=TIMEOUT)
+    controller = DeploymentController(fakeapi.api_client())
+    fakeapi.seed(DEPLOYMENT)
+    with controller:
+        fakeapi.audit.assert_requested("patch", "deployments", subresource="status", code=200, timeout=TIMEOUT)
 
     _assert_matches_golden(fakeapi.snapshot(namespace="default"), "controller-state.yaml")

@@ -11,7 +11,7 @@ import pytest
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
-from pytest_plugin.plugin import FakeAPI, FakeAPIFactory
+from fakeapi.pytest_plugin.plugin import FakeAPI, FakeAPIFactory
 
 TIMEOUT = 10
 

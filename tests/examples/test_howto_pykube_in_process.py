@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pykube
 
-from pytest_plugin.plugin import FakeAPI
+from fakeapi.pytest_plugin.plugin import FakeAPI
 
 DEPLOYMENT = """
 apiVersion: apps/v1

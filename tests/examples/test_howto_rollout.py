@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import pytest
 
-from pytest_plugin.plugin import FakeAPI
+from fakeapi.pytest_plugin.plugin import FakeAPI
 
 pytestmark = pytest.mark.kubectl
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from crd_manifests import crd_manifest
 
-from pytest_plugin.plugin import FakeAPI
+from fakeapi.pytest_plugin.plugin import FakeAPI
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 import yaml
 
-from pytest_plugin.plugin import FakeAPI
+from fakeapi.pytest_plugin.plugin import FakeAPI
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.registry.core.event import EventsV1Codec
-from pytest_plugin.plugin import FakeAPI
 
 CORE = "/api/v1/namespaces/default/events"
 EVENTS_V1 = "/apis/events.k8s.io/v1/namespaces/default/events"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pytest_plugin.plugin import FakeAPI
+from fakeapi.pytest_plugin.plugin import FakeAPI
 
 CM_PATH = "/api/v1/namespaces/default/configmaps"
 DEPLOY_PATH = "/apis/apps/v1/namespaces/default/deployments"

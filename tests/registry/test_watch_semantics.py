@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.registry.generic import watch_stream
-from pytest_plugin.plugin import FakeAPI
 
 CM_PATH = "/api/v1/namespaces/default/configmaps"
 MERGE = {"Content-Type": "application/merge-patch+json"}

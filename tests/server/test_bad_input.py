@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from pytest_plugin.plugin import FakeAPI
+from fakeapi.pytest_plugin.plugin import FakeAPI
 
 # (connect, read) timeouts for every HTTP request.
 TIMEOUT = (5, 15)

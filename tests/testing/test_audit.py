@@ -9,6 +9,7 @@ import pytest
 from testing_objects import configmap, deployment
 
 from fakeapi import FakeAPIServer, ServerConfig
+from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.util.clock import real_monotonic
 
 TIMEOUT = 10.0
@@ -34,7 +35,8 @@ def test_a_request_is_recorded_with_its_request_info_user_and_answer(server: Fak
         "v1",
         "deployments",
     )
-    assert (create.namespace, create.name, create.code) == ("default", "", 201)
+    # A create's name is the object's (objectRef.name upstream), though its URL names none.
+    assert (create.namespace, create.name, create.code) == ("default", "web", 201)
     assert create.object_ref is not None
     assert (create.object_ref.kind, create.object_ref.name, create.object_ref.api_version) == (
         "Deployment",
@@ -91,7 +93,7 @@ def test_queries_select_by_every_attribute(server: FakeAPIServer) -> None:
     assert len(log.requests(user_agent="kubectl")) == 3
     assert len(log.requests(verb=("get", "list"))) == 2
     assert [e.namespace for e in log.requests(namespace="kube-system")] == ["kube-system"]
-    assert [e.verb for e in log.requests(name="a")] == ["get"]
+    assert [e.verb for e in log.requests(name="a")] == ["create", "create", "get"]
     assert log.requests(user="nobody") == []
     with pytest.raises(TypeError, match="unknown request attribute"):
         log.requests(colour="blue")  # type: ignore[call-arg]
@@ -218,3 +220,16 @@ def test_seeding_is_setup_not_traffic(server: FakeAPIServer) -> None:
     refused = server.request("POST", "/api/v1/namespaces/default/configmaps", configmap("by-a-client"))
     assert refused.status == 409
     assert [event.code for event in server.audit_log.requests("create", "configmaps")] == [409]
+
+
+def test_a_create_is_found_by_the_name_of_the_object_it_made(fakeapi: FakeAPI) -> None:
+    """The natural assertion after a client's create; generateName creates have no name to match."""
+    from kubernetes import client
+
+    api = client.CoreV1Api(fakeapi.api_client())
+    api.create_namespaced_config_map("default", client.V1ConfigMap(metadata=client.V1ObjectMeta(name="x")))
+    api.create_namespaced_config_map("default", client.V1ConfigMap(metadata=client.V1ObjectMeta(generate_name="x-")))
+
+    (event,) = fakeapi.audit.assert_requested("create", "configmaps", name="x", namespace="default", code=201)
+    assert event.object_ref is not None and event.object_ref.name == "x"
+    assert [e.name for e in fakeapi.audit.requests("create")] == ["x", ""]

@@ -248,3 +248,35 @@ def test_a_client_watches_again_after_a_cut_and_after_an_expired_watch(
     assert first.fault is not None and first.fault.startswith("watch cut")
     assert "resourceVersion=" in second.query and second.fault is not None and second.fault.startswith("410 Expired")
     assert third.query == second.query and third.fault is None
+
+
+def test_an_unknown_verb_or_resource_is_refused_with_a_suggestion(server: FakeAPIServer) -> None:
+    with pytest.raises(
+        ValueError, match=r'^fault rule: unknown verb "udpate"; did you mean "update"\? \(valid: .*\bpatch\b'
+    ):
+        server.faults.conflict(verb="udpate", resource="deployments")
+    with pytest.raises(
+        ValueError, match=r'unknown resource "deployment"; did you mean "deployments"\?.*\bconfigmaps\b'
+    ):
+        server.faults.internal_error(verb="get", resource=["configmaps", "deployment"])
+    with pytest.raises(ValueError, match=r'unknown subresource "stauts"; did you mean "status"\?'):
+        server.faults.conflict(verb="update", resource="deployments", subresource="stauts")
+    assert server.faults.rules == []
+    # Non-resource requests are selected by their lower-cased method.
+    assert server.faults.delay(0.1, verb="get", resource="").matcher is not None
+
+
+def test_a_rule_that_never_matched_is_reported_when_the_test_ends(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_conflict_on_the_wrong_resource(fakeapi):
+            fakeapi.faults.conflict(verb="update", resource="deployments", name="web")
+            fakeapi.faults.internal_error(verb="get", resource="namespaces", name="default")
+            fakeapi.get("v1", "Namespace", "kube-system")
+        """
+    )
+    result = pytester.runpytest("-W", "error::fakeapi.testing.faults.UnmatchedFaultWarning")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*UnmatchedFaultWarning: fakeapi: a fault rule never matched a request: 409 Conflict (rule 1:*"]
+    )

@@ -6,9 +6,9 @@ once. Two traps, and how these tests avoid them:
 - ``freeze_time`` reads every attribute of every loaded module; the `kubernetes` client builds
   its ~900 pydantic models lazily on attribute access, so the scan imports them while
   ``datetime.datetime`` is freezegun's FakeDatetime, which pydantic cannot make a schema for.
-  Freeze with ``ignore=["kubernetes"]`` (the scan skips the client) and teach pydantic
-  FakeDatetime (models first used during the freeze are then built with it); or import every
-  model before the first freeze.
+  ``fakeapi.testing.frozen_clock.prepare_freezegun`` (which the plugin calls) puts the client
+  on freezegun's ignore list and teaches pydantic FakeDatetime; these tests also freeze with
+  ``ignore=`` for the server-only cases.
 - freezegun freezes ``time.monotonic`` too, hence asyncio's loop clock unless
   ``real_asyncio=True``; fakeapi itself waits on a real monotonic clock.
 """
@@ -85,24 +85,23 @@ def test_a_server_starts_and_serves_tls_under_a_frozen_clock() -> None:
     assert again.status == 200
 
 
-def test_the_kubernetes_client_under_freezegun_needs_the_workaround(tmp_path: str) -> None:
-    """In a process of its own: which models the client has built is process-wide state."""
+def test_the_kubernetes_client_under_freezegun_outside_pytest(tmp_path: str) -> None:
+    """In a process of its own: which models the client has built is process-wide state.
+
+    Without pytest, ``prepare_freezegun()`` does what the plugin does before each test.
+    """
     script = textwrap.dedent(
         f"""
         from freezegun import freeze_time
-        from freezegun.api import FakeDatetime
         from kubernetes import client, config
-        from pydantic_core import core_schema
 
         from fakeapi import FakeAPIServer, ServerConfig
+        from fakeapi.testing.frozen_clock import prepare_freezegun
 
-        # Models first used during the freeze are built with FakeDatetime: let pydantic treat it as a datetime.
-        FakeDatetime.__get_pydantic_core_schema__ = classmethod(
-            lambda cls, source, handler: core_schema.datetime_schema()
-        )
+        prepare_freezegun()
         with FakeAPIServer(ServerConfig()) as server:
             kubeconfig = str(server.write_kubeconfig({str(tmp_path)!r} + "/kubeconfig"))
-            with freeze_time({FROZEN!r}, ignore=["kubernetes"]):
+            with freeze_time({FROZEN!r}):
                 api = client.CoreV1Api(config.new_client_from_config(kubeconfig))
                 api.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name="cold")))
                 cold = api.read_namespace("cold", _request_timeout={TIMEOUT})

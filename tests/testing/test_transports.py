@@ -151,7 +151,7 @@ def test_pykube_lists_creates_and_reads(server: FakeAPIServer, pykube_api: pykub
 
     assert fetched.obj["data"] == {"data": "yes"}
     assert pykube_api.version == ("1", "37")
-    server.audit_log.assert_requested("create", "configmaps", name="", user_agent="pykube-ng")
+    server.audit_log.assert_requested("create", "configmaps", name="from-pykube", user_agent="pykube-ng")
 
 
 def test_pykube_watches_until_the_watch_times_out(server: FakeAPIServer, pykube_api: pykube.HTTPClient) -> None:

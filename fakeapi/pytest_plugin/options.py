@@ -28,6 +28,9 @@ SEED_RANDOM = "random"
 # ServerConfig fields that a reset applies to the shared server, so a marker setting only
 # these does not need a server of its own.
 RESET_FIELDS = frozenset({"seed"})
+# Marker settings that are about the test, not its server: ``freeze`` starts freezegun's clock
+# at that time before the cluster is reset, so the bootstrap objects carry the frozen time too.
+TEST_SETTINGS = frozenset({"freeze"})
 
 
 def _comma_list(text: str) -> list[str]:
@@ -121,19 +124,19 @@ def marker_overrides(node: pytest.Item) -> dict[str, Any]:
         if marker.args:
             pytest.fail(f"@pytest.mark.{MARKER} takes keyword arguments only, got {marker.args!r}", pytrace=False)
         overrides.update(marker.kwargs)
-    check_settings(overrides, f"@pytest.mark.{MARKER}")
+    check_settings(overrides, f"@pytest.mark.{MARKER}", also=TEST_SETTINGS)
     return overrides
 
 
-def check_settings(settings: dict[str, Any], where: str) -> None:
-    """Fail the test, naming the valid ones, when ``settings`` has a key that is no ServerConfig field."""
+def check_settings(settings: dict[str, Any], where: str, *, also: frozenset[str] = frozenset()) -> None:
+    """Fail the test, naming the valid ones, when ``settings`` has a key that is no ServerConfig field nor in ``also``."""
     from fakeapi.server.instance import ServerConfig
 
-    known = {f.name for f in dataclasses.fields(ServerConfig)}
+    known = {f.name for f in dataclasses.fields(ServerConfig)} | also
     unknown = sorted(set(settings) - known)
     if unknown:
         pytest.fail(
-            f"{where}: unknown option(s) {', '.join(unknown)}; ServerConfig has {', '.join(sorted(known))}",
+            f"{where}: unknown option(s) {', '.join(unknown)}; valid: {', '.join(sorted(known))}",
             pytrace=False,
         )
 
@@ -146,7 +149,7 @@ def config_for_test(session: ServerConfig, overrides: dict[str, Any]) -> ServerC
     collector); any other list replaces it. ``runtime_config`` entries are added after the
     session's, so they override the same keys as later flags do.
     """
-    changes = {k: v for k, v in overrides.items() if k not in RESET_FIELDS}
+    changes = {k: v for k, v in overrides.items() if k not in RESET_FIELDS | TEST_SETTINGS}
     controllers = changes.get("controllers")
     if controllers is not None and all(str(c).startswith("-") for c in controllers):
         changes["controllers"] = [*session.controllers, *controllers]
@@ -161,6 +164,7 @@ __all__ = [
     "SEED_OPTION",
     "SEED_RANDOM",
     "SERVER_OPTIONS",
+    "TEST_SETTINGS",
     "Option",
     "add_options",
     "check_settings",

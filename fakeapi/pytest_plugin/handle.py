@@ -1,7 +1,7 @@
 """``FakeAPI``: what a test holds of its cluster.
 
 A thin handle over a running :class:`~fakeapi.server.instance.FakeAPIServer`: where to
-connect (``kubeconfig``, ``url``), how to put objects in (``seed``) and read them back
+connect (``kubeconfig``, ``url``, ``api_client()``), how to put objects in (``seed``) and read them back
 without a client (``get``, ``list``, ``snapshot``), the server's recorders (``audit``,
 ``watch_events``, ``enqueued``) and levers (``faults``, ``rotation``) under short names, and
 in-process clients (``responses_mock``, ``httpx_transport``). It imports nothing from pytest,
@@ -11,6 +11,7 @@ so it can be used outside the plugin.
 from __future__ import annotations
 
 import builtins
+import difflib
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,9 @@ from cryptography.x509.oid import NameOID
 
 from fakeapi.apimachinery import errors
 from fakeapi.certs.dynamic_rotation import CertificateRotation
+from fakeapi.certs.kubeconfig import KubeconfigPath
 from fakeapi.manifests import ManifestSource
+from fakeapi.pytest_plugin.recorders import EnqueueRecorder
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.server.instance import FakeAPIServer
 from fakeapi.testing import determinism
@@ -29,10 +32,10 @@ from fakeapi.testing.audit import AuditLog
 from fakeapi.testing.faults import FaultInjector
 from fakeapi.testing.transports import PYKUBE_TARGET, REQUESTS_TARGET
 from fakeapi.testing.watches import WatchEventLog
-from pytest_plugin.recorders import EnqueueRecorder
 
 if TYPE_CHECKING:
     import responses
+    from kubernetes.client import ApiClient
 
     from fakeapi.testing.httpx_transport import InProcessTransport
 
@@ -51,20 +54,23 @@ class FakeAPI:
 
     Args:
         server: The running server.
-        kubeconfig: Where its admin kubeconfig is (written already).
+        kubeconfig: Where its admin kubeconfig is (written already). The handle's ``kubeconfig``
+            is a :class:`KubeconfigPath`, a ``str`` that is also ``os.PathLike``, so it goes
+            wherever a client takes a kubeconfig path.
         seed: The test's seed, which ``reset()`` applies again.
     """
 
-    def __init__(self, server: FakeAPIServer, kubeconfig: Path, seed: int | str | None = None) -> None:
+    def __init__(self, server: FakeAPIServer, kubeconfig: str | Path, seed: int | str | None = None) -> None:
         self.server = server
-        self.kubeconfig = kubeconfig
+        self.kubeconfig = KubeconfigPath(kubeconfig)
         self.seed_value = seed
+        self._api_clients: builtins.list[ApiClient] = []
         # Kept, not read from the server, so messages can name it after the server stopped.
         self._url = server.url
         self.enqueued = EnqueueRecorder(server.enqueue_log)
 
     def __repr__(self) -> str:
-        return f"<FakeAPI {self.url} kubeconfig={str(self.kubeconfig)!r}>"
+        return f"<FakeAPI {self.url} kubeconfig={self.kubeconfig!r}>"
 
     @property
     def url(self) -> str:
@@ -91,15 +97,37 @@ class FakeAPI:
         """Certificate rotation of this server; call ``write_kubeconfig()`` after a CA rotation."""
         return self.server.rotation
 
-    def write_kubeconfig(self) -> Path:
+    def write_kubeconfig(self) -> KubeconfigPath:
         """Rewrite ``kubeconfig`` from the server's current certificates (after a rotation) and return it."""
-        return self.server.write_kubeconfig(self.kubeconfig)
+        self.server.write_kubeconfig(self.kubeconfig)
+        return self.kubeconfig
+
+    def api_client(self) -> ApiClient:
+        """A `kubernetes` client ``ApiClient`` for this cluster, as an admin; closed with the handle.
+
+        Hand it to the API classes: ``client.CoreV1Api(fakeapi.api_client())``. Each call reads
+        ``kubeconfig`` again, so a client made after a CA rotation and ``write_kubeconfig()``
+        trusts the new CA.
+        """
+        from kubernetes import config
+
+        api_client = config.new_client_from_config(config_file=self.kubeconfig)
+        self._api_clients.append(api_client)
+        return api_client
+
+    def close(self) -> None:
+        """Close the clients ``api_client()`` made (the fixtures call this when the test ends)."""
+        clients, self._api_clients = self._api_clients, []
+        for api_client in clients:
+            api_client.close()
 
     def reset(self) -> None:
         """Start over: the cluster as the test got it, with the test's seed (uids, names, revisions).
 
-        The fixture resets before the test; call this inside ``freeze_time`` to have the bootstrap
-        objects (the ``default`` ServiceAccount, ``kube-root-ca.crt``...) stamped with the frozen time.
+        The fixture resets before the test, and what the test or its fixtures seeded goes too. For
+        bootstrap objects (the ``default`` ServiceAccount, ``kube-root-ca.crt``...) stamped with a
+        frozen time, mark the test ``@pytest.mark.fakeapi(freeze=...)``: the fixture then resets
+        inside the freeze, before other fixtures seed.
         """
         self.server.reset(seed=self.seed_value)
 
@@ -110,16 +138,25 @@ class FakeAPI:
 
         Returns:
             The created objects as the server answered them.
+
+        Raises:
+            StatusError: The server refused an object; the message names its file, document, kind and name.
+            ManifestError: A path that does not exist, invalid YAML, a document that is no mapping.
         """
+        __tracebackhide__ = True
         return self.server.seed(*sources)
 
     def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
         """One object as the API serves it (a namespaced kind defaults to the ``default`` namespace).
 
+        ``kind`` is a kind (``ConfigMap``) or, as kubectl takes them, a resource's plural, singular
+        or short name (``configmaps``, ``configmap``, ``cm``).
+
         Raises:
-            StatusError: The server's answer when it is not 200 (NotFound, for one).
+            StatusError: The server's answer when it is not 200 (NotFound, for one); a 400 naming
+                the closest kind when ``kind`` is none of the served ones.
         """
-        spec = self.server.spec_for(api_version, kind)
+        spec = self._spec(api_version, kind)
         path = f"{self._collection_path(spec, namespace or 'default')}/{quote(name)}"
         result: dict[str, Any] = self._read(path, "")
         return result
@@ -135,14 +172,15 @@ class FakeAPI:
     ) -> builtins.list[dict[str, Any]]:
         """The objects of a kind (in every namespace when ``namespace`` is ``None``), in the API's order.
 
-        Each item gets its ``apiVersion`` and ``kind``, which list items leave out on the wire.
+        ``kind`` is taken as ``get`` takes it. Each item gets its ``apiVersion`` and ``kind``, which
+        list items leave out on the wire.
         """
-        spec = self.server.spec_for(api_version, kind)
+        spec = self._spec(api_version, kind)
         query = urlencode(
             {k: v for k, v in (("labelSelector", label_selector), ("fieldSelector", field_selector)) if v}
         )
         items = self._read(self._collection_path(spec, namespace), query).get("items") or []
-        return [{"apiVersion": api_version, "kind": kind, **item} for item in items]
+        return [{"apiVersion": api_version, "kind": spec.kind, **item} for item in items]
 
     def snapshot(
         self,
@@ -170,6 +208,23 @@ class FakeAPI:
             for prefix, items in objects.items()
         }
         return determinism.dump({prefix: items for prefix, items in selected.items() if items}, revision, format)
+
+    def _spec(self, api_version: str, kind: str) -> ResourceSpec:
+        """The served resource named by a kind or, case-insensitively, a resource, singular or short name.
+
+        kubectl's RESTMapper takes resource names on the command line (``kubectl get configmaps``);
+        a miss names the served kind closest to what was asked.
+        """
+        specs = self.server.served_specs(api_version)
+        lowered = kind.lower()
+        by_kind = [spec for spec in specs if spec.kind == kind]
+        by_name = [spec for spec in specs if lowered in (spec.resource, spec.singular_name, *spec.short_names)]
+        if by_kind or by_name:
+            return (by_kind or by_name)[0]
+        message = f'no matches for kind "{kind}" in version "{api_version}"'
+        kinds = {spec.kind.lower(): spec.kind for spec in specs}
+        close = difflib.get_close_matches(lowered, kinds, n=1)
+        raise errors.new_bad_request(message + (f'; did you mean "{kinds[close[0]]}"?' if close else ""))
 
     def _collection_path(self, spec: ResourceSpec, namespace: str | None) -> str:
         root = f"/apis/{spec.group}/{spec.version}" if spec.group else f"/api/{spec.version}"

@@ -12,30 +12,31 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import warnings
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from pathlib import Path
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
-from pytest_plugin import options
+from fakeapi.pytest_plugin import options
 
 # fakeapi itself is imported by the fixtures that need it, not here: pytest loads this module in
 # every session of a project that has fakeapi installed, and importing the server costs ~0.3 s.
 if TYPE_CHECKING:
     from fakeapi import FakeAPIServer, ServerConfig
+    from fakeapi.certs.kubeconfig import KubeconfigPath
+    from fakeapi.pytest_plugin.handle import FakeAPI, FakeAPIServerError
     from fakeapi.testing.factories import Factories
-    from pytest_plugin.handle import FakeAPI, FakeAPIServerError
 
 # The handles a test used, so the hooks can check their servers after the test body.
 _HANDLES = pytest.StashKey[list["FakeAPI"]]()
 
 
 def __getattr__(name: str) -> Any:
-    """``from pytest_plugin.plugin import FakeAPI`` (and FakeAPIServerError), imported on first use."""
+    """``from fakeapi.pytest_plugin.plugin import FakeAPI`` (and FakeAPIServerError), imported on first use."""
     if name in ("FakeAPI", "FakeAPIServerError"):
-        from pytest_plugin import handle
+        from fakeapi.pytest_plugin import handle
 
         return getattr(handle, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -58,7 +59,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{options.MARKER}(**settings): ServerConfig fields for this test's server (seed=..., controllers=[...], "
-        "runtime_config=[...], ...); settings the session server lacks give the test a server of its own",
+        "runtime_config=[...], ...); settings the session server lacks give the test a server of its own; "
+        'freeze="2030-01-02T03:04:05Z" freezes the clock (freezegun) before the cluster is reset',
     )
 
 
@@ -67,6 +69,19 @@ def pytest_report_header(config: pytest.Config) -> str:
     given = [f"{o.name}={text}" for o in options.SERVER_OPTIONS if (text := options.raw_value(config, o))]
     seed = options.raw_value(config, options.SEED_OPTION) or options.SEED_FROM_NODEID
     return f"fakeapi: {', '.join([*given, f'seed={seed}'])}"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Once a test module has loaded freezegun, make its freezes safe for the `kubernetes` client.
+
+    Done here, not at start-up, because importing freezegun costs ~0.15 s a session that does
+    not use it should not pay; and before the fixtures, so ``@freeze_time`` and the marker's
+    ``freeze`` find it done.
+    """
+    if "freezegun" in sys.modules:
+        from fakeapi.testing.frozen_clock import prepare_freezegun
+
+        prepare_freezegun()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -86,7 +101,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
 def _server_errors(item: pytest.Item) -> list[FakeAPIServerError]:
     __tracebackhide__ = True
-    from pytest_plugin.handle import FakeAPIServerError
+    from fakeapi.pytest_plugin.handle import FakeAPIServerError
 
     found = []
     for handle in item.stash.get(_HANDLES, []):
@@ -128,16 +143,19 @@ def fakeapi_seed(request: pytest.FixtureRequest) -> int | str | None:
 @pytest.fixture(scope="session")
 def fakeapi_server(fakeapi_config: ServerConfig) -> Iterator[FakeAPIServer]:
     """The session's server, started on first use and stopped at the end of the session."""
-    from fakeapi import FakeAPIServer
-
-    with FakeAPIServer(fakeapi_config) as server:
+    with _new_server(fakeapi_config, "fakeapi options") as server:
         yield server
 
 
 @pytest.fixture(scope="session")
-def fakeapi_kubeconfig(fakeapi_server: FakeAPIServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The session server's admin kubeconfig (the ``fakeapi`` fixture rewrites it before each test)."""
-    return fakeapi_server.write_kubeconfig(tmp_path_factory.mktemp("fakeapi") / "kubeconfig")
+def fakeapi_kubeconfig(fakeapi_server: FakeAPIServer, tmp_path_factory: pytest.TempPathFactory) -> KubeconfigPath:
+    """The session server's admin kubeconfig (the ``fakeapi`` fixture rewrites it before each test).
+
+    A ``str`` that is also ``os.PathLike``: every client that takes a kubeconfig path takes it.
+    """
+    from fakeapi.certs.kubeconfig import KubeconfigPath
+
+    return KubeconfigPath(fakeapi_server.write_kubeconfig(tmp_path_factory.mktemp("fakeapi") / "kubeconfig"))
 
 
 @pytest.fixture
@@ -147,17 +165,44 @@ def fakeapi(
     fakeapi_seed: int | str | None,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[FakeAPI]:
-    """A clean cluster for this test: the session server reset, or a server of its own for a marked test."""
-    from pytest_plugin.handle import FakeAPI
+    """A clean cluster for this test: the session server reset, or a server of its own for a marked test.
 
+    With the marker's ``freeze``, the clock is frozen from before the reset to the end of the test.
+    """
     marked = options.marker_overrides(request.node)
+    with _frozen(marked.get("freeze")):
+        yield from _clean_cluster(request, fakeapi_config, fakeapi_seed, tmp_path_factory, marked)
+
+
+def _frozen(when: str | None) -> AbstractContextManager[object]:
+    """freezegun's freeze at ``when`` (imported only then: a suite that never freezes need not have it)."""
+    if when is None:
+        return nullcontext()
+    from freezegun import freeze_time
+
+    from fakeapi.testing.frozen_clock import prepare_freezegun
+
+    prepare_freezegun()
+    return freeze_time(when)
+
+
+def _clean_cluster(
+    request: pytest.FixtureRequest,
+    fakeapi_config: ServerConfig,
+    fakeapi_seed: int | str | None,
+    tmp_path_factory: pytest.TempPathFactory,
+    marked: dict[str, Any],
+) -> Iterator[FakeAPI]:
+    """The ``fakeapi`` fixture's body, as a generator the fixture runs inside the marker's freeze."""
+    from fakeapi.pytest_plugin.handle import FakeAPI
+
     config = options.config_for_test(fakeapi_config, marked)
     if config != fakeapi_config:
-        with _running(config, marked, fakeapi_seed, tmp_path_factory) as handle:
+        with _running(config, marked, fakeapi_seed, tmp_path_factory, f"@pytest.mark.{options.MARKER}") as handle:
             yield _track(request, handle)
         return
     server: FakeAPIServer = request.getfixturevalue("fakeapi_server")
-    kubeconfig: Path = request.getfixturevalue("fakeapi_kubeconfig")
+    kubeconfig: KubeconfigPath = request.getfixturevalue("fakeapi_kubeconfig")
     # reset() also puts back certificates a test rotated; the kubeconfig is rewritten from them because
     # the test may have rewritten it (write_kubeconfig) while its rotated certificates were in force.
     server.reset(seed=fakeapi_seed)
@@ -165,6 +210,7 @@ def fakeapi(
     handle = _track(request, FakeAPI(server, kubeconfig, fakeapi_seed))
     handle.check()
     yield handle
+    _finish(handle)
     handle.check()
 
 
@@ -190,9 +236,20 @@ def fakeapi_factory(
             started += 1
             config = options.config_for_test(fakeapi_config, settings)
             seed = settings.get("seed", derived)
-            return _track(request, stack.enter_context(_running(config, settings, seed, tmp_path_factory)))
+            running = _running(config, settings, seed, tmp_path_factory, "fakeapi_factory()")
+            return _track(request, stack.enter_context(running))
 
         yield start
+
+
+def _new_server(config: ServerConfig, where: str) -> FakeAPIServer:
+    """A server for ``config``; a setting the server refuses (an unknown controller) fails the test with its message."""
+    from fakeapi import FakeAPIServer
+
+    try:
+        return FakeAPIServer(config)
+    except ValueError as exc:
+        pytest.fail(f"{where}: {exc}", pytrace=False)
 
 
 @contextmanager
@@ -201,22 +258,35 @@ def _running(
     settings: dict[str, Any],
     seed: int | str | None,
     tmp_path_factory: pytest.TempPathFactory,
+    where: str,
 ) -> Iterator[FakeAPI]:
     """A server of its own, seeded, stopped then checked on exit.
 
     It listens on a free port unless ``settings`` name one: the session's port, if fixed, is taken.
     """
-    from fakeapi import FakeAPIServer
-    from pytest_plugin.handle import FakeAPI
+    from fakeapi.pytest_plugin.handle import FakeAPI
 
-    server = FakeAPIServer(dataclasses.replace(config, seed=seed, port=settings.get("port", 0))).start()
+    server = _new_server(dataclasses.replace(config, seed=seed, port=settings.get("port", 0)), where).start()
     try:
-        kubeconfig = server.write_kubeconfig(tmp_path_factory.mktemp("fakeapi") / "kubeconfig")
-        handle = FakeAPI(server, kubeconfig, seed)
-        yield handle
+        handle = FakeAPI(server, server.write_kubeconfig(tmp_path_factory.mktemp("fakeapi") / "kubeconfig"), seed)
+        try:
+            yield handle
+        finally:
+            _finish(handle)
     finally:
         server.stop()
     handle.check()
+
+
+def _finish(handle: FakeAPI) -> None:
+    """The test is over: report the fault rules that never applied, close the clients the handle made."""
+    from fakeapi.testing.faults import UnmatchedFaultWarning
+
+    for rule in handle.faults.unmatched():
+        warnings.warn(
+            f"fakeapi: a fault rule never matched a request: {rule.description}", UnmatchedFaultWarning, stacklevel=1
+        )
+    handle.close()
 
 
 # -- helpers for tests ------------------------------------------------------------------------
@@ -237,8 +307,8 @@ def fakeapi_kubeconfig_env(fakeapi: FakeAPI, monkeypatch: pytest.MonkeyPatch) ->
     The `kubernetes` client reads ``KUBECONFIG`` once, when it is imported, so its remembered
     default is patched too when it is already loaded.
     """
-    monkeypatch.setenv("KUBECONFIG", str(fakeapi.kubeconfig))
+    monkeypatch.setenv("KUBECONFIG", fakeapi.kubeconfig)
     kube_config = sys.modules.get("kubernetes.config.kube_config")
     if kube_config is not None:
-        monkeypatch.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", str(fakeapi.kubeconfig))
+        monkeypatch.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", fakeapi.kubeconfig)
     return fakeapi

@@ -1,0 +1,50 @@
+"""freezegun and the clients a test drives: what a frozen clock needs to leave them working.
+
+Two things break the natural ``@freeze_time(...)`` on a test that uses the `kubernetes` client:
+
+- ``freeze_time`` reads every attribute of every loaded module when it starts; the client
+  loads its ~900 models lazily on attribute access, so that scan imports all of them, slowly,
+  with ``datetime.datetime`` already replaced by freezegun's ``FakeDatetime``. Modules on
+  freezegun's ignore list are not scanned (and read the real clock, which the client only
+  uses for its own token expiry).
+- API classes first used inside the freeze import their pydantic models then, and pydantic
+  cannot build a schema for ``FakeDatetime`` (``PydanticSchemaGenerationError``). freezegun's
+  fake classes are subclasses of the real ones; told so, pydantic validates and serializes
+  them as datetimes and dates.
+
+The pytest plugin calls :func:`prepare_freezegun` before each test once freezegun is loaded.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+# Prefixes, as freezegun's ignore list matches module names: the `kubernetes` client, and with it
+# kubernetes_asyncio.
+IGNORED_MODULES = ("kubernetes",)
+
+
+@functools.cache
+def prepare_freezegun() -> None:
+    """Put the client libraries on freezegun's ignore list and teach pydantic freezegun's classes (once)."""
+    import freezegun
+    from freezegun.api import FakeDate, FakeDatetime
+
+    freezegun.configure(extend_ignore_list=list(IGNORED_MODULES))
+    try:
+        from pydantic_core import core_schema
+    except ImportError:  # no pydantic, no models to build
+        return
+
+    def datetime_schema(cls: type, source: Any, handler: Any) -> core_schema.CoreSchema:
+        return core_schema.datetime_schema()
+
+    def date_schema(cls: type, source: Any, handler: Any) -> core_schema.CoreSchema:
+        return core_schema.date_schema()
+
+    FakeDatetime.__get_pydantic_core_schema__ = classmethod(datetime_schema)  # type: ignore[attr-defined]
+    FakeDate.__get_pydantic_core_schema__ = classmethod(date_schema)  # type: ignore[attr-defined]
+
+
+__all__ = ["IGNORED_MODULES", "prepare_freezegun"]
