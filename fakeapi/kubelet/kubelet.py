@@ -143,7 +143,8 @@ class Kubelets(QueueController[Key]):
                 try:
                     self._client.create(pods, meta(pod)["namespace"], pod)
                 except errors.StatusError as exc:
-                    if exc.code != 409:
+                    # 404: a cluster without kube-system (no bootstrap) shows no mirror pods.
+                    if exc.code not in (404, 409):
                         raise
 
     def _sync_lease(self, name: str) -> None:

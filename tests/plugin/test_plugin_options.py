@@ -85,7 +85,7 @@ def test_a_disabled_api_is_not_served(pytester: pytest.Pytester) -> None:
         def test_jobs(fakeapi):
             with pytest.raises(Exception, match='no matches for kind "Job" in version "batch/v1"'):
                 fakeapi.list("batch/v1", "Job")
-            assert fakeapi.list("apps/v1", "Deployment") == []
+            assert fakeapi.list("apps/v1", "Deployment", "default") == []
         """
     )
     pytester.runpytest("--fakeapi-runtime-config=batch/v1=false").assert_outcomes(passed=1)
