@@ -14,6 +14,7 @@ from controller_helpers import Api
 from freezegun import freeze_time
 from workload_helpers import finish_pod
 
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 from fakeapi.util.cron import parse_standard
 
@@ -29,7 +30,7 @@ MINUTE = 29_540_760
 @pytest.fixture
 def server() -> Iterator[FakeAPIServer]:
     instance = FakeAPIServer(
-        ServerConfig(controllers=["*", "job", "cronjob", "ttl-after-finished"], run_controllers=False)
+        ServerConfig(controllers=without_simulation("job", "cronjob", "ttl-after-finished"), run_controllers=False)
     )
     instance.settle()
     yield instance

@@ -18,6 +18,7 @@ from freezegun import freeze_time
 from workload_helpers import make_ready, ready_all_pods
 
 from fakeapi.controllers.daemon.util import node_should_run_daemon_pod
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.kubelet.config import ClusterConfig
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 from pytest_plugin.handle import FakeAPI
@@ -42,7 +43,7 @@ DAEMON_TOLERATIONS = [
 @pytest.fixture
 def server() -> Iterator[FakeAPIServer]:
     """A server with the DaemonSet controller (and the apiserver's own), stepped by settle()."""
-    instance = FakeAPIServer(ServerConfig(controllers=["*", "daemonset"], run_controllers=False))
+    instance = FakeAPIServer(ServerConfig(controllers=without_simulation("daemonset"), run_controllers=False))
     yield instance
     instance.check()
 

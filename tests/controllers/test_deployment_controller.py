@@ -17,6 +17,7 @@ from controller_helpers import Api
 from freezegun import freeze_time
 from workload_helpers import make_ready
 
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 
 NS = "default"
@@ -28,7 +29,7 @@ HASH = "pod-template-hash"
 
 @pytest.fixture
 def server() -> Iterator[FakeAPIServer]:
-    instance = FakeAPIServer(ServerConfig(controllers=["*", "deployment"], run_controllers=False))
+    instance = FakeAPIServer(ServerConfig(controllers=without_simulation("deployment"), run_controllers=False))
     yield instance
     instance.check()
 

@@ -19,6 +19,7 @@ from kubernetes import client
 from kubernetes.client.rest import ApiException
 from workload_helpers import make_ready
 
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.kubelet.config import CONTROL_PLANE_NODE
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 from pytest_plugin.plugin import FakeAPI
@@ -33,7 +34,7 @@ NODES = "/api/v1/nodes"
 
 @pytest.fixture
 def server() -> Iterator[FakeAPIServer]:
-    instance = FakeAPIServer(ServerConfig(controllers=["*", "disruption", "podgc"], run_controllers=False))
+    instance = FakeAPIServer(ServerConfig(controllers=without_simulation("disruption", "podgc"), run_controllers=False))
     # The node make_ready binds pods to: without it the pod garbage collector would delete them.
     node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": CONTROL_PLANE_NODE}}
     assert instance.request("POST", NODES, node).status == 201

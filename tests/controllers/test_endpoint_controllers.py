@@ -15,6 +15,7 @@ from controller_helpers import Api
 from kube_tools import ToolRunner
 from workload_helpers import make_ready
 
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 from pytest_plugin.plugin import FakeAPI
 
@@ -28,7 +29,9 @@ NODE = "fakeapi-control-plane"
 
 @pytest.fixture
 def server() -> Iterator[FakeAPIServer]:
-    instance = FakeAPIServer(ServerConfig(controllers=["*", "endpoint", "endpointslice"], run_controllers=False))
+    instance = FakeAPIServer(
+        ServerConfig(controllers=without_simulation("endpoint", "endpointslice"), run_controllers=False)
+    )
     yield instance
     instance.check()
 

@@ -14,6 +14,7 @@ from controller_helpers import Api
 from freezegun import freeze_time
 from workload_helpers import finish_pod, make_ready
 
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 from pytest_plugin.plugin import FakeAPI
 
@@ -26,7 +27,7 @@ HAS_KUBELET = importlib.util.find_spec("fakeapi.kubelet.kubelet") is not None
 
 @pytest.fixture
 def server() -> Iterator[FakeAPIServer]:
-    instance = FakeAPIServer(ServerConfig(controllers=["*", "job"], run_controllers=False))
+    instance = FakeAPIServer(ServerConfig(controllers=without_simulation("job"), run_controllers=False))
     instance.settle()
     yield instance
     instance.check()

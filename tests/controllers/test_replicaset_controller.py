@@ -18,6 +18,7 @@ from workload_helpers import make_ready, ready_all_pods
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.schema import GroupResource
 from fakeapi.controllers.controller_utils import POD_DELETION_COST
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 from pytest_plugin.plugin import FakeAPI
 
@@ -35,7 +36,7 @@ CONTROLLER_AGENT = AGENT + "replicaset-controller"
 def server() -> Iterator[FakeAPIServer]:
     """A stepped server running the two replica controllers besides the default ones."""
     instance = FakeAPIServer(
-        ServerConfig(controllers=["*", "replicaset", "replicationcontroller"], run_controllers=False)
+        ServerConfig(controllers=without_simulation("replicaset", "replicationcontroller"), run_controllers=False)
     )
     yield instance
     instance.check()

@@ -16,6 +16,7 @@ from freezegun import freeze_time
 from kube_tools import ToolRunner
 from workload_helpers import make_ready, ready_all_pods
 
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 from fakeapi.storage.interfaces import ObjectKey
 from pytest_plugin.handle import FakeAPI
@@ -30,7 +31,7 @@ REVISION_LABEL = "controller-revision-hash"
 
 @pytest.fixture
 def server() -> Iterator[FakeAPIServer]:
-    instance = FakeAPIServer(ServerConfig(controllers=["*", "statefulset"], run_controllers=False))
+    instance = FakeAPIServer(ServerConfig(controllers=without_simulation("statefulset"), run_controllers=False))
     instance.settle()
     yield instance
     instance.check()
