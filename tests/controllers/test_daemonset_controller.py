@@ -8,7 +8,6 @@ labels, and the status counts ``kubectl rollout status`` reads.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from typing import Any
 
@@ -226,7 +225,7 @@ def test_the_template_generation_moves_only_with_the_template(server: FakeAPISer
 
 
 def test_min_ready_seconds_delays_availability_on_the_server_clock(server: FakeAPIServer, api: Api) -> None:
-    with freeze_time("2030-01-02T03:04:05Z") as frozen:
+    with freeze_time("2030-01-02T03:04:05Z", ignore=["kubernetes"]) as frozen:
         api.create(DS_PATH, daemon_set(minReadySeconds=10))
         roll_out(server)
         assert status(api)["numberReady"] == 3
@@ -566,7 +565,7 @@ spec:
 """
 
 
-@pytest.mark.fakeapi(controllers=["*", "daemonset"])
+@pytest.mark.fakeapi(controllers=without_simulation("daemonset"))
 def test_kubectl_rollout_status_follows_the_daemon_set_status(fakeapi: FakeAPI, kubectl: Any) -> None:
     """``kubectl rollout status --watch=false`` reads the counts the controller writes (pods readied by hand)."""
     server = fakeapi.server
@@ -605,15 +604,7 @@ def test_kubectl_rollout_status_follows_the_daemon_set_status(fakeapi: FakeAPI, 
     assert kubectl(*rollout).stdout == 'daemon set "agent" successfully rolled out\n'
 
 
-needs_cluster = pytest.mark.skipif(
-    importlib.util.find_spec("fakeapi.kubelet.kubelet") is None
-    or importlib.util.find_spec("fakeapi.scheduler.scheduler") is None,
-    reason="the simulated scheduler and kubelets are not there yet",
-)
-
-
-@needs_cluster
-@pytest.mark.fakeapi(controllers=["*", "daemonset", "scheduler", "kubelet"], cluster=ClusterConfig.with_workers(2))
+@pytest.mark.fakeapi(cluster=ClusterConfig.with_workers(2))
 def test_kubectl_rollout_status_of_a_daemon_set(kubectl: Any) -> None:
     kubectl("apply", "-f", "-", input=AGENT_MANIFEST)
     done = kubectl("rollout", "status", "daemonset/agent", "--timeout=30s")

@@ -6,13 +6,12 @@ pkg/controller/podgc/gc_controller.go.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from controller_helpers import Api
+from controller_helpers import Api, eventually
 from freezegun import freeze_time
 from kube_tools import ToolRunner
 from kubernetes import client
@@ -184,7 +183,7 @@ def test_a_pod_whose_controller_is_missing_fails_safe(server: FakeAPIServer, api
     assert status["conditions"][0]["message"] == 'found no controllers for pod "web-0"'
 
 
-@pytest.mark.fakeapi(controllers=["*", "disruption"])
+@pytest.mark.fakeapi(controllers=without_simulation("disruption"))
 def test_eviction_through_the_python_client(fakeapi: FakeAPI, k8s_client: client.ApiClient) -> None:
     server = fakeapi.server
     api = Api(server)
@@ -320,12 +319,11 @@ def test_podgc_keeps_the_newest_terminated_pods_and_removes_unscheduled_terminat
     api.merge_patch(f"{PODS}/pending", {"metadata": {"finalizers": None}})
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("fakeapi.kubelet.kubelet") is None, reason="needs the simulated kubelet and its nodes"
-)
-@pytest.mark.fakeapi(controllers=["*", "disruption", "podgc", "scheduler", "kubelet"])
 def test_kubectl_drain_respects_the_budget(fakeapi: FakeAPI, kubectl: ToolRunner) -> None:
-    """`kubectl drain` retries an eviction the budget refuses, and finishes once the budget allows it."""
+    """`kubectl drain` retries an eviction the budget refuses, and finishes once the budget allows it.
+
+    A full cluster of one node: the scheduler binds the pods and the kubelet runs and stops them.
+    """
     server = fakeapi.server
     api = Api(server)
     node = api.get(NODES)["items"][0]["metadata"]["name"]
@@ -346,4 +344,20 @@ def test_kubectl_drain_respects_the_budget(fakeapi: FakeAPI, kubectl: ToolRunner
     server.settle()
     done = kubectl("drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=20s")
     assert f"node/{node} drained" in done.stdout
-    assert [p["metadata"]["name"] for p in api.get(PODS)["items"] if p["metadata"]["name"].startswith("web-")] == []
+    # drain returns once the evicted pods are gone.
+    assert api.absent(f"{PODS}/web-0")
+    assert api.absent(f"{PODS}/web-1")
+
+    # The ReplicaSet replaces them, but the only node is cordoned: the replacements stay Pending, unscheduled.
+    def unschedulable_replacements() -> list[dict[str, Any]] | None:
+        web = [p for p in api.get(PODS)["items"] if p["metadata"]["labels"].get("app") == "web"]
+        scheduled = [c for p in web for c in p["status"].get("conditions") or [] if c["type"] == "PodScheduled"]
+        done = len(web) == 2 and len(scheduled) == 2 and all(c["reason"] == "Unschedulable" for c in scheduled)
+        return web if done else None
+
+    replacements = eventually(unschedulable_replacements, what="two unschedulable replacement pods")
+    for replacement in replacements:
+        assert replacement["metadata"]["generateName"] == "web-1-"
+        assert replacement["metadata"]["ownerReferences"][0]["uid"] == rs["metadata"]["uid"]
+        assert replacement["status"]["phase"] == "Pending"
+        assert not replacement["spec"].get("nodeName")

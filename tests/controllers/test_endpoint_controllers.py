@@ -275,7 +275,7 @@ def test_zone_from_the_node_and_a_hundred_endpoints_per_slice(server: FakeAPISer
     assert {e.get("zone") for s in slices(api) for e in s["endpoints"]} == {"zone-a"}
 
 
-@pytest.mark.fakeapi(controllers=["*", "endpoint", "endpointslice"])
+@pytest.mark.fakeapi(controllers=without_simulation("endpoint", "endpointslice"))
 def test_kubectl_shows_the_ready_pod_ips(fakeapi: FakeAPI, kubectl: ToolRunner) -> None:
     """`kubectl get endpointslices` and `kubectl get endpoints` list the ready pods' IPs."""
     server = fakeapi.server
