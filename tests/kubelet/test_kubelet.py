@@ -480,7 +480,6 @@ def test_terminal_pod_is_deleted_at_once(server: FakeAPIServer) -> None:
 
 
 @pytest.mark.kubectl
-@pytest.mark.fakeapi(controllers=["*", "kubelet"])
 def test_kubectl_sees_nodes_and_running_pods(fakeapi: Any, kubectl: Any) -> None:
     nodes = kubectl("get", "nodes").stdout.split("\n")
     assert nodes[0].split() == ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
