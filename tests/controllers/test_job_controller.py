@@ -335,4 +335,8 @@ def test_kubectl_waits_for_a_job_whose_pod_succeeded(fakeapi: FakeAPI, kubectl: 
 def test_kubectl_wait_for_a_job_run_by_the_kubelet(kubectl: Any) -> None:
     kubectl("create", "job", "x", "--image=busybox", "--", "true")
     kubectl("wait", "--for=condition=complete", "job/x", "--timeout=30s")
-    assert kubectl("get", "job", "x", "-o", "jsonpath={.status.succeeded}").stdout == "1"
+    described = kubectl("get", "job", "x", "-o", "jsonpath={.status.succeeded}/{.status.conditions[*].type}")
+    assert described.stdout == "1/SuccessCriteriaMet Complete"
+    # NAME READY STATUS: the kubelet ran the container to completion.
+    (row,) = kubectl("get", "pods", "-l", "job-name=x", "--no-headers").stdout.strip().split("\n")
+    assert row.split()[1:3] == ["0/1", "Completed"]
