@@ -327,13 +327,19 @@ def test_kubectl_drain_respects_the_budget(fakeapi: FakeAPI, kubectl: ToolRunner
     server = fakeapi.server
     api = Api(server)
     node = api.get(NODES)["items"][0]["metadata"]["name"]
-    # Pods of a controller: drain refuses bare pods without --force.
+    # Pods of a controller (drain refuses bare pods without --force): the ReplicaSet creates them,
+    # the scheduler binds them and the kubelet runs them.
     rs = api.create(REPLICASETS, replicaset(2))
-    for i in range(2):
-        api.create(PODS, pod(f"web-{i}", owner(rs)))
     api.create(PDBS, budget(minAvailable=2))
-    server.settle()
-    assert api.get(f"{PDBS}/web")["status"]["disruptionsAllowed"] == 0
+    kubectl("wait", "--for=jsonpath={.status.readyReplicas}=2", "replicaset/web-1", "--timeout=20s")
+    evicted = {p["metadata"]["name"] for p in api.get(PODS)["items"]}
+    assert len(evicted) == 2
+    # The budget is met, with no disruption to spare.
+    status = eventually(
+        lambda: (s := api.get(f"{PDBS}/web").get("status")) and s.get("currentHealthy") == 2 and s,
+        what="the budget counting both pods healthy",
+    )
+    assert (status["desiredHealthy"], status["disruptionsAllowed"]) == (2, 0)
 
     blocked = kubectl("drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=3s", check=False)
     assert blocked.returncode != 0
@@ -345,8 +351,8 @@ def test_kubectl_drain_respects_the_budget(fakeapi: FakeAPI, kubectl: ToolRunner
     done = kubectl("drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=20s")
     assert f"node/{node} drained" in done.stdout
     # drain returns once the evicted pods are gone.
-    assert api.absent(f"{PODS}/web-0")
-    assert api.absent(f"{PODS}/web-1")
+    for name in evicted:
+        assert api.absent(f"{PODS}/{name}")
 
     # The ReplicaSet replaces them, but the only node is cordoned: the replacements stay Pending, unscheduled.
     def unschedulable_replacements() -> list[dict[str, Any]] | None:
@@ -356,6 +362,7 @@ def test_kubectl_drain_respects_the_budget(fakeapi: FakeAPI, kubectl: ToolRunner
         return web if done else None
 
     replacements = eventually(unschedulable_replacements, what="two unschedulable replacement pods")
+    assert not evicted & {p["metadata"]["name"] for p in replacements}
     for replacement in replacements:
         assert replacement["metadata"]["generateName"] == "web-1-"
         assert replacement["metadata"]["ownerReferences"][0]["uid"] == rs["metadata"]["uid"]
