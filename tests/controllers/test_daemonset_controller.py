@@ -606,11 +606,20 @@ def test_kubectl_rollout_status_follows_the_daemon_set_status(fakeapi: FakeAPI, 
 
 @pytest.mark.fakeapi(cluster=ClusterConfig.with_workers(2))
 def test_kubectl_rollout_status_of_a_daemon_set(kubectl: Any) -> None:
+    """On a kind-like cluster of three nodes: the scheduler binds each daemon pod to its node, the kubelets run them."""
     kubectl("apply", "-f", "-", input=AGENT_MANIFEST)
     done = kubectl("rollout", "status", "daemonset/agent", "--timeout=30s")
     assert done.stdout.strip().endswith('daemon set "agent" successfully rolled out')
     kubectl("set", "image", "daemonset/agent", "agent=agent:2")
     done = kubectl("rollout", "status", "daemonset/agent", "--timeout=30s")
     assert done.stdout.strip().endswith('daemon set "agent" successfully rolled out')
-    wide = kubectl("get", "pods", "-l", "app=agent", "-o", "jsonpath={.items[*].spec.nodeName}").stdout.split()
-    assert sorted(wide) == ["fakeapi-control-plane", "fakeapi-worker", "fakeapi-worker2"]
+    nodes = kubectl("get", "pods", "-l", "app=agent", "-o", "jsonpath={.items[*].spec.nodeName}").stdout.split()
+    # As in kind, a control plane with workers keeps its NoSchedule taint, which the agent does not tolerate...
+    assert sorted(nodes) == ["fakeapi-worker", "fakeapi-worker2"]
+    listed = kubectl("get", "daemonset", "agent", "--no-headers").stdout.split()
+    assert listed[1:6] == ["2", "2", "2", "2", "2"]
+    # ... while kindnet, which tolerates every taint, runs on every node.
+    kindnet = kubectl(
+        "get", "pods", "-n", "kube-system", "-l", "app=kindnet", "-o", "jsonpath={.items[*].spec.nodeName}"
+    ).stdout.split()
+    assert sorted(kindnet) == ["fakeapi-control-plane", "fakeapi-worker", "fakeapi-worker2"]
