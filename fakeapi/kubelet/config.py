@@ -2,7 +2,8 @@
 
 A fresh server has one node, as a fresh kind cluster has (``fakeapi-control-plane``, with
 kind's labels and no taint, so workloads schedule on it); tests ask for more with
-``ClusterConfig(nodes=...)`` or ``ClusterConfig.with_workers(n)``. How a pod runs is decided
+``ClusterConfig(nodes=...)`` or ``ClusterConfig.with_workers(n)`` (whose control plane, as kind's,
+keeps its NoSchedule taint). How a pod runs is decided
 by ``ClusterConfig.pod_policy`` (``fakeapi.kubelet.policy``), which a test may replace at any
 time: the kubelets read it on every sync.
 """
@@ -34,8 +35,19 @@ class NodeConfig:
     control_plane: bool = False
 
 
-def _control_plane() -> NodeConfig:
-    return NodeConfig(CONTROL_PLANE_NODE, labels={"node-role.kubernetes.io/control-plane": ""}, control_plane=True)
+# What kubeadm puts on a control-plane node (MarkControlPlane): kind takes both off again only when
+# the cluster is that one node (kubeadminit), so that workloads can run on it.
+CONTROL_PLANE_TAINT = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
+EXCLUDE_FROM_LOAD_BALANCERS = "node.kubernetes.io/exclude-from-external-load-balancers"
+
+
+def _control_plane(*, alone: bool = True) -> NodeConfig:
+    """kind's control-plane node: untainted when it is the only node, else tainted and kept out of load balancers."""
+    labels = {"node-role.kubernetes.io/control-plane": ""}
+    if alone:
+        return NodeConfig(CONTROL_PLANE_NODE, labels=labels, control_plane=True)
+    labels[EXCLUDE_FROM_LOAD_BALANCERS] = ""
+    return NodeConfig(CONTROL_PLANE_NODE, labels=labels, taints=[dict(CONTROL_PLANE_TAINT)], control_plane=True)
 
 
 @dataclass
@@ -59,9 +71,13 @@ class ClusterConfig:
 
     @classmethod
     def with_workers(cls, workers: int, **options: Any) -> ClusterConfig:
-        """A control-plane node and ``workers`` worker nodes (``fakeapi-worker``, ``fakeapi-worker2``...), as kind names them."""
+        """A control-plane node and ``workers`` worker nodes (``fakeapi-worker``, ``fakeapi-worker2``...), as kind names them.
+
+        As in kind, a control plane with workers keeps kubeadm's ``node-role.kubernetes.io/control-plane:NoSchedule``
+        taint: only pods that tolerate it (kube-system's) run there.
+        """
         names = [f"fakeapi-worker{i + 1 if i else ''}" for i in range(workers)]
-        return cls(nodes=[_control_plane(), *(NodeConfig(name) for name in names)], **options)
+        return cls(nodes=[_control_plane(alone=not names), *(NodeConfig(name) for name in names)], **options)
 
     def node(self, name: str) -> NodeConfig | None:
         """The simulated node called ``name``, if the cluster has one."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from crd_manifests import crd_manifest
 
@@ -13,6 +15,8 @@ from fakeapi.util.clock import real_monotonic
 
 # A namespaced custom resource with any content: what a test needs of a resource defined at run time.
 WIDGET_CRD = crd_manifest("Widget", names={"listKind": "WidgetList"})
+
+T = TypeVar("T")
 
 
 class Api:
@@ -65,3 +69,18 @@ def wait_deleted(server: FakeAPIServer, key: ObjectKey, timeout: float) -> float
     finally:
         watch.stop()
     raise AssertionError(f"{key} still exists after {timeout} s")
+
+
+def eventually(check: Callable[[], T | None], timeout: float = 20.0, what: str = "the condition") -> T:
+    """Poll ``check`` until it returns something other than None or False; that value. Fails after ``timeout``.
+
+    For clusters whose controllers run in background threads: wait on the state, never on a sleep.
+    """
+    deadline = real_monotonic() + timeout
+    while True:
+        value = check()
+        if value is not None and value is not False:
+            return value
+        if real_monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout} s")
+        time.sleep(0.05)

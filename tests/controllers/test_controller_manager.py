@@ -11,13 +11,21 @@ from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.schema import GroupResource
 from fakeapi.controllers.base import EnqueueLog, QueueController, Requeue
 from fakeapi.controllers.informer import InformerFactory, ResourceEventHandlerFuncs
-from fakeapi.controllers.manager import enabled_controllers
+from fakeapi.controllers.manager import (
+    CONTROLLER_DESCRIPTORS,
+    SIMULATION_CONTROLLERS,
+    enabled_controllers,
+    without_simulation,
+)
 from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 from fakeapi.storage.interfaces import ObjectKey
 from fakeapi.storage.memory import MemoryStorage
 
-ALL = {"clusterrole-aggregation", "garbagecollector", "namespace", "root-ca-cert-publisher", "serviceaccount"}
+# Every controller is on by default, as in kube-controller-manager (plus the simulated scheduler and kubelets).
+ALL = {d.name for d in CONTROLLER_DESCRIPTORS}
+# kube-apiserver's own concerns: what runs when nothing schedules or runs pods.
+API_ONLY = {"clusterrole-aggregation", "garbagecollector", "namespace", "root-ca-cert-publisher", "serviceaccount"}
 
 
 @pytest.mark.parametrize(
@@ -30,10 +38,20 @@ ALL = {"clusterrole-aggregation", "garbagecollector", "namespace", "root-ca-cert
         (["-namespace", "namespace"], set()),
         (["garbage-collector-controller", "serviceaccount-controller"], {"garbagecollector", "serviceaccount"}),
         (["*", "-root-ca-certificate-publisher-controller"], ALL - {"root-ca-cert-publisher"}),
+        (["*", "-kube-scheduler", "-kubelet-simulator"], ALL - {"scheduler", "kubelet"}),
+        (["deployment-controller", "replicaset"], {"deployment", "replicaset"}),
+        (without_simulation(), API_ONLY),
+        (without_simulation("deployment"), API_ONLY | {"deployment"}),
+        (without_simulation("job", "scheduler", "kubelet"), API_ONLY | {"job", "scheduler", "kubelet"}),
     ],
 )
 def test_controllers_flag_chooses_like_kube_controller_manager(flags: list[str], expected: set[str]) -> None:
     assert enabled_controllers(flags) == expected
+
+
+def test_every_controller_but_the_api_servers_own_is_a_simulation_controller() -> None:
+    assert API_ONLY | {"deployment", "statefulset", "scheduler", "kubelet", "podgc"} <= ALL
+    assert set(SIMULATION_CONTROLLERS) == ALL - API_ONLY
 
 
 def test_an_unknown_controller_is_refused_with_the_known_names() -> None:
@@ -45,7 +63,7 @@ def test_an_unknown_controller_is_refused_with_the_known_names() -> None:
 def test_server_exposes_the_chosen_controllers_and_their_log() -> None:
     server = FakeAPIServer(ServerConfig(controllers=["namespace", "serviceaccount"], run_controllers=False))
     assert set(server.controllers) == {"namespace", "serviceaccount"}
-    ours = [(e.listener, e.key, e.cause) for e in server.enqueue_log.events if e.listener in ALL]
+    ours = [(e.listener, e.key, e.cause) for e in server.enqueue_log.events if e.listener in API_ONLY]
     assert ours == [
         ("serviceaccount", name, "namespace added")
         for name in ("default", "kube-system", "kube-public", "kube-node-lease")
@@ -65,17 +83,19 @@ def test_reset_leaves_controllers_with_a_fresh_cluster(fakeapi: FakeAPI) -> None
     server.reset()
 
     assert not gc.has_node(owner["metadata"]["uid"])
-    # The aggregation controller's keys are ClusterRoles, not namespaces.
-    namespace_keyed = ALL - {"clusterrole-aggregation"}
-    assert {e.key for e in server.enqueue_log.events if e.listener in namespace_keyed} == {
-        "default",
-        "kube-system",
-        "kube-public",
-        "kube-node-lease",
-    }
-    # reset() returns once the bootstrap namespaces are furnished again.
-    assert server.storage.get(ObjectKey("serviceaccounts", "kube-system", "default")) is not None
-    assert server.storage.get(ObjectKey("configmaps", "kube-public", "kube-root-ca.crt")) is not None
+    # The session server is a full kind-like cluster: its bootstrap has kind's local-path-storage namespace too.
+    namespaces = {o["metadata"]["name"] for o in server.storage.get_list("namespaces")[0]}
+    assert namespaces == {"default", "kube-system", "kube-public", "kube-node-lease", "local-path-storage"}
+    # The controllers whose keys are namespaces heard of each namespace of the fresh cluster, and of nothing else.
+    namespace_keyed = API_ONLY - {"clusterrole-aggregation"}
+    assert {e.key for e in server.enqueue_log.events if e.listener in namespace_keyed} == namespaces
+    # reset() returns once the bootstrap namespaces are furnished again, and kube-system's workloads run again.
+    for namespace in namespaces:
+        assert server.storage.get(ObjectKey("serviceaccounts", namespace, "default")) is not None
+        assert server.storage.get(ObjectKey("configmaps", namespace, "kube-root-ca.crt")) is not None
+    pods = server.storage.get_list("pods", "kube-system")[0]
+    assert any(p["metadata"]["name"].startswith("coredns-") for p in pods)
+    assert {p["status"].get("phase") for p in pods} == {"Running"}
 
 
 def test_informer_handlers_get_events_of_their_prefix_and_listers_read_the_storage() -> None:

@@ -14,6 +14,7 @@ from controller_helpers import Api
 from freezegun import freeze_time
 from workload_helpers import finish_pod
 
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 from fakeapi.util.cron import parse_standard
 
@@ -29,7 +30,7 @@ MINUTE = 29_540_760
 @pytest.fixture
 def server() -> Iterator[FakeAPIServer]:
     instance = FakeAPIServer(
-        ServerConfig(controllers=["*", "job", "cronjob", "ttl-after-finished"], run_controllers=False)
+        ServerConfig(controllers=without_simulation("job", "cronjob", "ttl-after-finished"), run_controllers=False)
     )
     instance.settle()
     yield instance
@@ -115,7 +116,7 @@ def test_bad_schedules_are_refused(schedule: str, message: str) -> None:
 
 
 def test_a_cronjob_fires_when_time_crosses_the_minute(server: FakeAPIServer, api: Api) -> None:
-    with freeze_time(START) as frozen:
+    with freeze_time(START, ignore=["kubernetes"]) as frozen:
         created = api.create(CRONJOBS, cronjob_manifest("tick"))
         server.settle()
         assert job_names(api) == []
@@ -168,7 +169,7 @@ def test_a_cronjob_fires_when_time_crosses_the_minute(server: FakeAPIServer, api
 
 
 def test_a_time_zone_names_the_scheduled_timestamp(server: FakeAPIServer, api: Api) -> None:
-    with freeze_time(START) as frozen:
+    with freeze_time(START, ignore=["kubernetes"]) as frozen:
         api.create(CRONJOBS, cronjob_manifest("berlin", "1 11 * * *", timeZone="Europe/Berlin"))
         server.settle()
         frozen.tick(60)  # 10:01:30 UTC is 11:01:30 in Berlin
@@ -180,7 +181,7 @@ def test_a_time_zone_names_the_scheduled_timestamp(server: FakeAPIServer, api: A
 
 
 def test_forbid_skips_a_run_while_the_last_one_is_active(server: FakeAPIServer, api: Api) -> None:
-    with freeze_time(START) as frozen:
+    with freeze_time(START, ignore=["kubernetes"]) as frozen:
         api.create(CRONJOBS, cronjob_manifest("single", concurrencyPolicy="Forbid"))
         frozen.tick(60)
         server.settle()
@@ -199,7 +200,7 @@ def test_forbid_skips_a_run_while_the_last_one_is_active(server: FakeAPIServer, 
 
 
 def test_replace_deletes_the_active_job(server: FakeAPIServer, api: Api) -> None:
-    with freeze_time(START) as frozen:
+    with freeze_time(START, ignore=["kubernetes"]) as frozen:
         api.create(CRONJOBS, cronjob_manifest("swap", concurrencyPolicy="Replace"))
         frozen.tick(60)
         server.settle()
@@ -211,7 +212,7 @@ def test_replace_deletes_the_active_job(server: FakeAPIServer, api: Api) -> None
 
 
 def test_allow_runs_jobs_side_by_side_and_suspend_stops_them(server: FakeAPIServer, api: Api) -> None:
-    with freeze_time(START) as frozen:
+    with freeze_time(START, ignore=["kubernetes"]) as frozen:
         api.create(CRONJOBS, cronjob_manifest("many"))
         frozen.tick(60)
         server.settle()
@@ -227,7 +228,7 @@ def test_allow_runs_jobs_side_by_side_and_suspend_stops_them(server: FakeAPIServ
 
 
 def test_history_limits_keep_the_newest_finished_jobs(server: FakeAPIServer, api: Api) -> None:
-    with freeze_time(START) as frozen:
+    with freeze_time(START, ignore=["kubernetes"]) as frozen:
         api.create(CRONJOBS, cronjob_manifest("hist", successfulJobsHistoryLimit=2, failedJobsHistoryLimit=1))
         for minute in range(1, 5):
             frozen.tick(60)
@@ -244,7 +245,7 @@ def test_history_limits_keep_the_newest_finished_jobs(server: FakeAPIServer, api
 
 
 def test_starting_deadline_skips_a_run_that_is_too_late(server: FakeAPIServer, api: Api) -> None:
-    with freeze_time(START) as frozen:
+    with freeze_time(START, ignore=["kubernetes"]) as frozen:
         api.create(CRONJOBS, cronjob_manifest("late", "0 * * * *", startingDeadlineSeconds=30))
         frozen.tick(59 * 60 + 30 + 45)  # 11:00:45: 45 s after the hour, past the 30 s deadline
         server.settle()
@@ -255,7 +256,7 @@ def test_starting_deadline_skips_a_run_that_is_too_late(server: FakeAPIServer, a
 
 
 def test_missed_runs_start_only_the_most_recent(server: FakeAPIServer, api: Api) -> None:
-    with freeze_time(START) as frozen:
+    with freeze_time(START, ignore=["kubernetes"]) as frozen:
         api.create(CRONJOBS, cronjob_manifest("behind", "*/5 * * * *"))
         frozen.tick(3 * 3600)  # 13:00:30: 36 runs missed
         server.settle()
@@ -264,7 +265,7 @@ def test_missed_runs_start_only_the_most_recent(server: FakeAPIServer, api: Api)
 
 
 def test_finished_jobs_are_deleted_after_their_ttl(server: FakeAPIServer, api: Api) -> None:
-    with freeze_time(START) as frozen:
+    with freeze_time(START, ignore=["kubernetes"]) as frozen:
         job = {
             "apiVersion": "batch/v1",
             "kind": "Job",

@@ -8,7 +8,6 @@ labels, and the status counts ``kubectl rollout status`` reads.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +17,7 @@ from freezegun import freeze_time
 from workload_helpers import make_ready, ready_all_pods
 
 from fakeapi.controllers.daemon.util import node_should_run_daemon_pod
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.kubelet.config import ClusterConfig
 from fakeapi.pytest_plugin.handle import FakeAPI
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
@@ -42,7 +42,7 @@ DAEMON_TOLERATIONS = [
 @pytest.fixture
 def server() -> Iterator[FakeAPIServer]:
     """A server with the DaemonSet controller (and the apiserver's own), stepped by settle()."""
-    instance = FakeAPIServer(ServerConfig(controllers=["*", "daemonset"], run_controllers=False))
+    instance = FakeAPIServer(ServerConfig(controllers=without_simulation("daemonset"), run_controllers=False))
     yield instance
     instance.check()
 
@@ -225,7 +225,7 @@ def test_the_template_generation_moves_only_with_the_template(server: FakeAPISer
 
 
 def test_min_ready_seconds_delays_availability_on_the_server_clock(server: FakeAPIServer, api: Api) -> None:
-    with freeze_time("2030-01-02T03:04:05Z") as frozen:
+    with freeze_time("2030-01-02T03:04:05Z", ignore=["kubernetes"]) as frozen:
         api.create(DS_PATH, daemon_set(minReadySeconds=10))
         roll_out(server)
         assert status(api)["numberReady"] == 3
@@ -565,7 +565,7 @@ spec:
 """
 
 
-@pytest.mark.fakeapi(controllers=["*", "daemonset"])
+@pytest.mark.fakeapi(controllers=without_simulation("daemonset"))
 def test_kubectl_rollout_status_follows_the_daemon_set_status(fakeapi: FakeAPI, kubectl: Any) -> None:
     """``kubectl rollout status --watch=false`` reads the counts the controller writes (pods readied by hand)."""
     server = fakeapi.server
@@ -604,21 +604,22 @@ def test_kubectl_rollout_status_follows_the_daemon_set_status(fakeapi: FakeAPI, 
     assert kubectl(*rollout).stdout == 'daemon set "agent" successfully rolled out\n'
 
 
-needs_cluster = pytest.mark.skipif(
-    importlib.util.find_spec("fakeapi.kubelet.kubelet") is None
-    or importlib.util.find_spec("fakeapi.scheduler.scheduler") is None,
-    reason="the simulated scheduler and kubelets are not there yet",
-)
-
-
-@needs_cluster
-@pytest.mark.fakeapi(controllers=["*", "daemonset", "scheduler", "kubelet"], cluster=ClusterConfig.with_workers(2))
+@pytest.mark.fakeapi(cluster=ClusterConfig.with_workers(2))
 def test_kubectl_rollout_status_of_a_daemon_set(kubectl: Any) -> None:
+    """On a kind-like cluster of three nodes: the scheduler binds each daemon pod to its node, the kubelets run them."""
     kubectl("apply", "-f", "-", input=AGENT_MANIFEST)
     done = kubectl("rollout", "status", "daemonset/agent", "--timeout=30s")
     assert done.stdout.strip().endswith('daemon set "agent" successfully rolled out')
     kubectl("set", "image", "daemonset/agent", "agent=agent:2")
     done = kubectl("rollout", "status", "daemonset/agent", "--timeout=30s")
     assert done.stdout.strip().endswith('daemon set "agent" successfully rolled out')
-    wide = kubectl("get", "pods", "-l", "app=agent", "-o", "jsonpath={.items[*].spec.nodeName}").stdout.split()
-    assert sorted(wide) == ["fakeapi-control-plane", "fakeapi-worker", "fakeapi-worker2"]
+    nodes = kubectl("get", "pods", "-l", "app=agent", "-o", "jsonpath={.items[*].spec.nodeName}").stdout.split()
+    # As in kind, a control plane with workers keeps its NoSchedule taint, which the agent does not tolerate...
+    assert sorted(nodes) == ["fakeapi-worker", "fakeapi-worker2"]
+    listed = kubectl("get", "daemonset", "agent", "--no-headers").stdout.split()
+    assert listed[1:6] == ["2", "2", "2", "2", "2"]
+    # ... while kindnet, which tolerates every taint, runs on every node.
+    kindnet = kubectl(
+        "get", "pods", "-n", "kube-system", "-l", "app=kindnet", "-o", "jsonpath={.items[*].spec.nodeName}"
+    ).stdout.split()
+    assert sorted(kindnet) == ["fakeapi-control-plane", "fakeapi-worker", "fakeapi-worker2"]

@@ -17,6 +17,7 @@ from controller_helpers import Api
 from freezegun import freeze_time
 from workload_helpers import make_ready
 
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 
 NS = "default"
@@ -28,7 +29,7 @@ HASH = "pod-template-hash"
 
 @pytest.fixture
 def server() -> Iterator[FakeAPIServer]:
-    instance = FakeAPIServer(ServerConfig(controllers=["*", "deployment"], run_controllers=False))
+    instance = FakeAPIServer(ServerConfig(controllers=without_simulation("deployment"), run_controllers=False))
     yield instance
     instance.check()
 
@@ -499,3 +500,34 @@ def test_a_name_taken_by_another_template_raises_the_collision_count(api: Api) -
 def image_of_rs(api: Api, name: str) -> str:
     image: str = api.get(f"{REPLICASETS}/{name}")["spec"]["template"]["spec"]["containers"][0]["image"]
     return image
+
+
+def test_kubectl_rollout_status_undo_and_history_on_the_default_cluster(kubectl: Any) -> None:
+    """The whole chain: deployment and replicaset controllers, the scheduler and the kubelets roll the pods out."""
+    kubectl("create", "deployment", "web", "--image=nginx:1.27", "--replicas=3")
+    done = kubectl("rollout", "status", "deployment/web", "--timeout=30s")
+    assert done.stdout.strip().endswith('deployment "web" successfully rolled out')
+
+    kubectl("set", "image", "deployment/web", "nginx=nginx:1.28")
+    done = kubectl("rollout", "status", "deployment/web", "--timeout=30s")
+    assert done.stdout.strip().endswith('deployment "web" successfully rolled out')
+    # NAME DESIRED CURRENT READY: the new ReplicaSet runs all three pods, the old one none.
+    sets = kubectl("get", "rs", "-l", "app=web", "--no-headers", "-o", "wide").stdout.strip().split("\n")
+    assert sorted((row.split()[1:4], row.split()[6]) for row in sets) == [
+        (["0", "0", "0"], "nginx:1.27"),
+        (["3", "3", "3"], "nginx:1.28"),
+    ]
+    history = kubectl("rollout", "history", "deployment/web").stdout.split("\n")
+    assert [line.split()[0] for line in history[2:] if line.strip()] == ["1", "2"]
+
+    kubectl("rollout", "undo", "deployment/web")
+    done = kubectl("rollout", "status", "deployment/web", "--timeout=30s")
+    assert done.stdout.strip().endswith('deployment "web" successfully rolled out')
+    ready = kubectl(
+        "get", "deployment", "web", "-o", "jsonpath={.status.readyReplicas}/{.status.updatedReplicas}"
+    ).stdout
+    assert ready == "3/3"
+    image = kubectl("get", "deployment", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}").stdout
+    assert image == "nginx:1.27"
+    history = kubectl("rollout", "history", "deployment/web").stdout.split("\n")
+    assert [line.split()[0] for line in history[2:] if line.strip()] == ["2", "3"]

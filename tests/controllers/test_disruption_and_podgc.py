@@ -6,19 +6,19 @@ pkg/controller/podgc/gc_controller.go.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from controller_helpers import Api
+from controller_helpers import Api, eventually
 from freezegun import freeze_time
 from kube_tools import ToolRunner
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 from workload_helpers import make_ready
 
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.kubelet.config import CONTROL_PLANE_NODE
 from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
@@ -33,7 +33,7 @@ NODES = "/api/v1/nodes"
 
 @pytest.fixture
 def server() -> Iterator[FakeAPIServer]:
-    instance = FakeAPIServer(ServerConfig(controllers=["*", "disruption", "podgc"], run_controllers=False))
+    instance = FakeAPIServer(ServerConfig(controllers=without_simulation("disruption", "podgc"), run_controllers=False))
     # The node make_ready binds pods to: without it the pod garbage collector would delete them.
     node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": CONTROL_PLANE_NODE}}
     assert instance.request("POST", NODES, node).status == 201
@@ -183,7 +183,7 @@ def test_a_pod_whose_controller_is_missing_fails_safe(server: FakeAPIServer, api
     assert status["conditions"][0]["message"] == 'found no controllers for pod "web-0"'
 
 
-@pytest.mark.fakeapi(controllers=["*", "disruption"])
+@pytest.mark.fakeapi(controllers=without_simulation("disruption"))
 def test_eviction_through_the_python_client(fakeapi: FakeAPI, k8s_client: client.ApiClient) -> None:
     server = fakeapi.server
     api = Api(server)
@@ -319,22 +319,27 @@ def test_podgc_keeps_the_newest_terminated_pods_and_removes_unscheduled_terminat
     api.merge_patch(f"{PODS}/pending", {"metadata": {"finalizers": None}})
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("fakeapi.kubelet.kubelet") is None, reason="needs the simulated kubelet and its nodes"
-)
-@pytest.mark.fakeapi(controllers=["*", "disruption", "podgc", "scheduler", "kubelet"])
 def test_kubectl_drain_respects_the_budget(fakeapi: FakeAPI, kubectl: ToolRunner) -> None:
-    """`kubectl drain` retries an eviction the budget refuses, and finishes once the budget allows it."""
+    """`kubectl drain` retries an eviction the budget refuses, and finishes once the budget allows it.
+
+    A full cluster of one node: the scheduler binds the pods and the kubelet runs and stops them.
+    """
     server = fakeapi.server
     api = Api(server)
     node = api.get(NODES)["items"][0]["metadata"]["name"]
-    # Pods of a controller: drain refuses bare pods without --force.
+    # Pods of a controller (drain refuses bare pods without --force): the ReplicaSet creates them,
+    # the scheduler binds them and the kubelet runs them.
     rs = api.create(REPLICASETS, replicaset(2))
-    for i in range(2):
-        api.create(PODS, pod(f"web-{i}", owner(rs)))
     api.create(PDBS, budget(minAvailable=2))
-    server.settle()
-    assert api.get(f"{PDBS}/web")["status"]["disruptionsAllowed"] == 0
+    kubectl("wait", "--for=jsonpath={.status.readyReplicas}=2", "replicaset/web-1", "--timeout=20s")
+    evicted = {p["metadata"]["name"] for p in api.get(PODS)["items"]}
+    assert len(evicted) == 2
+    # The budget is met, with no disruption to spare.
+    status = eventually(
+        lambda: (s := api.get(f"{PDBS}/web").get("status")) and s.get("currentHealthy") == 2 and s,
+        what="the budget counting both pods healthy",
+    )
+    assert (status["desiredHealthy"], status["disruptionsAllowed"]) == (2, 0)
 
     blocked = kubectl("drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=3s", check=False)
     assert blocked.returncode != 0
@@ -345,4 +350,21 @@ def test_kubectl_drain_respects_the_budget(fakeapi: FakeAPI, kubectl: ToolRunner
     server.settle()
     done = kubectl("drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=20s")
     assert f"node/{node} drained" in done.stdout
-    assert [p["metadata"]["name"] for p in api.get(PODS)["items"] if p["metadata"]["name"].startswith("web-")] == []
+    # drain returns once the evicted pods are gone.
+    for name in evicted:
+        assert api.absent(f"{PODS}/{name}")
+
+    # The ReplicaSet replaces them, but the only node is cordoned: the replacements stay Pending, unscheduled.
+    def unschedulable_replacements() -> list[dict[str, Any]] | None:
+        web = [p for p in api.get(PODS)["items"] if p["metadata"]["labels"].get("app") == "web"]
+        scheduled = [c for p in web for c in p["status"].get("conditions") or [] if c["type"] == "PodScheduled"]
+        done = len(web) == 2 and len(scheduled) == 2 and all(c["reason"] == "Unschedulable" for c in scheduled)
+        return web if done else None
+
+    replacements = eventually(unschedulable_replacements, what="two unschedulable replacement pods")
+    assert not evicted & {p["metadata"]["name"] for p in replacements}
+    for replacement in replacements:
+        assert replacement["metadata"]["generateName"] == "web-1-"
+        assert replacement["metadata"]["ownerReferences"][0]["uid"] == rs["metadata"]["uid"]
+        assert replacement["status"]["phase"] == "Pending"
+        assert not replacement["spec"].get("nodeName")

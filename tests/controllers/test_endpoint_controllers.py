@@ -15,6 +15,7 @@ from controller_helpers import Api
 from kube_tools import ToolRunner
 from workload_helpers import make_ready
 
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 
@@ -28,7 +29,9 @@ NODE = "fakeapi-control-plane"
 
 @pytest.fixture
 def server() -> Iterator[FakeAPIServer]:
-    instance = FakeAPIServer(ServerConfig(controllers=["*", "endpoint", "endpointslice"], run_controllers=False))
+    instance = FakeAPIServer(
+        ServerConfig(controllers=without_simulation("endpoint", "endpointslice"), run_controllers=False)
+    )
     yield instance
     instance.check()
 
@@ -272,7 +275,7 @@ def test_zone_from_the_node_and_a_hundred_endpoints_per_slice(server: FakeAPISer
     assert {e.get("zone") for s in slices(api) for e in s["endpoints"]} == {"zone-a"}
 
 
-@pytest.mark.fakeapi(controllers=["*", "endpoint", "endpointslice"])
+@pytest.mark.fakeapi(controllers=without_simulation("endpoint", "endpointslice"))
 def test_kubectl_shows_the_ready_pod_ips(fakeapi: FakeAPI, kubectl: ToolRunner) -> None:
     """`kubectl get endpointslices` and `kubectl get endpoints` list the ready pods' IPs."""
     server = fakeapi.server

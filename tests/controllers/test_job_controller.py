@@ -5,7 +5,6 @@ Pods are finished by hand (workload_helpers.finish_pod) as a kubelet would repor
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +13,7 @@ from controller_helpers import Api
 from freezegun import freeze_time
 from workload_helpers import finish_pod, make_ready
 
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 
@@ -21,12 +21,11 @@ NS = "default"
 JOBS = f"/apis/batch/v1/namespaces/{NS}/jobs"
 PODS = f"/api/v1/namespaces/{NS}/pods"
 START = "2026-03-02T10:00:00Z"
-HAS_KUBELET = importlib.util.find_spec("fakeapi.kubelet.kubelet") is not None
 
 
 @pytest.fixture
 def server() -> Iterator[FakeAPIServer]:
-    instance = FakeAPIServer(ServerConfig(controllers=["*", "job"], run_controllers=False))
+    instance = FakeAPIServer(ServerConfig(controllers=without_simulation("job"), run_controllers=False))
     instance.settle()
     yield instance
     instance.check()
@@ -70,7 +69,7 @@ def conditions(job: dict[str, Any]) -> list[tuple[str, str, str, str]]:
 
 
 def test_a_job_runs_its_pods_to_completion_step_by_step(server: FakeAPIServer, api: Api) -> None:
-    with freeze_time(START):
+    with freeze_time(START, ignore=["kubernetes"]):
         created = api.create(JOBS, job_manifest("pi", completions=3, parallelism=2))
         server.settle()
         pods = pods_of(api, "pi")
@@ -140,7 +139,7 @@ def test_a_job_runs_its_pods_to_completion_step_by_step(server: FakeAPIServer, a
 
 
 def test_pod_failures_past_the_backoff_limit_fail_the_job(server: FakeAPIServer, api: Api) -> None:
-    with freeze_time(START):
+    with freeze_time(START, ignore=["kubernetes"]):
         api.create(JOBS, job_manifest("flaky", backoffLimit=1))
         server.settle()
         [first] = pods_of(api, "flaky")
@@ -210,7 +209,7 @@ def test_an_indexed_job_gives_each_pod_its_index(server: FakeAPIServer, api: Api
 
 
 def test_active_deadline_fails_the_job_and_deletes_its_pods(server: FakeAPIServer, api: Api) -> None:
-    with freeze_time(START) as frozen:
+    with freeze_time(START, ignore=["kubernetes"]) as frozen:
         api.create(JOBS, job_manifest("slow", activeDeadlineSeconds=30, parallelism=2, completions=4))
         server.settle()
         assert len(pods_of(api, "slow")) == 2
@@ -232,7 +231,7 @@ def test_active_deadline_fails_the_job_and_deletes_its_pods(server: FakeAPIServe
 
 
 def test_suspend_deletes_active_pods_and_resume_restarts_them(server: FakeAPIServer, api: Api) -> None:
-    with freeze_time(START) as frozen:
+    with freeze_time(START, ignore=["kubernetes"]) as frozen:
         api.create(JOBS, job_manifest("later", suspend=True, parallelism=2, completions=2))
         server.settle()
         job = api.get(f"{JOBS}/later")
@@ -322,7 +321,7 @@ def test_a_work_queue_job_completes_when_one_pod_succeeded_and_the_rest_finished
     assert job["status"]["succeeded"] == 2
 
 
-@pytest.mark.fakeapi(controllers=["*", "job"])
+@pytest.mark.fakeapi(controllers=without_simulation("job"))
 def test_kubectl_waits_for_a_job_whose_pod_succeeded(fakeapi: FakeAPI, kubectl: Any) -> None:
     kubectl("create", "job", "once", "--image=busybox", "--", "true")
     fakeapi.server.settle()
@@ -333,9 +332,11 @@ def test_kubectl_waits_for_a_job_whose_pod_succeeded(fakeapi: FakeAPI, kubectl: 
     assert described.stdout == "1/SuccessCriteriaMet Complete"
 
 
-@pytest.mark.skipif(not HAS_KUBELET, reason="the simulated kubelet (fakeapi.kubelet.kubelet) is not here yet")
-@pytest.mark.fakeapi(controllers=["*", "job", "scheduler", "kubelet"])
 def test_kubectl_wait_for_a_job_run_by_the_kubelet(kubectl: Any) -> None:
     kubectl("create", "job", "x", "--image=busybox", "--", "true")
     kubectl("wait", "--for=condition=complete", "job/x", "--timeout=30s")
-    assert kubectl("get", "job", "x", "-o", "jsonpath={.status.succeeded}").stdout == "1"
+    described = kubectl("get", "job", "x", "-o", "jsonpath={.status.succeeded}/{.status.conditions[*].type}")
+    assert described.stdout == "1/SuccessCriteriaMet Complete"
+    # NAME READY STATUS: the kubelet ran the container to completion.
+    (row,) = kubectl("get", "pods", "-l", "job-name=x", "--no-headers").stdout.strip().split("\n")
+    assert row.split()[1:3] == ["0/1", "Completed"]

@@ -15,6 +15,7 @@ import pytest
 import yaml
 from controller_helpers import Api
 
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 
 KIND_STORAGE_CLASS = Path(__file__).parents[2] / "fixtures" / "kind" / "storageclass.yaml"
@@ -26,7 +27,7 @@ CLAIMS = "/api/v1/namespaces/default/persistentvolumeclaims"
 def cluster() -> Iterator[FakeAPIServer]:
     """A server stepped by hand with the binder and the scheduler enabled."""
     instance = FakeAPIServer(
-        ServerConfig(run_controllers=False, controllers=["*", "persistentvolume-binder", "scheduler"])
+        ServerConfig(run_controllers=False, controllers=without_simulation("persistentvolume-binder", "scheduler"))
     )
     yield instance
     instance.check()

@@ -18,6 +18,7 @@ from workload_helpers import make_ready, ready_all_pods
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.schema import GroupResource
 from fakeapi.controllers.controller_utils import POD_DELETION_COST
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 
@@ -35,7 +36,7 @@ CONTROLLER_AGENT = AGENT + "replicaset-controller"
 def server() -> Iterator[FakeAPIServer]:
     """A stepped server running the two replica controllers besides the default ones."""
     instance = FakeAPIServer(
-        ServerConfig(controllers=["*", "replicaset", "replicationcontroller"], run_controllers=False)
+        ServerConfig(controllers=without_simulation("replicaset", "replicationcontroller"), run_controllers=False)
     )
     yield instance
     instance.check()
@@ -188,7 +189,7 @@ def test_scale_down_prefers_pods_doubled_up_with_their_deployments_other_pods(se
             "spec": {"selector": {"matchLabels": {"app": "old"}}, "template": template("old")},
         },
     )
-    with freeze_time("2030-01-01T00:00:00Z"):
+    with freeze_time("2030-01-01T00:00:00Z", ignore=["kubernetes"]):
         api.create(REPLICASETS, replica_set("old", 1, owner=deployment))
         api.create(REPLICASETS, replica_set("new", 2, owner=deployment))
         server.settle()
@@ -205,7 +206,7 @@ def test_scale_down_prefers_pods_doubled_up_with_their_deployments_other_pods(se
 
 
 def test_scale_down_deletes_the_lowest_pod_deletion_cost_first(server: FakeAPIServer, api: Api) -> None:
-    with freeze_time("2030-01-01T00:00:00Z"):
+    with freeze_time("2030-01-01T00:00:00Z", ignore=["kubernetes"]):
         api.create(REPLICASETS, replica_set("web", 3))
         server.settle()
         ready_all_pods(server, NS)
@@ -324,7 +325,7 @@ def test_a_replica_set_being_deleted_makes_no_pods(server: FakeAPIServer, api: A
 
 
 def test_available_replicas_wait_for_min_ready_seconds(server: FakeAPIServer, api: Api) -> None:
-    with freeze_time("2030-01-01T00:00:00Z") as frozen:
+    with freeze_time("2030-01-01T00:00:00Z", ignore=["kubernetes"]) as frozen:
         api.create(REPLICASETS, replica_set("web", 2, min_ready=30))
         server.settle()
         ready_all_pods(server, NS)
@@ -438,7 +439,7 @@ spec:
 """
 
 
-@pytest.mark.fakeapi(controllers=["*", "replicaset"])
+@pytest.mark.fakeapi(controllers=without_simulation("replicaset"))
 def test_kubectl_scale_and_get_replicaset(kubectl: ToolRunner, fakeapi: FakeAPI) -> None:
     kubectl("apply", "-f", "-", input=RS_MANIFEST)
     fakeapi.server.settle()

@@ -106,8 +106,10 @@ def test_a_terminating_namespace_is_not_furnished_again(server: FakeAPIServer, a
 def test_in_the_background_a_new_namespace_is_furnished(fakeapi: FakeAPI) -> None:
     server = fakeapi.server
     api = Api(server)
-    assert names(server, "serviceaccounts", "default") == BOOTSTRAP_NAMESPACES
-    assert names(server, "configmaps", "kube-root-ca.crt") == BOOTSTRAP_NAMESPACES
+    # The session server is a full kind-like cluster: kind's local-path-storage namespace is furnished too.
+    cluster_namespaces = sorted([*BOOTSTRAP_NAMESPACES, "local-path-storage"])
+    assert names(server, "serviceaccounts", "default") == cluster_namespaces
+    assert names(server, "configmaps", "kube-root-ca.crt") == cluster_namespaces
     api.namespace("bg-team")
     log = server.enqueue_log
     for listener in ("serviceaccount", "root-ca-cert-publisher"):

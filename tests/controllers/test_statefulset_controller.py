@@ -6,7 +6,6 @@ ordinal may come; upstream's own cases are in stateful_set_control_test.go.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +15,7 @@ from freezegun import freeze_time
 from kube_tools import ToolRunner
 from workload_helpers import make_ready, ready_all_pods
 
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.pytest_plugin.handle import FakeAPI
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 from fakeapi.storage.interfaces import ObjectKey
@@ -30,7 +30,7 @@ REVISION_LABEL = "controller-revision-hash"
 
 @pytest.fixture
 def server() -> Iterator[FakeAPIServer]:
-    instance = FakeAPIServer(ServerConfig(controllers=["*", "statefulset"], run_controllers=False))
+    instance = FakeAPIServer(ServerConfig(controllers=without_simulation("statefulset"), run_controllers=False))
     instance.settle()
     yield instance
     instance.check()
@@ -496,20 +496,14 @@ spec:
     spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
 """
 
-WORKLOADS = ["*", "statefulset", "scheduler", "kubelet", "persistentvolume-binder"]
 
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("fakeapi.kubelet.kubelet") is None, reason="the simulated kubelet is not here yet"
-)
-@pytest.mark.fakeapi(controllers=WORKLOADS)
 def test_kubectl_rollout_status_statefulset(kubectl: ToolRunner) -> None:
     kubectl("apply", "-f", "-", input=KUBECTL_MANIFEST)
     out = kubectl("rollout", "status", "statefulset/web", "--timeout=30s").stdout
     assert "partitioned roll out complete: 3 new pods have been updated..." in out
 
 
-@pytest.mark.fakeapi(controllers=["*", "statefulset"])
+@pytest.mark.fakeapi(controllers=without_simulation("statefulset"))
 def test_kubectl_rollout_status_and_scale_with_pods_made_ready_by_hand(fakeapi: FakeAPI, kubectl: ToolRunner) -> None:
     """The same through kubectl while the pods are made ready by the test instead of a kubelet."""
     kubectl("apply", "-f", "-", input=KUBECTL_MANIFEST)
@@ -529,7 +523,7 @@ def test_kubectl_rollout_status_and_scale_with_pods_made_ready_by_hand(fakeapi: 
 
 
 def test_min_ready_seconds_holds_the_next_ordinal_until_available(server: FakeAPIServer, api: Api) -> None:
-    with freeze_time("2031-05-06T07:08:09Z") as frozen:
+    with freeze_time("2031-05-06T07:08:09Z", ignore=["kubernetes"]) as frozen:
         api.create(SETS, stateful_set(replicas=2, minReadySeconds=10))
         server.settle()
         make_ready(server, NS, "web-0")

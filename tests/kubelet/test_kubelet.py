@@ -101,13 +101,18 @@ def test_nodes_register_ready_with_their_status(server: FakeAPIServer) -> None:
         "kubernetes.io/hostname": NODE,
         "kubernetes.io/os": "linux",
         "node-role.kubernetes.io/control-plane": "",
+        # kubeadm's, which kind takes off only in a cluster of one node.
+        "node.kubernetes.io/exclude-from-external-load-balancers": "",
     }
     assert "node-role.kubernetes.io/control-plane" not in worker["metadata"]["labels"]
     assert control["spec"] == {
         "podCIDR": "10.244.0.0/24",
         "podCIDRs": ["10.244.0.0/24"],
         "providerID": "kind://docker/fakeapi/fakeapi-control-plane",
+        # As in kind with workers: kubeadm's taint stays, so workloads go to the workers.
+        "taints": [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}],
     }
+    assert "taints" not in worker["spec"]
     assert worker["spec"]["podCIDR"] == "10.244.1.0/24"
     status = worker["status"]
     assert status["addresses"] == [
@@ -480,7 +485,6 @@ def test_terminal_pod_is_deleted_at_once(server: FakeAPIServer) -> None:
 
 
 @pytest.mark.kubectl
-@pytest.mark.fakeapi(controllers=["*", "kubelet"])
 def test_kubectl_sees_nodes_and_running_pods(fakeapi: Any, kubectl: Any) -> None:
     nodes = kubectl("get", "nodes").stdout.split("\n")
     assert nodes[0].split() == ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]

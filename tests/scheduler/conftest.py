@@ -6,12 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 
 
 @pytest.fixture
 def server() -> Iterator[FakeAPIServer]:
-    """A server that is not listening, with the scheduler enabled and stepped by ``settle()``."""
-    instance = FakeAPIServer(ServerConfig(run_controllers=False, controllers=["*", "scheduler"]))
+    """A server that is not listening, with the scheduler (and no other simulation) stepped by ``settle()``."""
+    instance = FakeAPIServer(ServerConfig(run_controllers=False, controllers=without_simulation("scheduler")))
     yield instance
     instance.check()
