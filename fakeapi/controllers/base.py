@@ -262,6 +262,13 @@ class QueueController(Generic[K]):
     def reset_state(self) -> None:
         """Drop caches built from past events; controllers that keep such state override this."""
 
+    def restored(self) -> None:
+        """A reset copied a recorded cluster whose work was all done: re-arm only what waits on the clock.
+
+        Called after ``clear`` and the copy, with the queue empty; controllers with timers (lease
+        renewals) override it and schedule them without logging, as the recorded cluster had them.
+        """
+
     def wait_idle(self, timeout: float) -> bool:
         """Wait until nothing is queued or being synced (back-off retries do not count); False on timeout."""
         return self.queue.wait_idle(timeout)

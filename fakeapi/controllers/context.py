@@ -10,6 +10,7 @@ from fakeapi.controllers.client import LoopbackClient, RequestFunc, ResourceCata
 from fakeapi.controllers.informer import InformerFactory
 from fakeapi.kubelet.config import ClusterConfig
 from fakeapi.registry.resource_spec import ResourceSpec
+from fakeapi.util.identity import IdentityGenerator
 
 
 @dataclass
@@ -24,6 +25,8 @@ class ControllerContext:
     root_ca: Callable[[], bytes]
     # Where a background sync's unexpected failure goes, so the server's check() re-raises it in the test.
     record_error: Callable[[BaseException], None]
+    # The server's uids, generated names and container IDs (seeded with the server).
+    identity: IdentityGenerator = field(default_factory=IdentityGenerator)
     # The simulated cluster's nodes and timing (read by the scheduler, kubelets and node-aware controllers).
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
 

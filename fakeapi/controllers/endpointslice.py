@@ -20,6 +20,7 @@ slice left empty is deleted; a Service with no endpoints keeps one placeholder s
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 
@@ -308,7 +309,8 @@ class _Reconciler:
             kept.setdefault(_ports_key(endpoint_slice.get("ports") or []), []).append((updated, changed))
         for key, (ports, remaining) in desired.items():
             slices = kept.get(key, [])
-            left = list(remaining.values())
+            # New endpoints in address order: the same slices however the pods happen to be named.
+            left = sorted(remaining.values(), key=lambda e: ipaddress.ip_address(e["addresses"][0]))
             # Fill slices that change anyway first, then those with the most endpoints (fewest slices touched).
             for index, (endpoint_slice, _) in sorted(
                 enumerate(slices), key=lambda item: (not item[1][1], -len(item[1][0]["endpoints"]))

@@ -57,7 +57,7 @@ class Kubelets(QueueController[Key]):
         self._pods = ctx.informers.lister(PODS_PREFIX)
         self._leases = ctx.informers.lister(LEASES_PREFIX)
         self.status_manager = StatusManager(self._client, lambda: ctx.spec(PODS_PREFIX), self._pods.get)
-        self.pod_workers = PodWorkers(self.cluster, self.status_manager, self._addresses)
+        self.pod_workers = PodWorkers(self.cluster, self.status_manager, self._addresses, ctx.identity.new_container_id)
         # Pod addresses are chosen from what the other pods hold: one choice (and its write) at a time.
         self._network_lock = threading.Lock()
         # Nodes this kubelet registered (or found registered): one that goes away is not registered again.
@@ -80,6 +80,18 @@ class Kubelets(QueueController[Key]):
         """After a reset the cluster starts again: its kubelets register their nodes anew."""
         self._registered.clear()
         self._register_nodes()
+
+    def restored(self) -> None:
+        """A copied cluster holds the registered nodes and their Leases: only the renewals are scheduled again."""
+        self.queue.clear()
+        now = utc_now()
+        for node in self.cluster.nodes:
+            if self._nodes.get("", node.name) is None:
+                continue
+            self._registered.add(node.name)
+            lease = self._leases.get(NODE_LEASE_NAMESPACE, node.name)
+            due = seconds_until_renewal(lease, now, self.cluster.lease_renew_seconds) if lease else 0.0
+            self.queue.add_at(("lease", node.name), now.timestamp() + due)
 
     # -- event handlers (under the storage lock: only enqueue) -------------------------------
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from fakeapi.controllers.controller_utils import is_pod_terminal, meta, status_of
 from fakeapi.kubelet.config import ClusterConfig
 from fakeapi.kubelet.policy import PodContext, PodStep
-from fakeapi.kubelet.status_manager import StatusManager, generate_pod_status
+from fakeapi.kubelet.status_manager import NewContainerID, StatusManager, generate_pod_status
 from fakeapi.storage.interfaces import Object
 from fakeapi.util.clock import parse_time, utc_now
 
@@ -26,8 +26,11 @@ AddressFunc = Callable[[Object], tuple[str, str]]
 class PodWorkers:
     """Syncs pods bound to simulated nodes; ``sync`` says when a pod wants to be looked at again."""
 
-    def __init__(self, cluster: ClusterConfig, status_manager: StatusManager, addresses: AddressFunc) -> None:
+    def __init__(
+        self, cluster: ClusterConfig, status_manager: StatusManager, addresses: AddressFunc, new_id: NewContainerID
+    ) -> None:
         self._cluster = cluster
+        self._new_id = new_id
         self._status = status_manager
         self._addresses = addresses
 
@@ -57,7 +60,7 @@ class PodWorkers:
             step: PodStep = self._cluster.pod_policy.step(ctx)
             wait = step.requeue_after
             host_ip, pod_ip = self._addresses(current)
-            return generate_pod_status(current, step, host_ip, pod_ip, ctx.now)
+            return generate_pod_status(current, step, host_ip, pod_ip, ctx.now, self._new_id)
 
         namespace, name = meta(pod).get("namespace") or "", meta(pod)["name"]
         self._status.set_pod_status(namespace, name, generate)
@@ -78,7 +81,7 @@ class PodWorkers:
             ctx = self._context(current)
             host_ip, pod_ip = self._addresses(current)
             step = self._cluster.pod_policy.terminate(ctx)
-            return generate_pod_status(current, step, host_ip, pod_ip, ctx.now, terminating=True)
+            return generate_pod_status(current, step, host_ip, pod_ip, ctx.now, self._new_id, terminating=True)
 
         self._status.set_pod_status(pod_meta.get("namespace") or "", pod_meta["name"], generate)
         self._status.delete_pod(pod)

@@ -68,20 +68,20 @@ def image_id(image: str) -> str:
     return f"{repository}@sha256:{hashlib.sha256(image.encode()).hexdigest()}"
 
 
-def container_id(pod: Object, name: str, restart_count: int) -> str:
-    """``containerd://`` and 64 hex digits, the same for the same pod, container and restart."""
-    seed = f"{meta(pod).get('uid')}/{name}/{restart_count}"
-    return "containerd://" + hashlib.sha256(seed.encode()).hexdigest()
-
-
 # -- container statuses ---------------------------------------------------------------------------
 
 
-def _container_status(pod: Object, container: Object, state: ContainerState, old: Object | None, now: str) -> Object:
+# Makes the ID of a container that starts (the runtime's; drawn from the server's seeded identity generator).
+NewContainerID = Callable[[], str]
+
+
+def _container_status(
+    container: Object, state: ContainerState, old: Object | None, now: str, new_id: NewContainerID
+) -> Object:
     old_state = (old or {}).get("state") or {}
     # The container already reported (same restart) keeps the ID the runtime gave it.
     same_container = bool((old or {}).get("containerID")) and (old or {}).get("restartCount") == state.restart_count
-    cid = (old or {})["containerID"] if same_container else container_id(pod, container["name"], state.restart_count)
+    cid = (old or {})["containerID"] if same_container else ""
     image = normalize_image(container.get("image") or "")
     status: Object = {
         "name": container["name"],
@@ -98,6 +98,7 @@ def _container_status(pod: Object, container: Object, state: ContainerState, old
             waiting["message"] = state.message
         status["state"] = {"waiting": waiting}
         return status
+    cid = cid or new_id()
     status["containerID"] = cid
     running_since = (old_state.get("running") or {}).get("startedAt") if same_container else None
     if state.state == "running":
@@ -118,11 +119,16 @@ def _container_status(pod: Object, container: Object, state: ContainerState, old
 
 
 def _statuses(
-    pod: Object, containers: list[Object], states: dict[str, ContainerState], key: str, now: str
+    pod: Object,
+    containers: list[Object],
+    states: dict[str, ContainerState],
+    key: str,
+    now: str,
+    new_id: NewContainerID,
 ) -> list[Object]:
     old = {s.get("name"): s for s in status_of(pod).get(key) or []}
     waiting = ContainerState("waiting")
-    return [_container_status(pod, c, states.get(c["name"], waiting), old.get(c["name"]), now) for c in containers]
+    return [_container_status(c, states.get(c["name"], waiting), old.get(c["name"]), now, new_id) for c in containers]
 
 
 # -- phase and conditions -------------------------------------------------------------------------
@@ -252,16 +258,23 @@ def _with_transition_times(new: list[Object], old: list[Object], now: str, gener
 
 
 def generate_pod_status(
-    pod: Object, step: PodStep, host_ip: str, pod_ip: str, now: datetime, *, terminating: bool = False
+    pod: Object,
+    step: PodStep,
+    host_ip: str,
+    pod_ip: str,
+    now: datetime,
+    new_id: NewContainerID,
+    *,
+    terminating: bool = False,
 ) -> Object:
     """generateAPIPodStatus: the status a kubelet reports for ``pod`` whose containers are as ``step`` says."""
     stamp = format_time(now)
     spec = spec_of(pod)
     old = status_of(pod)
     init_statuses = _statuses(
-        pod, spec.get("initContainers") or [], step.init_containers, "initContainerStatuses", stamp
+        pod, spec.get("initContainers") or [], step.init_containers, "initContainerStatuses", stamp, new_id
     )
-    statuses = _statuses(pod, spec.get("containers") or [], step.containers, "containerStatuses", stamp)
+    statuses = _statuses(pod, spec.get("containers") or [], step.containers, "containerStatuses", stamp, new_id)
     phase = pod_phase(pod, init_statuses, statuses, terminating)
     others = [c for c in old.get("conditions") or [] if c.get("type") not in KUBELET_CONDITIONS]
     containers_ready = containers_ready_condition(pod, init_statuses, statuses, phase)

@@ -267,6 +267,9 @@ def _running(
     from fakeapi.pytest_plugin.handle import FakeAPI
 
     server = _new_server(dataclasses.replace(config, seed=seed, port=settings.get("port", 0)), where).start()
+    # As after a reset: the test sees only its own requests, not the bootstrap's.
+    server.audit_log.clear()
+    server.watch_events.clear()
     try:
         handle = FakeAPI(server, server.write_kubeconfig(tmp_path_factory.mktemp("fakeapi") / "kubeconfig"), seed)
         try:

@@ -79,7 +79,9 @@ class Scheduler(QueueController[PodKey]):
         self._scores: list[ScorePlugin] = [TaintToleration(), NodeAffinity(), Fit()]
         # Pods that found no node (or wait for their volumes): tried again when the cluster changes.
         # Written by syncs and read by event handlers, which run in the writer's thread: guarded by its own lock.
-        self._parked: set[PodKey] = set()
+        # Unschedulable pods in the order they were parked (a dict keeps it), so they are retried in the order
+        # they came, whatever their generated names: the same bindings, pod by pod, on every run.
+        self._parked: dict[PodKey, None] = {}
         self._parked_lock = threading.Lock()
         self._last_event_nanos = 0
         ctx.informers.add_event_handler(
@@ -97,13 +99,14 @@ class Scheduler(QueueController[PodKey]):
     def reset_state(self) -> None:
         with self._parked_lock:
             self._parked.clear()
+        self._last_event_nanos = 0
 
     def _park(self, key: PodKey, parked: bool = True) -> None:
         with self._parked_lock:
             if parked:
-                self._parked.add(key)
+                self._parked.setdefault(key, None)
             else:
-                self._parked.discard(key)
+                self._parked.pop(key, None)
 
     # -- event handlers (under the storage lock: only enqueue) -------------------------------
 
@@ -149,7 +152,7 @@ class Scheduler(QueueController[PodKey]):
     def _move_parked(self, cause: str) -> None:
         """MoveAllToActiveOrBackoffQueue: every parked pod gets another attempt."""
         with self._parked_lock:
-            keys = sorted(self._parked)
+            keys = list(self._parked)
         for key in keys:
             self.enqueue_key(key, cause=cause)
 
@@ -310,15 +313,22 @@ class Scheduler(QueueController[PodKey]):
             "note": note,
             "type": event_type,
         }
-        # A frozen clock gives events the same time: the next free nanosecond keeps their names unique.
+        # A frozen clock gives events the same time: the next free nanosecond keeps their names unique
+        # (also past events a reset copied, which this recorder did not name).
         self._last_event_nanos = max(nanos, self._last_event_nanos + 1)
-        event["metadata"] = {"name": f"{pod_meta['name']}.{self._last_event_nanos:x}", "namespace": namespace}
-        try:
-            self._client.create(spec, namespace, event)
-        except errors.StatusError as exc:
-            # A namespace being deleted takes no new events; the pod goes with it.
-            if exc.code != 403:
-                raise
+        while True:
+            event["metadata"] = {"name": f"{pod_meta['name']}.{self._last_event_nanos:x}", "namespace": namespace}
+            try:
+                self._client.create(spec, namespace, event)
+                return
+            except errors.StatusError as exc:
+                if exc.code == 409 and exc.reason == "AlreadyExists":
+                    self._last_event_nanos += 1
+                    continue
+                # A namespace being deleted takes no new events; the pod goes with it.
+                if exc.code != 403:
+                    raise
+                return
 
     def _events_spec(self) -> ResourceSpec:
         store = self._ctx.resources.by_kind("events.k8s.io/v1", "Event")

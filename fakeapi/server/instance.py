@@ -16,7 +16,7 @@ import re
 import secrets
 import threading
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -89,7 +89,7 @@ from fakeapi.testing.faults import FaultInjector
 from fakeapi.testing.transports import REQUESTS_TARGET, responses_mock
 from fakeapi.testing.watches import WatchEventLog
 from fakeapi.util.clock import format_micro_time, now_rfc3339, utc_now, wall_nanos
-from fakeapi.util.identity import IdentityGenerator
+from fakeapi.util.identity import Draw, IdentityGenerator
 
 if TYPE_CHECKING:
     import responses
@@ -231,6 +231,7 @@ class FakeAPIServer:
             root_ca=lambda: self.ca.cert_pem,
             record_error=self._record_error,
             cluster=self.config.cluster,
+            identity=self.identity,
         )
         self._controller_manager = ControllerManager(controller_context, enabled)
         self._setup_apiserver_controllers(controller_context)
@@ -651,23 +652,32 @@ class FakeAPIServer:
         """
         template = self._bootstrap_template
         if template is None:
-            self._seed_bootstrap()
-            self._settle()
+            with self.identity.recording() as draws:
+                self._seed_bootstrap()
+                self._settle()
             objects, revision = self.storage.dump()
-            self._bootstrap_template = _BootstrapTemplate.record(objects, revision, self.enqueue_log.events)
+            self._bootstrap_template = _BootstrapTemplate.record(objects, revision, self.enqueue_log.events, draws)
             return
         now = now_rfc3339()
         replacements = dict.fromkeys(template.times, now)
         replacements.update((t, format_micro_time(utc_now())) for t in template.micro_times)
-        replacements.update((uid, self.identity.new_uid()) for uid in template.uids)
+        # The uids, generated names and container IDs this seed gives, drawn in the bootstrap's order.
+        replacements.update(self.identity.replay(template.draws))
         restored: dict[str, list[dict[str, Any]]] = {prefix: [] for prefix in template.objects}
         # Events are named after the moment they were recorded (client-go's recorder): renamed after this one.
         event_nanos = itertools.count(wall_nanos())
-        for index, (prefix, obj, paths) in enumerate(template.in_creation_order):
-            copy = _replaced(obj, paths, replacements)
+        renamed = {draw.value: replacements[draw.value] for draw in template.draws if draw.kind == "name"}
+        drawn = {draw.value: replacements[draw.value] for draw in template.draws}
+        for index, (prefix, obj, paths, texts, keyed) in enumerate(template.in_creation_order):
+            copy = _replaced(obj, paths, lambda text: replacements[text])
+            if texts:
+                copy = _replaced(copy, texts, lambda text: _renamed_in(text, renamed))
+            if keyed:
+                copy = _replaced(copy, keyed, lambda fields: {_renamed_in(k, drawn): v for k, v in fields.items()})
             event_base = template.event_bases.get(index)
             if event_base is not None:
-                copy["metadata"] = {**copy["metadata"], "name": f"{event_base}.{next(event_nanos):x}"}
+                base = replacements.get(event_base, event_base)
+                copy["metadata"] = {**copy["metadata"], "name": f"{base}.{next(event_nanos):x}"}
             restored[prefix].append(copy)
         self.storage.restore(restored, template.revision)
         for service in restored.get(self.stores[("", "v1", "services")].key_prefix, []):
@@ -677,7 +687,9 @@ class FakeAPIServer:
             # The one controller that remembers what it saw: its graph must hold the owners.
             keys = [(_storage_key(prefix, obj), obj) for prefix, items in restored.items() for obj in items]
             collector.observe_existing(keys, template.revision)
-        self.enqueue_log.replay(template.enqueues)
+        for controller in self.controllers.values():
+            controller.restored()
+        self.enqueue_log.replay([_renamed_enqueue(event, renamed) for event in template.enqueues])
 
     def settle(self) -> None:
         """Do all the work queued for the controllers now, in this thread, in a fixed order.
@@ -766,10 +778,12 @@ class _BootstrapTemplate:
     objects: dict[str, list[dict[str, Any]]]
     revision: int
     enqueues: list[EnqueueEvent]
-    # (prefix, object, paths to the uid and time strings in it), objects in creation order.
-    in_creation_order: list[tuple[str, dict[str, Any], list[JSONPath]]]
-    # The objects' uids in creation order (new uids are drawn in that order), and the times they hold.
-    uids: list[str]
+    # (prefix, object, paths to the drawn and time strings in it, to texts holding generated names, and to
+    # managedFields objects whose keys hold drawn values), objects in creation order.
+    in_creation_order: list[tuple[str, dict[str, Any], list[JSONPath], list[JSONPath], list[JSONPath]]]
+    # What the bootstrap drew from the identity generator (uids, generated names, container IDs), in
+    # order, and the times the objects hold.
+    draws: list[Draw]
     times: frozenset[str]
     micro_times: frozenset[str]
     # The Events among the objects (by position in creation order), with their names' part before the time.
@@ -777,14 +791,15 @@ class _BootstrapTemplate:
 
     @classmethod
     def record(
-        cls, objects: dict[str, list[dict[str, Any]]], revision: int, enqueues: list[EnqueueEvent]
+        cls, objects: dict[str, list[dict[str, Any]]], revision: int, enqueues: list[EnqueueEvent], draws: list[Draw]
     ) -> _BootstrapTemplate:
         ordered = sorted(
             ((prefix, obj) for prefix, items in objects.items() for obj in items),
             key=lambda entry: int(entry[1]["metadata"]["resourceVersion"]),
         )
-        uids = [obj["metadata"]["uid"] for _, obj in ordered]
-        known = set(uids)
+        known = {draw.value for draw in draws}
+        # Generated names also stand inside longer texts (an event's "Successfully assigned ns/<pod> to ...").
+        names = [draw.value for draw in draws if draw.kind == "name"]
         times: set[str] = set()
         micro: set[str] = set()
         in_creation_order = []
@@ -793,16 +808,24 @@ class _BootstrapTemplate:
             named_at = _EVENT_NAME.fullmatch(obj["metadata"]["name"]) if prefix == EVENTS_PREFIX else None
             if named_at is not None:
                 event_bases[index] = named_at.group(1)
-            paths = []
+            paths: list[JSONPath] = []
+            texts: list[JSONPath] = []
             for path, text in _strings(obj, ()):
                 if text in known:
                     paths.append(path)
+                elif any(name in text for name in names):
+                    texts.append(path)
                 elif _TIME.fullmatch(text) is not None:
                     (micro if "." in text else times).add(text)
                     paths.append(path)
-            in_creation_order.append((prefix, obj, paths))
+            keyed = [
+                path
+                for path, fields in _keyed_by_values(obj, ())
+                if any(value in key for key in fields for value in known)
+            ]
+            in_creation_order.append((prefix, obj, paths, texts, keyed))
         return cls(
-            objects, revision, enqueues, in_creation_order, uids, frozenset(times), frozenset(micro), event_bases
+            objects, revision, enqueues, in_creation_order, draws, frozenset(times), frozenset(micro), event_bases
         )
 
 
@@ -829,6 +852,18 @@ _EVENT_NAME = re.compile(r"(.+)\.[0-9a-f]{16}")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
 
 
+def _keyed_by_values(value: Any, path: JSONPath) -> Iterator[tuple[JSONPath, dict[str, Any]]]:
+    """Every object in a JSON value with managedFields keys that name list items by value (``k:{"uid":...}``)."""
+    if isinstance(value, dict):
+        if any(key.startswith("k:") for key in value):
+            yield path, value
+        for key, item in value.items():
+            yield from _keyed_by_values(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _keyed_by_values(item, (*path, index))
+
+
 def _strings(value: Any, path: JSONPath) -> Iterator[tuple[JSONPath, str]]:
     """Every string in a JSON value, with its path."""
     if isinstance(value, str):
@@ -841,8 +876,24 @@ def _strings(value: Any, path: JSONPath) -> Iterator[tuple[JSONPath, str]]:
             yield from _strings(item, (*path, index))
 
 
-def _replaced(obj: dict[str, Any], paths: list[JSONPath], replacements: dict[str, str]) -> dict[str, Any]:
-    """A copy of ``obj`` with the strings at ``paths`` replaced; only the containers on those paths are copied."""
+def _renamed_enqueue(event: EnqueueEvent, renamed: dict[str, str]) -> EnqueueEvent:
+    """An enqueue of the recorded bootstrap, with the generated names its key and cause hold made anew."""
+    key = event.key
+    if isinstance(key, str):
+        key = _renamed_in(key, renamed)
+    elif isinstance(key, tuple):
+        key = tuple(_renamed_in(part, renamed) if isinstance(part, str) else part for part in key)
+    return dataclasses.replace(event, key=key, cause=_renamed_in(event.cause, renamed))
+
+
+def _renamed_in(text: str, renamed: dict[str, str]) -> str:
+    for old, new in renamed.items():
+        text = text.replace(old, new)
+    return text
+
+
+def _replaced(obj: dict[str, Any], paths: list[JSONPath], replace: Callable[[Any], Any]) -> dict[str, Any]:
+    """A copy of ``obj`` with the values at ``paths`` replaced; only the containers on those paths are copied."""
     top = dict(obj)
     copies: dict[JSONPath, Any] = {(): top}
     for path in paths:
@@ -856,7 +907,7 @@ def _replaced(obj: dict[str, Any], paths: list[JSONPath], replacements: dict[str
                 container[path[depth - 1]] = copy
                 copies[prefix] = copy
             container = copy
-        container[path[-1]] = replacements[container[path[-1]]]
+        container[path[-1]] = replace(container[path[-1]])
     return top
 
 

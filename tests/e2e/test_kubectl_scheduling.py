@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.pytest_plugin.plugin import FakeAPI
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
@@ -41,7 +42,7 @@ def _node(fakeapi: FakeAPI, name: str, cpu: str, taints: list[dict[str, Any]]) -
     assert server.request("PUT", f"/api/v1/nodes/{name}/status", created).status == 200
 
 
-@pytest.mark.fakeapi(controllers=["*", "scheduler"], run_controllers=False)
+@pytest.mark.fakeapi(controllers=without_simulation("scheduler"), run_controllers=False)
 def test_kubectl_shows_where_pods_went_and_why_one_did_not(kubectl: Kubectl, fakeapi: FakeAPI) -> None:
     _node(
         fakeapi, "kind-control-plane", "4", [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]

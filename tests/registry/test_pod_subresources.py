@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.pytest_plugin.plugin import FakeAPI
+
+# Binding, status and eviction requests written by hand: no scheduler or kubelet acts on these pods.
+pytestmark = pytest.mark.fakeapi(controllers=without_simulation())
 
 PODS = "/api/v1/namespaces/default/pods"
 

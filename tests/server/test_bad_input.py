@@ -111,12 +111,13 @@ def assert_still_serving(fakeapi: FakeAPI, http: Client) -> None:
 def configmap_names(http: Client, path: str = CM_PATH) -> list[str]:
     """The ConfigMaps listed at ``path``, without those the cluster publishes itself.
 
-    The root CA publisher's kube-root-ca.crt is in every namespace, and kube-apiserver's
-    kube-system/extension-apiserver-authentication in kube-system, as on a real cluster.
+    The root CA publisher's kube-root-ca.crt is in every namespace, kube-apiserver's
+    extension-apiserver-authentication in kube-system, and the configuration of kind's
+    kube-system workloads (CoreDNS, kube-proxy, the local-path provisioner), as on a real cluster.
     """
     response = http.request("GET", path)
     assert response.status_code == 200, response.text
-    published = ("kube-root-ca.crt", "extension-apiserver-authentication")
+    published = ("kube-root-ca.crt", "extension-apiserver-authentication", "coredns", "kube-proxy", "local-path-config")
     return [i["metadata"]["name"] for i in response.json()["items"] if i["metadata"]["name"] not in published]
 
 

@@ -7,11 +7,13 @@ from collections.abc import Iterator
 import pytest
 
 from fakeapi import FakeAPIServer, ServerConfig
+from fakeapi.controllers.manager import without_simulation
 
 
 @pytest.fixture(scope="module")
 def running_server() -> Iterator[FakeAPIServer]:
-    with FakeAPIServer(ServerConfig()) as server:
+    # The logs and transports under test see only the tests' own requests: nothing runs pods meanwhile.
+    with FakeAPIServer(ServerConfig(controllers=without_simulation())) as server:
         yield server
 
 

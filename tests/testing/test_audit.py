@@ -9,8 +9,12 @@ import pytest
 from testing_objects import configmap, deployment
 
 from fakeapi import FakeAPIServer, ServerConfig
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.util.clock import real_monotonic
+
+# The audit log of a test's own requests: no controller makes any meanwhile.
+pytestmark = pytest.mark.fakeapi(controllers=without_simulation())
 
 TIMEOUT = 10.0
 KUBECTL = "kubectl/v1.37.0 (linux/amd64) kubernetes/abcdef0"

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from testing_objects import configmap
 
 from fakeapi import FakeAPIServer
+from fakeapi.controllers.manager import without_simulation
+
+# Watch events of a test's own writes: no controller writes meanwhile.
+pytestmark = pytest.mark.fakeapi(controllers=without_simulation())
 
 TIMEOUT = 10.0
 AGENT = {"User-Agent": "my-operator/1.0"}
