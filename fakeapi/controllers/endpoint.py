@@ -19,20 +19,20 @@ import json
 from typing import Any
 
 from fakeapi.apimachinery import errors
-from fakeapi.controllers.base import QueueController, retry_on_conflict
+from fakeapi.controllers.base import retry_on_conflict
 from fakeapi.controllers.client import has_status_cause
 from fakeapi.controllers.context import ControllerContext
-from fakeapi.controllers.controller_utils import PODS_PREFIX, is_pod_ready, meta, spec_of, status_of
+from fakeapi.controllers.controller_utils import is_pod_ready, meta, spec_of, status_of
 from fakeapi.controllers.endpointsliceutil import (
     IS_HEADLESS_SERVICE,
     LAST_CHANGE_TRIGGER_TIME,
-    SERVICES_PREFIX,
+    ServiceEndpointsController,
+    ServiceKey,
     find_port,
     is_headless,
     last_change_trigger_time,
     selects,
     service_selector,
-    services_of_pods,
     should_pod_be_in_endpoints,
     should_set_hostname,
     target_ref,
@@ -49,46 +49,17 @@ LABEL_MANAGED_BY = "endpoints.kubernetes.io/managed-by"
 CONTROLLER_NAME = "endpoint-controller"
 MAX_CONFLICT_RETRIES = 5
 
-ServiceKey = tuple[str, str]
 
-
-class EndpointsController(QueueController[ServiceKey]):
+class EndpointsController(ServiceEndpointsController):
     """Keys are (namespace, name) of Services."""
 
     def __init__(self, ctx: ControllerContext) -> None:
-        super().__init__(NAME, self._sync_service, ctx.log)
-        self._ctx = ctx
-        self._client = ctx.client(SERVICE_ACCOUNT)
-        self._services = ctx.informers.lister(SERVICES_PREFIX)
-        self._pods = ctx.informers.lister(PODS_PREFIX)
+        super().__init__(ctx, NAME, SERVICE_ACCOUNT, self._sync_service)
         self._endpoints = ctx.informers.lister(ENDPOINTS_PREFIX)
         ctx.informers.add_event_handler(
-            SERVICES_PREFIX,
-            ResourceEventHandlerFuncs(
-                add=lambda svc: self._enqueue_object(svc, "service added"),
-                update=lambda _, svc: self._enqueue_object(svc, "service updated"),
-                delete=lambda svc: self._enqueue_object(svc, "service deleted"),
-            ),
-        )
-        ctx.informers.add_event_handler(
-            PODS_PREFIX,
-            ResourceEventHandlerFuncs(
-                add=lambda pod: self._pods_changed(pod, cause="pod added"),
-                update=lambda old, pod: self._pods_changed(old, pod, cause="pod updated"),
-                delete=lambda pod: self._pods_changed(pod, cause="pod deleted"),
-            ),
-        )
-        ctx.informers.add_event_handler(
             ENDPOINTS_PREFIX,
-            ResourceEventHandlerFuncs(delete=lambda ep: self._enqueue_object(ep, "endpoints deleted")),
+            ResourceEventHandlerFuncs(delete=lambda ep: self._enqueue_service(ep, "endpoints deleted")),
         )
-
-    def _enqueue_object(self, obj: Object, cause: str) -> None:
-        self.enqueue_key((meta(obj).get("namespace") or "", meta(obj)["name"]), cause=cause)
-
-    def _pods_changed(self, *pods: Object, cause: str) -> None:
-        for key in sorted(services_of_pods(self._services, pods)):
-            self.enqueue_key(key, cause=cause)
 
     def _sync_service(self, key: ServiceKey) -> None:
         namespace, name = key

@@ -25,11 +25,9 @@ import json
 from typing import Any
 
 from fakeapi.apimachinery import errors
-from fakeapi.controllers.base import QueueController
 from fakeapi.controllers.client import has_status_cause
 from fakeapi.controllers.context import ControllerContext
 from fakeapi.controllers.controller_utils import (
-    PODS_PREFIX,
     is_pod_ready,
     meta,
     new_controller_ref,
@@ -40,7 +38,8 @@ from fakeapi.controllers.endpointsliceutil import (
     CLUSTER_IP_NONE,
     IS_HEADLESS_SERVICE,
     LAST_CHANGE_TRIGGER_TIME,
-    SERVICES_PREFIX,
+    ServiceEndpointsController,
+    ServiceKey,
     find_port,
     last_change_trigger_time,
     selects,
@@ -67,8 +66,6 @@ LABEL_TOPOLOGY_ZONE = "topology.kubernetes.io/zone"
 MAX_ENDPOINTS_PER_SLICE = 100
 ADDRESS_TYPE_IPV4 = "IPv4"
 
-ServiceKey = tuple[str, str]
-
 
 def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
@@ -85,33 +82,13 @@ def _endpoint_key(endpoint: dict[str, Any]) -> str:
     return _canonical([endpoint.get("addresses"), endpoint.get("hostname"), ref.get("namespace"), ref.get("name")])
 
 
-class EndpointSliceController(QueueController[ServiceKey]):
+class EndpointSliceController(ServiceEndpointsController):
     """Keys are (namespace, name) of Services."""
 
     def __init__(self, ctx: ControllerContext) -> None:
-        super().__init__(NAME, self._sync_service, ctx.log)
-        self._ctx = ctx
-        self._client = ctx.client(SERVICE_ACCOUNT)
-        self._services = ctx.informers.lister(SERVICES_PREFIX)
-        self._pods = ctx.informers.lister(PODS_PREFIX)
+        super().__init__(ctx, NAME, SERVICE_ACCOUNT, self._sync_service)
         self._slices = ctx.informers.lister(ENDPOINT_SLICES_PREFIX)
         self._nodes = ctx.informers.lister(NODES_PREFIX)
-        ctx.informers.add_event_handler(
-            SERVICES_PREFIX,
-            ResourceEventHandlerFuncs(
-                add=lambda svc: self._enqueue_service(svc, "service added"),
-                update=lambda _, svc: self._enqueue_service(svc, "service updated"),
-                delete=lambda svc: self._enqueue_service(svc, "service deleted"),
-            ),
-        )
-        ctx.informers.add_event_handler(
-            PODS_PREFIX,
-            ResourceEventHandlerFuncs(
-                add=lambda pod: self._pods_changed(pod, cause="pod added"),
-                update=lambda old, pod: self._pods_changed(old, pod, cause="pod updated"),
-                delete=lambda pod: self._pods_changed(pod, cause="pod deleted"),
-            ),
-        )
         ctx.informers.add_event_handler(
             ENDPOINT_SLICES_PREFIX,
             ResourceEventHandlerFuncs(
@@ -130,13 +107,6 @@ class EndpointSliceController(QueueController[ServiceKey]):
         )
 
     # -- event handlers: they only enqueue --------------------------------------------------------
-
-    def _enqueue_service(self, service: Object, cause: str) -> None:
-        self.enqueue_key((meta(service).get("namespace") or "", meta(service)["name"]), cause=cause)
-
-    def _pods_changed(self, *pods: Object, cause: str) -> None:
-        for key in sorted(services_of_pods(self._services, pods)):
-            self.enqueue_key(key, cause=cause)
 
     def _slice_changed(self, endpoint_slice: Object, cause: str) -> None:
         """Only slices this controller manages: someone else's edit or deletion is undone."""

@@ -8,11 +8,13 @@ Service port's ``targetPort`` against a pod's containers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from fakeapi.controllers.controller_utils import is_pod_terminal, meta, spec_of, status_of
-from fakeapi.controllers.informer import Lister
+from fakeapi.controllers.base import QueueController
+from fakeapi.controllers.context import ControllerContext
+from fakeapi.controllers.controller_utils import PODS_PREFIX, is_pod_terminal, meta, spec_of, status_of
+from fakeapi.controllers.informer import Lister, ResourceEventHandlerFuncs
 from fakeapi.storage.interfaces import Object
 
 SERVICES_PREFIX = "services"
@@ -21,6 +23,46 @@ IS_HEADLESS_SERVICE = "service.kubernetes.io/headless"
 # v1.EndpointsLastChangeTriggerTime: when the change the controller reacted to happened.
 LAST_CHANGE_TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time"
 CLUSTER_IP_NONE = "None"
+
+ServiceKey = tuple[str, str]
+
+
+class ServiceEndpointsController(QueueController[ServiceKey]):
+    """The informer wiring both controllers have: keys are (namespace, name) of Services, queued when a
+    Service changes and, through GetPodServiceMemberships, when a pod of one changes."""
+
+    def __init__(
+        self, ctx: ControllerContext, name: str, service_account: str, sync: Callable[[ServiceKey], None]
+    ) -> None:
+        super().__init__(name, sync, ctx.log)
+        self._ctx = ctx
+        self._client = ctx.client(service_account)
+        self._services = ctx.informers.lister(SERVICES_PREFIX)
+        self._pods = ctx.informers.lister(PODS_PREFIX)
+        ctx.informers.add_event_handler(
+            SERVICES_PREFIX,
+            ResourceEventHandlerFuncs(
+                add=lambda svc: self._enqueue_service(svc, "service added"),
+                update=lambda _, svc: self._enqueue_service(svc, "service updated"),
+                delete=lambda svc: self._enqueue_service(svc, "service deleted"),
+            ),
+        )
+        ctx.informers.add_event_handler(
+            PODS_PREFIX,
+            ResourceEventHandlerFuncs(
+                add=lambda pod: self._pods_changed(pod, cause="pod added"),
+                update=lambda old, pod: self._pods_changed(old, pod, cause="pod updated"),
+                delete=lambda pod: self._pods_changed(pod, cause="pod deleted"),
+            ),
+        )
+
+    def _enqueue_service(self, obj: Object, cause: str) -> None:
+        """Queue the Service named as ``obj`` (the Service itself, or its Endpoints)."""
+        self.enqueue_key((meta(obj).get("namespace") or "", meta(obj)["name"]), cause=cause)
+
+    def _pods_changed(self, *pods: Object, cause: str) -> None:
+        for key in sorted(services_of_pods(self._services, pods)):
+            self.enqueue_key(key, cause=cause)
 
 
 def service_selector(service: Object) -> dict[str, str] | None:

@@ -61,12 +61,15 @@ def _term_matches(term: Mapping[str, Any], labels: Mapping[str, str], fields: Ma
     )
 
 
+def term_matches(term: Mapping[str, Any], node: Node) -> bool:
+    """One NodeSelectorTerm against a node (a preferred scheduling term's preference, for one)."""
+    node_meta = node.get("metadata") or {}
+    return _term_matches(term, node_meta.get("labels") or {}, {OBJECT_NAME_FIELD: node_meta.get("name") or ""})
+
+
 def node_selector_matches(selector: Mapping[str, Any], node: Node) -> bool:
     """A NodeSelector: any of its terms matches the node."""
-    node_meta = node.get("metadata") or {}
-    labels = node_meta.get("labels") or {}
-    fields = {OBJECT_NAME_FIELD: node_meta.get("name") or ""}
-    return any(_term_matches(term, labels, fields) for term in selector.get("nodeSelectorTerms") or [])
+    return any(term_matches(term, node) for term in selector.get("nodeSelectorTerms") or [])
 
 
 def required_node_affinity_matches(pod_spec: Mapping[str, Any], node: Node) -> bool:

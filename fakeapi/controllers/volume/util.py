@@ -12,8 +12,8 @@ from typing import Any
 from fakeapi.apimachinery.labels import selector_from_label_selector_dict
 from fakeapi.apimachinery.quantity import value
 from fakeapi.controllers.controller_utils import meta, spec_of, status_of
-from fakeapi.scheduler.framework.plugins.nodeaffinity import term_matches
 from fakeapi.storage.interfaces import Object
+from fakeapi.util.nodeaffinity import node_selector_matches
 
 # Annotations of pkg/controller/volume/persistentvolume/util.
 ANN_BIND_COMPLETED = "pv.kubernetes.io/bind-completed"
@@ -65,7 +65,7 @@ def volume_fits_node(volume: Object, node: Object | None) -> bool:
     required = (spec_of(volume).get("nodeAffinity") or {}).get("required")
     if node is None or required is None:
         return True
-    return any(term_matches(term, node) for term in required.get("nodeSelectorTerms") or [])
+    return node_selector_matches(required, node)
 
 
 def find_matching_volume(

@@ -7,9 +7,9 @@ A cordoned node (``spec.unschedulable``) takes only pods that tolerate the
 from __future__ import annotations
 
 from fakeapi.scheduler.framework.interface import Status
-from fakeapi.scheduler.framework.plugins.tainttoleration import tolerates
 from fakeapi.scheduler.framework.types import NodeInfo
 from fakeapi.storage.interfaces import Object
+from fakeapi.util.nodeaffinity import tolerations_tolerate_taint
 
 NAME = "NodeUnschedulable"
 ERR_REASON_UNSCHEDULABLE = "node(s) were unschedulable"
@@ -23,6 +23,6 @@ class NodeUnschedulable:
         if not (node_info.node.get("spec") or {}).get("unschedulable"):
             return None
         taint = {"key": TAINT_NODE_UNSCHEDULABLE, "effect": "NoSchedule"}
-        if tolerates((pod.get("spec") or {}).get("tolerations") or [], taint):
+        if tolerations_tolerate_taint((pod.get("spec") or {}).get("tolerations") or [], taint):
             return None
         return Status.unresolvable(ERR_REASON_UNSCHEDULABLE)

@@ -12,32 +12,12 @@ from typing import Any
 from fakeapi.scheduler.framework.interface import Status, default_normalize_score
 from fakeapi.scheduler.framework.types import NodeInfo
 from fakeapi.storage.interfaces import Object
+from fakeapi.util.nodeaffinity import tolerations_tolerate_taint
 
 NAME = "TaintToleration"
 # The default profile weighs this score three times (apis/config/v1 default_plugins.go).
 WEIGHT = 3
 FILTER_EFFECTS = ("NoSchedule", "NoExecute")
-
-
-def toleration_tolerates(toleration: dict[str, Any], taint: dict[str, Any]) -> bool:
-    """v1.Toleration.ToleratesTaint: same effect (or any), same key (or an Exists without key), value by operator."""
-    effect = toleration.get("effect") or ""
-    if effect and effect != taint.get("effect"):
-        return False
-    key = toleration.get("key") or ""
-    if key and key != taint.get("key"):
-        return False
-    operator = toleration.get("operator") or "Equal"
-    if operator == "Exists":
-        return True
-    if not key:
-        # An empty key matches every taint only with operator Exists (validation enforces it).
-        return False
-    return operator == "Equal" and (toleration.get("value") or "") == (taint.get("value") or "")
-
-
-def tolerates(tolerations: list[dict[str, Any]], taint: dict[str, Any]) -> bool:
-    return any(toleration_tolerates(t, taint) for t in tolerations)
 
 
 def _taints(node_info: NodeInfo) -> list[dict[str, Any]]:
@@ -52,7 +32,7 @@ class TaintToleration:
     def filter(self, pod: Object, node_info: NodeInfo) -> Status | None:
         tolerations = (pod.get("spec") or {}).get("tolerations") or []
         for taint in _taints(node_info):
-            if taint.get("effect") in FILTER_EFFECTS and not tolerates(tolerations, taint):
+            if taint.get("effect") in FILTER_EFFECTS and not tolerations_tolerate_taint(tolerations, taint):
                 return Status.unresolvable(
                     f"node(s) had untolerated taint {{{taint.get('key') or ''}: {taint.get('value') or ''}}}"
                 )
@@ -68,7 +48,7 @@ class TaintToleration:
         return sum(
             1
             for taint in _taints(node_info)
-            if taint.get("effect") == "PreferNoSchedule" and not tolerates(tolerations, taint)
+            if taint.get("effect") == "PreferNoSchedule" and not tolerations_tolerate_taint(tolerations, taint)
         )
 
     def normalize(self, scores: dict[str, int]) -> dict[str, int]:
