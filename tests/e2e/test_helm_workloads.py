@@ -22,8 +22,8 @@ Helm = Callable[..., subprocess.CompletedProcess[str]]
 CHART = str(Path(__file__).parent / "charts" / "workloads")
 
 
-def _get(fakeapi: FakeAPI, path: str) -> Any:
-    response = fakeapi.server.request("GET", path)
+def _get(fakeapi: FakeAPI, path: str, query: str = "") -> Any:
+    response = fakeapi.server.request("GET", path, query=query)
     assert response.status == 200, response.body
     return response.json()
 
@@ -32,7 +32,7 @@ def _assert_rolled_out(fakeapi: FakeAPI, image: str) -> None:
     web = _get(fakeapi, "/apis/apps/v1/namespaces/default/deployments/app-web")
     assert web["status"]["availableReplicas"] == 2
     assert web["status"]["updatedReplicas"] == 2
-    pods = _get(fakeapi, "/api/v1/namespaces/default/pods?labelSelector=app.kubernetes.io/component=web")["items"]
+    pods = _get(fakeapi, "/api/v1/namespaces/default/pods", "labelSelector=app.kubernetes.io/component=web")["items"]
     live = [p for p in pods if not p["metadata"].get("deletionTimestamp")]
     assert [p["spec"]["containers"][0]["image"] for p in live] == [image, image]
     assert all(p["status"]["phase"] == "Running" for p in live)
@@ -50,7 +50,8 @@ def _assert_rolled_out(fakeapi: FakeAPI, image: str) -> None:
 
     slices = _get(
         fakeapi,
-        "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=kubernetes.io/service-name=app-web",
+        "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices",
+        "labelSelector=kubernetes.io/service-name=app-web",
     )["items"]
     ready = sorted(e["addresses"][0] for s in slices for e in s["endpoints"] if e["conditions"]["ready"])
     assert ready == sorted(p["status"]["podIP"] for p in live)

@@ -160,10 +160,30 @@ def test_api_resources_by_group(kubectl: Kubectl) -> None:
     ]
 
 
-def test_get_pods_all_namespaces_is_empty(kubectl: Kubectl) -> None:
-    result = kubectl("get", "pods", "-A")
+def test_get_pods_all_namespaces_shows_a_healthy_kind_like_cluster(kubectl: Kubectl) -> None:
+    # What a fresh kind cluster runs, every pod Running and Ready.
+    rows = table_rows(kubectl("get", "pods", "-A").stdout)
+    by_namespace: dict[str, list[str]] = {}
+    for row in rows:
+        assert (row["READY"], row["STATUS"], row["RESTARTS"]) == ("1/1", "Running", "0"), row
+        by_namespace.setdefault(row["NAMESPACE"], []).append(row["NAME"].rsplit("-", 1)[0])
+    node = "fakeapi-control-plane"
+    assert sorted(by_namespace) == ["kube-system", "local-path-storage"]
+    assert sorted(by_namespace["kube-system"]) == sorted(
+        ["coredns-944884566", "coredns-944884566", "kindnet", "kube-proxy"]
+        + [
+            f"{component}-{node}".rsplit("-", 1)[0]
+            for component in ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
+        ]
+    )
+    assert by_namespace["local-path-storage"] == ["local-path-provisioner-55f8f6745b"]
+
+
+def test_get_pods_in_a_new_namespace_is_empty(kubectl: Kubectl) -> None:
+    _create_namespace(kubectl)
+    result = kubectl("get", "pods", "-n", NAMESPACE)
     assert result.stdout == ""
-    assert result.stderr.strip() == "No resources found"
+    assert result.stderr.strip() == f"No resources found in {NAMESPACE} namespace."
 
 
 def test_get_configmaps_matching_nothing_in_a_namespace(kubectl: Kubectl) -> None:
@@ -176,13 +196,21 @@ def test_get_configmaps_matching_nothing_in_a_namespace(kubectl: Kubectl) -> Non
 def test_get_namespaces_lists_bootstrap_namespaces(kubectl: Kubectl) -> None:
     result = kubectl("get", "ns")
     rows = table_rows(result.stdout)
-    assert [row["NAME"] for row in rows] == ["default", "kube-node-lease", "kube-public", "kube-system"]
+    # kubeadm's four, and kind's storage provisioner's.
+    assert [row["NAME"] for row in rows] == [
+        "default",
+        "kube-node-lease",
+        "kube-public",
+        "kube-system",
+        "local-path-storage",
+    ]
     names = kubectl("get", "ns", "-o", "name")
     assert names.stdout.split() == [
         "namespace/default",
         "namespace/kube-node-lease",
         "namespace/kube-public",
         "namespace/kube-system",
+        "namespace/local-path-storage",
     ]
 
 
@@ -196,6 +224,7 @@ def test_get_namespaces_prints_upstream_columns(kubectl: Kubectl) -> None:
         ("kube-node-lease", "Active"),
         ("kube-public", "Active"),
         ("kube-system", "Active"),
+        ("local-path-storage", "Active"),
     ]
 
 

@@ -25,11 +25,6 @@ from deployment_controller import DeploymentController
 
 from fakeapi.pytest_plugin.plugin import FakeAPI
 
-# The example controller plays the built-in Deployment controller's part (it reports Deployments
-# ready through their status), so that one is left out of this cluster.
-pytestmark = pytest.mark.fakeapi(controllers=["*", "-deployment"])
-
-
 GOLDEN = Path(__file__).parent / "golden"
 TIMEOUT = 10.0
 
@@ -61,7 +56,9 @@ def _assert_matches_golden(text: str, name: str) -> None:
     assert text == golden.read_text(), f"{golden} differs from this run (UPDATE_GOLDEN=1 rewrites it)"
 
 
-@pytest.mark.fakeapi(freeze="2030-01-02T03:04:05Z")
+# The example controller plays the built-in Deployment controller's part (it reports Deployments
+# ready through their status), so that one is left out of this cluster.
+@pytest.mark.fakeapi(freeze="2030-01-02T03:04:05Z", controllers=["*", "-deployment"])
 def test_the_state_a_controller_leaves_matches_the_golden_file(fakeapi: FakeAPI) -> None:
     controller = DeploymentController(fakeapi.api_client())
     fakeapi.seed(DEPLOYMENT)
