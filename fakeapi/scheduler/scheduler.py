@@ -43,7 +43,14 @@ from fakeapi.scheduler.framework.plugins.noderesources.fit import Fit
 from fakeapi.scheduler.framework.plugins.nodeunschedulable import NodeUnschedulable
 from fakeapi.scheduler.framework.plugins.tainttoleration import TaintToleration
 from fakeapi.scheduler.framework.plugins.volumebinding import PodVolumes, VolumeBinding
-from fakeapi.scheduler.framework.types import NO_NODES_AVAILABLE, FitError, NodeInfo
+from fakeapi.scheduler.framework.types import (
+    NO_NODES_AVAILABLE,
+    FitError,
+    NodeInfo,
+    PodResources,
+    pod_non_zero_requests,
+    pod_requests,
+)
 from fakeapi.storage.interfaces import Object
 from fakeapi.util.clock import format_micro_time, utc_now, wall_nanos
 
@@ -83,6 +90,8 @@ class Scheduler(QueueController[PodKey]):
         # they came, whatever their generated names: the same bindings, pod by pod, on every run.
         self._parked: dict[PodKey, None] = {}
         self._parked_lock = threading.Lock()
+        # Parsed requests of the bound pods, by (uid, resourceVersion): see _node_infos.
+        self._pod_resources: dict[tuple[str, str], PodResources] = {}
         self._last_event_nanos = 0
         ctx.informers.add_event_handler(
             "pods", ResourceEventHandlerFuncs(add=self._pod_added, update=self._pod_updated, delete=self._pod_deleted)
@@ -196,12 +205,20 @@ class Scheduler(QueueController[PodKey]):
         self._bind(pod, node.name)
 
     def _node_infos(self) -> list[NodeInfo]:
-        """A snapshot of every node with the pods bound to it (terminal pods hold no resources)."""
+        """A snapshot of every node with the pods bound to it (terminal pods hold no resources).
+
+        Each pod version's requests are parsed once (the scheduler cache's NodeInfo keeps them
+        upstream): kept by uid and resourceVersion for the pods of this snapshot only.
+        """
         infos = {meta(node)["name"]: NodeInfo(node) for node in self._nodes.list()}
+        known, self._pod_resources = self._pod_resources, {}
         for pod in self._pods.list():
             node_name = spec_of(pod).get("nodeName")
             if node_name in infos and not is_pod_terminal(pod):
-                infos[node_name].add_pod(pod)
+                version = (meta(pod).get("uid") or "", meta(pod).get("resourceVersion") or "")
+                resources = known.get(version) or (pod_requests(pod), pod_non_zero_requests(pod))
+                self._pod_resources[version] = resources
+                infos[node_name].add_pod(pod, resources)
         return [infos[name] for name in sorted(infos)]
 
     def _run_filters(self, pod: Object, info: NodeInfo, volumes: PodVolumes) -> Status | None:

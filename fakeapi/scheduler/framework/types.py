@@ -79,6 +79,10 @@ def pod_requests(pod: Object) -> Resource:
     return running
 
 
+# A pod's requests and its non-zero (milli CPU, memory) requests, as NodeInfo adds them up.
+PodResources = tuple[Resource, tuple[int, int]]
+
+
 def pod_non_zero_requests(pod: Object) -> tuple[int, int]:
     """(milli CPU, memory) for scoring, a container without a request counting the defaults (GetNonzeroRequests)."""
     spec = pod.get("spec") or {}
@@ -117,10 +121,10 @@ class NodeInfo:
         quantities = status.get("allocatable") or status.get("capacity") or {}
         return {name: _amount(name, quantity) for name, quantity in quantities.items()}
 
-    def add_pod(self, pod: Object) -> None:
+    def add_pod(self, pod: Object, resources: PodResources | None = None) -> None:
         self.pods.append(pod)
-        _add(self.requested, pod_requests(pod))
-        cpu, memory = pod_non_zero_requests(pod)
+        requests, (cpu, memory) = resources or (pod_requests(pod), pod_non_zero_requests(pod))
+        _add(self.requested, requests)
         self.non_zero_cpu += cpu
         self.non_zero_memory += memory
 
