@@ -4,8 +4,10 @@
 Figures (medians of ``--runs`` runs where a run is short), each beside a floor measured in the same run:
 
 - ``kubectl create deployment`` (3 replicas) then ``kubectl rollout status``: wall time of the two
-  commands, against two ``kubectl get namespace default`` (the cost of starting kubectl twice);
-  target: the rollout visible as complete within 100 ms of the floor;
+  commands, against the same two kubectl calls with nothing to wait for (``kubectl create
+  configmap``, then ``rollout status`` of a Deployment rolled out before): what is left is the
+  rollout itself; target: under 100 ms. The same rollout is also timed in process (create,
+  then read until all replicas are available), without kubectl's process starts;
 - ``helm install --wait`` of tests/e2e/charts/workloads (Deployment, StatefulSet with a claim,
   DaemonSet, Services, a post-install hook Job), against ``helm install`` of the same chart
   with only its Services rendered (``--show-only`` is not an install option, so: ``helm list``,
@@ -156,6 +158,23 @@ def helm_install_wait(runs: int) -> tuple[float, float]:
     return statistics.median(figures), statistics.median(floors)
 
 
+def in_process_rollouts(runs: int) -> float:
+    """Median ms from creating a 3-replica Deployment to all replicas available, controllers in the background."""
+    figures = []
+    with FakeAPIServer(ServerConfig(port=0)) as server:
+        for i in range(runs):
+            name = f"web-{i}"
+            figures.append(
+                _timed(
+                    lambda: (
+                        server.request("POST", "/apis/apps/v1/namespaces/default/deployments", _deployment(name, 3)),  # noqa: B023
+                        _wait_available(server, [name], 3),  # noqa: B023
+                    )
+                )
+            )
+    return statistics.median(figures)
+
+
 def many_deployments() -> float:
     """ms from creating 100 Deployments of 3 replicas to all of them Available."""
     config = ServerConfig(port=0, cluster=ClusterConfig.with_workers(3))
@@ -192,8 +211,9 @@ def main() -> int:
 
     rollout, floor = kubectl_rollout(args.runs)
     beyond = rollout - floor
-    print(f"kubectl create deployment + rollout status: {rollout:.0f} ms (floor, two kubectl runs: {floor:.0f} ms)")
-    print(f"  the rollout beyond starting kubectl: {beyond:.0f} ms (target < {ROLLOUT_TARGET_MS:.0f} ms)")
+    print(f"kubectl create deployment + rollout status: {rollout:.0f} ms (floor, nothing to wait for: {floor:.0f} ms)")
+    print(f"  the rollout beyond kubectl's own work: {beyond:.0f} ms (target < {ROLLOUT_TARGET_MS:.0f} ms)")
+    print(f"  in process, create to 3 replicas available: {in_process_rollouts(args.runs):.0f} ms")
     if beyond > ROLLOUT_TARGET_MS:
         failures.append("rollout")
 
