@@ -323,7 +323,7 @@ class Store:
         """Defaulting, where upstream applies it: as the request's object is decoded, and as the
         object the strategies made is read back from storage (a status wiped on create comes back
         with its defaulted phase)."""
-        defaulter = defaulter_for(self.spec.gvk.group_kind)
+        defaulter = defaulter_for(self.spec.gvk)
         if defaulter is not None:
             defaulter(obj)
 
