@@ -9,8 +9,8 @@ in every later read, and in the managedFields of the client that created it. ``s
 does the same on the JSON form; the generic Store calls it where upstream decodes. Every
 defaulter only fills what is unset, so applying one twice changes nothing.
 
-Defaults that only admission plugins set (a pod's service account and priority) stay in the
-pod strategy, since they apply to pods and not to the pod templates of workloads.
+What only admission plugins set on pods (a service account and its token volume, the priority,
+the default tolerations) is in ``fakeapi.admission``: it applies to pods, not to pod templates.
 """
 
 from __future__ import annotations

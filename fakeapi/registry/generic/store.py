@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
+from fakeapi.admission.chain import CREATE, Attributes, MutatingChain
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery import field as field_errors
 from fakeapi.apimachinery.fields import FieldSelector
@@ -81,6 +82,8 @@ class Store:
     delete_strategy: Strategy
     pager: ListPager
     admission: NamespaceLifecycle | None = None
+    # The mutating admission plugins, run on a create after defaulting and before the strategy.
+    mutating_admission: MutatingChain | None = None
     enable_garbage_collection: bool = False
     # Pods and custom resources answer a delete with the object instead of a Status.
     return_deleted_object: bool = False
@@ -211,6 +214,7 @@ class Store:
         self._default(obj)
         if self.field_manager is not None:
             self.field_manager.update(None, obj, options.field_manager)
+        self._admit_create(ctx, obj)
         before_create(self.create_strategy, ctx, obj)
         self._default(obj)
         if self.admission is not None and self.spec.namespaced:
@@ -223,6 +227,15 @@ class Store:
         if options.dry_run:
             self.create_strategy.release_resources(obj)
         return created
+
+    def _admit_create(self, ctx: RequestContext, obj: Object) -> None:
+        """The mutating admission of a create, as the create handler runs it: after the managedFields
+        are recorded, so what plugins add belongs to no manager."""
+        if self.mutating_admission is not None:
+            meta = object_meta(obj)
+            namespace = ctx.namespace if self.spec.namespaced else ""
+            attributes = Attributes(CREATE, self.spec.group_resource, namespace, meta.get("name") or "", obj)
+            self.mutating_admission.admit(attributes)
 
     def _store_new(self, obj: Object, generated: bool, dry_run: bool) -> Object:
         """Storage.Create, retrying generated names that collide (RetryGenerateName)."""
@@ -271,6 +284,7 @@ class Store:
                 fill_object_meta_system_fields(meta, self.create_strategy.identity)
                 self._default(obj)
                 managed = self._managed_fields_of_write(obj_info, None, obj, options)
+                self._admit_create(ctx, obj)
                 before_create(self.create_strategy, ctx, obj)
                 self._default(obj)
                 self._keep_managed_fields(obj, managed)
