@@ -19,6 +19,7 @@ from fakeapi.admission.chain import CREATE, Attributes, MutatingChain
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery import field as field_errors
 from fakeapi.apimachinery.fields import FieldSelector
+from fakeapi.apimachinery.gojson import go_encoder_for
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.labels import LabelSelector
 from fakeapi.apimachinery.managedfields import FieldManager, RecordsManagedFields
@@ -217,6 +218,7 @@ class Store:
         self._admit_create(ctx, obj)
         before_create(self.create_strategy, ctx, obj)
         self._default(obj)
+        self._encode_as_go(obj)
         if self.admission is not None and self.spec.namespaced:
             self.admission.admit_create(self.spec.group_resource, meta.get("namespace") or "", meta.get("name") or "")
         try:
@@ -287,6 +289,7 @@ class Store:
                 self._admit_create(ctx, obj)
                 before_create(self.create_strategy, ctx, obj)
                 self._default(obj)
+                self._encode_as_go(obj)
                 self._keep_managed_fields(obj, managed)
                 if self.admission is not None and self.spec.namespaced:
                     self.admission.admit_create(self.spec.group_resource, meta.get("namespace") or "", name)
@@ -321,6 +324,7 @@ class Store:
             managed = self._managed_fields_of_write(obj_info, old, obj, options)
             before_update(self.update_strategy, ctx, obj, old)
             self._default(obj)
+            self._encode_as_go(obj)
             self._keep_managed_fields(obj, managed)
             if self.update_strategy.should_delete_during_update(obj):
                 raise _DeleteInsteadOfUpdate(obj)
@@ -340,6 +344,13 @@ class Store:
         defaulter = defaulter_for(self.spec.gvk)
         if defaulter is not None:
             defaulter(obj)
+
+    def _encode_as_go(self, obj: Object) -> None:
+        """What stored objects look like once Go encoded them (``fakeapi.apimachinery.gojson``): done
+        once on the way in, after the managedFields were recorded from what the request set."""
+        encode = go_encoder_for(self.spec.gvk)
+        if encode is not None:
+            encode(obj)
 
     def _managed_fields_of_write(
         self, obj_info: UpdatedObjectInfo, old: Object | None, obj: Object, options: WriteOptions
