@@ -100,7 +100,8 @@ class ResponseWriter(Protocol):
 class ResponseWriterWrapper:
     """A ResponseWriter that passes everything to the one it wraps; filters override what they change.
 
-    ``client_gone`` is passed on too, where the wrapped writer has it (the watch handler asks).
+    ``client_gone`` and ``on_client_gone`` are passed on too, where the wrapped writer has them (the
+    watch handler asks).
     """
 
     def __init__(self, inner: ResponseWriter) -> None:
@@ -119,6 +120,11 @@ class ResponseWriterWrapper:
     def client_gone(self) -> bool:
         check = getattr(self._inner, "client_gone", None)
         return bool(check()) if check is not None else False
+
+    def on_client_gone(self, callback: Callable[[], None]) -> None:
+        register = getattr(self._inner, "on_client_gone", None)
+        if register is not None:
+            register(callback)
 
 
 Handler = Callable[[Request, ResponseWriter], None]

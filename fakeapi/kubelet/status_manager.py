@@ -21,7 +21,9 @@ from datetime import datetime
 from typing import Any
 
 from fakeapi.apimachinery import errors
+from fakeapi.apimachinery.gojson import go_encoder_for
 from fakeapi.apimachinery.jsonutil import deep_copy_json
+from fakeapi.apimachinery.schema import GroupVersionKind
 from fakeapi.controllers.base import retry_on_conflict
 from fakeapi.controllers.client import LoopbackClient
 from fakeapi.controllers.controller_utils import meta, spec_of, status_of
@@ -310,6 +312,15 @@ def generate_pod_status(
 # -- writes ---------------------------------------------------------------------------------------
 
 
+def _as_stored(status: Object) -> Object:
+    """The status as the server stores it (with the fields Go always writes), for comparing with the stored one."""
+    pod = {"status": deep_copy_json(status)}
+    encode = go_encoder_for(GroupVersionKind("", "v1", "Pod"))
+    if encode is not None:
+        encode(pod)
+    return pod["status"]
+
+
 class StatusManager:
     """Writes pod statuses and finishes deletions as the kubelet (its client's identity)."""
 
@@ -328,7 +339,7 @@ class StatusManager:
             if pod is None:
                 return
             status = generate(pod)
-            if status is None or status == status_of(pod):
+            if status is None or _as_stored(status) == status_of(pod):
                 return
             self.client.update(self._pods(), {**pod, "status": status}, subresource="status")
 

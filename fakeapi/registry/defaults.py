@@ -1,15 +1,16 @@
 """Defaulting of built-in objects: what decoding a body into the Go type fills in.
 
 Upstream, every object a request brings is defaulted as it is decoded (``scheme.Default`` with
-the ``SetObjectDefaults_*`` functions generated from pkg/apis/core/v1/defaults.go,
-pkg/apis/apps/v1/defaults.go and pkg/apis/batch/v1/defaults.go), and again whenever it is read
-back from storage. So a Deployment created without ``replicas`` has ``replicas: 1`` in the answer,
+the ``SetObjectDefaults_*`` functions generated from each group's pkg/apis/<group>/<version>/defaults.go:
+core, apps, batch, autoscaling, networking, rbac, storage, scheduling, admissionregistration,
+flowcontrol and discovery; policy, coordination, certificates and node have none), and again
+whenever it is read back from storage. So a Deployment created without ``replicas`` has ``replicas: 1`` in the answer,
 in every later read, and in the managedFields of the client that created it. ``set_object_defaults``
 does the same on the JSON form; the generic Store calls it where upstream decodes. Every
 defaulter only fills what is unset, so applying one twice changes nothing.
 
-Defaults that only admission plugins set (a pod's service account and priority) stay in the
-pod strategy, since they apply to pods and not to the pod templates of workloads.
+What only admission plugins set on pods (a service account and its token volume, the priority,
+the default tolerations) is in ``fakeapi.admission``: it applies to pods, not to pod templates.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fakeapi.apimachinery.schema import GroupKind
+from fakeapi.apimachinery.jsonutil import deep_copy_json
+from fakeapi.apimachinery.schema import GroupKind, GroupVersionKind
 from fakeapi.registry.rest import defaulted_object_field
 from fakeapi.storage.interfaces import Object
 
@@ -336,6 +338,252 @@ def _cron_job(obj: Object) -> None:
     _default_template(_dict(_dict(_dict(spec, "jobTemplate"), "spec"), "template"))
 
 
+# -- autoscaling/v1 and v2 (pkg/apis/autoscaling/v1/defaults.go, v2/defaults.go) -----------
+
+# autoscaling.DefaultCPUUtilization: the target of an HPA that names no metric.
+DEFAULT_CPU_UTILIZATION = 80
+_SCALING_PERIOD_SECONDS = 15
+# v2's defaultHPAScaleUpRules and defaultHPAScaleDownRules (the latter with no stabilization
+# window: the controller's --horizontal-pod-autoscaler-downscale-stabilization applies instead).
+_SCALE_UP_RULES: dict[str, Any] = {
+    "stabilizationWindowSeconds": 0,
+    "selectPolicy": "Max",
+    "policies": [
+        {"type": "Pods", "value": 4, "periodSeconds": _SCALING_PERIOD_SECONDS},
+        {"type": "Percent", "value": 100, "periodSeconds": _SCALING_PERIOD_SECONDS},
+    ],
+}
+_SCALE_DOWN_RULES: dict[str, Any] = {
+    "selectPolicy": "Max",
+    "policies": [{"type": "Percent", "value": 100, "periodSeconds": _SCALING_PERIOD_SECONDS}],
+}
+
+
+def _hpa_v1(obj: Object) -> None:
+    spec = _dict(obj, "spec")
+    if spec is not None:
+        _default_if_null(spec, "minReplicas", 1)
+
+
+def _scaling_rules(rules: Any, defaults: dict[str, Any]) -> Any:
+    """GenerateHPAScale{Up,Down}Rules: the defaults, with every field the rules set kept."""
+    if rules is None:
+        return deep_copy_json(defaults)
+    if isinstance(rules, dict):
+        for key, value in defaults.items():
+            if rules.get(key) is None:
+                rules[key] = deep_copy_json(value)
+    return rules
+
+
+def _hpa_v2(obj: Object) -> None:
+    """SetDefaults_HorizontalPodAutoscaler: one replica at least, a CPU metric, and full scaling rules
+    once a behavior is given (SetDefaults_HorizontalPodAutoscalerBehavior)."""
+    spec = _dict(obj, "spec")
+    if spec is None:
+        return
+    _default_if_null(spec, "minReplicas", 1)
+    if not spec.get("metrics"):
+        spec["metrics"] = [
+            {
+                "type": "Resource",
+                "resource": {
+                    "name": "cpu",
+                    "target": {"type": "Utilization", "averageUtilization": DEFAULT_CPU_UTILIZATION},
+                },
+            }
+        ]
+    behavior = _dict(spec, "behavior")
+    if behavior is not None:
+        behavior["scaleUp"] = _scaling_rules(behavior.get("scaleUp"), _SCALE_UP_RULES)
+        behavior["scaleDown"] = _scaling_rules(behavior.get("scaleDown"), _SCALE_DOWN_RULES)
+
+
+# -- networking.k8s.io/v1 (pkg/apis/networking/v1/defaults.go) ------------------------------
+
+
+def _network_policy(obj: Object) -> None:
+    """SetDefaults_NetworkPolicy and SetDefaults_NetworkPolicyPort."""
+    spec = _dict(obj, "spec")
+    if spec is None:
+        return
+    if not spec.get("policyTypes"):
+        # A policy that names no types is an Ingress policy, and an Egress one too if it has egress rules.
+        spec["policyTypes"] = ["Ingress", "Egress"] if spec.get("egress") else ["Ingress"]
+    for direction in ("ingress", "egress"):
+        for rule in _dicts(spec, direction):
+            for port in _dicts(rule, "ports"):
+                _default_if_null(port, "protocol", "TCP")
+
+
+def _ingress_class(obj: Object) -> None:
+    parameters = _dict(_dict(obj, "spec"), "parameters")
+    if parameters is not None:
+        _default_if_null(parameters, "scope", "Cluster")
+
+
+# -- rbac.authorization.k8s.io/v1 (pkg/apis/rbac/v1/defaults.go) ----------------------------
+
+RBAC_GROUP = "rbac.authorization.k8s.io"
+# SetDefaults_Subject: the API group each subject kind lives in.
+_SUBJECT_API_GROUPS = {"ServiceAccount": "", "User": RBAC_GROUP, "Group": RBAC_GROUP}
+
+
+def _role_binding(obj: Object) -> None:
+    """SetDefaults_RoleBinding / ClusterRoleBinding and SetDefaults_Subject."""
+    role_ref = _dict(obj, "roleRef")
+    if role_ref is not None:
+        _default(role_ref, "apiGroup", RBAC_GROUP)
+    for subject in _dicts(obj, "subjects"):
+        group = _SUBJECT_API_GROUPS.get(str(subject.get("kind") or ""))
+        if group is not None and _unset(subject, "apiGroup"):
+            subject["apiGroup"] = group
+
+
+# -- storage.k8s.io/v1 (pkg/apis/storage/v1/defaults.go) ------------------------------------
+
+
+def _storage_class(obj: Object) -> None:
+    _default_if_null(obj, "reclaimPolicy", "Delete")
+    _default_if_null(obj, "volumeBindingMode", "Immediate")
+
+
+# SetDefaults_CSIDriver, with the feature gates of v1.37 (CSIVolumeFSGroupPolicy, CSIInlineVolume
+# and SELinuxMountReadWriteOncePod on).
+_CSI_DRIVER_SPEC_DEFAULTS: dict[str, Any] = {
+    "attachRequired": True,
+    "podInfoOnMount": False,
+    "storageCapacity": False,
+    "fsGroupPolicy": "ReadWriteOnceWithFSType",
+    "requiresRepublish": False,
+    "seLinuxMount": False,
+}
+
+
+def _csi_driver(obj: Object) -> None:
+    spec = _dict(obj, "spec")
+    if spec is None:
+        return
+    for key, value in _CSI_DRIVER_SPEC_DEFAULTS.items():
+        _default_if_null(spec, key, value)
+    if not spec.get("volumeLifecycleModes"):
+        spec["volumeLifecycleModes"] = ["Persistent"]
+
+
+# -- scheduling.k8s.io/v1 (pkg/apis/scheduling/v1/defaults.go) ------------------------------
+
+
+def _priority_class(obj: Object) -> None:
+    _default_if_null(obj, "preemptionPolicy", "PreemptLowerPriority")
+
+
+# -- admissionregistration.k8s.io/v1 (pkg/apis/admissionregistration/v1/defaults.go) --------
+
+# SetDefaults_ValidatingWebhook; SetDefaults_MutatingWebhook adds reinvocationPolicy.
+_WEBHOOK_DEFAULTS: dict[str, Any] = {"failurePolicy": "Fail", "matchPolicy": "Equivalent", "timeoutSeconds": 10}
+_WEBHOOK_SERVICE_PORT = 443
+
+
+def _default_match(match: dict[str, Any]) -> None:
+    """The selectors every webhook and SetDefaults_MatchResources give: {} matches everything."""
+    for selector in ("namespaceSelector", "objectSelector"):
+        _default_if_null(match, selector, {})
+
+
+def _default_rules(rules: list[dict[str, Any]]) -> None:
+    """SetDefaults_Rule (webhooks' rules and policies' resourceRules): every scope."""
+    for rule in rules:
+        _default_if_null(rule, "scope", "*")
+
+
+def _webhooks(obj: Object, extra: dict[str, Any]) -> None:
+    for webhook in _dicts(obj, "webhooks"):
+        for key, value in {**_WEBHOOK_DEFAULTS, **extra}.items():
+            _default_if_null(webhook, key, value)
+        _default_match(webhook)
+        _default_rules(_dicts(webhook, "rules"))
+        service = _dict(_dict(webhook, "clientConfig"), "service")
+        if service is not None:
+            _default_if_null(service, "port", _WEBHOOK_SERVICE_PORT)
+
+
+def _validating_webhook_configuration(obj: Object) -> None:
+    _webhooks(obj, {})
+
+
+def _mutating_webhook_configuration(obj: Object) -> None:
+    _webhooks(obj, {"reinvocationPolicy": "Never"})
+
+
+def _match_resources(match: dict[str, Any] | None) -> None:
+    """SetDefaults_MatchResources, and SetDefaults_Rule on its named rules."""
+    if match is None:
+        return
+    _default_if_null(match, "matchPolicy", "Equivalent")
+    _default_match(match)
+    for rules in ("resourceRules", "excludeResourceRules"):
+        _default_rules(_dicts(match, rules))
+
+
+def _admission_policy(obj: Object) -> None:
+    """SetDefaults_{Validating,Mutating}AdmissionPolicySpec and their matchConstraints."""
+    spec = _dict(obj, "spec")
+    if spec is None:
+        return
+    _default_if_null(spec, "failurePolicy", "Fail")
+    _match_resources(_dict(spec, "matchConstraints"))
+
+
+def _admission_policy_binding(obj: Object) -> None:
+    _match_resources(_dict(_dict(obj, "spec"), "matchResources"))
+
+
+# -- flowcontrol.apiserver.k8s.io/v1 (pkg/apis/flowcontrol/v1/defaults.go) ------------------
+
+FLOW_SCHEMA_DEFAULT_MATCHING_PRECEDENCE = 1000
+_QUEUING_DEFAULTS = {"handSize": 8, "queues": 64, "queueLengthLimit": 50}
+DEFAULT_NOMINAL_CONCURRENCY_SHARES = 30
+
+
+def _flow_schema(obj: Object) -> None:
+    spec = _dict(obj, "spec")
+    if spec is not None and not spec.get("matchingPrecedence"):
+        spec["matchingPrecedence"] = FLOW_SCHEMA_DEFAULT_MATCHING_PRECEDENCE
+
+
+def _priority_level_configuration(obj: Object) -> None:
+    """SetDefaults_Exempt/LimitedPriorityLevelConfiguration and SetDefaults_QueuingConfiguration."""
+    spec = _dict(obj, "spec")
+    exempt = _dict(spec, "exempt")
+    if exempt is not None:
+        _default_if_null(exempt, "nominalConcurrencyShares", 0)
+        _default_if_null(exempt, "lendablePercent", 0)
+    limited = _dict(spec, "limited")
+    if limited is None:
+        return
+    if not limited.get("nominalConcurrencyShares"):
+        limited["nominalConcurrencyShares"] = DEFAULT_NOMINAL_CONCURRENCY_SHARES
+    _default_if_null(limited, "lendablePercent", 0)
+    queuing = _dict(_dict(limited, "limitResponse"), "queuing")
+    if queuing is not None:
+        for key, value in _QUEUING_DEFAULTS.items():
+            if not queuing.get(key):
+                queuing[key] = value
+
+
+# -- discovery.k8s.io/v1 (pkg/apis/discovery/v1/defaults.go) --------------------------------
+
+
+def _endpoint_slice(obj: Object) -> None:
+    """SetDefaults_EndpointPort: an unnamed TCP port unless told otherwise."""
+    for port in _dicts(obj, "ports"):
+        _default_if_null(port, "name", "")
+        _default_if_null(port, "protocol", "TCP")
+
+
+_ADMISSION = "admissionregistration.k8s.io"
+_FLOWCONTROL = "flowcontrol.apiserver.k8s.io"
+
 _DEFAULTERS: dict[GroupKind, Callable[[Object], None]] = {
     GroupKind("", "Pod"): _pod,
     GroupKind("", "PodTemplate"): _pod_template,
@@ -349,9 +597,30 @@ _DEFAULTERS: dict[GroupKind, Callable[[Object], None]] = {
     GroupKind("apps", "ReplicaSet"): _replica_set,
     GroupKind("batch", "Job"): _job,
     GroupKind("batch", "CronJob"): _cron_job,
+    GroupKind("networking.k8s.io", "NetworkPolicy"): _network_policy,
+    GroupKind("networking.k8s.io", "IngressClass"): _ingress_class,
+    GroupKind(RBAC_GROUP, "RoleBinding"): _role_binding,
+    GroupKind(RBAC_GROUP, "ClusterRoleBinding"): _role_binding,
+    GroupKind("storage.k8s.io", "StorageClass"): _storage_class,
+    GroupKind("storage.k8s.io", "CSIDriver"): _csi_driver,
+    GroupKind("scheduling.k8s.io", "PriorityClass"): _priority_class,
+    GroupKind(_ADMISSION, "ValidatingWebhookConfiguration"): _validating_webhook_configuration,
+    GroupKind(_ADMISSION, "MutatingWebhookConfiguration"): _mutating_webhook_configuration,
+    GroupKind(_ADMISSION, "ValidatingAdmissionPolicy"): _admission_policy,
+    GroupKind(_ADMISSION, "MutatingAdmissionPolicy"): _admission_policy,
+    GroupKind(_ADMISSION, "ValidatingAdmissionPolicyBinding"): _admission_policy_binding,
+    GroupKind(_ADMISSION, "MutatingAdmissionPolicyBinding"): _admission_policy_binding,
+    GroupKind(_FLOWCONTROL, "FlowSchema"): _flow_schema,
+    GroupKind(_FLOWCONTROL, "PriorityLevelConfiguration"): _priority_level_configuration,
+    GroupKind("discovery.k8s.io", "EndpointSlice"): _endpoint_slice,
+}
+# Kinds whose versions default differently.
+_VERSIONED_DEFAULTERS: dict[GroupVersionKind, Callable[[Object], None]] = {
+    GroupVersionKind("autoscaling", "v1", "HorizontalPodAutoscaler"): _hpa_v1,
+    GroupVersionKind("autoscaling", "v2", "HorizontalPodAutoscaler"): _hpa_v2,
 }
 
 
-def defaulter_for(group_kind: GroupKind) -> Callable[[Object], None] | None:
-    """The defaulting of a built-in kind, or None where decoding fills in nothing."""
-    return _DEFAULTERS.get(group_kind)
+def defaulter_for(gvk: GroupVersionKind) -> Callable[[Object], None] | None:
+    """The defaulting of a built-in kind in one version, or None where decoding fills in nothing."""
+    return _VERSIONED_DEFAULTERS.get(gvk) or _DEFAULTERS.get(gvk.group_kind)

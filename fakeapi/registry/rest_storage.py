@@ -15,6 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from fakeapi.admission.chain import MutatingChain
+from fakeapi.admission.plugins import new_default_chain
+from fakeapi.admission.reader import StoreReader
 from fakeapi.apiextensions.strategy import (
     CustomResourceDefinitionStatusStrategy,
     CustomResourceDefinitionStore,
@@ -85,6 +88,11 @@ class StoreServices:
     stores: dict[tuple[str, str, str], Store] = field(default_factory=dict)
     # The served group-versions (and whether each is built in), for the local APIServices.
     served_group_versions: Callable[[], list[tuple[GroupVersion, bool]]] | None = None
+    # kube-apiserver's default mutating admission plugins, reading the Stores above.
+    mutating_admission: MutatingChain = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.mutating_admission = new_default_chain(StoreReader(self.stores), self.identity)
 
     def reset_allocations(self) -> None:
         """Forget allocated cluster IPs and node ports (after the storage was cleared)."""
@@ -160,6 +168,7 @@ def build_store(spec: ResourceSpec, services: StoreServices, strategies: Strateg
         delete_strategy=strategy,
         pager=services.pager,
         admission=services.admission,
+        mutating_admission=services.mutating_admission,
         enable_garbage_collection=options.enable_garbage_collection,
         return_deleted_object=spec.return_deleted_object,
         field_manager=strategies.field_managers.for_kind(spec.gvk, status_subresource=strategy.has_status),

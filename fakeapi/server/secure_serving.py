@@ -42,6 +42,7 @@ from typing import Any, cast
 from fakeapi.apimachinery import errors
 from fakeapi.endpoints.handlers.common import write_status_error
 from fakeapi.endpoints.http import Handler, Headers, Request
+from fakeapi.server.background_read import BackgroundReads
 from fakeapi.util.clock import real_monotonic
 
 DEFAULT_MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024
@@ -79,6 +80,7 @@ class _ResponseWriter:
         self._chunked = False
         self._pending_head = b""
         self.head_written = False
+        self._watched = False
 
     def write_head(self, status: int, headers: list[tuple[str, str]]) -> None:
         handler = self._handler
@@ -110,12 +112,19 @@ class _ResponseWriter:
             self._pending_head = b""
 
     def finish(self) -> None:
+        if self._watched:
+            self._handler.server.background_reads.unwatch(self._handler.connection)
         if self._pending_head:
             self._handler.wfile.write(self._pending_head)
             self._pending_head = b""
         if self._chunked and not self._head_only:
             self._handler.wfile.write(b"0\r\n\r\n")
         self._handler.wfile.flush()
+
+    def on_client_gone(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` as soon as the streaming client hangs up (until the response finishes)."""
+        self._handler.server.background_reads.watch(self._handler.connection, callback)
+        self._watched = True
 
     def client_gone(self) -> bool:
         """A watch client never sends anything, so a readable socket means it closed."""
@@ -367,6 +376,7 @@ class _TLSServer(ThreadingHTTPServer):
         self.max_request_body_bytes = max_request_body_bytes
         self.max_connections = max_connections
         self.header_deadlines = _HeaderDeadlines(read_header_timeout)
+        self.background_reads = BackgroundReads()
         self._connections: set[socket.socket] = set()
         # Counts accepted connections from accept to close (the TLS ones are tracked only after the handshake).
         self._open = 0
@@ -418,6 +428,7 @@ class _TLSServer(ThreadingHTTPServer):
         finally:
             with self._connections_lock:
                 self._connections.discard(tls)
+            _close_notify(tls)
             with contextlib.suppress(OSError):
                 tls.close()
 
@@ -430,6 +441,19 @@ class _TLSServer(ThreadingHTTPServer):
         for connection in connections:
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
+
+
+def _close_notify(tls: ssl.SSLSocket) -> None:
+    """Say goodbye in TLS before closing, as Go's tls.Conn.Close does: a close_notify alert, not waited on.
+
+    A client that closes first (an aiohttp session at exit) waits for the server's close_notify
+    before it lets go of its socket; without one it holds the socket until its shutdown times out,
+    and a loop that ends first leaves it unclosed.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        tls.setblocking(False)
+        # The first SSL_shutdown sends the alert; the second, which would wait for the peer's, fails at once.
+        tls.unwrap()
 
 
 class SecureServer:
@@ -464,6 +488,7 @@ class SecureServer:
             return
         self._server.shutdown()
         self._server.header_deadlines.stop()
+        self._server.background_reads.stop()
         self._server.close_connections()
         self._server.server_close()
         self._thread.join(timeout)

@@ -366,9 +366,11 @@ def test_claims_created_before_pods_with_retain_policy(server: FakeAPIServer, ap
     # The claim was written before its pod.
     claim_rv = int(claims["data-web-1"]["metadata"]["resourceVersion"])
     assert claim_rv < int(pods(api)["web-1"]["metadata"]["resourceVersion"])
-    assert pods(api)["web-1"]["spec"]["volumes"] == [
-        {"name": "data", "persistentVolumeClaim": {"claimName": "data-web-1"}}
-    ]
+    # First the claim's volume, then the token volume ServiceAccount admission adds.
+    assert pods(api)["web-1"]["spec"]["volumes"][0] == {
+        "name": "data",
+        "persistentVolumeClaim": {"claimName": "data-web-1"},
+    }
 
     api.merge_patch(f"{SETS}/web", {"spec": {"replicas": 1}})
     roll_out(server, api)

@@ -227,6 +227,8 @@ def test_pods_get_pod_only_defaults_and_what_their_containers_hold(fakeapi: Fake
         "metadata": {"name": "p"},
         "spec": {
             "hostNetwork": True,
+            # No token volume from ServiceAccount admission: only what defaulting gives is compared.
+            "automountServiceAccountToken": False,
             "containers": [container],
             "volumes": [
                 {"name": "scratch"},

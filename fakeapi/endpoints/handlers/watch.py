@@ -40,6 +40,10 @@ def serve_watch(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
     w.write_head(200, [("Content-Type", content_type), *warning_headers(req.context)])
     first_table = True
     client_gone = getattr(w, "client_gone", None)
+    # A transport that reads in the background ends the stream the moment the client hangs up.
+    on_client_gone = getattr(w, "on_client_gone", None)
+    if on_client_gone is not None:
+        on_client_gone(stream.stop)
     try:
         while True:
             remaining = deadline - real_monotonic()

@@ -18,7 +18,10 @@ from typing import Any
 
 from fakeapi.apimachinery import field
 from fakeapi.apimachinery.field import FieldError
+from fakeapi.apimachinery.gojson import go_encoder_for
+from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.labels import qualified_name_errors
+from fakeapi.apimachinery.schema import GroupVersionKind
 from fakeapi.apimachinery.validation import is_dns1123_subdomain
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.strategy import Strategy
@@ -79,14 +82,30 @@ def _renamed(obj: Object, names: dict[str, str], api_version: str) -> Object:
     return out
 
 
+# What core v1 always writes (no omitempty) and events.k8s.io/v1 leaves out when empty.
+_OMITTED_EMPTY_IN_EVENTS_V1 = ("reportingController", "reportingInstance")
+
+
 def events_v1_to_core(obj: Object) -> Object:
-    """Convert_v1_Event_To_core_Event, on the JSON forms."""
-    return _renamed(obj, _EVENTS_V1_TO_CORE, CORE_API_VERSION)
+    """Convert_v1_Event_To_core_Event, on the JSON forms, encoded as core v1's Go type."""
+    # A copy: the encoding fills nested fields, and the values of a stored object are shared.
+    core = deep_copy_json(_renamed(obj, _EVENTS_V1_TO_CORE, CORE_API_VERSION))
+    encode = go_encoder_for(GroupVersionKind("", "v1", "Event"))
+    if encode is not None:
+        encode(core)
+    return core
 
 
 def core_to_events_v1(obj: Object) -> Object:
-    """Convert_core_Event_To_v1_Event, on the JSON forms."""
-    return _renamed(obj, _CORE_TO_EVENTS_V1, EVENTS_V1_API_VERSION)
+    """Convert_core_Event_To_v1_Event, on the JSON forms, encoded as events.k8s.io/v1's Go type."""
+    event = deep_copy_json(_renamed(obj, _CORE_TO_EVENTS_V1, EVENTS_V1_API_VERSION))
+    for key in _OMITTED_EMPTY_IN_EVENTS_V1:
+        if event.get(key) == "":
+            del event[key]
+    encode = go_encoder_for(GroupVersionKind("events.k8s.io", "v1", "Event"))
+    if encode is not None:
+        encode(event)
+    return event
 
 
 class EventsV1Codec:

@@ -1,6 +1,6 @@
 """Pods (pkg/registry/core/pod/strategy.go; their v1 defaulting is in ``fakeapi.registry.defaults``).
 
-A new pod is Pending with what admission plugins add. Deletion is graceful as upstream's
+A new pod is Pending (what admission plugins add comes from ``fakeapi.admission``). Deletion is graceful as upstream's
 CheckGracefulDelete makes it (the request's grace period, else the pod's
 terminationGracePeriodSeconds; none for a pod not scheduled or already terminal), but only for
 a pod on a node whose kubelet will finish the deletion: the server tells the strategy which
@@ -60,13 +60,6 @@ class PodStrategy(Strategy):
     def prepare_for_create(self, ctx: RequestContext, obj: Object) -> None:
         super().prepare_for_create(ctx, obj)
         spec = obj.get("spec")
-        if isinstance(spec, dict):
-            # What admission plugins add to pods (not to pod templates): the ServiceAccount plugin
-            # an account, the Priority plugin the default priority.
-            spec.setdefault("serviceAccountName", "default")
-            spec.setdefault("serviceAccount", spec["serviceAccountName"])
-            spec.setdefault("priority", 0)
-            spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
         obj["status"] = {"phase": "Pending", "qosClass": _qos_class(spec)}
 
 

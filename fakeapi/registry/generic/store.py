@@ -15,9 +15,11 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
+from fakeapi.admission.chain import CREATE, Attributes, MutatingChain
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery import field as field_errors
 from fakeapi.apimachinery.fields import FieldSelector
+from fakeapi.apimachinery.gojson import go_encoder_for
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.labels import LabelSelector
 from fakeapi.apimachinery.managedfields import FieldManager, RecordsManagedFields
@@ -81,6 +83,8 @@ class Store:
     delete_strategy: Strategy
     pager: ListPager
     admission: NamespaceLifecycle | None = None
+    # The mutating admission plugins, run on a create after defaulting and before the strategy.
+    mutating_admission: MutatingChain | None = None
     enable_garbage_collection: bool = False
     # Pods and custom resources answer a delete with the object instead of a Status.
     return_deleted_object: bool = False
@@ -211,8 +215,10 @@ class Store:
         self._default(obj)
         if self.field_manager is not None:
             self.field_manager.update(None, obj, options.field_manager)
+        self._admit_create(ctx, obj)
         before_create(self.create_strategy, ctx, obj)
         self._default(obj)
+        self._encode_as_go(obj)
         if self.admission is not None and self.spec.namespaced:
             self.admission.admit_create(self.spec.group_resource, meta.get("namespace") or "", meta.get("name") or "")
         try:
@@ -223,6 +229,15 @@ class Store:
         if options.dry_run:
             self.create_strategy.release_resources(obj)
         return created
+
+    def _admit_create(self, ctx: RequestContext, obj: Object) -> None:
+        """The mutating admission of a create, as the create handler runs it: after the managedFields
+        are recorded, so what plugins add belongs to no manager."""
+        if self.mutating_admission is not None:
+            meta = object_meta(obj)
+            namespace = ctx.namespace if self.spec.namespaced else ""
+            attributes = Attributes(CREATE, self.spec.group_resource, namespace, meta.get("name") or "", obj)
+            self.mutating_admission.admit(attributes)
 
     def _store_new(self, obj: Object, generated: bool, dry_run: bool) -> Object:
         """Storage.Create, retrying generated names that collide (RetryGenerateName)."""
@@ -271,8 +286,10 @@ class Store:
                 fill_object_meta_system_fields(meta, self.create_strategy.identity)
                 self._default(obj)
                 managed = self._managed_fields_of_write(obj_info, None, obj, options)
+                self._admit_create(ctx, obj)
                 before_create(self.create_strategy, ctx, obj)
                 self._default(obj)
+                self._encode_as_go(obj)
                 self._keep_managed_fields(obj, managed)
                 if self.admission is not None and self.spec.namespaced:
                     self.admission.admit_create(self.spec.group_resource, meta.get("namespace") or "", name)
@@ -309,6 +326,7 @@ class Store:
             managed = self._managed_fields_of_write(obj_info, old, obj, options)
             before_update(self.update_strategy, ctx, obj, old)
             self._default(obj)
+            self._encode_as_go(obj)
             self._keep_managed_fields(obj, managed)
             if self.update_strategy.should_delete_during_update(obj):
                 raise _DeleteInsteadOfUpdate(obj)
@@ -325,9 +343,16 @@ class Store:
         """Defaulting, where upstream applies it: as the request's object is decoded, and as the
         object the strategies made is read back from storage (a status wiped on create comes back
         with its defaulted phase)."""
-        defaulter = defaulter_for(self.spec.gvk.group_kind)
+        defaulter = defaulter_for(self.spec.gvk)
         if defaulter is not None:
             defaulter(obj)
+
+    def _encode_as_go(self, obj: Object) -> None:
+        """What stored objects look like once Go encoded them (``fakeapi.apimachinery.gojson``): done
+        once on the way in, after the managedFields were recorded from what the request set."""
+        encode = go_encoder_for(self.spec.gvk)
+        if encode is not None:
+            encode(obj)
 
     def _managed_fields_of_write(
         self, obj_info: UpdatedObjectInfo, old: Object | None, obj: Object, options: WriteOptions
