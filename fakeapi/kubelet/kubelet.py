@@ -155,8 +155,8 @@ class Kubelets(QueueController[Key]):
                 try:
                     self._client.create(pods, meta(pod)["namespace"], pod)
                 except errors.StatusError as exc:
-                    # 404: a cluster without kube-system (no bootstrap) shows no mirror pods.
-                    if exc.code not in (404, 409):
+                    # A cluster without its bootstrap (no kube-system, no system PriorityClasses) shows none.
+                    if exc.code not in (403, 404, 409):
                         raise
 
     def _sync_lease(self, name: str) -> None:

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
-from pytest_plugin.plugin import FakeAPI
+
+from fakeapi.pytest_plugin.plugin import FakeAPI
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 PODS = "/api/v1/namespaces/default/pods"

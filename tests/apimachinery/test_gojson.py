@@ -14,13 +14,18 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from pytest_plugin.plugin import FakeAPI
 
 from fakeapi.apimachinery.gojson import go_encoder_for
 from fakeapi.apimachinery.schema import GroupVersionKind
+from fakeapi.controllers.manager import without_simulation
+from fakeapi.pytest_plugin.plugin import FakeAPI
 
 # kr8s warns that it has not been tested against Kubernetes 1.37 yet.
-pytestmark = pytest.mark.filterwarnings("ignore:Kubernetes version v1.37")
+# A just-created object as the API stores it: no controller writes its status meanwhile.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Kubernetes version v1.37"),
+    pytest.mark.fakeapi(controllers=without_simulation()),
+]
 kr8s = pytest.importorskip("kr8s")
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 from crd_manifests import crd_manifest
-from pytest_plugin.plugin import FakeAPI
+
+from fakeapi.pytest_plugin.plugin import FakeAPI
 
 kopf_testing = pytest.importorskip("kopf.testing")
 

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 import yaml
-from pytest_plugin.plugin import FakeAPI
+
+from fakeapi.pytest_plugin.plugin import FakeAPI
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 
