@@ -671,9 +671,13 @@ class FakeAPIServer:
         for index, (prefix, obj, paths, texts, keyed) in enumerate(template.in_creation_order):
             copy = _replaced(obj, paths, lambda text: replacements[text])
             if texts:
-                copy = _replaced(copy, texts, lambda text: _renamed_in(text, renamed))
+                copy = _replaced(copy, texts, lambda text: _renamed_in(text, template.name_pattern, renamed))
             if keyed:
-                copy = _replaced(copy, keyed, lambda fields: {_renamed_in(k, drawn): v for k, v in fields.items()})
+                copy = _replaced(
+                    copy,
+                    keyed,
+                    lambda fields: {_renamed_in(k, template.draw_pattern, drawn): v for k, v in fields.items()},
+                )
             event_base = template.event_bases.get(index)
             if event_base is not None:
                 base = replacements.get(event_base, event_base)
@@ -689,7 +693,12 @@ class FakeAPIServer:
             collector.observe_existing(keys, template.revision)
         for controller in self.controllers.values():
             controller.restored()
-        self.enqueue_log.replay([_renamed_enqueue(event, renamed) for event in template.enqueues])
+        self.enqueue_log.replay(
+            [
+                _renamed_enqueue(event, template.name_pattern, renamed) if index in template.named_enqueues else event
+                for index, event in enumerate(template.enqueues)
+            ]
+        )
 
     def settle(self) -> None:
         """Do all the work queued for the controllers now, in this thread, in a fixed order.
@@ -788,6 +797,11 @@ class _BootstrapTemplate:
     micro_times: frozenset[str]
     # The Events among the objects (by position in creation order), with their names' part before the time.
     event_bases: dict[int, str]
+    # Patterns finding the generated names, and every drawn value, inside longer texts.
+    name_pattern: re.Pattern[str]
+    draw_pattern: re.Pattern[str]
+    # The enqueues whose key or cause names an object by a generated name.
+    named_enqueues: frozenset[int]
 
     @classmethod
     def record(
@@ -824,8 +838,24 @@ class _BootstrapTemplate:
                 if any(value in key for key in fields for value in known)
             ]
             in_creation_order.append((prefix, obj, paths, texts, keyed))
+        name_pattern = _alternatives(names)
+        named_enqueues = frozenset(
+            index
+            for index, event in enumerate(enqueues)
+            if any(name_pattern.search(text) for text in _enqueue_texts(event))
+        )
         return cls(
-            objects, revision, enqueues, in_creation_order, draws, frozenset(times), frozenset(micro), event_bases
+            objects,
+            revision,
+            enqueues,
+            in_creation_order,
+            draws,
+            frozenset(times),
+            frozenset(micro),
+            event_bases,
+            name_pattern,
+            _alternatives(known),
+            named_enqueues,
         )
 
 
@@ -876,20 +906,30 @@ def _strings(value: Any, path: JSONPath) -> Iterator[tuple[JSONPath, str]]:
             yield from _strings(item, (*path, index))
 
 
-def _renamed_enqueue(event: EnqueueEvent, renamed: dict[str, str]) -> EnqueueEvent:
+def _enqueue_texts(event: EnqueueEvent) -> list[str]:
+    key = event.key if isinstance(event.key, tuple) else (event.key,)
+    return [event.cause, *(part for part in key if isinstance(part, str))]
+
+
+def _renamed_enqueue(event: EnqueueEvent, pattern: re.Pattern[str], renamed: dict[str, str]) -> EnqueueEvent:
     """An enqueue of the recorded bootstrap, with the generated names its key and cause hold made anew."""
     key = event.key
     if isinstance(key, str):
-        key = _renamed_in(key, renamed)
+        key = _renamed_in(key, pattern, renamed)
     elif isinstance(key, tuple):
-        key = tuple(_renamed_in(part, renamed) if isinstance(part, str) else part for part in key)
-    return dataclasses.replace(event, key=key, cause=_renamed_in(event.cause, renamed))
+        key = tuple(_renamed_in(part, pattern, renamed) if isinstance(part, str) else part for part in key)
+    return dataclasses.replace(event, key=key, cause=_renamed_in(event.cause, pattern, renamed))
 
 
-def _renamed_in(text: str, renamed: dict[str, str]) -> str:
-    for old, new in renamed.items():
-        text = text.replace(old, new)
-    return text
+def _renamed_in(text: str, pattern: re.Pattern[str], renamed: dict[str, str]) -> str:
+    """``text`` with every old value the pattern finds replaced by its new one."""
+    return pattern.sub(lambda found: renamed[found.group(0)], text)
+
+
+def _alternatives(values: Iterable[str]) -> re.Pattern[str]:
+    """A pattern matching any of ``values`` (the longest first); one that matches nothing when there are none."""
+    ordered = sorted(set(values), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, ordered)) if ordered else r"(?!)")
 
 
 def _replaced(obj: dict[str, Any], paths: list[JSONPath], replace: Callable[[Any], Any]) -> dict[str, Any]:
