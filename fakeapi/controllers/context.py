@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from fakeapi.controllers.base import EnqueueLog
 from fakeapi.controllers.client import LoopbackClient, RequestFunc, ResourceCatalog
 from fakeapi.controllers.informer import InformerFactory
+from fakeapi.controllers.record import EVENTS_PREFIX, EventRecorder
 from fakeapi.kubelet.config import ClusterConfig
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.util.identity import IdentityGenerator
@@ -33,6 +34,10 @@ class ControllerContext:
     def client(self, service_account: str) -> LoopbackClient:
         """A client for one controller; upstream each controller uses its own kube-system service account."""
         return LoopbackClient(self.request, service_account)
+
+    def recorder(self, client: LoopbackClient, component: str) -> EventRecorder:
+        """An event recorder reporting as ``component``, writing with the controller's client."""
+        return EventRecorder(client, lambda: self.spec(EVENTS_PREFIX), component)
 
     def spec(self, prefix: str) -> ResourceSpec:
         """The served resource at a storage prefix (``pods``, ``apps/deployments``); raises when it is not served."""

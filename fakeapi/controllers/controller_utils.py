@@ -27,6 +27,7 @@ from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.labels import LabelSelector
 from fakeapi.controllers.client import LoopbackClient
+from fakeapi.controllers.record import NORMAL, WARNING, EventRecorder
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.storage.interfaces import Object
 from fakeapi.util.clock import now_rfc3339, parse_time, utc_now
@@ -219,11 +220,19 @@ def pod_from_template(template: dict[str, Any], parent: Object, owner_ref: dict[
 
 
 class PodControl:
-    """controller.RealPodControl: pods created and deleted through the API as one controller."""
+    """controller.RealPodControl: pods created and deleted through the API as one controller.
 
-    def __init__(self, client: LoopbackClient, pods: Callable[[], ResourceSpec]) -> None:
+    With a recorder, it records upstream's events on the pods' controller: ``SuccessfulCreate``
+    (``Created pod: <name>``), ``FailedCreate`` (``Error creating: <message>``) and
+    ``SuccessfulDelete`` (``Deleted pod: <name>``).
+    """
+
+    def __init__(
+        self, client: LoopbackClient, pods: Callable[[], ResourceSpec], recorder: EventRecorder | None = None
+    ) -> None:
         self.client = client
         self._pods = pods
+        self._recorder = recorder
 
     @property
     def spec(self) -> ResourceSpec:
@@ -239,9 +248,21 @@ class PodControl:
             raise
 
     def create_pods(self, namespace: str, template: dict[str, Any], parent: Object, owner_ref: dict[str, Any]) -> None:
-        self.create_pod(namespace, pod_from_template(template, parent, owner_ref))
+        self.create_pod_of(parent, namespace, pod_from_template(template, parent, owner_ref))
 
-    def delete_pod(self, pod: Object) -> None:
+    def create_pod_of(self, parent: Object, namespace: str, pod: Object) -> Object | None:
+        """create_pod for the pods of ``parent``, recording the event of it on ``parent``."""
+        try:
+            created = self.create_pod(namespace, pod)
+        except errors.StatusError as exc:
+            if self._recorder is not None:
+                self._recorder.event(parent, WARNING, "FailedCreate", f"Error creating: {exc.message}")
+            raise
+        if created is not None and self._recorder is not None:
+            self._recorder.event(parent, NORMAL, "SuccessfulCreate", f"Created pod: {meta(created)['name']}")
+        return created
+
+    def delete_pod(self, pod: Object, parent: Object | None = None) -> None:
         """Delete the pod (with its uid as a precondition); one already gone is not an error."""
         pod_meta = meta(pod)
         try:
@@ -249,6 +270,9 @@ class PodControl:
         except errors.StatusError as exc:
             if exc.code not in (404, 409):
                 raise
+            return
+        if parent is not None and self._recorder is not None:
+            self._recorder.event(parent, NORMAL, "SuccessfulDelete", f"Deleted pod: {pod_meta['name']}")
 
 
 _PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}

@@ -288,7 +288,9 @@ class JobController(QueueController[Key]):
         super().__init__(NAME, self._sync, ctx.log)
         self._ctx = ctx
         self._client = ctx.client(SERVICE_ACCOUNT)
-        self._pod_control = PodControl(self._client, lambda: ctx.spec(PODS_PREFIX))
+        self._pod_control = PodControl(
+            self._client, lambda: ctx.spec(PODS_PREFIX), ctx.recorder(self._client, SERVICE_ACCOUNT)
+        )
         self._jobs = ctx.informers.lister(JOBS_PREFIX)
         self._pods = ctx.informers.lister(PODS_PREFIX)
         ctx.informers.add_event_handler(
@@ -504,7 +506,7 @@ class JobController(QueueController[Key]):
         else:
             indexes = [None] * count
         for index in indexes:
-            if self._pod_control.create_pod(namespace, _pod_for_job(job, owner_ref, index)) is not None:
+            if self._pod_control.create_pod_of(job, namespace, _pod_for_job(job, owner_ref, index)) is not None:
                 active += 1
         return active
 

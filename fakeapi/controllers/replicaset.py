@@ -136,7 +136,9 @@ class ReplicaSetController(QueueController[str]):
         self.kind = kind
         self._ctx = ctx
         self._client = ctx.client(kind.service_account)
-        self._pod_control = controller_utils.PodControl(self._client, lambda: ctx.spec(PODS_PREFIX))
+        self._pod_control = controller_utils.PodControl(
+            self._client, lambda: ctx.spec(PODS_PREFIX), ctx.recorder(self._client, kind.service_account)
+        )
         self._sets = ctx.informers.lister(kind.prefix)
         self._pods = ctx.informers.lister(PODS_PREFIX)
         ctx.informers.add_event_handler(
@@ -282,7 +284,7 @@ class ReplicaSetController(QueueController[str]):
             first_error: Exception | None = None
             for pod in self._pods_to_delete(active, owner, min(diff, BURST_REPLICAS)):
                 try:
-                    self._pod_control.delete_pod(pod)
+                    self._pod_control.delete_pod(pod, owner)
                 except errors.StatusError as exc:
                     first_error = first_error or exc
             return first_error

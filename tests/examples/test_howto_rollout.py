@@ -27,6 +27,31 @@ def test_rollout(fakeapi: FakeAPI, kubectl: Kubectl) -> None:
     assert fakeapi.get("apps/v1", "Deployment", "web")["status"]["availableReplicas"] == 3
 
 
+def test_the_controllers_events_tell_what_they_did(fakeapi: FakeAPI, kubectl: Kubectl) -> None:
+    kubectl("create", "deployment", "web", "--image=nginx:1.27", "--replicas=2")
+    kubectl("rollout", "status", "deployment/web", "--timeout=30s")
+    (replica_set,) = fakeapi.list("apps/v1", "ReplicaSet", label_selector="app=web")
+    name = replica_set["metadata"]["name"]
+    pods = sorted(p["metadata"]["name"] for p in fakeapi.list("v1", "Pod", label_selector="app=web"))
+
+    events = json.loads(kubectl("get", "events", "-o", "json").stdout)["items"]
+    told = sorted(
+        (e["involvedObject"]["kind"], e["source"].get("component", ""), e["reason"], e["message"]) for e in events
+    )
+    assert told == sorted(
+        [
+            ("Deployment", "deployment-controller", "ScalingReplicaSet", f"Scaled up replica set {name} from 0 to 2"),
+            *(("ReplicaSet", "replicaset-controller", "SuccessfulCreate", f"Created pod: {pod}") for pod in pods),
+            *(
+                ("Pod", "", "Scheduled", f"Successfully assigned default/{pod} to fakeapi-control-plane")
+                for pod in pods
+            ),
+        ]
+    )
+    described = kubectl("describe", "deployment", "web").stdout
+    assert f"Scaled up replica set {name} from 0 to 2" in described
+
+
 def test_a_service_routes_to_the_ready_pods(fakeapi: FakeAPI, kubectl: Kubectl) -> None:
     kubectl("create", "deployment", "web", "--image=nginx:1.27", "--replicas=2", "--port=80")
     kubectl("expose", "deployment", "web", "--port=8080", "--target-port=80")

@@ -98,7 +98,9 @@ class DaemonSetsController(QueueController[str]):
         super().__init__(NAME, self._sync_daemon_set, ctx.log)
         self._ctx = ctx
         self._client = ctx.client(SERVICE_ACCOUNT)
-        self._pod_control = PodControl(self._client, lambda: ctx.spec(PODS_PREFIX))
+        self._pod_control = PodControl(
+            self._client, lambda: ctx.spec(PODS_PREFIX), ctx.recorder(self._client, "daemonset-controller")
+        )
         self._daemonsets = ctx.informers.lister(DAEMONSETS_PREFIX)
         self._pods = ctx.informers.lister(PODS_PREFIX)
         self._nodes = ctx.informers.lister(NODES_PREFIX)

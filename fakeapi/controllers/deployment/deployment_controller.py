@@ -44,6 +44,7 @@ class DeploymentController(RollingUpdater, Recreator, RollbackSync):
     def __init__(self, ctx: ControllerContext) -> None:
         super().__init__(NAME, self._sync_key, ctx.log)
         self.client = ctx.client(SERVICE_ACCOUNT)
+        self.recorder = ctx.recorder(self.client, SERVICE_ACCOUNT)
         self.resource = ctx.spec
         self.deployments = ctx.informers.lister(DEPLOYMENTS_PREFIX)
         self.replica_sets = ctx.informers.lister(REPLICA_SETS_PREFIX)

@@ -23,6 +23,7 @@ from fakeapi.controllers.client import LoopbackClient
 from fakeapi.controllers.controller_utils import meta, spec_of, status_of
 from fakeapi.controllers.deployment import deployment_util as util
 from fakeapi.controllers.informer import Lister
+from fakeapi.controllers.record import NORMAL, EventRecorder
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.storage.interfaces import Object
 
@@ -43,6 +44,7 @@ class DeploymentSync(QueueController[str]):
     """The methods of sync.go; the controller supplies the client, listers and resource specs."""
 
     client: LoopbackClient
+    recorder: EventRecorder
     deployments: Lister
     replica_sets: Lister
     # The served resource at a storage prefix (ControllerContext.spec).
@@ -222,6 +224,14 @@ class DeploymentSync(QueueController[str]):
                     )
                     self.update_status(deployment)
                 raise
+        new_replicas = util.spec_replicas(created)
+        if not already_exists and new_replicas > 0:
+            self.recorder.event(
+                deployment,
+                NORMAL,
+                "ScalingReplicaSet",
+                f"Scaled up replica set {meta(created)['name']} from 0 to {new_replicas}",
+            )
         needs_update = util.set_deployment_revision(deployment, new_revision)
         if not already_exists and util.has_progress_deadline(deployment):
             message = f'Created new replica set "{meta(created)["name"]}"'
@@ -296,10 +306,20 @@ class DeploymentSync(QueueController[str]):
         size_changes = util.spec_replicas(rs) != new_scale
         if not size_changes and not util.replicas_annotations_need_update(rs, replicas, maximum):
             return False, rs
+        old_scale = util.spec_replicas(rs)
         rs_copy = deep_copy_json(rs)
         rs_copy["spec"]["replicas"] = new_scale
         util.set_replicas_annotations(rs_copy, replicas, maximum)
-        return size_changes, self.update_replica_set(rs_copy)
+        updated = self.update_replica_set(rs_copy)
+        if size_changes:
+            operation = "up" if old_scale < new_scale else "down"
+            self.recorder.event(
+                deployment,
+                NORMAL,
+                "ScalingReplicaSet",
+                f"Scaled {operation} replica set {meta(rs)['name']} from {old_scale} to {new_scale}",
+            )
+        return size_changes, updated
 
     # -- history and status -------------------------------------------------------------------------------
 
