@@ -36,6 +36,7 @@ from fakeapi.controllers.controller_utils import (
     status_of,
 )
 from fakeapi.controllers.informer import ResourceEventHandlerFuncs
+from fakeapi.controllers.record import create_event
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.scheduler.framework.interface import Code, FilterPlugin, ScorePlugin, Status
 from fakeapi.scheduler.framework.plugins.nodeaffinity import NodeAffinity
@@ -52,7 +53,7 @@ from fakeapi.scheduler.framework.types import (
     pod_requests,
 )
 from fakeapi.storage.interfaces import Object
-from fakeapi.util.clock import format_micro_time, utc_now, wall_nanos
+from fakeapi.util.clock import format_micro_time, utc_now
 
 NAME = "scheduler"
 SERVICE_ACCOUNT = "kube-scheduler"
@@ -92,7 +93,6 @@ class Scheduler(QueueController[PodKey]):
         self._parked_lock = threading.Lock()
         # Parsed requests of the bound pods, by (uid, resourceVersion): see _node_infos.
         self._pod_resources: dict[tuple[str, str], PodResources] = {}
-        self._last_event_nanos = 0
         ctx.informers.add_event_handler(
             "pods", ResourceEventHandlerFuncs(add=self._pod_added, update=self._pod_updated, delete=self._pod_deleted)
         )
@@ -108,7 +108,6 @@ class Scheduler(QueueController[PodKey]):
     def reset_state(self) -> None:
         with self._parked_lock:
             self._parked.clear()
-        self._last_event_nanos = 0
 
     def _park(self, key: PodKey, parked: bool = True) -> None:
         with self._parked_lock:
@@ -310,8 +309,7 @@ class Scheduler(QueueController[PodKey]):
         namespace = pod_meta.get("namespace") or ""
         spec = self._events_spec()
         now = utc_now()
-        nanos = wall_nanos()
-        event = {
+        event: Object = {
             "apiVersion": "events.k8s.io/v1",
             "kind": "Event",
             "eventTime": format_micro_time(now),
@@ -330,22 +328,8 @@ class Scheduler(QueueController[PodKey]):
             "note": note,
             "type": event_type,
         }
-        # A frozen clock gives events the same time: the next free nanosecond keeps their names unique
-        # (also past events a reset copied, which this recorder did not name).
-        self._last_event_nanos = max(nanos, self._last_event_nanos + 1)
-        while True:
-            event["metadata"] = {"name": f"{pod_meta['name']}.{self._last_event_nanos:x}", "namespace": namespace}
-            try:
-                self._client.create(spec, namespace, event)
-                return
-            except errors.StatusError as exc:
-                if exc.code == 409 and exc.reason == "AlreadyExists":
-                    self._last_event_nanos += 1
-                    continue
-                # A namespace being deleted takes no new events; the pod goes with it.
-                if exc.code != 403:
-                    raise
-                return
+        event["metadata"] = {"namespace": namespace}
+        create_event(self._client, spec, self._ctx.event_clock, pod_meta["name"], event)
 
     def _events_spec(self) -> ResourceSpec:
         store = self._ctx.resources.by_kind("events.k8s.io/v1", "Event")

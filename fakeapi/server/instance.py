@@ -234,6 +234,7 @@ class FakeAPIServer:
             identity=self.identity,
         )
         self._controller_manager = ControllerManager(controller_context, enabled)
+        self._event_clock = controller_context.event_clock
         self._setup_apiserver_controllers(controller_context)
         self.controllers: dict[str, QueueController[Any]] = self._controller_manager.controllers
         self._connect_kubelets()
@@ -627,6 +628,7 @@ class FakeAPIServer:
                 self.apiextensions.reset()
             self.services.reset_allocations()
             self.enqueue_log.clear()
+            self._event_clock.reset()
             self.faults.clear()
             # Still paused: the background workers stay away while this thread settles them in order.
             if self.config.bootstrap and not isinstance(seed, EllipsisType):
