@@ -37,6 +37,9 @@ def scale_all(api: pykube.HTTPClient, namespace: str, replicas: int) -> list[str
 
 def test_scale_all_through_pykube(fakeapi: FakeAPI) -> None:
     fakeapi.seed(DEPLOYMENT)
+    # The Deployment's controllers roll it out now, so none writes it while pykube reads and patches it
+    # (pykube-ng's update sends the resourceVersion it read: a write in between would be a 409).
+    fakeapi.server.settle()
 
     with fakeapi.responses_mock(pykube=True):
         api = pykube.HTTPClient(pykube.KubeConfig.from_file(str(fakeapi.kubeconfig)))
