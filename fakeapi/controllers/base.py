@@ -265,8 +265,9 @@ class QueueController(Generic[K]):
     def restored(self) -> None:
         """A reset copied a recorded cluster whose work was all done: re-arm only what waits on the clock.
 
-        Called after ``clear`` and the copy, with the queue empty; controllers with timers (lease
-        renewals) override it and schedule them without logging, as the recorded cluster had them.
+        Called after ``clear`` and the copy. Controllers whose ``reset_state`` queued a fresh start
+        (the kubelets' node registration), or that keep timers (lease renewals), override it: drop
+        that start, and schedule the timers without logging, as the recorded cluster had them.
         """
 
     def wait_idle(self, timeout: float) -> bool:

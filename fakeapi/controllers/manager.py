@@ -48,8 +48,9 @@ def _descriptor(name: str, factory: str, *aliases: str) -> ControllerDescriptor:
 
 _CONTROLLERS = "fakeapi.controllers"
 # NewControllerDescriptors, in the order settle() steps them; the long names are those kube-controller-manager
-# has used since 1.28 (names.go), the short ones its older names, accepted as aliases.
-CONTROLLER_DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
+# has used since 1.28 (names.go), the short ones its older names, accepted as aliases. First the loops an
+# API-only cluster needs (namespaces, garbage collection, service accounts, CA and RBAC publishing)...
+_API_DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
     _descriptor("namespace", f"{_CONTROLLERS}.namespace:NamespaceController", "namespace-controller"),
     _descriptor(
         "garbagecollector", f"{_CONTROLLERS}.garbagecollector:GarbageCollector", "garbage-collector-controller"
@@ -67,7 +68,10 @@ CONTROLLER_DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
         f"{_CONTROLLERS}.clusterroleaggregation:ClusterRoleAggregationController",
         "clusterrole-aggregation-controller",
     ),
-    # The workload controllers.
+)
+# ...then those that make the cluster run its workloads: the workload controllers, and the simulated
+# scheduler and kubelets, steered with the same flag as the controllers they feed.
+_SIMULATION_DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
     _descriptor("deployment", f"{_CONTROLLERS}.deployment:DeploymentController", "deployment-controller"),
     _descriptor("replicaset", f"{_CONTROLLERS}.replicaset:ReplicaSetController", "replicaset-controller"),
     _descriptor(
@@ -90,21 +94,15 @@ CONTROLLER_DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
         f"{_CONTROLLERS}.volume.persistentvolume:PersistentVolumeController",
         "persistentvolume-binder-controller",
     ),
-    # The simulated scheduler and kubelets, steered with the same flag as the controllers they feed.
     _descriptor("scheduler", "fakeapi.scheduler.scheduler:Scheduler", "kube-scheduler"),
     _descriptor("kubelet", "fakeapi.kubelet.kubelet:Kubelets", "kubelet-simulator"),
     _descriptor("endpoint", f"{_CONTROLLERS}.endpoint:EndpointsController", "endpoints-controller"),
     _descriptor("endpointslice", f"{_CONTROLLERS}.endpointslice:EndpointSliceController", "endpointslice-controller"),
     _descriptor("podgc", f"{_CONTROLLERS}.podgc:PodGCController", "pod-garbage-collector-controller"),
 )
+CONTROLLER_DESCRIPTORS = _API_DESCRIPTORS + _SIMULATION_DESCRIPTORS
 DESCRIPTORS_BY_NAME = {d.name: d for d in CONTROLLER_DESCRIPTORS}
-# The controllers that make the cluster run workloads (everything after kube-apiserver's own concerns).
-SIMULATION_CONTROLLERS = tuple(
-    d.name
-    for d in CONTROLLER_DESCRIPTORS
-    if d.name
-    not in ("namespace", "garbagecollector", "serviceaccount", "root-ca-cert-publisher", "clusterrole-aggregation")
-)
+SIMULATION_CONTROLLERS = tuple(d.name for d in _SIMULATION_DESCRIPTORS)
 CONTROLLER_ALIASES = {alias: d.name for d in CONTROLLER_DESCRIPTORS for alias in d.aliases}
 STOP_TIMEOUT_SECONDS = 5.0
 

@@ -225,8 +225,3 @@ class RateLimitingQueue(Generic[K]):
     def pending_delayed(self) -> int:
         with self._condition:
             return len(self._waiting)
-
-    def next_scheduled(self) -> float | None:
-        """The wall-clock time (seconds since the epoch) of the earliest key queued with ``add_at``."""
-        with self._condition:
-            return self._scheduled[0][0] if self._scheduled else None

@@ -33,11 +33,6 @@ def _static_pod_manifests() -> tuple[dict[str, Any], ...]:
     return tuple(yaml.safe_load(entry.read_text()) for entry in entries)
 
 
-def is_mirror_pod(pod: Object) -> bool:
-    """kubetypes.IsMirrorPod."""
-    return CONFIG_MIRROR_ANNOTATION in (meta(pod).get("annotations") or {})
-
-
 def mirror_pods(node: Object) -> list[Object]:
     """The mirror pods a control-plane node's kubelet creates for its static pods."""
     node_name = meta(node)["name"]

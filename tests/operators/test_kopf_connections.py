@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from crd_manifests import crd_manifest
+from test_kopf_operator import standalone_run
 
 from fakeapi.controllers.manager import without_simulation
 from fakeapi.pytest_plugin.plugin import FakeAPI
@@ -32,8 +33,7 @@ CRD = crd_manifest("Widget", schema={"type": "object", "x-kubernetes-preserve-un
 def test_kopf_stops_without_unclosed_sockets(fakeapi_kubeconfig_env: FakeAPI) -> None:
     fakeapi = fakeapi_kubeconfig_env
     fakeapi.seed(CRD)
-    args = ["run", "--standalone", "--namespace=default", "--verbose", str(OPERATOR)]
-    with kopf_testing.KopfRunner(args, timeout=60) as runner:
+    with kopf_testing.KopfRunner(standalone_run(OPERATOR), timeout=60) as runner:
         # Stop once the operator's watch of widgets is open (it would not end by itself in this test).
         deadline = time.monotonic() + 15
         while not fakeapi.server.audit_log.requests("watch", "widgets") and time.monotonic() < deadline:

@@ -44,6 +44,11 @@ def eventually(check: Callable[[], T | None], timeout: float = 15.0, what: str =
         time.sleep(0.05)
 
 
+def standalone_run(operator: Path) -> list[str]:
+    """``kopf run`` arguments for an operator file watching the default namespace, without peering."""
+    return ["run", "--standalone", "--namespace=default", "--verbose", str(operator)]
+
+
 def get(fakeapi: FakeAPI, path: str) -> dict[str, Any] | None:
     response = fakeapi.server.request("GET", path)
     return response.json() if response.status == 200 else None
@@ -52,8 +57,7 @@ def get(fakeapi: FakeAPI, path: str) -> dict[str, Any] | None:
 def test_kopf_operator_handles_a_custom_resource_end_to_end(fakeapi_kubeconfig_env: FakeAPI) -> None:
     fakeapi = fakeapi_kubeconfig_env
     fakeapi.seed(CRD)
-    args = ["run", "--standalone", "--namespace=default", "--verbose", str(OPERATOR)]
-    with kopf_testing.KopfRunner(args, timeout=60) as runner:
+    with kopf_testing.KopfRunner(standalone_run(OPERATOR), timeout=60) as runner:
         fakeapi.seed(
             {
                 "apiVersion": "example.com/v1",

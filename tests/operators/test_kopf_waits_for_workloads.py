@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from crd_manifests import crd_manifest
-from test_kopf_operator import eventually, get
+from test_kopf_operator import eventually, get, standalone_run
 
 from fakeapi.pytest_plugin.plugin import FakeAPI
 
@@ -38,8 +38,7 @@ CRD = crd_manifest(
 def test_the_operator_reports_ready_once_its_deployment_is_available(fakeapi_kubeconfig_env: FakeAPI) -> None:
     fakeapi = fakeapi_kubeconfig_env
     fakeapi.seed(CRD)
-    args = ["run", "--standalone", "--namespace=default", "--verbose", str(OPERATOR)]
-    with kopf_testing.KopfRunner(args, timeout=60) as runner:
+    with kopf_testing.KopfRunner(standalone_run(OPERATOR), timeout=60) as runner:
         fakeapi.seed(
             {
                 "apiVersion": "example.com/v1",
