@@ -225,7 +225,15 @@ class QueueController(Generic[K]):
 
     def _worker(self, stop: threading.Event) -> None:
         while not stop.is_set():
-            if not self.queue.wait_ready(WORKER_POLL_SECONDS):
+            try:
+                ready = self.queue.wait_ready(WORKER_POLL_SECONDS)
+            except Exception:
+                # Reading the wall clock for keys due on it can fail while another thread starts or
+                # stops freezegun (its state changes under this thread): the worker must outlive that.
+                logger.exception("%s: waiting for work failed; waiting again", self.name)
+                stop.wait(WORKER_POLL_SECONDS)
+                continue
+            if not ready:
                 continue
             with self._gate.sync():
                 # Taken only once let through, so a paused controller's workers hold no key.
