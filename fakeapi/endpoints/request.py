@@ -46,6 +46,8 @@ class RequestContext:
     user: UserInfo = ANONYMOUS
     user_agent: str = ""
     warnings: list[str] = field(default_factory=list)
+    # The authenticated user when the request impersonates ``user`` (the audit log names both).
+    impersonated_by: UserInfo | None = None
 
     @property
     def namespace(self) -> str:
