@@ -165,6 +165,10 @@ class RequestAudit:
         event = {"kind": "Event", "apiVersion": "audit.k8s.io/v1", **self._event, "stage": stage}
         if self._status is not None and stage != "RequestReceived":
             event["responseStatus"] = self._status
+            # What admission noted on the way (audit.AddAuditAnnotation), known once the request was handled.
+            ctx = self._req.context
+            if ctx is not None and ctx.audit_annotations:
+                event["annotations"] = dict(ctx.audit_annotations)
         event["requestReceivedTimestamp"] = format_micro_time(self._received_at)
         event["stageTimestamp"] = format_micro_time(when)
         self._auditor.backend.process_event(dict(sorted(event.items(), key=lambda item: _ORDER.index(item[0]))))
