@@ -4,7 +4,7 @@ A write that would take a namespace past a ResourceQuota's ``hard`` limit is ref
 upstream's ``exceeded quota`` message; a pod that does not say how much CPU or memory it requests
 (or limits) where a quota limits that is refused with ``must specify``. Usage is what the
 namespace's objects use now, as the resource quota controller counts it (``fakeapi.quota``), plus
-what the write adds: a create costs the object's usage, an update of a pod, Service or claim what
+what the write adds (a pod counts only for quotas whose scopes select it): a create costs the object's usage, an update of a pod, Service or claim what
 grew. Upstream admission reads the quota's ``status.used`` and updates it; here the stored objects
 are counted at the moment of the write and the controller writes the status.
 """
@@ -23,6 +23,7 @@ from fakeapi.quota.evaluator import (
     REQUESTS_PREFIX,
     Usage,
     is_binary,
+    pod_matches_quota_scopes,
     resource_for,
     total_usage,
     usage_of,
@@ -83,19 +84,21 @@ class ResourceQuota:
             return
         requested = self._requested(attributes, obj)
         gvr = (attributes.resource.group, attributes.resource.version, attributes.resource.resource)
-        current: Usage | None = None
         for quota in sorted(quotas, key=lambda q: q["metadata"]["name"]):
             hard: dict[str, Any] = (quota.get("spec") or {}).get("hard") or {}
             limited = {name for name in hard if resource_for(name) == counted}
-            if not limited:
+            is_pod = counted == ("", "pods")
+            if not limited or (is_pod and not pod_matches_quota_scopes(quota, obj)):
                 continue
             quota_name = quota["metadata"]["name"]
-            if counted == ("", "pods") and attributes.operation == CREATE:
+            if is_pod and attributes.operation == CREATE:
                 missing = _missing_requests(obj, limited)
                 if missing:
                     raise new_forbidden(attributes, f"failed quota: {quota_name}: {missing}")
-            if current is None:
-                current = total_usage(*counted, self._reader.list(gvr, attributes.namespace))
+            objects = self._reader.list(gvr, attributes.namespace)
+            if is_pod:
+                objects = [pod for pod in objects if pod_matches_quota_scopes(quota, pod)]
+            current = total_usage(*counted, objects)
             exceeded = [
                 n
                 for n in limited

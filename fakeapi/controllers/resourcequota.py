@@ -2,7 +2,7 @@
 
 Each ResourceQuota's status follows its spec and its namespace: ``status.hard`` is ``spec.hard``
 and ``status.used`` what the namespace's objects use of each limited resource (zero when nothing
-does), as ``syncResourceQuota`` computes it with the evaluators of ``fakeapi.quota.evaluator``.
+does; pods only if the quota's scopes and scope selector select them), as ``syncResourceQuota`` computes it with the evaluators of ``fakeapi.quota.evaluator``.
 A quota is synced when it is created or its limits change, and every quota of a namespace that
 limits a resource when an object of that resource is created, changed or deleted there (upstream
 replenishes on deletes and updates, and admission charges creates; recomputing on creates too
@@ -20,7 +20,7 @@ from fakeapi.controllers.base import QueueController
 from fakeapi.controllers.context import ControllerContext
 from fakeapi.controllers.controller_utils import meta, spec_of, status_of
 from fakeapi.controllers.informer import ResourceEventHandlerFuncs
-from fakeapi.quota.evaluator import is_binary, resource_for, total_usage
+from fakeapi.quota.evaluator import is_binary, pod_matches_quota_scopes, resource_for, total_usage
 from fakeapi.storage.interfaces import Event, Object
 
 NAME = "resourcequota"
@@ -82,6 +82,8 @@ class ResourceQuotaController(QueueController[Key]):
             if store is None:
                 continue
             objects = self._ctx.informers.lister(store.key_prefix).list(namespace)
+            if (group, resource) == ("", "pods"):
+                objects = [pod for pod in objects if pod_matches_quota_scopes(quota, pod)]
             usage.update(total_usage(group, resource, objects))
         status = {"hard": dict(sorted(hard.items())), "used": used_status(hard, usage)}
         if status_of(quota) == status:

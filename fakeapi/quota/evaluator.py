@@ -156,3 +156,52 @@ def resource_for(name: str) -> tuple[str, str] | None:
     if name in ("pods", *_COMPUTE) or name.startswith((REQUESTS_PREFIX, LIMITS_PREFIX, "hugepages-")):
         return "", "pods"
     return None
+
+
+def _is_best_effort(pod: Object) -> bool:
+    """qos.GetPodQOS == BestEffort: no container requests or limits anything."""
+    spec = pod.get("spec") or {}
+    containers = [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]
+    return not any(
+        (c.get("resources") or {}).get("requests") or (c.get("resources") or {}).get("limits")
+        for c in containers
+        if isinstance(c, dict)
+    )
+
+
+def _is_terminating(pod: Object) -> bool:
+    """isTerminating: the pod has an active deadline."""
+    deadline = (pod.get("spec") or {}).get("activeDeadlineSeconds")
+    return deadline is not None and int(deadline) >= 0
+
+
+def _matches_scope(scope: str, operator: str, values: list[str], pod: Object) -> bool:
+    """podMatchesScopeFunc for one scope (and, from a scopeSelector, its operator and values)."""
+    if scope == "PriorityClass":
+        name = (pod.get("spec") or {}).get("priorityClassName") or ""
+        if operator == "Exists":
+            return bool(name)
+        if operator == "DoesNotExist":
+            return not name
+        return (name in values) == (operator == "In")
+    checks = {
+        "Terminating": _is_terminating,
+        "NotTerminating": lambda p: not _is_terminating(p),
+        "BestEffort": _is_best_effort,
+        "NotBestEffort": lambda p: not _is_best_effort(p),
+    }
+    check = checks.get(scope)
+    # CrossNamespacePodAffinity and scopes unknown here match no pod.
+    return check is not None and check(pod)
+
+
+def pod_matches_quota_scopes(quota: Object, pod: Object) -> bool:
+    """Whether a quota's ``scopes`` and ``scopeSelector`` all select the pod (pods evaluator Matches)."""
+    spec = quota.get("spec") or {}
+    selectors: list[tuple[str, str, list[str]]] = [(scope, "Exists", []) for scope in spec.get("scopes") or []]
+    selectors += [
+        (str(e.get("scopeName")), str(e.get("operator")), list(e.get("values") or []))
+        for e in (spec.get("scopeSelector") or {}).get("matchExpressions") or []
+        if isinstance(e, dict)
+    ]
+    return all(_matches_scope(scope, operator, values, pod) for scope, operator, values in selectors)

@@ -189,3 +189,15 @@ def test_a_pod_of_a_service_account_that_does_not_exist_is_refused(fakeapi: Fake
     kubectl("create", "serviceaccount", "builder")
     kubectl("apply", "-f", "-", input=orphan)
     assert fakeapi.get("v1", "pods", "orphan")["spec"]["serviceAccountName"] == "builder"
+
+
+def test_a_scoped_quota_counts_only_the_pods_its_scopes_select(kubectl: Kubectl) -> None:
+    """The pods evaluator's scopes (pkg/quota/v1/evaluator/core/pods.go podMatchesScopeFunc)."""
+    kubectl("create", "quota", "best-effort", "--hard=pods=1", "--scopes=BestEffort")
+    kubectl("run", "first", "--image=nginx:1.27")
+    assert _refusal(kubectl, "run", "second", "--image=nginx:1.27").endswith(
+        'pods "second" is forbidden: exceeded quota: best-effort, requested: pods=1, used: pods=1, limited: pods=1'
+    )
+    # A pod that requests something is not BestEffort: the quota has nothing to say about it.
+    kubectl("apply", "-f", "-", input=_pod("burstable", _container("app", requests={"cpu": "100m"})))
+    kubectl("wait", "--for=jsonpath={.status.used.pods}=1", "quota/best-effort", "--timeout=30s")
