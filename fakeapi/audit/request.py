@@ -113,10 +113,6 @@ class RequestAudit:
         self._response_type = ""
         self._long_running = False
 
-    @property
-    def level(self) -> Level:
-        return Level.NONE if self._config is None else self._config.level
-
     def _begin(self) -> bool:
         """Evaluate the policy and send RequestReceived, once; whether the request is audited at all."""
         if self._config is None:
@@ -136,12 +132,9 @@ class RequestAudit:
         if self._long_running:
             self._process("ResponseStarted")
 
-    def wants_body(self) -> bool:
-        """Whether response bytes are worth keeping: a Status or, at RequestResponse, any answer."""
-        return self._status is not None and not self._long_running
-
     def write(self, data: bytes) -> None:
-        if self.wants_body():
+        # A long-running response (a watch's events) is never logged; any other may be a Status.
+        if self._status is not None and not self._long_running:
             self._response += data
 
     def complete(self) -> None:
@@ -232,6 +225,8 @@ class RequestAudit:
         assert self._status is not None and self._config is not None
         if not self._response:
             return
+        if self._config.level < Level.REQUEST_RESPONSE and b"Status" not in self._response[:64]:
+            return  # below RequestResponse only a Status answer adds anything (one names its kind first)
         try:
             obj = decode_payload(bytes(self._response), self._response_type)
         except Exception:
