@@ -1,0 +1,259 @@
+"""The Kubernetes base CEL environment (apiserver/pkg/cel/environment/base.go) at v1.37.
+
+What base.go enables, and where it lives here:
+
+| base.go (since) | here |
+|---|---|
+| HomogeneousAggregateLiterals, DefaultUTCTimeZone (1.0) | cel-cpp's defaults |
+| library.URLs, Regex, Lists (1.0) | ``library/urls.py``, ``regex.py``, ``lists.py`` |
+| library.Authz (1.27) | ``library/authz.py`` (checks ask the authorizer passed to ``eval``) |
+| CrossTypeNumericComparisons, OptionalTypes, library.Quantity (1.28) | cel-cpp's heterogeneous comparisons, its optional extension, ``library/quantity.py`` |
+| ext.Strings(version 2) (1.29) | cel-cpp's strings extension, version 2 |
+| ext.Sets (1.29) | ``library/sets.py`` |
+| library.IP, CIDR (1.30) | ``library/ip.py``, ``cidr.py`` |
+| library.Format, AuthzSelectors (1.31) | not available (see below) |
+| ext.TwoVarComprehensions (1.32) | not available (see below) |
+| library.SemverLib version 1 (1.33) | ``library/semver.py`` |
+| the per-call cost limit and library.CostEstimator | ``library/cost.py`` |
+
+cel-cpp's Python binding can neither return optional values from Python functions (which
+``format.named(...)`` and ``<format>.validate(...)`` need) nor declare macros (which the
+two-variable ``all``/``exists``/``transformList``... need): expressions using them fail to compile
+with cel-cpp's ``undeclared reference`` error.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fakeapi.cel import types
+from fakeapi.cel.ast import CheckedAST, decode_checked
+from fakeapi.cel.errors import CompileError, EvalError, compile_message, runtime_message
+from fakeapi.cel.library import Function, LibraryError, Overload
+from fakeapi.cel.library.authz import Authorizer
+
+# celconfig (apiserver/pkg/apis/cel/config.go).
+PER_CALL_LIMIT = 1_000_000
+RUNTIME_CEL_COST_BUDGET = 10_000_000
+MAX_REQUEST_SIZE_BYTES = 3 * 1024 * 1024
+
+
+def _library_functions(current_authorizer: Any) -> list[Function]:
+    from fakeapi.cel.library import authz, cidr, ip, lists, quantity, regex, semver, sets, urls
+
+    return [
+        *urls.FUNCTIONS,
+        *regex.FUNCTIONS,
+        *lists.FUNCTIONS,
+        *authz.functions(current_authorizer),
+        *quantity.FUNCTIONS,
+        *sets.FUNCTIONS,
+        *ip.FUNCTIONS,
+        *cidr.FUNCTIONS,
+        *semver.FUNCTIONS,
+    ]
+
+
+_PRIMITIVES = {
+    "dyn": "DYN",
+    "bool": "BOOL",
+    "int": "INT",
+    "uint": "UINT",
+    "double": "DOUBLE",
+    "string": "STRING",
+    "bytes": "BYTES",
+    "null_type": "NULL",
+    "google.protobuf.Timestamp": "TIMESTAMP",
+    "google.protobuf.Duration": "DURATION",
+}
+
+
+def cel_type(signature: str) -> Any:
+    """A runtime type from a signature: ``dyn``, ``list(int)``, ``map(string, list(dyn))``, a message name."""
+    from cel_expr_python import cel
+
+    signature = signature.strip()
+    name, _, rest = signature.partition("(")
+    if not rest:
+        primitive = _PRIMITIVES.get(signature)
+        return getattr(cel.Type, primitive) if primitive else cel.Type(signature)
+    params = _split_params(rest[:-1])
+    if name == "list":
+        return cel.Type.List(cel_type(params[0]))
+    if name == "map":
+        return cel.Type.Map(cel_type(params[0]), cel_type(params[1]))
+    raise ValueError(f"unsupported type signature {signature!r}")
+
+
+def _split_params(text: str) -> list[str]:
+    params, depth, start = [], 0, 0
+    for i, c in enumerate(text):
+        depth += (c == "(") - (c == ")")
+        if c == "," and depth == 0:
+            params.append(text[start:i])
+            start = i + 1
+    params.append(text[start:])
+    return params
+
+
+# Functions the standard environment or the strings extension also declare: their overloads must
+# join those through an extension (a second top-level declaration of the name is refused).
+_SHARED_NAMES = frozenset({"string", "indexOf", "lastIndexOf"})
+
+
+def _runtime_key(overload: Overload) -> tuple[Any, ...]:
+    """What cel-cpp's runtime tells overloads apart by: the name, receiver style and each argument's kind.
+
+    Every Kubernetes type is a protobuf message, so ``quantity.isLessThan(quantity)`` and
+    ``semver.isLessThan(semver)`` are one runtime function, which picks the Python by message type.
+    """
+    kinds = tuple(p.partition("(")[0] if "(" in p else ("message" if "." in p else p) for p in overload.params)
+    return overload.member, kinds
+
+
+def _matches(overload: Overload, args: tuple[Any, ...]) -> bool:
+    for param, arg in zip(overload.params, args, strict=True):
+        if "." in param and "(" not in param and getattr(getattr(arg, "DESCRIPTOR", None), "full_name", None) != param:
+            return False
+    return True
+
+
+def _dispatcher(overloads: list[Overload]) -> Any:
+    """One runtime implementation for overloads of the same runtime key; a LibraryError becomes an error value."""
+
+    def call(*args: Any) -> Any:
+        overload = overloads[0] if len(overloads) == 1 else next(o for o in overloads if _matches(o, args))
+        try:
+            return overload.impl(*args)
+        except LibraryError as exc:
+            raise ValueError(str(exc)) from None
+
+    return call
+
+
+def _declare(functions: list[Function]) -> tuple[list[Any], dict[str, Any], Any]:
+    """The runtime's declarations: top-level ones with implementations by overload id, and one extension.
+
+    Only the first overload of each runtime key is given the implementation. Inside the extension
+    every declared overload must bring its own, so there a second overload of the same key is left
+    out: ``string(cidr)`` (``string(ip)`` takes the key), which therefore does not compile here.
+    """
+    from cel_expr_python import cel
+
+    by_name: dict[str, list[Overload]] = {}
+    for function in functions:
+        by_name.setdefault(function.name, []).extend(function.overloads)
+    declarations: list[Any] = []
+    implementations: dict[str, Any] = {}
+    shared: list[Any] = []
+    for name, overloads in by_name.items():
+        groups: dict[tuple[Any, ...], list[Overload]] = {}
+        for overload in overloads:
+            groups.setdefault(_runtime_key(overload), []).append(overload)
+
+        def declared(overload: Overload, impl: Any = None) -> Any:
+            extra = {} if impl is None else {"impl": impl}
+            return cel.Overload(
+                overload.id,
+                cel_type(overload.result),
+                [cel_type(p) for p in overload.params],
+                is_member=overload.member,
+                **extra,
+            )
+
+        if name in _SHARED_NAMES:
+            decl = [declared(group[0], _dispatcher(group[:1])) for group in groups.values()]
+            shared.append(cel.FunctionDecl(name, decl))
+            continue
+        declarations.append(cel.FunctionDecl(name, [declared(o) for o in overloads]))
+        for group in groups.values():
+            implementations[group[0].id] = _dispatcher(group)
+    return declarations, implementations, cel.CelExtension("kubernetes", shared)
+
+
+class Environment:
+    """A compiler for expressions over declared variables, with the Kubernetes libraries.
+
+    ``variables`` maps each name to a CEL type signature (``dyn``, ``map(string, dyn)``,
+    ``kubernetes.authorization.Authorizer``...). Environments are cheap to keep and safe to
+    share between threads; build one per set of variables and compile many expressions in it.
+    """
+
+    def __init__(self, variables: Mapping[str, str]) -> None:
+        from cel_expr_python import cel
+        from cel_expr_python.ext import ext_optional, ext_strings
+
+        self.variables = dict(variables)
+        self._local = threading.local()
+        declarations, implementations, extension = _declare(_library_functions(self._current_authorizer))
+        self._env = cel.NewEnv(
+            types.descriptor_pool(),
+            variables={name: cel_type(signature) for name, signature in self.variables.items()},
+            extensions=[ext_strings.ExtStrings(2), ext_optional.ExtOptional(), extension],
+            functions=declarations,
+            function_impls=implementations,
+        )
+
+    def _current_authorizer(self) -> Authorizer | None:
+        authorizer: Authorizer | None = getattr(self._local, "authorizer", None)
+        return authorizer
+
+    def compile(self, source: str) -> Program:
+        """Parse and type-check ``source``; a CompileError carries cel-go's ``ERROR: <input>:...`` text."""
+        try:
+            expression = self._env.compile(source)
+        except RuntimeError as exc:
+            raise CompileError(compile_message(str(exc))) from None
+        return Program(self, source, expression)
+
+
+@dataclass
+class Program:
+    """A compiled expression."""
+
+    environment: Environment
+    source: str
+    _expression: Any
+    _ast: CheckedAST | None = None
+
+    @property
+    def return_type(self) -> str:
+        """The checked result type, as cel-cpp names it (``bool``, ``string``, ``dyn``...)."""
+        return str(self._expression.return_type().name()).lower()
+
+    @property
+    def ast(self) -> CheckedAST:
+        """The checked syntax tree (decoded on first use)."""
+        if self._ast is None:
+            self._ast = decode_checked(self._expression.serialize())
+        return self._ast
+
+    def eval(self, activation: Mapping[str, Any], *, authorizer: Authorizer | None = None) -> Any:
+        """Evaluate over plain values (JSON-like dicts, lists, str, int, float, bool, None).
+
+        Returns a plain value (protobuf messages for the library's opaque types); raises
+        EvalError with cel-go's text.
+        """
+        local = self.environment._local
+        local.authorizer = authorizer
+        try:
+            value = self._expression.eval(data=activation)
+        except RuntimeError as exc:
+            raise EvalError(runtime_message(str(exc))) from None
+        finally:
+            local.authorizer = None
+        if value.type() == _error_type():
+            raise EvalError(runtime_message(str(value.value())))
+        return value.plain_value()
+
+    def eval_many(self, activations: Iterable[Mapping[str, Any]]) -> list[Any]:
+        return [self.eval(a) for a in activations]
+
+
+def _error_type() -> Any:
+    from cel_expr_python import cel
+
+    return cel.Type.ERROR

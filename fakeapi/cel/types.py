@@ -1,0 +1,94 @@
+"""The Kubernetes types CEL expressions see (apiserver/pkg/cel/types.go and the library's opaque types).
+
+cel-go has opaque types; cel-cpp's Python binding only passes protobuf messages between
+expressions and Python functions. Each Kubernetes type is therefore a small message in a
+descriptor pool of its own, named as upstream names the type (``type(quantity('1'))`` is
+``kubernetes.Quantity`` in both), with the value in a string field: a canonical form where
+upstream's equality compares values (a quantity's exact amount), the text otherwise.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from google.protobuf.descriptor_pool import DescriptorPool
+    from google.protobuf.message import Message
+
+QUANTITY = "kubernetes.Quantity"
+URL = "net.URL"
+IP = "net.IP"
+CIDR = "net.CIDR"
+SEMVER = "kubernetes.Semver"
+# apiserver/pkg/cel/library/authz.go
+AUTHORIZER = "kubernetes.authorization.Authorizer"
+PATH_CHECK = "kubernetes.authorization.PathCheck"
+GROUP_CHECK = "kubernetes.authorization.GroupCheck"
+RESOURCE_CHECK = "kubernetes.authorization.ResourceCheck"
+DECISION = "kubernetes.authorization.Decision"
+
+# Every opaque type carries ``value``; the authorizer's types carry the request they build up.
+_AUTHZ_FIELDS = [
+    "path",
+    "group",
+    "resource",
+    "subresource",
+    "namespace",
+    "name",
+    "verb",
+    "user",
+    "decision",
+    "reason",
+    "error",
+]
+_FIELDS: dict[str, list[str]] = {
+    QUANTITY: ["value"],
+    URL: ["value"],
+    IP: ["value"],
+    CIDR: ["value"],
+    SEMVER: ["value"],
+    AUTHORIZER: ["value", *_AUTHZ_FIELDS],
+    PATH_CHECK: ["value", *_AUTHZ_FIELDS],
+    GROUP_CHECK: ["value", *_AUTHZ_FIELDS],
+    RESOURCE_CHECK: ["value", *_AUTHZ_FIELDS],
+    DECISION: ["value", *_AUTHZ_FIELDS],
+}
+
+
+@functools.cache
+def descriptor_pool() -> DescriptorPool:
+    """The pool holding one message per opaque type (built once; it never changes)."""
+    from google.protobuf import descriptor_pb2, descriptor_pool
+
+    pool = descriptor_pool.DescriptorPool()
+    by_package: dict[str, list[str]] = {}
+    for full_name in _FIELDS:
+        package, _, _ = full_name.rpartition(".")
+        by_package.setdefault(package, []).append(full_name)
+    for package, names in by_package.items():
+        file = descriptor_pb2.FileDescriptorProto(name=f"fakeapi/cel/{package}.proto", package=package, syntax="proto3")
+        for full_name in names:
+            message = file.message_type.add(name=full_name.rpartition(".")[2])
+            for number, field_name in enumerate(_FIELDS[full_name], start=1):
+                message.field.add(
+                    name=field_name,
+                    number=number,
+                    type=descriptor_pb2.FieldDescriptorProto.TYPE_STRING,
+                    label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL,
+                )
+        pool.Add(file)
+    return pool
+
+
+@functools.cache
+def _message_class(full_name: str) -> Any:
+    from google.protobuf import message_factory
+
+    return message_factory.GetMessageClass(descriptor_pool().FindMessageTypeByName(full_name))
+
+
+def new(full_name: str, value: str = "", **fields: str) -> Message:
+    """A value of an opaque type."""
+    message: Message = _message_class(full_name)(value=value, **fields)
+    return message
