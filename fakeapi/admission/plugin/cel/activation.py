@@ -15,41 +15,29 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fakeapi.admission.plugin.cel.authorizer import RequestAuthorizer
 from fakeapi.admission.plugin.cel.compile import (
+    AUTHORIZER_VAR,
     NAMESPACE_VAR,
     OBJECT_VAR,
     OLD_OBJECT_VAR,
     PARAMS_VAR,
+    REQUEST_RESOURCE_AUTHORIZER_VAR,
     REQUEST_VAR,
     VARIABLES_VAR,
     CompilationResult,
 )
 from fakeapi.admission.plugin.cel.tokens import selected_fields
-
-# cel-cpp's runtime texts, as cel-go words them (cel-go common/types/err.go).
-_RUNTIME_TEXTS = (
-    ('NOT_FOUND: Key not found in map : "', "no such key: "),
-    ("NOT_FOUND: Key not found in map : ", "no such key: "),
-    ("INVALID_ARGUMENT: divide by zero", "division by zero"),
-    ("INVALID_ARGUMENT: modulus by zero", "modulus by zero"),
-)
-
-
-def runtime_error_text(text: str) -> str:
-    """cel-go's text for a cel-cpp runtime error."""
-    for cpp, go in _RUNTIME_TEXTS:
-        if text.startswith(cpp):
-            return go + text[len(cpp) :].removesuffix('"')
-    return text.partition(": ")[2] or text
+from fakeapi.cel.errors import EvalError
+from fakeapi.cel.library.authz import new_authorizer
 
 
 @dataclass(frozen=True)
 class EvaluationResult:
-    """EvaluationResult: a value (with its CEL type name, upper case as cel-cpp gives it) or an error."""
+    """EvaluationResult: a value, or an error."""
 
     expression: str
     value: Any = None
-    type_name: str = ""
     error: str = ""
 
 
@@ -68,11 +56,15 @@ class Activation:
     namespace: Any
     params: Any = None
     variables: Mapping[str, CompilationResult] = field(default_factory=dict)
+    # Answers the checks of ``authorizer`` (None: expressions cannot use it).
+    authorizer: RequestAuthorizer | None = None
+    # The request's own resource, as ``authorizer.requestResource`` checks it.
+    request_resource: Any = None
     _values: dict[str, Any] = field(default_factory=dict)
     _errors: dict[str, str] = field(default_factory=dict)
 
     def _data(self) -> dict[str, Any]:
-        return {
+        data = {
             OBJECT_VAR: self.object,
             OLD_OBJECT_VAR: self.old_object,
             REQUEST_VAR: self.request,
@@ -80,6 +72,13 @@ class Activation:
             PARAMS_VAR: self.params,
             VARIABLES_VAR: self._values,
         }
+        if self.authorizer is not None:
+            data[AUTHORIZER_VAR] = new_authorizer()
+            data[REQUEST_RESOURCE_AUTHORIZER_VAR] = self.request_resource
+        return data
+
+    def _eval(self, compiled: CompilationResult) -> Any:
+        return compiled.program.eval(self._data(), authorizer=self.authorizer)
 
     def _resolve(self, names: Iterable[str]) -> str:
         """Evaluate the named variables (and those they name); the first failure's error, or ""."""
@@ -94,11 +93,11 @@ class Activation:
                 return self._errors[name]
             failure = self._resolve(selected_fields(compiled.expression, VARIABLES_VAR))
             if not failure:
-                value = compiled.program.eval(data=self._data())
-                if value.type().name() != "ERROR":
-                    self._values[name] = value.plain_value()
+                try:
+                    self._values[name] = self._eval(compiled)
                     continue
-                failure = runtime_error_text(value.value())
+                except EvalError as exc:
+                    failure = exc.message
             self._errors[name] = f"composited variable {go_quote(name)} fails to evaluate: {failure}"
             return self._errors[name]
         return ""
@@ -109,11 +108,10 @@ class Activation:
             return EvaluationResult(compiled.expression, error=f"compilation error: {compiled.error}")
         failure = self._resolve(selected_fields(compiled.expression, VARIABLES_VAR))
         if not failure:
-            value = compiled.program.eval(data=self._data())
-            type_name = value.type().name()
-            if type_name != "ERROR":
-                return EvaluationResult(compiled.expression, value.plain_value(), type_name)
-            failure = runtime_error_text(value.value())
+            try:
+                return EvaluationResult(compiled.expression, self._eval(compiled))
+            except EvalError as exc:
+                failure = exc.message
         return EvaluationResult(
             compiled.expression, error=f"expression '{compiled.expression}' resulted in error: {failure}"
         )

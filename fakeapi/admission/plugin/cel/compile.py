@@ -18,7 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fakeapi.admission.plugin.cel.mutation import escape_key, rewrite_struct_literals
+from fakeapi.admission.plugin.cel.mutation import rewrite_struct_literals
+from fakeapi.cel import types
+from fakeapi.cel.environment.base import Environment
+from fakeapi.cel.errors import CompileError
 
 OBJECT_VAR = "object"
 OLD_OBJECT_VAR = "oldObject"
@@ -26,6 +29,7 @@ PARAMS_VAR = "params"
 REQUEST_VAR = "request"
 NAMESPACE_VAR = "namespaceObject"
 AUTHORIZER_VAR = "authorizer"
+REQUEST_RESOURCE_AUTHORIZER_VAR = "authorizer.requestResource"
 VARIABLES_VAR = "variables"
 
 # Return types, spelt as cel-go prints them.
@@ -60,22 +64,20 @@ class CompilationResult:
         return bool(self.error)
 
 
-def _cel_go_type_name(cpp_name: str) -> str:
-    """cel-cpp's type names (``LIST<MAP<STRING, DYN>>``) as cel-go prints them (``list(map(string, dyn))``)."""
-    special = {"NULL": NULL, "NULL_TYPE": NULL, "DURATION": "google.protobuf.Duration"}
-    special["TIMESTAMP"] = "google.protobuf.Timestamp"
-    if cpp_name in special:
-        return special[cpp_name]
-    return cpp_name.lower().replace("<", "(").replace(">", ")")
+def _cel_go_type_name(name: str) -> str:
+    """The runtime's type names (``list<map<string, dyn>>``) as cel-go prints them (``list(map(string, dyn))``)."""
+    special = {"null": NULL, "null_type": NULL, "duration": "google.protobuf.Duration"}
+    special["timestamp"] = "google.protobuf.Timestamp"
+    return special.get(name) or name.replace("<", "(").replace(">", ")")
 
 
 @dataclass
 class Compiler:
     """Compiles admission expressions; one environment per set of optional declarations."""
 
-    _envs: dict[OptionalVariableDeclarations, Any] = field(default_factory=dict)
+    _envs: dict[OptionalVariableDeclarations, Environment] = field(default_factory=dict)
 
-    def _env(self, options: OptionalVariableDeclarations) -> Any:
+    def _env(self, options: OptionalVariableDeclarations) -> Environment:
         env = self._envs.get(options)
         if env is None:
             env = self._envs[options] = _new_env(options)
@@ -88,9 +90,9 @@ class Compiler:
         source = rewrite_struct_literals(expression) if options.has_patch_types else expression
         try:
             program = self._env(options).compile(source)
-        except RuntimeError as exc:
-            return CompilationResult(expression, error="compilation failed: " + _status_text(str(exc)))
-        output_type = _cel_go_type_name(program.return_type().name())
+        except CompileError as exc:
+            return CompilationResult(expression, error=f"compilation failed: {exc.message}")
+        output_type = _cel_go_type_name(program.return_type)
         if ANY not in return_types and output_type not in return_types:
             if len(return_types) == 1:
                 reason = f"must evaluate to {return_types[0]} but got {output_type}"
@@ -100,34 +102,12 @@ class Compiler:
         return CompilationResult(expression, program=program, output_type=output_type)
 
 
-def _status_text(text: str) -> str:
-    """cel-cpp wraps cel-go's text in an absl status: ``INVALID_ARGUMENT: ... [INVALID_ARGUMENT]``."""
-    code, sep, rest = text.partition(": ")
-    if sep and code.isupper():
-        text = rest
-    return text.removesuffix(f" [{code}]") if sep else text
-
-
-def _new_env(options: OptionalVariableDeclarations) -> Any:
+def _new_env(options: OptionalVariableDeclarations) -> Environment:
     """The base environment with the admission variables of ``options`` declared (createEnvForOpts)."""
-    from cel_expr_python import cel
-    from cel_expr_python.ext.ext_optional import ExtOptional
-    from cel_expr_python.ext.ext_strings import ExtStrings
-
-    names = [OBJECT_VAR, OLD_OBJECT_VAR, NAMESPACE_VAR, REQUEST_VAR, VARIABLES_VAR]
+    variables = dict.fromkeys([OBJECT_VAR, OLD_OBJECT_VAR, NAMESPACE_VAR, REQUEST_VAR, VARIABLES_VAR], "dyn")
     if options.has_params:
-        names.append(PARAMS_VAR)
-    functions = []
-    if options.has_patch_types:
-        overload = cel.Overload(
-            "jsonpatch_escapeKey_string",
-            return_type=cel.Type.STRING,
-            parameters=[cel.Type.STRING],
-            impl=escape_key,
-        )
-        functions.append(cel.FunctionDecl("jsonpatch.escapeKey", [overload]))
-    return cel.NewEnv(
-        variables=dict.fromkeys(names, cel.Type.DYN),
-        extensions=[ExtOptional(), ExtStrings()],
-        functions=functions,
-    )
+        variables[PARAMS_VAR] = "dyn"
+    if options.has_authorizer:
+        variables[AUTHORIZER_VAR] = types.AUTHORIZER
+        variables[REQUEST_RESOURCE_AUTHORIZER_VAR] = types.RESOURCE_CHECK
+    return Environment(variables)

@@ -9,9 +9,13 @@ references.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from fakeapi.admission.plugin.cel.authorizer import RequestAuthorizer
 from fakeapi.admission.plugin.policy.generic.interfaces import MatchedResource, PolicyAttributes
+from fakeapi.authorization.authorizer import Authorizer
+from fakeapi.cel.library.authz import new_resource_check
 from fakeapi.storage.interfaces import Object
 
 # CreateNamespaceObject: the metadata a namespace keeps.
@@ -49,7 +53,11 @@ def create_admission_request(attributes: PolicyAttributes, matched: MatchedResou
             "version": matched.resource.version,
             "resource": matched.resource.resource,
         },
-        "requestKind": {"group": attributes.kind.group, "version": attributes.kind.version, "kind": attributes.kind.kind},
+        "requestKind": {
+            "group": attributes.kind.group,
+            "version": attributes.kind.version,
+            "kind": attributes.kind.kind,
+        },
         "requestResource": {
             "group": attributes.resource.group,
             "version": attributes.resource.version,
@@ -101,3 +109,20 @@ def create_namespace_object(namespace: Object | None) -> dict[str, Any] | None:
     meta = namespace.get("metadata") or {}
     kept = {key: meta[key] for key in _NAMESPACE_METADATA if key in meta}
     return {"metadata": kept, "spec": namespace.get("spec") or {}, "status": namespace.get("status") or {}}
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """What a request's expressions check permissions with: its caching authorizer and its own resource."""
+
+    authorizer: RequestAuthorizer
+    request_resource: Any
+
+    @classmethod
+    def of(cls, authorizer: Authorizer, attributes: PolicyAttributes) -> Authorization:
+        """NewAuthorizerVal and NewResourceAuthorizerVal for the request's user and resource."""
+        resource = attributes.resource
+        check = new_resource_check(
+            resource.group, resource.resource, attributes.subresource, attributes.namespace, attributes.name
+        )
+        return cls(RequestAuthorizer(authorizer, attributes.user), check)

@@ -9,8 +9,9 @@ descriptors only, so the literals are rewritten into map literals with the same 
 compiling (``Object.spec{replicas: 3}`` becomes ``{"replicas": 3}``); what the expression
 evaluates to is then the same JSON. ``?field: value`` initializers keep their optional form.
 
-Also here: ``jsonpatch.escapeKey`` (library/jsonpatch.go), which escapes a map key for a JSON
-pointer.
+``jsonpatch.escapeKey(key)`` (library/jsonpatch.go), which escapes a map key for a JSON pointer,
+is rewritten the same way into the strings extension's ``replace``:
+``(key).replace("~", "~0").replace("/", "~1")``.
 """
 
 from __future__ import annotations
@@ -19,10 +20,14 @@ from fakeapi.admission.plugin.cel.tokens import IDENT, SPACE, Token, tokenize
 
 OBJECT_TYPE = "Object"
 JSON_PATCH_TYPE = "JSONPatch"
+ESCAPE_KEY = ("jsonpatch", ".", "escapeKey", "(")
+_ESCAPED = ').replace("~", "~0").replace("/", "~1")'
 
 # Frames of the literal rewriter: a struct literal's braces, and any other bracket.
 _STRUCT = "struct"
 _OTHER = "other"
+# The parentheses of a jsonpatch.escapeKey(...) call.
+_ESCAPE = "escape"
 
 
 def _next_significant(tokens: list[Token], start: int) -> int:
@@ -44,6 +49,16 @@ def _struct_type_end(tokens: list[Token], start: int) -> int | None:
             return None
         i = _next_significant(tokens, name + 1)
     return i if i < len(tokens) and tokens[i].text == "{" else None
+
+
+def _escape_key_call(tokens: list[Token], start: int) -> int | None:
+    """Where the ``(`` of a ``jsonpatch.escapeKey(`` call starting at ``start`` is, or None."""
+    i = start
+    for expected in ESCAPE_KEY[1:]:
+        i = _next_significant(tokens, i + 1)
+        if i >= len(tokens) or tokens[i].text != expected:
+            return None
+    return i
 
 
 def rewrite_struct_literals(source: str) -> str:
@@ -68,6 +83,14 @@ def rewrite_struct_literals(source: str) -> str:
                 previous, before_previous = "{", previous
                 i = brace + 1
                 continue
+        call = _escape_key_call(tokens, i) if token.text == ESCAPE_KEY[0] and previous != "." else None
+        if call is not None:
+            # The argument's parenthesis closes as ").replace(...)": the frame remembers it.
+            out.append("(")
+            frames.append(_ESCAPE)
+            previous, before_previous = "(", previous
+            i = call + 1
+            continue
         in_struct = bool(frames) and frames[-1] == _STRUCT
         starts_field = previous in ("{", ",") or (previous == "?" and before_previous in ("{", ","))
         if in_struct and token.kind == IDENT and starts_field:
@@ -79,14 +102,12 @@ def rewrite_struct_literals(source: str) -> str:
                 continue
         if token.text in "([{":
             frames.append(_OTHER)
-        elif token.text in ")]}" and frames:
-            frames.pop()
+        elif token.text in ")]}" and frames and frames.pop() == _ESCAPE:
+            out.append(_ESCAPED)
+            previous, before_previous = ")", previous
+            i += 1
+            continue
         out.append(token.text)
         previous, before_previous = token.text, previous
         i += 1
     return "".join(out)
-
-
-def escape_key(key: str) -> str:
-    """jsonpatch.escapeKey: ``~`` as ``~0`` and ``/`` as ``~1`` (RFC 6901)."""
-    return key.replace("~", "~0").replace("/", "~1")

@@ -28,6 +28,7 @@ from fakeapi.admission.plugin.policy.validating.plugin import ValidatingAdmissio
 from fakeapi.admission.reader import StoreReader
 from fakeapi.apimachinery.managedfields.schema import DEDUCED, TypeRef
 from fakeapi.apimachinery.schema import GroupVersionKind
+from fakeapi.authorization.authorizer import Authorizer
 from fakeapi.controllers.client import ResourceCatalog
 from fakeapi.controllers.informer import InformerFactory
 from fakeapi.registry.defaults import defaulter_for
@@ -50,8 +51,11 @@ class PolicyPlugins:
         self.mutating.policies.source.notify()
 
 
-def new_policy_plugins(informers: InformerFactory, resources: ResourceCatalog, reader: StoreReader) -> PolicyPlugins:
-    """Both plugins, their sources watching the policies and bindings through ``informers``."""
+def new_policy_plugins(
+    informers: InformerFactory, resources: ResourceCatalog, reader: StoreReader, authorizer: Authorizer
+) -> PolicyPlugins:
+    """Both plugins, their sources watching the policies and bindings through ``informers``;
+    expressions' ``authorizer`` checks ask ``authorizer``."""
     compiler = Compiler()
 
     def param_store(api_version: str, kind: str) -> ParamStore | None:
@@ -85,7 +89,5 @@ def new_policy_plugins(informers: InformerFactory, resources: ResourceCatalog, r
     mutating_source.run(informers)
     return PolicyPlugins(
         ValidatingAdmissionPolicy(Plugin(validating_source), ValidatingDispatcher(matcher, get_namespace)),
-        MutatingAdmissionPolicy(
-            Plugin(mutating_source), MutatingDispatcher(matcher, get_namespace, type_for, default)
-        ),
+        MutatingAdmissionPolicy(Plugin(mutating_source), MutatingDispatcher(matcher, get_namespace, type_for, default)),
     )

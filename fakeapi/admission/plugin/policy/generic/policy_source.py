@@ -139,7 +139,9 @@ class PolicySource(Generic[E]):
         meta = policy["metadata"]
         compiled = self._compiled.get(meta["name"])
         if compiled is None or compiled.resource_version != meta.get("resourceVersion"):
-            compiled = self._compiled[meta["name"]] = _Compiled(meta.get("resourceVersion", ""), self.compile_policy(policy))
+            compiled = self._compiled[meta["name"]] = _Compiled(
+                meta.get("resourceVersion", ""), self.compile_policy(policy)
+            )
         return compiled.evaluator
 
     def _param_store(self, policy: Object) -> tuple[ParamStore | None, str]:

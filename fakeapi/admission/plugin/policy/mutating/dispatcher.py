@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from fakeapi.admission.plugin.cel.activation import Activation
-from fakeapi.admission.plugin.cel.condition import create_admission_request
+from fakeapi.admission.plugin.cel.condition import Authorization, create_admission_request
 from fakeapi.admission.plugin.policy.generic.interfaces import (
     MatchedResource,
     MatchError,
@@ -42,6 +42,7 @@ from fakeapi.admission.plugin.policy.mutating.reinvocationcontext import Invocat
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.managedfields.schema import TypeRef
 from fakeapi.apimachinery.schema import GroupVersionKind
+from fakeapi.authorization.authorizer import Authorizer
 from fakeapi.storage.interfaces import Object
 
 PLUGIN_NAME = "MutatingAdmissionPolicy"
@@ -77,6 +78,7 @@ class Dispatcher:
     get_namespace: NamespaceGetter
     type_for: TypeResolver
     default: Defaulter
+    authorizer: Authorizer
 
     def dispatch(
         self, attributes: PolicyAttributes, hooks: Sequence[PolicyHook[PolicyEvaluator]], reinvoke: ReinvocationState
@@ -120,9 +122,10 @@ class Dispatcher:
             context.require_reinvoking_previously_invoked_plugins()
         errors: list[PolicyError] = []
         namespace = namespace_object(attributes, self.get_namespace)
+        authorization = Authorization.of(self.authorizer, attributes)
         try:
             for invocation in invocations:
-                error = self._invoke(attributes, invocation, namespace, reinvoke)
+                error = self._invoke(attributes, invocation, namespace, authorization, reinvoke)
                 if error is not None:
                     errors.append(error)
         finally:
@@ -134,18 +137,26 @@ class Dispatcher:
         attributes: PolicyAttributes,
         invocation: _Invocation,
         namespace: Object | None,
+        authorization: Authorization,
         reinvoke: ReinvocationState,
     ) -> PolicyError | None:
         evaluator = invocation.hook.evaluator
         policy, binding = invocation.hook.policy, invocation.binding
-        activation = Activation(
-            attributes.obj,
-            attributes.old_obj,
-            create_admission_request(attributes, invocation.matched),
-            namespace,
-            invocation.param,
-            evaluator.variables,
-        )
+        request = create_admission_request(attributes, invocation.matched)
+
+        def activation_of(obj: Object | None) -> Activation:
+            return Activation(
+                obj,
+                attributes.old_obj,
+                request,
+                namespace,
+                invocation.param,
+                evaluator.variables,
+                authorization.authorizer,
+                authorization.request_resource,
+            )
+
+        activation = activation_of(attributes.obj)
         if evaluator.matcher is not None:
             match = evaluator.matcher.match(activation)
             if match.error:
@@ -171,9 +182,7 @@ class Dispatcher:
             obj.clear()
             obj.update(patched)
             # Later mutations of the invocation see what the earlier ones made.
-            activation = Activation(
-                obj, activation.old_object, activation.request, namespace, invocation.param, evaluator.variables
-            )
+            activation = activation_of(obj)
         if attributes.obj != before:
             context.require_reinvoking_previously_invoked_plugins()
             reinvoke.should_reinvoke = True

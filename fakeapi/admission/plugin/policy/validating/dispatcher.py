@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fakeapi.admission.plugin.cel.activation import Activation
-from fakeapi.admission.plugin.cel.condition import create_admission_request
+from fakeapi.admission.plugin.cel.condition import Authorization, create_admission_request
 from fakeapi.admission.plugin.policy.generic.interfaces import MatchError, PolicyAttributes, PolicyMatcher
 from fakeapi.admission.plugin.policy.generic.policy_dispatcher import (
     IGNORE,
@@ -48,6 +48,7 @@ from fakeapi.admission.plugin.policy.validating.policy_decision import (
     reason_to_code,
 )
 from fakeapi.admission.plugin.policy.validating.validator import Validator
+from fakeapi.authorization.authorizer import Authorizer
 from fakeapi.storage.interfaces import Object
 
 VALIDATION_FAILURE_ANNOTATION = "validation.policy.admission.k8s.io/validation_failure"
@@ -104,9 +105,13 @@ class Dispatcher:
 
     matcher: PolicyMatcher
     get_namespace: NamespaceGetter
+    authorizer: Authorizer
 
     def dispatch(self, attributes: PolicyAttributes, hooks: Sequence[PolicyHook[Validator]]) -> None:
         denials: list[_Denial] = []
+        authorization = Authorization.of(self.authorizer, attributes)
+        # The first value of an annotation key stays (admission attributes refuse to overwrite one).
+        annotated: set[str] = set()
 
         def config_error(message: str, policy: Object, binding: Object | None) -> None:
             if failure_policy(policy) == IGNORE:
@@ -143,12 +148,19 @@ class Dispatcher:
                 request = create_admission_request(attributes, matched)
                 for param in params:
                     activation = Activation(
-                        attributes.obj, attributes.old_obj, request, namespace, param, hook.evaluator.variables
+                        attributes.obj,
+                        attributes.old_obj,
+                        request,
+                        namespace,
+                        param,
+                        hook.evaluator.variables,
+                        authorization.authorizer,
+                        authorization.request_resource,
                     )
                     result = hook.evaluator.validate(activation)
                     for index, decision in enumerate(result.decisions):
                         if decision.action == ACTION_DENY:
-                            self._act(attributes, policy, binding, index, decision, denials)
+                            self._act(attributes, policy, binding, index, decision, denials, annotated)
                     for annotation in result.audit_annotations:
                         if annotation.action == AUDIT_ANNOTATION_PUBLISH:
                             collector.add(annotation.key, annotation.value[:MAX_AUDIT_ANNOTATION_VALUE_LENGTH])
@@ -167,13 +179,16 @@ class Dispatcher:
         index: int,
         decision: PolicyDecision,
         denials: list[_Denial],
+        annotated: set[str],
     ) -> None:
         for action in (binding.get("spec") or {}).get("validationActions") or []:
             if action == DENY:
                 denials.append(_Denial(decision, policy, binding))
-            elif action == AUDIT:
-                value = _validation_failure(binding, index, decision.message)
-                attributes.add_annotation(VALIDATION_FAILURE_ANNOTATION, value)
+            elif action == AUDIT and VALIDATION_FAILURE_ANNOTATION not in annotated:
+                annotated.add(VALIDATION_FAILURE_ANNOTATION)
+                attributes.add_annotation(
+                    VALIDATION_FAILURE_ANNOTATION, _validation_failure(binding, index, decision.message)
+                )
             elif action == WARN:
                 attributes.add_warning(
                     f"Validation failed for ValidatingAdmissionPolicy '{_name(policy)}' "

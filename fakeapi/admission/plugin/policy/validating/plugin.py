@@ -46,12 +46,16 @@ def compile_policy(compiler: Compiler, policy: Object) -> Validator:
             compiler.compile(v.get("expression") or "", options, (BOOL,)),
             v.get("message") or "",
             v.get("reason") or "",
-            compiler.compile(v["messageExpression"], message_options, (STRING,)) if v.get("messageExpression") else None,
+            compiler.compile(v["messageExpression"], message_options, (STRING,))
+            if v.get("messageExpression")
+            else None,
         )
         for v in spec.get("validations") or []
     ]
     audit_annotations = [
-        AuditAnnotationCondition(a.get("key") or "", compiler.compile(a.get("valueExpression") or "", options, (STRING, NULL)))
+        AuditAnnotationCondition(
+            a.get("key") or "", compiler.compile(a.get("valueExpression") or "", options, (STRING, NULL))
+        )
         for a in spec.get("auditAnnotations") or []
     ]
     return Validator(validations, audit_annotations, matcher, variables, failure_policy(policy))

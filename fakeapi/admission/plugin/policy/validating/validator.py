@@ -36,8 +36,8 @@ IGNORE = "Ignore"
 # celconfig.MaxEvaluatedMessageExpressionSizeBytes
 MAX_EVALUATED_MESSAGE_EXPRESSION_SIZE_BYTES = 5 * 1024
 
-# CEL type names (cel-cpp's) as cel-go prints them in the audit annotation error.
-_GO_TYPE_NAMES = {"INT": "int", "UINT": "uint", "DOUBLE": "double", "BOOL": "bool", "BYTES": "bytes"}
+# The CEL types of evaluated values, as cel-go prints them in the audit annotation error.
+_CEL_TYPE_NAMES = {bool: "bool", int: "int", float: "double", bytes: "bytes", list: "list", dict: "map"}
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ class Validator:
             if not value:
                 return PolicyAuditAnnotation(annotation.key, AUDIT_ANNOTATION_EXCLUDE)
             return PolicyAuditAnnotation(annotation.key, AUDIT_ANNOTATION_PUBLISH, value)
-        type_name = _GO_TYPE_NAMES.get(result.type_name, result.type_name.lower())
+        type_name = _CEL_TYPE_NAMES.get(type(result.value), type(result.value).__name__)
         error = (
             f"valueExpression '{annotation.value_expression.expression}' resulted in unsupported return type: "
             f"{type_name}. Return type must be either string or null."
