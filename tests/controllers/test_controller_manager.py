@@ -25,7 +25,14 @@ from fakeapi.storage.memory import MemoryStorage
 # Every controller is on by default, as in kube-controller-manager (plus the simulated scheduler and kubelets).
 ALL = {d.name for d in CONTROLLER_DESCRIPTORS}
 # kube-apiserver's own concerns: what runs when nothing schedules or runs pods.
-API_ONLY = {"clusterrole-aggregation", "garbagecollector", "namespace", "root-ca-cert-publisher", "serviceaccount"}
+API_ONLY = {
+    "clusterrole-aggregation",
+    "garbagecollector",
+    "namespace",
+    "root-ca-cert-publisher",
+    "serviceaccount",
+    "validatingadmissionpolicy-status",
+}
 
 
 @pytest.mark.parametrize(

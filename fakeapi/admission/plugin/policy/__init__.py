@@ -88,6 +88,8 @@ def new_policy_plugins(
     validating_source.run(informers)
     mutating_source.run(informers)
     return PolicyPlugins(
-        ValidatingAdmissionPolicy(Plugin(validating_source), ValidatingDispatcher(matcher, get_namespace)),
-        MutatingAdmissionPolicy(Plugin(mutating_source), MutatingDispatcher(matcher, get_namespace, type_for, default)),
+        ValidatingAdmissionPolicy(Plugin(validating_source), ValidatingDispatcher(matcher, get_namespace, authorizer)),
+        MutatingAdmissionPolicy(
+            Plugin(mutating_source), MutatingDispatcher(matcher, get_namespace, type_for, default, authorizer)
+        ),
     )

@@ -3,7 +3,7 @@
 Upstream the source's informers mark its policy list dirty on every change of a policy or a
 binding, and a loop recompiles the list once a second. Here the informers mark it dirty the same
 way and the next admission recompiles it, so a policy takes effect for the very next request;
-each policy is compiled again only when its resourceVersion changed.
+each policy is compiled again only when it changed.
 
 A hook is one policy with the bindings that name it (a binding naming a policy that does not
 exist is skipped); hooks come in policy-name order (upstream iterates a Go map, in no fixed
@@ -79,7 +79,8 @@ def gvk_string(api_version: str, kind: str) -> str:
 
 @dataclass
 class _Compiled(Generic[E]):
-    resource_version: str
+    # The stored object it was compiled from: stored objects are replaced, never changed, on a write.
+    policy: Object
     evaluator: E
 
 
@@ -135,13 +136,12 @@ class PolicySource(Generic[E]):
         return hooks
 
     def _evaluator(self, policy: Object) -> E:
-        """compilePolicyLocked: compile again only when the policy changed."""
-        meta = policy["metadata"]
-        compiled = self._compiled.get(meta["name"])
-        if compiled is None or compiled.resource_version != meta.get("resourceVersion"):
-            compiled = self._compiled[meta["name"]] = _Compiled(
-                meta.get("resourceVersion", ""), self.compile_policy(policy)
-            )
+        """compilePolicyLocked: compile again only when the policy changed (upstream compares
+        resourceVersions, which a server reset can repeat for another object)."""
+        name = policy["metadata"]["name"]
+        compiled = self._compiled.get(name)
+        if compiled is None or compiled.policy is not policy:
+            compiled = self._compiled[name] = _Compiled(policy, self.compile_policy(policy))
         return compiled.evaluator
 
     def _param_store(self, policy: Object) -> tuple[ParamStore | None, str]:

@@ -178,7 +178,10 @@ class Dispatcher:
             except PatchError as exc:
                 error = PolicyError(policy, binding, str(exc), REASON_INVALID)
                 continue
+            if patched is obj:
+                continue  # a JSON patch whose test failed
             self.default(attributes.kind, patched)
+            # The request's object is changed in place: the handlers hold it.
             obj.clear()
             obj.update(patched)
             # Later mutations of the invocation see what the earlier ones made.
