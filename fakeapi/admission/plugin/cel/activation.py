@@ -27,7 +27,6 @@ from fakeapi.admission.plugin.cel.compile import (
     VARIABLES_VAR,
     CompilationResult,
 )
-from fakeapi.admission.plugin.cel.tokens import selected_fields
 from fakeapi.cel.errors import EvalError
 from fakeapi.cel.library.authz import new_authorizer
 
@@ -62,8 +61,12 @@ class Activation:
     request_resource: Any = None
     _values: dict[str, Any] = field(default_factory=dict)
     _errors: dict[str, str] = field(default_factory=dict)
+    _data_cache: dict[str, Any] | None = None
 
     def _data(self) -> dict[str, Any]:
+        """What every expression sees (``variables`` fills in as they are evaluated)."""
+        if self._data_cache is not None:
+            return self._data_cache
         data = {
             OBJECT_VAR: self.object,
             OLD_OBJECT_VAR: self.old_object,
@@ -75,10 +78,14 @@ class Activation:
         if self.authorizer is not None:
             data[AUTHORIZER_VAR] = new_authorizer()
             data[REQUEST_RESOURCE_AUTHORIZER_VAR] = self.request_resource
+        self._data_cache = data
         return data
 
     def _eval(self, compiled: CompilationResult) -> Any:
-        return compiled.program.eval(self._data(), authorizer=self.authorizer)
+        data = self._data()
+        # The runtime converts every value it is handed, so it gets only what the expression reads.
+        activation = {name: value for name, value in data.items() if name.partition(".")[0] in compiled.roots}
+        return compiled.program.eval(activation, authorizer=self.authorizer)
 
     def _resolve(self, names: Iterable[str]) -> str:
         """Evaluate the named variables (and those they name); the first failure's error, or ""."""
@@ -91,7 +98,7 @@ class Activation:
             if compiled.failed:
                 self._errors[name] = f"composited variable {go_quote(name)} fails to compile: {compiled.error}"
                 return self._errors[name]
-            failure = self._resolve(selected_fields(compiled.expression, VARIABLES_VAR))
+            failure = self._resolve(compiled.variables)
             if not failure:
                 try:
                     self._values[name] = self._eval(compiled)
@@ -106,7 +113,7 @@ class Activation:
         """Evaluate: the value, or ``compilation error: ...`` / ``expression '...' resulted in error: ...``."""
         if compiled.failed:
             return EvaluationResult(compiled.expression, error=f"compilation error: {compiled.error}")
-        failure = self._resolve(selected_fields(compiled.expression, VARIABLES_VAR))
+        failure = self._resolve(compiled.variables)
         if not failure:
             try:
                 return EvaluationResult(compiled.expression, self._eval(compiled))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fakeapi.admission.plugin.cel.mutation import rewrite_struct_literals
+from fakeapi.admission.plugin.cel.tokens import root_identifiers, selected_fields
 from fakeapi.cel import types
 from fakeapi.cel.environment.base import Environment
 from fakeapi.cel.errors import CompileError
@@ -58,6 +59,10 @@ class CompilationResult:
     program: Any = None
     error: str = ""
     output_type: str = ANY
+    # The composited variables the expression reads (``variables.<name>``), evaluated before it.
+    variables: tuple[str, ...] = ()
+    # The identifiers it may read as variables: its activation holds only those.
+    roots: frozenset[str] = frozenset()
 
     @property
     def failed(self) -> bool:
@@ -99,7 +104,9 @@ class Compiler:
             else:
                 reason = f"must evaluate to one of [{' '.join(return_types)}] but got {output_type}"
             return CompilationResult(expression, error=reason, output_type=output_type)
-        return CompilationResult(expression, program=program, output_type=output_type)
+        named = tuple(dict.fromkeys(selected_fields(expression, VARIABLES_VAR)))
+        roots = root_identifiers(source)
+        return CompilationResult(expression, program, output_type=output_type, variables=named, roots=roots)
 
 
 def _new_env(options: OptionalVariableDeclarations) -> Environment:

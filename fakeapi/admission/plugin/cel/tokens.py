@@ -1,8 +1,9 @@
 """A lexer for CEL source text, enough to find names and literals in an admission expression.
 
-The admission plugins read two things from an expression's text before compiling it: which
-composited variables it names (``variables.<name>``, evaluated on demand as upstream's lazy map
-evaluates them) and the typed struct literals of mutations (``Object.spec{...}``,
+The admission plugins read three things from an expression's text before compiling it: which
+variables it reads (only those are handed to the runtime, which converts every value it is given),
+which composited variables it names (``variables.<name>``, evaluated on demand as upstream's lazy
+map evaluates them) and the typed struct literals of mutations (``Object.spec{...}``,
 ``JSONPatch{...}``, rewritten by :mod:`fakeapi.admission.plugin.cel.mutation`). Tokens follow the
 CEL grammar's lexer rules (cel-spec ``doc/langdef.md``, "Syntax"): string and bytes literals with
 their prefixes and triple quotes, identifiers, numbers, and single punctuation characters;
@@ -61,3 +62,11 @@ def selected_fields(source: str, root: str) -> Iterator[str]:
             continue
         if i + 2 < len(tokens) and tokens[i + 1].text == "." and tokens[i + 2].kind == IDENT:
             yield tokens[i + 2].text
+
+
+def root_identifiers(source: str) -> frozenset[str]:
+    """The identifiers that are not selected on something: the variables an expression may read."""
+    tokens = significant(tokenize(source))
+    return frozenset(
+        token.text for i, token in enumerate(tokens) if token.kind == IDENT and (i == 0 or tokens[i - 1].text != ".")
+    )

@@ -30,7 +30,8 @@ E = TypeVar("E")
 class ParamStore(Protocol):
     """What a param lister gives: the objects of the paramKind (upstream a GenericInformer's lister)."""
 
-    namespaced: bool
+    @property
+    def namespaced(self) -> bool: ...
 
     def get(self, namespace: str, name: str) -> Object | None: ...
 
