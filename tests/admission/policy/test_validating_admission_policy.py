@@ -255,3 +255,51 @@ spec:
     assert warning["warning"].startswith(
         "apps/v1, Kind=Deployment: ERROR: <input>:1:24: undeclared reference to 'undeclared'"
     )
+
+
+EQUIVALENT = """
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: hpa-limit
+spec:
+  matchConstraints:
+    matchPolicy: {match_policy}
+    resourceRules:
+    - apiGroups: ["autoscaling"]
+      apiVersions: ["v2"]
+      operations: ["CREATE"]
+      resources: ["horizontalpodautoscalers"]
+  validations:
+  - expression: "object.spec.maxReplicas <= 5"
+    messageExpression: "'at most 5 replicas (checked as ' + request.kind.version + ', written as ' + request.requestKind.version + ')'"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: hpa-limit
+spec:
+  policyName: hpa-limit
+  validationActions: [Deny]
+"""
+HPA_V1 = {
+    "apiVersion": "autoscaling/v1",
+    "kind": "HorizontalPodAutoscaler",
+    "metadata": {"name": "web"},
+    "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}, "maxReplicas": 9},
+}
+
+
+@pytest.mark.parametrize("match_policy", ["Equivalent", "Exact"])
+def test_match_policy_equivalent_matches_another_version_of_the_resource(
+    fakeapi: FakeAPI, kubectl: Kubectl, match_policy: str
+) -> None:
+    kubectl("apply", "-f", "-", input=EQUIVALENT.format(match_policy=match_policy))
+    response = fakeapi.server.request(
+        "POST", "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers", HPA_V1
+    )
+    if match_policy == "Exact":
+        assert response.status == 201
+        return
+    assert response.status == 422
+    assert response.json()["message"].endswith("denied request: at most 5 replicas (checked as v2, written as v1)")

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from fakeapi.admission.interfaces import Attributes
 from fakeapi.admission.plugin.cel.authorizer import RequestAuthorizer
-from fakeapi.admission.plugin.policy.generic.interfaces import MatchedResource, PolicyAttributes
+from fakeapi.admission.plugin.policy.generic.interfaces import MatchedResource
 from fakeapi.authorization.authorizer import Authorizer
 from fakeapi.cel.library.authz import new_resource_check
 from fakeapi.storage.interfaces import Object
@@ -35,7 +36,7 @@ _NAMESPACE_METADATA = (
 )
 
 
-def create_admission_request(attributes: PolicyAttributes, matched: MatchedResource) -> dict[str, Any]:
+def create_admission_request(attributes: Attributes, matched: MatchedResource) -> dict[str, Any]:
     """CreateAdmissionRequest, as JSON (omitempty fields left out when empty)."""
     user = attributes.user
     user_info: dict[str, Any] = {"username": user.name}
@@ -119,7 +120,7 @@ class Authorization:
     request_resource: Any
 
     @classmethod
-    def of(cls, authorizer: Authorizer, attributes: PolicyAttributes) -> Authorization:
+    def of(cls, authorizer: Authorizer, attributes: Attributes) -> Authorization:
         """NewAuthorizerVal and NewResourceAuthorizerVal for the request's user and resource."""
         resource = attributes.resource
         check = new_resource_check(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fakeapi.admission.equivalence import EquivalentResourceMapper
 from fakeapi.admission.plugin.cel.compile import Compiler
 from fakeapi.admission.plugin.policy.generic.plugin import Plugin
 from fakeapi.admission.plugin.policy.generic.policy_dispatcher import NamespaceGetter
@@ -72,7 +73,7 @@ def new_policy_plugins(
             defaulter(obj)
 
     get_namespace: NamespaceGetter = lambda name: reader.get(_NAMESPACES, "", name)  # noqa: E731
-    matcher = Matcher(reader)
+    matcher = Matcher(reader, EquivalentResourceMapper(resources))
     validating_source = PolicySource(
         informers.lister(_PREFIX + "validatingadmissionpolicies"),
         informers.lister(_PREFIX + "validatingadmissionpolicybindings"),

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from fakeapi.admission.equivalence import EquivalentResourceMapper
 from fakeapi.admission.interfaces import Attributes
 from fakeapi.admission.plugin.policy.generic.interfaces import MatchedResource, MatchError
-from fakeapi.admission.plugin.webhook.predicates.equivalence import EquivalentResources
 from fakeapi.admission.plugin.webhook.predicates.namespace import NamespaceMatcher
 from fakeapi.admission.plugin.webhook.predicates.object import object_selector_matches
 from fakeapi.admission.plugin.webhook.predicates.rules import rule_matches
@@ -30,7 +30,7 @@ EXACT = "Exact"
 class Matcher:
     """matching.Matcher over the server's namespaces, with the served resources' equivalents."""
 
-    def __init__(self, reader: StoreReader, equivalents: EquivalentResources) -> None:
+    def __init__(self, reader: StoreReader, equivalents: EquivalentResourceMapper) -> None:
         self._namespaces = NamespaceMatcher(reader)
         self._equivalents = equivalents
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from fakeapi.admission.plugin.policy.generic.interfaces import PolicyAttributes
+from fakeapi.admission.interfaces import Attributes
 from fakeapi.admission.plugin.policy.generic.policy_source import PolicyHook, PolicySource
 from fakeapi.apimachinery.schema import GroupResource
 
@@ -33,7 +33,7 @@ ADMISSION_RESOURCES = frozenset(
 class Plugin(Generic[E]):
     source: PolicySource[E]
 
-    def hooks_for(self, attributes: PolicyAttributes) -> Sequence[PolicyHook[E]]:
+    def hooks_for(self, attributes: Attributes) -> Sequence[PolicyHook[E]]:
         """The hooks to dispatch the request to: none for the policy kinds themselves."""
         if attributes.resource.group_resource in ADMISSION_RESOURCES:
             return ()

@@ -14,9 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fakeapi.admission.interfaces import Attributes
 from fakeapi.admission.plugin.cel.activation import go_quote
 from fakeapi.admission.plugin.cel.condition import create_namespace_object
-from fakeapi.admission.plugin.policy.generic.interfaces import PolicyAttributes
 from fakeapi.admission.plugin.policy.generic.policy_source import ParamStore
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.labels import SelectorParseError, selector_from_label_selector_dict
@@ -108,7 +108,7 @@ class PolicyError:
 NamespaceGetter = Callable[[str], "Object | None"]
 
 
-def object_name(attributes: PolicyAttributes) -> str:
+def object_name(attributes: Attributes) -> str:
     """extractResourceName: the request's name, else the object's name or generateName, else ``Unknown``."""
     if attributes.name:
         return attributes.name
@@ -121,7 +121,7 @@ def forbidden(resource: GroupResource, name: str, message: str) -> errors.Status
     return errors.new_forbidden(resource, name, message)
 
 
-def namespace_object(attributes: PolicyAttributes, get_namespace: NamespaceGetter) -> dict[str, Any] | None:
+def namespace_object(attributes: Attributes, get_namespace: NamespaceGetter) -> dict[str, Any] | None:
     """The namespaceObject of a request: None when cluster-scoped (a Namespace counts as cluster-scoped)."""
     kind = attributes.kind
     if not attributes.namespace or (kind.group, kind.version, kind.kind) == ("", "v1", "Namespace"):
@@ -129,7 +129,7 @@ def namespace_object(attributes: PolicyAttributes, get_namespace: NamespaceGette
     return create_namespace_object(get_namespace(attributes.namespace))
 
 
-def policy_errors_to_status(attributes: PolicyAttributes, policy_errors: list[PolicyError]) -> None:
+def policy_errors_to_status(attributes: Attributes, policy_errors: list[PolicyError]) -> None:
     """The end of policyDispatcher.Dispatch: raise the errors of policies that fail closed.
 
     Raises:

@@ -19,12 +19,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from fakeapi.admission.interfaces import Attributes
 from fakeapi.admission.plugin.cel.activation import Activation
 from fakeapi.admission.plugin.cel.condition import Authorization, create_admission_request
 from fakeapi.admission.plugin.policy.generic.interfaces import (
     MatchedResource,
     MatchError,
-    PolicyAttributes,
     PolicyMatcher,
 )
 from fakeapi.admission.plugin.policy.generic.policy_dispatcher import (
@@ -81,7 +81,7 @@ class Dispatcher:
     authorizer: Authorizer
 
     def dispatch(
-        self, attributes: PolicyAttributes, hooks: Sequence[PolicyHook[PolicyEvaluator]], reinvoke: ReinvocationState
+        self, attributes: Attributes, hooks: Sequence[PolicyHook[PolicyEvaluator]], reinvoke: ReinvocationState
     ) -> None:
         errors: list[PolicyError] = []
         invocations: list[_Invocation] = []
@@ -114,7 +114,7 @@ class Dispatcher:
         policy_errors_to_status(attributes, errors)
 
     def _dispatch_invocations(
-        self, attributes: PolicyAttributes, invocations: list[_Invocation], reinvoke: ReinvocationState
+        self, attributes: Attributes, invocations: list[_Invocation], reinvoke: ReinvocationState
     ) -> list[PolicyError]:
         context = reinvoke.context
         if reinvoke.is_reinvoke and context.is_output_changed_since_last_policy_invocation(attributes.obj):
@@ -134,7 +134,7 @@ class Dispatcher:
 
     def _invoke(
         self,
-        attributes: PolicyAttributes,
+        attributes: Attributes,
         invocation: _Invocation,
         namespace: Object | None,
         authorization: Authorization,

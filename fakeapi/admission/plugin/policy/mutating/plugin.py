@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fakeapi.admission.plugin.policy.generic.interfaces import PolicyAttributes
+from fakeapi.admission.interfaces import Attributes
 from fakeapi.admission.plugin.policy.generic.plugin import Plugin
 from fakeapi.admission.plugin.policy.mutating.compilation import PolicyEvaluator
 from fakeapi.admission.plugin.policy.mutating.dispatcher import PLUGIN_NAME, Dispatcher, ReinvocationState
@@ -25,7 +25,7 @@ class MutatingAdmissionPolicy:
     resources: frozenset[GroupResource] | None = None
     operations: frozenset[str] = frozenset({"CREATE", "UPDATE", "CONNECT"})
 
-    def admit(self, attributes: PolicyAttributes) -> None:
+    def admit(self, attributes: Attributes) -> None:
         hooks = self.policies.hooks_for(attributes)
         if not hooks:
             return

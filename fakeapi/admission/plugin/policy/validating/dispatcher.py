@@ -24,9 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fakeapi.admission.interfaces import Attributes
 from fakeapi.admission.plugin.cel.activation import Activation
 from fakeapi.admission.plugin.cel.condition import Authorization, create_admission_request
-from fakeapi.admission.plugin.policy.generic.interfaces import MatchError, PolicyAttributes, PolicyMatcher
+from fakeapi.admission.plugin.policy.generic.interfaces import MatchError, PolicyMatcher
 from fakeapi.admission.plugin.policy.generic.policy_dispatcher import (
     IGNORE,
     NamespaceGetter,
@@ -94,7 +95,7 @@ class _AuditAnnotationCollector:
         if value not in values:
             values.append(value)
 
-    def publish(self, policy_name: str, attributes: PolicyAttributes) -> None:
+    def publish(self, policy_name: str, attributes: Attributes) -> None:
         for key, values in self._values.items():
             attributes.add_annotation(f"{policy_name}/{key}", ", ".join(values))
 
@@ -107,7 +108,7 @@ class Dispatcher:
     get_namespace: NamespaceGetter
     authorizer: Authorizer
 
-    def dispatch(self, attributes: PolicyAttributes, hooks: Sequence[PolicyHook[Validator]]) -> None:
+    def dispatch(self, attributes: Attributes, hooks: Sequence[PolicyHook[Validator]]) -> None:
         denials: list[_Denial] = []
         authorization = Authorization.of(self.authorizer, attributes)
         # The first value of an annotation key stays (admission attributes refuse to overwrite one).
@@ -173,7 +174,7 @@ class Dispatcher:
 
     @staticmethod
     def _act(
-        attributes: PolicyAttributes,
+        attributes: Attributes,
         policy: Object,
         binding: Object,
         index: int,
@@ -196,7 +197,7 @@ class Dispatcher:
                 )
 
     @staticmethod
-    def _denied(attributes: PolicyAttributes, denial: _Denial) -> Any:
+    def _denied(attributes: Attributes, denial: _Denial) -> Any:
         policy = _name(denial.policy)
         if denial.binding is not None:
             message = f"ValidatingAdmissionPolicy '{policy}' with binding '{_name(denial.binding)}' denied request: "

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fakeapi.admission.interfaces import Attributes
 from fakeapi.admission.plugin.cel.compile import BOOL, NULL, STRING, Compiler, OptionalVariableDeclarations
-from fakeapi.admission.plugin.policy.generic.interfaces import PolicyAttributes
 from fakeapi.admission.plugin.policy.generic.plugin import Plugin
 from fakeapi.admission.plugin.policy.generic.policy_dispatcher import failure_policy
 from fakeapi.admission.plugin.policy.validating.dispatcher import Dispatcher
@@ -71,7 +71,7 @@ class ValidatingAdmissionPolicy:
     resources: frozenset[GroupResource] | None = None
     operations: frozenset[str] = frozenset({"CREATE", "UPDATE", "DELETE", "CONNECT"})
 
-    def validate(self, attributes: PolicyAttributes) -> None:
+    def validate(self, attributes: Attributes) -> None:
         hooks = self.policies.hooks_for(attributes)
         if hooks:
             self.dispatcher.dispatch(attributes, hooks)
