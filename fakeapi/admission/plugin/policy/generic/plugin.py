@@ -1,7 +1,9 @@
 """What both policy plugins share (k8s.io/apiserver/pkg/admission/plugin/policy/generic/plugin.go).
 
 The policy kinds' own resources are never subject to policies (a policy could otherwise lock
-itself in place), and a request is dispatched only when some policy has a binding.
+itself in place), nor are the reviews that are never stored (kube-apiserver's excluded admission
+resources, pkg/kubeapiserver/admission/exclusion/resources.go); a request is dispatched only when
+some policy has a binding.
 """
 
 from __future__ import annotations
@@ -28,13 +30,26 @@ ADMISSION_RESOURCES = frozenset(
     )
 )
 
+# Excluded: the resources that are never persisted (token and access reviews).
+EXCLUDED_RESOURCES = frozenset(
+    [
+        GroupResource("authentication.k8s.io", "selfsubjectreviews"),
+        GroupResource("authentication.k8s.io", "tokenreviews"),
+        GroupResource("authorization.k8s.io", "localsubjectaccessreviews"),
+        GroupResource("authorization.k8s.io", "selfsubjectaccessreviews"),
+        GroupResource("authorization.k8s.io", "selfsubjectrulesreviews"),
+        GroupResource("authorization.k8s.io", "subjectaccessreviews"),
+    ]
+)
+
 
 @dataclass
 class Plugin(Generic[E]):
     source: PolicySource[E]
 
     def hooks_for(self, attributes: Attributes) -> Sequence[PolicyHook[E]]:
-        """The hooks to dispatch the request to: none for the policy kinds themselves."""
-        if attributes.resource.group_resource in ADMISSION_RESOURCES:
+        """The hooks to dispatch the request to: none for the policy kinds themselves and for reviews."""
+        resource = attributes.group_resource
+        if resource in ADMISSION_RESOURCES or resource in EXCLUDED_RESOURCES:
             return ()
         return self.source.hooks()
