@@ -25,7 +25,7 @@ with cel-cpp's ``undeclared reference`` error.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,28 +174,59 @@ def _declare(functions: list[Function]) -> tuple[list[Any], dict[str, Any], Any]
     return declarations, implementations, cel.CelExtension("kubernetes", shared)
 
 
+class _Absent:
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Absent()
+"""The value of an optional variable that has none (``optional.none()``), e.g. ``oldSelf`` on create."""
+
+
 class Environment:
     """A compiler for expressions over declared variables, with the Kubernetes libraries.
 
     ``variables`` maps each name to a CEL type signature (``dyn``, ``map(string, dyn)``,
-    ``kubernetes.authorization.Authorizer``...). Environments are cheap to keep and safe to
-    share between threads; build one per set of variables and compile many expressions in it.
+    ``kubernetes.authorization.Authorizer``...); ``optional_variables`` are declared
+    ``optional_type(T)`` (a CRD rule's ``oldSelf`` under ``optionalOldSelf``) and take a plain
+    value or :data:`ABSENT`. Environments are safe to share between threads; build one per set
+    of variables and compile many expressions in it.
     """
 
-    def __init__(self, variables: Mapping[str, str]) -> None:
+    def __init__(self, variables: Mapping[str, str], optional_variables: Mapping[str, str] | None = None) -> None:
         from cel_expr_python import cel
-        from cel_expr_python.ext import ext_optional, ext_strings
+        from cel_expr_python.ext import ext_bindings, ext_optional, ext_strings
 
         self.variables = dict(variables)
+        self.optional_variables = dict(optional_variables or {})
         self._local = threading.local()
         declarations, implementations, extension = _declare(_library_functions(self._current_authorizer))
-        self._env = cel.NewEnv(
-            types.descriptor_pool(),
-            variables={name: cel_type(signature) for name, signature in self.variables.items()},
-            extensions=[ext_strings.ExtStrings(2), ext_optional.ExtOptional(), extension],
-            functions=declarations,
-            function_impls=implementations,
-        )
+
+        def new_env(variables: Mapping[str, str], *, config: Any = None, bindings: bool = False) -> Any:
+            extensions = [ext_strings.ExtStrings(2), ext_optional.ExtOptional(), extension]
+            return cel.NewEnv(
+                types.descriptor_pool(),
+                config=config,
+                variables={name: cel_type(signature) for name, signature in variables.items()},
+                extensions=[*extensions, ext_bindings.ExtBindings()] if bindings else extensions,
+                functions=declarations,
+                function_impls=implementations,
+            )
+
+        if not self.optional_variables:
+            self._env = self._check_env = new_env(self.variables)
+            return
+        # The binding can neither declare optional_type(T) variables (only its YAML config can)
+        # nor pass optional values in: expressions are checked in an environment that declares
+        # them, and run wrapped in cel.bind(name, has ? optional.of(value) : optional.none(), ...)
+        # over two hidden variables per optional one.
+        config = cel.NewEnvConfigFromYaml(_optional_variables_yaml(self.optional_variables))
+        self._check_env = new_env(self.variables, config=config)
+        hidden = {**self.variables}
+        for name, signature in self.optional_variables.items():
+            hidden[_has(name)] = "bool"
+            hidden[_value(name)] = signature
+        self._env = new_env(hidden, bindings=True)
 
     def _current_authorizer(self) -> Authorizer | None:
         authorizer: Authorizer | None = getattr(self._local, "authorizer", None)
@@ -204,10 +235,28 @@ class Environment:
     def compile(self, source: str) -> Program:
         """Parse and type-check ``source``; a CompileError carries cel-go's ``ERROR: <input>:...`` text."""
         try:
-            expression = self._env.compile(source)
+            checked = self._check_env.compile(source)
+            if self._env is self._check_env:
+                return Program(self, source, checked)
+            wrapped = source
+            for name in self.optional_variables:
+                wrapped = f"cel.bind({name}, {_has(name)} ? optional.of({_value(name)}) : optional.none(), {wrapped})"
+            program = Program(self, source, self._env.compile(wrapped))
         except RuntimeError as exc:
             raise CompileError(compile_message(str(exc))) from None
-        return Program(self, source, expression)
+        program._ast = decode_checked(checked.serialize())  # positions in the source as written
+        return program
+
+    def activation(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The runtime's bindings for ``values`` (optional variables spread over their hidden pair)."""
+        if not self.optional_variables:
+            return dict(values)
+        bound = {k: v for k, v in values.items() if k not in self.optional_variables}
+        for name in self.optional_variables:
+            value = values.get(name, ABSENT)
+            bound[_has(name)] = value is not ABSENT
+            bound[_value(name)] = None if value is ABSENT else value
+        return bound
 
 
 @dataclass
@@ -240,7 +289,7 @@ class Program:
         local = self.environment._local
         local.authorizer = authorizer
         try:
-            value = self._expression.eval(data=activation)
+            value = self._expression.eval(data=self.environment.activation(activation))
         except RuntimeError as exc:
             raise EvalError(runtime_message(str(exc))) from None
         finally:
@@ -249,8 +298,34 @@ class Program:
             raise EvalError(runtime_message(str(value.value())))
         return value.plain_value()
 
-    def eval_many(self, activations: Iterable[Mapping[str, Any]]) -> list[Any]:
-        return [self.eval(a) for a in activations]
+
+def _has(name: str) -> str:
+    return f"__has_{name}"
+
+
+def _value(name: str) -> str:
+    return f"__value_{name}"
+
+
+def _optional_variables_yaml(variables: Mapping[str, str]) -> str:
+    lines = ["name: fakeapi", "variables:"]
+    for name, signature in variables.items():
+        lines.append(f"  - name: {name}")
+        lines += _yaml_type(f"optional_type({signature})", "    ")
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_type(signature: str, indent: str) -> list[str]:
+    """A type in cel-spec's environment YAML (``type_name`` with ``params``)."""
+    name, _, rest = signature.strip().partition("(")
+    lines = [f"{indent}type_name: {name}"]
+    if rest:
+        lines.append(f"{indent}params:")
+        for param in _split_params(rest[:-1]):
+            nested = _yaml_type(param, indent + "    ")
+            lines.append(f"{indent}  - {nested[0].strip()}")
+            lines += nested[1:]
+    return lines
 
 
 def _error_type() -> Any:
