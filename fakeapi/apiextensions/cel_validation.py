@@ -172,14 +172,15 @@ class _Checker:
                         )
                     )
                 self.total_cost += result.message_max_cost
-            if result.uses_old_self and uncorrelatable is not None:
-                self.errors.append(
-                    fe.invalid(
-                        child(rule_path, "rule"),
-                        str(result.rule.get("rule") or ""),
-                        f"oldSelf cannot be used on the uncorrelatable portion of the schema within {uncorrelatable}",
+            if result.uses_old_self:
+                if uncorrelatable is not None:
+                    self.errors.append(
+                        fe.invalid(
+                            child(rule_path, "rule"),
+                            str(result.rule.get("rule") or ""),
+                            f"oldSelf cannot be used on the uncorrelatable portion of the schema within {uncorrelatable}",
+                        )
                     )
-                )
             elif result.program is not None and result.rule.get("optionalOldSelf") is not None:
                 self.errors.append(
                     fe.invalid(

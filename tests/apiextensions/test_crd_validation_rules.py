@@ -159,3 +159,135 @@ def test_rules_of_every_library_accept_a_valid_object_and_refuse_an_invalid_one_
         '* spec: Invalid value: "object": at most two digits\n'
         "* spec.ports: Required value: must serve 80 or 443\n"
     )
+
+
+@pytest.mark.kubectl
+def test_a_crd_whose_rule_does_not_compile_or_names_an_unknown_field_is_refused(kubectl: Kubectl) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"replicas": {"type": "integer"}},
+        "x-kubernetes-validations": [{"rule": "self.replicas > 0 && self.replica < 10"}, {"rule": "self.replicas +"}],
+    }
+    stderr = _refused(kubectl, _crd(schema), "apply")
+    prefix = "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations"
+    assert (
+        f"{prefix}[0].rule: Invalid value: apiextensions.ValidationRule{{Rule:\"self.replicas > 0 && self.replica < 10\", "
+        'Message:"", MessageExpression:"", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", '
+        "OptionalOldSelf:(*bool)(nil)}: compilation failed: ERROR: <input>:1:26: undefined field 'replica'\n"
+        " | self.replicas > 0 && self.replica < 10\n"
+        " | .........................^"
+    ) in stderr
+    assert f"{prefix}[1].rule: Invalid value: apiextensions.ValidationRule{{Rule:\"self.replicas +\"" in stderr
+    assert "compilation failed: ERROR: <input>:1:16: Syntax error: mismatched input '<EOF>'" in stderr
+
+
+@pytest.mark.kubectl
+def test_a_crd_whose_rule_costs_more_than_the_budget_is_refused(kubectl: Kubectl) -> None:
+    """Two nested walks over an unbounded list of unbounded strings: validation.go's getCostErrorMessage."""
+    schema = {
+        "type": "object",
+        "properties": {"names": {"type": "array", "items": {"type": "string"}}},
+        "x-kubernetes-validations": [{"rule": "self.names.all(a, self.names.all(b, a == b || !a.startsWith(b)))"}],
+    }
+    stderr = _refused(kubectl, _crd(schema), "apply")
+    assert (
+        "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule: Forbidden: "
+        "estimated rule cost exceeds budget by factor of more than 100x (try simplifying the rule, or adding "
+        "maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)"
+    ) in stderr
+    assert (
+        "spec.validation.openAPIV3Schema: Forbidden: x-kubernetes-validations estimated rule cost total for entire "
+        "OpenAPIv3 schema exceeds budget by factor of more than 100x"
+    ) in stderr
+
+    bounded = json.loads(json.dumps(schema))
+    bounded["properties"]["names"].update(maxItems=10)
+    bounded["properties"]["names"]["items"]["maxLength"] = 20
+    _install(kubectl, _crd(bounded))
+
+
+@pytest.mark.kubectl
+def test_transition_rules_compare_with_the_old_object_on_update_only(kubectl: Kubectl) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "mode": {
+                "type": "string",
+                "x-kubernetes-validations": [{"rule": "self == oldSelf", "message": "mode is immutable"}],
+            },
+            "size": {"type": "integer"},
+        },
+        "x-kubernetes-validations": [
+            {"rule": "!has(oldSelf.size) || self.size >= oldSelf.size", "message": "size may only grow"},
+            {
+                "rule": "oldSelf.hasValue() || self.size <= 10",
+                "optionalOldSelf": True,
+                "message": "a new widget starts with at most 10",
+            },
+        ],
+    }
+    _install(kubectl, _crd(schema))
+    assert _refused(kubectl, _widget({"mode": "a", "size": 11})) == (
+        'The Widget "w1" is invalid: spec: Invalid value: "object": a new widget starts with at most 10\n'
+    )
+    kubectl("create", "-f", "-", input=_widget({"mode": "a", "size": 5}))
+    kubectl("replace", "-f", "-", input=_widget({"mode": "a", "size": 20}))
+    stderr = _refused(kubectl, _widget({"mode": "b", "size": 3}), "replace")
+    assert stderr == (
+        'The Widget "w1" is invalid: \n'
+        '* spec: Invalid value: "object": size may only grow\n'
+        '* spec.mode: Invalid value: "string": mode is immutable\n'
+    )
+
+
+@pytest.mark.kubectl
+def test_an_unchanged_invalid_field_is_ratcheted_on_update(kubectl: Kubectl, fakeapi: Any) -> None:
+    """Ratcheting (CRDValidationRatcheting, on since 1.30): the old value's failure is let through, with a warning."""
+    loose = {"type": "object", "properties": {"name": {"type": "string"}, "note": {"type": "string"}}}
+    _install(kubectl, _crd(loose))
+    kubectl("create", "-f", "-", input=_widget({"name": "UPPER", "note": "a"}))
+
+    strict = json.loads(json.dumps(loose))
+    strict["properties"]["name"]["x-kubernetes-validations"] = [
+        {"rule": "self == self.lowerAscii()", "message": "name must be lower case"}
+    ]
+    _install(kubectl, _crd(strict))
+    changed_elsewhere = kubectl("apply", "-f", "-", input=_widget({"name": "UPPER", "note": "b"}))
+    assert "Warning: spec.name: Invalid value: \"string\": name must be lower case" in changed_elsewhere.stderr
+    stderr = _refused(kubectl, _widget({"name": "STILL-UPPER", "note": "b"}), "apply")
+    assert 'spec.name: Invalid value: "string": name must be lower case' in stderr
+
+
+@pytest.mark.kubectl
+def test_rules_run_on_status_updates_and_root_errors_have_a_nil_path(kubectl: Kubectl, fakeapi: Any) -> None:
+    root_rules = [
+        {"rule": "!has(self.status) || !has(self.status.ready) || self.status.ready <= self.spec.replicas", "message": "ready exceeds replicas"},
+        {"rule": "self.metadata.name.startsWith('w')", "message": "names start with w"},
+    ]
+    schema = {"type": "object", "properties": {"replicas": {"type": "integer"}}}
+    _install(kubectl, _crd(schema, status=True, root_rules=root_rules))
+    assert _refused(kubectl, _widget({"replicas": 1}, name="x1")) == (
+        'The Widget "x1" is invalid: <nil>: Invalid value: "object": names start with w\n'
+    )
+    kubectl("create", "-f", "-", input=_widget({"replicas": 1}))
+    patch = json.dumps({"status": {"ready": 3}})
+    result = kubectl(
+        "patch", "widget", "w1", "--subresource=status", "--type=merge", "-p", patch, check=False
+    )
+    assert result.returncode != 0
+    assert result.stderr == 'The Widget "w1" is invalid: <nil>: Invalid value: "object": ready exceeds replicas\n'
+    kubectl("patch", "widget", "w1", "--subresource=status", "--type=merge", "-p", json.dumps({"status": {"ready": 1}}))
+
+
+@pytest.mark.kubectl
+def test_an_evaluation_error_names_the_rule(kubectl: Kubectl) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"limit": {"type": "integer"}, "count": {"type": "integer"}},
+        "x-kubernetes-validations": [{"rule": "self.count <= self.limit"}],
+    }
+    _install(kubectl, _crd(schema))
+    assert _refused(kubectl, _widget({"count": 1})) == (
+        'The Widget "w1" is invalid: spec: Invalid value: "object": no such key: limit evaluating rule: '
+        "self.count <= self.limit\n"
+    )
