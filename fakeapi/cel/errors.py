@@ -4,7 +4,7 @@ cel-cpp's compile errors already have cel-go's shape (``ERROR: <input>:1:6: ...`
 caret snippet) wrapped in an absl status (``INVALID_ARGUMENT: ... [INVALID_ARGUMENT]``); its
 runtime errors are absl statuses with its own texts. Where the texts differ they are mapped to
 cel-go's (cel-go common/types/err.go: ``no such key: %v``, ``no such overload``; interpreter
-errors ``division by zero``, ``modulus by zero``, ``index out of range``).
+errors ``division by zero``, ``index '2' out of range in list size '1'``).
 """
 
 from __future__ import annotations
@@ -21,15 +21,13 @@ _STATUS_SUFFIX = re.compile(r" \[[A-Z_]+\]$")
 
 # cel-cpp runtime texts → cel-go's (cel-go common/types/err.go, interpreter/...).
 _RUNTIME_TEXTS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r'^Key not found in map : "?(.*?)"?$', re.S), r"no such key: \1"),
+    (re.compile(r'^Key not found in map : "(.*)"$', re.S), r"no such key: \1"),
     (re.compile(r"^Key not found in map : (.*)$", re.S), r"no such key: \1"),
     (re.compile(r"^No matching overloads found : .*$", re.S), "no such overload"),
-    (re.compile(r"^No such field.*$", re.S), "no such overload"),
-    (re.compile(r"^[Dd]ivision by zero.*$"), "division by zero"),
-    (re.compile(r"^[Mm]odulus by zero.*$"), "modulus by zero"),
-    (re.compile(r"^[Ii]ndex out of bounds.*$|^[Ii]ndex out of range.*$"), "index out of range"),
-    (re.compile(r"^integer overflow.*$"), "integer overflow"),
-    (re.compile(r"^[Ii]nvalid argument to has\(\) macro.*$"), "invalid type for field selection."),
+    (re.compile(r"^divide by zero$"), "division by zero"),
+    (re.compile(r"^Index error: index=(-?\d+) size=(\d+)$"), r"index '\1' out of range in list size '\2'"),
+    (re.compile(r"^String to Duration conversion failed$"), "invalid duration"),
+    (re.compile(r"^String to Timestamp conversion failed$"), "invalid timestamp"),
 ]
 
 

@@ -171,13 +171,13 @@ def test_a_crd_whose_rule_does_not_compile_or_names_an_unknown_field_is_refused(
     stderr = _refused(kubectl, _crd(schema), "apply")
     prefix = "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations"
     assert (
-        f"{prefix}[0].rule: Invalid value: apiextensions.ValidationRule{{Rule:\"self.replicas > 0 && self.replica < 10\", "
+        f'{prefix}[0].rule: Invalid value: apiextensions.ValidationRule{{Rule:"self.replicas > 0 && self.replica < 10", '
         'Message:"", MessageExpression:"", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", '
         "OptionalOldSelf:(*bool)(nil)}: compilation failed: ERROR: <input>:1:26: undefined field 'replica'\n"
         " | self.replicas > 0 && self.replica < 10\n"
         " | .........................^"
     ) in stderr
-    assert f"{prefix}[1].rule: Invalid value: apiextensions.ValidationRule{{Rule:\"self.replicas +\"" in stderr
+    assert f'{prefix}[1].rule: Invalid value: apiextensions.ValidationRule{{Rule:"self.replicas +"' in stderr
     assert "compilation failed: ERROR: <input>:1:16: Syntax error: mismatched input '<EOF>'" in stderr
 
 
@@ -253,7 +253,7 @@ def test_an_unchanged_invalid_field_is_ratcheted_on_update(kubectl: Kubectl, fak
     ]
     _install(kubectl, _crd(strict))
     changed_elsewhere = kubectl("apply", "-f", "-", input=_widget({"name": "UPPER", "note": "b"}))
-    assert "Warning: spec.name: Invalid value: \"string\": name must be lower case" in changed_elsewhere.stderr
+    assert 'Warning: spec.name: Invalid value: "string": name must be lower case' in changed_elsewhere.stderr
     stderr = _refused(kubectl, _widget({"name": "STILL-UPPER", "note": "b"}), "apply")
     assert 'spec.name: Invalid value: "string": name must be lower case' in stderr
 
@@ -261,7 +261,10 @@ def test_an_unchanged_invalid_field_is_ratcheted_on_update(kubectl: Kubectl, fak
 @pytest.mark.kubectl
 def test_rules_run_on_status_updates_and_root_errors_have_a_nil_path(kubectl: Kubectl, fakeapi: Any) -> None:
     root_rules = [
-        {"rule": "!has(self.status) || !has(self.status.ready) || self.status.ready <= self.spec.replicas", "message": "ready exceeds replicas"},
+        {
+            "rule": "!has(self.status) || !has(self.status.ready) || self.status.ready <= self.spec.replicas",
+            "message": "ready exceeds replicas",
+        },
         {"rule": "self.metadata.name.startsWith('w')", "message": "names start with w"},
     ]
     schema = {"type": "object", "properties": {"replicas": {"type": "integer"}}}
@@ -271,9 +274,7 @@ def test_rules_run_on_status_updates_and_root_errors_have_a_nil_path(kubectl: Ku
     )
     kubectl("create", "-f", "-", input=_widget({"replicas": 1}))
     patch = json.dumps({"status": {"ready": 3}})
-    result = kubectl(
-        "patch", "widget", "w1", "--subresource=status", "--type=merge", "-p", patch, check=False
-    )
+    result = kubectl("patch", "widget", "w1", "--subresource=status", "--type=merge", "-p", patch, check=False)
     assert result.returncode != 0
     assert result.stderr == 'The Widget "w1" is invalid: <nil>: Invalid value: "object": ready exceeds replicas\n'
     kubectl("patch", "widget", "w1", "--subresource=status", "--type=merge", "-p", json.dumps({"status": {"ready": 1}}))
