@@ -24,7 +24,7 @@ with cel-cpp's ``undeclared reference`` error.
 
 from __future__ import annotations
 
-import threading
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +33,7 @@ from fakeapi.cel import types
 from fakeapi.cel.ast import CheckedAST, decode_checked
 from fakeapi.cel.errors import CompileError, EvalError, compile_message, runtime_message
 from fakeapi.cel.library import Function, LibraryError, Overload
-from fakeapi.cel.library.authz import Authorizer
+from fakeapi.cel.library.authz import Authorizer, current_authorizer
 
 # celconfig (apiserver/pkg/apis/cel/config.go).
 PER_CALL_LIMIT = 1_000_000
@@ -41,14 +41,14 @@ RUNTIME_CEL_COST_BUDGET = 10_000_000
 MAX_REQUEST_SIZE_BYTES = 3 * 1024 * 1024
 
 
-def _library_functions(current_authorizer: Any) -> list[Function]:
+def _library_functions() -> list[Function]:
     from fakeapi.cel.library import authz, cidr, ip, lists, quantity, regex, semver, sets, urls
 
     return [
         *urls.FUNCTIONS,
         *regex.FUNCTIONS,
         *lists.FUNCTIONS,
-        *authz.functions(current_authorizer),
+        *authz.functions(),
         *quantity.FUNCTIONS,
         *sets.FUNCTIONS,
         *ip.FUNCTIONS,
@@ -134,6 +134,12 @@ def _dispatcher(overloads: list[Overload]) -> Any:
     return call
 
 
+@functools.cache
+def _declarations() -> tuple[list[Any], dict[str, Any], Any]:
+    """The libraries' declarations, built once per process: every environment shares them."""
+    return _declare(_library_functions())
+
+
 def _declare(functions: list[Function]) -> tuple[list[Any], dict[str, Any], Any]:
     """The runtime's declarations: top-level ones with implementations by overload id, and one extension.
 
@@ -199,8 +205,7 @@ class Environment:
 
         self.variables = dict(variables)
         self.optional_variables = dict(optional_variables or {})
-        self._local = threading.local()
-        declarations, implementations, extension = _declare(_library_functions(self._current_authorizer))
+        declarations, implementations, extension = _declarations()
 
         def new_env(variables: Mapping[str, str], *, config: Any = None, bindings: bool = False) -> Any:
             extensions = [ext_strings.ExtStrings(2), ext_optional.ExtOptional(), extension]
@@ -227,10 +232,6 @@ class Environment:
             hidden[_has(name)] = "bool"
             hidden[_value(name)] = signature
         self._env = new_env(hidden, bindings=True)
-
-    def _current_authorizer(self) -> Authorizer | None:
-        authorizer: Authorizer | None = getattr(self._local, "authorizer", None)
-        return authorizer
 
     def compile(self, source: str) -> Program:
         """Parse and type-check ``source``; a CompileError carries cel-go's ``ERROR: <input>:...`` text."""
@@ -286,14 +287,13 @@ class Program:
         Returns a plain value (protobuf messages for the library's opaque types); raises
         EvalError with cel-go's text.
         """
-        local = self.environment._local
-        local.authorizer = authorizer
+        token = current_authorizer.set(authorizer)
         try:
             value = self._expression.eval(data=self.environment.activation(activation))
         except RuntimeError as exc:
             raise EvalError(runtime_message(str(exc))) from None
         finally:
-            local.authorizer = None
+            current_authorizer.reset(token)
         if value.type() == _error_type():
             raise EvalError(runtime_message(str(value.value())))
         return value.plain_value()
