@@ -230,7 +230,9 @@ def test_a_rule_random_values_do_not_meet_is_named() -> None:
             },
         }
     )
-    with pytest.raises(SchemaGenerationError, match="name: no value meeting the rule \"self.startsWith\\('web-'\\)\""):
+    with pytest.raises(
+        SchemaGenerationError, match=re.escape("name: no value meeting the rule \"self.startsWith('web-')\"")
+    ):
         Factories(1).custom_resource(crd)
     made = Factories(1).custom_resource(crd, spec={"name": "web-1"})
     assert made["spec"]["name"] == "web-1"
