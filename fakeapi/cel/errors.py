@@ -9,26 +9,33 @@ errors ``division by zero``, ``index '2' out of range in list size '1'``).
 
 from __future__ import annotations
 
-import re
+_STATUS_CODE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 
-# absl status codes cel-cpp puts in front of its messages (absl/status/status.h).
-_STATUS_PREFIX = re.compile(
-    r"^(?:OK|CANCELLED|UNKNOWN|INVALID_ARGUMENT|DEADLINE_EXCEEDED|NOT_FOUND|ALREADY_EXISTS|"
-    r"PERMISSION_DENIED|RESOURCE_EXHAUSTED|FAILED_PRECONDITION|ABORTED|OUT_OF_RANGE|"
-    r"UNIMPLEMENTED|INTERNAL|UNAVAILABLE|DATA_LOSS|UNAUTHENTICATED): "
-)
-_STATUS_SUFFIX = re.compile(r" \[[A-Z_]+\]$")
 
-# cel-cpp runtime texts → cel-go's (cel-go common/types/err.go, interpreter/...).
-_RUNTIME_TEXTS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r'^Key not found in map : "(.*)"$', re.S), r"no such key: \1"),
-    (re.compile(r"^Key not found in map : (.*)$", re.S), r"no such key: \1"),
-    (re.compile(r"^No matching overloads found : .*$", re.S), "no such overload"),
-    (re.compile(r"^divide by zero$"), "division by zero"),
-    (re.compile(r"^Index error: index=(-?\d+) size=(\d+)$"), r"index '\1' out of range in list size '\2'"),
-    (re.compile(r"^String to Duration conversion failed$"), "invalid duration"),
-    (re.compile(r"^String to Timestamp conversion failed$"), "invalid timestamp"),
-]
+def _is_status_code(text: str) -> bool:
+    """An absl status code name (``INVALID_ARGUMENT``...)."""
+    return bool(text) and set(text) <= _STATUS_CODE_CHARS
+
+
+def _runtime_text(message: str) -> str:
+    """cel-go's text for a cel-cpp runtime message (cel-go common/types/err.go, interpreter)."""
+    if message.startswith("Key not found in map : "):
+        key = message.removeprefix("Key not found in map : ")
+        if len(key) >= 2 and key[0] == key[-1] == '"':
+            key = key[1:-1]
+        return f"no such key: {key}"
+    if message.startswith("No matching overloads found : "):
+        return "no such overload"
+    if message == "divide by zero":
+        return "division by zero"
+    if message.startswith("Index error: index=") and " size=" in message:
+        index, _, size = message.removeprefix("Index error: index=").partition(" size=")
+        return f"index '{index}' out of range in list size '{size}'"
+    if message == "String to Duration conversion failed":
+        return "invalid duration"
+    if message == "String to Timestamp conversion failed":
+        return "invalid timestamp"
+    return message
 
 
 class CELError(Exception):
@@ -55,8 +62,15 @@ class CostLimitError(EvalError):
 
 
 def strip_status(text: str) -> str:
-    """The message inside an absl status text."""
-    return _STATUS_SUFFIX.sub("", _STATUS_PREFIX.sub("", text.strip(), count=1))
+    """The message inside an absl status text (``INVALID_ARGUMENT: ... [INVALID_ARGUMENT]``)."""
+    text = text.strip()
+    code, separator, rest = text.partition(": ")
+    if separator and _is_status_code(code):
+        text = rest
+    body, bracket, tail = text.rpartition(" [")
+    if bracket and tail.endswith("]") and _is_status_code(tail[:-1]):
+        text = body
+    return text
 
 
 def compile_message(text: str) -> str:
@@ -66,8 +80,4 @@ def compile_message(text: str) -> str:
 
 def runtime_message(text: str) -> str:
     """cel-go's runtime error text from cel-cpp's."""
-    message = strip_status(text)
-    for pattern, replacement in _RUNTIME_TEXTS:
-        if pattern.match(message):
-            return pattern.sub(replacement, message, count=1)
-    return message
+    return _runtime_text(strip_status(text))

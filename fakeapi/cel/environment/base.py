@@ -201,7 +201,7 @@ class Environment:
 
     def __init__(self, variables: Mapping[str, str], optional_variables: Mapping[str, str] | None = None) -> None:
         from cel_expr_python import cel
-        from cel_expr_python.ext import ext_bindings, ext_optional, ext_strings
+        from cel_expr_python.ext import ext_optional, ext_strings
 
         self.variables = dict(variables)
         self.optional_variables = dict(optional_variables or {})
@@ -209,11 +209,15 @@ class Environment:
 
         def new_env(variables: Mapping[str, str], *, config: Any = None, bindings: bool = False) -> Any:
             extensions = [ext_strings.ExtStrings(2), ext_optional.ExtOptional(), extension]
+            if bindings:
+                from cel_expr_python.ext import ext_bindings  # only environments with optional variables
+
+                extensions.append(ext_bindings.ExtBindings())
             return cel.NewEnv(
                 types.descriptor_pool(),
                 config=config,
                 variables={name: cel_type(signature) for name, signature in variables.items()},
-                extensions=[*extensions, ext_bindings.ExtBindings()] if bindings else extensions,
+                extensions=extensions,
                 functions=declarations,
                 function_impls=implementations,
             )
@@ -248,16 +252,28 @@ class Environment:
         program._ast = decode_checked(checked.serialize())  # positions in the source as written
         return program
 
-    def activation(self, values: Mapping[str, Any]) -> dict[str, Any]:
+    def bind(self, values: Mapping[str, Any]) -> Bindings:
+        """``values`` converted once for the runtime, for several programs of this environment to evaluate."""
+        return Bindings(self, self._env.Activation(self._runtime_values(values)))
+
+    def _runtime_values(self, values: Mapping[str, Any]) -> Mapping[str, Any]:
         """The runtime's bindings for ``values`` (optional variables spread over their hidden pair)."""
         if not self.optional_variables:
-            return dict(values)
+            return values
         bound = {k: v for k, v in values.items() if k not in self.optional_variables}
         for name in self.optional_variables:
             value = values.get(name, ABSENT)
             bound[_has(name)] = value is not ABSENT
             bound[_value(name)] = None if value is ABSENT else value
         return bound
+
+
+@dataclass(frozen=True)
+class Bindings:
+    """Variables bound once (``Environment.bind``): evaluating many programs over one object converts it once."""
+
+    environment: Environment
+    _activation: Any
 
 
 @dataclass
@@ -281,15 +297,20 @@ class Program:
             self._ast = decode_checked(self._expression.serialize())
         return self._ast
 
-    def eval(self, activation: Mapping[str, Any], *, authorizer: Authorizer | None = None) -> Any:
-        """Evaluate over plain values (JSON-like dicts, lists, str, int, float, bool, None).
+    def eval(self, activation: Mapping[str, Any] | Bindings, *, authorizer: Authorizer | None = None) -> Any:
+        """Evaluate over plain values (JSON-like dicts, lists, str, int, float, bool, None) or prepared Bindings.
 
         Returns a plain value (protobuf messages for the library's opaque types); raises
         EvalError with cel-go's text.
         """
         token = current_authorizer.set(authorizer)
         try:
-            value = self._expression.eval(data=self.environment.activation(activation))
+            if isinstance(activation, Bindings):
+                if activation.environment is not self.environment:
+                    raise ValueError("bindings of another environment")
+                value = self._expression.eval(activation._activation)
+            else:
+                value = self._expression.eval(data=self.environment._runtime_values(activation))
         except RuntimeError as exc:
             raise EvalError(runtime_message(str(exc))) from None
         finally:
@@ -328,6 +349,7 @@ def _yaml_type(signature: str, indent: str) -> list[str]:
     return lines
 
 
+@functools.cache
 def _error_type() -> Any:
     from cel_expr_python import cel
 

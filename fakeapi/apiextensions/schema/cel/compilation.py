@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from fakeapi.apiextensions.schema.cel import model
-from fakeapi.apiextensions.schema.structural import Structural
+from fakeapi.apiextensions.schema.structural import Structural, new_structural
 from fakeapi.cel.ast import CheckedAST, Expr
 from fakeapi.cel.environment.base import Environment, Program
 from fakeapi.cel.errors import CompileError
@@ -55,13 +56,21 @@ def environment(self_type: str, optional_old_self: bool) -> Environment:
 
 
 def compile_rules(s: Structural, is_resource_root: bool) -> list[CompilationResult]:
-    """Compile every rule of ``s`` (Compile)."""
+    """Compile every rule of ``s`` (Compile).
+
+    The results are kept for the same schema node: a CRD's rules are compiled when the CRD is
+    checked and again for the validator that serves it, from equal schemas.
+    """
+    return list(_compile_node(json.dumps(s.raw, sort_keys=True), is_resource_root))
+
+
+@functools.lru_cache(maxsize=512)
+def _compile_node(schema_json: str, is_resource_root: bool) -> tuple[CompilationResult, ...]:
+    s = new_structural(json.loads(schema_json))
+    assert s is not None
     self_type = model.signature(s)
-    results = []
-    for rule in s.raw.get("x-kubernetes-validations") or []:
-        if isinstance(rule, dict):
-            results.append(_compile_rule(rule, s, self_type, is_resource_root))
-    return results
+    rules = [r for r in s.raw.get("x-kubernetes-validations") or [] if isinstance(r, dict)]
+    return tuple(_compile_rule(rule, s, self_type, is_resource_root) for rule in rules)
 
 
 def _compile_rule(rule: dict[str, Any], s: Structural, self_type: str, is_resource_root: bool) -> CompilationResult:

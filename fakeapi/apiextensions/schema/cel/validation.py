@@ -24,7 +24,7 @@ from fakeapi.apiextensions.schema.structural import Structural, child, index, ke
 from fakeapi.apimachinery import field as fe
 from fakeapi.apimachinery.field import FieldError
 from fakeapi.apimachinery.jsonutil import json_equal
-from fakeapi.cel.environment.base import ABSENT
+from fakeapi.cel.environment.base import ABSENT, Bindings
 from fakeapi.cel.errors import EvalError
 
 # celconfig.MaxEvaluatedMessageExpressionSizeBytes
@@ -143,6 +143,7 @@ def _validate_expressions(v: Validator, path: str, obj: Any, old: Any, unchanged
     type_name = s.type
     self_value = v.converter.to_cel(obj, s)
     old_value = v.converter.to_cel(old, s) if old is not None else None
+    bound: dict[int, Bindings] = {}  # the activation of each environment, converted once for all its rules
     for compiled in v.rules:
         rule = compiled.rule
         if compiled.error is not None:
@@ -157,8 +158,12 @@ def _validate_expressions(v: Validator, path: str, obj: Any, old: Any, unchanged
             activation["oldSelf"] = ABSENT if old is None else old_value
         elif old is not None:
             activation["oldSelf"] = old_value
+        environment = compiled.program.environment
+        bindings = bound.get(id(environment))
+        if bindings is None:
+            bindings = bound[id(environment)] = environment.bind(activation)
         try:
-            passed = compiled.program.eval(activation)
+            passed = compiled.program.eval(bindings)
         except EvalError as exc:
             result.errors.append(fe.invalid(_field_path(path), type_name, _evaluation_error(exc.message, rule)))
             continue
@@ -169,7 +174,7 @@ def _validate_expressions(v: Validator, path: str, obj: Any, old: Any, unchanged
             error_path = child(path, compiled.normalized_field_path) if path else compiled.normalized_field_path
         detail = None
         if compiled.message_program is not None:
-            detail = _message(compiled, activation)
+            detail = _message(compiled, bindings)
         if detail is None:
             message = str(rule.get("message") or "").strip()
             detail = message or f"failed rule: {_rule_error_string(rule)}"
@@ -191,7 +196,7 @@ def _evaluation_error(message: str, rule: dict[str, Any]) -> str:
     return f"{message} evaluating rule: {_rule_error_string(rule)}"
 
 
-def _message(compiled: CompilationResult, activation: dict[str, Any]) -> str | None:
+def _message(compiled: CompilationResult, activation: Bindings) -> str | None:
     """evalMessageExpression: its text, or None to fall back on the rule's message."""
     assert compiled.message_program is not None
     try:
