@@ -4,33 +4,38 @@ cel-cpp's compile errors already have cel-go's shape (``ERROR: <input>:1:6: ...`
 caret snippet) wrapped in an absl status (``INVALID_ARGUMENT: ... [INVALID_ARGUMENT]``); its
 runtime errors are absl statuses with its own texts. Where the texts differ they are mapped to
 cel-go's (cel-go common/types/err.go: ``no such key: %v``, ``no such overload``; interpreter
-errors ``division by zero``, ``modulus by zero``, ``index out of range``).
+errors ``division by zero``, ``index '2' out of range in list size '1'``).
 """
 
 from __future__ import annotations
 
-import re
+_STATUS_CODE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 
-# absl status codes cel-cpp puts in front of its messages (absl/status/status.h).
-_STATUS_PREFIX = re.compile(
-    r"^(?:OK|CANCELLED|UNKNOWN|INVALID_ARGUMENT|DEADLINE_EXCEEDED|NOT_FOUND|ALREADY_EXISTS|"
-    r"PERMISSION_DENIED|RESOURCE_EXHAUSTED|FAILED_PRECONDITION|ABORTED|OUT_OF_RANGE|"
-    r"UNIMPLEMENTED|INTERNAL|UNAVAILABLE|DATA_LOSS|UNAUTHENTICATED): "
-)
-_STATUS_SUFFIX = re.compile(r" \[[A-Z_]+\]$")
 
-# cel-cpp runtime texts → cel-go's (cel-go common/types/err.go, interpreter/...).
-_RUNTIME_TEXTS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r'^Key not found in map : "?(.*?)"?$', re.S), r"no such key: \1"),
-    (re.compile(r"^Key not found in map : (.*)$", re.S), r"no such key: \1"),
-    (re.compile(r"^No matching overloads found : .*$", re.S), "no such overload"),
-    (re.compile(r"^No such field.*$", re.S), "no such overload"),
-    (re.compile(r"^[Dd]ivision by zero.*$"), "division by zero"),
-    (re.compile(r"^[Mm]odulus by zero.*$"), "modulus by zero"),
-    (re.compile(r"^[Ii]ndex out of bounds.*$|^[Ii]ndex out of range.*$"), "index out of range"),
-    (re.compile(r"^integer overflow.*$"), "integer overflow"),
-    (re.compile(r"^[Ii]nvalid argument to has\(\) macro.*$"), "invalid type for field selection."),
-]
+def _is_status_code(text: str) -> bool:
+    """An absl status code name (``INVALID_ARGUMENT``...)."""
+    return bool(text) and set(text) <= _STATUS_CODE_CHARS
+
+
+def _runtime_text(message: str) -> str:
+    """cel-go's text for a cel-cpp runtime message (cel-go common/types/err.go, interpreter)."""
+    if message.startswith("Key not found in map : "):
+        key = message.removeprefix("Key not found in map : ")
+        if len(key) >= 2 and key[0] == key[-1] == '"':
+            key = key[1:-1]
+        return f"no such key: {key}"
+    if message.startswith("No matching overloads found : "):
+        return "no such overload"
+    if message == "divide by zero":
+        return "division by zero"
+    if message.startswith("Index error: index=") and " size=" in message:
+        index, _, size = message.removeprefix("Index error: index=").partition(" size=")
+        return f"index '{index}' out of range in list size '{size}'"
+    if message == "String to Duration conversion failed":
+        return "invalid duration"
+    if message == "String to Timestamp conversion failed":
+        return "invalid timestamp"
+    return message
 
 
 class CELError(Exception):
@@ -57,8 +62,15 @@ class CostLimitError(EvalError):
 
 
 def strip_status(text: str) -> str:
-    """The message inside an absl status text."""
-    return _STATUS_SUFFIX.sub("", _STATUS_PREFIX.sub("", text.strip(), count=1))
+    """The message inside an absl status text (``INVALID_ARGUMENT: ... [INVALID_ARGUMENT]``)."""
+    text = text.strip()
+    code, separator, rest = text.partition(": ")
+    if separator and _is_status_code(code):
+        text = rest
+    body, bracket, tail = text.rpartition(" [")
+    if bracket and tail.endswith("]") and _is_status_code(tail[:-1]):
+        text = body
+    return text
 
 
 def compile_message(text: str) -> str:
@@ -68,8 +80,4 @@ def compile_message(text: str) -> str:
 
 def runtime_message(text: str) -> str:
     """cel-go's runtime error text from cel-cpp's."""
-    message = strip_status(text)
-    for pattern, replacement in _RUNTIME_TEXTS:
-        if pattern.match(message):
-            return pattern.sub(replacement, message, count=1)
-    return message
+    return _runtime_text(strip_status(text))

@@ -58,8 +58,12 @@ _FIELDS: dict[str, list[str]] = {
 
 @functools.cache
 def descriptor_pool() -> DescriptorPool:
-    """The pool holding one message per opaque type (built once; it never changes)."""
-    from google.protobuf import descriptor_pb2, descriptor_pool
+    """The pool holding one message per opaque type (built once; it never changes).
+
+    The files are encoded here rather than built with ``descriptor_pb2``, whose import alone
+    costs more than everything else the first CRD with rules needs.
+    """
+    from google.protobuf import descriptor_pool
 
     pool = descriptor_pool.DescriptorPool()
     by_package: dict[str, list[str]] = {}
@@ -67,18 +71,45 @@ def descriptor_pool() -> DescriptorPool:
         package, _, _ = full_name.rpartition(".")
         by_package.setdefault(package, []).append(full_name)
     for package, names in by_package.items():
-        file = descriptor_pb2.FileDescriptorProto(name=f"fakeapi/cel/{package}.proto", package=package, syntax="proto3")
-        for full_name in names:
-            message = file.message_type.add(name=full_name.rpartition(".")[2])
-            for number, field_name in enumerate(_FIELDS[full_name], start=1):
-                message.field.add(
-                    name=field_name,
-                    number=number,
-                    type=descriptor_pb2.FieldDescriptorProto.TYPE_STRING,
-                    label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL,
-                )
-        pool.Add(file)
+        messages = b"".join(_length_delimited(4, _message(name)) for name in names)
+        file = (
+            _length_delimited(1, f"fakeapi/cel/{package}.proto".encode())
+            + _length_delimited(2, package.encode())
+            + messages
+            + _length_delimited(12, b"proto3")
+        )
+        pool.AddSerializedFile(file)
     return pool
+
+
+# descriptor.proto: DescriptorProto.name = 1, .field = 2; FieldDescriptorProto.name = 1, .number = 3,
+# .label = 4 (LABEL_OPTIONAL = 1), .type = 5 (TYPE_STRING = 9).
+def _message(full_name: str) -> bytes:
+    fields = b"".join(
+        _length_delimited(
+            2,
+            _length_delimited(1, name.encode()) + _varint_field(3, number) + _varint_field(4, 1) + _varint_field(5, 9),
+        )
+        for number, name in enumerate(_FIELDS[full_name], start=1)
+    )
+    return _length_delimited(1, full_name.rpartition(".")[2].encode()) + fields
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _varint_field(number: int, value: int) -> bytes:
+    return _varint(number << 3) + _varint(value)
+
+
+def _length_delimited(number: int, payload: bytes) -> bytes:
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
 
 
 @functools.cache

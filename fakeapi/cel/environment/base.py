@@ -24,8 +24,8 @@ with cel-cpp's ``undeclared reference`` error.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,7 @@ from fakeapi.cel import types
 from fakeapi.cel.ast import CheckedAST, decode_checked
 from fakeapi.cel.errors import CompileError, EvalError, compile_message, runtime_message
 from fakeapi.cel.library import Function, LibraryError, Overload
-from fakeapi.cel.library.authz import Authorizer
+from fakeapi.cel.library.authz import Authorizer, current_authorizer
 
 # celconfig (apiserver/pkg/apis/cel/config.go).
 PER_CALL_LIMIT = 1_000_000
@@ -41,14 +41,14 @@ RUNTIME_CEL_COST_BUDGET = 10_000_000
 MAX_REQUEST_SIZE_BYTES = 3 * 1024 * 1024
 
 
-def _library_functions(current_authorizer: Any) -> list[Function]:
+def _library_functions() -> list[Function]:
     from fakeapi.cel.library import authz, cidr, ip, lists, quantity, regex, semver, sets, urls
 
     return [
         *urls.FUNCTIONS,
         *regex.FUNCTIONS,
         *lists.FUNCTIONS,
-        *authz.functions(current_authorizer),
+        *authz.functions(),
         *quantity.FUNCTIONS,
         *sets.FUNCTIONS,
         *ip.FUNCTIONS,
@@ -134,6 +134,12 @@ def _dispatcher(overloads: list[Overload]) -> Any:
     return call
 
 
+@functools.cache
+def _declarations() -> tuple[list[Any], dict[str, Any], Any]:
+    """The libraries' declarations, built once per process: every environment shares them."""
+    return _declare(_library_functions())
+
+
 def _declare(functions: list[Function]) -> tuple[list[Any], dict[str, Any], Any]:
     """The runtime's declarations: top-level ones with implementations by overload id, and one extension.
 
@@ -174,40 +180,100 @@ def _declare(functions: list[Function]) -> tuple[list[Any], dict[str, Any], Any]
     return declarations, implementations, cel.CelExtension("kubernetes", shared)
 
 
+class _Absent:
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Absent()
+"""The value of an optional variable that has none (``optional.none()``), e.g. ``oldSelf`` on create."""
+
+
 class Environment:
     """A compiler for expressions over declared variables, with the Kubernetes libraries.
 
     ``variables`` maps each name to a CEL type signature (``dyn``, ``map(string, dyn)``,
-    ``kubernetes.authorization.Authorizer``...). Environments are cheap to keep and safe to
-    share between threads; build one per set of variables and compile many expressions in it.
+    ``kubernetes.authorization.Authorizer``...); ``optional_variables`` are declared
+    ``optional_type(T)`` (a CRD rule's ``oldSelf`` under ``optionalOldSelf``) and take a plain
+    value or :data:`ABSENT`. Environments are safe to share between threads; build one per set
+    of variables and compile many expressions in it.
     """
 
-    def __init__(self, variables: Mapping[str, str]) -> None:
+    def __init__(self, variables: Mapping[str, str], optional_variables: Mapping[str, str] | None = None) -> None:
         from cel_expr_python import cel
         from cel_expr_python.ext import ext_optional, ext_strings
 
         self.variables = dict(variables)
-        self._local = threading.local()
-        declarations, implementations, extension = _declare(_library_functions(self._current_authorizer))
-        self._env = cel.NewEnv(
-            types.descriptor_pool(),
-            variables={name: cel_type(signature) for name, signature in self.variables.items()},
-            extensions=[ext_strings.ExtStrings(2), ext_optional.ExtOptional(), extension],
-            functions=declarations,
-            function_impls=implementations,
-        )
+        self.optional_variables = dict(optional_variables or {})
+        declarations, implementations, extension = _declarations()
 
-    def _current_authorizer(self) -> Authorizer | None:
-        authorizer: Authorizer | None = getattr(self._local, "authorizer", None)
-        return authorizer
+        def new_env(variables: Mapping[str, str], *, config: Any = None, bindings: bool = False) -> Any:
+            extensions = [ext_strings.ExtStrings(2), ext_optional.ExtOptional(), extension]
+            if bindings:
+                from cel_expr_python.ext import ext_bindings  # only environments with optional variables
+
+                extensions.append(ext_bindings.ExtBindings())
+            return cel.NewEnv(
+                types.descriptor_pool(),
+                config=config,
+                variables={name: cel_type(signature) for name, signature in variables.items()},
+                extensions=extensions,
+                functions=declarations,
+                function_impls=implementations,
+            )
+
+        if not self.optional_variables:
+            self._env = self._check_env = new_env(self.variables)
+            return
+        # The binding can neither declare optional_type(T) variables (only its YAML config can)
+        # nor pass optional values in: expressions are checked in an environment that declares
+        # them, and run wrapped in cel.bind(name, has ? optional.of(value) : optional.none(), ...)
+        # over two hidden variables per optional one.
+        config = cel.NewEnvConfigFromYaml(_optional_variables_yaml(self.optional_variables))
+        self._check_env = new_env(self.variables, config=config)
+        hidden = {**self.variables}
+        for name, signature in self.optional_variables.items():
+            hidden[_has(name)] = "bool"
+            hidden[_value(name)] = signature
+        self._env = new_env(hidden, bindings=True)
 
     def compile(self, source: str) -> Program:
         """Parse and type-check ``source``; a CompileError carries cel-go's ``ERROR: <input>:...`` text."""
         try:
-            expression = self._env.compile(source)
+            checked = self._check_env.compile(source)
+            if self._env is self._check_env:
+                return Program(self, source, checked)
+            wrapped = source
+            for name in self.optional_variables:
+                wrapped = f"cel.bind({name}, {_has(name)} ? optional.of({_value(name)}) : optional.none(), {wrapped})"
+            program = Program(self, source, self._env.compile(wrapped))
         except RuntimeError as exc:
             raise CompileError(compile_message(str(exc))) from None
-        return Program(self, source, expression)
+        program._ast = decode_checked(checked.serialize())  # positions in the source as written
+        return program
+
+    def bind(self, values: Mapping[str, Any]) -> Bindings:
+        """``values`` converted once for the runtime, for several programs of this environment to evaluate."""
+        return Bindings(self, self._env.Activation(self._runtime_values(values)))
+
+    def _runtime_values(self, values: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The runtime's bindings for ``values`` (optional variables spread over their hidden pair)."""
+        if not self.optional_variables:
+            return values
+        bound = {k: v for k, v in values.items() if k not in self.optional_variables}
+        for name in self.optional_variables:
+            value = values.get(name, ABSENT)
+            bound[_has(name)] = value is not ABSENT
+            bound[_value(name)] = None if value is ABSENT else value
+        return bound
+
+
+@dataclass(frozen=True)
+class Bindings:
+    """Variables bound once (``Environment.bind``): evaluating many programs over one object converts it once."""
+
+    environment: Environment
+    _activation: Any
 
 
 @dataclass
@@ -231,28 +297,59 @@ class Program:
             self._ast = decode_checked(self._expression.serialize())
         return self._ast
 
-    def eval(self, activation: Mapping[str, Any], *, authorizer: Authorizer | None = None) -> Any:
-        """Evaluate over plain values (JSON-like dicts, lists, str, int, float, bool, None).
+    def eval(self, activation: Mapping[str, Any] | Bindings, *, authorizer: Authorizer | None = None) -> Any:
+        """Evaluate over plain values (JSON-like dicts, lists, str, int, float, bool, None) or prepared Bindings.
 
         Returns a plain value (protobuf messages for the library's opaque types); raises
         EvalError with cel-go's text.
         """
-        local = self.environment._local
-        local.authorizer = authorizer
+        token = current_authorizer.set(authorizer)
         try:
-            value = self._expression.eval(data=activation)
+            if isinstance(activation, Bindings):
+                if activation.environment is not self.environment:
+                    raise ValueError("bindings of another environment")
+                value = self._expression.eval(activation._activation)
+            else:
+                value = self._expression.eval(data=self.environment._runtime_values(activation))
         except RuntimeError as exc:
             raise EvalError(runtime_message(str(exc))) from None
         finally:
-            local.authorizer = None
+            current_authorizer.reset(token)
         if value.type() == _error_type():
             raise EvalError(runtime_message(str(value.value())))
         return value.plain_value()
 
-    def eval_many(self, activations: Iterable[Mapping[str, Any]]) -> list[Any]:
-        return [self.eval(a) for a in activations]
+
+def _has(name: str) -> str:
+    return f"__has_{name}"
 
 
+def _value(name: str) -> str:
+    return f"__value_{name}"
+
+
+def _optional_variables_yaml(variables: Mapping[str, str]) -> str:
+    lines = ["name: fakeapi", "variables:"]
+    for name, signature in variables.items():
+        lines.append(f"  - name: {name}")
+        lines += _yaml_type(f"optional_type({signature})", "    ")
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_type(signature: str, indent: str) -> list[str]:
+    """A type in cel-spec's environment YAML (``type_name`` with ``params``)."""
+    name, _, rest = signature.strip().partition("(")
+    lines = [f"{indent}type_name: {name}"]
+    if rest:
+        lines.append(f"{indent}params:")
+        for param in _split_params(rest[:-1]):
+            nested = _yaml_type(param, indent + "    ")
+            lines.append(f"{indent}  - {nested[0].strip()}")
+            lines += nested[1:]
+    return lines
+
+
+@functools.cache
 def _error_type() -> Any:
     from cel_expr_python import cel
 

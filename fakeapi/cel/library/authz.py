@@ -10,7 +10,7 @@ ask the :class:`Authorizer` the caller passes to ``Program.eval(..., authorizer=
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -67,11 +67,16 @@ def _derive(type_name: str, message: Any, **changes: str) -> Any:
     return types.new(type_name, **fields)
 
 
-def functions(current: Callable[[], Authorizer | None]) -> tuple[Function, ...]:
-    """The library's functions; ``current`` gives the authorizer of the evaluation under way."""
+# The authorizer of the evaluation under way (Program.eval sets it): a context variable, so that
+# the library's functions can be declared once per process and still ask each caller's authorizer.
+current_authorizer: ContextVar[Authorizer | None] = ContextVar("current_authorizer", default=None)
+
+
+def functions() -> tuple[Function, ...]:
+    """The library's functions."""
 
     def check(message: Any, verb: str) -> Any:
-        authorizer = current()
+        authorizer = current_authorizer.get()
         if authorizer is None:
             raise LibraryError("no authorizer available")
         fields = {f.name: v for f, v in message.ListFields()}

@@ -13,25 +13,38 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def parse_prefix(raw: str) -> tuple[Address, int]:
-    """netip.ParsePrefix (the address keeps its host bits), refusing zones and IPv4-mapped addresses."""
-    address_text, slash, length_text = raw.partition("/")
-    if not slash:
-        raise LibraryError(
-            f"network address {_quote(raw)} parse error during conversion from string: netip.ParsePrefix({_quote(raw)}): no '/'"
-        )
-    if "%" in address_text:
-        raise LibraryError(f"CIDR {_quote(raw)} with zone value is not allowed")
+    """parseCIDR: netip.ParsePrefix (the address keeps its host bits), refusing IPv4-mapped addresses.
+
+    Its errors come wrapped twice, as upstream's (parseCIDR wraps, then stringToCIDR again).
+    """
     try:
-        address = parse_address(address_text)
-    except LibraryError:
-        raise LibraryError(
-            f"network address {_quote(raw)} parse error during conversion from string: netip.ParsePrefix({_quote(raw)}): ParseAddr({_quote(address_text)}): unable to parse IP"
-        ) from None
-    bits = 32 if address.version == 4 else 128
-    if not length_text.isdigit() or (len(length_text) > 1 and length_text[0] == "0") or int(length_text) > bits:
-        raise LibraryError(
-            f"network address {_quote(raw)} parse error during conversion from string: netip.ParsePrefix({_quote(raw)}): bad bits after slash: {_quote(length_text)}"
-        )
+        address, length = _parse_prefix(raw)
+    except LibraryError as exc:
+        raise LibraryError(f"{_PARSE_ERROR}{_PARSE_ERROR}{exc}") from None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        raise LibraryError(f"{_PARSE_ERROR}IPv4-mapped IPv6 address {_quote(raw)} is not allowed")
+    return address, length
+
+
+_PARSE_ERROR = "network address parse error during conversion from string: "
+
+
+def _parse_prefix(raw: str) -> tuple[Address, int]:
+    """netip.ParsePrefix, with Go's error texts."""
+    where = f"netip.ParsePrefix({_quote(raw)})"
+    address_text, slash, length_text = raw.rpartition("/")
+    if not slash:
+        raise LibraryError(f"{where}: no '/'")
+    if "%" in address_text:
+        raise LibraryError(f"{where}: IPv6 zones cannot be present in a prefix")
+    try:
+        address = ipaddress.ip_address(address_text)
+    except ValueError:
+        raise LibraryError(f"{where}: ParseAddr({_quote(address_text)}): unable to parse IP") from None
+    if not length_text.isdigit() or (len(length_text) > 1 and length_text[0] == "0"):
+        raise LibraryError(f"{where}: bad bits after slash: {_quote(length_text)}")
+    if int(length_text) > address.max_prefixlen:
+        raise LibraryError(f"{where}: prefix length out of range")
     return address, int(length_text)
 
 
@@ -67,10 +80,13 @@ def _contains_ip(cidr: Any, ip: Any) -> bool:
 
 
 def _contains_cidr(cidr: Any, other: Any) -> bool:
+    """cidrContainsCIDR: the other network, masked to this prefix, is this network, and no wider."""
     address, length = parse_prefix(other) if isinstance(other, str) else _prefix_of(other)
     network = _network(cidr)
-    inner = ipaddress.ip_network(f"{address}/{length}", strict=False)
-    return inner.version == network.version and inner.subnet_of(network)  # type: ignore[arg-type]
+    if address.version != network.version:
+        return False
+    widened = ipaddress.ip_network(f"{address}/{network.prefixlen}", strict=False)
+    return widened == network and network.prefixlen <= length
 
 
 def _masked(cidr: Any) -> Any:

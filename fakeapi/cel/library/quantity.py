@@ -6,6 +6,7 @@ so ``==`` compares amounts as upstream's ``Quantity.Equal`` does (``quantity('1'
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 from typing import Any
@@ -17,7 +18,9 @@ _Q = types.QUANTITY
 _INT64 = (-(2**63), 2**63 - 1)
 
 
+@functools.lru_cache(maxsize=1024)
 def _parse(text: str) -> Fraction:
+    """resource.ParseQuantity as an exact amount (cached: rules compare the same few constants over and over)."""
     from fakeapi.apimachinery.quantity import parse_quantity
 
     if text != text.strip() or not text:
@@ -33,7 +36,12 @@ def _parse(text: str) -> Fraction:
 
 
 def _amount(message: Any) -> Fraction:
-    return Fraction(message.value)
+    return _fraction(message.value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _fraction(text: str) -> Fraction:
+    return Fraction(text)
 
 
 def _new(amount: Fraction) -> Any:
