@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from fakeapi.admission.interfaces import Attributes
 from fakeapi.admission.plugin.cel.activation import Activation
@@ -49,6 +48,7 @@ from fakeapi.admission.plugin.policy.validating.policy_decision import (
     reason_to_code,
 )
 from fakeapi.admission.plugin.policy.validating.validator import Validator
+from fakeapi.apimachinery import errors
 from fakeapi.authorization.authorizer import Authorizer
 from fakeapi.storage.interfaces import Object
 
@@ -197,7 +197,7 @@ class Dispatcher:
                 )
 
     @staticmethod
-    def _denied(attributes: Attributes, denial: _Denial) -> Any:
+    def _denied(attributes: Attributes, denial: _Denial) -> errors.StatusError:
         policy = _name(denial.policy)
         if denial.binding is not None:
             message = f"ValidatingAdmissionPolicy '{policy}' with binding '{_name(denial.binding)}' denied request: "
