@@ -303,3 +303,44 @@ def test_match_policy_equivalent_matches_another_version_of_the_resource(
         return
     assert response.status == 422
     assert response.json()["message"].endswith("denied request: at most 5 replicas (checked as v2, written as v1)")
+
+
+AUTHORIZER_POLICY = """
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: readers-of-secrets
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [""]
+      apiVersions: ["v1"]
+      operations: ["CREATE"]
+      resources: ["configmaps"]
+  validations:
+  - expression: "authorizer.group('').resource('secrets').namespace('kube-system').check('list').allowed()"
+    message: "only readers of kube-system's secrets create ConfigMaps"
+  - expression: "authorizer.requestResource.check('delete').allowed()"
+    message: "only who may delete ConfigMaps creates them"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: readers-of-secrets
+spec:
+  policyName: readers-of-secrets
+  validationActions: [Deny]
+"""
+
+
+@pytest.mark.fakeapi(authorization_mode="RBAC")
+def test_expressions_ask_the_authorizer_as_the_requests_user(kubectl: Kubectl) -> None:
+    kubectl("apply", "-f", "-", input=AUTHORIZER_POLICY)
+    kubectl("create", "rolebinding", "alice-edits", "--clusterrole=edit", "--user=alice")
+    assert kubectl("create", "configmap", "by-admin").stdout.strip() == "configmap/by-admin created"
+    refused = kubectl("create", "configmap", "by-alice", "--as=alice", check=False)
+    assert refused.stderr.strip() == (
+        'error: failed to create configmap: configmaps "by-alice" is forbidden: ValidatingAdmissionPolicy '
+        "'readers-of-secrets' with binding 'readers-of-secrets' denied request: "
+        "only readers of kube-system's secrets create ConfigMaps"
+    )
