@@ -13,10 +13,15 @@ Figures (medians of ``--runs`` runs):
 - through the server: creates per second of objects of the CRD with rules against the one
   without, in process (``server.request``, the whole handler chain), and a LIST of them.
 
+- ``--compare``: the runtime against the pure-Python ``cel-python`` (when it is installed;
+  it is no dependency): import, compile and evaluation of one rule in fresh processes, and
+  the text of a syntax error.
+
 Run from the repository root::
 
     python benchmarks/cel.py
     python benchmarks/cel.py --runs 10
+    python benchmarks/cel.py --compare
 """
 
 from __future__ import annotations
@@ -183,10 +188,73 @@ def through_server(runs: int) -> dict[str, tuple[float, float]]:
     return {label: (statistics.median(a), statistics.median(b)) for label, (a, b) in figures.items()}
 
 
+COMPARED_RULE = (
+    "self.replicas <= self.maxReplicas && self.name.startsWith('web') && self.ports.all(p, p > 0 && p < 65536)"
+)
+COMPARE_SCRIPT = """
+import sys, time, timeit
+rule, data = {rule!r}, {data!r}
+started = time.perf_counter()
+if {runtime!r} == "cel-python":
+    import celpy
+    imported = time.perf_counter()
+    env = celpy.Environment()
+    program = env.program(env.compile(rule))
+    compiled = time.perf_counter()
+    run = lambda: program.evaluate({{"self": celpy.json_to_cel(data)}})
+    try:
+        env.compile("self.a +")
+    except Exception as exc:
+        error = str(exc)
+else:
+    sys.path.insert(0, {repo!r})
+    from cel_expr_python import cel
+    imported = time.perf_counter()
+    from fakeapi.cel.environment.base import Environment
+    from fakeapi.cel.errors import CompileError
+    env = Environment({{"self": "map(string, dyn)"}})
+    program = env.compile(rule)
+    compiled = time.perf_counter()
+    run = lambda: program.eval({{"self": data}})
+    try:
+        env.compile("self.a +")
+    except CompileError as exc:
+        error = exc.message
+assert run()
+each = min(timeit.repeat(run, number=200, repeat=5)) / 200
+print((imported - started) * 1e3, (compiled - imported) * 1e3, each * 1e6, repr(error.splitlines()[0]))
+"""
+
+
+def compare(runs: int) -> None:
+    """cel-expr-python (with fakeapi's environment) against cel-python, each in fresh processes."""
+    for runtime in ("cel-expr-python", "cel-python"):
+        script = COMPARE_SCRIPT.format(
+            rule=COMPARED_RULE, data=SPEC | {"name": "web-1"}, runtime=runtime, repo=str(REPO)
+        )
+        rows = []
+        for _ in range(runs):
+            out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+            if out.returncode != 0:
+                print(f"{runtime}: not available ({out.stderr.strip().splitlines()[-1]})")
+                break
+            rows.append(out.stdout.split(" ", 3))
+        else:
+            medians = [statistics.median(float(r[i]) for r in rows) for i in range(3)]
+            print(
+                f"{runtime}: import {medians[0]:.1f} ms, environment and first compile {medians[1]:.1f} ms, "
+                f"eval {medians[2]:.1f} µs; syntax error: {rows[0][3].strip()}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--compare", action="store_true", help="compare the runtime with cel-python instead")
     args = parser.parse_args()
+    if args.compare:
+        compare(args.runs)
+        return
 
     # Bytecode as an installed package has it (PYTHONDONTWRITEBYTECODE would otherwise make every
     # fresh process compile fakeapi's sources again, which no user's start pays).
