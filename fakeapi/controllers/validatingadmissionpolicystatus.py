@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupVersionKind, GroupVersionResource
 from fakeapi.controllers.base import QueueController
 from fakeapi.controllers.context import ControllerContext
@@ -26,6 +27,8 @@ __all__ = ["NAME", "POLICIES_PREFIX", "ValidatingAdmissionPolicyStatusController
 NAME = "validatingadmissionpolicy-status"
 SERVICE_ACCOUNT = "validatingadmissionpolicy-status-controller"
 POLICIES_PREFIX = "admissionregistration.k8s.io/validatingadmissionpolicies"
+# The release whose built-in schemas type the policies' expressions (the server's).
+SCHEMA_VERSION = "1.37"
 
 
 class ValidatingAdmissionPolicyStatusController(QueueController[str]):
@@ -65,7 +68,7 @@ class ValidatingAdmissionPolicyStatusController(QueueController[str]):
 
         if self._compiler is None:
             self._compiler = Compiler()
-        warnings = check(self._compiler, policy, self._kinds_for)
+        warnings = check(self._compiler, SchemaRegistry.for_version(SCHEMA_VERSION), policy, self._kinds_for)
         store = self._resources.by_prefix(POLICIES_PREFIX)
         if store is None:
             return

@@ -245,16 +245,24 @@ spec:
       resources: ["deployments"]
   validations:
   - expression: "object.spec.replicas < undeclared"
+  - expression: "object.spec.replicsa < 3"
+  - expression: "object.spec.replicas < 3"
 """,
     )
     fakeapi.server.settle()
     status = fakeapi.get("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy", "typo")["status"]
     assert status["observedGeneration"] == 1
-    (warning,) = status["typeChecking"]["expressionWarnings"]
-    assert warning["fieldRef"] == "spec.validations[0].expression"
-    assert warning["warning"].startswith(
+    undeclared, misspelt = status["typeChecking"]["expressionWarnings"]
+    assert undeclared["fieldRef"] == "spec.validations[0].expression"
+    assert undeclared["warning"].startswith(
         "apps/v1, Kind=Deployment: ERROR: <input>:1:24: undeclared reference to 'undeclared'"
     )
+    assert misspelt == {
+        "fieldRef": "spec.validations[1].expression",
+        "warning": "apps/v1, Kind=Deployment: ERROR: <input>:1:12: undefined field 'replicsa'\n"
+        " | object.spec.replicsa < 3\n"
+        " | ...........^\n",
+    }
 
 
 EQUIVALENT = """
