@@ -11,14 +11,13 @@ What base.go enables, and where it lives here:
 | ext.Strings(version 2) (1.29) | cel-cpp's strings extension, version 2 |
 | ext.Sets (1.29) | ``library/sets.py`` |
 | library.IP, CIDR (1.30) | ``library/ip.py``, ``cidr.py`` |
-| library.Format, AuthzSelectors (1.31) | not available (see below) |
+| library.Format (1.31) | ``library/format.py`` (``validate`` and ``format.named`` rewritten, see ``rewrite.py``) |
+| library.AuthzSelectors (1.31) | not available |
 | ext.TwoVarComprehensions (1.32) | ``library/comprehensions.py`` (rewritten into one-variable macros and ``cel.bind``) |
 | library.SemverLib version 1 (1.33) | ``library/semver.py`` |
 | the per-call cost limit and library.CostEstimator | ``library/cost.py`` |
 
-cel-cpp's Python binding cannot return optional values from Python functions, which
-``format.named(...)`` and ``<format>.validate(...)`` need: expressions using them fail to compile
-with cel-cpp's ``undeclared reference`` error.
+The image library (1.33) is not available either.
 """
 
 from __future__ import annotations
@@ -31,8 +30,9 @@ from typing import Any
 from fakeapi.cel import types
 from fakeapi.cel.ast import CheckedAST, decode_checked
 from fakeapi.cel.errors import CompileError, EvalError, compile_message, runtime_message
-from fakeapi.cel.library import Function, LibraryError, Overload, comprehensions
+from fakeapi.cel.library import Function, LibraryError, Overload
 from fakeapi.cel.library.authz import Authorizer, current_authorizer
+from fakeapi.cel.rewrite import rewrite
 
 # celconfig (apiserver/pkg/apis/cel/config.go).
 PER_CALL_LIMIT = 1_000_000
@@ -41,7 +41,7 @@ MAX_REQUEST_SIZE_BYTES = 3 * 1024 * 1024
 
 
 def _library_functions() -> list[Function]:
-    from fakeapi.cel.library import authz, cidr, comprehensions, ip, lists, quantity, regex, semver, sets, urls
+    from fakeapi.cel.library import authz, cidr, comprehensions, format, ip, lists, quantity, regex, semver, sets, urls
 
     return [
         *urls.FUNCTIONS,
@@ -54,6 +54,7 @@ def _library_functions() -> list[Function]:
         *cidr.FUNCTIONS,
         *semver.FUNCTIONS,
         *comprehensions.FUNCTIONS,
+        *format.FUNCTIONS,
     ]
 
 
@@ -248,7 +249,7 @@ class Environment:
             try:
                 checked = checking_env.compile(source)
             except RuntimeError:
-                rewritten = comprehensions.rewrite(source, self._parse)
+                rewritten = rewrite(source, self._parse)
                 if rewritten is None:
                     raise
                 checked_source, checking_env = rewritten, self._rewritten_check_env
