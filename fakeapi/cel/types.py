@@ -21,6 +21,7 @@ URL = "net.URL"
 IP = "net.IP"
 CIDR = "net.CIDR"
 SEMVER = "kubernetes.Semver"
+FORMAT = "kubernetes.NamedFormat"
 # apiserver/pkg/cel/library/authz.go
 AUTHORIZER = "kubernetes.authorization.Authorizer"
 PATH_CHECK = "kubernetes.authorization.PathCheck"
@@ -48,6 +49,7 @@ _FIELDS: dict[str, list[str]] = {
     IP: ["value"],
     CIDR: ["value"],
     SEMVER: ["value"],
+    FORMAT: ["value"],
     AUTHORIZER: ["value", *_AUTHZ_FIELDS],
     PATH_CHECK: ["value", *_AUTHZ_FIELDS],
     GROUP_CHECK: ["value", *_AUTHZ_FIELDS],

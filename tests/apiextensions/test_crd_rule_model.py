@@ -159,3 +159,35 @@ def test_field_paths(path: str, expected: str) -> None:
         assert valid_field_path(path, schema) == expected
     except ValueError as exc:
         assert str(exc) == expected
+
+
+def test_two_variable_comprehensions_over_a_schema_compile_with_its_types_and_sizes() -> None:
+    schema = _object(
+        {
+            "labels": {
+                "type": "object",
+                "maxProperties": 10,
+                "additionalProperties": {"type": "string", "maxLength": 63},
+            },
+            "ports": {
+                "type": "array",
+                "maxItems": 10,
+                "items": {"type": "object", "properties": {"port": {"type": "integer"}}},
+            },
+        },
+        "self.labels.all(k, v, k.size() + v.size() < 100)",
+        "self.ports.all(i, p, i == 0 || p.port > self.ports[i - 1].port)",
+        "self.ports.exists(i, p, p.prot == 1)",
+    )
+    errors = _compile_errors(schema)
+    assert errors[:2] == [None, None]
+    assert "undefined field 'prot'" in str(errors[2])
+    assert _errors(
+        {**schema, "x-kubernetes-validations": schema["x-kubernetes-validations"][:2]},
+        {
+            "labels": {"a": "b"},
+            "ports": [{"port": 80}, {"port": 70}],
+        },
+    ) == [
+        '<nil>: Invalid value: "object": failed rule: self.ports.all(i, p, i == 0 || p.port > self.ports[i - 1].port)'
+    ]

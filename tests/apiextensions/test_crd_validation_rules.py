@@ -81,6 +81,8 @@ LIBRARIES_SCHEMA: dict[str, Any] = {
         "network": {"type": "string", "maxLength": 64},
         "ports": {"type": "array", "maxItems": 16, "items": {"type": "integer"}},
         "name": {"type": "string", "maxLength": 63},
+        "hostname": {"type": "string", "maxLength": 63},
+        "labels": {"type": "object", "maxProperties": 8, "additionalProperties": {"type": "string", "maxLength": 63}},
     },
     "x-kubernetes-validations": [
         {"rule": "self.replicas <= self.maxReplicas", "message": "replicas must not exceed maxReplicas"},
@@ -113,6 +115,11 @@ LIBRARIES_SCHEMA: dict[str, Any] = {
             "reason": "FieldValueRequired",
             "fieldPath": ".ports",
         },
+        {
+            "rule": "!has(self.hostname) || !format.dns1123Label().validate(self.hostname).hasValue()",
+            "messageExpression": "'hostname: ' + format.dns1123Label().validate(self.hostname).value().join('; ')",
+        },
+        {"rule": "self.?labels.orValue({}).all(k, v, v.lowerAscii() == v)", "message": "label values are lower case"},
     ],
 }
 
@@ -132,6 +139,8 @@ def test_rules_of_every_library_accept_a_valid_object_and_refuse_an_invalid_one_
         "network": "10.0.0.0/24",
         "ports": [80, 8080],
         "name": "web1",
+        "hostname": "web-1",
+        "labels": {"tier": "front"},
     }
     assert kubectl("create", "-f", "-", input=_widget(valid)).stdout == "widget.rules.example.com/w1 created\n"
 
@@ -145,6 +154,8 @@ def test_rules_of_every_library_accept_a_valid_object_and_refuse_an_invalid_one_
         "network": "10.0.0.0/24",
         "ports": [8080, 22],
         "name": "w123",
+        "hostname": "Web_1",
+        "labels": {"tier": "Front"},
     }
     stderr = _refused(kubectl, _widget(invalid, "w2"))
     assert stderr == (
@@ -158,6 +169,10 @@ def test_rules_of_every_library_accept_a_valid_object_and_refuse_an_invalid_one_
         '* spec: Invalid value: "object": ports must be sorted\n'
         '* spec: Invalid value: "object": at most two digits\n'
         "* spec.ports: Required value: must serve 80 or 443\n"
+        '* spec: Invalid value: "object": hostname: a lowercase RFC 1123 label must consist of lower case '
+        "alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  "
+        "or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')\n"
+        '* spec: Invalid value: "object": label values are lower case\n'
     )
 
 

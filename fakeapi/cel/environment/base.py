@@ -11,22 +11,20 @@ What base.go enables, and where it lives here:
 | ext.Strings(version 2) (1.29) | cel-cpp's strings extension, version 2 |
 | ext.Sets (1.29) | ``library/sets.py`` |
 | library.IP, CIDR (1.30) | ``library/ip.py``, ``cidr.py`` |
-| library.Format, AuthzSelectors (1.31) | not available (see below) |
-| ext.TwoVarComprehensions (1.32) | not available (see below) |
+| library.Format (1.31) | ``library/format.py`` (``validate`` and ``format.named`` rewritten, see ``rewrite.py``) |
+| library.AuthzSelectors (1.31) | not available |
+| ext.TwoVarComprehensions (1.32) | ``library/comprehensions.py`` (rewritten into one-variable macros and ``cel.bind``) |
 | library.SemverLib version 1 (1.33) | ``library/semver.py`` |
 | the per-call cost limit and library.CostEstimator | ``library/cost.py`` |
 
-cel-cpp's Python binding can neither return optional values from Python functions (which
-``format.named(...)`` and ``<format>.validate(...)`` need) nor declare macros (which the
-two-variable ``all``/``exists``/``transformList``... need): expressions using them fail to compile
-with cel-cpp's ``undeclared reference`` error.
+The image library (1.33) is not available either.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fakeapi.cel import types
@@ -34,6 +32,7 @@ from fakeapi.cel.ast import CheckedAST, decode_checked
 from fakeapi.cel.errors import CompileError, EvalError, compile_message, runtime_message
 from fakeapi.cel.library import Function, LibraryError, Overload
 from fakeapi.cel.library.authz import Authorizer, current_authorizer
+from fakeapi.cel.rewrite import rewrite
 
 # celconfig (apiserver/pkg/apis/cel/config.go).
 PER_CALL_LIMIT = 1_000_000
@@ -42,7 +41,7 @@ MAX_REQUEST_SIZE_BYTES = 3 * 1024 * 1024
 
 
 def _library_functions() -> list[Function]:
-    from fakeapi.cel.library import authz, cidr, ip, lists, quantity, regex, semver, sets, urls
+    from fakeapi.cel.library import authz, cidr, comprehensions, format, ip, lists, quantity, regex, semver, sets, urls
 
     return [
         *urls.FUNCTIONS,
@@ -54,6 +53,8 @@ def _library_functions() -> list[Function]:
         *ip.FUNCTIONS,
         *cidr.FUNCTIONS,
         *semver.FUNCTIONS,
+        *comprehensions.FUNCTIONS,
+        *format.FUNCTIONS,
     ]
 
 
@@ -223,7 +224,9 @@ class Environment:
             )
 
         if not self.optional_variables:
-            self._env = self._check_env = new_env(self.variables)
+            self._check_env = new_env(self.variables)
+            # Runs every program; checks rewritten two-variable comprehensions, which need cel.bind.
+            self._env = self._rewritten_check_env = new_env(self.variables, bindings=True)
             return
         # The binding can neither declare optional_type(T) variables (only its YAML config can)
         # nor pass optional values in: expressions are checked in an environment that declares
@@ -231,6 +234,7 @@ class Environment:
         # over two hidden variables per optional one.
         config = cel.NewEnvConfigFromYaml(_optional_variables_yaml(self.optional_variables))
         self._check_env = new_env(self.variables, config=config)
+        self._rewritten_check_env = new_env(self.variables, config=config, bindings=True)
         hidden = {**self.variables}
         for name, signature in self.optional_variables.items():
             hidden[_has(name)] = "bool"
@@ -239,22 +243,39 @@ class Environment:
 
     def compile(self, source: str) -> Program:
         """Parse and type-check ``source``; a CompileError carries cel-go's ``ERROR: <input>:...`` text."""
+        checked_source = source
         try:
-            checked = self._check_env.compile(source)
-            if self._env is self._check_env:
-                return Program(self, source, checked)
-            wrapped = source
-            for name in self.optional_variables:
-                wrapped = f"cel.bind({name}, {_has(name)} ? optional.of({_value(name)}) : optional.none(), {wrapped})"
-            program = Program(self, source, self._env.compile(wrapped))
+            checking_env = self._check_env
+            try:
+                checked = checking_env.compile(source)
+            except RuntimeError:
+                rewritten = rewrite(source, self._parse)
+                if rewritten is None:
+                    raise
+                checked_source, checking_env = rewritten, self._rewritten_check_env
+                checked = checking_env.compile(rewritten)
+            if not self.optional_variables:
+                program = Program(self, source, checked, checking_env)
+            else:
+                wrapped = checked_source
+                for name in self.optional_variables:
+                    wrapped = (
+                        f"cel.bind({name}, {_has(name)} ? optional.of({_value(name)}) : optional.none(), {wrapped})"
+                    )
+                program = Program(self, source, self._env.compile(wrapped), self._env)
         except RuntimeError as exc:
             raise CompileError(compile_message(str(exc))) from None
-        program._ast = decode_checked(checked.serialize())  # positions in the source as written
+        program.checked_source = checked_source
+        program._ast = decode_checked(checked.serialize())  # positions in the checked source
         return program
+
+    def _parse(self, source: str) -> CheckedAST:
+        """The parsed (unchecked) tree of ``source``; raises RuntimeError when it does not parse."""
+        return decode_checked(self._check_env.compile(source, disable_check=True).serialize())
 
     def bind(self, values: Mapping[str, Any]) -> Bindings:
         """``values`` converted once for the runtime, for several programs of this environment to evaluate."""
-        return Bindings(self, self._env.Activation(self._runtime_values(values)))
+        return Bindings(self, self._runtime_values(values))
 
     def _runtime_values(self, values: Mapping[str, Any]) -> Mapping[str, Any]:
         """The runtime's bindings for ``values`` (optional variables spread over their hidden pair)."""
@@ -268,12 +289,24 @@ class Environment:
         return bound
 
 
-@dataclass(frozen=True)
+@dataclass
 class Bindings:
-    """Variables bound once (``Environment.bind``): evaluating many programs over one object converts it once."""
+    """Variables bound once (``Environment.bind``): evaluating many programs over one object converts it once.
+
+    cel-cpp converts an activation's values for the runtime environment that makes it (a
+    timestamp from one is not a timestamp to another), so one is made per runtime environment
+    the programs run in.
+    """
 
     environment: Environment
-    _activation: Any
+    values: Mapping[str, Any]
+    _activations: dict[int, Any] = field(default_factory=dict)
+
+    def activation(self, runtime: Any) -> Any:
+        made = self._activations.get(id(runtime))
+        if made is None:
+            made = self._activations[id(runtime)] = runtime.Activation(self.values)
+        return made
 
 
 @dataclass
@@ -283,7 +316,10 @@ class Program:
     environment: Environment
     source: str
     _expression: Any
+    _runtime: Any  # the cel-cpp environment the expression was compiled in
     _ast: CheckedAST | None = None
+    # The text the tree's positions refer to: the source, or its rewrite (two-variable comprehensions).
+    checked_source: str = ""
 
     @property
     def return_type(self) -> str:
@@ -308,7 +344,7 @@ class Program:
             if isinstance(activation, Bindings):
                 if activation.environment is not self.environment:
                     raise ValueError("bindings of another environment")
-                value = self._expression.eval(activation._activation)
+                value = self._expression.eval(activation.activation(self._runtime))
             else:
                 value = self._expression.eval(data=self.environment._runtime_values(activation))
         except RuntimeError as exc:

@@ -27,6 +27,18 @@ def _parse_request_uri(raw: str) -> urllib.parse.SplitResult:
     return parts
 
 
+def request_uri_error(raw: str) -> str:
+    """url.ParseRequestURI's error text for ``raw`` (empty when it parses)."""
+    try:
+        _parse_request_uri(raw)
+    except LibraryError as exc:
+        return str(exc).removeprefix(_CONVERSION_ERROR)
+    return ""
+
+
+_CONVERSION_ERROR = "URL parse error during conversion from string: "
+
+
 def _go_quote(text: str) -> str:
     import json
 

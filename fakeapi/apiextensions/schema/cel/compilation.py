@@ -21,7 +21,7 @@ from fakeapi.cel.ast import CheckedAST, Expr
 from fakeapi.cel.environment.base import Environment, Program
 from fakeapi.cel.errors import CompileError
 from fakeapi.cel.escaping import escape
-from fakeapi.cel.library import cost
+from fakeapi.cel.library import comprehensions, cost
 
 SCOPED_VAR = "self"
 OLD_SCOPED_VAR = "oldSelf"
@@ -178,6 +178,8 @@ class _Resolver:
             return self.record(node, container.additional_properties_schema)
         if node.name == "_?._" and len(resolved) == 2 and node.args[1].kind == "const":
             return self.record(node, self.field(node, resolved[0], str(node.args[1].value)))
+        if node.name == comprehensions.KEYS and resolved:
+            return self.record(node, resolved[0])  # as many keys as the collection has elements
         if node.name in ("value", "orValue") and node.target is not None:
             return self.record(node, resolved[0])  # an optional's value: oldSelf.value()
         return None
@@ -191,8 +193,9 @@ class _Resolver:
             inner[node.iter_var] = _STRING  # map keys
         else:
             inner[node.iter_var] = None
-        inner[node.accu_var] = None
-        for part in (node.accu_init, node.loop_condition, node.loop_step, node.result):
+        # cel.bind(name, init, body) is a comprehension whose accumulator is the bound name.
+        inner[node.accu_var] = self.resolve(node.accu_init, scope) if node.accu_init is not None else None
+        for part in (node.loop_condition, node.loop_step, node.result):
             if part is not None:
                 self.resolve(part, inner)
         return None
@@ -219,7 +222,8 @@ class _Resolver:
     def error_text(self, node: Expr, message: str) -> str:
         """cel-go's issue text: ``ERROR: <input>:line:col: message`` and the caret under the column."""
         line, column = self.ast.location(node)
-        source_line = self.program.source.split("\n")[line - 1] if self.program.source else ""
+        source = self.program.checked_source
+        source_line = source.split("\n")[line - 1] if source else ""
         return f"ERROR: <input>:{line}:{column}: {message}\n | {source_line}\n | {'.' * (column - 1)}^"
 
 
