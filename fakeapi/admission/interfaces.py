@@ -9,7 +9,7 @@ who asks, whether it is a dry run, and the options of the request. Plugins that 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from fakeapi.apimachinery.schema import GroupResource, GroupVersionKind, GroupVersionResource
@@ -21,6 +21,29 @@ CREATE = "CREATE"
 UPDATE = "UPDATE"
 DELETE = "DELETE"
 CONNECT = "CONNECT"
+
+
+@dataclass
+class ReinvocationContext:
+    """admission.ReinvocationContext (attributes.go): whether the mutating plugins run again.
+
+    A plugin that changed the object asks for a reinvocation (``set_should_reinvoke``); the chain
+    then runs the mutating plugins once more with ``is_reinvoke`` set (reinvocation.go). Plugins
+    keep what they need between the two passes under their name (``value``, ``set_value``).
+    """
+
+    is_reinvoke: bool = False
+    should_reinvoke: bool = False
+    _values: dict[str, Any] = field(default_factory=dict)
+
+    def set_should_reinvoke(self) -> None:
+        self.should_reinvoke = True
+
+    def value(self, key: str) -> Any:
+        return self._values.get(key)
+
+    def set_value(self, key: str, value: Any) -> None:
+        self._values[key] = value
 
 
 @dataclass
@@ -43,6 +66,7 @@ class Attributes:
     context: RequestContext
     dry_run: bool = False
     options: Any = None
+    reinvocation_context: ReinvocationContext = field(default_factory=ReinvocationContext)
 
     @property
     def user(self) -> UserInfo:

@@ -81,6 +81,11 @@ _API_DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
         f"{_CONTROLLERS}.volume.pvprotection:PVProtectionController",
         "persistentvolume-protection-controller",
     ),
+    _descriptor(
+        "validatingadmissionpolicy-status",
+        f"{_CONTROLLERS}.validatingadmissionpolicystatus:ValidatingAdmissionPolicyStatusController",
+        "validatingadmissionpolicy-status-controller",
+    ),
 )
 # ...then those that make the cluster run its workloads: the workload controllers, and the simulated
 # scheduler and kubelets, steered with the same flag as the controllers they feed.

@@ -24,6 +24,8 @@ from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from fakeapi.admission.policies import AdmissionPolicies
+from fakeapi.admission.reader import StoreReader
 from fakeapi.apiextensions.apiserver import APIExtensionsServer
 from fakeapi.apiextensions.helpers import GROUP as CRD_GROUP
 from fakeapi.apiextensions.strategy import CustomResourceDefinitionStore
@@ -262,6 +264,14 @@ class FakeAPIServer:
             record_error=self._record_error,
             cluster=self.config.cluster,
             identity=self.identity,
+        )
+        # ValidatingAdmissionPolicy and MutatingAdmissionPolicy join the admission chain with the first policy.
+        self._admission_policies = AdmissionPolicies(
+            self.services.admission_chain,
+            controller_context.informers,
+            controller_context.resources,
+            StoreReader(self.stores),
+            self.authorizer,
         )
         self._controller_manager = ControllerManager(controller_context, enabled)
         self._event_clock = controller_context.event_clock
@@ -707,6 +717,7 @@ class FakeAPIServer:
             if self.apiextensions is not None:
                 self.apiextensions.reset()
             self.services.reset_allocations()
+            self._admission_policies.reset()
             self.enqueue_log.clear()
             self._event_clock.reset()
             self.faults.clear()

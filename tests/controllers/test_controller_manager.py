@@ -25,7 +25,7 @@ from fakeapi.storage.memory import MemoryStorage
 # Every controller is on by default, as in kube-controller-manager (plus the simulated scheduler and kubelets).
 ALL = {d.name for d in CONTROLLER_DESCRIPTORS}
 # What runs when nothing schedules or runs pods: kube-apiserver's concerns, and the controllers that keep the
-# API's own promises (quota usage, the storage-protection finalizers admission adds).
+# API's own promises (quota usage, the storage-protection finalizers admission adds, policies' type checks).
 API_ONLY = {
     "clusterrole-aggregation",
     "garbagecollector",
@@ -35,6 +35,7 @@ API_ONLY = {
     "resourcequota",
     "pvc-protection",
     "pv-protection",
+    "validatingadmissionpolicy-status",
 }
 
 
