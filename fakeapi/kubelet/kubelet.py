@@ -102,7 +102,7 @@ class Kubelets(QueueController[Key]):
             self._registered.add(node.name)
             lease = self._leases.get(NODE_LEASE_NAMESPACE, node.name)
             due = seconds_until_renewal(lease, now, self.cluster.lease_renew_seconds) if lease else 0.0
-            self.queue.add_at(("lease", node.name), now.timestamp() + due)
+            self.queue.add_at(("lease", node.name), now.timestamp() + due, periodic=True)
 
     def _owner_chain(self, pod: Object) -> list[tuple[str, str]]:
         """The controllers above a pod, nearest first: its ReplicaSet, then that one's Deployment..."""
@@ -204,13 +204,15 @@ class Kubelets(QueueController[Key]):
             elif seconds_until_renewal(lease, now, interval) <= 0:
                 self._client.update(spec, renewed(lease, node, now))
             else:
-                self.enqueue_after(("lease", name), seconds_until_renewal(lease, now, interval), cause="renew lease")
+                self.enqueue_after(
+                    ("lease", name), seconds_until_renewal(lease, now, interval), cause="renew lease", periodic=True
+                )
                 return
         except errors.StatusError as exc:
             if exc.code not in (404, 409):
                 raise
             raise Requeue(f"lease of {name}: {exc.message}") from exc
-        self.enqueue_after(("lease", name), interval, cause="renew lease")
+        self.enqueue_after(("lease", name), interval, cause="renew lease", periodic=True)
 
     def _sync_pod(self, namespace: str, name: str) -> None:
         pod = self._pods.get(namespace, name)

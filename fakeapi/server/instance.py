@@ -740,12 +740,13 @@ class FakeAPIServer:
     def _settle(self) -> None:
         determinism.settle([*self.controllers.values(), *self.apiserver_controllers.values()])
 
-    def next_due(self) -> float | None:
-        """When (server clock, seconds since the epoch) the earliest work waiting for a moment is due, or None."""
+    def next_due(self, *, periodic: bool = True) -> float | None:
+        """When (server clock, seconds since the epoch) the earliest work waiting for a moment is due, or None;
+        without heartbeats (Lease renewals, monitors' rounds) when ``periodic`` is False."""
         times = [
             due
             for controller in (*self.controllers.values(), *self.apiserver_controllers.values())
-            if (due := controller.queue.next_scheduled()) is not None
+            if (due := controller.queue.next_scheduled(periodic=periodic)) is not None
         ]
         return min(times, default=None)
 
