@@ -89,6 +89,9 @@ class LoopbackClient:
             )
         return result
 
+    def get(self, spec: ResourceSpec, namespace: str, name: str) -> Object:
+        return self._call("GET", resource_path(spec, namespace, name))
+
     def create(
         self, spec: ResourceSpec, namespace: str, obj: Object, *, name: str = "", subresource: str = ""
     ) -> Object:

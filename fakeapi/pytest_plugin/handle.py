@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from kubernetes.client import ApiClient
 
     from fakeapi.kubelet.behaviour import Behaviour
+    from fakeapi.kubelet.node_control import NodeControl
     from fakeapi.testing.clock import ServerClock
     from fakeapi.testing.httpx_transport import InProcessTransport
 
@@ -98,6 +99,11 @@ class FakeAPI:
     def clock(self) -> ServerClock:
         """The server clock: ``fakeapi.clock.advance(3600)`` moves it and runs what became due, in order."""
         return self.server.clock
+
+    @property
+    def nodes(self) -> NodeControl:
+        """The simulated nodes: ``add``, ``remove``, ``stop`` (NotReady then Unknown), ``set_ready``, ``cordon``..."""
+        return self.server.nodes
 
     @property
     def behaviour(self) -> Behaviour:

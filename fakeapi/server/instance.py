@@ -96,6 +96,7 @@ if TYPE_CHECKING:
 
     from fakeapi.kubelet.behaviour import Behaviour
     from fakeapi.kubelet.kubelet import Kubelets
+    from fakeapi.kubelet.node_control import NodeControl
     from fakeapi.testing.clock import ServerClock
     from fakeapi.testing.httpx_transport import AsyncInProcessTransport, InProcessTransport
 
@@ -461,6 +462,15 @@ class FakeAPIServer:
         from fakeapi.testing.clock import ServerClock
 
         return ServerClock(self)
+
+    @functools.cached_property
+    def nodes(self) -> NodeControl:
+        """The simulated nodes, as a test steers them (``fakeapi.kubelet.node_control``)."""
+        from fakeapi.controllers.client import LoopbackClient
+        from fakeapi.kubelet.node_control import NodeControl
+
+        spec = self.stores[("", "v1", "nodes")].spec
+        return NodeControl(self.kubelets, LoopbackClient(self.request, "node-control"), spec)
 
     @property
     def behaviour(self) -> Behaviour:
