@@ -39,6 +39,7 @@ from fakeapi.kubelet.nodestatus import (
 )
 from fakeapi.kubelet.pod_workers import PodWorkers
 from fakeapi.kubelet.status_manager import StatusManager
+from fakeapi.metrics.usage import ResourceUsage
 from fakeapi.storage.interfaces import Object
 from fakeapi.util.clock import now_rfc3339, utc_now
 
@@ -73,6 +74,8 @@ class Kubelets(QueueController[Key]):
         self._owner_listers = {kind: ctx.informers.lister(prefix) for kind, prefix in OWNER_PREFIXES.items()}
         self.behaviour = Behaviour(lambda: self.cluster.pod_policy, self._owner_chain)
         self.behaviour.add_listener(self._resync_pods)
+        # What the containers use, as metrics-server would scrape it (fakeapi.metrics).
+        self.usage = ResourceUsage(self._owner_chain)
         self.pod_workers = PodWorkers(
             self.cluster, self.behaviour, self.status_manager, self._addresses, ctx.identity.new_container_id
         )
@@ -146,6 +149,7 @@ class Kubelets(QueueController[Key]):
         """After a reset the cluster starts again: its configured nodes, registered anew, with no pod rules."""
         self._registered.clear()
         self.behaviour.clear()
+        self.usage.clear()
         self._load_nodes()
         self._register_nodes()
 

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
     from fakeapi.kubelet.behaviour import Behaviour
     from fakeapi.kubelet.node_control import NodeControl
+    from fakeapi.metrics.usage import ResourceUsage
     from fakeapi.testing.clock import ServerClock
     from fakeapi.testing.httpx_transport import InProcessTransport
 
@@ -104,6 +105,11 @@ class FakeAPI:
     def nodes(self) -> NodeControl:
         """The simulated nodes: ``add``, ``remove``, ``stop`` (NotReady then Unknown), ``set_ready``, ``cordon``..."""
         return self.server.nodes
+
+    @property
+    def metrics(self) -> ResourceUsage:
+        """Resource usage for ``kubectl top`` and the HPA: ``fakeapi.metrics.pods(labels="app=web").use(cpu="400m")``."""
+        return self.server.metrics
 
     @property
     def behaviour(self) -> Behaviour:
