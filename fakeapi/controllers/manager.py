@@ -102,6 +102,11 @@ _SIMULATION_DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
     _descriptor("endpoint", f"{_CONTROLLERS}.endpoint:EndpointsController", "endpoints-controller"),
     _descriptor("endpointslice", f"{_CONTROLLERS}.endpointslice:EndpointSliceController", "endpointslice-controller"),
     _descriptor("podgc", f"{_CONTROLLERS}.podgc:PodGCController", "pod-garbage-collector-controller"),
+    _descriptor(
+        "horizontalpodautoscaling",
+        f"{_CONTROLLERS}.podautoscaler:HorizontalController",
+        "horizontal-pod-autoscaler-controller",
+    ),
 )
 CONTROLLER_DESCRIPTORS = _API_DESCRIPTORS + _SIMULATION_DESCRIPTORS
 DESCRIPTORS_BY_NAME = {d.name: d for d in CONTROLLER_DESCRIPTORS}
