@@ -41,7 +41,9 @@ def format_usage(usage: Usage) -> dict[str, str]:
     """As metrics-server encodes it: CPU in nanocores, memory in Ki when it divides, else in bytes."""
     nanos = int(usage.cpu * 1_000_000_000)
     memory = int(usage.memory)
-    return {"cpu": f"{nanos}n", "memory": f"{memory // 1024}Ki" if memory % 1024 == 0 else str(memory)}
+    # A zero quantity prints without a suffix, whatever its scale.
+    cpu = f"{nanos}n" if nanos else "0"
+    return {"cpu": cpu, "memory": f"{memory // 1024}Ki" if memory and memory % 1024 == 0 else str(memory)}
 
 
 def is_running(pod: Object) -> bool:

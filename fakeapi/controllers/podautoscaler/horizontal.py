@@ -324,32 +324,47 @@ class HorizontalController(QueueController[Key]):
                             "recent recommendations were lower than current one, applying the lowest recent recommendation",
                         )
                     )
-            limited = stabilized
             if stabilized > current:
-                limit = _scale_up_limit(current, history.scale_up_events, history.scale_down_events, scale_up, now)
-                if limited > limit:
-                    limited = limit
-                    conditions.append(
-                        _condition(
-                            "ScalingLimited",
-                            True,
-                            "ScaleUpLimit",
-                            "the desired replica count is increasing faster than the maximum scale rate",
-                        )
+                # convertDesiredReplicasWithBehaviorRate: the rate limit or maxReplicas, whichever is lower.
+                limit = max(
+                    _scale_up_limit(current, history.scale_up_events, history.scale_down_events, scale_up, now), current
+                )
+                if maximum > limit:
+                    bound, reason, message = (
+                        limit,
+                        "ScaleUpLimit",
+                        "the desired replica count is increasing faster than the maximum scale rate",
                     )
+                else:
+                    bound, reason, message = (
+                        maximum,
+                        "TooManyReplicas",
+                        "the desired replica count is more than the maximum replica count",
+                    )
+                if stabilized > bound:
+                    conditions.append(_condition("ScalingLimited", True, reason, message))
+                    return bound
             elif stabilized < current:
-                limit = _scale_down_limit(current, history.scale_up_events, history.scale_down_events, scale_down, now)
-                if limited < limit:
-                    limited = limit
-                    conditions.append(
-                        _condition(
-                            "ScalingLimited",
-                            True,
-                            "ScaleDownLimit",
-                            "the desired replica count is decreasing faster than the maximum scale rate",
-                        )
+                limit = min(
+                    _scale_down_limit(current, history.scale_up_events, history.scale_down_events, scale_down, now),
+                    current,
+                )
+                if minimum < limit:
+                    bound, reason, message = (
+                        limit,
+                        "ScaleDownLimit",
+                        "the desired replica count is decreasing faster than the maximum scale rate",
                     )
-        if limited > maximum:
+                else:
+                    bound, reason, message = (
+                        minimum,
+                        "TooFewReplicas",
+                        "the desired replica count is less than the minimum replica count",
+                    )
+                if stabilized < bound:
+                    conditions.append(_condition("ScalingLimited", True, reason, message))
+                    return bound
+        if stabilized > maximum:
             conditions.append(
                 _condition(
                     "ScalingLimited",
@@ -359,7 +374,7 @@ class HorizontalController(QueueController[Key]):
                 )
             )
             return maximum
-        if limited < minimum:
+        if stabilized < minimum:
             conditions.append(
                 _condition(
                     "ScalingLimited",
@@ -369,13 +384,12 @@ class HorizontalController(QueueController[Key]):
                 )
             )
             return minimum
-        if not any(c["type"] == "ScalingLimited" for c in conditions):
-            conditions.append(
-                _condition(
-                    "ScalingLimited", False, "DesiredWithinRange", "the desired count is within the acceptable range"
-                )
+        conditions.append(
+            _condition(
+                "ScalingLimited", False, "DesiredWithinRange", "the desired count is within the acceptable range"
             )
-        return limited
+        )
+        return stabilized
 
     def _record_rescale(self, key: Key, current: int, desired: int, now: float) -> None:
         with self._history_lock:
