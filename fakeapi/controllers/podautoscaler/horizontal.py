@@ -14,7 +14,8 @@ AbleToScale, ScalingActive and ScalingLimited conditions with upstream's reasons
 A rescale is recorded as a ``SuccessfulRescale`` event (``New size: 4; reason: cpu resource
 utilization (percentage of request) above target``).
 
-Object and External metrics are not served here: an HPA using them reports ScalingActive False.
+Object, Pods and External metrics are not served here: an HPA using them reports ScalingActive False
+(``FailedGetObjectMetric``, ``FailedGetPodsMetric``, ``FailedGetExternalMetric``).
 """
 
 from __future__ import annotations
@@ -221,7 +222,7 @@ class HorizontalController(QueueController[Key]):
                     _condition(
                         "ScalingActive",
                         False,
-                        "FailedGetExternalMetric" if kind == "External" else "FailedGetObjectMetric",
+                        f"FailedGet{kind}Metric",
                         message,
                     )
                 )
