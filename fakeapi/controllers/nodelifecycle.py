@@ -15,7 +15,10 @@ NoExecute taint is the taint eviction controller's work (``fakeapi.controllers.t
 
 Upstream monitors every node each ``nodeMonitorPeriod`` (5 s). Here each node is looked at when
 it or its Lease changes, and once more at the moment its grace period would run out, which gives
-the same transitions at the same moments without a heartbeat of its own.
+the same transitions at the same moments without a heartbeat of its own. That look is periodic
+work (``enqueue_after(periodic=True)``): a jump of the server clock does not stop for it while the
+kubelet renews its Lease; a kubelet that a test stops queues the moment its Lease goes stale as
+ordinary work, so a jump stops there (``fakeapi.kubelet.kubelet``).
 """
 
 from __future__ import annotations
@@ -131,7 +134,8 @@ class NodeLifecycleController(QueueController[Key]):
             return node
         remaining = probe.timestamp() + self.grace_period - now.timestamp()
         if remaining > 0:
-            self.enqueue_after(("node", meta(node)["name"]), remaining, cause="grace period ends")
+            # A monitoring round: periodic, as upstream's every 5 s (a silent kubelet queues that moment itself).
+            self.enqueue_after(("node", meta(node)["name"]), remaining, cause="grace period ends", periodic=True)
             return node
         stamp = format_time(now)
         by_type = {c.get("type"): c for c in status_of(node).get("conditions") or []}

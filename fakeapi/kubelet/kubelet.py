@@ -25,6 +25,7 @@ from fakeapi.controllers.base import QueueController, Requeue
 from fakeapi.controllers.context import ControllerContext
 from fakeapi.controllers.controller_utils import PODS_PREFIX, is_pod_terminal, meta, spec_of, status_of
 from fakeapi.controllers.informer import ResourceEventHandlerFuncs
+from fakeapi.controllers.nodelifecycle import NODE_MONITOR_GRACE_PERIOD_SECONDS
 from fakeapi.kubelet.behaviour import Behaviour
 from fakeapi.kubelet.config import NodeConfig
 from fakeapi.kubelet.mirror_client import mirror_pods
@@ -41,7 +42,7 @@ from fakeapi.kubelet.pod_workers import PodWorkers
 from fakeapi.kubelet.status_manager import StatusManager
 from fakeapi.metrics.usage import ResourceUsage
 from fakeapi.storage.interfaces import Object
-from fakeapi.util.clock import now_rfc3339, utc_now
+from fakeapi.util.clock import now_rfc3339, parse_time, utc_now
 
 NAME = "kubelet"
 # The identity of kubelet's requests (its user agent; the loopback client authenticates as the server).
@@ -139,7 +140,21 @@ class Kubelets(QueueController[Key]):
             (self.not_ready.discard if ready else self.not_ready.add)(name)
         if running is not None:
             (self.stopped.discard if running else self.stopped.add)(name)
+            if not running:
+                self._mark_silence(name)
         self.enqueue_key(("node", name), cause="node state changed")
+
+    def _mark_silence(self, name: str) -> None:
+        """Queue the moment the node lifecycle controller will find this stopped kubelet's Lease stale.
+
+        Its look at that moment is a heartbeat a clock jump does not stop for; this key, which does
+        nothing when synced, makes the jump stop there, so the node goes Unknown when it would.
+        """
+        lease = self._leases.get(NODE_LEASE_NAMESPACE, name)
+        renewed_at = ((lease or {}).get("spec") or {}).get("renewTime")
+        if renewed_at:
+            stale_at = parse_time(renewed_at).timestamp() + NODE_MONITOR_GRACE_PERIOD_SECONDS
+            self.enqueue_after(("silence", name), stale_at - utc_now().timestamp(), cause="lease goes stale")
 
     def _register_nodes(self) -> None:
         for node in self.nodes:
@@ -206,6 +221,7 @@ class Kubelets(QueueController[Key]):
             self._sync_lease(key[1])
         elif kind == "pod":
             self._sync_pod(key[1], key[2])
+        # ("silence", name) only marks a moment for the clock (_mark_silence): nothing to do.
 
     def _sync_node(self, name: str) -> None:
         """registerWithAPIServer: create the Node with its status, or report its status when it changed."""
