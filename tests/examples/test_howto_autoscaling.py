@@ -20,19 +20,6 @@ pytestmark = [pytest.mark.kubectl, pytest.mark.fakeapi(freeze="2030-01-02T00:00:
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 
-HPA = """
-apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata: {name: web}
-spec:
-  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
-  minReplicas: 1
-  maxReplicas: 10
-  metrics:
-    - type: Resource
-      resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}
-"""
-
 
 def _replicas(fakeapi: FakeAPI) -> int:
     return int(fakeapi.get("apps/v1", "Deployment", "web")["spec"]["replicas"])
@@ -56,7 +43,7 @@ def test_an_hpa_scales_when_usage_crosses_its_target(fakeapi: FakeAPI, kubectl: 
     kubectl("set", "resources", "deployment/web", "--requests=cpu=200m")
     kubectl("rollout", "status", "deployment/web", "--timeout=30s")
     fakeapi.metrics.pods(labels="app=web").use(cpu="100m")  # 50 % of the request: on target
-    kubectl("apply", "-f", "-", input=HPA)
+    kubectl("autoscale", "deployment/web", "--cpu=50%", "--min=1", "--max=10")  # an autoscaling/v2 HPA
     fakeapi.clock.advance(15)
     assert _replicas(fakeapi) == 2
     row = kubectl("get", "hpa", "web", "--no-headers").stdout.split()
@@ -91,5 +78,9 @@ def test_an_hpa_scales_when_usage_crosses_its_target(fakeapi: FakeAPI, kubectl: 
     assert _replicas(fakeapi) == 6
     fakeapi.clock.advance(300)
     assert _replicas(fakeapi) == 2  # ceil(6 * 10 / 50)
+    # The status counts the replicas found at the sync (6) and those asked for (2); the next sync finds 2.
+    hpa = fakeapi.get("autoscaling/v2", "HorizontalPodAutoscaler", "web")
+    assert (hpa["status"]["currentReplicas"], hpa["status"]["desiredReplicas"]) == (6, 2)
+    fakeapi.clock.advance(15)
     hpa = fakeapi.get("autoscaling/v2", "HorizontalPodAutoscaler", "web")
     assert (hpa["status"]["currentReplicas"], hpa["status"]["desiredReplicas"]) == (2, 2)
