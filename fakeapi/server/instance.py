@@ -106,6 +106,11 @@ if TYPE_CHECKING:
 
     from fakeapi.audit.log import LogBackend
     from fakeapi.audit.request import Auditor
+    from fakeapi.kubelet.behaviour import Behaviour
+    from fakeapi.kubelet.kubelet import Kubelets
+    from fakeapi.kubelet.node_control import NodeControl
+    from fakeapi.metrics.usage import ResourceUsage
+    from fakeapi.testing.clock import ServerClock
     from fakeapi.testing.httpx_transport import AsyncInProcessTransport, InProcessTransport
 
 ADMIN_USER = UserInfo("kubernetes-admin", ("system:masters",))
@@ -278,6 +283,7 @@ class FakeAPIServer:
         self._setup_apiserver_controllers(controller_context)
         self.controllers: dict[str, QueueController[Any]] = self._controller_manager.controllers
         self._connect_kubelets()
+        self._install_metrics()
         self.apiextensions = self._install_apiextensions()
         # What a test reads of the traffic (every request, every watch event sent) and its lever on it.
         self.audit_log = audit.AuditLog(self.config.audit_log_size)
@@ -461,6 +467,31 @@ class FakeAPIServer:
         if isinstance(kubelets, Kubelets):
             pods.delete_strategy.kubelet_runs = kubelets.owns_node
 
+    def _install_metrics(self) -> None:
+        """With simulated kubelets and ``ClusterConfig.metrics_server``, metrics.k8s.io as metrics-server serves it."""
+        if KUBELET_CONTROLLER not in self.controllers or not self.config.cluster.metrics_server:
+            return
+        from fakeapi.controllers.informer import Lister
+        from fakeapi.metrics.api import metrics_api_group
+
+        pods = Lister(self.storage, self.stores[("", "v1", "pods")].key_prefix)
+        nodes = Lister(self.storage, self.stores[("", "v1", "nodes")].key_prefix)
+        self.apiserver.install_api_groups(metrics_api_group(self.kubelets.usage, pods.list, nodes.list))
+
+    @property
+    def metrics(self) -> ResourceUsage:
+        """What the simulated containers and nodes use, as ``metrics.k8s.io`` serves it (``fakeapi.metrics``).
+
+        Raises:
+            RuntimeError: The cluster runs no metrics-server (``ClusterConfig(metrics_server=True)``).
+        """
+        if not self.config.cluster.metrics_server:
+            raise RuntimeError(
+                "this cluster serves no metrics.k8s.io, as kind without metrics-server: "
+                "ask for ClusterConfig(metrics_server=True)"
+            )
+        return self.kubelets.usage
+
     def _setup_apiserver_controllers(self, ctx: ControllerContext) -> None:
         """kube-apiserver's own loops, run, paused and reset with the controller manager's."""
         serving = self.dynamic_serving
@@ -529,6 +560,37 @@ class FakeAPIServer:
     def admin_cert(self) -> KeyPair:
         """The admin's client certificate (re-issued by a CA rotation)."""
         return self.pki.admin
+
+    @property
+    def kubelets(self) -> Kubelets:
+        """The simulated kubelets (the ``kubelet`` controller); RuntimeError when they are switched off."""
+        from fakeapi.kubelet.kubelet import Kubelets
+
+        kubelets = self.controllers.get(KUBELET_CONTROLLER)
+        if not isinstance(kubelets, Kubelets):
+            raise RuntimeError("this server runs no simulated kubelets (the kubelet controller is off)")
+        return kubelets
+
+    @functools.cached_property
+    def clock(self) -> ServerClock:
+        """The server clock, to read and move forward (``fakeapi.testing.clock``; moving it needs freezegun)."""
+        from fakeapi.testing.clock import ServerClock
+
+        return ServerClock(self)
+
+    @functools.cached_property
+    def nodes(self) -> NodeControl:
+        """The simulated nodes, as a test steers them (``fakeapi.kubelet.node_control``)."""
+        from fakeapi.controllers.client import LoopbackClient
+        from fakeapi.kubelet.node_control import NodeControl
+
+        spec = self.stores[("", "v1", "nodes")].spec
+        return NodeControl(self.kubelets, LoopbackClient(self.request, "node-control"), spec)
+
+    @property
+    def behaviour(self) -> Behaviour:
+        """What the simulated containers do: the pod rules (``fakeapi.kubelet.behaviour``), cleared by a reset."""
+        return self.kubelets.behaviour
 
     def _record_error(self, exc: BaseException) -> None:
         # The frames' locals (request bodies, objects) are dropped; the traceback's lines stay for check().
@@ -805,6 +867,16 @@ class FakeAPIServer:
 
     def _settle(self) -> None:
         determinism.settle([*self.controllers.values(), *self.apiserver_controllers.values()])
+
+    def next_due(self, *, periodic: bool = True) -> float | None:
+        """When (server clock, seconds since the epoch) the earliest work waiting for a moment is due, or None;
+        without heartbeats (Lease renewals, monitors' rounds) when ``periodic`` is False."""
+        times = [
+            due
+            for controller in (*self.controllers.values(), *self.apiserver_controllers.values())
+            if (due := controller.queue.next_scheduled(periodic=periodic)) is not None
+        ]
+        return min(times, default=None)
 
     def snapshot(self, format: determinism.SnapshotFormat = "yaml") -> str:
         """Every stored object as canonical text (``"yaml"`` or ``"json"``): a ``v1 List``, keys sorted,
