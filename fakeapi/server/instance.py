@@ -94,6 +94,7 @@ from fakeapi.util.identity import Draw, IdentityGenerator
 if TYPE_CHECKING:
     import responses
 
+    from fakeapi.kubelet.container_runtime import ContainerRuntime
     from fakeapi.testing.httpx_transport import AsyncInProcessTransport, InProcessTransport
 
 ADMIN_USER = UserInfo("kubernetes-admin", ("system:masters",))
@@ -289,6 +290,7 @@ class FakeAPIServer:
             identity=self.identity,
             admission=NamespaceLifecycle(self._get_namespace),
             served_group_versions=served_group_versions(self.discovery),
+            container_runtime=lambda: self.containers,
         )
         self.stores = services.stores
         for group, specs in groups.items():
@@ -480,10 +482,28 @@ class FakeAPIServer:
         with self._lifecycle_lock:
             server, self._server = self._server, None
         if server is not None:
+            if "containers" in self.__dict__:
+                self.containers.close()
             self._controller_manager.stop()
             self._apiserver_controllers.stop()
             self.storage.stop_all_watches()
             server.stop()
+
+    @functools.cached_property
+    def containers(self) -> ContainerRuntime:
+        """What the simulated containers print and answer (logs, exec, attach, port-forward): tests script it here.
+
+        Made on first use, so a server whose pods nobody reads or execs into never imports it.
+        """
+        from fakeapi.kubelet.container_runtime import ContainerRuntime
+
+        runtime = ContainerRuntime()
+        runtime.connect_pods(self._stored_pod)
+        return runtime
+
+    def _stored_pod(self, namespace: str, name: str) -> dict[str, Any] | None:
+        store = self.stores.get(("", "v1", "pods"))
+        return None if store is None else store.storage.get(store.key_func(namespace, name))
 
     def __enter__(self) -> FakeAPIServer:
         return self.start()
@@ -630,6 +650,8 @@ class FakeAPIServer:
             self.enqueue_log.clear()
             self._event_clock.reset()
             self.faults.clear()
+            if "containers" in self.__dict__:
+                self.containers.clear()
             # Still paused: the background workers stay away while this thread settles them in order.
             if self.config.bootstrap and not isinstance(seed, EllipsisType):
                 self._bootstrap_seeded()
