@@ -18,7 +18,7 @@ from fakeapi.server.filters.maxinflight import DEFAULT_MAX_MUTATING_REQUESTS_IN_
 from fakeapi.server.secure_serving import READ_HEADER_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
-    from fakeapi.server.instance import ServerConfig
+    from fakeapi.server.instance import FakeAPIServer, ServerConfig
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="PATH",
         help="YAML file or directory to load",
+    )
+    serve.add_argument(
+        "--behaviour",
+        type=Path,
+        metavar="FILE",
+        help="YAML pod rules for the simulated containers (crash, fail to pull, never ready...: docs/behaviour.md)",
     )
     serve.add_argument(
         "--runtime-config",
@@ -162,6 +168,12 @@ def serve(args: argparse.Namespace) -> int:
         return 1
     for token, user in tokens.items():
         server.tokens.add(token, user)
+    if args.behaviour is not None:
+        try:
+            _load_behaviour(server, args.behaviour)
+        except (OSError, ValueError, RuntimeError) as exc:
+            print(f"fakeapi: --behaviour {args.behaviour}: {exc}", file=sys.stderr)
+            return 1
     try:
         server.seed(*args.seed)
     except (StatusError, OSError, ValueError) as exc:
@@ -188,6 +200,20 @@ def serve(args: argparse.Namespace) -> int:
     server.stop()
     print("fakeapi stopped", flush=True)
     return 0
+
+
+def _load_behaviour(server: FakeAPIServer, path: Path) -> None:
+    """Add the pod rules of a YAML file (``fakeapi.kubelet.behaviour``) to the server's kubelets."""
+    import yaml
+
+    from fakeapi.kubelet.behaviour import rules_from_yaml
+
+    try:
+        rules = rules_from_yaml(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ValueError(f"invalid YAML: {exc}") from None
+    for rule in rules:
+        server.behaviour.add(rule)
 
 
 def _exit_without_finalizing(code: int) -> NoReturn:

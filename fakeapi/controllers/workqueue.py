@@ -222,6 +222,12 @@ class RateLimitingQueue(Generic[K]):
             self._promote_scheduled()
             return len(self._queue)
 
+    def next_scheduled(self) -> float | None:
+        """The wall-clock time of the earliest key still waiting for it (add_at), or None."""
+        with self._condition:
+            self._promote_scheduled()
+            return self._scheduled[0][0] if self._scheduled else None
+
     def pending_delayed(self) -> int:
         with self._condition:
             return len(self._waiting)

@@ -25,6 +25,7 @@ from fakeapi.controllers.base import QueueController, Requeue
 from fakeapi.controllers.context import ControllerContext
 from fakeapi.controllers.controller_utils import PODS_PREFIX, is_pod_terminal, meta, spec_of, status_of
 from fakeapi.controllers.informer import ResourceEventHandlerFuncs
+from fakeapi.kubelet.behaviour import Behaviour
 from fakeapi.kubelet.mirror_client import mirror_pods
 from fakeapi.kubelet.nodelease import NODE_LEASE_NAMESPACE, new_lease, renewed, seconds_until_renewal
 from fakeapi.kubelet.nodestatus import KUBELET_VERSION, node_ip, node_object, node_status, pod_address
@@ -42,6 +43,9 @@ LEASES_PREFIX = "coordination.k8s.io/leases"
 FIRST_POD_HOST, LAST_POD_HOST = 2, 254
 
 Key = tuple[str, ...]
+# Controllers that are themselves controlled, by kind: where to look them up to walk a pod's owners.
+OWNER_PREFIXES = {"ReplicaSet": "apps/replicasets", "Job": "batch/jobs"}
+MAX_OWNER_DEPTH = 5
 
 
 class Kubelets(QueueController[Key]):
@@ -57,7 +61,13 @@ class Kubelets(QueueController[Key]):
         self._pods = ctx.informers.lister(PODS_PREFIX)
         self._leases = ctx.informers.lister(LEASES_PREFIX)
         self.status_manager = StatusManager(self._client, lambda: ctx.spec(PODS_PREFIX), self._pods.get)
-        self.pod_workers = PodWorkers(self.cluster, self.status_manager, self._addresses, ctx.identity.new_container_id)
+        # The test's pod rules over the cluster's default policy (read on every sync: a test may replace it).
+        self._owner_listers = {kind: ctx.informers.lister(prefix) for kind, prefix in OWNER_PREFIXES.items()}
+        self.behaviour = Behaviour(lambda: self.cluster.pod_policy, self._owner_chain)
+        self.behaviour.add_listener(self._resync_pods)
+        self.pod_workers = PodWorkers(
+            self.cluster, self.behaviour, self.status_manager, self._addresses, ctx.identity.new_container_id
+        )
         # Pod addresses are chosen from what the other pods hold: one choice (and its write) at a time.
         self._network_lock = threading.Lock()
         # Nodes this kubelet registered (or found registered): one that goes away is not registered again.
@@ -77,8 +87,9 @@ class Kubelets(QueueController[Key]):
             self.enqueue_key(("node", node.name), cause="kubelet started")
 
     def reset_state(self) -> None:
-        """After a reset the cluster starts again: its kubelets register their nodes anew."""
+        """After a reset the cluster starts again: its kubelets register their nodes anew, with no pod rules."""
         self._registered.clear()
+        self.behaviour.clear()
         self._register_nodes()
 
     def restored(self) -> None:
@@ -92,6 +103,25 @@ class Kubelets(QueueController[Key]):
             lease = self._leases.get(NODE_LEASE_NAMESPACE, node.name)
             due = seconds_until_renewal(lease, now, self.cluster.lease_renew_seconds) if lease else 0.0
             self.queue.add_at(("lease", node.name), now.timestamp() + due)
+
+    def _owner_chain(self, pod: Object) -> list[tuple[str, str]]:
+        """The controllers above a pod, nearest first: its ReplicaSet, then that one's Deployment..."""
+        chain: list[tuple[str, str]] = []
+        obj: Object | None = pod
+        namespace = meta(pod).get("namespace") or ""
+        while obj is not None and len(chain) < MAX_OWNER_DEPTH:
+            ref = next((r for r in meta(obj).get("ownerReferences") or [] if r.get("controller")), None)
+            if ref is None:
+                break
+            chain.append((str(ref.get("kind")), str(ref.get("name"))))
+            lister = self._owner_listers.get(str(ref.get("kind")))
+            obj = lister.get(namespace, str(ref.get("name"))) if lister is not None else None
+        return chain
+
+    def _resync_pods(self) -> None:
+        """The pod rules changed: every pod on a simulated node is looked at again."""
+        for pod in self._pods.list():
+            self._pod_changed(pod)
 
     # -- event handlers (under the storage lock: only enqueue) -------------------------------
 

@@ -94,7 +94,10 @@ from fakeapi.util.identity import Draw, IdentityGenerator
 if TYPE_CHECKING:
     import responses
 
+    from fakeapi.kubelet.behaviour import Behaviour
     from fakeapi.kubelet.container_runtime import ContainerRuntime
+    from fakeapi.kubelet.kubelet import Kubelets
+    from fakeapi.testing.clock import ServerClock
     from fakeapi.testing.httpx_transport import AsyncInProcessTransport, InProcessTransport
 
 ADMIN_USER = UserInfo("kubernetes-admin", ("system:masters",))
@@ -444,6 +447,28 @@ class FakeAPIServer:
         """The admin's client certificate (re-issued by a CA rotation)."""
         return self.pki.admin
 
+    @property
+    def kubelets(self) -> Kubelets:
+        """The simulated kubelets (the ``kubelet`` controller); RuntimeError when they are switched off."""
+        from fakeapi.kubelet.kubelet import Kubelets
+
+        kubelets = self.controllers.get(KUBELET_CONTROLLER)
+        if not isinstance(kubelets, Kubelets):
+            raise RuntimeError("this server runs no simulated kubelets (the kubelet controller is off)")
+        return kubelets
+
+    @functools.cached_property
+    def clock(self) -> ServerClock:
+        """The server clock, to read and move forward (``fakeapi.testing.clock``; moving it needs freezegun)."""
+        from fakeapi.testing.clock import ServerClock
+
+        return ServerClock(self)
+
+    @property
+    def behaviour(self) -> Behaviour:
+        """What the simulated containers do: the pod rules (``fakeapi.kubelet.behaviour``), cleared by a reset."""
+        return self.kubelets.behaviour
+
     def _record_error(self, exc: BaseException) -> None:
         # The frames' locals (request bodies, objects) are dropped; the traceback's lines stay for check().
         traceback.clear_frames(exc.__traceback__)
@@ -736,6 +761,15 @@ class FakeAPIServer:
 
     def _settle(self) -> None:
         determinism.settle([*self.controllers.values(), *self.apiserver_controllers.values()])
+
+    def next_due(self) -> float | None:
+        """When (server clock, seconds since the epoch) the earliest work waiting for a moment is due, or None."""
+        times = [
+            due
+            for controller in (*self.controllers.values(), *self.apiserver_controllers.values())
+            if (due := controller.queue.next_scheduled()) is not None
+        ]
+        return min(times, default=None)
 
     def snapshot(self, format: determinism.SnapshotFormat = "yaml") -> str:
         """Every stored object as canonical text (``"yaml"`` or ``"json"``): a ``v1 List``, keys sorted,
