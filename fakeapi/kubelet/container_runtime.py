@@ -3,19 +3,20 @@
 A real kubelet reads a container's log file and asks the container runtime (CRI) to exec,
 attach and port-forward; here this object plays the runtime. Tests tell it:
 
-- what containers print: ``log(...)`` appends lines to a running container now (``kubectl logs
-  -f`` sees them arrive), ``output(...)`` says what every matching container prints when it
-  starts (each restart prints it again, so ``kubectl logs --previous`` shows the crashed
-  instance's). Logs are kept per container instance (its containerID), as the runtime keeps one
-  file per instance; by default a container prints nothing.
-- what commands do: ``on_exec(handler, command="cat", ...)``; a command no handler takes fails
-  as in a container without that binary. ``on_attach(handler, ...)`` answers ``kubectl attach``
-  (by default attach streams what the container prints from then on).
-- where a forwarded port leads: ``port_forward(("127.0.0.1", 8080), port=80, ...)`` or a callable
-  that serves the connection.
+- what containers print: ``log(namespace, pod, text)`` appends lines to a running container now
+  (``kubectl logs -f`` sees them arrive); ``pods(...).output(text)`` is what every matching
+  container prints when it starts (each restart prints it again, so ``kubectl logs --previous``
+  shows the crashed instance's), and without one a container prints the ``logs`` of its pod
+  rule's exit course (``fakeapi.kubelet.behaviour``), else nothing. Logs are kept per container
+  instance (its containerID), as the runtime keeps one file per instance.
+- what commands do: ``pods(...).on_exec(handler, command="cat")``; a command no handler takes
+  fails as in a container without that binary. ``pods(...).on_attach(handler)`` answers
+  ``kubectl attach`` (by default attach streams what the container prints from then on).
+- where a forwarded port leads: ``pods(...).port_forward(("127.0.0.1", 8080), port=80)``, or a
+  callable that serves the connection.
 
-Rules match pods by namespace, name (shell-style patterns), labels, container name and image;
-the first matching rule wins, in the order they were added.
+``pods(...)`` matches containers as the pod rules do (namespace, labels, owners, container
+name, image) and by pod name; the first matching rule wins, in the order they were added.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from fakeapi.kubelet.behaviour import MATCH_FIELDS, OwnerChain, PodMatch
 from fakeapi.storage.interfaces import Object
 from fakeapi.util.clock import parse_time, utc_now
 
@@ -35,37 +37,32 @@ LogStream = Literal["stdout", "stderr"]
 
 @dataclass(frozen=True)
 class ContainerSelector:
-    """Which containers a rule applies to; every field left None matches anything."""
+    """Which containers a rule applies to: the pod rules' match (``fakeapi.kubelet.behaviour.PodMatch``), and a pod name.
 
-    namespace: str | None = None
-    # A shell-style pattern of pod names (``web-*``).
+    ``pod`` is a shell-style pattern of pod names (``web-*``); None matches any pod.
+    """
+
+    match: PodMatch
     pod: str | None = None
-    labels: Mapping[str, str] | None = None
-    container: str | None = None
-    # A shell-style pattern of the container's image as the pod spec names it (``nginx:*``).
-    image: str | None = None
 
-    def matches(self, pod: Object, container: str) -> bool:
-        meta = pod.get("metadata") or {}
-        if self.namespace is not None and meta.get("namespace") != self.namespace:
+    def matches(self, pod: Object, container: str | None, owners: OwnerChain) -> bool:
+        """Whether the rule takes this container of the pod (``container`` None: the pod as a whole)."""
+        name = (pod.get("metadata") or {}).get("name", "")
+        if self.pod is not None and not fnmatch.fnmatchcase(name, self.pod):
             return False
-        if self.pod is not None and not fnmatch.fnmatchcase(meta.get("name", ""), self.pod):
+        if not self.match.matches_pod(pod, owners(pod)):
             return False
-        labels = meta.get("labels") or {}
-        if self.labels is not None and any(labels.get(k) != v for k, v in self.labels.items()):
-            return False
-        if self.container is not None and container != self.container:
-            return False
-        return self.image is None or fnmatch.fnmatchcase(_image_of(pod, container), self.image)
+        return container is None or self.match.matches_container(container_spec(pod, container) or {"name": container})
 
 
-def _image_of(pod: Object, container: str) -> str:
+def container_spec(pod: Object, container: str) -> Object | None:
+    """The container called ``container`` among the pod's containers, init containers and ephemeral containers."""
     spec = pod.get("spec") or {}
     for key in ("containers", "initContainers", "ephemeralContainers"):
         for candidate in spec.get(key) or []:
             if candidate.get("name") == container:
-                return str(candidate.get("image") or "")
-    return ""
+                return dict(candidate)
+    return None
 
 
 class Stdin(Protocol):
@@ -180,76 +177,50 @@ class _InstanceLog:
 class ContainerRuntime:
     """The scripted container runtime of every simulated node (see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        get_pod: Callable[[str, str], Object | None],
+        owners: OwnerChain,
+        course_logs: Callable[[Object, Object], str] = lambda pod, container: "",
+    ) -> None:
+        """
+        Args:
+            get_pod: The stored pod of a namespace and name (``log()`` appends to its running container).
+            owners: The controllers up a pod's ownership chain (what ``owner_kind``/``owner_name`` match).
+            course_logs: What the pod rules say a container prints (an exit course's ``logs``), for
+                containers no ``output`` rule matches.
+        """
         self._lock = threading.Condition()
+        self._get_pod = get_pod
+        self._owners = owners
+        self._course_logs = course_logs
         self._exec_rules: list[_ExecRule] = []
         self._attach_rules: list[_ExecRule] = []
         self._output_rules: list[_OutputRule] = []
         self._forward_rules: list[_ForwardRule] = []
         # Log lines per container instance (containerID).
         self._logs: dict[str, _InstanceLog] = {}
-        # The pods the server knows, by (namespace, name), for log() to find the running instance.
-        self._pods: Callable[[str, str], Object | None] = lambda namespace, name: None
         self._closed = False
 
-    def connect_pods(self, get_pod: Callable[[str, str], Object | None]) -> None:
-        """Where ``log()`` reads the pod whose running container it appends to (the server sets it)."""
-        self._pods = get_pod
+    # -- what tests script --------------------------------------------------------------------
 
-    # -- what tests script ---------------------------------------------------------------------
-
-    def on_exec(
+    def pods(
         self,
-        handler: ExecHandler,
         *,
-        command: str | None = None,
+        name: str | None = None,
         namespace: str | None = None,
-        pod: str | None = None,
-        labels: Mapping[str, str] | None = None,
+        labels: str | Mapping[str, str] | None = None,
+        owner_kind: str | None = None,
+        owner_name: str | None = None,
         container: str | None = None,
         image: str | None = None,
-    ) -> None:
-        """Answer ``exec`` with ``handler`` in matching containers, for the executable ``command`` (any when None)."""
-        with self._lock:
-            self._exec_rules.append(
-                _ExecRule(ContainerSelector(namespace, pod, labels, container, image), command, handler)
-            )
+    ) -> ContainerRules:
+        """The containers to script, matched as the pod rules match them, plus a pod ``name`` pattern.
 
-    def on_attach(
-        self,
-        handler: ExecHandler,
-        *,
-        namespace: str | None = None,
-        pod: str | None = None,
-        labels: Mapping[str, str] | None = None,
-        container: str | None = None,
-        image: str | None = None,
-    ) -> None:
-        """Answer ``attach`` with ``handler`` (given an empty command) in matching containers."""
-        with self._lock:
-            self._attach_rules.append(
-                _ExecRule(ContainerSelector(namespace, pod, labels, container, image), None, handler)
-            )
-
-    def output(
-        self,
-        text: bytes | str,
-        *,
-        stream: LogStream = "stdout",
-        namespace: str | None = None,
-        pod: str | None = None,
-        labels: Mapping[str, str] | None = None,
-        container: str | None = None,
-        image: str | None = None,
-    ) -> None:
-        """What each matching container prints when it starts (every run of it, restarts included)."""
-        with self._lock:
-            self._output_rules.append(
-                _OutputRule(
-                    ContainerSelector(namespace, pod, labels, container, image),
-                    [(stream, line) for line in _split_lines(as_bytes(text))],
-                )
-            )
+        ``containers.pods(name="web-*").on_exec(handler, command="cat")``; with no argument, every container.
+        """
+        match = PodMatch(namespace, labels, owner_kind, owner_name, container, image)
+        return ContainerRules(self, ContainerSelector(match, name))
 
     def log(
         self,
@@ -265,7 +236,7 @@ class ContainerRuntime:
         ``container`` may be left out when the pod has one container. Followers (``kubectl logs
         -f``, ``kubectl attach``) see the lines at once.
         """
-        stored = self._pods(namespace, pod)
+        stored = self._get_pod(namespace, pod)
         if stored is None:
             raise LookupError(f'pod "{pod}" not found in namespace "{namespace}"')
         name = container or _only_container(stored)
@@ -278,18 +249,15 @@ class ContainerRuntime:
             log.lines.extend(LogLine(now, stream, line) for line in _split_lines(as_bytes(text)))
             self._lock.notify_all()
 
-    def port_forward(
-        self,
-        target: PortForwardTarget,
-        *,
-        port: int | None = None,
-        namespace: str | None = None,
-        pod: str | None = None,
-        labels: Mapping[str, str] | None = None,
-    ) -> None:
-        """Lead forwarded connections to ``port`` (any when None) of matching pods to ``target``."""
+    def add_rule(self, rule: _ExecRule | _OutputRule | _ForwardRule, *, attach: bool = False) -> None:
+        """Append a rule after the earlier ones (which win); ContainerRules makes them."""
         with self._lock:
-            self._forward_rules.append(_ForwardRule(ContainerSelector(namespace, pod, labels), port, target))
+            if isinstance(rule, _OutputRule):
+                self._output_rules.append(rule)
+            elif isinstance(rule, _ForwardRule):
+                self._forward_rules.append(rule)
+            else:
+                (self._attach_rules if attach else self._exec_rules).append(rule)
 
     def clear(self) -> None:
         """Forget every rule and every log line (a test's reset)."""
@@ -314,18 +282,20 @@ class ContainerRuntime:
         executable = command[0] if command else ""
         with self._lock:
             for rule in self._exec_rules:
-                if rule.selector.matches(pod, container) and rule.command in (None, executable):
+                if rule.selector.matches(pod, container, self._owners) and rule.command in (None, executable):
                     return rule.handler
         return None
 
     def attach_handler(self, pod: Object, container: str) -> ExecHandler | None:
         with self._lock:
-            return next((r.handler for r in self._attach_rules if r.selector.matches(pod, container)), None)
+            return next(
+                (r.handler for r in self._attach_rules if r.selector.matches(pod, container, self._owners)), None
+            )
 
     def forward_target(self, pod: Object, port: int) -> PortForwardTarget | None:
         with self._lock:
             for rule in self._forward_rules:
-                if rule.selector.matches(pod, "") and rule.port in (None, port):
+                if rule.selector.matches(pod, None, self._owners) and rule.port in (None, port):
                     return rule.target
         return None
 
@@ -356,10 +326,43 @@ class ContainerRuntime:
         """The instance's log, made from the first matching output rule when the instance is first seen."""
         log = self._logs.get(instance.container_id)
         if log is None:
-            rule = next((r for r in self._output_rules if r.selector.matches(pod, container)), None)
-            lines = [LogLine(instance.started, stream, text) for stream, text in rule.lines] if rule else []
+            rule = next((r for r in self._output_rules if r.selector.matches(pod, container, self._owners)), None)
+            if rule is not None:
+                printed = rule.lines
+            else:
+                spec = container_spec(pod, container) or {"name": container}
+                printed = [("stdout", line) for line in _split_lines(self._course_logs(pod, spec).encode())]
+            lines = [LogLine(instance.started, stream, text) for stream, text in printed]
             log = self._logs[instance.container_id] = _InstanceLog(lines)
         return log
+
+
+class ContainerRules:
+    """What the containers a selector matches do: their output, their commands, their forwarded ports."""
+
+    def __init__(self, runtime: ContainerRuntime, selector: ContainerSelector) -> None:
+        self._runtime = runtime
+        self._selector = selector
+
+    def on_exec(self, handler: ExecHandler, *, command: str | None = None) -> ContainerRules:
+        """Answer ``exec`` of the executable ``command`` (any when None) with ``handler``."""
+        self._runtime.add_rule(_ExecRule(self._selector, command, handler))
+        return self
+
+    def on_attach(self, handler: ExecHandler) -> ContainerRules:
+        """Answer ``attach`` with ``handler`` (given an empty command) instead of streaming the container's output."""
+        self._runtime.add_rule(_ExecRule(self._selector, None, handler), attach=True)
+        return self
+
+    def output(self, text: bytes | str, *, stream: LogStream = "stdout") -> ContainerRules:
+        """What each container prints when it starts (every run of it, restarts included)."""
+        self._runtime.add_rule(_OutputRule(self._selector, [(stream, line) for line in _split_lines(as_bytes(text))]))
+        return self
+
+    def port_forward(self, target: PortForwardTarget, *, port: int | None = None) -> ContainerRules:
+        """Lead connections forwarded to ``port`` (any when None) to ``target``: a (host, port) or a callable."""
+        self._runtime.add_rule(_ForwardRule(self._selector, port, target))
+        return self
 
 
 def _split_lines(data: bytes) -> list[bytes]:
@@ -416,3 +419,78 @@ def previous_instance(pod: Object, container: str) -> ContainerInstance | None:
 def _started(state: Object) -> datetime:
     started = state.get("startedAt")
     return parse_time(started) if started else utc_now()
+
+
+# -- YAML ---------------------------------------------------------------------------------------
+
+# A rule's match: the pod rules' fields (YAML name → keyword), and the pod's name.
+CONTAINER_MATCH_FIELDS = {**MATCH_FIELDS, "name": "name"}
+CONTAINER_ACTIONS = ("output", "exec", "portForward")
+
+
+@dataclass(frozen=True)
+class CannedAnswer:
+    """An exec handler that always answers the same (what a YAML rule can say)."""
+
+    result: ExecResult
+
+    def __call__(self, request: ExecRequest) -> ExecResult:
+        return self.result
+
+
+def add_rules_from_document(runtime: ContainerRuntime, entries: Any) -> None:
+    """Add the ``containers`` rules of a behaviour file (``fakeapi serve --behaviour FILE``) to ``runtime``.
+
+    Each rule is ``{"match": {...}, <action>: {...}}`` with one action: ``output`` (text, or
+    ``{text, stream}``), ``exec`` (``{command, stdout, stderr, exitCode}``) or ``portForward``
+    (``{port, address: "host:port"}``).
+
+    Raises:
+        ValueError: A rule of another shape, an unknown field or action.
+    """
+    if not isinstance(entries, list):
+        raise ValueError('"containers" is a list of rules')
+    for index, entry in enumerate(entries):
+        where = f"containers[{index}]"
+        try:
+            _add_rule_from_entry(runtime, entry)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{where}: {exc}") from None
+
+
+def _add_rule_from_entry(runtime: ContainerRuntime, entry: Any) -> None:
+    if not isinstance(entry, Mapping):
+        raise ValueError("a rule is a mapping")
+    match = entry.get("match") or {}
+    unknown = set(match) - set(CONTAINER_MATCH_FIELDS)
+    if unknown:
+        raise ValueError(f"match: unknown field(s) {', '.join(sorted(unknown))}")
+    actions = [key for key in entry if key != "match"]
+    if len(actions) != 1 or actions[0] not in CONTAINER_ACTIONS:
+        raise ValueError(f"give exactly one action of {', '.join(CONTAINER_ACTIONS)}")
+    rules = runtime.pods(**{CONTAINER_MATCH_FIELDS[k]: v for k, v in match.items()})
+    action, options = actions[0], entry[actions[0]]
+    if action == "output" and isinstance(options, str):
+        rules.output(options)
+        return
+    if not isinstance(options, Mapping):
+        raise ValueError(f"{action} takes a mapping of options")
+    if action == "output":
+        stream = options.get("stream", "stdout")
+        if stream not in ("stdout", "stderr"):
+            raise ValueError(f'output.stream must be "stdout" or "stderr", not {stream!r}')
+        rules.output(str(options.get("text", "")), stream=stream)
+    elif action == "exec":
+        result = ExecResult(
+            stdout=str(options.get("stdout", "")),
+            stderr=str(options.get("stderr", "")),
+            exit_code=int(options.get("exitCode", 0)),
+        )
+        command = options.get("command")
+        rules.on_exec(CannedAnswer(result), command=None if command is None else str(command))
+    else:
+        host, _, port = str(options.get("address", "")).rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f'portForward.address must be "host:port", not {options.get("address")!r}')
+        forwarded = options.get("port")
+        rules.port_forward((host, int(port)), port=None if forwarded is None else int(forwarded))

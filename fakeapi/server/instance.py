@@ -519,12 +519,18 @@ class FakeAPIServer:
         """What the simulated containers print and answer (logs, exec, attach, port-forward): tests script it here.
 
         Made on first use, so a server whose pods nobody reads or execs into never imports it.
+        Its rules match containers as the pod rules (``behaviour``) do, and a container's log
+        defaults to the ``logs`` of its pod rule's exit course.
         """
         from fakeapi.kubelet.container_runtime import ContainerRuntime
 
-        runtime = ContainerRuntime()
-        runtime.connect_pods(self._stored_pod)
-        return runtime
+        kubelets = self.controllers.get(KUBELET_CONTROLLER)
+        if kubelets is None:
+            from fakeapi.kubelet.behaviour import controller_refs
+
+            return ContainerRuntime(self._stored_pod, controller_refs)
+        behaviour = self.behaviour
+        return ContainerRuntime(self._stored_pod, behaviour.owners, behaviour.course_logs)
 
     def _stored_pod(self, namespace: str, name: str) -> dict[str, Any] | None:
         store = self.stores.get(("", "v1", "pods"))
