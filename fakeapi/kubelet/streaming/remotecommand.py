@@ -241,33 +241,38 @@ def serve_exec(
         session.close()
 
 
+def attach_mark(runtime: ContainerRuntime, pod: Object, container: str) -> int:
+    """Where an attach starts reading what the container prints: after what it printed so far."""
+    instance = current_instance(pod, container)
+    return 0 if instance is None else len(runtime.log_lines(pod, container, instance))
+
+
 def serve_attach(
     session: Session,
     runtime: ContainerRuntime,
     pod: Object,
     container: str,
     options: StreamOptions,
+    mark: int,
     still_running: Callable[[], bool],
 ) -> None:
-    """Attach: a registered handler answers as an exec with no command; otherwise what the container prints next."""
+    """Attach: a registered handler answers as an exec with no command; otherwise what the container prints from ``mark`` on."""
     handler = runtime.attach_handler(pod, container)
     if handler is not None:
         serve_exec(session, runtime, pod, container, (), options, handler)
         return
     try:
-        if not container_running(pod, container):
+        instance = current_instance(pod, container)
+        if instance is None or not instance.running:
             session.write_status(
                 internal_error_status(f'unable to upgrade connection: container not found ("{container}")')
             )
             return
-        instance = current_instance(pod, container)
-        assert instance is not None
-        start = len(runtime.log_lines(pod, container, instance))
 
         def stopped() -> bool:
             return session.client_gone() or not still_running()
 
-        for line in runtime.follow(pod, container, instance, start, stopped):
+        for line in runtime.follow(pod, container, instance, mark, stopped):
             session.write(STDOUT_CHANNEL if line.stream == "stdout" or options.tty else STDERR_CHANNEL, line.content)
         if not session.client_gone():
             session.write_status(success_status())

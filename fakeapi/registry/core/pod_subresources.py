@@ -133,12 +133,15 @@ class AttachREST(_StreamingREST):
         container = validate_container(req.query_param("container"), pod)
         options = _stream_options(req)
         _require_upgrade(req)
-        from fakeapi.kubelet.streaming.remotecommand import open_session, serve_attach
+        from fakeapi.kubelet.streaming.remotecommand import attach_mark, open_session, serve_attach
 
+        # What the container prints from the moment of the request on is what the attached client sees.
+        runtime = self.runtime()
+        mark = attach_mark(runtime, pod, container)
         session = open_session(req, w, options)
         if session is None:
             return
-        serve_attach(session, self.runtime(), pod, container, options, self._still_running(ctx, name, container))
+        serve_attach(session, runtime, pod, container, options, mark, self._still_running(ctx, name, container))
 
 
 @dataclass
