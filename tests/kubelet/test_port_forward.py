@@ -92,11 +92,13 @@ def test_a_callable_serves_forwarded_connections(fakeapi: FakeAPI, kubectl: Tool
 
 def test_a_port_nothing_serves(fakeapi: FakeAPI, kubectl: ToolRunner, tmp_path: Path) -> None:
     run_pod(kubectl, "web")
-    with kubectl_port_forward(fakeapi, tmp_path, "pod/web", ":81") as local:
-        with socket.create_connection(("127.0.0.1", local), timeout=10) as connection:
-            connection.sendall(b"anyone?")
-            # kubectl closes the local connection once the error stream says why.
-            assert connection.recv(1024) == b""
+    with (
+        kubectl_port_forward(fakeapi, tmp_path, "pod/web", ":81") as local,
+        socket.create_connection(("127.0.0.1", local), timeout=10) as connection,
+    ):
+        connection.sendall(b"anyone?")
+        # kubectl closes the local connection once the error stream says why.
+        assert connection.recv(1024) == b""
 
 
 def test_kubernetes_client_portforward(fakeapi: FakeAPI, k8s_client: Any) -> None:
