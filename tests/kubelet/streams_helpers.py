@@ -43,9 +43,9 @@ def echo_server() -> Iterator[tuple[str, int]]:
         server.server_close()
 
 
-def tls_connection(server: FakeAPIServer) -> ssl.SSLSocket:
-    """A raw TLS connection to the server as its admin, for requests no client library would send."""
-    context = client_ssl_context(server.ca.cert_pem, server.admin_cert)
+def tls_connection(server: FakeAPIServer, *, as_admin: bool = True) -> ssl.SSLSocket:
+    """A raw TLS connection to the server (as its admin, unless told not to present the admin's certificate)."""
+    context = client_ssl_context(server.ca.cert_pem, server.admin_cert if as_admin else None)
     raw = socket.create_connection(("127.0.0.1", server.port), timeout=10)
     return context.wrap_socket(raw, server_hostname="localhost")
 
