@@ -23,6 +23,8 @@ from kube_tools import ToolRunner, tool_path
 from fakeapi.pytest_plugin.handle import FakeAPI
 from tests.kubelet.streams_helpers import run_pod
 
+pytestmark = pytest.mark.kubectl
+
 TWO_CONTAINERS = """
 apiVersion: v1
 kind: Pod

@@ -52,6 +52,7 @@ def spdy_kubectl(fakeapi: FakeAPI, tmp_path: Path) -> ToolRunner:
 
 
 @pytest.mark.parametrize("transport", ["websocket", "spdy"])
+@pytest.mark.kubectl
 def test_kubectl_exec_stdout_stderr_and_exit_code(
     fakeapi: FakeAPI, kubectl: ToolRunner, spdy_kubectl: ToolRunner, transport: str
 ) -> None:
@@ -66,6 +67,7 @@ def test_kubectl_exec_stdout_stderr_and_exit_code(
 
 
 @pytest.mark.parametrize("transport", ["websocket", "spdy"])
+@pytest.mark.kubectl
 def test_kubectl_exec_with_stdin(
     fakeapi: FakeAPI, kubectl: ToolRunner, spdy_kubectl: ToolRunner, transport: str
 ) -> None:
@@ -75,6 +77,7 @@ def test_kubectl_exec_with_stdin(
     assert run("exec", "-i", "web", "--", "tr", "a-z", "A-Z", input="hello\nworld\n").stdout == "HELLO\nWORLD\n"
 
 
+@pytest.mark.kubectl
 def test_unknown_commands_fail_as_a_missing_binary(fakeapi: FakeAPI, kubectl: ToolRunner) -> None:
     import re
 
@@ -85,6 +88,7 @@ def test_unknown_commands_fail_as_a_missing_binary(fakeapi: FakeAPI, kubectl: To
     assert re.fullmatch(MISSING_BINARY.replace("{name}", "curl"), failed.stderr), failed.stderr
 
 
+@pytest.mark.kubectl
 def test_exec_in_a_container_of_several(fakeapi: FakeAPI, kubectl: ToolRunner) -> None:
     fakeapi.containers.pods(container="sidecar").on_exec(shell)
     kubectl("run", "duo", "--image=nginx:1.27", "--overrides", json.dumps(_two_containers()))
@@ -143,12 +147,14 @@ def test_kubernetes_client_stream(fakeapi: FakeAPI, k8s_client: Any) -> None:
     assert (piped.read_stdout(), piped.returncode) == ("desserts", 0)
 
 
+@pytest.mark.kubectl
 def test_kubectl_attach_to_a_handler(fakeapi: FakeAPI, kubectl: ToolRunner) -> None:
     fakeapi.containers.pods(name="web").on_attach(lambda request: ExecResult(stdout="attached\n", exit_code=0))
     run_pod(kubectl, "web")
     assert kubectl("attach", "web").stdout == "attached\n"
 
 
+@pytest.mark.kubectl
 def test_kubectl_attach_streams_what_the_container_prints(
     fakeapi: FakeAPI, kubectl: ToolRunner, tmp_path: Path
 ) -> None:
@@ -172,6 +178,7 @@ def test_kubectl_attach_streams_what_the_container_prints(
 
 
 @pytest.mark.fakeapi(authorization_mode="RBAC")
+@pytest.mark.kubectl
 def test_exec_needs_create_on_pods_exec(fakeapi: FakeAPI, kubectl: ToolRunner) -> None:
     fakeapi.containers.pods().on_exec(shell, command="sh")
     run_pod(kubectl, "web")

@@ -60,6 +60,7 @@ def exchange(port: int, message: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("websockets", [True, False], ids=["websocket-tunnel", "spdy"])
+@pytest.mark.kubectl
 def test_kubectl_port_forward_reaches_a_local_server(
     fakeapi: FakeAPI, kubectl: ToolRunner, tmp_path: Path, websockets: bool
 ) -> None:
@@ -79,6 +80,7 @@ def test_kubectl_port_forward_reaches_a_local_server(
                 assert received.count(b"a") == 70_000 and received.endswith(b"b")
 
 
+@pytest.mark.kubectl
 def test_a_callable_serves_forwarded_connections(fakeapi: FakeAPI, kubectl: ToolRunner, tmp_path: Path) -> None:
     def greet(connection: Any) -> None:
         name = connection.recv(1024).decode()
@@ -90,6 +92,7 @@ def test_a_callable_serves_forwarded_connections(fakeapi: FakeAPI, kubectl: Tool
         assert exchange(local, b"ann") == b"hello ann from web:8080"
 
 
+@pytest.mark.kubectl
 def test_a_port_nothing_serves(fakeapi: FakeAPI, kubectl: ToolRunner, tmp_path: Path) -> None:
     run_pod(kubectl, "web")
     with (
