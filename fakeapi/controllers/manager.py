@@ -96,9 +96,17 @@ _SIMULATION_DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
     ),
     _descriptor("scheduler", "fakeapi.scheduler.scheduler:Scheduler", "kube-scheduler"),
     _descriptor("kubelet", "fakeapi.kubelet.kubelet:Kubelets", "kubelet-simulator"),
+    # After the kubelets, so that within a settle a node's Lease is renewed before its health is judged.
+    _descriptor("nodelifecycle", f"{_CONTROLLERS}.nodelifecycle:NodeLifecycleController", "node-lifecycle-controller"),
+    _descriptor("taint-eviction-controller", f"{_CONTROLLERS}.tainteviction:TaintEvictionController"),
     _descriptor("endpoint", f"{_CONTROLLERS}.endpoint:EndpointsController", "endpoints-controller"),
     _descriptor("endpointslice", f"{_CONTROLLERS}.endpointslice:EndpointSliceController", "endpointslice-controller"),
     _descriptor("podgc", f"{_CONTROLLERS}.podgc:PodGCController", "pod-garbage-collector-controller"),
+    _descriptor(
+        "horizontalpodautoscaling",
+        f"{_CONTROLLERS}.podautoscaler:HorizontalController",
+        "horizontal-pod-autoscaler-controller",
+    ),
 )
 CONTROLLER_DESCRIPTORS = _API_DESCRIPTORS + _SIMULATION_DESCRIPTORS
 DESCRIPTORS_BY_NAME = {d.name: d for d in CONTROLLER_DESCRIPTORS}

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
     from fakeapi.kubelet.behaviour import Behaviour
     from fakeapi.kubelet.container_runtime import ContainerRuntime
+    from fakeapi.kubelet.node_control import NodeControl
+    from fakeapi.metrics.usage import ResourceUsage
     from fakeapi.testing.clock import ServerClock
     from fakeapi.testing.httpx_transport import InProcessTransport
 
@@ -99,6 +101,16 @@ class FakeAPI:
     def clock(self) -> ServerClock:
         """The server clock: ``fakeapi.clock.advance(3600)`` moves it and runs what became due, in order."""
         return self.server.clock
+
+    @property
+    def nodes(self) -> NodeControl:
+        """The simulated nodes: ``add``, ``remove``, ``stop`` (NotReady then Unknown), ``set_ready``, ``cordon``..."""
+        return self.server.nodes
+
+    @property
+    def metrics(self) -> ResourceUsage:
+        """Resource usage for ``kubectl top`` and the HPA: ``fakeapi.metrics.pods(labels="app=web").use(cpu="400m")``."""
+        return self.server.metrics
 
     @property
     def behaviour(self) -> Behaviour:

@@ -97,6 +97,8 @@ if TYPE_CHECKING:
     from fakeapi.kubelet.behaviour import Behaviour
     from fakeapi.kubelet.container_runtime import ContainerRuntime
     from fakeapi.kubelet.kubelet import Kubelets
+    from fakeapi.kubelet.node_control import NodeControl
+    from fakeapi.metrics.usage import ResourceUsage
     from fakeapi.testing.clock import ServerClock
     from fakeapi.testing.httpx_transport import AsyncInProcessTransport, InProcessTransport
 
@@ -242,6 +244,7 @@ class FakeAPIServer:
         self._setup_apiserver_controllers(controller_context)
         self.controllers: dict[str, QueueController[Any]] = self._controller_manager.controllers
         self._connect_kubelets()
+        self._install_metrics()
         self.apiextensions = self._install_apiextensions()
         # What a test reads of the traffic (every request, every watch event sent) and its lever on it.
         self.audit_log = audit.AuditLog(self.config.audit_log_size)
@@ -392,6 +395,22 @@ class FakeAPIServer:
         if isinstance(kubelets, Kubelets):
             pods.delete_strategy.kubelet_runs = kubelets.owns_node
 
+    def _install_metrics(self) -> None:
+        """With simulated kubelets, metrics.k8s.io as metrics-server serves it, from the usage tests set."""
+        if KUBELET_CONTROLLER not in self.controllers:
+            return
+        from fakeapi.controllers.informer import Lister
+        from fakeapi.metrics.api import metrics_api_group
+
+        pods = Lister(self.storage, self.stores[("", "v1", "pods")].key_prefix)
+        nodes = Lister(self.storage, self.stores[("", "v1", "nodes")].key_prefix)
+        self.apiserver.install_api_groups(metrics_api_group(self.kubelets.usage, pods.list, nodes.list))
+
+    @property
+    def metrics(self) -> ResourceUsage:
+        """What the simulated containers and nodes use, as ``metrics.k8s.io`` serves it (``fakeapi.metrics``)."""
+        return self.kubelets.usage
+
     def _setup_apiserver_controllers(self, ctx: ControllerContext) -> None:
         """kube-apiserver's own loops, run, paused and reset with the controller manager's."""
         serving = self.dynamic_serving
@@ -463,6 +482,15 @@ class FakeAPIServer:
         from fakeapi.testing.clock import ServerClock
 
         return ServerClock(self)
+
+    @functools.cached_property
+    def nodes(self) -> NodeControl:
+        """The simulated nodes, as a test steers them (``fakeapi.kubelet.node_control``)."""
+        from fakeapi.controllers.client import LoopbackClient
+        from fakeapi.kubelet.node_control import NodeControl
+
+        spec = self.stores[("", "v1", "nodes")].spec
+        return NodeControl(self.kubelets, LoopbackClient(self.request, "node-control"), spec)
 
     @property
     def behaviour(self) -> Behaviour:
@@ -768,12 +796,13 @@ class FakeAPIServer:
     def _settle(self) -> None:
         determinism.settle([*self.controllers.values(), *self.apiserver_controllers.values()])
 
-    def next_due(self) -> float | None:
-        """When (server clock, seconds since the epoch) the earliest work waiting for a moment is due, or None."""
+    def next_due(self, *, periodic: bool = True) -> float | None:
+        """When (server clock, seconds since the epoch) the earliest work waiting for a moment is due, or None;
+        without heartbeats (Lease renewals, monitors' rounds) when ``periodic`` is False."""
         times = [
             due
             for controller in (*self.controllers.values(), *self.apiserver_controllers.values())
-            if (due := controller.queue.next_scheduled()) is not None
+            if (due := controller.queue.next_scheduled(periodic=periodic)) is not None
         ]
         return min(times, default=None)
 

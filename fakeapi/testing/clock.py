@@ -9,6 +9,12 @@ hours sees the CronJob's Job made at 02:00 and its pod completed at 02:00, not a
 the jump. Everything runs in the caller's thread, in the controllers' fixed order: the same
 jump gives the same cluster every time.
 
+Heartbeats (the kubelets' Lease renewals, the node lifecycle controller's monitoring rounds)
+do not stop a jump: they are due so often that stopping for each would make an hour's jump
+cost seconds. They run at every stop instead, the kubelets before the controllers that read
+their Leases, so a healthy node looks healthy at every stop, and work that waits on a Lease
+growing old (a node's grace period) is queued for that moment as ordinary work.
+
 Moving time needs freezegun (a test dependency): a freeze that is active (``@freeze_time``,
 the plugin marker's ``freeze``) is moved; without one, the first move freezes the clock at the
 current time and :meth:`ServerClock.stop` (the plugin calls it when the test ends) lets it go.
@@ -67,7 +73,7 @@ class ServerClock:
         factory = self._factory(now)
         self.steps = 0
         self._server.settle()
-        while (due := self._server.next_due()) is not None and due <= target.timestamp():
+        while (due := self._server.next_due(periodic=False)) is not None and due <= target.timestamp():
             self.steps += 1
             if self.steps > MAX_STEPS_PER_MOVE:
                 raise RuntimeError(f"more than {MAX_STEPS_PER_MOVE} moments were due before {target.isoformat()}")
