@@ -19,9 +19,12 @@ import os
 import secrets
 import ssl
 import struct
+import subprocess
+import sys
 import threading
 import time
 import zlib
+from pathlib import Path
 
 import pytest
 
@@ -182,6 +185,15 @@ def test_refused_handshakes(web: FakeAPI) -> None:
     assert status == 400
     no_upgrade = web.server.request("GET", "/api/v1/namespaces/default/pods/web/exec", query="command=ls&stdout=1")
     assert (no_upgrade.status, no_upgrade.json()["message"]) == (400, "Upgrade request required")
+    # The in-process transports have no connection to hand over.
+    in_process = web.server.request(
+        "GET",
+        "/api/v1/namespaces/default/pods/web/exec",
+        query="command=ls&stdout=1",
+        headers={"Connection": "Upgrade", "Upgrade": "websocket"},
+    )
+    assert in_process.status == 400
+    assert in_process.json()["message"] == "this transport cannot upgrade connections: connect to the server over HTTPS"
     no_streams = web.server.request("POST", "/api/v1/namespaces/default/pods/web/exec", query="command=ls")
     assert no_streams.json()["message"] == "you must specify at least 1 of stdin, stdout, stderr"
     wrong_container = web.server.request("POST", "/api/v1/namespaces/default/pods/web/exec", query="container=db")
@@ -383,3 +395,18 @@ def _dechunk(body: bytes) -> bytes:
             break
         out, body = out + body[:size], body[size + 2 :]
     return out
+
+
+def test_streaming_loads_on_first_use() -> None:
+    """A bare server start imports none of it: the runtime, the protocols and the kubelet's streaming server."""
+    script = """
+import sys
+from fakeapi import FakeAPIServer, ServerConfig
+with FakeAPIServer(ServerConfig(port=0)) as server:
+    assert server.request("GET", "/api/v1/namespaces/default/pods").status == 200
+    print(sorted(m for m in sys.modules if m.startswith(("fakeapi.kubelet.container_runtime",
+        "fakeapi.kubelet.kuberuntime_logs", "fakeapi.kubelet.streaming", "fakeapi.apimachinery.httpstream"))))
+"""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout.strip()) == (0, "[]"), done.stderr

@@ -162,16 +162,10 @@ class Stream:
             del self._data[:count]
             return chunk
 
-    def recv(self, size: int) -> bytes:
-        return self.read(size)
-
     def write(self, data: bytes) -> None:
         """Send ``data`` in DATA frames; ConnectionError once the session is gone."""
         for start in range(0, len(data), MAX_DATA_FRAME_BYTES):
             self.session.send_data(self.id, data[start : start + MAX_DATA_FRAME_BYTES], fin=False)
-
-    def sendall(self, data: bytes) -> None:
-        self.write(data)
 
     def close(self) -> None:
         """Half-close: a DATA frame with FIN (once); the client may go on sending."""

@@ -210,7 +210,6 @@ def container_running(pod: Object, container: str) -> bool:
 
 def serve_exec(
     session: Session,
-    runtime: ContainerRuntime,
     pod: Object,
     container: str,
     command: tuple[str, ...],
@@ -259,7 +258,7 @@ def serve_attach(
     """Attach: a registered handler answers as an exec with no command; otherwise what the container prints from ``mark`` on."""
     handler = runtime.attach_handler(pod, container)
     if handler is not None:
-        serve_exec(session, runtime, pod, container, (), options, handler)
+        serve_exec(session, pod, container, (), options, handler)
         return
     try:
         instance = current_instance(pod, container)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from fakeapi.apimachinery import errors
 from fakeapi.authorization.authorizer import attributes_from_request
 from fakeapi.endpoints.handlers.common import parse_bool
-from fakeapi.endpoints.http import Request, ResponseWriter
+from fakeapi.endpoints.http import Request, ResponseWriter, can_hijack
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.authentication.services import SecurityServices
 from fakeapi.registry.core.pod import validate_container
@@ -99,9 +99,11 @@ def _stream_options(req: Request) -> StreamOptions:
     )
 
 
-def _require_upgrade(req: Request) -> None:
+def _require_upgrade(req: Request, w: ResponseWriter) -> None:
     if not is_upgrade_request(req):
         raise errors.new_bad_request("Upgrade request required")
+    if not can_hijack(w):
+        raise errors.new_bad_request("this transport cannot upgrade connections: connect to the server over HTTPS")
 
 
 @dataclass
@@ -113,15 +115,14 @@ class ExecREST(_StreamingREST):
         container = validate_container(req.query_param("container"), pod)
         command = tuple(req.query.get("command") or [])
         options = _stream_options(req)
-        _require_upgrade(req)
+        _require_upgrade(req, w)
         from fakeapi.kubelet.streaming.remotecommand import open_session, serve_exec
 
         session = open_session(req, w, options)
         if session is None:
             return
-        runtime = self.runtime()
-        handler = runtime.exec_handler(pod, container, command)
-        serve_exec(session, runtime, pod, container, command, options, handler)
+        handler = self.runtime().exec_handler(pod, container, command)
+        serve_exec(session, pod, container, command, options, handler)
 
 
 @dataclass
@@ -132,7 +133,7 @@ class AttachREST(_StreamingREST):
         pod = self._bound_pod(ctx, req, name)
         container = validate_container(req.query_param("container"), pod)
         options = _stream_options(req)
-        _require_upgrade(req)
+        _require_upgrade(req, w)
         from fakeapi.kubelet.streaming.remotecommand import attach_mark, open_session, serve_attach
 
         # What the container prints from the moment of the request on is what the attached client sees.
@@ -150,7 +151,7 @@ class PortForwardREST(_StreamingREST):
 
     def connect(self, ctx: RequestContext, name: str, req: Request, w: ResponseWriter) -> None:
         pod = self._bound_pod(ctx, req, name)
-        _require_upgrade(req)
+        _require_upgrade(req, w)
         from fakeapi.kubelet.streaming.portforward import serve_port_forward
 
         serve_port_forward(req, w, pod, self.runtime())
