@@ -182,6 +182,7 @@ class ContainerRuntime:
         get_pod: Callable[[str, str], Object | None],
         owners: OwnerChain,
         course_logs: Callable[[Object, Object], str] = lambda pod, container: "",
+        record_error: Callable[[BaseException], None] = lambda exc: None,
     ) -> None:
         """
         Args:
@@ -189,11 +190,14 @@ class ContainerRuntime:
             owners: The controllers up a pod's ownership chain (what ``owner_kind``/``owner_name`` match).
             course_logs: What the pod rules say a container prints (an exit course's ``logs``), for
                 containers no ``output`` rule matches.
+            record_error: Keeps what a test's handler raised, so the test fails with it (the
+                server's ``check()``), not only the client with an internal error.
         """
         self._lock = threading.Condition()
         self._get_pod = get_pod
         self._owners = owners
         self._course_logs = course_logs
+        self._record_error = record_error
         self._exec_rules: list[_ExecRule] = []
         self._attach_rules: list[_ExecRule] = []
         self._output_rules: list[_OutputRule] = []
@@ -281,23 +285,41 @@ class ContainerRuntime:
         """The handler of the first rule that takes ``command`` in this container, if any."""
         executable = command[0] if command else ""
         with self._lock:
-            for rule in self._exec_rules:
-                if rule.selector.matches(pod, container, self._owners) and rule.command in (None, executable):
-                    return rule.handler
-        return None
+            matches = (
+                r.handler
+                for r in self._exec_rules
+                if r.selector.matches(pod, container, self._owners) and r.command in (None, executable)
+            )
+            handler = next(matches, None)
+        return None if handler is None else self._recording(handler)
 
     def attach_handler(self, pod: Object, container: str) -> ExecHandler | None:
         with self._lock:
-            return next(
-                (r.handler for r in self._attach_rules if r.selector.matches(pod, container, self._owners)), None
-            )
+            matches = (r.handler for r in self._attach_rules if r.selector.matches(pod, container, self._owners))
+            handler = next(matches, None)
+        return None if handler is None else self._recording(handler)
 
     def forward_target(self, pod: Object, port: int) -> PortForwardTarget | None:
         with self._lock:
-            for rule in self._forward_rules:
-                if rule.selector.matches(pod, None, self._owners) and rule.port in (None, port):
-                    return rule.target
-        return None
+            matches = (
+                r.target
+                for r in self._forward_rules
+                if r.selector.matches(pod, None, self._owners) and r.port in (None, port)
+            )
+            target = next(matches, None)
+        return self._recording(target) if callable(target) else target
+
+    def _recording(self, handler: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """``handler``, with what it raises kept for the test before it propagates."""
+
+        def call(argument: Any) -> Any:
+            try:
+                return handler(argument)
+            except Exception as exc:
+                self._record_error(exc)
+                raise
+
+        return call
 
     def log_lines(self, pod: Object, container: str, instance: ContainerInstance) -> list[LogLine]:
         """Every line the instance printed so far."""

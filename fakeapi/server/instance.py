@@ -556,9 +556,9 @@ class FakeAPIServer:
         if kubelets is None:
             from fakeapi.kubelet.behaviour import controller_refs
 
-            return ContainerRuntime(self._stored_pod, controller_refs)
+            return ContainerRuntime(self._stored_pod, controller_refs, record_error=self._record_error)
         behaviour = self.behaviour
-        return ContainerRuntime(self._stored_pod, behaviour.owners, behaviour.course_logs)
+        return ContainerRuntime(self._stored_pod, behaviour.owners, behaviour.course_logs, self._record_error)
 
     def _stored_pod(self, namespace: str, name: str) -> dict[str, Any] | None:
         store = self.stores.get(("", "v1", "pods"))

@@ -22,7 +22,7 @@ from kubernetes import client
 from kubernetes.stream import stream
 
 from fakeapi.kubelet.container_runtime import ExecRequest, ExecResult
-from fakeapi.pytest_plugin.handle import FakeAPI
+from fakeapi.pytest_plugin.handle import FakeAPI, FakeAPIServerError
 from tests.kubelet.streams_helpers import run_pod
 
 MISSING_BINARY = (
@@ -224,3 +224,21 @@ def _wait_ready(fakeapi: FakeAPI, name: str) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"pod {name} never became Ready")
+
+
+@pytest.mark.kubectl
+def test_a_handler_that_raises_fails_the_exec_and_the_test(fakeapi: FakeAPI, kubectl: ToolRunner) -> None:
+    def broken(request: ExecRequest) -> str:
+        raise ValueError("the handler has a bug")
+
+    fakeapi.containers.pods().on_exec(broken)
+    run_pod(kubectl, "web")
+    failed = kubectl("exec", "web", "--", "anything", check=False)
+    assert (failed.returncode, failed.stderr) == (
+        1,
+        "error: Internal error occurred: error executing command in container: the handler has a bug\n",
+    )
+    # The server keeps the exception for the test: the fixture's check would fail the test with it.
+    with pytest.raises(FakeAPIServerError) as raised:
+        fakeapi.check()
+    assert isinstance(raised.value.__cause__, ValueError)
