@@ -328,8 +328,8 @@ class ContainerRuntime:
 
     def follow(
         self, pod: Object, container: str, instance: ContainerInstance, start: int, stopped: Callable[[], bool]
-    ) -> Iterator[LogLine]:
-        """Lines from index ``start`` on, waiting for new ones until ``stopped()`` says so or the runtime closes."""
+    ) -> Iterator[list[LogLine]]:
+        """Lines from index ``start`` on, as they come (each batch what arrived since the last), until ``stopped()``."""
         position = start
         while True:
             with self._lock:
@@ -342,7 +342,7 @@ class ContainerRuntime:
             if not fresh:
                 return
             position += len(fresh)
-            yield from fresh
+            yield fresh
 
     def _instance_log(self, pod: Object, container: str, instance: ContainerInstance) -> _InstanceLog:
         """The instance's log, made from the first matching output rule when the instance is first seen."""

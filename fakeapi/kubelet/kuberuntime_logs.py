@@ -10,6 +10,7 @@ cuts the output, mid-line if need be).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -30,6 +31,10 @@ _WAITING_EXPLANATIONS = {
     "ErrImagePull": "image can't be pulled",
     "ImagePullBackOff": "trying and failing to pull image",
 }
+
+
+# How many of the lines printed before a read go out in one write.
+BATCH_LINES = 4096
 
 
 class ContainerLogError(Exception):
@@ -72,6 +77,7 @@ def log_instance(pod: Object, container: str, previous: bool) -> ContainerInstan
     raise ContainerLogError(f'container "{container}" in pod "{pod_name}" is waiting to start - no logs yet')
 
 
+@functools.lru_cache(maxsize=1024)
 def format_rfc3339_nano(moment: datetime) -> str:
     """Go's ``time.RFC3339Nano`` of a UTC time: fractional seconds without trailing zeros (none when zero)."""
     moment = moment.astimezone(UTC)
@@ -87,20 +93,25 @@ def read_logs(
     options: LogOptions,
     stopped: Callable[[], bool],
 ) -> Iterator[bytes]:
-    """``ReadLogs``: the instance's printed lines as the kubelet sends them, following new ones if asked."""
+    """``ReadLogs``: the instance's printed lines as the kubelet sends them, following new ones if asked.
+
+    Lines go out in batches (what was printed before, in chunks of ``BATCH_LINES``; then what
+    arrived at once while following), not one write per line.
+    """
     lines = runtime.log_lines(pod, container, instance)
     shown = [line for line in lines if options.since is None or line.time >= options.since]
     if options.tail_lines is not None:
         shown = shown[len(shown) - options.tail_lines :] if options.tail_lines else []
-    chunks: Iterable[LogLine] = shown
+    batches: Iterable[list[LogLine]] = (shown[i : i + BATCH_LINES] for i in range(0, len(shown), BATCH_LINES))
     if options.follow and instance.running:
-        followed = runtime.follow(pod, container, instance, len(lines), stopped)
-        chunks = itertools.chain(
-            shown, (line for line in followed if options.since is None or line.time >= options.since)
-        )
+        batches = itertools.chain(batches, runtime.follow(pod, container, instance, len(lines), stopped))
     budget = options.limit_bytes
-    for line in chunks:
-        data = (format_rfc3339_nano(line.time).encode() + b" " if options.timestamps else b"") + line.content
+    for batch in batches:
+        data = b"".join(
+            (format_rfc3339_nano(line.time) + " ").encode() + line.content if options.timestamps else line.content
+            for line in batch
+            if options.since is None or line.time >= options.since
+        )
         if budget is not None:
             data = data[:budget]
             budget -= len(data)

@@ -271,8 +271,10 @@ def serve_attach(
         def stopped() -> bool:
             return session.client_gone() or not still_running()
 
-        for line in runtime.follow(pod, container, instance, mark, stopped):
-            session.write(STDOUT_CHANNEL if line.stream == "stdout" or options.tty else STDERR_CHANNEL, line.content)
+        for batch in runtime.follow(pod, container, instance, mark, stopped):
+            for line in batch:
+                channel = STDOUT_CHANNEL if line.stream == "stdout" or options.tty else STDERR_CHANNEL
+                session.write(channel, line.content)
         if not session.client_gone():
             session.write_status(success_status())
     except (ConnectionError, OSError):
