@@ -396,8 +396,8 @@ class FakeAPIServer:
             pods.delete_strategy.kubelet_runs = kubelets.owns_node
 
     def _install_metrics(self) -> None:
-        """With simulated kubelets, metrics.k8s.io as metrics-server serves it, from the usage tests set."""
-        if KUBELET_CONTROLLER not in self.controllers:
+        """With simulated kubelets and ``ClusterConfig.metrics_server``, metrics.k8s.io as metrics-server serves it."""
+        if KUBELET_CONTROLLER not in self.controllers or not self.config.cluster.metrics_server:
             return
         from fakeapi.controllers.informer import Lister
         from fakeapi.metrics.api import metrics_api_group
@@ -408,7 +408,16 @@ class FakeAPIServer:
 
     @property
     def metrics(self) -> ResourceUsage:
-        """What the simulated containers and nodes use, as ``metrics.k8s.io`` serves it (``fakeapi.metrics``)."""
+        """What the simulated containers and nodes use, as ``metrics.k8s.io`` serves it (``fakeapi.metrics``).
+
+        Raises:
+            RuntimeError: The cluster runs no metrics-server (``ClusterConfig(metrics_server=True)``).
+        """
+        if not self.config.cluster.metrics_server:
+            raise RuntimeError(
+                "this cluster serves no metrics.k8s.io, as kind without metrics-server: "
+                "ask for ClusterConfig(metrics_server=True)"
+            )
         return self.kubelets.usage
 
     def _setup_apiserver_controllers(self, ctx: ControllerContext) -> None:

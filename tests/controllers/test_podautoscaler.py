@@ -3,7 +3,6 @@ stepped cluster: failures it reports in ScalingActive, and the metrics it reads 
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -73,7 +72,7 @@ def test_no_pods_is_an_error() -> None:
 
 @pytest.fixture
 def server() -> Iterator[FakeAPIServer]:
-    cluster = dataclasses.replace(ClusterConfig(), kube_system=False)
+    cluster = ClusterConfig(kube_system=False, metrics_server=True)
     instance = FakeAPIServer(ServerConfig(run_controllers=False, cluster=cluster))
     with freeze_time(datetime(2030, 1, 2, tzinfo=UTC)):
         instance.settle()

@@ -1,5 +1,7 @@
 """How to test autoscaling: set what the pods use, and the HorizontalPodAutoscaler scales their Deployment.
 
+A cluster made with ``ClusterConfig(metrics_server=True)`` runs a metrics-server (kind's has none).
+
 ``fakeapi.metrics`` sets the usage that ``metrics.k8s.io`` serves (as metrics-server would), so
 ``kubectl top`` shows it and the HPA controller (pkg/controller/podautoscaler) acts on it every
 15 s of the server clock: up at once when usage crosses the target (ceil(replicas * usage/target),
@@ -14,9 +16,12 @@ from collections.abc import Callable
 
 import pytest
 
+from fakeapi.kubelet.config import ClusterConfig
 from fakeapi.pytest_plugin.plugin import FakeAPI
 
-pytestmark = [pytest.mark.kubectl, pytest.mark.fakeapi(freeze="2030-01-02T00:00:00Z")]
+pytestmark = pytest.mark.kubectl
+# metrics-server is not part of a fresh kind cluster: the cluster is asked for one.
+WITH_METRICS_SERVER = pytest.mark.fakeapi(cluster=ClusterConfig(metrics_server=True), freeze="2030-01-02T00:00:00Z")
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -25,6 +30,7 @@ def _replicas(fakeapi: FakeAPI) -> int:
     return int(fakeapi.get("apps/v1", "Deployment", "web")["spec"]["replicas"])
 
 
+@WITH_METRICS_SERVER
 def test_kubectl_top_shows_the_usage_set(fakeapi: FakeAPI, kubectl: Kubectl) -> None:
     kubectl("create", "deployment", "web", "--image=nginx:1.27", "--replicas=2")
     kubectl("rollout", "status", "deployment/web", "--timeout=30s")
@@ -38,6 +44,22 @@ def test_kubectl_top_shows_the_usage_set(fakeapi: FakeAPI, kubectl: Kubectl) -> 
     assert apiservice["status"]["conditions"][0]["status"] == "True"
 
 
+@pytest.mark.fakeapi(freeze="2030-01-02T00:00:00Z")  # the default cluster: no metrics-server, as kind
+def test_without_metrics_server_top_fails_and_the_hpa_says_why(fakeapi: FakeAPI, kubectl: Kubectl) -> None:
+    kubectl("create", "deployment", "web", "--image=nginx:1.27")
+    kubectl("set", "resources", "deployment/web", "--requests=cpu=200m")
+    kubectl("rollout", "status", "deployment/web", "--timeout=30s")
+    top = kubectl("top", "pods", check=False)
+    assert (top.returncode, top.stderr.strip()) == (1, "error: Metrics API not available")
+    kubectl("autoscale", "deployment/web", "--cpu=50%", "--max=5")
+    hpa = fakeapi.get("autoscaling/v2", "HorizontalPodAutoscaler", "web")
+    active = next(c for c in hpa["status"]["conditions"] if c["type"] == "ScalingActive")
+    assert (active["status"], active["reason"]) == ("False", "FailedGetResourceMetric")
+    with pytest.raises(RuntimeError, match="metrics_server=True"):
+        fakeapi.metrics.set_pod("web", cpu="1")
+
+
+@WITH_METRICS_SERVER
 def test_an_hpa_scales_when_usage_crosses_its_target(fakeapi: FakeAPI, kubectl: Kubectl) -> None:
     kubectl("create", "deployment", "web", "--image=nginx:1.27", "--replicas=2")
     kubectl("set", "resources", "deployment/web", "--requests=cpu=200m")

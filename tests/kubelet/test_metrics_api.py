@@ -3,7 +3,6 @@ running pods only, NotFound for an object without metrics, and usage given per p
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -21,7 +20,7 @@ PODS = "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods"
 
 @pytest.fixture
 def server() -> Iterator[FakeAPIServer]:
-    cluster = dataclasses.replace(ClusterConfig(), kube_system=False)
+    cluster = ClusterConfig(kube_system=False, metrics_server=True)
     instance = FakeAPIServer(ServerConfig(run_controllers=False, controllers=["kubelet"], cluster=cluster))
     with freeze_time(datetime(2030, 1, 2, tzinfo=UTC)):
         instance.settle()
