@@ -60,7 +60,7 @@ class _StreamingREST:
 
     def _bound_pod(self, ctx: RequestContext, req: Request, name: str) -> Object:
         """The pod, once the user may create the subresource and the pod has a node (streamLocation's checks)."""
-        if req.method == "GET":
+        if req.method == "GET" and is_upgrade_request(req):
             self._authorize_create(ctx)
         pod = self.parent.get(ctx, name)
         if not (pod.get("spec") or {}).get("nodeName"):
