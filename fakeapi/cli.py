@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
         "--behaviour",
         type=Path,
         metavar="FILE",
-        help="YAML pod rules for the simulated containers (crash, fail to pull, never ready...: docs/behaviour.md)",
+        help="YAML pod rules (crash, fail to pull, never ready...) and container rules (output, exec, port-forward): docs/behaviour.md",
     )
     serve.add_argument(
         "--runtime-config",
@@ -277,15 +277,22 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def _load_behaviour(server: FakeAPIServer, path: Path) -> None:
-    """Add the pod rules of a YAML file (``fakeapi.kubelet.behaviour``) to the server's kubelets."""
+    """Add the pod rules (``pods``: ``fakeapi.kubelet.behaviour``) and the container rules (``containers``:
+    output, exec answers, port-forward targets, ``fakeapi.kubelet.container_runtime``) of a YAML file."""
     import yaml
 
-    from fakeapi.kubelet.behaviour import rules_from_yaml
+    from fakeapi.kubelet.behaviour import rules_from_document
 
     try:
-        rules = rules_from_yaml(path.read_text())
+        document = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
         raise ValueError(f"invalid YAML: {exc}") from None
+    containers = document.pop("containers", None) if isinstance(document, dict) else None
+    rules = rules_from_document(document)
+    if containers is not None:
+        from fakeapi.kubelet.container_runtime import add_rules_from_document
+
+        add_rules_from_document(server.containers, containers)
     for rule in rules:
         server.behaviour.add(rule)
 

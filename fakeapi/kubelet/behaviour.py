@@ -383,7 +383,7 @@ class PodRules:
 OwnerChain = Callable[[Object], list[tuple[str, str]]]
 
 
-def _controller_refs(pod: Object) -> list[tuple[str, str]]:
+def controller_refs(pod: Object) -> list[tuple[str, str]]:
     refs = (pod.get("metadata") or {}).get("ownerReferences") or []
     return [(str(r.get("kind")), str(r.get("name"))) for r in refs if r.get("controller")]
 
@@ -395,7 +395,7 @@ class Behaviour:
     the pod's own controller is known.
     """
 
-    def __init__(self, default: Callable[[], PodPolicy], owners: OwnerChain = _controller_refs) -> None:
+    def __init__(self, default: Callable[[], PodPolicy], owners: OwnerChain = controller_refs) -> None:
         self._default = default
         self.owners = owners
         self.runtime = Runtime()
@@ -455,6 +455,10 @@ class Behaviour:
             None,
         )
 
+    def course_logs(self, pod: Object, container: Object) -> str:
+        """What the matching rule's course says the container printed (an exit course's ``logs``), else ""."""
+        return str(getattr(self.course_for(pod, container), "logs", ""))
+
     # -- PodPolicy -----------------------------------------------------------------------------
 
     def step(self, ctx: PodContext) -> PodStep:
@@ -480,7 +484,7 @@ class Behaviour:
 
 # -- YAML -----------------------------------------------------------------------------------------
 
-_MATCH_FIELDS = {
+MATCH_FIELDS = {
     "namespace": "namespace",
     "labels": "labels",
     "ownerKind": "owner_kind",
@@ -535,7 +539,7 @@ def rules_from_document(document: Any) -> list[PodRule]:
         if not isinstance(entry, Mapping):
             raise ValueError(f"{where}: a rule is a mapping")
         match = entry.get("match") or {}
-        unknown = set(match) - set(_MATCH_FIELDS)
+        unknown = set(match) - set(MATCH_FIELDS)
         if unknown:
             raise ValueError(f"{where}.match: unknown field(s) {', '.join(sorted(unknown))}")
         courses = [key for key in entry if key != "match"]
@@ -543,7 +547,7 @@ def rules_from_document(document: Any) -> list[PodRule]:
             raise ValueError(f"{where}: give exactly one course of {', '.join(COURSES)}")
         try:
             course = _course(courses[0], entry[courses[0]] or {})
-            pod_match = PodMatch(**{_MATCH_FIELDS[k]: v for k, v in match.items()})
+            pod_match = PodMatch(**{MATCH_FIELDS[k]: v for k, v in match.items()})
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from None
         rules.append(PodRule(pod_match, course))

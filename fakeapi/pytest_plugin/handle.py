@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from kubernetes.client import ApiClient
 
     from fakeapi.kubelet.behaviour import Behaviour
+    from fakeapi.kubelet.container_runtime import ContainerRuntime
     from fakeapi.kubelet.node_control import NodeControl
     from fakeapi.metrics.usage import ResourceUsage
     from fakeapi.testing.clock import ServerClock
@@ -115,6 +116,13 @@ class FakeAPI:
     def behaviour(self) -> Behaviour:
         """What the simulated containers do: ``fakeapi.behaviour.pods(image="web:*").crash()``; rules end with the test."""
         return self.server.behaviour
+
+    @property
+    def containers(self) -> ContainerRuntime:
+        """What the containers print and answer: ``fakeapi.containers.pods(name="web").on_exec(handler)``,
+        ``.output(text)``, ``.port_forward(("127.0.0.1", port))``, ``fakeapi.containers.log(ns, pod, text)``;
+        rules and logs end with the test."""
+        return self.server.containers
 
     @property
     def rotation(self) -> CertificateRotation:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fakeapi.admission.chain import AdmissionChain
 from fakeapi.admission.plugins import new_default_chain
@@ -43,6 +43,8 @@ from fakeapi.registry.core.namespace import (
 from fakeapi.registry.core.node import NodeStrategy
 from fakeapi.registry.core.persistentvolumeclaim import PersistentVolumeClaimStrategy
 from fakeapi.registry.core.pod import POD_SPEC_PARTS, BindingREST, EvictionREST, PodSpecPartStrategy, PodStrategy
+from fakeapi.registry.core.pod_log import LogREST
+from fakeapi.registry.core.pod_subresources import AttachREST, ExecREST, PortForwardREST
 from fakeapi.registry.core.secret import SecretStrategy
 from fakeapi.registry.core.service import NodePortAllocator, ServiceIPAllocator, ServiceStrategy
 from fakeapi.registry.generic.admission import NamespaceLifecycle
@@ -57,8 +59,13 @@ from fakeapi.server.storage.storage_factory import StorageFactory
 from fakeapi.storage.interfaces import Object
 from fakeapi.util.identity import IdentityGenerator
 
+if TYPE_CHECKING:
+    from fakeapi.kubelet.container_runtime import ContainerRuntime
+
 # Subresources that stream from a kubelet or proxy to a backend.
 CONNECT_SUBRESOURCES = frozenset({"log", "exec", "attach", "portforward", "proxy"})
+# The pod subresources the simulated kubelets' container runtime answers.
+_POD_STREAMING_REST = {"exec": ExecREST, "attach": AttachREST, "portforward": PortForwardREST}
 CSR_RESOURCE = GroupResource("certificates.k8s.io", "certificatesigningrequests")
 
 
@@ -88,6 +95,8 @@ class StoreServices:
     stores: dict[tuple[str, str, str], Store] = field(default_factory=dict)
     # The served group-versions (and whether each is built in), for the local APIServices.
     served_group_versions: Callable[[], list[tuple[GroupVersion, bool]]] | None = None
+    # The container runtime behind pods' log, exec, attach and portforward (made when first asked for).
+    container_runtime: Callable[[], ContainerRuntime] | None = None
     # kube-apiserver's admission plugins, reading the Stores above.
     admission_chain: AdmissionChain = field(init=False)
 
@@ -208,6 +217,12 @@ def subresource_storage(store: Store, name: str, strategies: StrategyFactory) ->
         return replace(store, update_strategy=update_strategy, field_manager=_subresource_field_manager(store, name))
     if name == "scale":
         return ScaleREST(replace(store, field_manager=_subresource_field_manager(store, name)))
+    runtime = strategies.services.container_runtime
+    if spec.resource == "pods" and runtime is not None:
+        if name == "log":
+            return LogREST(store, runtime)
+        if name in _POD_STREAMING_REST:
+            return _POD_STREAMING_REST[name](store, runtime, strategies.services.security)
     if name in CONNECT_SUBRESOURCES:
         return NoKubeletREST(store, name)
     if name == "token":

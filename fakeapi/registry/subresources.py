@@ -2,9 +2,10 @@
 
 ``ScaleREST`` mirrors the scale storages of pkg/registry/apps/deployment/storage (an
 autoscaling/v1 Scale read from and written to the parent's spec.replicas).
-``NoKubeletREST`` answers the connect subresources (log, exec, attach, portforward, proxy)
-that need a kubelet or a network path fakeapi does not have, with the error a real server
-gives for a pod whose containers have not started.
+``NoKubeletREST`` answers the connect subresources that need a network path fakeapi does not
+have (pods/proxy, services and nodes' proxy; pods' log, exec, attach and portforward too when a
+server has no container runtime), with the error a real server gives for a pod whose containers
+have not started.
 """
 
 from __future__ import annotations

@@ -107,6 +107,7 @@ if TYPE_CHECKING:
     from fakeapi.audit.log import LogBackend
     from fakeapi.audit.request import Auditor
     from fakeapi.kubelet.behaviour import Behaviour
+    from fakeapi.kubelet.container_runtime import ContainerRuntime
     from fakeapi.kubelet.kubelet import Kubelets
     from fakeapi.kubelet.node_control import NodeControl
     from fakeapi.metrics.usage import ResourceUsage
@@ -337,6 +338,7 @@ class FakeAPIServer:
             identity=self.identity,
             admission=NamespaceLifecycle(self._get_namespace),
             served_group_versions=served_group_versions(self.discovery),
+            container_runtime=lambda: self.containers,
         )
         self.stores = services.stores
         for group, specs in groups.items():
@@ -630,12 +632,36 @@ class FakeAPIServer:
         with self._lifecycle_lock:
             server, self._server = self._server, None
         if server is not None:
+            if "containers" in self.__dict__:
+                self.containers.close()
             self._controller_manager.stop()
             self._apiserver_controllers.stop()
             self.storage.stop_all_watches()
             server.stop()
             if self._audit_backend is not None:
                 self._audit_backend.close()
+
+    @functools.cached_property
+    def containers(self) -> ContainerRuntime:
+        """What the simulated containers print and answer (logs, exec, attach, port-forward): tests script it here.
+
+        Made on first use, so a server whose pods nobody reads or execs into never imports it.
+        Its rules match containers as the pod rules (``behaviour``) do, and a container's log
+        defaults to the ``logs`` of its pod rule's exit course.
+        """
+        from fakeapi.kubelet.container_runtime import ContainerRuntime
+
+        kubelets = self.controllers.get(KUBELET_CONTROLLER)
+        if kubelets is None:
+            from fakeapi.kubelet.behaviour import controller_refs
+
+            return ContainerRuntime(self._stored_pod, controller_refs, record_error=self._record_error)
+        behaviour = self.behaviour
+        return ContainerRuntime(self._stored_pod, behaviour.owners, behaviour.course_logs, self._record_error)
+
+    def _stored_pod(self, namespace: str, name: str) -> dict[str, Any] | None:
+        store = self.stores.get(("", "v1", "pods"))
+        return None if store is None else store.storage.get(store.key_func(namespace, name))
 
     def __enter__(self) -> FakeAPIServer:
         return self.start()
@@ -783,6 +809,8 @@ class FakeAPIServer:
             self.enqueue_log.clear()
             self._event_clock.reset()
             self.faults.clear()
+            if "containers" in self.__dict__:
+                self.containers.clear()
             # Still paused: the background workers stay away while this thread settles them in order.
             if self.config.bootstrap and not isinstance(seed, EllipsisType):
                 self._bootstrap_seeded()
