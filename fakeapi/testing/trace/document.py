@@ -146,7 +146,8 @@ def cluster_trace(
     events: list[Event] = []
     for event in history.events:
         commit = commits.get(event.revision)
-        if after is None and commit is not None and commit.at < begins:
+        # No commit record: committed before the log was last cleared (a reset), so before the trace too.
+        if after is None and (commit is None or commit.at < begins):
             _apply(state, event)
         else:
             events.append(event)
