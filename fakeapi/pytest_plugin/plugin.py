@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pytest
 
 from fakeapi.pytest_plugin import options, tracing
+from fakeapi.util.clock import real_monotonic
 
 # fakeapi itself is imported by the fixtures that need it, not here: pytest loads this module in
 # every session of a project that has fakeapi installed, and importing the server costs ~0.3 s.
@@ -76,9 +77,11 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Note each phase for the test's trace; write the trace once the test is over, if one is due."""
+    # The phase ended before pytest writes its report (a failure's text takes a while to build).
+    ended = real_monotonic()
     report = yield
     handles: list[FakeAPI] = item.stash.get(_HANDLES, [])
-    tracing.record_phase(item, call, report, handles)
+    tracing.record_phase(item, call, report, handles, ended)
     return report
 
 

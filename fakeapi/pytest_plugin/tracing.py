@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 import pytest
 
 from fakeapi.pytest_plugin import options
-from fakeapi.util.clock import real_monotonic
 
 if TYPE_CHECKING:
     from fakeapi.pytest_plugin.handle import FakeAPI
@@ -68,9 +67,13 @@ def mode(config: pytest.Config) -> str:
 
 
 def record_phase(
-    item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport, handles: Sequence[FakeAPI]
+    item: pytest.Item,
+    call: pytest.CallInfo[None],
+    report: pytest.TestReport,
+    handles: Sequence[FakeAPI],
+    ended: float,
 ) -> None:
-    """Note a phase that just ended; at the end of teardown, write the trace if one is due.
+    """Note a phase that ended at ``ended`` (real monotonic); at the end of teardown, write the trace if one is due.
 
     A failing phase's report gets the trace's path as a section, shown with the failure.
     """
@@ -78,8 +81,7 @@ def record_phase(
     if trace_mode == options.TRACE_OFF:
         return
     record = item.stash.setdefault(_RECORD, _TestRecord())
-    now = real_monotonic()
-    record.phases.append(_PhaseRecord(call.when, now - call.duration, now, report.outcome))
+    record.phases.append(_PhaseRecord(call.when, ended - call.duration, ended, report.outcome))
     if report.failed and record.failure is None:
         record.failure = _failure(call.when, report)
     due = trace_mode == options.TRACE_ON or record.failure is not None

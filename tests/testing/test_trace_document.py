@@ -32,7 +32,11 @@ def test_each_request_has_its_bodies_field_manager_and_the_versions_it_made(serv
     assert (create["verb"], create["resource"], create["name"], create["code"]) == ("create", "configmaps", "a", 201)
     assert (create["userAgent"], create["user"]) == (KUBECTL, "system:apiserver")
     # managedfields' prefixFromUserAgent: the user agent up to its first '/' when no fieldManager is given.
-    assert (create["fieldManager"], patch["fieldManager"], missing["fieldManager"]) == ("kubectl", "my-controller", None)
+    assert (create["fieldManager"], patch["fieldManager"], missing["fieldManager"]) == (
+        "kubectl",
+        "my-controller",
+        None,
+    )
     assert create["requestBody"] == configmap("a", x="1")
     assert patch["requestBody"] == {"data": {"x": "2"}}
     assert 0 <= create["t"] <= create["end"] <= patch["t"]

@@ -20,6 +20,7 @@ const state = {
   versionIndex: null,
   hiddenCategories: new Set(),
   filters: {},
+  hideManagedFields: true,
 };
 
 // -- loading ------------------------------------------------------------------------------------
@@ -118,6 +119,8 @@ function rebuild() {
     }
   }
   doc.clusters.forEach((cluster, c) => {
+    // With several clusters, each item says whose it is.
+    const tag = doc.clusters.length > 1 ? `[${cluster.name}] ` : "";
     const requests = new Map();
     const byRevision = new Map();
     state.requests.push(requests);
@@ -128,7 +131,7 @@ function rebuild() {
         cat: "request", c, t: request.t, request,
         namespace: request.namespace, name: request.name, kind: request.resource, verb: request.verb,
         userAgent: request.userAgent, code: String(request.code),
-        label: requestLabel(request),
+        label: tag + requestLabel(request),
       });
     }
     for (const sent of cluster.watchEvents) {
@@ -136,13 +139,13 @@ function rebuild() {
       items.push({
         cat: "watch", c, t: sent.t, sent,
         namespace: sent.namespace, name: sent.name, kind: sent.resource, verb: sent.type, userAgent: sent.userAgent,
-        label: `${sent.type} ${sent.resource} ${where} rv=${sent.rv} to watch #${sent.watch} (${shortAgent(sent.userAgent)})`,
+        label: `${tag}${sent.type} ${sent.resource} ${where} rv=${sent.rv} to watch #${sent.watch} (${shortAgent(sent.userAgent)})`,
       });
     }
     for (const enqueue of cluster.enqueues) {
       items.push({
         cat: "enqueue", c, t: enqueue.t, enqueue, keyText: enqueue.key, userAgent: enqueue.listener,
-        label: `${enqueue.listener} \u2190 ${enqueue.key}${enqueue.cause ? ` (${enqueue.cause})` : ""}`,
+        label: `${tag}${enqueue.listener} \u2190 ${enqueue.key}${enqueue.cause ? ` (${enqueue.cause})` : ""}`,
       });
     }
     const sorted = [...cluster.versions].sort((a, b) => a.rev - b.rev);
@@ -158,11 +161,11 @@ function rebuild() {
       const request = requests.get(version.req);
       const by = request ? ` by #${request.seq} ${request.verb} (${shortAgent(request.userAgent)})` : "";
       const common = { c, t: version.t, version, objectKey: id, namespace: version.namespace, name: version.name, kind };
-      items.push({ ...common, cat: "change", label: `${version.type} ${kind} ${objectName(version)} rv=${version.rev}${by}` });
+      items.push({ ...common, cat: "change", label: `${tag}${version.type} ${kind} ${objectName(version)} rv=${version.rev}${by}` });
       const before = previous && previous.type !== "DELETED" ? simulatedState(previous) : null;
       const after = version.type === "DELETED" ? "deleted" : simulatedState(version);
       if (after !== null && after !== before) {
-        items.push({ ...common, cat: "transition", label: `${kind} ${objectName(version)}: ${before || "new"} \u2192 ${after}` });
+        items.push({ ...common, cat: "transition", label: `${tag}${kind} ${objectName(version)}: ${before || "new"} \u2192 ${after}` });
       }
     }
   });
@@ -461,6 +464,13 @@ function pretty(value) {
   return JSON.stringify(value, null, 2);
 }
 
+// An object as the history tab shows it: without its managedFields unless asked (they change with every write).
+function shown(obj) {
+  if (!state.hideManagedFields || !obj.metadata || !obj.metadata.managedFields) return pretty(obj);
+  const { managedFields, ...metadata } = obj.metadata;
+  return pretty({ ...obj, metadata });
+}
+
 // The objects as they were at the picked moment: each one's last version committed by then.
 function renderCluster() {
   const pane = $("#cluster");
@@ -537,12 +547,16 @@ function renderObject() {
   const picked = history[state.versionIndex];
   const previous = history[state.versionIndex - 1];
   const filterButton = el("button", { type: "button", id: "filter-object", onclick: () => setFilters({ namespace: latest.namespace, kind, name: latest.name }) }, "filter the timeline to this object");
+  const managedFields = el("input", { type: "checkbox", id: "hide-managed-fields" });
+  managedFields.checked = state.hideManagedFields;
+  managedFields.addEventListener("change", () => { state.hideManagedFields = managedFields.checked; renderObject(); });
   pane.replaceChildren(
     el("h2", {}, `${kind} ${objectName(latest)}`),
     filterButton,
+    el("label", {}, managedFields, " hide managedFields"),
     el("table", { class: "versions" }, el("tbody", {}, ...rows)),
     el("h2", {}, previous ? `Diff rv=${previous.rev} \u2192 rv=${picked.rev}` : `rv=${picked.rev} (first version)`),
-    previous ? diffBlock(pretty(previous.object), pretty(picked.object)) : el("pre", { class: "body" }, pretty(picked.object)),
+    previous ? diffBlock(shown(previous.object), shown(picked.object)) : el("pre", { class: "body" }, shown(picked.object)),
   );
 }
 
@@ -573,9 +587,10 @@ function diffLines(before, after) {
     let i = 0;
     let j = 0;
     while (i < x.length || j < y.length) {
+      // Removed lines before added ones, as diff -u shows a change.
       if (i < x.length && j < y.length && x[i] === y[j]) { ops.push([" ", x[i]]); i++; j++; }
-      else if (j < y.length && (i === x.length || lcs[i][j + 1] >= lcs[i + 1][j])) { ops.push(["+", y[j]]); j++; }
-      else { ops.push(["-", x[i]]); i++; }
+      else if (i < x.length && (j === y.length || lcs[i + 1][j] >= lcs[i][j + 1])) { ops.push(["-", x[i]]); i++; }
+      else { ops.push(["+", y[j]]); j++; }
     }
   }
   for (let i = a.length - tail; i < a.length; i++) ops.push([" ", a[i]]);
