@@ -23,6 +23,7 @@ you would run pytest).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,7 @@ def test_a_failing_test_leaves_a_trace_and_says_where(pytester: pytest.Pytester)
     (scale,) = [r for r in cluster["requests"] if r["subresource"] == "scale"]
     assert (scale["verb"], scale["name"], scale["code"], scale["fieldManager"]) == ("patch", "web", 200, "scaler")
     assert scale["userAgent"].startswith("OpenAPI-Generator/")
-    assert scale["requestBody"] == {"spec": {"replicas": 2}}
+    assert json.loads(scale["requestBody"]["text"]) == {"spec": {"replicas": 2}}
     # The Deployment's versions, each naming the request that made it: seeded with 1 replica, 2 after the scaler's patch.
     versions = [v for v in cluster["versions"] if v["key"] == "apps/deployments/default/web"]
     assert versions[0]["object"]["spec"]["replicas"] == 1

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
+from protobuf_bodies import new_message, protobuf_body
 from testing_objects import configmap, deployment
 
 from fakeapi import FakeAPIServer
@@ -13,6 +15,7 @@ from fakeapi.util.clock import real_monotonic
 
 KUBECTL = "kubectl/v1.37.0 (linux/amd64) kubernetes/abcdef0"
 CONFIGMAPS = "/api/v1/namespaces/default/configmaps"
+PROTOBUF = "application/vnd.kubernetes.protobuf"
 
 
 def test_each_request_has_its_bodies_field_manager_and_the_versions_it_made(server: FakeAPIServer) -> None:
@@ -37,13 +40,18 @@ def test_each_request_has_its_bodies_field_manager_and_the_versions_it_made(serv
         "my-controller",
         None,
     )
-    assert create["requestBody"] == configmap("a", x="1")
-    assert patch["requestBody"] == {"data": {"x": "2"}}
+    # Bodies as they were sent, for the viewer to parse.
+    assert json.loads(create["requestBody"]["text"]) == configmap("a", x="1")
+    assert create["requestBody"]["contentType"] == "application/json"
+    assert patch["requestBody"] == {
+        "contentType": "application/merge-patch+json",
+        "bytes": 18,
+        "text": '{"data":{"x":"2"}}',
+    }
     assert 0 <= create["t"] <= create["end"] <= patch["t"]
-    # A write's answer is the version it stored: the document holds that once and refers to it.
     (made,) = create["revisions"]
-    assert create["responseBody"] == {"$version": made}
-    assert missing["responseBody"]["reason"] == "NotFound"
+    assert json.loads(create["responseBody"]["text"])["metadata"]["resourceVersion"] == str(made)
+    assert json.loads(missing["responseBody"]["text"])["reason"] == "NotFound"
     created, patched = (v for v in trace.versions if v["key"] == "configmaps/default/a")
     assert (created["type"], created["rev"], created["req"]) == ("ADDED", made, create["seq"])
     assert (patched["type"], patched["req"], patched["object"]["data"]) == ("MODIFIED", patch["seq"], {"x": "2"})
@@ -120,13 +128,17 @@ def test_a_malformed_cursor_is_refused(text: str) -> None:
         Cursor.parse(text)
 
 
-def test_a_body_that_is_no_json_is_kept_as_text(server: FakeAPIServer) -> None:
+def test_a_protobuf_body_is_decoded_and_a_malformed_one_kept_as_it_came(server: FakeAPIServer) -> None:
     origin = real_monotonic()
+    message = new_message("k8s.io.api.core.v1.ConfigMap")
+    message.metadata.name = "a"
+    server.request("POST", CONFIGMAPS, protobuf_body("v1", "ConfigMap", message), headers={"Content-Type": PROTOBUF})
     server.request("POST", CONFIGMAPS, b"{not json", headers={"Content-Type": "application/json"})
 
-    (refused,) = cluster_trace(server, name="c", origin=origin).requests
+    created, refused = cluster_trace(server, name="c", origin=origin).requests
+    assert (created["code"], created["requestBody"]["object"]["metadata"]["name"]) == (201, "a")
     assert refused["code"] == 400
-    assert refused["requestBody"] == {"$text": "{not json", "$bytes": 9, "$contentType": "application/json"}
+    assert refused["requestBody"] == {"contentType": "application/json", "bytes": 9, "text": "{not json"}
 
 
 def test_the_html_file_holds_the_document(server: FakeAPIServer, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -14,12 +14,10 @@ viewer from consecutive versions, so the document holds each version once.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from fakeapi.apimachinery import safeyaml
 from fakeapi.storage.interfaces import Event, Object, ObjectKey
 from fakeapi.testing.audit import FAULT_ANNOTATION, TRUNCATED_ANNOTATION, AuditEvent
 from fakeapi.testing.commits import Commit
@@ -29,8 +27,6 @@ if TYPE_CHECKING:
 
 # Bumped when the document's shape changes in a way an older viewer cannot read.
 FORMAT_VERSION = 1
-# Bodies are shown up to this many characters when they are no JSON or YAML the viewer can fold.
-MAX_TEXT_BODY = 16 * 1024
 _WRITE_VERBS = frozenset({"create", "update", "patch"})
 
 
@@ -154,16 +150,13 @@ def cluster_trace(
     start_revision = events[0].revision - 1 if events else server.storage.current_revision
     cursor = after or Cursor()
     trace = ClusterTrace(name, history.start_revision if after else start_revision)
-    versions_by_revision: dict[int, Object] = {}
     for key, obj in state.items():
         trace.versions.append(_version(key, obj, "EXISTING", None, origin))
-        versions_by_revision[_revision_of(obj)] = obj
     # The revisions each request committed, by its audit sequence.
     made_by: dict[int, list[int]] = {}
     for event in events:
         commit = commits.get(event.revision)
         trace.versions.append(_version(event.key, event.object, event.type, commit, origin))
-        versions_by_revision[event.revision] = event.object
         audit_event = commit.audit_event if commit is not None else None
         if audit_event is not None:
             made_by.setdefault(audit_event.sequence, []).append(event.revision)
@@ -176,7 +169,7 @@ def cluster_trace(
             hidden_path_prefix is not None and request.path.startswith(hidden_path_prefix)
         ):
             continue
-        trace.requests.append(_request(request, made_by.get(request.sequence, []), versions_by_revision, origin))
+        trace.requests.append(_request(request, made_by.get(request.sequence, []), origin))
     last_watch = cursor.watch
     for sent in server.watch_events.events():
         if sent.sequence <= cursor.watch:
@@ -245,9 +238,7 @@ def _version(key: ObjectKey, obj: Object, kind: str, commit: Commit | None, orig
     }
 
 
-def _request(
-    event: AuditEvent, revisions: list[int], versions_by_revision: dict[int, Object], origin: float
-) -> dict[str, Any]:
+def _request(event: AuditEvent, revisions: list[int], origin: float) -> dict[str, Any]:
     end = event.response_complete_monotonic
     record: dict[str, Any] = {
         "seq": event.sequence,
@@ -273,7 +264,7 @@ def _request(
         "fieldManager": _field_manager(event),
         "revisions": revisions,
         "requestBody": _body(event.request_object, event.request_content_type),
-        "responseBody": _response_body(event, versions_by_revision),
+        "responseBody": _body(event.response_object, event.response_content_type),
     }
     return record
 
@@ -290,33 +281,27 @@ def _field_manager(event: AuditEvent) -> str | None:
     return given[0] if given else field_manager_from_user_agent(event.user_agent)
 
 
-def _response_body(event: AuditEvent, versions_by_revision: dict[int, Object]) -> Any:
-    """The response, or a reference to the version it is (a write's answer is the stored object)."""
-    body = _body(event.response_object, event.response_content_type)
-    if isinstance(body, dict):
-        version = versions_by_revision.get(_revision_of(body))
-        if version is not None and version == body:
-            return {"$version": _revision_of(body)}
-    return body
+def _body(data: bytes | None, content_type: str) -> dict[str, Any] | None:
+    """A body as the viewer shows it: its text (the viewer parses JSON), or a protobuf body decoded; None when empty.
 
-
-def _body(data: bytes | None, content_type: str) -> Any:
-    """A body as the viewer shows it: decoded JSON or YAML, else text (shortened), None when empty."""
+    Text is left as it came, not decoded here: a trace is written in the failing test's time, and
+    the browser parses JSON far faster than Python would.
+    """
     if not data:
         return None
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    try:
-        if "protobuf" in media_type:
-            from fakeapi.apimachinery.protobuf import decode_object
+    body: dict[str, Any] = {"contentType": content_type, "bytes": len(data)}
+    if "protobuf" in content_type.lower():
+        from fakeapi.apimachinery.protobuf import decode_object
 
-            return decode_object(data)
-        if "yaml" in media_type:
-            return safeyaml.load(data)
-        return json.loads(data)
-    except Exception:
-        # Not a body that decodes (plain text, a truncated stream, a malformed request): shown as text.
-        text = data[:MAX_TEXT_BODY].decode("utf-8", errors="replace")
-        return {"$text": text, "$bytes": len(data), "$contentType": content_type}
+        try:
+            body["object"] = decode_object(data)
+            return body
+        except Exception:
+            # Not a body that decodes (the server answered it with a 400): shown as the bytes it was.
+            body["text"] = data.decode("utf-8", errors="backslashreplace")
+            return body
+    body["text"] = data.decode("utf-8", errors="replace")
+    return body
 
 
 def _ms(monotonic: float, origin: float) -> float:

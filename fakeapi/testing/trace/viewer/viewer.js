@@ -411,8 +411,8 @@ function renderDetails(item) {
       }
       parts.push(list);
     }
-    parts.push(el("h2", {}, "Request body"), bodyBlock(r.requestBody, item.c));
-    parts.push(el("h2", {}, "Response body"), bodyBlock(r.responseBody, item.c));
+    parts.push(el("h2", {}, "Request body"), bodyBlock(r.requestBody));
+    parts.push(el("h2", {}, "Response body"), bodyBlock(r.responseBody));
   } else if (item.sent) {
     const s = item.sent;
     add("event", s.type);
@@ -446,18 +446,18 @@ function renderDetails(item) {
   pane.replaceChildren(...parts);
 }
 
-function bodyBlock(body, c) {
-  if (body === null || body === undefined) return el("p", { class: "hint" }, "none");
-  if (body.$version !== undefined) {
-    const version = state.byRevision[c].get(body.$version);
-    if (version) {
-      return el("div", {},
-        el("span", { class: "link", onclick: () => openObject(`${c}|${version.key}`, version.rev) }, `the stored ${version.object.kind} at rv=${version.rev}`),
-        el("pre", { class: "body" }, pretty(version.object)));
+// A request or response body: JSON shown folded, anything else as the text it was; protobuf comes decoded.
+function bodyBlock(body) {
+  if (!body) return el("p", { class: "hint" }, "none");
+  let shown = body.object !== undefined ? pretty(body.object) : body.text;
+  if (body.text !== undefined) {
+    try {
+      shown = pretty(JSON.parse(body.text));
+    } catch {
+      // Not JSON (YAML, plain text, a malformed request): as it came.
     }
   }
-  if (body.$text !== undefined) return el("pre", { class: "body" }, `${body.$contentType} (${body.$bytes} bytes)\n${body.$text}`);
-  return el("pre", { class: "body" }, pretty(body));
+  return el("div", {}, el("span", { class: "hint" }, `${body.contentType || "no content type"}, ${body.bytes} bytes`), el("pre", { class: "body" }, shown));
 }
 
 function pretty(value) {

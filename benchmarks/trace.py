@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""What the trace costs: its size and write time, and what its always-on recording costs a passing test.
+
+Figures:
+
+- each how-to test (``tests/examples``) run with ``--fakeapi-trace=on``: the trace file's size
+  and the time to write it (the document built from the server's logs, rendered and written);
+  targets: under 1 MB, under 50 ms;
+- a test making 1,000 requests (creates, reads and patches of ConfigMaps, through the handler
+  chain in process): the same two figures;
+- a passing test under ``retain-on-failure`` against ``off``: a pytest session of
+  ``--tests`` passing tests (each seeds and reads a ConfigMap), run alternately in each mode;
+  the difference per test (target: nothing measurable);
+- the recording itself: 1,000 in-process creates at the audit level ``RequestResponse``
+  (bodies kept: the default) against ``Metadata``.
+
+Run from the repository root::
+
+    python benchmarks/trace.py
+    python benchmarks/trace.py --runs 5 --skip-howtos
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from fakeapi import FakeAPIServer, ServerConfig  # noqa: E402
+from fakeapi.controllers.manager import without_simulation  # noqa: E402
+from fakeapi.testing import trace  # noqa: E402
+from fakeapi.util.clock import real_monotonic  # noqa: E402
+
+REQUESTS = 1000
+PASSING_TEST = """
+import pytest
+
+@pytest.mark.parametrize("n", range({tests}))
+def test_passes(fakeapi, n):
+    fakeapi.seed({{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {{"name": f"c{{n}}"}}}})
+    assert fakeapi.get("v1", "ConfigMap", f"c{{n}}")["metadata"]["name"] == f"c{{n}}"
+"""
+
+
+def _timed_writes() -> tuple[list[tuple[str, float, int]], Callable[[], None]]:
+    """Wrap ``write_trace`` so each call's time and file size are noted; returns the notes and an undo."""
+    notes: list[tuple[str, float, int]] = []
+    original = trace.write_trace
+
+    def timed(path: Any, servers: Any, **keywords: Any) -> Path:
+        started = time.perf_counter()
+        written = original(path, servers, **keywords)
+        notes.append((keywords["title"], (time.perf_counter() - started) * 1000, written.stat().st_size))
+        return written
+
+    trace.write_trace = timed  # type: ignore[assignment]
+
+    def undo() -> None:
+        trace.write_trace = original  # type: ignore[assignment]
+
+    return notes, undo
+
+
+def howtos(output: Path) -> None:
+    import pytest
+
+    notes, undo = _timed_writes()
+    try:
+        pytest.main(
+            [
+                str(REPO / "tests" / "examples"),
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-n",
+                "0",
+                "--fakeapi-trace=on",
+                f"--fakeapi-trace-dir={output}",
+                "-W",
+                "ignore",
+            ]
+        )
+    finally:
+        undo()
+    print(f"\nhow-to tests, --fakeapi-trace=on: {len(notes)} traces")
+    print(f"{'test':<95} {'size':>9} {'write':>9}")
+    for title, ms, size in notes:
+        print(f"{title:<95} {size / 1024:>6.0f} KB {ms:>6.1f} ms")
+    sizes = [size for _, _, size in notes]
+    times = [ms for _, ms, _ in notes]
+    print(
+        f"median {statistics.median(sizes) / 1024:.0f} KB (largest {max(sizes) / 1024:.0f} KB), "
+        f"median {statistics.median(times):.1f} ms (slowest {max(times):.1f} ms)"
+    )
+
+
+def thousand_requests(output: Path, runs: int) -> None:
+    with FakeAPIServer(ServerConfig(controllers=without_simulation())) as server:
+        times, size = [], 0
+        for run in range(runs):
+            server.reset(seed=run)
+            origin = real_monotonic()
+            path = "/api/v1/namespaces/default/configmaps"
+            for index in range(REQUESTS // 2):
+                server.request(
+                    "POST", path, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"c{index}"}}
+                )
+            for index in range(REQUESTS // 4):
+                server.request("GET", f"{path}/c{index}")
+                server.request(
+                    "PATCH",
+                    f"{path}/c{index}",
+                    {"data": {"n": str(index)}},
+                    headers={"Content-Type": "application/merge-patch+json"},
+                )
+            assert len(server.audit_log.requests()) == REQUESTS
+            started = time.perf_counter()
+            written = trace.write_trace(
+                output / "thousand.html", {server.url: server}, title="1,000 requests", origin=origin
+            )
+            times.append((time.perf_counter() - started) * 1000)
+            size = written.stat().st_size
+    print(
+        f"\na test making {REQUESTS} requests: trace {size / 1024:.0f} KB, written in "
+        f"{statistics.median(times):.1f} ms (median of {runs}; {min(times):.1f}-{max(times):.1f})"
+    )
+
+
+def passing_overhead(runs: int, tests: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "test_passing.py").write_text(PASSING_TEST.format(tests=tests))
+        durations: dict[str, list[float]] = {"off": [], "retain-on-failure": []}
+        for _ in range(runs):
+            for mode in durations:
+                command = [
+                    sys.executable,
+                    "-m",
+                    "pytest",
+                    "-q",
+                    "-p",
+                    "no:cacheprovider",
+                    "-n",
+                    "0",
+                    f"--fakeapi-trace={mode}",
+                    "--durations=0",
+                    "--durations-min=0",
+                    "test_passing.py",
+                ]
+                result = subprocess.run(command, cwd=folder, capture_output=True, text=True, check=True)
+                durations[mode].append(_per_test_ms(result.stdout))
+    off, kept = (statistics.median(durations[m]) for m in durations)
+    print(f"\n{tests} passing tests, per test (setup + call + teardown, median of {runs} sessions each):")
+    print(f"  off                {off:.3f} ms  {sorted(round(d, 3) for d in durations['off'])}")
+    print(f"  retain-on-failure  {kept:.3f} ms  {sorted(round(d, 3) for d in durations['retain-on-failure'])}")
+    print(f"  difference         {kept - off:+.3f} ms")
+
+
+def _per_test_ms(stdout: str) -> float:
+    """The mean time pytest's --durations reports for the tests' phases, per test (the first test, which starts the server, left out)."""
+    per_test: dict[str, float] = {}
+    for line in stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[0].endswith("s") and parts[1] in ("setup", "call", "teardown"):
+            per_test[parts[2]] = per_test.get(parts[2], 0.0) + float(parts[0][:-1])
+    first = "test_passing.py::test_passes[0]"
+    per_test.pop(first, None)
+    return 1000 * statistics.mean(per_test.values())
+
+
+def recording_cost(runs: int) -> None:
+    results: dict[str, float] = {}
+    for level in ("Metadata", "RequestResponse"):
+        times = []
+        with FakeAPIServer(ServerConfig(controllers=without_simulation(), audit_level=level)) as server:  # type: ignore[arg-type]
+            for run in range(runs):
+                server.reset(seed=run)
+                started = time.perf_counter()
+                for index in range(REQUESTS):
+                    server.request(
+                        "POST",
+                        "/api/v1/namespaces/default/configmaps",
+                        {
+                            "apiVersion": "v1",
+                            "kind": "ConfigMap",
+                            "metadata": {"name": f"c{index}"},
+                            "data": {"a": "b"},
+                        },
+                    )
+                times.append((time.perf_counter() - started) * 1000 / REQUESTS)
+        results[level] = statistics.median(times)
+    print(f"\n{REQUESTS} in-process creates, per request (median of {runs}):")
+    for level, ms in results.items():
+        print(f"  audit level {level:<16} {ms:.3f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--tests", type=int, default=200, help="passing tests per session for the overhead figure")
+    parser.add_argument("--skip-howtos", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder)
+        thousand_requests(output, args.runs)
+        recording_cost(args.runs)
+        passing_overhead(args.runs, args.tests)
+        if not args.skip_howtos:
+            howtos(output / "howtos")
+
+
+if __name__ == "__main__":
+    main()
