@@ -270,6 +270,11 @@ class AuditLog:
         return self._events.maxlen or 0
 
     @property
+    def last_sequence(self) -> int:
+        """The sequence of the last event recorded (0 before any): a cheap way to ask whether anything was."""
+        return self._sequence
+
+    @property
     def cleared_at(self) -> float:
         """When the log was last cleared (or made), in real monotonic seconds: where its record begins."""
         return self._cleared_at

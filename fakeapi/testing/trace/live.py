@@ -80,15 +80,16 @@ class LiveView:
         while True:
             if _restarted(self._server, after):
                 return {"reset": True}
-            try:
-                cluster = self._cluster(after)
-            except TooOldResourceVersionError:
-                return {"reset": True}
-            news = cluster.versions or cluster.requests or cluster.watch_events or cluster.enqueues
-            if news or real_monotonic() >= deadline or (client_gone is not None and client_gone()):
-                return self._document(cluster)
-            # Only the cursor moves past the view's own requests, so the next poll does not see them again.
-            after = cluster.cursor
+            done = real_monotonic() >= deadline or (client_gone is not None and client_gone())
+            if _recorded_since(self._server, after) or done:
+                try:
+                    cluster = self._cluster(after)
+                except TooOldResourceVersionError:
+                    return {"reset": True}
+                if cluster.versions or cluster.requests or cluster.watch_events or cluster.enqueues or done:
+                    return self._document(cluster)
+                # Only the view's own requests came: the cursor moves past them, so the next look does not see them again.
+                after = cluster.cursor
             wake.wait(POLL_INTERVAL_SECONDS)
 
     def _cluster(self, after: Cursor | None) -> ClusterTrace:
@@ -108,6 +109,16 @@ def _timeout_seconds(text: str) -> float:
     except ValueError:
         raise errors.new_bad_request(f'invalid value for timeoutSeconds: "{text}"') from None
     return float(min(max(seconds, 0), MAX_POLL_SECONDS))
+
+
+def _recorded_since(server: FakeAPIServer, after: Cursor) -> bool:
+    """Whether any log moved past the cursor (cheap: the whole trace is built only then)."""
+    return (
+        server.storage.current_revision > after.revision
+        or server.audit_log.last_sequence > after.audit
+        or server.watch_events.last_sequence > after.watch
+        or server.enqueue_log.recorded > after.enqueue
+    )
 
 
 def _restarted(server: FakeAPIServer, after: Cursor) -> bool:
