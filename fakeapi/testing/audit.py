@@ -207,7 +207,7 @@ class InFlightRequest:
             request_received_at=self._received_at,
             request_received_monotonic=self._received_monotonic,
             response_started_monotonic=real_monotonic(),
-            annotations=self._annotations,
+            annotations={**self._annotations, **(req.context.audit_annotations if req.context else {})},
             request_content_type=req.headers.get("Content-Type"),
             response_content_type=content_type,
         )
