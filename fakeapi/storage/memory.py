@@ -36,11 +36,12 @@ EventListener = Callable[[Event], None]
 
 @dataclass(frozen=True)
 class History:
-    """The objects at ``start_revision`` (by key) and the events after it, oldest first."""
+    """The objects at ``start_revision`` (by key), the events after it (oldest first), and the revision of the cut."""
 
     start_revision: int
     objects: list[tuple[ObjectKey, Object]]
     events: list[Event]
+    revision: int
 
 
 def _key_order(key: ObjectKey) -> tuple[str, str, str]:
@@ -183,7 +184,7 @@ class MemoryStorage:
             if after is not None:
                 if after < self._compacted_revision:
                     raise TooOldResourceVersionError(after, self._compacted_revision)
-                return History(after, [], [e for e in self._window if e.revision > after])
+                return History(after, [], [e for e in self._window if e.revision > after], self._revision)
             state = {
                 ObjectKey(prefix, namespace, name): obj
                 for prefix, bucket in self._objects.items()
@@ -191,12 +192,13 @@ class MemoryStorage:
             }
             events = list(self._window)
             start = self._compacted_revision
+            revision = self._revision
         for event in reversed(events):
             if event.previous is None:
                 state.pop(event.key, None)
             else:
                 state[event.key] = event.previous
-        return History(start, sorted(state.items(), key=lambda item: _key_order(item[0])), events)
+        return History(start, sorted(state.items(), key=lambda item: _key_order(item[0])), events, revision)
 
     # -- writes -----------------------------------------------------------------------------
 

@@ -131,9 +131,10 @@ def cluster_trace(
 
     The cluster's part begins at ``origin`` or, when later, where its logs begin (a test's reset
     empties them, after the bootstrap's work): changes committed before count as the starting
-    state, and earlier requests, watch events and enqueues are left out. With ``after``, only what came after that cursor (raises the storage's TooOldResourceVersionError when the changes
-    since have left its window). Requests whose path starts with ``hidden_path_prefix`` (the
-    live view's own) are left out.
+    state, and earlier requests, watch events and enqueues are left out. With ``after``, only
+    what came after that cursor (raises the storage's TooOldResourceVersionError when the
+    changes since have left its window). Requests whose path starts with ``hidden_path_prefix``
+    (the live view's own) are left out.
     """
     begins = max(origin, server.audit_log.cleared_at)
     history = server.storage.history(None if after is None else after.revision)
@@ -147,7 +148,7 @@ def cluster_trace(
             _apply(state, event)
         else:
             events.append(event)
-    start_revision = events[0].revision - 1 if events else server.storage.current_revision
+    start_revision = events[0].revision - 1 if events else history.revision
     cursor = after or Cursor()
     trace = ClusterTrace(name, history.start_revision if after else start_revision)
     for key, obj in state.items():
@@ -204,7 +205,8 @@ def cluster_trace(
                 "cause": enqueue.cause,
             }
         )
-    trace.cursor = Cursor(last_audit, last_watch, position, max(cursor.revision, server.storage.current_revision))
+    # The revision of the storage's cut, not the current one: a change committed since is the next poll's.
+    trace.cursor = Cursor(last_audit, last_watch, position, history.revision)
     return trace
 
 
