@@ -85,6 +85,8 @@ def test_the_trace_of_a_failing_test(pytester: pytest.Pytester, page: Any, scree
     expect(page.locator("#failure")).to_contain_text("assert 2 == 3")
     every = page.locator("#timeline tr").count()
     assert page.locator('#timeline tr[data-cat="request"]').count() > 3
+    # The simulated cluster ran the Deployment's pod: its transitions are on the timeline.
+    expect(page.locator('#timeline tr[data-cat="transition"]', has_text="\u2192 Running").first).to_be_visible()
     page.screenshot(path=screenshots / "1-opened.png")
 
     # Filter to one object: the Deployment web.
