@@ -68,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="cut connections whose request head takes longer (default 32, as kube-apiserver; 0: never)",
     )
+    serve.add_argument(
+        "--ui",
+        action="store_true",
+        help="record the traffic and serve the live trace viewer at /ui/ on the same port, behind the same "
+        "authentication (open it through kubectl proxy: http://127.0.0.1:8001/ui/)",
+    )
     _add_kube_apiserver_flags(serve)
     return parser
 
@@ -188,6 +194,7 @@ def _server_config(args: argparse.Namespace) -> ServerConfig:
     """
     from fakeapi.authentication.request_header import RequestHeaderConfig
     from fakeapi.server.instance import ServerConfig
+    from fakeapi.testing.audit import DEFAULT_CAPACITY
 
     request_header = RequestHeaderConfig()
     for name in ("username_headers", "uid_headers", "group_headers", "extra_headers_prefix", "allowed_names"):
@@ -202,10 +209,10 @@ def _server_config(args: argparse.Namespace) -> ServerConfig:
         max_requests_inflight=args.max_requests_inflight,
         max_mutating_requests_inflight=args.max_mutating_requests_inflight,
         read_header_timeout_seconds=args.read_header_timeout,
-        # The audit and watch-event logs are for tests in the server's own process: nobody can read them from
-        # outside, so a long-running serve keeps none (the storage's watch window stays bounded on its own).
-        audit_log_size=0,
-        watch_event_log_size=0,
+        # The audit and watch-event logs are for tests in the server's own process and for the live view: without
+        # --ui nobody can read them from outside, so serve keeps none (the storage's watch window is bounded anyway).
+        audit_log_size=DEFAULT_CAPACITY if args.ui else 0,
+        watch_event_log_size=DEFAULT_CAPACITY if args.ui else 0,
         authorization_mode=args.authorization_mode,
         api_audiences=list(args.api_audiences),
         request_header=request_header,
@@ -258,11 +265,20 @@ def serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"fakeapi: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
+    if args.ui:
+        from fakeapi.testing.trace.live import UI_PATH, LiveView
+
+        LiveView(server).install()
     kubeconfig = server.write_kubeconfig(args.kubeconfig or default_kubeconfig())
     elapsed_ms = (time.perf_counter() - started) * 1000
     print(f"fakeapi serving on {server.url} (ready in {elapsed_ms:.0f} ms)", flush=True)
     print(f"kubeconfig written to {kubeconfig.resolve()}", flush=True)
     print(f"  export KUBECONFIG={kubeconfig.resolve()}", flush=True)
+    if args.ui:
+        print(
+            f"live view at {server.url}{UI_PATH}/ (in a browser: kubectl proxy, then http://127.0.0.1:8001{UI_PATH}/)",
+            flush=True,
+        )
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

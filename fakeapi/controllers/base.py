@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -117,23 +118,46 @@ class EnqueueEvent:
     at: float
 
 
-class EnqueueLog:
-    """Every enqueue of a server's listeners, in order (thread-safe)."""
+# How many enqueues a log keeps (a test's run of a busy cluster stays well below).
+DEFAULT_ENQUEUE_LOG_CAPACITY = 10_000
 
-    def __init__(self) -> None:
+
+class EnqueueLog:
+    """The last ``capacity`` enqueues of a server's listeners, in order (thread-safe).
+
+    Bounded, so a long-running server (``fakeapi serve``) keeps a level memory; a test starts
+    from an empty log at each reset.
+    """
+
+    def __init__(self, capacity: int = DEFAULT_ENQUEUE_LOG_CAPACITY) -> None:
         self._lock = threading.Lock()
-        self._events: list[EnqueueEvent] = []
+        self._events: deque[EnqueueEvent] = deque(maxlen=capacity)
         self._condition = threading.Condition(self._lock)
+        # How many were recorded since the last clear(), dropped ones included.
+        self._recorded = 0
 
     def record(self, listener: str, key: Any, cause: str) -> None:
         with self._condition:
             self._events.append(EnqueueEvent(listener, key, cause, real_monotonic()))
+            self._recorded += 1
             self._condition.notify_all()
 
     @property
     def events(self) -> list[EnqueueEvent]:
         with self._lock:
             return list(self._events)
+
+    @property
+    def recorded(self) -> int:
+        """How many enqueues were recorded since the last clear(), dropped ones included."""
+        return self._recorded
+
+    def since(self, position: int) -> tuple[list[EnqueueEvent], int]:
+        """The events recorded after the first ``position`` ones (those still kept), and the position now."""
+        with self._lock:
+            first_kept = self._recorded - len(self._events)
+            skip = max(position - first_kept, 0)
+            return [e for index, e in enumerate(self._events) if index >= skip], self._recorded
 
     def replay(self, events: list[EnqueueEvent]) -> None:
         """Record ``events`` again, as happening now (a reset that copies a recorded bootstrap)."""
@@ -143,6 +167,7 @@ class EnqueueLog:
     def clear(self) -> None:
         with self._lock:
             self._events.clear()
+            self._recorded = 0
 
     def wait_for(self, predicate: Callable[[EnqueueEvent], bool], timeout: float) -> EnqueueEvent | None:
         """The first recorded event matching ``predicate``, waiting up to ``timeout`` seconds for it."""

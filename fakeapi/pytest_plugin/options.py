@@ -13,6 +13,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -79,9 +80,26 @@ SEED_OPTION = Option(
 )
 
 
+# --fakeapi-trace: as pytest-playwright's --tracing, a trace file per test always, never, or for failures only.
+TRACE_OFF = "off"
+TRACE_ON = "on"
+TRACE_RETAIN_ON_FAILURE = "retain-on-failure"
+TRACE_MODES = (TRACE_OFF, TRACE_ON, TRACE_RETAIN_ON_FAILURE)
+TRACE_OPTION = Option(
+    "trace",
+    f"write a trace viewer file per test: {', '.join(TRACE_MODES)} (default {TRACE_RETAIN_ON_FAILURE})",
+)
+# pytest-playwright's --output default: each test's artefacts in a folder of its own under it.
+DEFAULT_TRACE_DIR = "test-results"
+TRACE_DIR_OPTION = Option(
+    "trace_dir",
+    f"where trace files go, relative to pytest's working directory (default {DEFAULT_TRACE_DIR})",
+)
+
+
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("fakeapi", "fakeapi: an in-memory Kubernetes API server")
-    for option in (*SERVER_OPTIONS, SEED_OPTION):
+    for option in (*SERVER_OPTIONS, SEED_OPTION, TRACE_OPTION, TRACE_DIR_OPTION):
         help_text = f"{option.help} [ini: {option.ini}; env: {option.env}]"
         group.addoption(option.flag, dest=option.ini, default=None, metavar="VALUE", help=help_text)
         parser.addini(option.ini, option.help, default="")
@@ -101,6 +119,21 @@ def server_config(config: pytest.Config) -> ServerConfig:
 
     values = {o.name: o.parse(text) for o in SERVER_OPTIONS if (text := raw_value(config, o)) is not None}
     return ServerConfig(**values)
+
+
+def trace_mode(config: pytest.Config) -> str:
+    """The --fakeapi-trace mode; a usage error names the valid ones."""
+    mode = raw_value(config, TRACE_OPTION) or TRACE_RETAIN_ON_FAILURE
+    if mode not in TRACE_MODES:
+        raise pytest.UsageError(
+            f"{TRACE_OPTION.flag} (or {TRACE_OPTION.ini}, {TRACE_OPTION.env}): {mode!r} is not one of {', '.join(TRACE_MODES)}"
+        )
+    return mode
+
+
+def trace_dir(config: pytest.Config) -> Path:
+    """Where trace files go: --fakeapi-trace-dir, relative to pytest's working directory (not the test's)."""
+    return config.invocation_params.dir / (raw_value(config, TRACE_DIR_OPTION) or DEFAULT_TRACE_DIR)
 
 
 def parse_seed(text: str, nodeid: str) -> int | str | None:
@@ -165,6 +198,12 @@ __all__ = [
     "SEED_RANDOM",
     "SERVER_OPTIONS",
     "TEST_SETTINGS",
+    "TRACE_DIR_OPTION",
+    "TRACE_MODES",
+    "TRACE_OFF",
+    "TRACE_ON",
+    "TRACE_OPTION",
+    "TRACE_RETAIN_ON_FAILURE",
     "Option",
     "add_options",
     "check_settings",
@@ -174,4 +213,6 @@ __all__ = [
     "parse_seed",
     "raw_value",
     "server_config",
+    "trace_dir",
+    "trace_mode",
 ]

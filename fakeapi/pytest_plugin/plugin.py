@@ -13,13 +13,14 @@ from __future__ import annotations
 import dataclasses
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
-from fakeapi.pytest_plugin import options
+from fakeapi.pytest_plugin import options, tracing
+from fakeapi.util.clock import real_monotonic
 
 # fakeapi itself is imported by the fixtures that need it, not here: pytest loads this module in
 # every session of a project that has fakeapi installed, and importing the server costs ~0.3 s.
@@ -65,10 +66,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    """The settings given to the plugin (the others are ServerConfig's defaults) and the seed mode."""
+    """The settings given to the plugin (the others are ServerConfig's defaults), the seed and trace modes."""
     given = [f"{o.name}={text}" for o in options.SERVER_OPTIONS if (text := options.raw_value(config, o))]
     seed = options.raw_value(config, options.SEED_OPTION) or options.SEED_FROM_NODEID
-    return f"fakeapi: {', '.join([*given, f'seed={seed}'])}"
+    return f"fakeapi: {', '.join([*given, f'seed={seed}', f'trace={tracing.mode(config)}'])}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Note each phase for the test's trace; write the trace once the test is over, if one is due."""
+    # The phase ended before pytest writes its report (a failure's text takes a while to build).
+    ended = real_monotonic()
+    report = yield
+    handles: list[FakeAPI] = item.stash.get(_HANDLES, [])
+    tracing.record_phase(item, call, report, handles, ended)
+    return report
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -95,6 +95,7 @@ from fakeapi.server.storage.storage_factory import StorageFactory
 from fakeapi.storage.interfaces import ObjectKey
 from fakeapi.storage.memory import DEFAULT_WINDOW, MemoryStorage
 from fakeapi.testing import audit, determinism
+from fakeapi.testing.commits import CommitLog
 from fakeapi.testing.faults import FaultInjector
 from fakeapi.testing.transports import REQUESTS_TARGET, responses_mock
 from fakeapi.testing.watches import WatchEventLog
@@ -148,6 +149,8 @@ class ServerConfig:
     # How many requests the audit log keeps, and how many sent events the watch event log keeps (0: none).
     audit_log_size: int = audit.DEFAULT_CAPACITY
     watch_event_log_size: int = audit.DEFAULT_CAPACITY
+    # "RequestResponse": audit events keep request and response bodies (for the trace); "Metadata": not.
+    audit_level: audit.AuditLevel = audit.LEVEL_REQUEST_RESPONSE
     # Use this PKI (CAs, certificates, service-account key) instead of making one. Servers given the same
     # PKI publish the same CA bundles, so seeded servers dump identical snapshots; each works on a copy, so
     # rotating one's certificates leaves the others' alone. Its serving certificate must cover ``host``.
@@ -287,8 +290,11 @@ class FakeAPIServer:
         self._install_metrics()
         self.apiextensions = self._install_apiextensions()
         # What a test reads of the traffic (every request, every watch event sent) and its lever on it.
-        self.audit_log = audit.AuditLog(self.config.audit_log_size)
+        self.audit_log = audit.AuditLog(self.config.audit_log_size, level=self.config.audit_level)
         self.watch_events = WatchEventLog(self.config.watch_event_log_size)
+        # Which request made each revision, and when: the trace's link from object versions to requests.
+        self.commits = CommitLog(self.audit_log, capacity=self.config.watch_window)
+        self.storage.add_listener(self.commits.record)
         self.faults = FaultInjector(
             self.audit_log,
             lambda: self.storage.current_revision,
@@ -822,6 +828,7 @@ class FakeAPIServer:
             # Emptied last, so a test sees only the requests made since it got the cluster.
             self.audit_log.clear()
             self.watch_events.clear()
+            self.commits.clear()
 
     def _bootstrap_seeded(self) -> None:
         """The bootstrap of a seeded reset: made for real once, then copied.

@@ -13,6 +13,7 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fakeapi.storage.interfaces import (
@@ -31,6 +32,20 @@ DEFAULT_WINDOW = 10_000
 MAX_PENDING_EVENTS = 50_000
 
 EventListener = Callable[[Event], None]
+
+
+@dataclass(frozen=True)
+class History:
+    """The objects at ``start_revision`` (by key), the events after it (oldest first), and the revision of the cut."""
+
+    start_revision: int
+    objects: list[tuple[ObjectKey, Object]]
+    events: list[Event]
+    revision: int
+
+
+def _key_order(key: ObjectKey) -> tuple[str, str, str]:
+    return key.prefix, key.namespace, key.name
 
 
 class MemoryWatch:
@@ -156,6 +171,34 @@ class MemoryStorage:
                     state[slot] = event.previous
         keys = sorted(k for k in state if namespace is None or k[0] == namespace)
         return [state[k] for k in keys]
+
+    def history(self, after: int | None = None) -> History:
+        """What the window knows of the past, read in one consistent cut.
+
+        Without ``after``: every object as it was at the window's start and every event since
+        (the trace's object history). With ``after``: no objects, the events after that revision.
+
+        Raises TooOldResourceVersionError when events after ``after`` have left the window.
+        """
+        with self._lock:
+            if after is not None:
+                if after < self._compacted_revision:
+                    raise TooOldResourceVersionError(after, self._compacted_revision)
+                return History(after, [], [e for e in self._window if e.revision > after], self._revision)
+            state = {
+                ObjectKey(prefix, namespace, name): obj
+                for prefix, bucket in self._objects.items()
+                for (namespace, name), obj in bucket.items()
+            }
+            events = list(self._window)
+            start = self._compacted_revision
+            revision = self._revision
+        for event in reversed(events):
+            if event.previous is None:
+                state.pop(event.key, None)
+            else:
+                state[event.key] = event.previous
+        return History(start, sorted(state.items(), key=lambda item: _key_order(item[0])), events, revision)
 
     # -- writes -----------------------------------------------------------------------------
 

@@ -1,12 +1,19 @@
 """The audit log of a server: every request it answered, for tests to query and assert on.
 
-Modelled on kube-apiserver's audit events (k8s.io/apiserver/pkg/apis/audit, the ``Metadata``
-level): who asked (user, groups, user agent), what (verb, API group and version, resource,
-subresource, namespace, name; for writes the identity of the object sent), the answer's code,
-and when (request received, response complete; each on the real monotonic clock and on the
-wall clock that freezegun can freeze). Events are kept in memory, in a ring of fixed size, in
-the order the responses started; ``sequence`` numbers them and never repeats, even after
-``clear()``.
+Modelled on kube-apiserver's audit events (k8s.io/apiserver/pkg/apis/audit): who asked (user,
+groups, user agent), what (verb, API group and version, resource, subresource, namespace, name;
+for writes the identity of the object sent), the answer's code, and when (request received,
+response complete; each on the real monotonic clock and on the wall clock that freezegun can
+freeze). At the ``RequestResponse`` level (the default) an event also keeps the bytes of the
+request body and of the response (not of a watch stream: its lines go to the watch event log),
+as ``requestObject`` and ``responseObject``; as upstream's truncate backend
+(apiserver/plugin/pkg/audit/truncate/truncate.go) both are dropped from an event larger than
+100 KiB, which is then annotated ``audit.k8s.io/truncated``, and the bodies kept in all are
+bounded too (the oldest go first). Events are kept in memory, in a ring of fixed size, in the
+order the responses started; ``sequence`` numbers them and never repeats, even after
+``clear()``. The log also knows which request the calling thread is serving
+(:meth:`AuditLog.current_request`), so what the request causes below (a storage commit) can
+name it.
 
 The audit filter (``fakeapi.server.filters.audit``) records; tests read through
 :meth:`AuditLog.requests`, :meth:`AuditLog.wait_for` and the assertion helpers, whose failure
@@ -20,7 +27,7 @@ from collections import deque
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Unpack
+from typing import Any, Literal, Unpack
 
 from fakeapi.endpoints.http import Request
 from fakeapi.endpoints.negotiation import decode_payload
@@ -31,6 +38,16 @@ DEFAULT_CAPACITY = 10_000
 DEFAULT_WAIT_SECONDS = 5.0
 # The annotation the fault injection filter puts on the requests it failed, delayed or cut.
 FAULT_ANNOTATION = "fakeapi.testing/fault"
+# audit.k8s.io/v1 Level values: metadata only, or the request and response bodies too.
+AuditLevel = Literal["Metadata", "RequestResponse"]
+LEVEL_METADATA: AuditLevel = "Metadata"
+LEVEL_REQUEST_RESPONSE: AuditLevel = "RequestResponse"
+# apiserver/pkg/server/options/audit.go: the truncate backend's default --audit-log-truncate-max-event-size
+# (100 KiB); a larger event loses its request and response objects and gets this annotation (truncate.go).
+MAX_EVENT_SIZE = 100 * 1024
+TRUNCATED_ANNOTATION = "audit.k8s.io/truncated"
+# The bodies kept by one log in all; past it, the oldest events lose theirs (annotated as truncated).
+DEFAULT_BODY_BUDGET = 64 * 1024 * 1024
 # How many near misses an assertion message lists.
 NEAR_MISSES_SHOWN = 10
 _WRITE_VERBS = frozenset({"create", "update", "patch"})
@@ -77,7 +94,11 @@ class AuditEvent:
         object_ref: For create, update and patch, what the body named; None otherwise or
             when the body named nothing.
         annotations: Notes of filters on the request; ``fakeapi.testing/fault`` says which
-            fault was injected.
+            fault was injected, ``audit.k8s.io/truncated`` that the bodies were dropped.
+        request_object, response_object: At the ``RequestResponse`` level, the request body
+            and the response as sent (None when empty, a watch, or dropped); the response's
+            is set when the response is complete.
+        request_content_type, response_content_type: Their ``Content-Type`` headers.
     """
 
     sequence: int
@@ -102,6 +123,10 @@ class AuditEvent:
     response_complete_at: datetime | None = None
     response_complete_monotonic: float | None = None
     annotations: dict[str, str] = field(default_factory=dict)
+    request_object: bytes | None = None
+    request_content_type: str = ""
+    response_object: bytes | None = None
+    response_content_type: str = ""
 
     @property
     def stage(self) -> str:
@@ -132,14 +157,19 @@ class AuditEvent:
 class InFlightRequest:
     """One request between its receipt and the end of its response; made by :meth:`AuditLog.begin`."""
 
-    def __init__(self, log: AuditLog, req: Request, generation: int) -> None:
+    def __init__(self, log: AuditLog, req: Request, generation: int, outer: InFlightRequest | None) -> None:
         self._log = log
-        self._req = req
+        # Dropped once the response is complete: a request may be referred to long after (by a commit).
+        self._req: Request | None = req
         self._generation = generation
         self.received_at = utc_now()
         self._received_monotonic = real_monotonic()
         self._annotations: dict[str, str] = {}
         self.event: AuditEvent | None = None
+        # The request this thread was serving when this one began (an in-process request made while serving).
+        self.outer = outer
+        self._response_chunks: list[bytes] = []
+        self._response_bytes = 0
 
     def annotate(self, key: str, value: str) -> None:
         if self.event is not None:
@@ -147,9 +177,10 @@ class InFlightRequest:
         else:
             self._annotations[key] = value
 
-    def response_started(self, code: int) -> AuditEvent:
+    def response_started(self, code: int, content_type: str = "") -> AuditEvent:
         """The answer's status is known: the event enters the log."""
         req = self._req
+        assert req is not None, "a response starts before it completes"
         facts = RequestFacts.of(req)
         failed_authentication = code == 401
         object_ref = _object_ref(req) if facts.verb in _WRITE_VERBS else None
@@ -175,16 +206,30 @@ class InFlightRequest:
             request_received_monotonic=self._received_monotonic,
             response_started_monotonic=real_monotonic(),
             annotations={**self._annotations, **(req.context.audit_annotations if req.context else {})},
+            request_content_type=req.headers.get("Content-Type"),
+            response_content_type=content_type,
         )
         self._log._append(self.event, self._generation)
         return self.event
 
+    def response_written(self, data: bytes) -> None:
+        """Body bytes of a response went out (not a watch stream's): kept for the event, up to the largest kept."""
+        if self._log.level == LEVEL_REQUEST_RESPONSE and self._response_bytes <= MAX_EVENT_SIZE:
+            self._response_chunks.append(data)
+            self._response_bytes += len(data)
+
     def complete(self) -> None:
         """The handler returned: stamp the completion (and log the request if it never answered)."""
-        self._log._forget(self._req)
+        req = self._req
+        assert req is not None, "a request completes once"
+        self._log._forget(req, self)
         event = self.event if self.event is not None else self.response_started(0)
         event.response_complete_at = utc_now()
         event.response_complete_monotonic = real_monotonic()
+        if self._log.level == LEVEL_REQUEST_RESPONSE:
+            self._log._keep_bodies(event, req.body, self._response_chunks, self._response_bytes)
+        self._req = None
+        self._response_chunks = []
 
 
 class AuditLog:
@@ -192,19 +237,45 @@ class AuditLog:
 
     Args:
         capacity: How many events are kept; older ones are dropped (counted in ``dropped``).
+        level: ``RequestResponse`` (keep request and response bodies) or ``Metadata``.
+        body_budget: How many body bytes are kept in all; past it the oldest events lose theirs.
     """
 
-    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(
+        self,
+        capacity: int = DEFAULT_CAPACITY,
+        *,
+        level: AuditLevel = LEVEL_REQUEST_RESPONSE,
+        body_budget: int = DEFAULT_BODY_BUDGET,
+    ) -> None:
+        if level not in (LEVEL_METADATA, LEVEL_REQUEST_RESPONSE):
+            raise ValueError(f"audit level must be {LEVEL_METADATA!r} or {LEVEL_REQUEST_RESPONSE!r}, not {level!r}")
+        self.level = level
         self._condition = threading.Condition()
         self._events: deque[AuditEvent] = deque(maxlen=capacity)
         self._in_flight: dict[int, InFlightRequest] = {}
+        self._serving = threading.local()
         self._sequence = 0
         self._generation = 0
         self._dropped = 0
+        self._body_budget = body_budget
+        self._with_bodies: deque[tuple[AuditEvent, int]] = deque()
+        self._body_bytes = 0
+        self._cleared_at = real_monotonic()
 
     @property
     def capacity(self) -> int:
         return self._events.maxlen or 0
+
+    @property
+    def last_sequence(self) -> int:
+        """The sequence of the last event recorded (0 before any): a cheap way to ask whether anything was."""
+        return self._sequence
+
+    @property
+    def cleared_at(self) -> float:
+        """When the log was last cleared (or made), in real monotonic seconds: where its record begins."""
+        return self._cleared_at
 
     @property
     def dropped(self) -> int:
@@ -216,9 +287,15 @@ class AuditLog:
     def begin(self, req: Request) -> InFlightRequest:
         """A request arrived; the audit filter calls this first and ``complete()`` on the result last."""
         with self._condition:
-            in_flight = InFlightRequest(self, req, self._generation)
+            in_flight = InFlightRequest(self, req, self._generation, self.current_request())
             self._in_flight[id(req)] = in_flight
+        self._serving.request = in_flight
         return in_flight
+
+    def current_request(self) -> InFlightRequest | None:
+        """The request the calling thread is serving (between ``begin`` and ``complete``), if any."""
+        request: InFlightRequest | None = getattr(self._serving, "request", None)
+        return request
 
     def annotate(self, req: Request, key: str, value: str) -> None:
         """Note something about a request in flight (audit.AddAuditAnnotation); ignored for other requests."""
@@ -239,9 +316,31 @@ class AuditLog:
             self._events.append(event)
             self._condition.notify_all()
 
-    def _forget(self, req: Request) -> None:
+    def _forget(self, req: Request, in_flight: InFlightRequest) -> None:
         with self._condition:
             self._in_flight.pop(id(req), None)
+        self._serving.request = in_flight.outer
+
+    def _keep_bodies(self, event: AuditEvent, request_body: bytes, response_chunks: list[bytes], written: int) -> None:
+        """Give the event its bodies, unless together they pass MAX_EVENT_SIZE; then keep within the budget."""
+        kept = len(request_body) + written
+        if kept > MAX_EVENT_SIZE:
+            event.annotations[TRUNCATED_ANNOTATION] = "true"
+            return
+        if not kept:
+            return
+        event.request_object = request_body or None
+        event.response_object = b"".join(response_chunks) or None
+        with self._condition:
+            if event.sequence == 0:
+                return  # received before the last clear(): not in the log
+            self._with_bodies.append((event, kept))
+            self._body_bytes += kept
+            while self._body_bytes > self._body_budget:
+                oldest, size = self._with_bodies.popleft()
+                self._body_bytes -= size
+                oldest.request_object = oldest.response_object = None
+                oldest.annotations[TRUNCATED_ANNOTATION] = "true"
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -251,6 +350,9 @@ class AuditLog:
             self._events.clear()
             self._dropped = 0
             self._generation += 1
+            self._with_bodies.clear()
+            self._body_bytes = 0
+            self._cleared_at = real_monotonic()
 
     def requests(
         self,

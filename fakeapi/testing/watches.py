@@ -109,6 +109,11 @@ class WatchEventLog:
             )
             self._condition.notify_all()
 
+    @property
+    def last_sequence(self) -> int:
+        """The sequence of the last event sent (0 before any)."""
+        return self._sequence
+
     def clear(self) -> None:
         with self._condition:
             self._events.clear()

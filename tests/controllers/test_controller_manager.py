@@ -240,3 +240,16 @@ def test_only_unexpected_failures_reach_the_servers_check() -> None:
     on_error(KeyError("bug"))
     with pytest.raises(KeyError):
         server.check()
+
+
+def test_the_enqueue_log_keeps_the_last_enqueues_and_counts_them_all() -> None:
+    log = EnqueueLog(capacity=3)
+    for key in "abcde":
+        log.record("test", key, "cause")
+
+    assert [e.key for e in log.events] == ["c", "d", "e"]
+    assert log.recorded == 5
+    assert [e.key for e in log.since(3)[0]] == ["d", "e"]
+    assert log.since(0) == (log.events, 5)  # the dropped ones are gone
+    log.clear()
+    assert (log.events, log.recorded) == ([], 0)

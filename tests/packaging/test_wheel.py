@@ -40,6 +40,11 @@ def test_package_data_is_installed():
     assert fixtures.joinpath("kind", "static-pods", "etcd.yaml").is_file()
 
 
+def test_the_trace_viewer_is_installed():
+    viewer = resources.files("fakeapi.testing.trace").joinpath("viewer")
+    assert all(viewer.joinpath(name).is_file() for name in ("viewer.html", "viewer.css", "viewer.js"))
+
+
 def test_a_first_test(fakeapi):
     fakeapi.seed({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": {"a": "1"}})
     assert fakeapi.get("v1", "ConfigMap", "settings")["data"] == {"a": "1"}
@@ -74,6 +79,9 @@ def test_the_wheel_holds_one_package_and_its_data(wheel: Path) -> None:
         "fakeapi/fixtures/kind/10-coredns.yaml",
         "fakeapi/fixtures/kind/static-pods/kube-apiserver.yaml",
         "fakeapi/pytest_plugin/plugin.py",
+        "fakeapi/testing/trace/viewer/viewer.html",
+        "fakeapi/testing/trace/viewer/viewer.css",
+        "fakeapi/testing/trace/viewer/viewer.js",
     ):
         assert data in names
 
@@ -97,4 +105,4 @@ def test_a_downstream_suite_runs_with_the_installed_plugin(wheel: Path, tmp_path
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "4 passed" in result.stdout
+    assert "5 passed" in result.stdout

@@ -243,4 +243,4 @@ def test_the_header_shows_the_settings_and_loading_the_plugin_imports_no_server(
     )
     result = pytester.runpytest_subprocess("--fakeapi-controllers=namespace", timeout=60)
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["fakeapi: controllers=namespace, seed=nodeid"])
+    result.stdout.fnmatch_lines(["fakeapi: controllers=namespace, seed=nodeid, trace=retain-on-failure"])

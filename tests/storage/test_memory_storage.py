@@ -173,3 +173,28 @@ def test_list_at_a_revision_that_left_the_window_is_too_old() -> None:
         storage.create(ObjectKey("configmaps", "default", f"c{i}"), cm(f"c{i}"))
     with pytest.raises(TooOldResourceVersionError):
         storage.get_list_at("configmaps", None, 2)
+
+
+def test_history_gives_the_objects_at_the_windows_start_and_every_event_since() -> None:
+    storage = MemoryStorage(window=3)
+    a, b = ObjectKey("configmaps", "default", "a"), ObjectKey("configmaps", "default", "b")
+    storage.create(a, {"metadata": {"name": "a"}, "data": {"v": "1"}})
+    storage.create(b, {"metadata": {"name": "b"}})
+    # A new object each time, as the Store hands over: the storage never changes one it holds.
+    storage.guaranteed_update(a, lambda current: {"metadata": {"name": "a"}, "data": {"v": "2"}})
+    storage.delete(b)
+    storage.guaranteed_update(a, lambda current: {"metadata": {"name": "a"}, "data": {"v": "3"}})
+
+    history = storage.history()
+    # The window holds the last three events; before them, a had v=1 and b existed.
+    assert history.start_revision == 3
+    assert [(key.name, obj["metadata"]["resourceVersion"]) for key, obj in history.objects] == [("a", "2"), ("b", "3")]
+    assert [(e.type, e.key.name, e.revision) for e in history.events] == [
+        ("MODIFIED", "a", 4),
+        ("DELETED", "b", 5),
+        ("MODIFIED", "a", 6),
+    ]
+    after = storage.history(after=5)
+    assert (after.objects, [e.revision for e in after.events]) == ([], [6])
+    with pytest.raises(TooOldResourceVersionError):
+        storage.history(after=2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime
 
@@ -10,7 +11,9 @@ from testing_objects import configmap, deployment
 
 from fakeapi import FakeAPIServer, ServerConfig
 from fakeapi.controllers.manager import without_simulation
+from fakeapi.endpoints.http import Request
 from fakeapi.pytest_plugin.plugin import FakeAPI
+from fakeapi.testing.audit import LEVEL_REQUEST_RESPONSE, TRUNCATED_ANNOTATION, AuditLog
 from fakeapi.util.clock import real_monotonic
 
 # The audit log of a test's own requests: no controller makes any meanwhile.
@@ -237,3 +240,72 @@ def test_a_create_is_found_by_the_name_of_the_object_it_made(fakeapi: FakeAPI) -
     (event,) = fakeapi.audit.assert_requested("create", "configmaps", name="x", namespace="default", code=201)
     assert event.object_ref is not None and event.object_ref.name == "x"
     assert [e.name for e in fakeapi.audit.requests("create")] == ["x", ""]
+
+
+# -- bodies (the RequestResponse level) ---------------------------------------------------------------
+
+
+def test_the_request_and_response_bodies_are_kept(server: FakeAPIServer) -> None:
+    server.request("POST", "/api/v1/namespaces/default/configmaps", configmap("a", x="1"))
+    server.request("GET", "/api/v1/namespaces/default/configmaps/missing")
+
+    create, get = server.audit_log.requests()
+    assert json.loads(create.request_object or b"") == configmap("a", x="1")
+    assert create.request_content_type == "application/json"
+    assert json.loads(create.response_object or b"")["metadata"]["name"] == "a"
+    assert create.response_content_type == "application/json"
+    assert get.request_object is None
+    assert json.loads(get.response_object or b"")["reason"] == "NotFound"
+
+
+def test_a_watch_stream_is_no_body(server: FakeAPIServer) -> None:
+    done = threading.Event()
+
+    def watch() -> None:
+        server.request("GET", "/api/v1/namespaces/default/configmaps", query="watch=true&timeoutSeconds=1")
+        done.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    server.request("POST", "/api/v1/namespaces/default/configmaps", configmap("a"))
+    assert done.wait(TIMEOUT)
+    (watch_event,) = server.audit_log.requests("watch")
+    assert watch_event.response_object is None
+    assert server.watch_events.events("ADDED", name="a")
+
+
+def test_an_event_over_100_kib_loses_its_bodies_as_upstream_truncates_it(server: FakeAPIServer) -> None:
+    # staging/src/k8s.io/apiserver/plugin/pkg/audit/truncate/truncate.go: RequestObject and ResponseObject are
+    # dropped and the event annotated audit.k8s.io/truncated=true; the default limit is 100 KiB.
+    server.request("POST", "/api/v1/namespaces/default/configmaps", configmap("big", x="y" * 60_000))
+
+    (create,) = server.audit_log.requests()
+    assert create.code == 201
+    assert (create.request_object, create.response_object) == (None, None)
+    assert create.annotations[TRUNCATED_ANNOTATION] == "true"
+
+
+def test_the_bodies_kept_in_all_are_bounded_the_oldest_going_first() -> None:
+    log = AuditLog(level=LEVEL_REQUEST_RESPONSE, body_budget=3_000)
+    for name in "abcde":
+        in_flight = log.begin(Request("POST", "/api/v1/configmaps", body=json.dumps(configmap(name)).encode()))
+        in_flight.response_started(201, "application/json")
+        in_flight.response_written(b"x" * 500)
+        in_flight.complete()
+
+    events = log.requests()
+    kept = [e.sequence for e in events if e.request_object is not None]
+    dropped = [e.sequence for e in events if e.annotations.get(TRUNCATED_ANNOTATION) == "true"]
+    assert kept and dropped and max(dropped) < min(kept)
+    assert sorted(kept + dropped) == [e.sequence for e in events]
+
+
+def test_the_metadata_level_keeps_no_bodies() -> None:
+    with FakeAPIServer(ServerConfig(controllers=without_simulation(), audit_level="Metadata")) as server:
+        server.request("POST", "/api/v1/namespaces/default/configmaps", configmap("a"))
+        (create,) = server.audit_log.requests("create", "configmaps", name="a")
+    assert (create.request_object, create.response_object) == (None, None)
+
+
+def test_an_unknown_level_is_refused() -> None:
+    with pytest.raises(ValueError, match="audit level must be 'Metadata' or 'RequestResponse', not 'Request'"):
+        AuditLog(level="Request")  # type: ignore[arg-type]

@@ -199,7 +199,11 @@ def parse_write_options(req: Request, options_kind: str) -> WriteOptions:
 
 def default_field_manager(req: Request) -> str:
     """The user agent up to the first '/', as managedfields does when no fieldManager is given."""
-    agent = req.headers.get("User-Agent")
+    return field_manager_from_user_agent(req.headers.get("User-Agent"))
+
+
+def field_manager_from_user_agent(agent: str) -> str:
+    """managedfields' prefixFromUserAgent: the user agent up to its first '/', at most 128 characters."""
     return agent.split("/", 1)[0][:FIELD_MANAGER_MAX_LENGTH] if agent else ""
 
 

@@ -7,7 +7,8 @@ audit-id filter: outside panic recovery, it sees the 401s of failed authenticati
 500s a bug becomes, and it reads the request's context only once the inner filters filled it
 (the user is the one the request ran as, after impersonation). The event enters the log when
 the response starts, so an open watch is there while it streams, and is completed when the
-handler returns. Each line a watch response sends goes to the watch event log as well.
+handler returns. Each line a watch response sends goes to the watch event log as well; the
+bytes of any other response go to its audit event (kept at the ``RequestResponse`` level).
 
 With an audit policy and backend (``--audit-policy-file``, ``--audit-log-path``) the same filter
 sends each request's ``audit.k8s.io/v1`` Events at the stages upstream's WithAudit does:
@@ -46,23 +47,27 @@ class _AuditWriter(ResponseWriterWrapper):
         self._request_audit = request_audit
         # Set while this response is a watch stream whose lines are recorded.
         self._watch: AuditEvent | None = None
+        self._streaming_watch = False
         self._content_type = ""
 
     def write_head(self, status: int, headers: list[tuple[str, str]]) -> None:
-        event = self._in_flight.response_started(status)
+        self._content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+        event = self._in_flight.response_started(status, self._content_type)
         if self._request_audit is not None:
             self._request_audit.response_started(status, headers)
-        if self._watch_events is not None and event.verb == "watch" and status == 200:
+        self._streaming_watch = event.verb == "watch" and status == 200
+        if self._watch_events is not None and self._streaming_watch:
             self._watch = event
-            self._content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
         self._inner.write_head(status, headers)
 
     def write(self, data: bytes) -> None:
         self._inner.write(data)
         if self._request_audit is not None:
             self._request_audit.write(data)
+        if not self._streaming_watch:
+            self._in_flight.response_written(data)
         # serve_watch writes each event as one line in one write.
-        if self._watch is not None and self._watch_events is not None and data:
+        elif self._watch is not None and self._watch_events is not None and data:
             self._watch_events.record(self._watch, data, self._content_type)
 
 
