@@ -64,6 +64,8 @@ class Request:
     peer_certificate: bytes | None = None
     remote_addr: str = ""
     context: RequestContext | None = None
+    # The Audit-Id the audit-id filter gave the request (the client's, or a new one).
+    audit_id: str = ""
     _query: dict[str, list[str]] | None = None
 
     @property
@@ -125,6 +127,50 @@ class ResponseWriterWrapper:
         register = getattr(self._inner, "on_client_gone", None)
         if register is not None:
             register(callback)
+
+    def hijack(self) -> Connection:
+        return hijack(self._inner)
+
+
+class Connection(Protocol):
+    """A connection a handler took over to speak an upgraded protocol (WebSocket, SPDY) on it."""
+
+    def read(self, limit: int) -> bytes:
+        """Up to ``limit`` bytes as soon as some arrived; b"" once the peer closed."""
+        ...
+
+    def write(self, data: bytes) -> None:
+        """Send all of ``data`` (safe from several threads); ConnectionError when the peer is gone."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class HijackNotSupportedError(Exception):
+    """The transport cannot hand its connection over (the in-process adapters have none)."""
+
+
+def hijack(w: ResponseWriter) -> Connection:
+    """Take over the connection under ``w``, as Go's ``http.Hijacker``; HijackNotSupportedError where there is none."""
+    take = getattr(w, "hijack", None)
+    if take is None:
+        raise HijackNotSupportedError("the transport does not support connection upgrades")
+    connection: Connection = take()
+    return connection
+
+
+def can_hijack(w: ResponseWriter) -> bool:
+    """Whether the transport under ``w`` can hand its connection over."""
+    inner: Any = w
+    while isinstance(inner, ResponseWriterWrapper):
+        inner = inner._inner
+    return callable(getattr(inner, "hijack", None))
+
+
+def switch_protocols(w: ResponseWriter, headers: list[tuple[str, str]]) -> Connection:
+    """Answer 101 Switching Protocols with ``headers`` (through the filters, so audit sees it) and take the connection."""
+    w.write_head(101, headers)
+    return hijack(w)
 
 
 Handler = Callable[[Request, ResponseWriter], None]

@@ -17,6 +17,7 @@ from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupVersion
 from fakeapi.endpoints.handlers.common import RequestScope
+from fakeapi.endpoints.handlers.connect import connect_resource
 from fakeapi.endpoints.handlers.create import create_resource
 from fakeapi.endpoints.handlers.delete import delete_collection, delete_resource
 from fakeapi.endpoints.handlers.get import get_resource, list_resource
@@ -139,8 +140,14 @@ class APIInstaller:
         )
         # Served: what the table declares for the resource and its storage can do.
         declared = sub_spec.verbs if sub_spec is not None else spec.verbs
-        verbs = sorted(set(declared) & _storage_verbs(storage, bool(subresource)))
-        handlers = {verb: _VERB_HANDLERS[verb][0] for verb in verbs}
+        handlers: dict[str, RouteHandler]
+        if isinstance(storage, rest.Connecter):
+            # A connect subresource serves the verbs its methods resolve to (GET: get, POST: create).
+            verbs = sorted(declared)
+            handlers = dict.fromkeys(verbs, connect_resource)
+        else:
+            verbs = sorted(set(declared) & _storage_verbs(storage, bool(subresource)))
+            handlers = {verb: _VERB_HANDLERS[verb][0] for verb in verbs}
         api_resource: dict[str, Any] = {
             "name": key,
             "singularName": "" if subresource else spec.singular_name,

@@ -2,7 +2,8 @@
 
 Mirrors k8s.io/apiserver/pkg/registry/rest/rest.go (Getter, Lister, Creater, Updater,
 GracefulDeleter, CollectionDeleter, Watcher, UpdatedObjectInfo) and the metav1 option types
-(CreateOptions, UpdateOptions, PatchOptions, DeleteOptions, ListOptions). The installer finds
+(CreateOptions, UpdateOptions, PatchOptions, DeleteOptions, ListOptions), and Connecter, the
+interface of the subresources that stream (pods/log, exec, attach, portforward). The installer finds
 out what a storage can do with ``isinstance`` checks against these protocols, as the Go
 installer does with type assertions.
 """
@@ -11,13 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from fakeapi.apimachinery.fields import FieldSelector
 from fakeapi.apimachinery.labels import LabelSelector
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.storage.interfaces import Object
+
+if TYPE_CHECKING:
+    from fakeapi.endpoints.http import Request, ResponseWriter
 
 
 @dataclass
@@ -136,6 +140,19 @@ class GracefulDeleter(Protocol):
 @runtime_checkable
 class CollectionDeleter(Protocol):
     def delete_collection(self, ctx: RequestContext, options: DeleteOptions, list_options: ListOptions) -> Object: ...
+
+
+@runtime_checkable
+class Connecter(Protocol):
+    """rest.Connecter: a subresource that answers the request itself, streaming or upgrading the connection.
+
+    Upstream's Connect returns an http.Handler that the connect handler then serves; here the
+    storage serves the request directly. ``connect_methods`` are the HTTP methods it takes.
+    """
+
+    connect_methods: frozenset[str]
+
+    def connect(self, ctx: RequestContext, name: str, req: Request, w: ResponseWriter) -> None: ...
 
 
 @runtime_checkable

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fakeapi.admission.chain import MutatingChain
+from fakeapi.admission.chain import AdmissionChain
 from fakeapi.admission.plugins import new_default_chain
 from fakeapi.admission.reader import StoreReader
 from fakeapi.apiextensions.strategy import (
@@ -43,6 +43,8 @@ from fakeapi.registry.core.namespace import (
 from fakeapi.registry.core.node import NodeStrategy
 from fakeapi.registry.core.persistentvolumeclaim import PersistentVolumeClaimStrategy
 from fakeapi.registry.core.pod import POD_SPEC_PARTS, BindingREST, EvictionREST, PodSpecPartStrategy, PodStrategy
+from fakeapi.registry.core.pod_log import LogREST
+from fakeapi.registry.core.pod_subresources import AttachREST, ExecREST, PortForwardREST
 from fakeapi.registry.core.secret import SecretStrategy
 from fakeapi.registry.core.service import NodePortAllocator, ServiceIPAllocator, ServiceStrategy
 from fakeapi.registry.generic.admission import NamespaceLifecycle
@@ -57,8 +59,13 @@ from fakeapi.server.storage.storage_factory import StorageFactory
 from fakeapi.storage.interfaces import Object
 from fakeapi.util.identity import IdentityGenerator
 
+if TYPE_CHECKING:
+    from fakeapi.kubelet.container_runtime import ContainerRuntime
+
 # Subresources that stream from a kubelet or proxy to a backend.
 CONNECT_SUBRESOURCES = frozenset({"log", "exec", "attach", "portforward", "proxy"})
+# The pod subresources the simulated kubelets' container runtime answers.
+_POD_STREAMING_REST = {"exec": ExecREST, "attach": AttachREST, "portforward": PortForwardREST}
 CSR_RESOURCE = GroupResource("certificates.k8s.io", "certificatesigningrequests")
 
 
@@ -88,11 +95,13 @@ class StoreServices:
     stores: dict[tuple[str, str, str], Store] = field(default_factory=dict)
     # The served group-versions (and whether each is built in), for the local APIServices.
     served_group_versions: Callable[[], list[tuple[GroupVersion, bool]]] | None = None
-    # kube-apiserver's default mutating admission plugins, reading the Stores above.
-    mutating_admission: MutatingChain = field(init=False)
+    # The container runtime behind pods' log, exec, attach and portforward (made when first asked for).
+    container_runtime: Callable[[], ContainerRuntime] | None = None
+    # kube-apiserver's admission plugins, reading the Stores above.
+    admission_chain: AdmissionChain = field(init=False)
 
     def __post_init__(self) -> None:
-        self.mutating_admission = new_default_chain(StoreReader(self.stores), self.identity)
+        self.admission_chain = new_default_chain(StoreReader(self.stores), self.identity)
 
     def reset_allocations(self) -> None:
         """Forget allocated cluster IPs and node ports (after the storage was cleared)."""
@@ -168,7 +177,7 @@ def build_store(spec: ResourceSpec, services: StoreServices, strategies: Strateg
         delete_strategy=strategy,
         pager=services.pager,
         admission=services.admission,
-        mutating_admission=services.mutating_admission,
+        admission_chain=services.admission_chain,
         enable_garbage_collection=options.enable_garbage_collection,
         return_deleted_object=spec.return_deleted_object,
         field_manager=strategies.field_managers.for_kind(spec.gvk, status_subresource=strategy.has_status),
@@ -208,6 +217,12 @@ def subresource_storage(store: Store, name: str, strategies: StrategyFactory) ->
         return replace(store, update_strategy=update_strategy, field_manager=_subresource_field_manager(store, name))
     if name == "scale":
         return ScaleREST(replace(store, field_manager=_subresource_field_manager(store, name)))
+    runtime = strategies.services.container_runtime
+    if spec.resource == "pods" and runtime is not None:
+        if name == "log":
+            return LogREST(store, runtime)
+        if name in _POD_STREAMING_REST:
+            return _POD_STREAMING_REST[name](store, runtime, strategies.services.security)
     if name in CONNECT_SUBRESOURCES:
         return NoKubeletREST(store, name)
     if name == "token":

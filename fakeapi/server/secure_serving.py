@@ -80,6 +80,8 @@ class _ResponseWriter:
         self._chunked = False
         self._pending_head = b""
         self.head_written = False
+        self.hijacked = False
+        self._switching_protocols = False
         self._watched = False
 
     def write_head(self, status: int, headers: list[tuple[str, str]]) -> None:
@@ -97,7 +99,9 @@ class _ResponseWriter:
             lines.append("Transfer-Encoding: chunked")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         self.head_written = True
-        if self._chunked:
+        self._switching_protocols = status == 101
+        if self._chunked or self._switching_protocols:
+            # A 101 goes out at once: the upgraded protocol follows it on the hijacked connection.
             handler.wfile.write(head)
         else:
             self._pending_head = head
@@ -112,6 +116,8 @@ class _ResponseWriter:
             self._pending_head = b""
 
     def finish(self) -> None:
+        if self.hijacked:
+            return
         if self._watched:
             self._handler.server.background_reads.unwatch(self._handler.connection)
         if self._pending_head:
@@ -126,6 +132,22 @@ class _ResponseWriter:
         self._handler.server.background_reads.watch(self._handler.connection, callback)
         self._watched = True
 
+    def hijack(self) -> HijackedConnection:
+        """Take the connection over (Go's http.Hijacker): the caller speaks the upgraded protocol on it.
+
+        Allowed before any answer, or after a 101 head. The request's reader keeps any bytes the
+        client sent after its head. Read timeouts no longer apply (an idle exec session waits for
+        its user); stopping the server still cuts the connection. The connection closes once the
+        handler returns.
+        """
+        if self.head_written and not self._switching_protocols:
+            raise RuntimeError("the response has already been started")
+        self.hijacked = self.head_written = True
+        handler = self._handler
+        handler.close_connection = True
+        handler.connection.settimeout(None)
+        return HijackedConnection(cast(io.BufferedReader, handler.rfile), handler.connection)
+
     def client_gone(self) -> bool:
         """A watch client never sends anything, so a readable socket means it closed."""
         sock = self._handler.connection
@@ -134,6 +156,35 @@ class _ResponseWriter:
         except (OSError, ValueError):
             return True
         return bool(readable)
+
+
+class HijackedConnection:
+    """A connection taken over from the HTTP server: buffered reads, whole writes from any thread."""
+
+    def __init__(self, reader: io.BufferedReader, connection: socket.socket) -> None:
+        self._reader = reader
+        self._connection = connection
+        self._write_lock = threading.Lock()
+
+    def read(self, limit: int) -> bytes:
+        """Up to ``limit`` bytes as soon as some arrived; b"" once the client closed (or the connection broke)."""
+        try:
+            return self._reader.read1(limit)
+        except (OSError, ValueError):
+            return b""
+
+    def write(self, data: bytes) -> None:
+        """Send all of ``data``; raises ConnectionError when the client is gone."""
+        with self._write_lock:
+            try:
+                self._connection.sendall(data)
+            except (OSError, ValueError) as exc:
+                raise ConnectionResetError(str(exc)) from exc
+
+    def close(self) -> None:
+        """Stop both directions now (the server closes the socket itself once the handler returned)."""
+        with contextlib.suppress(OSError):
+            self._connection.shutdown(socket.SHUT_RDWR)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

@@ -328,3 +328,33 @@ def _delete_options(body: dict[str, Any], dry_run: bool) -> DeleteOptions:
 
 def _success(code: int) -> Object:
     return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": code}
+
+
+def pod_container_names(pod: Object) -> list[str]:
+    """podutil.VisitContainers: init containers, containers, then ephemeral containers."""
+    spec = pod.get("spec") or {}
+    return [
+        str(c.get("name", ""))
+        for key in ("initContainers", "containers", "ephemeralContainers")
+        for c in spec.get(key) or []
+    ]
+
+
+def validate_container(container: str, pod: Object) -> str:
+    """validateContainer (strategy.go): the container a log, exec or attach request means, or upstream's 400.
+
+    Left out, it is the pod's only container; with several, the request must name one.
+    """
+    name = (pod.get("metadata") or {}).get("name", "")
+    if container:
+        if container not in pod_container_names(pod):
+            raise errors.new_bad_request(f"container {container} is not valid for pod {name}")
+        return container
+    containers = (pod.get("spec") or {}).get("containers") or []
+    if len(containers) == 1:
+        return str(containers[0].get("name", ""))
+    if not containers:
+        raise errors.new_bad_request(f"a container name must be specified for pod {name}")
+    # Go prints the names as a slice: [a b c].
+    choices = " ".join(pod_container_names(pod))
+    raise errors.new_bad_request(f"a container name must be specified for pod {name}, choose one of: [{choices}]")
