@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from fakeapi.apiextensions import helpers
+from fakeapi.apiextensions.conversion.converter import Converter, new_converter
 from fakeapi.apiextensions.customresource.info import CustomResourceVersion, version_info
 from fakeapi.apiextensions.customresource.scale import CustomResourceScaleREST
 from fakeapi.apiextensions.customresource.storage import CustomResourceCodec, CustomResourceStore
@@ -204,6 +205,7 @@ class CustomResourceHandler:
         options = self.services.storage_factory.get_rest_options(
             GroupVersionResource(served.group, storage_version, served.plural)
         )
+        converter = new_converter(crd, self._webhook_converter)
         for version in helpers.served_versions(crd):
             info = version_info(crd, version)
             if self.is_builtin_group_version(info.spec.group_version):
@@ -211,7 +213,7 @@ class CustomResourceHandler:
             strategy = CustomResourceStrategy(info, self.schemas, self.services.identity)
             store = TerminatingAwareStore(
                 spec=info.spec,
-                storage=CodecStorage(options.storage, CustomResourceCodec(info)),
+                storage=CodecStorage(options.storage, CustomResourceCodec(info, converter)),
                 key_prefix=options.resource_prefix,
                 create_strategy=strategy,
                 update_strategy=strategy,
@@ -230,6 +232,12 @@ class CustomResourceHandler:
             served.versions[info.spec.version] = info
             served.stores[info.spec.version] = store
         return served
+
+    def _webhook_converter(self, crd: Object) -> Converter:
+        """The converter of a CRD with strategy Webhook (its module is imported at the first such CRD)."""
+        from fakeapi.apiextensions.conversion.webhook_converter import WebhookConverter
+
+        return WebhookConverter(crd, self.services.webhook_clients.manager())
 
     def _instance_deleted_hook(self, crd_name: str) -> Callable[[RequestContext, Object], None]:
         """After an instance of a terminating CRD goes, the finalizer may be able to finish."""

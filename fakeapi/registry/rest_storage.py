@@ -52,6 +52,7 @@ from fakeapi.registry.rbac.policybased import policy_based_storage
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.registry.strategy import StatusStrategy, Strategy
 from fakeapi.registry.subresources import NoKubeletREST, ScaleREST
+from fakeapi.registry.webhook_clients import WebhookClients
 from fakeapi.server.storage.resource_config import ResourceConfig
 from fakeapi.server.storage.storage_factory import StorageFactory
 from fakeapi.storage.interfaces import Object
@@ -90,9 +91,12 @@ class StoreServices:
     served_group_versions: Callable[[], list[tuple[GroupVersion, bool]]] | None = None
     # kube-apiserver's default mutating admission plugins, reading the Stores above.
     mutating_admission: MutatingChain = field(init=False)
+    # The clients of admission and conversion webhooks, made at the first call.
+    webhook_clients: WebhookClients = field(init=False)
 
     def __post_init__(self) -> None:
         self.mutating_admission = new_default_chain(StoreReader(self.stores), self.identity)
+        self.webhook_clients = WebhookClients(self.stores)
 
     def reset_allocations(self) -> None:
         """Forget allocated cluster IPs and node ports (after the storage was cleared)."""

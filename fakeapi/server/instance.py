@@ -627,6 +627,7 @@ class FakeAPIServer:
             if self.apiextensions is not None:
                 self.apiextensions.reset()
             self.services.reset_allocations()
+            self.services.webhook_clients.reset()
             self.enqueue_log.clear()
             self._event_clock.reset()
             self.faults.clear()

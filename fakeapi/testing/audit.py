@@ -8,6 +8,13 @@ wall clock that freezegun can freeze). Events are kept in memory, in a ring of f
 the order the responses started; ``sequence`` numbers them and never repeats, even after
 ``clear()``.
 
+Webhook calls made for a request (admission webhooks, conversion webhooks) are on its event, in
+``webhook_calls``, with their outcome and latency, next to the audit annotations upstream's
+dispatchers add (``mutation.webhook.admission.k8s.io/round_0_index_0``, a webhook's own
+``auditAnnotations``...): whoever calls a webhook reports it with :func:`record_webhook_call`
+and :func:`add_audit_annotation`, which find the request through a context variable the audit
+filter sets.
+
 The audit filter (``fakeapi.server.filters.audit``) records; tests read through
 :meth:`AuditLog.requests`, :meth:`AuditLog.wait_for` and the assertion helpers, whose failure
 messages list the requests that came nearest. Every method is thread-safe.
@@ -19,6 +26,7 @@ import json
 import threading
 from collections import deque
 from collections.abc import Callable, Collection
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Unpack
@@ -56,6 +64,24 @@ class ObjectRef:
         return f"{self.kind or '?'} {where}".strip()
 
 
+@dataclass(frozen=True, slots=True)
+class WebhookCall:
+    """One call of a webhook made while a request was served.
+
+    Attributes:
+        webhook: The webhook's name (``conversion_webhook_for_<crd>`` for a conversion webhook).
+        kind: ``mutating``, ``validating`` or ``conversion``.
+        outcome: ``allowed``, ``patched``, ``denied``, ``converted``, or the error of a failed call
+            (prefixed ``ignored:`` when failurePolicy Ignore let the request through).
+        seconds: How long the call took (real time).
+    """
+
+    webhook: str
+    kind: str
+    outcome: str
+    seconds: float
+
+
 @dataclass(eq=False, slots=True)
 class AuditEvent:
     """One request as the server answered it.
@@ -79,7 +105,8 @@ class AuditEvent:
         object_ref: For create, update and patch, what the body named; None otherwise or
             when the body named nothing.
         annotations: Notes of filters on the request; ``fakeapi.testing/fault`` says which
-            fault was injected.
+            fault was injected; the admission webhooks' audit annotations.
+        webhook_calls: The webhooks called for the request, in the order they answered.
     """
 
     sequence: int
@@ -104,6 +131,7 @@ class AuditEvent:
     response_complete_at: datetime | None = None
     response_complete_monotonic: float | None = None
     annotations: dict[str, str] = field(default_factory=dict)
+    webhook_calls: list[WebhookCall] = field(default_factory=list)
 
     @property
     def stage(self) -> str:
@@ -141,6 +169,7 @@ class InFlightRequest:
         self._received_at = utc_now()
         self._received_monotonic = real_monotonic()
         self._annotations: dict[str, str] = {}
+        self._webhook_calls: list[WebhookCall] = []
         self.event: AuditEvent | None = None
 
     def annotate(self, key: str, value: str) -> None:
@@ -148,6 +177,12 @@ class InFlightRequest:
             self.event.annotations[key] = value
         else:
             self._annotations[key] = value
+
+    def add_webhook_call(self, call: WebhookCall) -> None:
+        if self.event is not None:
+            self.event.webhook_calls.append(call)
+        else:
+            self._webhook_calls.append(call)
 
     def response_started(self, code: int) -> AuditEvent:
         """The answer's status is known: the event enters the log."""
@@ -177,6 +212,7 @@ class InFlightRequest:
             request_received_monotonic=self._received_monotonic,
             response_started_monotonic=real_monotonic(),
             annotations=self._annotations,
+            webhook_calls=self._webhook_calls,
         )
         self._log._append(self.event, self._generation)
         return self.event
@@ -187,6 +223,24 @@ class InFlightRequest:
         event = self.event if self.event is not None else self.response_started(0)
         event.response_complete_at = utc_now()
         event.response_complete_monotonic = real_monotonic()
+
+
+# The request the current thread serves, set by the audit filter for whoever calls webhooks.
+CURRENT_REQUEST: ContextVar[InFlightRequest | None] = ContextVar("fakeapi_audited_request", default=None)
+
+
+def record_webhook_call(call: WebhookCall) -> None:
+    """Put ``call`` on the audit event of the request being served (if it is audited)."""
+    in_flight = CURRENT_REQUEST.get()
+    if in_flight is not None:
+        in_flight.add_webhook_call(call)
+
+
+def add_audit_annotation(key: str, value: str) -> None:
+    """audit.AddAuditAnnotation for the request being served (if it is audited)."""
+    in_flight = CURRENT_REQUEST.get()
+    if in_flight is not None:
+        in_flight.annotate(key, value)
 
 
 class AuditLog:

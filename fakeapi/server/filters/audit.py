@@ -13,7 +13,7 @@ handler returns. Each line a watch response sends goes to the watch event log as
 from __future__ import annotations
 
 from fakeapi.endpoints.http import Handler, Request, ResponseWriter, ResponseWriterWrapper
-from fakeapi.testing.audit import AuditEvent, AuditLog, InFlightRequest
+from fakeapi.testing.audit import CURRENT_REQUEST, AuditEvent, AuditLog, InFlightRequest
 from fakeapi.testing.watches import WatchEventLog
 
 __all__ = ["with_audit"]
@@ -47,9 +47,11 @@ def with_audit(handler: Handler, log: AuditLog, watch_events: WatchEventLog | No
 
     def audit(req: Request, w: ResponseWriter) -> None:
         in_flight = log.begin(req)
+        token = CURRENT_REQUEST.set(in_flight)
         try:
             handler(req, _AuditWriter(w, in_flight, watch_events))
         finally:
+            CURRENT_REQUEST.reset(token)
             in_flight.complete()
 
     return audit
