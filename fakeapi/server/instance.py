@@ -30,7 +30,7 @@ from fakeapi.apiextensions.strategy import CustomResourceDefinitionStore
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
-from fakeapi.apimachinery.schema import GroupResource, GroupVersion
+from fakeapi.apimachinery.schema import GroupResource, GroupVersion, GroupVersionResource
 from fakeapi.authentication.config import AuthenticationConfig
 from fakeapi.authentication.request_header import RequestHeaderConfig
 from fakeapi.authentication.serviceaccount import DEFAULT_ISSUER, ServiceAccountTokenGenerator
@@ -57,6 +57,7 @@ from fakeapi.kubelet.config import ClusterConfig
 from fakeapi.manifests import ManifestSource, iter_manifests, load_manifests
 from fakeapi.registry.apiregistration.autoregister import served_group_versions
 from fakeapi.registry.authentication.services import store_object_getter
+from fakeapi.registry.autoscaling.conversion import HorizontalPodAutoscalerV1Codec
 from fakeapi.registry.builtin_resources import BUILTIN_RESOURCES
 from fakeapi.registry.core.event import EVENTS_GROUP, EventsV1Codec
 from fakeapi.registry.core.pod import PodStrategy
@@ -276,9 +277,10 @@ class FakeAPIServer:
         resource_config.apply_runtime_config(self.config.runtime_config)
         # The Store adds the orphan and foregroundDeletion finalizers only when a garbage collector removes them.
         storage_factory = StorageFactory(self.storage, enable_garbage_collection=enable_garbage_collection)
-        for spec in BUILTIN_RESOURCES:
-            if spec.group_version != _preferred_version(groups[spec.group], spec.resource):
-                storage_factory.separate_version(spec.gvr)
+        # As kube-apiserver: one HPA storage, in v2, which v1 is converted from and to.
+        storage_factory.add_version_codec(
+            GroupVersionResource("autoscaling", "v1", "horizontalpodautoscalers"), HorizontalPodAutoscalerV1Codec()
+        )
         # As kube-apiserver's storage factory: one Event storage for both Event APIs.
         storage_factory.add_cohabitating_resources(
             GroupResource(EVENTS_GROUP, "events"), GroupResource("", "events"), EventsV1Codec()
@@ -769,10 +771,6 @@ class FakeAPIServer:
         return AsyncInProcessTransport(
             self.handler, token=self.admin_token, max_request_body_bytes=self.config.max_request_body_bytes
         )
-
-
-def _preferred_version(specs: Iterable[ResourceSpec], resource: str) -> GroupVersion:
-    return next(s.group_version for s in specs if s.resource == resource)
 
 
 JSONPath = tuple[str | int, ...]

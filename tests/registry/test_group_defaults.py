@@ -67,7 +67,9 @@ def test_autoscaling(fakeapi: FakeAPI) -> None:
     }
     v1 = "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers"
     spec = create(fakeapi, v1, hpa("autoscaling/v1", "old"))["spec"]
-    assert spec == {"scaleTargetRef": TARGET, "maxReplicas": 5, "minReplicas": 1}
+    # Stored in v2 with v1's implicit CPU target made explicit, which v1 then shows
+    # (pkg/apis/autoscaling/v1/conversion.go).
+    assert spec == {"scaleTargetRef": TARGET, "maxReplicas": 5, "minReplicas": 1, "targetCPUUtilizationPercentage": 80}
 
 
 def test_kubectl_autoscale_shows_the_defaults(fakeapi: FakeAPI, kubectl: Kubectl) -> None:
