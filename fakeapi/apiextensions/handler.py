@@ -145,6 +145,8 @@ class ServedCRD:
     group: str
     plural: str
     terminating: bool
+    # The CRD's converter (strategy None or Webhook), shared by its versions' codecs and admission.
+    converter: Converter
     versions: dict[str, CustomResourceVersion] = field(default_factory=dict)
     stores: dict[str, TerminatingAwareStore] = field(default_factory=dict)
 
@@ -180,6 +182,18 @@ class CustomResourceHandler:
         with self._lock:
             return self._served.get(crd_name)
 
+    def converter_for(self, resource: GroupResource) -> Converter | None:
+        """The converter of the CRD serving ``resource`` (admission asks it for a webhook's version)."""
+        with self._lock:
+            return next(
+                (
+                    s.converter
+                    for s in self._served.values()
+                    if s.group == resource.group and s.plural == resource.resource
+                ),
+                None,
+            )
+
     def is_builtin_group_version(self, gv: GroupVersion) -> bool:
         return gv in self.builtin_group_versions
 
@@ -193,19 +207,19 @@ class CustomResourceHandler:
         if not serving or not accepted.get("plural") or not accepted.get("kind"):
             return None
         spec = helpers.spec_of(crd)
+        storage_version = helpers.storage_version(crd)
+        if storage_version is None:
+            return None
         served = ServedCRD(
             name=helpers.name_of(crd),
             group=str(spec.get("group")),
             plural=str(accepted["plural"]),
             terminating=helpers.is_condition_true(crd, helpers.TERMINATING),
+            converter=new_converter(crd, self._webhook_converter),
         )
-        storage_version = helpers.storage_version(crd)
-        if storage_version is None:
-            return None
         options = self.services.storage_factory.get_rest_options(
             GroupVersionResource(served.group, storage_version, served.plural)
         )
-        converter = new_converter(crd, self._webhook_converter)
         for version in helpers.served_versions(crd):
             info = version_info(crd, version)
             if self.is_builtin_group_version(info.spec.group_version):
@@ -213,7 +227,7 @@ class CustomResourceHandler:
             strategy = CustomResourceStrategy(info, self.schemas, self.services.identity)
             store = TerminatingAwareStore(
                 spec=info.spec,
-                storage=CodecStorage(options.storage, CustomResourceCodec(info, converter)),
+                storage=CodecStorage(options.storage, CustomResourceCodec(info, served.converter)),
                 key_prefix=options.resource_prefix,
                 create_strategy=strategy,
                 update_strategy=strategy,
