@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fakeapi.admission.chain import CREATE, Attributes
+from fakeapi.admission.interfaces import CREATE, Attributes
 from fakeapi.admission.reader import StoreReader
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.schema import GroupResource
@@ -36,6 +36,8 @@ class Priority:
         return min(defaults, key=lambda pc: int(pc.get("value") or 0), default=None)
 
     def admit(self, attributes: Attributes) -> None:
+        if attributes.obj is None or attributes.subresource:
+            return
         spec = attributes.obj.get("spec")
         if not isinstance(spec, dict):
             return
@@ -71,4 +73,4 @@ class Priority:
     @staticmethod
     def _forbidden(attributes: Attributes, message: str) -> errors.StatusError:
         """admission.NewForbidden: 403 on the pod, named when the request names it."""
-        return errors.new_forbidden(attributes.resource, attributes.name, message)
+        return errors.new_forbidden(attributes.group_resource, attributes.name, message)

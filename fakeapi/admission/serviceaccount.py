@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fakeapi.admission.chain import CREATE, Attributes
+from fakeapi.admission.interfaces import CREATE, Attributes
 from fakeapi.admission.reader import StoreReader
 from fakeapi.apimachinery.schema import GroupResource
 from fakeapi.util.identity import IdentityGenerator
@@ -76,6 +76,8 @@ class ServiceAccount:
 
     def admit(self, attributes: Attributes) -> None:
         pod = attributes.obj
+        if pod is None or attributes.subresource:
+            return
         spec = pod.get("spec")
         annotations = (pod.get("metadata") or {}).get("annotations")
         if not isinstance(spec, dict) or (isinstance(annotations, dict) and MIRROR_POD_ANNOTATION in annotations):

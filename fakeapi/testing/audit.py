@@ -11,9 +11,8 @@ the order the responses started; ``sequence`` numbers them and never repeats, ev
 Webhook calls made for a request (admission webhooks, conversion webhooks) are on its event, in
 ``webhook_calls``, with their outcome and latency, next to the audit annotations upstream's
 dispatchers add (``mutation.webhook.admission.k8s.io/round_0_index_0``, a webhook's own
-``auditAnnotations``...): whoever calls a webhook reports it with :func:`record_webhook_call`
-and :func:`add_audit_annotation`, which find the request through a context variable the audit
-filter sets.
+``auditAnnotations``...): whoever calls a webhook reports it with :func:`record_webhook_call`,
+which finds the request through a context variable the audit filter sets.
 
 The audit filter (``fakeapi.server.filters.audit``) records; tests read through
 :meth:`AuditLog.requests`, :meth:`AuditLog.wait_for` and the assertion helpers, whose failure
@@ -211,7 +210,7 @@ class InFlightRequest:
             request_received_at=self._received_at,
             request_received_monotonic=self._received_monotonic,
             response_started_monotonic=real_monotonic(),
-            annotations=self._annotations,
+            annotations={**self._annotations, **(req.context.audit_annotations if req.context else {})},
             webhook_calls=self._webhook_calls,
         )
         self._log._append(self.event, self._generation)
@@ -234,13 +233,6 @@ def record_webhook_call(call: WebhookCall) -> None:
     in_flight = CURRENT_REQUEST.get()
     if in_flight is not None:
         in_flight.add_webhook_call(call)
-
-
-def add_audit_annotation(key: str, value: str) -> None:
-    """audit.AddAuditAnnotation for the request being served (if it is audited)."""
-    in_flight = CURRENT_REQUEST.get()
-    if in_flight is not None:
-        in_flight.annotate(key, value)
 
 
 class AuditLog:
