@@ -66,9 +66,15 @@ class AdmissionChain:
         return [p for p in found if attributes.operation in p.operations]
 
     def admit(self, attributes: Attributes) -> None:
-        """The mutating phase."""
-        for plugin in self._for(self._mutating, attributes):
+        """The mutating phase; run once more when a plugin asks for it (reinvocation.go's reinvoker)."""
+        plugins = self._for(self._mutating, attributes)
+        for plugin in plugins:
             plugin.admit(attributes)
+        reinvocation = attributes.reinvocation
+        if reinvocation.should_reinvoke and not reinvocation.is_reinvoke:
+            reinvocation.is_reinvoke = True
+            for plugin in plugins:
+                plugin.admit(attributes)
 
     def validate(self, attributes: Attributes) -> None:
         """The validating phase."""

@@ -9,7 +9,7 @@ who asks, whether it is a dry run, and the options of the request. Plugins that 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from fakeapi.apimachinery.schema import GroupResource, GroupVersionKind, GroupVersionResource
@@ -21,6 +21,20 @@ CREATE = "CREATE"
 UPDATE = "UPDATE"
 DELETE = "DELETE"
 CONNECT = "CONNECT"
+
+
+@dataclass
+class ReinvocationContext:
+    """admission.ReinvocationContext: whether the mutating phase runs a second round, and plugins' state between rounds.
+
+    A plugin that changed the object in a way earlier plugins may want to see asks for the round
+    (``should_reinvoke``); in it, ``is_reinvoke`` is set. ``values`` keeps each plugin's state
+    across the rounds, by plugin name.
+    """
+
+    is_reinvoke: bool = False
+    should_reinvoke: bool = False
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -43,6 +57,7 @@ class Attributes:
     context: RequestContext
     dry_run: bool = False
     options: Any = None
+    reinvocation: ReinvocationContext = field(default_factory=ReinvocationContext)
 
     @property
     def user(self) -> UserInfo:

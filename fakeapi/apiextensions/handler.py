@@ -182,17 +182,31 @@ class CustomResourceHandler:
         with self._lock:
             return self._served.get(crd_name)
 
-    def converter_for(self, resource: GroupResource) -> Converter | None:
-        """The converter of the CRD serving ``resource`` (admission asks it for a webhook's version)."""
+    def served_versions(self, resource: GroupResource) -> list[tuple[GroupVersionResource, GroupVersionKind]]:
+        """The versions a custom resource is served in, with its kind, in version priority (for matchPolicy)."""
         with self._lock:
-            return next(
+            served = next(
+                (s for s in self._served.values() if s.group == resource.group and s.plural == resource.resource), None
+            )
+            if served is None:
+                return []
+            return [
+                (GroupVersionResource(served.group, version, served.plural), served.versions[version].spec.gvk)
+                for version in helpers.sort_versions(list(served.versions))
+            ]
+
+    def convert(self, obj: Object, kind: GroupVersionKind) -> Object | None:
+        """``obj`` converted to ``kind``'s version by its CRD's converter; None when no CRD serves the kind."""
+        with self._lock:
+            served = next(
                 (
-                    s.converter
+                    s
                     for s in self._served.values()
-                    if s.group == resource.group and s.plural == resource.resource
+                    if s.group == kind.group and any(v.spec.kind == kind.kind for v in s.versions.values())
                 ),
                 None,
             )
+        return None if served is None else served.converter.convert(obj, kind.api_version)
 
     def is_builtin_group_version(self, gv: GroupVersion) -> bool:
         return gv in self.builtin_group_versions

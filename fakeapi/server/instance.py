@@ -24,13 +24,15 @@ from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from fakeapi.admission.reader import StoreReader
+from fakeapi.admission.webhooks import CONFIGURATION_STORES, WebhookAdmission
 from fakeapi.apiextensions.apiserver import APIExtensionsServer
 from fakeapi.apiextensions.helpers import GROUP as CRD_GROUP
 from fakeapi.apiextensions.strategy import CustomResourceDefinitionStore
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
-from fakeapi.apimachinery.schema import GroupResource, GroupVersion, GroupVersionResource
+from fakeapi.apimachinery.schema import GroupResource, GroupVersion, GroupVersionKind, GroupVersionResource
 from fakeapi.authentication.config import AuthenticationConfig
 from fakeapi.authentication.request_header import RequestHeaderConfig
 from fakeapi.authentication.serviceaccount import DEFAULT_ISSUER, ServiceAccountTokenGenerator
@@ -83,7 +85,8 @@ from fakeapi.server.secure_serving import (
 )
 from fakeapi.server.storage.resource_config import default_resource_config
 from fakeapi.server.storage.storage_factory import StorageFactory
-from fakeapi.storage.interfaces import ObjectKey
+from fakeapi.storage.codec import CodecStorage
+from fakeapi.storage.interfaces import Object, ObjectKey
 from fakeapi.storage.memory import DEFAULT_WINDOW, MemoryStorage
 from fakeapi.testing import audit, determinism
 from fakeapi.testing.faults import FaultInjector
@@ -240,6 +243,7 @@ class FakeAPIServer:
         self.controllers: dict[str, QueueController[Any]] = self._controller_manager.controllers
         self._connect_kubelets()
         self.apiextensions = self._install_apiextensions()
+        self.webhook_admission = self._install_webhook_admission()
         # What a test reads of the traffic (every request, every watch event sent) and its lever on it.
         self.audit_log = audit.AuditLog(self.config.audit_log_size)
         self.watch_events = WatchEventLog(self.config.watch_event_log_size)
@@ -324,6 +328,48 @@ class FakeAPIServer:
             builtin_specs=BUILTIN_RESOURCES,
             openapi=self.apiserver.openapi,
         )
+
+    def _install_webhook_admission(self) -> WebhookAdmission:
+        """Admission webhooks: installed into the chain when the first configuration is stored."""
+        services = self.services
+        admission = WebhookAdmission(
+            services.admission_chain,
+            StoreReader(services.stores),
+            services.webhook_clients,
+            [services.stores[key].key_prefix for key in CONFIGURATION_STORES if key in services.stores],
+            self._served_versions,
+            self._convert_version,
+        )
+        self.storage.add_listener(admission.on_event)
+        return admission
+
+    def _served_versions(self, resource: GroupResource) -> list[tuple[GroupVersionResource, GroupVersionKind]]:
+        """Every version ``resource`` is served in, with its kind (EquivalentResourceMapper)."""
+        builtin = [
+            (GroupVersionResource(*key), store.spec.gvk)
+            for key, store in self.stores.items()
+            if (key[0], key[2]) == (resource.group, resource.resource)
+        ]
+        if builtin or self.apiextensions is None:
+            return builtin
+        return self.apiextensions.handler.served_versions(resource)
+
+    def _convert_version(self, obj: Object, kind: GroupVersionKind) -> Object:
+        """``obj`` in another version of its kind (the scheme's conversion; a CRD's converter for custom resources).
+
+        A built-in kind crosses versions through its storage form: the source version's codec to
+        storage, the target's from it (HorizontalPodAutoscalers: v1 to v2 and back).
+        """
+        source_kind = GroupVersion.parse(str(obj.get("apiVersion") or "")).with_kind(str(obj.get("kind") or ""))
+        stores = {store.spec.gvk: store for store in self.stores.values()}
+        source, target = stores.get(source_kind), stores.get(kind)
+        if source is None or target is None:
+            converted = None if self.apiextensions is None else self.apiextensions.handler.convert(obj, kind)
+            if converted is None:
+                raise errors.new_internal_error(f"unable to convert to {kind.api_version}, Kind={kind.kind}")
+            return converted
+        stored = source.storage.codec.to_storage(obj) if isinstance(source.storage, CodecStorage) else obj
+        return target.storage.codec.from_storage(stored) if isinstance(target.storage, CodecStorage) else stored
 
     def _get_namespace(self, name: str) -> dict[str, Any] | None:
         store = self.stores.get(("", "v1", "namespaces"))
@@ -628,6 +674,7 @@ class FakeAPIServer:
                 self.identity.reseed(seed)
             if self.apiextensions is not None:
                 self.apiextensions.reset()
+            self.webhook_admission.reset()
             self.services.reset_allocations()
             self.services.webhook_clients.reset()
             self.enqueue_log.clear()

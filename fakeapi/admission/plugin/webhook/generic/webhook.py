@@ -12,19 +12,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Protocol
+from dataclasses import replace
 
-from fakeapi.admission.plugin.webhook.accessors import WebhookAccessor
+from fakeapi.admission.interfaces import Attributes
+from fakeapi.admission.plugin.webhook.accessors import WebhookAccessor, accessors_of
 from fakeapi.admission.plugin.webhook.errors import new_dry_run_unsupported_err
+from fakeapi.admission.plugin.webhook.predicates.equivalence import EquivalentResources
+from fakeapi.admission.plugin.webhook.predicates.namespace import NamespaceMatcher
+from fakeapi.admission.plugin.webhook.predicates.object import object_selector_matches
+from fakeapi.admission.plugin.webhook.predicates.rules import rule_matches
 from fakeapi.admission.plugin.webhook.request.admissionreview import (
     AdmissionResponse,
     InvalidResponse,
     Invocation,
-    ReviewAttributes,
     create_admission_review,
     review_version,
     verify_admission_response,
 )
+from fakeapi.admission.reader import StoreReader
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.schema import GroupVersionKind
 from fakeapi.storage.interfaces import Object
@@ -37,14 +42,6 @@ SIDE_EFFECTS_SAFE_ON_DRY_RUN = ("None", "NoneOnDryRun")
 VersionConverter = Callable[[Object, GroupVersionKind], Object]
 
 
-class CallAttributes(ReviewAttributes, Protocol):
-    """What a webhook call reads and writes of the request."""
-
-    def add_annotation(self, key: str, value: str) -> None: ...
-
-    def add_warning(self, text: str) -> None: ...
-
-
 def versioned(
     convert: VersionConverter, obj: Object | None, from_kind: GroupVersionKind, to_kind: GroupVersionKind
 ) -> Object | None:
@@ -54,20 +51,11 @@ def versioned(
     return convert(obj, to_kind)
 
 
-class HookMatcher(Protocol):
-    def should_call_hook(self, hook: WebhookAccessor, attributes: CallAttributes) -> Invocation | None:
-        """ShouldCallHook: the resource and kind the webhook matches the request as, or None.
-
-        Raises:
-            StatusError: a selector or match condition could not be evaluated.
-        """
-
-
 def call_webhook(
     clients: ClientManager,
     hook: WebhookAccessor,
     invocation: Invocation,
-    attributes: CallAttributes,
+    attributes: Attributes,
     obj: Object | None,
     old_obj: Object | None,
     *,
@@ -125,3 +113,66 @@ class CallTimer:
     def finish(self, outcome: str) -> None:
         seconds = time.perf_counter() - self.started
         record_webhook_call(WebhookCall(self.hook.name, self.kind, outcome, seconds))
+
+
+class WebhookSource:
+    """The webhooks of every configuration of one kind, by configuration name (the configuration managers' order)."""
+
+    def __init__(self, reader: StoreReader, configurations: tuple[str, str, str], webhook_type: str) -> None:
+        self._reader = reader
+        self._configurations = configurations
+        self._type = webhook_type
+
+    def webhooks(self) -> list[WebhookAccessor]:
+        # Listed in key order, which for cluster-scoped objects is by name, as upstream sorts them.
+        return [
+            hook
+            for configuration in self._reader.list(self._configurations)
+            for hook in accessors_of(configuration, self._type)
+        ]
+
+
+class WebhookMatcher:
+    """Webhook.ShouldCallHook: selectors, rules, matchPolicy Equivalent."""
+
+    def __init__(self, reader: StoreReader, equivalents: EquivalentResources) -> None:
+        self._namespaces = NamespaceMatcher(reader)
+        self._equivalents = equivalents
+
+    def should_call_hook(self, hook: WebhookAccessor, attributes: Attributes) -> Invocation | None:
+        namespace_error = object_error = None
+        try:
+            if not self._namespaces.matches(hook.namespace_selector, attributes):
+                return None
+        except errors.StatusError as err:
+            namespace_error = err
+        try:
+            if not object_selector_matches(hook.object_selector, attributes):
+                return None
+        except errors.StatusError as err:
+            object_error = err
+        invocation = self._matching_invocation(hook, attributes)
+        if invocation is None:
+            return None
+        # Selector errors count only for requests the rules select.
+        for error in (namespace_error, object_error):
+            if error is not None:
+                raise error
+        return invocation
+
+    def _matching_invocation(self, hook: WebhookAccessor, attributes: Attributes) -> Invocation | None:
+        if any(rule_matches(rule, attributes) for rule in hook.rules):
+            return Invocation(attributes.resource, attributes.subresource, attributes.kind)
+        if hook.match_policy != "Equivalent":
+            return None
+        for rule in hook.rules:
+            for equivalent in self._equivalents.resources_for(attributes.resource, attributes.subresource):
+                if equivalent == attributes.resource or not rule_matches(
+                    rule, replace(attributes, resource=equivalent)
+                ):
+                    continue
+                kind = self._equivalents.kind_for(equivalent, attributes.subresource)
+                if kind is None:
+                    raise errors.new_internal_error(f"unable to convert to {equivalent}: unknown kind")
+                return Invocation(equivalent, attributes.subresource, kind)
+        return None

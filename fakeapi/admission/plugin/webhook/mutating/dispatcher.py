@@ -16,13 +16,13 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from fakeapi.admission.interfaces import Attributes
 from fakeapi.admission.plugin.webhook.accessors import WebhookAccessor
 from fakeapi.admission.plugin.webhook.errors import to_status_err
 from fakeapi.admission.plugin.webhook.generic.webhook import (
-    CallAttributes,
     CallTimer,
-    HookMatcher,
     VersionConverter,
+    WebhookMatcher,
     call_webhook,
     versioned,
 )
@@ -42,20 +42,13 @@ MUTATION_AUDIT_ANNOTATION_FAILED_OPEN_KEY_PREFIX = "failed-open." + MUTATION_AUD
 Defaulter = Callable[[GroupVersionKind, Object], None]
 
 
-class MutatingAttributes(CallAttributes):
-    """The request, whose ``obj`` the webhooks' patches replace."""
-
-    obj: Object | None
-    old_obj: Object | None
-
-
 class MutatingDispatcher:
     """mutatingDispatcher."""
 
     def __init__(
         self,
         clients: Callable[[], ClientManager],
-        matcher: HookMatcher,
+        matcher: WebhookMatcher,
         convert: VersionConverter,
         default: Defaulter,
     ) -> None:
@@ -66,7 +59,7 @@ class MutatingDispatcher:
 
     def dispatch(
         self,
-        attributes: MutatingAttributes,
+        attributes: Attributes,
         hooks: Sequence[WebhookAccessor],
         reinvocation: WebhookReinvokeContext,
         *,
@@ -123,7 +116,7 @@ class MutatingDispatcher:
             reinvocation.set_last_webhook_invocation_output(attributes.obj)
         return should_reinvoke
 
-    def _call(self, hook: WebhookAccessor, invocation: Invocation, attributes: MutatingAttributes) -> bool:
+    def _call(self, hook: WebhookAccessor, invocation: Invocation, attributes: Attributes) -> bool:
         """callAttrMutatingHook: whether the webhook's patch changed the object (it is then in ``attributes.obj``)."""
         request_kind = attributes.kind
         obj = versioned(self._convert, attributes.obj, request_kind, invocation.kind)
@@ -165,5 +158,9 @@ class MutatingDispatcher:
             raise errors.new_internal_error("Object 'Kind' is missing in the patched object")
         self._default(invocation.kind, patched)
         changed = patched != obj
-        attributes.obj = versioned(self._convert, patched, invocation.kind, request_kind)
+        # The chain's plugins change the request's object in place: the Store goes on with that dict.
+        replacement = versioned(self._convert, patched, invocation.kind, request_kind)
+        assert attributes.obj is not None and replacement is not None
+        attributes.obj.clear()
+        attributes.obj.update(replacement)
         return changed

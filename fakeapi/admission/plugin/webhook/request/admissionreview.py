@@ -15,8 +15,9 @@ import base64
 import binascii
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
+from fakeapi.admission.interfaces import CREATE, Attributes
 from fakeapi.apimachinery.schema import GroupVersionKind, GroupVersionResource
 from fakeapi.endpoints.request import UserInfo
 from fakeapi.registry.rest import DeleteOptions, WriteOptions
@@ -25,22 +26,6 @@ from fakeapi.storage.interfaces import Object
 GROUP = "admission.k8s.io"
 KNOWN_VERSIONS = ("v1", "v1beta1")
 JSON_PATCH = "JSONPatch"
-
-
-class ReviewAttributes(Protocol):
-    """What a review tells of the request (admission.Attributes)."""
-
-    operation: str
-    namespace: str
-    name: str
-    resource: GroupVersionResource
-    subresource: str
-    kind: GroupVersionKind
-    dry_run: bool
-    options: Any
-
-    @property
-    def user(self) -> UserInfo: ...
 
 
 @dataclass(frozen=True)
@@ -104,7 +89,7 @@ def operation_options(operation: str, options: Any) -> dict[str, Any] | None:
         if options.orphan_dependents is not None:
             out["orphanDependents"] = options.orphan_dependents
     elif isinstance(options, WriteOptions):
-        kind = "CreateOptions" if operation == "CREATE" else "UpdateOptions"
+        kind = "CreateOptions" if operation == CREATE else "UpdateOptions"
         out = {"kind": kind, "apiVersion": "meta.k8s.io/v1"}
         if options.field_manager:
             out["fieldManager"] = options.field_manager
@@ -119,7 +104,7 @@ def operation_options(operation: str, options: Any) -> dict[str, Any] | None:
 
 def create_admission_review(
     version: str,
-    attributes: ReviewAttributes,
+    attributes: Attributes,
     invocation: Invocation,
     obj: Object | None,
     old_obj: Object | None,

@@ -14,13 +14,13 @@ import contextvars
 import threading
 from collections.abc import Callable, Sequence
 
+from fakeapi.admission.interfaces import Attributes
 from fakeapi.admission.plugin.webhook.accessors import WebhookAccessor
 from fakeapi.admission.plugin.webhook.errors import to_status_err
 from fakeapi.admission.plugin.webhook.generic.webhook import (
-    CallAttributes,
     CallTimer,
-    HookMatcher,
     VersionConverter,
+    WebhookMatcher,
     call_webhook,
     versioned,
 )
@@ -36,20 +36,17 @@ VALIDATING_AUDIT_ANNOTATION_PREFIX = "validating.webhook.admission.k8s.io/"
 VALIDATING_AUDIT_ANNOTATION_FAILED_OPEN_KEY_PREFIX = "failed-open." + VALIDATING_AUDIT_ANNOTATION_PREFIX
 
 
-class ValidatingAttributes(CallAttributes):
-    obj: Object | None
-    old_obj: Object | None
-
-
 class ValidatingDispatcher:
     """validatingDispatcher."""
 
-    def __init__(self, clients: Callable[[], ClientManager], matcher: HookMatcher, convert: VersionConverter) -> None:
+    def __init__(
+        self, clients: Callable[[], ClientManager], matcher: WebhookMatcher, convert: VersionConverter
+    ) -> None:
         self._clients = clients
         self._matcher = matcher
         self._convert = convert
 
-    def dispatch(self, attributes: ValidatingAttributes, hooks: Sequence[WebhookAccessor]) -> None:
+    def dispatch(self, attributes: Attributes, hooks: Sequence[WebhookAccessor]) -> None:
         """Raise the first refusal or failure, in the webhooks' order."""
         relevant: list[tuple[WebhookAccessor, Invocation]] = []
         versions: dict[GroupVersionKind, tuple[Object | None, Object | None]] = {}
@@ -93,7 +90,7 @@ class ValidatingDispatcher:
         index: int,
         hook: WebhookAccessor,
         invocation: Invocation,
-        attributes: ValidatingAttributes,
+        attributes: Attributes,
         obj: Object | None,
         old_obj: Object | None,
     ) -> StatusError | None:
