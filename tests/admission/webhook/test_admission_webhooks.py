@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 import threading
 import time
 from typing import Any
@@ -406,3 +408,34 @@ def register(fakeapi: Any, kind: str, client_config: dict[str, Any]) -> None:
             ],
         }
     )
+
+
+def test_the_webhook_plugins_load_with_the_first_configuration() -> None:
+    """A bare server imports no webhook code; the first configuration stored installs the plugins."""
+    code = (
+        "import json, sys\n"
+        "from fakeapi import FakeAPIServer, ServerConfig\n"
+        "from fakeapi.controllers.manager import without_simulation\n"
+        "heavy = ('fakeapi.admission.plugin.webhook.mutating', 'fakeapi.admission.plugin.webhook.validating', 'fakeapi.util.webhook')\n"
+        "loaded = lambda: sorted(m for m in sys.modules if m.startswith(heavy))\n"
+        "server = FakeAPIServer(ServerConfig(port=0, controllers=without_simulation()))\n"
+        "print(json.dumps([loaded(), [p.name for p in server.services.admission_chain.plugins]]))\n"
+        "server.seed(json.loads(sys.argv[1]))\n"
+        "print(json.dumps([loaded(), [p.name for p in server.services.admission_chain.plugins]]))\n"
+        "server.reset()\n"
+        "print(json.dumps([loaded(), [p.name for p in server.services.admission_chain.plugins]]))\n"
+    )
+    configuration = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingWebhookConfiguration",
+        "metadata": {"name": "lazy"},
+        "webhooks": [],
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(configuration)], capture_output=True, text=True, check=True
+    )
+    (bare_modules, bare_plugins), (modules, plugins), (_, after_reset) = map(json.loads, result.stdout.splitlines())
+    assert bare_modules == [] and "ValidatingAdmissionWebhook" not in bare_plugins
+    assert "fakeapi.admission.plugin.webhook.validating.dispatcher" in modules
+    assert plugins[-2:] == ["MutatingAdmissionWebhook", "ValidatingAdmissionWebhook"]
+    assert "ValidatingAdmissionWebhook" not in after_reset
