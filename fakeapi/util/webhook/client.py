@@ -39,6 +39,7 @@ DEFAULT_REQUEST_TIMEOUT_SECONDS = 30.0
 # rest/request.go maxUnstructuredResponseTextBytes
 MAX_UNSTRUCTURED_RESPONSE_TEXT_BYTES = 2048
 CONTEXT_DEADLINE_EXCEEDED = "context deadline exceeded"
+USER_AGENT = "kube-apiserver-admission"
 _UNKNOWN_AUTHORITY_CODES = frozenset({18, 19, 20, 21})  # OpenSSL: self-signed, no local issuer, unverifiable leaf
 
 
@@ -106,7 +107,7 @@ class HookClient:
         self.config = config
         self._resolver = resolver
         self._context = _tls_context(config.ca_bundle)
-        self._idle: dict[tuple[str, int], list[http.client.HTTPSConnection]] = {}
+        self._idle: dict[tuple[str, int], list[ssl.SSLSocket]] = {}
         self._lock = threading.Lock()
         if config.service is not None:
             service = config.service
@@ -164,39 +165,41 @@ class HookClient:
     def _round_trip(
         self, address: tuple[str, int], path: str, payload: bytes, deadline: float
     ) -> tuple[int, http.client.HTTPMessage, bytes]:
-        headers = {
-            "Host": self._target.host_header,
-            "Content-Type": "application/json",
-            "Accept": "application/json, */*",
-            "Content-Length": str(len(payload)),
-        }
-        connection = self._take_idle(address)
-        reused = connection is not None
+        # Request line, headers and body leave in one write: each write hands the interpreter to
+        # other threads (a webhook served by the same process), so one is markedly faster than two.
+        request = (
+            f"POST {path} HTTP/1.1\r\nHost: {self._target.host_header}\r\nUser-Agent: {USER_AGENT}\r\n"
+            f"Content-Type: application/json\r\nAccept: application/json, */*\r\n"
+            f"Content-Length: {len(payload)}\r\n\r\n"
+        ).encode() + payload
+        sock = self._take_idle(address)
+        reused = sock is not None
         while True:
-            if connection is None:
-                connection = self._connect(address, deadline)
+            if sock is None:
+                sock = self._connect(address, deadline)
             try:
-                _set_timeout(connection, deadline)
-                connection.request("POST", path, body=payload, headers=headers)
-                response = connection.getresponse()
+                _set_timeout(sock, deadline)
+                sock.sendall(request)
+                response = http.client.HTTPResponse(sock, method="POST")
+                response.begin()
                 data = response.read()
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                connection.close()
+                sock.close()
                 if not reused:
                     raise
                 # A kept-alive connection the server had closed: try once on a new one, as Go does.
-                connection, reused = None, False
+                sock, reused = None, False
                 continue
             except BaseException:
-                connection.close()
+                sock.close()
                 raise
             if response.will_close:
-                connection.close()
+                sock.close()
             else:
-                self._give_back(address, connection)
+                self._give_back(address, sock)
             return response.status, response.headers, data
 
-    def _connect(self, address: tuple[str, int], deadline: float) -> http.client.HTTPSConnection:
+    def _connect(self, address: tuple[str, int], deadline: float) -> ssl.SSLSocket:
         remaining = max(deadline - time.monotonic(), 0.001)
         sock = socket.create_connection(address, timeout=remaining)
         try:
@@ -206,25 +209,23 @@ class HookClient:
         except BaseException:
             sock.close()
             raise
-        connection = http.client.HTTPSConnection(*address, context=self._context)
-        connection.sock = tls
-        return connection
+        return tls
 
-    def _take_idle(self, address: tuple[str, int]) -> http.client.HTTPSConnection | None:
+    def _take_idle(self, address: tuple[str, int]) -> ssl.SSLSocket | None:
         with self._lock:
             idle = self._idle.get(address)
             return idle.pop() if idle else None
 
-    def _give_back(self, address: tuple[str, int], connection: http.client.HTTPSConnection) -> None:
+    def _give_back(self, address: tuple[str, int], sock: ssl.SSLSocket) -> None:
         with self._lock:
-            self._idle.setdefault(address, []).append(connection)
+            self._idle.setdefault(address, []).append(sock)
 
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, {}
-        for connections in idle.values():
-            for connection in connections:
-                connection.close()
+        for sockets in idle.values():
+            for sock in sockets:
+                sock.close()
 
 
 class ClientManager:
@@ -285,12 +286,11 @@ def _tls_context(ca_bundle: bytes) -> ssl.SSLContext:
     return context
 
 
-def _set_timeout(connection: http.client.HTTPSConnection, deadline: float) -> None:
+def _set_timeout(sock: socket.socket, deadline: float) -> None:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise TimeoutError
-    if connection.sock is not None:
-        connection.sock.settimeout(remaining)
+    sock.settimeout(remaining)
 
 
 class _HostnameMismatch(Exception):
