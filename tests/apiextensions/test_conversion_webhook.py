@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -239,3 +240,22 @@ def test_the_webhook_modules_load_with_the_first_webhook_crd() -> None:
     bare, with_webhook_crd = map(json.loads, result.stdout.splitlines())
     assert bare == []
     assert "fakeapi.apiextensions.conversion.webhook_converter" in with_webhook_crd
+
+
+def test_a_watch_whose_event_cannot_be_converted_ends_with_an_error_event(fakeapi) -> None:  # type: ignore[no-untyped-def]
+    """etcd3 watcher.go transformErrorToEvent: the decode error as an InternalError, then the watch ends."""
+    fakeapi.seed(crontab_crd({"url": "https://127.0.0.1:1/convert"}))
+    listed = fakeapi.server.request("GET", MAIN.format(version="v2")).json()
+    body = {"apiVersion": "example.com/v1", "kind": "CronTab", "metadata": {"name": "j"}}
+    writer = threading.Timer(0.3, lambda: fakeapi.server.request("POST", MAIN.format(version="v1"), body))
+    writer.start()
+    query = f"watch=1&timeoutSeconds=5&resourceVersion={listed['metadata']['resourceVersion']}"
+    response = fakeapi.server.request("GET", MAIN.format(version="v2"), query=query)
+    writer.join()
+    [line] = response.body.decode().splitlines()
+    event = json.loads(line)
+    assert (event["type"], event["object"]["reason"]) == ("ERROR", "InternalError")
+    assert event["object"]["message"] == (
+        "Internal error occurred: conversion webhook for example.com/v1, Kind=CronTab failed: "
+        'Post "https://127.0.0.1:1/convert": dial tcp 127.0.0.1:1: connect: connection refused'
+    )
