@@ -244,3 +244,43 @@ def test_subresource_writes_carry_their_subresource(fakeapi: FakeAPI, recorder: 
         chain.remove("MutatingAdmissionWebhook")
     # A namespace's own requests carry its name as their namespace (RequestInfo).
     assert seen == [("status", "team"), ("", "team")]
+
+
+def test_a_scale_is_admitted_as_a_scale_and_what_the_plugin_changes_is_applied(
+    fakeapi: FakeAPI, kubectl: Kubectl
+) -> None:
+    seen: list[tuple[str, str, str, int, int]] = []
+
+    @dataclass
+    class CapReplicas:
+        """Caps scale-ups at five, as a mutating webhook on deployments/scale could."""
+
+        name: str = "MutatingAdmissionWebhook"
+        resources: frozenset[GroupResource] | None = frozenset({GroupResource("apps", "deployments")})
+        operations: frozenset[str] = frozenset({UPDATE})
+
+        def _record(self, phase: str, a: Attributes) -> None:
+            assert a.obj is not None and a.old_obj is not None
+            replicas = (a.obj.get("spec") or {}).get("replicas", 0), (a.old_obj.get("spec") or {}).get("replicas", 0)
+            seen.append((phase, a.kind.kind, a.subresource, *replicas))
+
+        def admit(self, a: Attributes) -> None:
+            if a.subresource == "scale":
+                self._record("admit", a)
+                assert a.obj is not None
+                a.obj["spec"]["replicas"] = min(a.obj["spec"]["replicas"], 5)
+
+        def validate(self, a: Attributes) -> None:
+            if a.subresource == "scale":
+                self._record("validate", a)
+
+    kubectl("create", "deployment", "web", "--image=nginx:1.27")
+    chain = fakeapi.server.services.admission_chain
+    chain.install(CapReplicas())
+    try:
+        kubectl("scale", "deployment", "web", "--replicas=9")
+    finally:
+        chain.remove("MutatingAdmissionWebhook")
+    assert seen == [("admit", "Scale", "scale", 9, 1), ("validate", "Scale", "scale", 5, 1)]
+    stored = fakeapi.server.request("GET", "/apis/apps/v1/namespaces/default/deployments/web").json()
+    assert stored["spec"]["replicas"] == 5

@@ -24,14 +24,21 @@ from fakeapi.apimachinery.gojson import go_encoder_for
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.labels import LabelSelector
 from fakeapi.apimachinery.managedfields import FieldManager, RecordsManagedFields
-from fakeapi.apimachinery.schema import GroupKind, GroupResource
+from fakeapi.apimachinery.schema import GroupKind, GroupResource, GroupVersionKind
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.defaults import defaulter_for
 from fakeapi.registry.generic.admission import NamespaceLifecycle
 from fakeapi.registry.generic.pagination import ListPager
 from fakeapi.registry.generic.watch_stream import StoreWatchStream
 from fakeapi.registry.resource_spec import ResourceSpec
-from fakeapi.registry.rest import DeleteOptions, ListOptions, UpdatedObjectInfo, WriteOptions, object_meta
+from fakeapi.registry.rest import (
+    DefaultUpdatedObjectInfo,
+    DeleteOptions,
+    ListOptions,
+    UpdatedObjectInfo,
+    WriteOptions,
+    object_meta,
+)
 from fakeapi.registry.strategy import Strategy, before_create, before_update, fill_object_meta_system_fields
 from fakeapi.storage.interfaces import (
     KeyExistsError,
@@ -60,6 +67,16 @@ class _DeleteInsteadOfUpdate(Exception):
 
     def __init__(self, obj: Object) -> None:
         self.obj = obj
+
+
+@dataclass
+class SubresourceUpdate(DefaultUpdatedObjectInfo):
+    """The parent object a subresource served in another kind (a Scale) writes: that subresource
+    ran the mutating phase on its own object, and the validating phase sees the parent's new and old
+    objects as that kind (``admission_view``), as scale storages' toScaleUpdateValidation does."""
+
+    admission_kind: GroupVersionKind = field(kw_only=True)
+    admission_view: Callable[[Object], Object] = field(kw_only=True)
 
 
 def _field_value(obj: Object, path: str) -> str:
@@ -234,6 +251,32 @@ class Store:
             self.create_strategy.release_resources(obj)
         return created
 
+    def admission_attributes(
+        self,
+        ctx: RequestContext,
+        operation: str,
+        obj: Object | None,
+        old: Object | None,
+        options: WriteOptions | DeleteOptions,
+        name: str = "",
+        kind: GroupVersionKind | None = None,
+    ) -> Attributes:
+        """The admission.Attributes of a write to this Store (``kind`` for a subresource of another kind)."""
+        return Attributes(
+            operation=operation,
+            kind=kind or self.spec.gvk,
+            resource=self.spec.gvr,
+            subresource=ctx.request_info.subresource,
+            # RequestInfo's namespace: a namespace's own requests carry its name there.
+            namespace=ctx.namespace if self.spec.namespaced or self.spec.group_resource == _NAMESPACES else "",
+            name=name or (object_meta(obj).get("name") or "" if obj is not None else ""),
+            obj=obj,
+            old_obj=old,
+            context=ctx,
+            dry_run=options.dry_run,
+            options=options,
+        )
+
     def _admit(
         self,
         ctx: RequestContext,
@@ -248,20 +291,7 @@ class Store:
         add belongs to no manager. Returns the attributes the validating phase gets."""
         if self.admission_chain is None:
             return None
-        attributes = Attributes(
-            operation=operation,
-            kind=self.spec.gvk,
-            resource=self.spec.gvr,
-            subresource=ctx.request_info.subresource,
-            # RequestInfo's namespace: a namespace's own requests carry its name there.
-            namespace=ctx.namespace if self.spec.namespaced or self.spec.group_resource == _NAMESPACES else "",
-            name=name or (object_meta(obj).get("name") or "" if obj is not None else ""),
-            obj=obj,
-            old_obj=old,
-            context=ctx,
-            dry_run=options.dry_run,
-            options=options,
-        )
+        attributes = self.admission_attributes(ctx, operation, obj, old, options, name)
         self.admission_chain.admit(attributes)
         return attributes
 
@@ -303,6 +333,8 @@ class Store:
         force_allow_create: bool = False,
     ) -> tuple[Object, bool]:
         key = self._key(ctx, name)
+        # A subresource served in another kind (a Scale) ran the mutating phase on its own object.
+        admitted_as = obj_info if isinstance(obj_info, SubresourceUpdate) else None
         created = False
 
         def try_update(existing: Object | None) -> Object:
@@ -356,11 +388,15 @@ class Store:
                 raise errors.new_optimistic_lock_conflict(self.spec.group_resource, name)
             self._default(obj)
             managed = self._managed_fields_of_write(obj_info, old, obj, options)
-            attributes = self._admit(ctx, UPDATE, obj, existing, options)
+            attributes = None if admitted_as is not None else self._admit(ctx, UPDATE, obj, existing, options)
             before_update(self.update_strategy, ctx, obj, old)
             self._default(obj)
             self._encode_as_go(obj)
             self._keep_managed_fields(obj, managed)
+            if admitted_as is not None and self.admission_chain is not None:
+                # toScaleUpdateValidation: the validators see the subresource's objects.
+                view, kind = admitted_as.admission_view, admitted_as.admission_kind
+                attributes = self.admission_attributes(ctx, UPDATE, view(obj), view(existing), options, kind=kind)
             self._validate_admission(attributes)
             if self.update_strategy.should_delete_during_update(obj):
                 raise _DeleteInsteadOfUpdate(obj)
