@@ -1,4 +1,10 @@
-"""The part of a webhook call both dispatchers share (generic/webhook.go and the callHook halves of the dispatchers).
+"""What mutating and validating webhooks share (generic/webhook.go and the callHook halves of the dispatchers).
+
+``WebhookSource`` lists the webhooks of every configuration of a kind, by configuration name;
+``WebhookMatcher`` is ShouldCallHook: the namespace and object selectors, the rules, and under
+``matchPolicy: Equivalent`` the same resource in another version (the webhook then gets the object
+in that version). ``matchConditions`` are not evaluated: a webhook with them is called for every
+request its rules and selectors match.
 
 ``call_webhook`` is what upstream's mutating and validating dispatchers each write out: the dryRun
 check against ``sideEffects``, the AdmissionReview in the webhook's version, the POST with the
