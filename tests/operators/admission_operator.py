@@ -13,6 +13,12 @@ from typing import Any
 import kopf
 
 
+@kopf.on.login()
+def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+    """The operator runs with a registry of its own, which has none of kopf's default login handlers."""
+    return kopf.login_via_client(**kwargs)
+
+
 @kopf.on.startup()
 def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     settings.admission.server = kopf.WebhookServer(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,19 @@ def widget(name: str, size: int) -> dict[str, Any]:
     return {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": name}, "spec": {"size": size}}
 
 
+@pytest.fixture
+def own_kopf_registry() -> Iterator[Any]:
+    """A registry for the operator's handlers: KopfRunner makes it kopf's default for the process, so the
+    default is put back after the test, and later kopf tests do not inherit admission handlers."""
+    import kopf
+
+    previous = kopf.get_default_registry()
+    yield kopf.OperatorRegistry()
+    kopf.set_default_registry(previous)
+
+
 def test_kopf_validates_and_mutates_widgets_created_with_the_kubernetes_client(
-    fakeapi_kubeconfig_env: FakeAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fakeapi_kubeconfig_env: FakeAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_kopf_registry: Any
 ) -> None:
     from kubernetes import client
     from kubernetes.client.rest import ApiException
@@ -56,7 +68,7 @@ def test_kopf_validates_and_mutates_widgets_created_with_the_kubernetes_client(
 
     api = client.CustomObjectsApi(fakeapi.api_client())
     args = ["run", "--standalone", "--namespace=default", str(OPERATOR)]
-    with kopf_testing.KopfRunner(args, timeout=60) as runner:
+    with kopf_testing.KopfRunner(args, timeout=60, registry=own_kopf_registry) as runner:
         # kopf writes its webhook configurations once its server listens.
         fakeapi.audit.assert_requested(
             "create", "validatingwebhookconfigurations", user_agent="kopf", code=201, timeout=30
