@@ -15,9 +15,13 @@ from __future__ import annotations
 from fakeapi.admission.chain import AdmissionChain
 from fakeapi.admission.defaultingressclass import DefaultIngressClass
 from fakeapi.admission.defaulttolerationseconds import DefaultTolerationSeconds
+from fakeapi.admission.limitranger import LimitRanger
 from fakeapi.admission.priority import Priority
 from fakeapi.admission.reader import StoreReader
+from fakeapi.admission.resourcequota import ResourceQuota
+from fakeapi.admission.runtimeclass import RuntimeClass
 from fakeapi.admission.serviceaccount import ServiceAccount
+from fakeapi.admission.storageobjectinuseprotection import StorageObjectInUseProtection
 from fakeapi.util.identity import IdentityGenerator
 
 # AllOrderedPlugins of v1.37. Webhooks, ResourceQuota and AlwaysDeny must stay last.
@@ -66,9 +70,13 @@ def new_default_chain(reader: StoreReader, identity: IdentityGenerator) -> Admis
     return AdmissionChain(
         PLUGIN_ORDER,
         [
+            LimitRanger(reader),
             ServiceAccount(reader, identity),
             Priority(reader),
             DefaultTolerationSeconds(),
+            StorageObjectInUseProtection(),
+            RuntimeClass(reader),
             DefaultIngressClass(reader),
+            ResourceQuota(reader),
         ],
     )

@@ -68,6 +68,19 @@ _API_DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
         f"{_CONTROLLERS}.clusterroleaggregation:ClusterRoleAggregationController",
         "clusterrole-aggregation-controller",
     ),
+    # The finalizers StorageObjectInUseProtection admission adds are removed by these: without them no claim
+    # or volume could be deleted, so they run in an API-only cluster too.
+    _descriptor(
+        "pvc-protection",
+        f"{_CONTROLLERS}.volume.pvcprotection:PVCProtectionController",
+        "persistentvolumeclaim-protection-controller",
+    ),
+    _descriptor("resourcequota", f"{_CONTROLLERS}.resourcequota:ResourceQuotaController", "resourcequota-controller"),
+    _descriptor(
+        "pv-protection",
+        f"{_CONTROLLERS}.volume.pvprotection:PVProtectionController",
+        "persistentvolume-protection-controller",
+    ),
 )
 # ...then those that make the cluster run its workloads: the workload controllers, and the simulated
 # scheduler and kubelets, steered with the same flag as the controllers they feed.
