@@ -437,5 +437,8 @@ def test_the_webhook_plugins_load_with_the_first_configuration() -> None:
     (bare_modules, bare_plugins), (modules, plugins), (_, after_reset) = map(json.loads, result.stdout.splitlines())
     assert bare_modules == [] and "ValidatingAdmissionWebhook" not in bare_plugins
     assert "fakeapi.admission.plugin.webhook.validating.dispatcher" in modules
-    assert plugins[-2:] == ["MutatingAdmissionWebhook", "ValidatingAdmissionWebhook"]
+    # At their place in kube-apiserver's order: after the in-tree mutating plugins, before ResourceQuota.
+    webhooks = [name for name in plugins if name.endswith("AdmissionWebhook")]
+    assert webhooks == ["MutatingAdmissionWebhook", "ValidatingAdmissionWebhook"]
+    assert plugins.index("ValidatingAdmissionWebhook") == plugins.index("ResourceQuota") - 1
     assert "ValidatingAdmissionWebhook" not in after_reset
