@@ -66,12 +66,12 @@ class AdmissionChain:
         return [p for p in found if attributes.operation in p.operations]
 
     def admit(self, attributes: Attributes) -> None:
-        """The mutating phase; run a second time when a plugin asked for it (reinvocation.go)."""
+        """The mutating phase; run once more when a plugin asks for it (reinvocation.go's reinvoker)."""
         plugins = self._for(self._mutating, attributes)
         for plugin in plugins:
             plugin.admit(attributes)
-        reinvocation = attributes.reinvocation_context
-        if reinvocation.should_reinvoke:
+        reinvocation = attributes.reinvocation
+        if reinvocation.should_reinvoke and not reinvocation.is_reinvoke:
             reinvocation.is_reinvoke = True
             for plugin in plugins:
                 plugin.admit(attributes)

@@ -25,25 +25,16 @@ CONNECT = "CONNECT"
 
 @dataclass
 class ReinvocationContext:
-    """admission.ReinvocationContext (attributes.go): whether the mutating plugins run again.
+    """admission.ReinvocationContext: whether the mutating phase runs a second round, and plugins' state between rounds.
 
-    A plugin that changed the object asks for a reinvocation (``set_should_reinvoke``); the chain
-    then runs the mutating plugins once more with ``is_reinvoke`` set (reinvocation.go). Plugins
-    keep what they need between the two passes under their name (``value``, ``set_value``).
+    A plugin that changed the object in a way earlier plugins may want to see asks for the round
+    (``should_reinvoke``); in it, ``is_reinvoke`` is set. ``values`` keeps each plugin's state
+    across the rounds, by plugin name.
     """
 
     is_reinvoke: bool = False
     should_reinvoke: bool = False
-    _values: dict[str, Any] = field(default_factory=dict)
-
-    def set_should_reinvoke(self) -> None:
-        self.should_reinvoke = True
-
-    def value(self, key: str) -> Any:
-        return self._values.get(key)
-
-    def set_value(self, key: str, value: Any) -> None:
-        self._values[key] = value
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -66,7 +57,7 @@ class Attributes:
     context: RequestContext
     dry_run: bool = False
     options: Any = None
-    reinvocation_context: ReinvocationContext = field(default_factory=ReinvocationContext)
+    reinvocation: ReinvocationContext = field(default_factory=ReinvocationContext)
 
     @property
     def user(self) -> UserInfo:

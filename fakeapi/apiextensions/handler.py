@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from fakeapi.apiextensions import helpers
+from fakeapi.apiextensions.conversion.converter import Converter, new_converter
 from fakeapi.apiextensions.customresource.info import CustomResourceVersion, version_info
 from fakeapi.apiextensions.customresource.scale import CustomResourceScaleREST
 from fakeapi.apiextensions.customresource.storage import CustomResourceCodec, CustomResourceStore
@@ -144,6 +145,8 @@ class ServedCRD:
     group: str
     plural: str
     terminating: bool
+    # The CRD's converter (strategy None or Webhook), shared by its versions' codecs and admission.
+    converter: Converter
     versions: dict[str, CustomResourceVersion] = field(default_factory=dict)
     stores: dict[str, TerminatingAwareStore] = field(default_factory=dict)
 
@@ -179,6 +182,19 @@ class CustomResourceHandler:
         with self._lock:
             return self._served.get(crd_name)
 
+    def convert(self, obj: Object, kind: GroupVersionKind) -> Object | None:
+        """``obj`` converted to ``kind``'s version by its CRD's converter; None when no CRD serves the kind."""
+        with self._lock:
+            served = next(
+                (
+                    s
+                    for s in self._served.values()
+                    if s.group == kind.group and any(v.spec.kind == kind.kind for v in s.versions.values())
+                ),
+                None,
+            )
+        return None if served is None else served.converter.convert(obj, kind.api_version)
+
     def is_builtin_group_version(self, gv: GroupVersion) -> bool:
         return gv in self.builtin_group_versions
 
@@ -192,15 +208,16 @@ class CustomResourceHandler:
         if not serving or not accepted.get("plural") or not accepted.get("kind"):
             return None
         spec = helpers.spec_of(crd)
+        storage_version = helpers.storage_version(crd)
+        if storage_version is None:
+            return None
         served = ServedCRD(
             name=helpers.name_of(crd),
             group=str(spec.get("group")),
             plural=str(accepted["plural"]),
             terminating=helpers.is_condition_true(crd, helpers.TERMINATING),
+            converter=new_converter(crd, self._webhook_converter),
         )
-        storage_version = helpers.storage_version(crd)
-        if storage_version is None:
-            return None
         options = self.services.storage_factory.get_rest_options(
             GroupVersionResource(served.group, storage_version, served.plural)
         )
@@ -211,7 +228,7 @@ class CustomResourceHandler:
             strategy = CustomResourceStrategy(info, self.schemas, self.services.identity)
             store = TerminatingAwareStore(
                 spec=info.spec,
-                storage=CodecStorage(options.storage, CustomResourceCodec(info)),
+                storage=CodecStorage(options.storage, CustomResourceCodec(info, served.converter)),
                 key_prefix=options.resource_prefix,
                 create_strategy=strategy,
                 update_strategy=strategy,
@@ -231,6 +248,12 @@ class CustomResourceHandler:
             served.versions[info.spec.version] = info
             served.stores[info.spec.version] = store
         return served
+
+    def _webhook_converter(self, crd: Object) -> Converter:
+        """The converter of a CRD with strategy Webhook (its module is imported at the first such CRD)."""
+        from fakeapi.apiextensions.conversion.webhook_converter import WebhookConverter
+
+        return WebhookConverter(crd, self.services.webhook_clients.manager())
 
     def _instance_deleted_hook(self, crd_name: str) -> Callable[[RequestContext, Object], None]:
         """After an instance of a terminating CRD goes, the finalizer may be able to finish."""

@@ -4,7 +4,8 @@ A thin handle over a running :class:`~fakeapi.server.instance.FakeAPIServer`: wh
 connect (``kubeconfig``, ``url``, ``api_client()``), how to put objects in (``seed``) and read them back
 without a client (``get``, ``list``, ``snapshot``), the server's recorders (``audit``,
 ``watch_events``, ``enqueued``) and levers (``faults``, ``rotation``) under short names, and
-in-process clients (``responses_mock``, ``httpx_transport``). It imports nothing from pytest,
+in-process clients (``responses_mock``, ``httpx_transport``), and webhooks written in Python
+(``validating_webhook``, ``mutating_webhook``, ``webhooks``). It imports nothing from pytest,
 so it can be used outside the plugin.
 """
 
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from fakeapi.metrics.usage import ResourceUsage
     from fakeapi.testing.clock import ServerClock
     from fakeapi.testing.httpx_transport import InProcessTransport
+    from fakeapi.testing.webhooks import AdmissionHandler, WebhookServer
 
 _PEM_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]*?-----END CERTIFICATE-----")
 
@@ -70,6 +72,7 @@ class FakeAPI:
         self.kubeconfig = KubeconfigPath(kubeconfig)
         self.seed_value = seed
         self._api_clients: builtins.list[ApiClient] = []
+        self._webhooks: WebhookServer | None = None
         # Kept, not read from the server, so messages can name it after the server stopped.
         self._url = server.url
         self.enqueued = EnqueueRecorder(server.enqueue_log)
@@ -148,13 +151,90 @@ class FakeAPI:
         return api_client
 
     def close(self) -> None:
-        """Close the clients ``api_client()`` made and let go of a freeze ``clock`` started (at the test's end)."""
+        """Close the clients ``api_client()`` made, stop ``webhooks`` and let go of a freeze ``clock`` started (at the test's end)."""
         clients, self._api_clients = self._api_clients, []
         for api_client in clients:
             api_client.close()
+        webhooks, self._webhooks = self._webhooks, None
+        if webhooks is not None:
+            webhooks.stop()
         # A freeze the clock started to move time ends with the test.
         if "clock" in vars(self.server):
             self.server.clock.stop()
+
+    # -- webhooks -------------------------------------------------------------------------------
+
+    @property
+    def webhooks(self) -> WebhookServer:
+        """An HTTPS server on 127.0.0.1 for webhooks written in Python, its certificate from the cluster's CA.
+
+        Started at first use, stopped when the test ends. ``webhooks.admission(path, fn)`` and
+        ``webhooks.conversion(path, fn)`` serve a function and return the ``clientConfig`` for it.
+        """
+        if self._webhooks is None:
+            from fakeapi.testing.webhooks import WebhookServer
+
+            self._webhooks = WebhookServer(self.server.ca).start()
+        return self._webhooks
+
+    def validating_webhook(
+        self,
+        review: AdmissionHandler,
+        *,
+        rules: builtins.list[dict[str, Any]],
+        name: str = "check.fakeapi.test",
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Serve ``review`` and register it in a ValidatingWebhookConfiguration named after the webhook.
+
+        ``review`` takes the AdmissionReview's ``request`` and returns its ``response`` without the
+        uid (``{"allowed": False, "status": {"message": "..."}}``). ``fields`` add to or override the
+        webhook's (``failurePolicy``, ``namespaceSelector``, ``timeoutSeconds``...). Returns the
+        configuration as stored.
+        """
+        return self._register_webhook("ValidatingWebhookConfiguration", review, rules, name, fields)
+
+    def mutating_webhook(
+        self,
+        review: AdmissionHandler,
+        *,
+        rules: builtins.list[dict[str, Any]],
+        name: str = "mutate.fakeapi.test",
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """As ``validating_webhook``, in a MutatingWebhookConfiguration; a ``patch`` given as a list of
+        JSONPatch operations is encoded for the webhook's answer."""
+        return self._register_webhook("MutatingWebhookConfiguration", review, rules, name, fields)
+
+    def _register_webhook(
+        self,
+        kind: str,
+        review: AdmissionHandler,
+        rules: builtins.list[dict[str, Any]],
+        name: str,
+        fields: dict[str, Any],
+    ) -> dict[str, Any]:
+        webhook = {
+            "name": name,
+            "clientConfig": self.webhooks.admission(f"/{kind.lower()}/{name}", review),
+            "rules": rules,
+            "sideEffects": "None",
+            "admissionReviewVersions": ["v1"],
+            **fields,
+        }
+        configuration = {
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": kind,
+            "metadata": {"name": name},
+            "webhooks": [webhook],
+        }
+        [stored] = self.seed(configuration)
+        return stored
+
+    def map_webhook_service(self, namespace: str, name: str, port: int, address: tuple[str, int]) -> None:
+        """Call webhooks whose ``clientConfig.service`` is ``namespace/name`` port ``port`` at ``address``
+        (instead of the Service's endpoints); the certificate must still name ``<name>.<namespace>.svc``."""
+        self.server.services.webhook_clients.map_service(namespace, name, port, address)
 
     def reset(self) -> None:
         """Start over: the cluster as the test got it, with the test's seed (uids, names, revisions).

@@ -698,6 +698,7 @@ _ADMISSIONREGISTRATION_V1: tuple[ResourceSpec, ...] = (
         namespaced=False,
         categories=_API_EXTENSIONS,
         tracks_generation=True,
+        strategy="webhookconfiguration",
     ),
     ResourceSpec(
         _ADMISSIONREGISTRATION,
@@ -726,6 +727,7 @@ _ADMISSIONREGISTRATION_V1: tuple[ResourceSpec, ...] = (
         namespaced=False,
         categories=_API_EXTENSIONS,
         tracks_generation=True,
+        strategy="webhookconfiguration",
     ),
 )
 

@@ -26,6 +26,7 @@ from fakeapi.apiextensions.strategy import (
 from fakeapi.apimachinery.managedfields import FieldManagerFactory
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupResource, GroupVersion
+from fakeapi.registry.admissionregistration.validation import WebhookConfigurationStrategy
 from fakeapi.registry.apiregistration.autoregister import APIServiceStore
 from fakeapi.registry.apiregistration.strategy import APIServiceStrategy
 from fakeapi.registry.apps.daemonset import DaemonSetStrategy
@@ -54,6 +55,7 @@ from fakeapi.registry.rbac.policybased import policy_based_storage
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.registry.strategy import StatusStrategy, Strategy
 from fakeapi.registry.subresources import NoKubeletREST, ScaleREST
+from fakeapi.registry.webhook_clients import WebhookClients
 from fakeapi.server.storage.resource_config import ResourceConfig
 from fakeapi.server.storage.storage_factory import StorageFactory
 from fakeapi.storage.interfaces import Object
@@ -99,9 +101,12 @@ class StoreServices:
     container_runtime: Callable[[], ContainerRuntime] | None = None
     # kube-apiserver's admission plugins, reading the Stores above.
     admission_chain: AdmissionChain = field(init=False)
+    # The clients of admission and conversion webhooks, made at the first call.
+    webhook_clients: WebhookClients = field(init=False)
 
     def __post_init__(self) -> None:
         self.admission_chain = new_default_chain(StoreReader(self.stores), self.identity)
+        self.webhook_clients = WebhookClients(self.stores)
 
     def reset_allocations(self) -> None:
         """Forget allocated cluster IPs and node ports (after the storage was cleared)."""
@@ -134,6 +139,7 @@ class StrategyFactory:
             "apiservice": lambda: APIServiceStrategy(spec, s.schemas, s.identity, self._read_core),
             "service": lambda: ServiceStrategy(spec, s.schemas, s.identity, s.service_ips, s.node_ports),
             "customresourcedefinition": lambda: CustomResourceDefinitionStrategy(spec, s.schemas, s.identity),
+            "webhookconfiguration": lambda: WebhookConfigurationStrategy(spec, s.schemas, s.identity),
         }
         return builders.get(spec.strategy, lambda: Strategy(spec, s.schemas, s.identity))()
 

@@ -24,15 +24,17 @@ from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from fakeapi.admission.equivalence import EquivalentResourceMapper
 from fakeapi.admission.policies import AdmissionPolicies
 from fakeapi.admission.reader import StoreReader
+from fakeapi.admission.webhooks import CONFIGURATION_STORES, WebhookAdmission
 from fakeapi.apiextensions.apiserver import APIExtensionsServer
 from fakeapi.apiextensions.helpers import GROUP as CRD_GROUP
 from fakeapi.apiextensions.strategy import CustomResourceDefinitionStore
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
-from fakeapi.apimachinery.schema import GroupResource, GroupVersion
+from fakeapi.apimachinery.schema import GroupResource, GroupVersion, GroupVersionKind, GroupVersionResource
 from fakeapi.authentication.config import AuthenticationConfig
 from fakeapi.authentication.openidmetadata import OpenIDMetadata
 from fakeapi.authentication.request_header import RequestHeaderConfig
@@ -60,6 +62,7 @@ from fakeapi.kubelet.config import ClusterConfig
 from fakeapi.manifests import ManifestSource, iter_manifests, load_manifests
 from fakeapi.registry.apiregistration.autoregister import served_group_versions
 from fakeapi.registry.authentication.services import store_object_getter
+from fakeapi.registry.autoscaling.conversion import HorizontalPodAutoscalerV1Codec
 from fakeapi.registry.builtin_resources import BUILTIN_RESOURCES
 from fakeapi.registry.core.event import EVENTS_GROUP, EventsV1Codec
 from fakeapi.registry.core.pod import PodStrategy
@@ -92,7 +95,8 @@ from fakeapi.server.secure_serving import (
 )
 from fakeapi.server.storage.resource_config import default_resource_config
 from fakeapi.server.storage.storage_factory import StorageFactory
-from fakeapi.storage.interfaces import ObjectKey
+from fakeapi.storage.codec import CodecStorage
+from fakeapi.storage.interfaces import Object, ObjectKey
 from fakeapi.storage.memory import DEFAULT_WINDOW, MemoryStorage
 from fakeapi.testing import audit, determinism
 from fakeapi.testing.commits import CommitLog
@@ -289,6 +293,7 @@ class FakeAPIServer:
         self._connect_kubelets()
         self._install_metrics()
         self.apiextensions = self._install_apiextensions()
+        self.webhook_admission = self._install_webhook_admission()
         # What a test reads of the traffic (every request, every watch event sent) and its lever on it.
         self.audit_log = audit.AuditLog(self.config.audit_log_size, level=self.config.audit_level)
         self.watch_events = WatchEventLog(self.config.watch_event_log_size)
@@ -330,9 +335,10 @@ class FakeAPIServer:
         resource_config.apply_runtime_config(self.config.runtime_config)
         # The Store adds the orphan and foregroundDeletion finalizers only when a garbage collector removes them.
         storage_factory = StorageFactory(self.storage, enable_garbage_collection=enable_garbage_collection)
-        for spec in BUILTIN_RESOURCES:
-            if spec.group_version != _preferred_version(groups[spec.group], spec.resource):
-                storage_factory.separate_version(spec.gvr)
+        # As kube-apiserver: one HPA storage, in v2, which v1 is converted from and to.
+        storage_factory.add_version_codec(
+            GroupVersionResource("autoscaling", "v1", "horizontalpodautoscalers"), HorizontalPodAutoscalerV1Codec()
+        )
         # As kube-apiserver's storage factory: one Event storage for both Event APIs.
         storage_factory.add_cohabitating_resources(
             GroupResource(EVENTS_GROUP, "events"), GroupResource("", "events"), EventsV1Codec()
@@ -395,6 +401,38 @@ class FakeAPIServer:
             builtin_specs=BUILTIN_RESOURCES,
             openapi=self.apiserver.openapi,
         )
+
+    def _install_webhook_admission(self) -> WebhookAdmission:
+        """Admission webhooks: installed into the chain when the first configuration is stored."""
+        services = self.services
+        admission = WebhookAdmission(
+            services.admission_chain,
+            StoreReader(services.stores),
+            services.webhook_clients,
+            [services.stores[key].key_prefix for key in CONFIGURATION_STORES if key in services.stores],
+            EquivalentResourceMapper(ResourceCatalog(self.discovery)),
+            self._convert_version,
+            self.authorizer,
+        )
+        self.storage.add_listener(admission.on_event)
+        return admission
+
+    def _convert_version(self, obj: Object, kind: GroupVersionKind) -> Object:
+        """``obj`` in another version of its kind (the scheme's conversion; a CRD's converter for custom resources).
+
+        A built-in kind crosses versions through its storage form: the source version's codec to
+        storage, the target's from it (HorizontalPodAutoscalers: v1 to v2 and back).
+        """
+        source_kind = GroupVersion.parse(str(obj.get("apiVersion") or "")).with_kind(str(obj.get("kind") or ""))
+        stores = {store.spec.gvk: store for store in self.stores.values()}
+        source, target = stores.get(source_kind), stores.get(kind)
+        if source is None or target is None:
+            converted = None if self.apiextensions is None else self.apiextensions.handler.convert(obj, kind)
+            if converted is None:
+                raise errors.new_internal_error(f"unable to convert to {kind.api_version}, Kind={kind.kind}")
+            return converted
+        stored = source.storage.codec.to_storage(obj) if isinstance(source.storage, CodecStorage) else obj
+        return target.storage.codec.from_storage(stored) if isinstance(target.storage, CodecStorage) else stored
 
     def _get_namespace(self, name: str) -> dict[str, Any] | None:
         store = self.stores.get(("", "v1", "namespaces"))
@@ -810,8 +848,10 @@ class FakeAPIServer:
                 self.identity.reseed(seed)
             if self.apiextensions is not None:
                 self.apiextensions.reset()
+            self.webhook_admission.reset()
             self.services.reset_allocations()
             self._admission_policies.reset()
+            self.services.webhook_clients.reset()
             self.enqueue_log.clear()
             self._event_clock.reset()
             self.faults.clear()
@@ -966,10 +1006,6 @@ class FakeAPIServer:
         return AsyncInProcessTransport(
             self.handler, token=self.admin_token, max_request_body_bytes=self.config.max_request_body_bytes
         )
-
-
-def _preferred_version(specs: Iterable[ResourceSpec], resource: str) -> GroupVersion:
-    return next(s.group_version for s in specs if s.resource == resource)
 
 
 JSONPath = tuple[str | int, ...]

@@ -15,6 +15,12 @@ order the responses started; ``sequence`` numbers them and never repeats, even a
 (:meth:`AuditLog.current_request`), so what the request causes below (a storage commit) can
 name it.
 
+Webhook calls made for a request (admission webhooks, conversion webhooks) are on its event, in
+``webhook_calls``, with their outcome and latency, next to the audit annotations upstream's
+dispatchers add (``mutation.webhook.admission.k8s.io/round_0_index_0``, a webhook's own
+``auditAnnotations``...): whoever calls a webhook reports it with :func:`record_webhook_call`,
+which finds the request the same way.
+
 The audit filter (``fakeapi.server.filters.audit``) records; tests read through
 :meth:`AuditLog.requests`, :meth:`AuditLog.wait_for` and the assertion helpers, whose failure
 messages list the requests that came nearest. Every method is thread-safe.
@@ -25,6 +31,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Collection
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Unpack
@@ -71,6 +78,24 @@ class ObjectRef:
         return f"{self.kind or '?'} {where}".strip()
 
 
+@dataclass(frozen=True, slots=True)
+class WebhookCall:
+    """One call of a webhook made while a request was served.
+
+    Attributes:
+        webhook: The webhook's name (``conversion_webhook_for_<crd>`` for a conversion webhook).
+        kind: ``mutating``, ``validating`` or ``conversion``.
+        outcome: ``allowed``, ``patched``, ``denied``, ``converted``, or the error of a failed call
+            (prefixed ``ignored:`` when failurePolicy Ignore let the request through).
+        seconds: How long the call took (real time).
+    """
+
+    webhook: str
+    kind: str
+    outcome: str
+    seconds: float
+
+
 @dataclass(eq=False, slots=True)
 class AuditEvent:
     """One request as the server answered it.
@@ -94,11 +119,13 @@ class AuditEvent:
         object_ref: For create, update and patch, what the body named; None otherwise or
             when the body named nothing.
         annotations: Notes of filters on the request; ``fakeapi.testing/fault`` says which
-            fault was injected, ``audit.k8s.io/truncated`` that the bodies were dropped.
+            fault was injected, ``audit.k8s.io/truncated`` that the bodies were dropped; the
+            admission webhooks' audit annotations.
         request_object, response_object: At the ``RequestResponse`` level, the request body
             and the response as sent (None when empty, a watch, or dropped); the response's
             is set when the response is complete.
         request_content_type, response_content_type: Their ``Content-Type`` headers.
+        webhook_calls: The webhooks called for the request, in the order they answered.
     """
 
     sequence: int
@@ -127,6 +154,7 @@ class AuditEvent:
     request_content_type: str = ""
     response_object: bytes | None = None
     response_content_type: str = ""
+    webhook_calls: list[WebhookCall] = field(default_factory=list)
 
     @property
     def stage(self) -> str:
@@ -158,13 +186,14 @@ class InFlightRequest:
     """One request between its receipt and the end of its response; made by :meth:`AuditLog.begin`."""
 
     def __init__(self, log: AuditLog, req: Request, generation: int, outer: InFlightRequest | None) -> None:
-        self._log = log
+        self.log = log
         # Dropped once the response is complete: a request may be referred to long after (by a commit).
         self._req: Request | None = req
         self._generation = generation
         self.received_at = utc_now()
         self._received_monotonic = real_monotonic()
         self._annotations: dict[str, str] = {}
+        self._webhook_calls: list[WebhookCall] = []
         self.event: AuditEvent | None = None
         # The request this thread was serving when this one began (an in-process request made while serving).
         self.outer = outer
@@ -176,6 +205,12 @@ class InFlightRequest:
             self.event.annotations[key] = value
         else:
             self._annotations[key] = value
+
+    def add_webhook_call(self, call: WebhookCall) -> None:
+        if self.event is not None:
+            self.event.webhook_calls.append(call)
+        else:
+            self._webhook_calls.append(call)
 
     def response_started(self, code: int, content_type: str = "") -> AuditEvent:
         """The answer's status is known: the event enters the log."""
@@ -208,13 +243,14 @@ class InFlightRequest:
             annotations={**self._annotations, **(req.context.audit_annotations if req.context else {})},
             request_content_type=req.headers.get("Content-Type"),
             response_content_type=content_type,
+            webhook_calls=self._webhook_calls,
         )
-        self._log._append(self.event, self._generation)
+        self.log._append(self.event, self._generation)
         return self.event
 
     def response_written(self, data: bytes) -> None:
         """Body bytes of a response went out (not a watch stream's): kept for the event, up to the largest kept."""
-        if self._log.level == LEVEL_REQUEST_RESPONSE and self._response_bytes <= MAX_EVENT_SIZE:
+        if self.log.level == LEVEL_REQUEST_RESPONSE and self._response_bytes <= MAX_EVENT_SIZE:
             self._response_chunks.append(data)
             self._response_bytes += len(data)
 
@@ -222,14 +258,25 @@ class InFlightRequest:
         """The handler returned: stamp the completion (and log the request if it never answered)."""
         req = self._req
         assert req is not None, "a request completes once"
-        self._log._forget(req, self)
+        self.log._forget(req, self)
         event = self.event if self.event is not None else self.response_started(0)
         event.response_complete_at = utc_now()
         event.response_complete_monotonic = real_monotonic()
-        if self._log.level == LEVEL_REQUEST_RESPONSE:
-            self._log._keep_bodies(event, req.body, self._response_chunks, self._response_bytes)
+        if self.log.level == LEVEL_REQUEST_RESPONSE:
+            self.log._keep_bodies(event, req.body, self._response_chunks, self._response_bytes)
         self._req = None
         self._response_chunks = []
+
+
+# The request the current thread (or a thread it started in its context) serves, between begin() and complete().
+CURRENT_REQUEST: ContextVar[InFlightRequest | None] = ContextVar("fakeapi_audited_request", default=None)
+
+
+def record_webhook_call(call: WebhookCall) -> None:
+    """Put ``call`` on the audit event of the request being served (if it is audited)."""
+    in_flight = CURRENT_REQUEST.get()
+    if in_flight is not None:
+        in_flight.add_webhook_call(call)
 
 
 class AuditLog:
@@ -254,7 +301,6 @@ class AuditLog:
         self._condition = threading.Condition()
         self._events: deque[AuditEvent] = deque(maxlen=capacity)
         self._in_flight: dict[int, InFlightRequest] = {}
-        self._serving = threading.local()
         self._sequence = 0
         self._generation = 0
         self._dropped = 0
@@ -287,15 +333,15 @@ class AuditLog:
     def begin(self, req: Request) -> InFlightRequest:
         """A request arrived; the audit filter calls this first and ``complete()`` on the result last."""
         with self._condition:
-            in_flight = InFlightRequest(self, req, self._generation, self.current_request())
+            in_flight = InFlightRequest(self, req, self._generation, CURRENT_REQUEST.get())
             self._in_flight[id(req)] = in_flight
-        self._serving.request = in_flight
+        CURRENT_REQUEST.set(in_flight)
         return in_flight
 
     def current_request(self) -> InFlightRequest | None:
         """The request the calling thread is serving (between ``begin`` and ``complete``), if any."""
-        request: InFlightRequest | None = getattr(self._serving, "request", None)
-        return request
+        request = CURRENT_REQUEST.get()
+        return request if request is not None and request.log is self else None
 
     def annotate(self, req: Request, key: str, value: str) -> None:
         """Note something about a request in flight (audit.AddAuditAnnotation); ignored for other requests."""
@@ -319,7 +365,7 @@ class AuditLog:
     def _forget(self, req: Request, in_flight: InFlightRequest) -> None:
         with self._condition:
             self._in_flight.pop(id(req), None)
-        self._serving.request = in_flight.outer
+        CURRENT_REQUEST.set(in_flight.outer)
 
     def _keep_bodies(self, event: AuditEvent, request_body: bytes, response_chunks: list[bytes], written: int) -> None:
         """Give the event its bodies, unless together they pass MAX_EVENT_SIZE; then keep within the budget."""

@@ -87,14 +87,21 @@ def test_rules(given: dict[str, Any], request_attributes: Attributes, matches: b
     assert rule_matches(given, request_attributes) is matches
 
 
-def test_webhook_configurations_are_exempt() -> None:
-    for kind in ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"):
+def test_webhook_configurations_and_admission_policies_are_exempt() -> None:
+    """rules.go IsExemptAdmissionConfigurationResource names the policies and their bindings too."""
+    exempt = (
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "MutatingAdmissionPolicy",
+        "MutatingAdmissionPolicyBinding",
+    )
+    for kind in exempt:
         assert is_exempt_admission_configuration_resource(
             attributes(group="admissionregistration.k8s.io", kind=kind, namespace="")
         )
-    assert not is_exempt_admission_configuration_resource(
-        attributes(group="admissionregistration.k8s.io", kind="ValidatingAdmissionPolicy", namespace="")
-    )
+    assert not is_exempt_admission_configuration_resource(attributes(group="", kind="ConfigMap", namespace=""))
 
 
 class _Namespaces:

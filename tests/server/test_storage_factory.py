@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from fakeapi.apimachinery.schema import GroupResource, GroupVersionResource
+from fakeapi.registry.autoscaling.conversion import HorizontalPodAutoscalerV1Codec
 from fakeapi.server.storage.storage_factory import StorageFactory
+from fakeapi.storage.codec import CodecStorage
 from fakeapi.storage.memory import MemoryStorage
 
 CONFIGMAPS = GroupVersionResource("", "v1", "configmaps")
@@ -19,11 +21,12 @@ def test_resources_share_the_default_backend_unless_given_their_own() -> None:
     assert factory.get_rest_options(DEPLOYMENTS).resource_prefix == "apps/deployments"
 
 
-def test_a_separated_version_gets_its_own_prefix() -> None:
-    factory = StorageFactory(MemoryStorage())
+def test_a_version_with_a_codec_is_served_from_the_storage_version() -> None:
+    backend = MemoryStorage()
+    factory = StorageFactory(backend)
     v1 = GroupVersionResource("autoscaling", "v1", "horizontalpodautoscalers")
-    factory.separate_version(v1)
-    assert factory.resource_prefix(v1) == "autoscaling/horizontalpodautoscalers@v1"
-    assert factory.resource_prefix(GroupVersionResource("autoscaling", "v2", "horizontalpodautoscalers")) == (
-        "autoscaling/horizontalpodautoscalers"
-    )
+    factory.add_version_codec(v1, HorizontalPodAutoscalerV1Codec())
+    v2 = GroupVersionResource("autoscaling", "v2", "horizontalpodautoscalers")
+    assert factory.get_rest_options(v1).resource_prefix == factory.get_rest_options(v2).resource_prefix
+    assert isinstance(factory.get_rest_options(v1).storage, CodecStorage)
+    assert factory.get_rest_options(v2).storage is backend

@@ -4,8 +4,9 @@ Upstream, a CRD's versions share one etcd prefix; the storage codec writes objec
 storage version and, on every read, decodes them (pruning, ObjectMeta coercion, defaulting)
 and converts them to the version asked for (registry/customresource/etcd.go and the codecs of
 apiserver/customresource_handler.go). ``CustomResourceCodec`` is that codec for one served
-version, used through ``fakeapi.storage.codec.CodecStorage``; conversion is strategy None, so
-converting is rewriting ``apiVersion``. ``CustomResourceStore`` is the generic Store with the
+version, used through ``fakeapi.storage.codec.CodecStorage``; the CRD's converter
+(``fakeapi.apiextensions.conversion``) crosses versions: strategy None rewrites ``apiVersion``,
+strategy Webhook asks the CRD's conversion webhook. ``CustomResourceStore`` is the generic Store with the
 differences of custom resources: list items keep kind and apiVersion, deletes return the
 object, and field labels outside ``metadata.name``/``metadata.namespace`` and the CRD's
 selectableFields fail with ``field label not supported``.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fakeapi.apiextensions.conversion.converter import Converter
 from fakeapi.apiextensions.customresource.info import CustomResourceVersion
 from fakeapi.apiextensions.customresource.strategy import decode
 from fakeapi.apimachinery import errors
@@ -26,18 +28,18 @@ from fakeapi.storage.interfaces import Object
 
 
 class CustomResourceCodec:
-    """One served version's codec: written in the storage version, read pruned, defaulted and relabelled."""
+    """One served version's codec: written converted to the storage version, read converted, pruned and defaulted."""
 
-    def __init__(self, info: CustomResourceVersion) -> None:
+    def __init__(self, info: CustomResourceVersion, converter: Converter) -> None:
         self.info = info
+        self.converter = converter
 
     def to_storage(self, obj: Object) -> Object:
-        return {**obj, "apiVersion": self.info.storage_api_version}
+        return self.converter.convert(obj, self.info.storage_api_version)
 
     def from_storage(self, obj: Object) -> Object:
-        """Decode a stored object: prune and default with this version's schema, then set apiVersion."""
-        out = deep_copy_json(obj)
-        out["apiVersion"] = self.info.api_version
+        """Decode a stored object: convert it to this version, then prune and default with its schema."""
+        out = deep_copy_json(self.converter.convert(obj, self.info.api_version))
         decode(out, self.info)
         return out
 

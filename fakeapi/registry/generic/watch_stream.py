@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING
 
+from fakeapi.apimachinery import errors
 from fakeapi.registry.rest import ListOptions
 from fakeapi.storage.interfaces import Event, Object, TooOldResourceVersionError, Watch
 from fakeapi.util.clock import real_monotonic
@@ -96,7 +97,15 @@ class StoreWatchStream:
             remaining = deadline - real_monotonic()
             if self._options.allow_watch_bookmarks:
                 remaining = min(remaining, self._next_bookmark - real_monotonic())
-            event = self._watch.next_event(max(remaining, 0))
+            try:
+                event = self._watch.next_event(max(remaining, 0))
+            except errors.StatusError as exc:
+                # An event that cannot be decoded (a conversion webhook failed) ends the watch with an
+                # ERROR event, an InternalError unless it was a Status already (etcd3 watcher.go
+                # transformErrorToEvent).
+                self.stop()
+                status = exc if exc.reason else errors.new_internal_error(exc.message)
+                return ("ERROR", status.status)
             if event is not None:
                 translated = self._translate(event)
                 if translated is not None:

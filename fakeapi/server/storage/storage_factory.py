@@ -2,10 +2,10 @@
 
 The factory gives each group-resource its backend and key prefix. By default every resource
 shares one in-memory MemoryStorage, so one revision counter spans them all as etcd's does.
-A resource served in several versions without a conversion between them (autoscaling v1 and
-v2 HorizontalPodAutoscalers) gets a per-version prefix. A resource that cohabits with another
-(events.k8s.io Events with core Events) is kept under the other's prefix, in its storage form,
-through a codec.
+Every version of a resource shares its prefix: a version other than the storage version
+(autoscaling/v1 HorizontalPodAutoscalers, stored as v2) is converted through a codec. A resource
+that cohabits with another (events.k8s.io Events with core Events) is kept under the other's
+prefix, in its storage form, through a codec.
 """
 
 from __future__ import annotations
@@ -30,33 +30,34 @@ class StorageFactory:
         self.default_storage = default_storage
         self.enable_garbage_collection = enable_garbage_collection
         self._overrides: dict[GroupResource, VersionedStorage] = {}
-        self._versioned_prefixes: set[GroupVersionResource] = set()
+        self._version_codecs: dict[GroupVersionResource, Codec] = {}
         self._cohabitants: dict[GroupResource, tuple[GroupResource, Codec]] = {}
 
     def set_backend(self, resource: GroupResource, storage: VersionedStorage) -> None:
         """Give one group-resource its own backend."""
         self._overrides[resource] = storage
 
-    def separate_version(self, gvr: GroupVersionResource) -> None:
-        """Keep one version of a resource apart from the others (no conversion between them)."""
-        self._versioned_prefixes.add(gvr)
+    def add_version_codec(self, gvr: GroupVersionResource, codec: Codec) -> None:
+        """Serve ``gvr`` from its resource's storage, converted by ``codec`` from and to the storage version."""
+        self._version_codecs[gvr] = codec
 
     def add_cohabitating_resources(self, resource: GroupResource, stored_as: GroupResource, codec: Codec) -> None:
         """Keep ``resource`` with ``stored_as``: same backend and prefix, converted by ``codec`` both ways."""
         self._cohabitants[resource] = (stored_as, codec)
-
-    def resource_prefix(self, gvr: GroupVersionResource) -> str:
-        base = _prefix(gvr.group_resource)
-        return f"{base}@{gvr.version}" if gvr in self._versioned_prefixes else base
 
     def get_rest_options(self, gvr: GroupVersionResource) -> RESTOptions:
         """RESTOptionsGetter.GetRESTOptions."""
         cohabitant = self._cohabitants.get(gvr.group_resource)
         if cohabitant is not None:
             stored_as, codec = cohabitant
-            backend = CodecStorage(self._backend(stored_as), codec)
-            return RESTOptions(backend, _prefix(stored_as), self.enable_garbage_collection)
-        return RESTOptions(self._backend(gvr.group_resource), self.resource_prefix(gvr), self.enable_garbage_collection)
+            return RESTOptions(
+                CodecStorage(self._backend(stored_as), codec), _prefix(stored_as), self.enable_garbage_collection
+            )
+        storage = self._backend(gvr.group_resource)
+        version_codec = self._version_codecs.get(gvr)
+        if version_codec is not None:
+            storage = CodecStorage(storage, version_codec)
+        return RESTOptions(storage, _prefix(gvr.group_resource), self.enable_garbage_collection)
 
     def _backend(self, resource: GroupResource) -> VersionedStorage:
         return self._overrides.get(resource, self.default_storage)

@@ -10,11 +10,11 @@ references.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from fakeapi.admission.interfaces import Attributes
 from fakeapi.admission.plugin.cel.authorizer import RequestAuthorizer
-from fakeapi.admission.plugin.policy.generic.interfaces import MatchedResource
+from fakeapi.apimachinery.schema import GroupVersionKind, GroupVersionResource
 from fakeapi.authorization.authorizer import Authorizer
 from fakeapi.cel.library.authz import new_resource_check
 from fakeapi.storage.interfaces import Object
@@ -36,7 +36,17 @@ _NAMESPACE_METADATA = (
 )
 
 
-def create_admission_request(attributes: Attributes, matched: MatchedResource) -> dict[str, Any]:
+class MatchedAs(Protocol):
+    """The resource and kind a policy or webhook matched the request as (a policy's MatchedResource, a webhook's Invocation)."""
+
+    @property
+    def resource(self) -> GroupVersionResource: ...
+
+    @property
+    def kind(self) -> GroupVersionKind: ...
+
+
+def create_admission_request(attributes: Attributes, matched: MatchedAs) -> dict[str, Any]:
     """CreateAdmissionRequest, as JSON (omitempty fields left out when empty)."""
     user = attributes.user
     user_info: dict[str, Any] = {"username": user.name}

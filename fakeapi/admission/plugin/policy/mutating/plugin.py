@@ -29,12 +29,12 @@ class MutatingAdmissionPolicy:
         hooks = self.policies.hooks_for(attributes)
         if not hooks:
             return
-        reinvocation = attributes.reinvocation_context
-        context = reinvocation.value(PLUGIN_NAME)
+        reinvocation = attributes.reinvocation
+        context = reinvocation.values.get(PLUGIN_NAME)
         if not isinstance(context, PolicyReinvokeContext):
             context = PolicyReinvokeContext()
-            reinvocation.set_value(PLUGIN_NAME, context)
+            reinvocation.values[PLUGIN_NAME] = context
         state = ReinvocationState(reinvocation.is_reinvoke, context)
         self.dispatcher.dispatch(attributes, hooks, state)
         if state.should_reinvoke:
-            reinvocation.set_should_reinvoke()
+            reinvocation.should_reinvoke = True

@@ -10,7 +10,17 @@ from fakeapi.apimachinery.schema import GroupVersionResource
 
 _NAMESPACES = GroupVersionResource("", "v1", "namespaces")
 _ADMISSION_GROUP = "admissionregistration.k8s.io"
-_WEBHOOK_CONFIGURATION_KINDS = frozenset({"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"})
+# What admission never sends to webhooks: their configurations and the admission policies.
+_EXEMPT_KINDS = frozenset(
+    {
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "MutatingAdmissionPolicy",
+        "MutatingAdmissionPolicyBinding",
+    }
+)
 
 
 def _exact_or_wildcard(items: Iterable[str], requested: str) -> bool:
@@ -51,6 +61,6 @@ def rule_matches(rule: Mapping[str, Any], attributes: Attributes) -> bool:
 
 
 def is_exempt_admission_configuration_resource(attributes: Attributes) -> bool:
-    """IsExemptAdmissionConfigurationResource: webhooks never see their own configurations."""
+    """IsExemptAdmissionConfigurationResource: webhooks never see their configurations nor admission policies."""
     kind = attributes.kind
-    return kind.group == _ADMISSION_GROUP and kind.kind in _WEBHOOK_CONFIGURATION_KINDS
+    return kind.group == _ADMISSION_GROUP and kind.kind in _EXEMPT_KINDS

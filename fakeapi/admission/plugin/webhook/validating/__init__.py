@@ -1,0 +1,1 @@
+"""Validating admission webhooks (k8s.io/apiserver/pkg/admission/plugin/webhook/validating)."""

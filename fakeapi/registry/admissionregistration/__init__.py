@@ -1,0 +1,1 @@
+"""admissionregistration.k8s.io: the webhook configurations' validation (pkg/registry/admissionregistration)."""
