@@ -26,6 +26,7 @@ from fakeapi.endpoints.handlers.update import update_resource
 from fakeapi.endpoints.handlers.watch import serve_watch
 from fakeapi.endpoints.http import Request, ResponseWriter
 from fakeapi.registry import rest
+from fakeapi.storage.caching_object import EncodedObjects
 
 RouteHandler = Callable[[Request, ResponseWriter, RequestScope], None]
 
@@ -109,11 +110,14 @@ class APIInstaller:
         prefix: str,
         schemas: SchemaRegistry,
         table_convertors: TableConvertorRegistry,
+        encodings: EncodedObjects | None = None,
     ) -> None:
         self.group_version = group_version
         self.prefix = prefix
         self.schemas = schemas
         self.table_convertors = table_convertors
+        # The storage's shared encodings; without them every response is encoded afresh.
+        self.encodings = encodings if encodings is not None else EncodedObjects()
 
     def install(self, storage_map: dict[str, Any]) -> APIGroupVersion:
         installed = APIGroupVersion(self.group_version, self.prefix)
@@ -136,6 +140,7 @@ class APIInstaller:
             schemas=self.schemas,
             table_convertors=self.table_convertors,
             subresource=subresource,
+            encodings=self.encodings,
         )
         # Served: what the table declares for the resource and its storage can do.
         declared = sub_spec.verbs if sub_spec is not None else spec.verbs

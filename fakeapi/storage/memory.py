@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from fakeapi.storage.caching_object import EncodedObjects
 from fakeapi.storage.interfaces import (
     Event,
     KeyExistsError,
@@ -111,6 +112,8 @@ class MemoryStorage:
         self._window: deque[Event] = deque(maxlen=window)
         self._watches: dict[str, set[MemoryWatch]] = {}
         self._listeners: list[EventListener] = []
+        # The JSON of every version whose event is in the window, encoded when first asked for.
+        self.encodings = EncodedObjects()
 
     @property
     def current_revision(self) -> int:
@@ -221,8 +224,11 @@ class MemoryStorage:
             bucket[(key.namespace, key.name)] = obj
         event = Event(event_type, key, obj, previous, self._revision)
         if len(self._window) == self._window.maxlen:
-            self._compacted_revision = self._window[0].revision
+            leaving = self._window[0]
+            self._compacted_revision = leaving.revision
+            self.encodings.forget(leaving.object)
         self._window.append(event)
+        self.encodings.track(obj)
         for watch in list(self._watches.get(key.prefix, ())):
             watch.deliver(event)
         for listener in self._listeners:
@@ -270,6 +276,7 @@ class MemoryStorage:
             self.stop_all_watches()
             self._objects.clear()
             self._window.clear()
+            self.encodings.clear()
             if revision is not None:
                 self._revision = revision
             self._compacted_revision = self._revision
@@ -283,6 +290,7 @@ class MemoryStorage:
         with self._lock:
             self.stop_all_watches()
             self._window.clear()
+            self.encodings.clear()
             self._objects = {
                 prefix: {(obj["metadata"].get("namespace") or "", obj["metadata"]["name"]): obj for obj in items}
                 for prefix, items in objects.items()

@@ -32,6 +32,7 @@ from fakeapi.registry.generic.watch_stream import StoreWatchStream
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.registry.rest import DeleteOptions, ListOptions, UpdatedObjectInfo, WriteOptions, object_meta
 from fakeapi.registry.strategy import Strategy, before_create, before_update, fill_object_meta_system_fields
+from fakeapi.storage.caching_object import EncodedObjects, list_item
 from fakeapi.storage.interfaces import (
     KeyExistsError,
     KeyNotFoundError,
@@ -178,8 +179,11 @@ class Store:
             result["metadata"]["continue"] = page.continue_token
             if page.remaining_item_count is not None:
                 result["metadata"]["remainingItemCount"] = page.remaining_item_count
-        # Typed lists of built-in kinds carry no kind/apiVersion on their items.
-        result["items"] = [{k: v for k, v in o.items() if k not in ("kind", "apiVersion")} for o in page.items]
+        # Typed lists of built-in kinds carry no kind/apiVersion on their items; a storage that keeps
+        # encodings hands out one item dict per version, whose bytes it then knows.
+        encodings: EncodedObjects | None = getattr(self.storage, "encodings", None)
+        to_item = list_item if encodings is None else encodings.list_item
+        result["items"] = [to_item(o) for o in page.items]
         return result
 
     def _list_state(self, namespace: str | None, options: ListOptions) -> tuple[builtins.list[Object], int]:
