@@ -20,7 +20,6 @@ from fakeapi.endpoints.handlers.common import RequestScope
 from fakeapi.endpoints.handlers.create import create_resource
 from fakeapi.endpoints.handlers.delete import delete_collection, delete_resource
 from fakeapi.endpoints.handlers.get import get_resource, list_resource
-from fakeapi.endpoints.handlers.patch import patch_resource
 from fakeapi.endpoints.handlers.table import TableConvertorRegistry
 from fakeapi.endpoints.handlers.update import update_resource
 from fakeapi.endpoints.handlers.watch import serve_watch
@@ -30,7 +29,15 @@ from fakeapi.storage.caching_object import EncodedObjects
 
 RouteHandler = Callable[[Request, ResponseWriter, RequestScope], None]
 
+
 # RequestInfo verb → (handler, protocol the storage must satisfy).
+def patch_resource(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
+    """The patch handler, imported with its patch engines (JSON, merge, strategic merge, apply) on the first patch."""
+    from fakeapi.endpoints.handlers.patch import patch_resource as serve_patch
+
+    serve_patch(req, w, scope)
+
+
 _VERB_HANDLERS: dict[str, tuple[RouteHandler, type]] = {
     "get": (get_resource, rest.Getter),
     "list": (list_resource, rest.Lister),
