@@ -171,7 +171,9 @@ class Store:
         else:
             namespace = ctx.namespace if self.spec.namespaced and ctx.namespace else None
             items, revision = self._list_state(namespace, options)
-            items = [o for o in items if self.matches(o, options.label_selector, options.field_selector)]
+            labels, fields = options.label_selector, options.field_selector
+            if (labels is not None and not labels.empty) or (fields is not None and not fields.empty):
+                items = [o for o in items if self.matches(o, labels, fields)]
             page = self.pager.first_page(items, revision, options.limit)
         result = self.new_list()
         result["metadata"]["resourceVersion"] = str(page.revision)
