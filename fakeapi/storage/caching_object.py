@@ -62,15 +62,20 @@ class EncodedObjects:
         return sum(1 for key, entry in self._tracked.items() if key == id(entry.object))
 
     def track(self, obj: Object) -> None:
-        self._tracked[id(obj)] = _Versions(obj)
+        with self._lock:
+            self._tracked[id(obj)] = _Versions(obj)
 
     def forget(self, obj: Object) -> None:
-        entry = self._tracked.pop(id(obj), None)
-        if entry is not None and entry.item is not None:
-            self._tracked.pop(id(entry.item), None)
+        # Under the lock: a list item being made for this version meanwhile is either dropped
+        # here with it, or never registered.
+        with self._lock:
+            entry = self._tracked.pop(id(obj), None)
+            if entry is not None and entry.item is not None:
+                self._tracked.pop(id(entry.item), None)
 
     def clear(self) -> None:
-        self._tracked.clear()
+        with self._lock:
+            self._tracked.clear()
 
     def list_item(self, obj: Object) -> Object:
         """``obj`` as a list item: the same dict for every list of a tracked version."""
@@ -83,7 +88,8 @@ class EncodedObjects:
                 item = entry.item
                 if item is None:
                     item = entry.item = list_item(obj)
-                    self._tracked[id(item)] = entry
+                    if self._tracked.get(id(obj)) is entry:  # not forgotten since the lookup
+                        self._tracked[id(item)] = entry
         return item
 
     def encode(self, value: Any) -> bytes:
