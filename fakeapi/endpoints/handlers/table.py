@@ -171,8 +171,19 @@ class TableConvertorRegistry:
         """The convertor for a request to ``group_resource`` serving objects of ``kind``."""
         with self._lock:
             registered = self._registered.get(group_resource)
-            if registered is not None:
-                return registered
+        if registered is not None:
+            return registered
+        builtin, default = self._printed()
+        return builtin.get(kind) or default
+
+    @property
+    def default(self) -> TableConvertor:
+        """The Name + Created At convertor of the resources no printer knows."""
+        return self._printed()[1]
+
+    def _printed(self) -> tuple[dict[GroupKind, TableConvertor], TableConvertor]:
+        """The built-in printers' convertors and the default one, made (and the printers imported) once."""
+        with self._lock:
             if self._builtin is None or self._default is None:
                 from fakeapi.endpoints.handlers.printers import BUILTIN_PRINTERS
 
@@ -180,7 +191,7 @@ class TableConvertorRegistry:
                     kind: PrinterTableConvertor(printer, self.schemas) for kind, printer in BUILTIN_PRINTERS.items()
                 }
                 self._default = DefaultTableConvertor(self.schemas)
-            return self._builtin.get(kind) or self._default
+            return self._builtin, self._default
 
 
 def _partial(obj: Object) -> Object:
