@@ -18,7 +18,7 @@ from fakeapi.server.filters.maxinflight import DEFAULT_MAX_MUTATING_REQUESTS_IN_
 from fakeapi.server.secure_serving import READ_HEADER_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
-    from fakeapi.server.instance import ServerConfig
+    from fakeapi.server.instance import FakeAPIServer, ServerConfig
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="PATH",
         help="YAML file or directory to load",
+    )
+    serve.add_argument(
+        "--behaviour",
+        type=Path,
+        metavar="FILE",
+        help="YAML pod rules for the simulated containers (crash, fail to pull, never ready...: docs/behaviour.md)",
     )
     serve.add_argument(
         "--runtime-config",
@@ -94,6 +100,41 @@ def _add_kube_apiserver_flags(serve: argparse.ArgumentParser) -> None:
     serve.add_argument(
         "--api-audiences", type=_string_slice, default=[], help="audiences of the API (default: the issuer)"
     )
+    serve.add_argument(
+        "--service-account-signing-key-file",
+        type=Path,
+        metavar="FILE",
+        help="PEM private key (RSA or ECDSA) service-account tokens are signed with",
+    )
+    serve.add_argument(
+        "--service-account-key-file",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="PEM public or private keys that verify service-account tokens (repeatable; "
+        "required with --service-account-signing-key-file)",
+    )
+    serve.add_argument(
+        "--service-cluster-ip-range",
+        metavar="CIDR",
+        help="IPv4 range Services' cluster IPs come from; its first address is the kubernetes Service's "
+        "(default 10.96.0.0/12)",
+    )
+    serve.add_argument(
+        "--audit-policy-file", type=Path, metavar="FILE", help="audit.k8s.io/v1 Policy: which requests to log, how"
+    )
+    serve.add_argument(
+        "--audit-log-path",
+        metavar="PATH",
+        help="write audit.k8s.io/v1 Events as JSON lines to this file ('-': standard output); needs a policy",
+    )
+    serve.add_argument(
+        "--requestheader-client-ca-file",
+        type=Path,
+        metavar="FILE",
+        help="CA bundle front-proxy client certificates must chain to (default: the generated front-proxy CA)",
+    )
     flags = {
         "--requestheader-username-headers": "request headers to inspect for the user name (X-Remote-User)",
         "--requestheader-uid-headers": "request headers to inspect for the user's UID",
@@ -115,7 +156,36 @@ def default_kubeconfig() -> Path:
     return Path(state) / "fakeapi" / "kubeconfig"
 
 
+def _service_account_keys(args: argparse.Namespace, config: ServerConfig) -> None:
+    """--service-account-signing-key-file and --service-account-key-file, checked as kube-apiserver checks them.
+
+    Raises:
+        ValueError: A key file that cannot be used, or one flag without the other
+            (pkg/kubeapiserver/options/authentication.go, cmd/kube-apiserver/app/options/validation.go).
+        OSError: A file that cannot be read.
+    """
+    from fakeapi.certs.keyutil import private_key_from_file, public_keys_from_file
+
+    if args.service_account_signing_key_file and not args.service_account_key_file:
+        raise ValueError("service-account-key-file is a required flag")
+    if args.service_account_key_file and not args.service_account_signing_key_file:
+        raise ValueError(
+            "--service-account-signing-key-file, --service-account-issuer, and --api-audiences should be specified together"
+        )
+    if args.service_account_signing_key_file:
+        config.service_account_signing_key = private_key_from_file(args.service_account_signing_key_file)
+        config.service_account_verification_keys = [
+            key for path in args.service_account_key_file for key in public_keys_from_file(path)
+        ]
+
+
 def _server_config(args: argparse.Namespace) -> ServerConfig:
+    """The ServerConfig of the flags.
+
+    Raises:
+        ValueError: A flag's value kube-apiserver would refuse.
+        OSError: A file a flag names cannot be read.
+    """
     from fakeapi.authentication.request_header import RequestHeaderConfig
     from fakeapi.server.instance import ServerConfig
 
@@ -142,6 +212,13 @@ def _server_config(args: argparse.Namespace) -> ServerConfig:
     )
     if args.service_account_issuer:
         config.service_account_issuer = args.service_account_issuer[0]
+    if args.service_cluster_ip_range:
+        config.service_cluster_ip_range = args.service_cluster_ip_range
+    if args.requestheader_client_ca_file:
+        config.request_header_client_ca = args.requestheader_client_ca_file.read_bytes()
+    config.audit_policy_file = args.audit_policy_file
+    config.audit_log_path = args.audit_log_path
+    _service_account_keys(args, config)
     return config
 
 
@@ -157,11 +234,20 @@ def serve(args: argparse.Namespace) -> int:
         return 1
     try:
         server = FakeAPIServer(_server_config(args))
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         print(f"fakeapi: {exc}", file=sys.stderr)
         return 1
+    if args.audit_log_path and not args.audit_policy_file:
+        # kube-apiserver's warning (apiserver/pkg/server/options/audit.go): the backend gets no events.
+        print("fakeapi: no audit policy file provided, no events will be recorded for log backend", file=sys.stderr)
     for token, user in tokens.items():
         server.tokens.add(token, user)
+    if args.behaviour is not None:
+        try:
+            _load_behaviour(server, args.behaviour)
+        except (OSError, ValueError, RuntimeError) as exc:
+            print(f"fakeapi: --behaviour {args.behaviour}: {exc}", file=sys.stderr)
+            return 1
     try:
         server.seed(*args.seed)
     except (StatusError, OSError, ValueError) as exc:
@@ -188,6 +274,20 @@ def serve(args: argparse.Namespace) -> int:
     server.stop()
     print("fakeapi stopped", flush=True)
     return 0
+
+
+def _load_behaviour(server: FakeAPIServer, path: Path) -> None:
+    """Add the pod rules of a YAML file (``fakeapi.kubelet.behaviour``) to the server's kubelets."""
+    import yaml
+
+    from fakeapi.kubelet.behaviour import rules_from_yaml
+
+    try:
+        rules = rules_from_yaml(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ValueError(f"invalid YAML: {exc}") from None
+    for rule in rules:
+        server.behaviour.add(rule)
 
 
 def _exit_without_finalizing(code: int) -> NoReturn:

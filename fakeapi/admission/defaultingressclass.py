@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fakeapi.admission.chain import CREATE, Attributes
+from fakeapi.admission.interfaces import CREATE, Attributes
 from fakeapi.admission.reader import StoreReader
 from fakeapi.apimachinery.schema import GroupResource
 
@@ -34,6 +34,8 @@ class DefaultIngressClass:
 
     def admit(self, attributes: Attributes) -> None:
         ingress = attributes.obj
+        if ingress is None or attributes.subresource:
+            return
         spec = ingress.get("spec")
         annotations = (ingress.get("metadata") or {}).get("annotations") or {}
         if not isinstance(spec, dict) or spec.get("ingressClassName") is not None:

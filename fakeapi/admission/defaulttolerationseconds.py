@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fakeapi.admission.chain import CREATE, UPDATE, Attributes
+from fakeapi.admission.interfaces import CREATE, UPDATE, Attributes
 from fakeapi.apimachinery.schema import GroupResource
 
 PLUGIN_NAME = "DefaultTolerationSeconds"
@@ -33,6 +33,8 @@ class DefaultTolerationSeconds:
     operations = frozenset({CREATE, UPDATE})
 
     def admit(self, attributes: Attributes) -> None:
+        if attributes.obj is None or attributes.subresource:
+            return
         spec = attributes.obj.get("spec")
         if not isinstance(spec, dict):
             return

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fakeapi.admission.chain import CREATE, Attributes
+from fakeapi.admission.errors import new_forbidden
+from fakeapi.admission.interfaces import CREATE, Attributes
 from fakeapi.admission.reader import StoreReader
-from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.schema import GroupResource
 
 PLUGIN_NAME = "Priority"
@@ -36,6 +36,8 @@ class Priority:
         return min(defaults, key=lambda pc: int(pc.get("value") or 0), default=None)
 
     def admit(self, attributes: Attributes) -> None:
+        if attributes.obj is None or attributes.subresource:
+            return
         spec = attributes.obj.get("spec")
         if not isinstance(spec, dict):
             return
@@ -43,7 +45,7 @@ class Priority:
         if class_name:
             priority_class = self._reader.get(_PRIORITY_CLASSES, "", str(class_name))
             if priority_class is None:
-                raise self._forbidden(attributes, f"no PriorityClass with name {class_name} was found")
+                raise new_forbidden(attributes, f"no PriorityClass with name {class_name} was found")
         else:
             priority_class = self._default_class()
             if priority_class is not None:
@@ -54,21 +56,16 @@ class Priority:
             priority = int(priority_class.get("value") or 0)
             policy = priority_class.get("preemptionPolicy") or DEFAULT_PREEMPTION_POLICY
         if spec.get("priority") is not None and spec["priority"] != priority:
-            raise self._forbidden(
+            raise new_forbidden(
                 attributes,
                 f"the integer value of priority ({spec['priority']}) must not be provided in pod spec; "
                 f"priority admission controller computed {priority} from the given PriorityClass name",
             )
         spec["priority"] = priority
         if spec.get("preemptionPolicy") is not None and spec["preemptionPolicy"] != policy:
-            raise self._forbidden(
+            raise new_forbidden(
                 attributes,
                 f"the string value of PreemptionPolicy ({spec['preemptionPolicy']}) must not be provided in pod "
                 f"spec; priority admission controller computed {policy} from the given PriorityClass name",
             )
         spec["preemptionPolicy"] = policy
-
-    @staticmethod
-    def _forbidden(attributes: Attributes, message: str) -> errors.StatusError:
-        """admission.NewForbidden: 403 on the pod, named when the request names it."""
-        return errors.new_forbidden(attributes.resource, attributes.name, message)

@@ -6,16 +6,20 @@ volume (a bound token, the cluster CA from ``kube-root-ca.crt`` and the namespac
 at /var/run/secrets/kubernetes.io/serviceaccount in every container and init container that has
 nothing mounted there yet. Mirror pods are left alone.
 
-Upstream refuses a pod whose ServiceAccount does not exist (yet); here the pod is admitted as if
-the account existed with no opinion on mounting, since a test cluster may run without the
-service account controller.
+A pod naming a ServiceAccount that does not exist is refused as upstream refuses it (``error
+looking up service account <namespace>/<name>: serviceaccount "<name>" not found``). The one
+exception is the namespace's ``default`` account before the service account controller made it:
+a real cluster refuses such a pod in the moment between a namespace's creation and its default
+account's; here it is admitted as if the account existed, so a namespace and its pods can be
+created in one go (and by a cluster running without that controller).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fakeapi.admission.chain import CREATE, Attributes
+from fakeapi.admission.errors import new_forbidden
+from fakeapi.admission.interfaces import CREATE, Attributes
 from fakeapi.admission.reader import StoreReader
 from fakeapi.apimachinery.schema import GroupResource
 from fakeapi.util.identity import IdentityGenerator
@@ -76,6 +80,8 @@ class ServiceAccount:
 
     def admit(self, attributes: Attributes) -> None:
         pod = attributes.obj
+        if pod is None or attributes.subresource:
+            return
         spec = pod.get("spec")
         annotations = (pod.get("metadata") or {}).get("annotations")
         if not isinstance(spec, dict) or (isinstance(annotations, dict) and MIRROR_POD_ANNOTATION in annotations):
@@ -84,7 +90,14 @@ class ServiceAccount:
             spec["serviceAccountName"] = DEFAULT_SERVICE_ACCOUNT_NAME
         # The deprecated alias the v1 conversion keeps in step.
         spec["serviceAccount"] = spec["serviceAccountName"]
-        account = self._reader.get(_SERVICE_ACCOUNTS, attributes.namespace, str(spec["serviceAccountName"]))
+        account_name = str(spec["serviceAccountName"])
+        account = self._reader.get(_SERVICE_ACCOUNTS, attributes.namespace, account_name)
+        if account is None and account_name != DEFAULT_SERVICE_ACCOUNT_NAME:
+            raise new_forbidden(
+                attributes,
+                f"error looking up service account {attributes.namespace}/{account_name}: "
+                f'serviceaccount "{account_name}" not found',
+            )
         if self._should_automount(spec, account):
             self._mount_token(spec)
 

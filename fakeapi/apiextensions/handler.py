@@ -218,6 +218,7 @@ class CustomResourceHandler:
                 delete_strategy=strategy,
                 pager=self.services.pager,
                 admission=self.services.admission,
+                admission_chain=self.services.admission_chain,
                 enable_garbage_collection=options.enable_garbage_collection,
                 return_deleted_object=True,
                 field_manager=self._field_managers.for_schema(

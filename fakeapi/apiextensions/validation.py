@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from fakeapi.apiextensions import helpers
+from fakeapi.apiextensions.schema.cel import has_rules
 from fakeapi.apiextensions.schema.defaulting import validate_defaults
 from fakeapi.apiextensions.schema.structural import (
     Structural,
@@ -638,6 +639,7 @@ def _validate_validation(holder: Any, status_enabled: bool, path: str) -> list[F
     if schema.get("nullable"):
         errs.append(fe.forbidden(child(path, "openAPIV3Schema.nullable"), "nullable cannot be true at the root"))
     init_errs: list[FieldError] = []
+    structural: Structural | None = None
     try:
         structural = new_structural(schema)
     except StructuralError as exc:
@@ -649,6 +651,11 @@ def _validate_validation(holder: Any, status_enabled: bool, path: str) -> list[F
     errs += _openapi_schema(schema, schema_path, _SpecValidator(), is_root=True)
     if not errs and init_errs:
         errs += init_errs
+    if not errs and structural is not None and has_rules(structural):
+        # Rules compile only in a schema free of other errors (as upstream): imports the CEL runtime.
+        from fakeapi.apiextensions.cel_validation import schema_rule_errors
+
+        errs += schema_rule_errors(structural, schema_path)
     return errs
 
 
@@ -902,7 +909,7 @@ def _map_list_keys_map_set(
 
 
 def _x_validations_errors(rules: Any, path: str) -> list[FieldError]:
-    """The shape checks of x-kubernetes-validations; the rules themselves are not compiled (no CEL)."""
+    """The shape checks of x-kubernetes-validations (the rules compile in cel_validation.py)."""
     errs: list[FieldError] = []
     for i, rule in enumerate(rules or []):
         if not isinstance(rule, dict):

@@ -52,6 +52,10 @@ class JSONPatchApplyError(JSONPatchError):
     """An operation failed: a test mismatch, a missing path, a bad index (the server answers 422)."""
 
 
+class JSONPatchTestFailed(JSONPatchApplyError):
+    """A ``test`` operation found another value (evanphx/json-patch's ErrTestFailed)."""
+
+
 _Container = dict[str, Any] | list[Any]
 
 
@@ -262,7 +266,7 @@ class _Patcher:
                 raise JSONPatchApplyError(f"error in test for path: '{path}': {err}") from None
         # None on both sides passes, so a null value also matches a member that is not there.
         if not json_equal(actual, operation.get("value")):
-            raise JSONPatchApplyError(f"testing value {path} failed: test failed")
+            raise JSONPatchTestFailed(f"testing value {path} failed: test failed")
 
 
 _OPERATIONS: dict[str, Callable[[_Patcher, dict[str, Any]], None]] = {

@@ -43,3 +43,30 @@ def value(text: str | int | float) -> int:
 def milli_value(text: str | int | float) -> int:
     """Quantity.MilliValue: the amount in thousandths, rounded up (CPU in millicores)."""
     return math.ceil(parse_quantity(text) * 1000)
+
+
+_DECIMAL_SUFFIXES = {exponent: suffix for suffix, exponent in _DECIMAL.items()}
+_BINARY_SUFFIXES = {exponent: suffix for suffix, exponent in _BINARY.items()}
+
+
+def format_quantity(amount: Fraction | int, *, binary: bool = False) -> str:
+    """Quantity.String in canonical form: DecimalSI (``500m``, ``2k``, ``1500``), or BinarySI (``128Mi``)
+    for an amount written in binary suffixes, which Go shows in DecimalSI when it is under 1024 or fractional.
+
+    Decimal amounts are rounded up to nanounits, as Go keeps them.
+    """
+    amount = Fraction(amount)
+    if binary and amount.denominator == 1 and abs(amount) >= 1024:
+        mantissa, exponent = int(amount), 0
+        while mantissa % 1024 == 0 and exponent < max(_BINARY_SUFFIXES):
+            mantissa //= 1024
+            exponent += 10
+        return f"{mantissa}{_BINARY_SUFFIXES.get(exponent, '')}"
+    nanos = math.ceil(amount * 10**9)
+    if nanos == 0:
+        return "0"
+    exponent = -9
+    while nanos % 1000 == 0 and exponent < max(_DECIMAL_SUFFIXES):
+        nanos //= 1000
+        exponent += 3
+    return f"{nanos}{_DECIMAL_SUFFIXES[exponent]}"

@@ -24,10 +24,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
+from fakeapi.certs.pki import PrivateKey, PublicKey
+
 __all__ = ["JWSError", "PublicKey", "SigningKey", "algorithm_for", "decode_unverified", "key_id", "sign", "verify"]
 
-SigningKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
-PublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey
+SigningKey = PrivateKey
 
 # A token larger than this is not a token kube-apiserver issues; refuse it before decoding.
 MAX_TOKEN_BYTES = 64 * 1024

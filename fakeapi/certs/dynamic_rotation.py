@@ -81,6 +81,8 @@ class CertificateRotation:
         self.listeners = list(listeners)
         self._lock = threading.Lock()
         self._initial = self._snapshot()
+        # What the front proxy's certificates are checked against at start: a given bundle or the PKI's CA.
+        self._initial_request_header_bundle = request_header_ca.current_ca_bundle_content()
 
     def _snapshot(self) -> _Certificates:
         pki = self.pki
@@ -220,7 +222,7 @@ class CertificateRotation:
             )
             self.serving_cert.set_cert_key_content(pki.serving.cert_pem, pki.serving.key_pem)
             self.client_ca.set_ca_bundle(pki.trust_bundle_pem)
-            self.request_header_ca.set_ca_bundle(pki.front_proxy_ca.cert_pem)
+            self.request_header_ca.set_ca_bundle(self._initial_request_header_bundle)
             self._settle()
             return True
 

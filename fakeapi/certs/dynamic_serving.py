@@ -38,10 +38,15 @@ class DynamicServing:
         rotation: Rotation of these certificates; more listeners can be added to it.
     """
 
-    def __init__(self, pki: ClusterPKI, *, log: EnqueueLog | None = None) -> None:
+    def __init__(
+        self, pki: ClusterPKI, *, log: EnqueueLog | None = None, request_header_ca_bundle: bytes | None = None
+    ) -> None:
         self.pki = pki
         self.client_ca = DynamicCAContent(CLIENT_CA_NAME, pki.trust_bundle_pem)
-        self.request_header_ca = DynamicCAContent(REQUEST_HEADER_CA_NAME, pki.front_proxy_ca.cert_pem)
+        # --requestheader-client-ca-file's bundle when one was given, else the PKI's front-proxy CA.
+        self.request_header_ca = DynamicCAContent(
+            REQUEST_HEADER_CA_NAME, request_header_ca_bundle or pki.front_proxy_ca.cert_pem
+        )
         self.serving_cert = DynamicCertKeyPairContent(SERVING_CERT_NAME, pki.serving.cert_pem, pki.serving.key_pem)
         handshake_ca = UnionCAContent(self.client_ca, self.request_header_ca)
         self.controller = DynamicServingCertificateController(handshake_ca, self.serving_cert, log=log)

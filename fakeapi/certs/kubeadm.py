@@ -23,6 +23,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 
 from fakeapi.certs.pki import (
+    DEFAULT_KUBERNETES_SERVICE_IP,
     CertificateAuthority,
     KeyPair,
     KeyType,
@@ -107,18 +108,26 @@ class ClusterPKI:
         return previous + self.ca.cert_pem
 
     @classmethod
-    def create(cls, extra_hosts: Sequence[str] = (), *, key_type: KeyType = "ECDSA") -> ClusterPKI:
+    def create(
+        cls,
+        extra_hosts: Sequence[str] = (),
+        *,
+        key_type: KeyType = "ECDSA",
+        kubernetes_service_ip: str = DEFAULT_KUBERNETES_SERVICE_IP,
+    ) -> ClusterPKI:
         """Make every certificate and key of a fresh control plane.
 
         Args:
             extra_hosts: Names and addresses the serving certificate covers beyond kubeadm's
                 (``apiServer.certSANs``), such as the address the server listens on.
             key_type: ``"ECDSA"`` (P-256, fast) or ``"RSA"`` (2048 bits, kubeadm's default).
+            kubernetes_service_ip: The ``kubernetes`` Service's cluster IP, which the serving
+                certificate covers (the first address of ``--service-cluster-ip-range``).
 
         Returns:
             The new PKI.
         """
-        hosts = tuple(dict.fromkeys([*default_serving_hosts(), *extra_hosts]))
+        hosts = tuple(dict.fromkeys([*default_serving_hosts(kubernetes_service_ip), *extra_hosts]))
         ca = CertificateAuthority.create("kubernetes-ca", key_type=key_type)
         front_proxy_ca = CertificateAuthority.create("kubernetes-front-proxy-ca", key_type=key_type)
         return cls(

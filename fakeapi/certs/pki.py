@@ -41,12 +41,14 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 __all__ = [
+    "DEFAULT_KUBERNETES_SERVICE_IP",
     "DEFAULT_NOT_AFTER",
     "DEFAULT_NOT_BEFORE",
     "CertificateAuthority",
     "KeyPair",
     "KeyType",
     "PrivateKey",
+    "PublicKey",
     "StrPath",
     "default_serving_hosts",
     "encode_certificates",
@@ -58,19 +60,27 @@ __all__ = [
 
 StrPath = str | os.PathLike[str]
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
+PublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey
 KeyType = Literal["ECDSA", "RSA"]
 
 DEFAULT_NOT_BEFORE = datetime(2000, 1, 1, tzinfo=UTC)
 DEFAULT_NOT_AFTER = datetime(3000, 1, 1, tzinfo=UTC)
 
 
-def default_serving_hosts() -> tuple[str, ...]:
+# The first address of kubeadm's default service CIDR 10.96.0.0/12: the kubernetes Service's.
+DEFAULT_KUBERNETES_SERVICE_IP = "10.96.0.1"
+
+
+def default_serving_hosts(kubernetes_service_ip: str = DEFAULT_KUBERNETES_SERVICE_IP) -> tuple[str, ...]:
     """The names and addresses a fake kube-apiserver's serving certificate covers.
+
+    Args:
+        kubernetes_service_ip: The ``kubernetes`` Service's cluster IP, the first address of
+            ``--service-cluster-ip-range`` (kubeadm's default range unless told otherwise).
 
     Returns:
         The loopback names (how tests reach a local server), the in-cluster service names of
-        the ``kubernetes`` Service in the ``cluster.local`` domain, and ``10.96.0.1``, the first
-        address of kubeadm's default service CIDR ``10.96.0.0/12``.
+        the ``kubernetes`` Service in the ``cluster.local`` domain, and its cluster IP.
     """
     return (
         "localhost",
@@ -80,7 +90,7 @@ def default_serving_hosts() -> tuple[str, ...]:
         "kubernetes.default",
         "kubernetes.default.svc",
         "kubernetes.default.svc.cluster.local",
-        "10.96.0.1",
+        kubernetes_service_ip,
     )
 
 

@@ -173,18 +173,20 @@ class QueueController(Generic[K]):
             self.log.record(self.name, key, cause)
         self.queue.add(key)
 
-    def enqueue_after(self, key: K, seconds: float, cause: str = "") -> None:
+    def enqueue_after(self, key: K, seconds: float, cause: str = "", *, periodic: bool = False) -> None:
         """AddAfter on the server clock: sync ``key`` once ``seconds`` of wall-clock time have passed.
 
         For work that waits on object times (minReadySeconds, deadlines, schedules); a test that
-        freezes time moves it forward and settles. Zero or less queues the key now.
+        freezes time moves it forward and settles. Zero or less queues the key now. ``periodic``
+        marks a heartbeat that a jump of the server clock runs at its stops rather than stopping
+        for (``fakeapi.testing.clock``).
         """
         if seconds <= 0:
             self.enqueue_key(key, cause)
             return
         if self.log is not None:
             self.log.record(self.name, key, f"{cause} (after {seconds:g} s)" if cause else f"after {seconds:g} s")
-        self.queue.add_at(key, wall_seconds() + seconds)
+        self.queue.add_at(key, wall_seconds() + seconds, periodic=periodic)
 
     def run_once(self) -> None:
         """Sync every queued key now (including keys queued while syncing); raise the first failure.

@@ -89,6 +89,13 @@ class LoopbackClient:
             )
         return result
 
+    def get(self, spec: ResourceSpec, namespace: str, name: str, subresource: str = "") -> Object:
+        return self._call("GET", resource_path(spec, namespace, name, subresource))
+
+    def get_path(self, path: str, query: dict[str, str] | None = None) -> Object:
+        """GET any path (an API without a Store here, as metrics.k8s.io)."""
+        return self._call("GET", path, query=query)
+
     def create(
         self, spec: ResourceSpec, namespace: str, obj: Object, *, name: str = "", subresource: str = ""
     ) -> Object:

@@ -68,6 +68,24 @@ _API_DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
         f"{_CONTROLLERS}.clusterroleaggregation:ClusterRoleAggregationController",
         "clusterrole-aggregation-controller",
     ),
+    # The finalizers StorageObjectInUseProtection admission adds are removed by these: without them no claim
+    # or volume could be deleted, so they run in an API-only cluster too.
+    _descriptor(
+        "pvc-protection",
+        f"{_CONTROLLERS}.volume.pvcprotection:PVCProtectionController",
+        "persistentvolumeclaim-protection-controller",
+    ),
+    _descriptor("resourcequota", f"{_CONTROLLERS}.resourcequota:ResourceQuotaController", "resourcequota-controller"),
+    _descriptor(
+        "pv-protection",
+        f"{_CONTROLLERS}.volume.pvprotection:PVProtectionController",
+        "persistentvolume-protection-controller",
+    ),
+    _descriptor(
+        "validatingadmissionpolicy-status",
+        f"{_CONTROLLERS}.validatingadmissionpolicystatus:ValidatingAdmissionPolicyStatusController",
+        "validatingadmissionpolicy-status-controller",
+    ),
 )
 # ...then those that make the cluster run its workloads: the workload controllers, and the simulated
 # scheduler and kubelets, steered with the same flag as the controllers they feed.
@@ -96,9 +114,17 @@ _SIMULATION_DESCRIPTORS: tuple[ControllerDescriptor, ...] = (
     ),
     _descriptor("scheduler", "fakeapi.scheduler.scheduler:Scheduler", "kube-scheduler"),
     _descriptor("kubelet", "fakeapi.kubelet.kubelet:Kubelets", "kubelet-simulator"),
+    # After the kubelets, so that within a settle a node's Lease is renewed before its health is judged.
+    _descriptor("nodelifecycle", f"{_CONTROLLERS}.nodelifecycle:NodeLifecycleController", "node-lifecycle-controller"),
+    _descriptor("taint-eviction-controller", f"{_CONTROLLERS}.tainteviction:TaintEvictionController"),
     _descriptor("endpoint", f"{_CONTROLLERS}.endpoint:EndpointsController", "endpoints-controller"),
     _descriptor("endpointslice", f"{_CONTROLLERS}.endpointslice:EndpointSliceController", "endpointslice-controller"),
     _descriptor("podgc", f"{_CONTROLLERS}.podgc:PodGCController", "pod-garbage-collector-controller"),
+    _descriptor(
+        "horizontalpodautoscaling",
+        f"{_CONTROLLERS}.podautoscaler:HorizontalController",
+        "horizontal-pod-autoscaler-controller",
+    ),
 )
 CONTROLLER_DESCRIPTORS = _API_DESCRIPTORS + _SIMULATION_DESCRIPTORS
 DESCRIPTORS_BY_NAME = {d.name: d for d in CONTROLLER_DESCRIPTORS}

@@ -67,8 +67,8 @@ class RateLimitingQueue(Generic[K]):
         self._dirty: set[K] = set()
         self._processing: set[K] = set()
         self._waiting: list[tuple[float, int, K]] = []
-        # Keys due at a wall-clock time (seconds since the epoch), see add_at.
-        self._scheduled: list[tuple[float, int, K]] = []
+        # Keys due at a wall-clock time (seconds since the epoch), see add_at; the flag marks periodic work.
+        self._scheduled: list[tuple[float, int, K, bool]] = []
         self._sequence = itertools.count()
         self._shutting_down = False
         self.rate_limiter = rate_limiter or ItemExponentialFailureRateLimiter()
@@ -92,12 +92,16 @@ class RateLimitingQueue(Generic[K]):
             heapq.heappush(self._waiting, (real_monotonic() + delay, next(self._sequence), key))
             self._condition.notify()
 
-    def add_at(self, key: K, wall_time: float) -> None:
-        """Queue ``key`` once the wall clock reads ``wall_time`` (seconds since the epoch) or later."""
+    def add_at(self, key: K, wall_time: float, *, periodic: bool = False) -> None:
+        """Queue ``key`` once the wall clock reads ``wall_time`` (seconds since the epoch) or later.
+
+        ``periodic`` marks a heartbeat (a Lease renewal, a monitor's round) that a jump of the
+        server clock need not stop for (see ``next_scheduled``).
+        """
         with self._condition:
             if self._shutting_down:
                 return
-            heapq.heappush(self._scheduled, (wall_time, next(self._sequence), key))
+            heapq.heappush(self._scheduled, (wall_time, next(self._sequence), key, periodic))
             self._promote_scheduled()
             self._condition.notify()
 
@@ -221,6 +225,13 @@ class RateLimitingQueue(Generic[K]):
         with self._condition:
             self._promote_scheduled()
             return len(self._queue)
+
+    def next_scheduled(self, *, periodic: bool = True) -> float | None:
+        """The wall-clock time of the earliest key still waiting for it (add_at), or None; without periodic ones
+        when ``periodic`` is False."""
+        with self._condition:
+            self._promote_scheduled()
+            return min((entry[0] for entry in self._scheduled if periodic or not entry[3]), default=None)
 
     def pending_delayed(self) -> int:
         with self._condition:

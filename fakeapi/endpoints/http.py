@@ -64,6 +64,8 @@ class Request:
     peer_certificate: bytes | None = None
     remote_addr: str = ""
     context: RequestContext | None = None
+    # The Audit-Id the audit-id filter gave the request (the client's, or a new one).
+    audit_id: str = ""
     _query: dict[str, list[str]] | None = None
 
     @property

@@ -8,7 +8,11 @@ header that offers nothing else gets 406.
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
+from typing import Any
+
+import yaml
 
 from fakeapi.apimachinery import errors
 
@@ -83,3 +87,22 @@ def negotiate_output(accept_header: str, *, allow_transforms: bool = True) -> Ou
 def request_content_type(header: str) -> str:
     """The media type of a request body; anything after ``;`` is ignored, as upstream does."""
     return header.split(";", 1)[0].strip().lower()
+
+
+def decode_payload(body: bytes, content_type: str) -> Any:
+    """A body read by its media type, without any check of what it holds (JSON, YAML or protobuf).
+
+    For the request and audit logs, which note what a body was; the handlers decode and check
+    bodies themselves.
+
+    Raises:
+        Exception: Whatever the decoder raises for a body it cannot read.
+    """
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if "protobuf" in media_type:
+        from fakeapi.apimachinery.protobuf import decode_object
+
+        return decode_object(body)
+    if "yaml" in media_type:
+        return yaml.safe_load(body)
+    return json.loads(body)

@@ -46,6 +46,10 @@ class RequestContext:
     user: UserInfo = ANONYMOUS
     user_agent: str = ""
     warnings: list[str] = field(default_factory=list)
+    # Audit annotations added on the way (by admission), for the request's audit event.
+    audit_annotations: dict[str, str] = field(default_factory=dict)
+    # The authenticated user when the request impersonates ``user`` (the audit log names both).
+    impersonated_by: UserInfo | None = None
 
     @property
     def namespace(self) -> str:

@@ -66,6 +66,9 @@ class ClusterConfig:
     # What a fresh kind cluster runs in kube-system (CoreDNS, kube-proxy, kindnet, the local-path
     # provisioner, the control plane's static pods as mirror pods); False for a cluster with none of it.
     kube_system: bool = True
+    # Whether metrics-server runs: metrics.k8s.io served from the usage tests set (fakeapi.metrics), for
+    # kubectl top and the HPA controller. A fresh kind cluster has none, so neither has this one by default.
+    metrics_server: bool = False
     # What happens to each pod a kubelet runs; replace it (also at run time) to script other courses.
     pod_policy: PodPolicy = field(default_factory=BecomeReady)
 

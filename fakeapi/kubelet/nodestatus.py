@@ -30,6 +30,8 @@ NODE_CONDITIONS = (
     ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
     ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
 )
+# setters.go ReadyCondition when the runtime reports errors (the message is the joined errors).
+NOT_READY_CONDITION = ("Ready", "False", "KubeletNotReady", "container runtime is down")
 
 
 def node_ip(index: int) -> str:
@@ -68,9 +70,9 @@ def node_labels(config: NodeConfig) -> dict[str, str]:
     }
 
 
-def node_status(config: NodeConfig, index: int, now: str) -> Object:
-    """What the node status setters report for a healthy node at ``now``."""
-    resources = {
+def node_resources(config: NodeConfig) -> dict[str, str]:
+    """Capacity (and allocatable: kind reserves nothing) as the node reports it."""
+    return {
         "cpu": config.cpu,
         "ephemeral-storage": config.ephemeral_storage,
         "hugepages-1Gi": "0",
@@ -78,6 +80,30 @@ def node_status(config: NodeConfig, index: int, now: str) -> Object:
         "memory": config.memory,
         "pods": config.pods,
     }
+
+
+def _conditions(ready: bool) -> tuple[tuple[str, str, str, str], ...]:
+    return NODE_CONDITIONS if ready else (*NODE_CONDITIONS[:-1], NOT_READY_CONDITION)
+
+
+def reported_differently(node: Object, config: NodeConfig, ready: bool) -> bool:
+    """Whether the kubelet has something new to report: conditions missing or other than its own, or other resources."""
+    status = node.get("status") or {}
+    by_type = {c.get("type"): c for c in status.get("conditions") or []}
+    expected = {kind: (value, reason) for kind, value, reason, _ in _conditions(ready)}
+    if {kind: (c.get("status"), c.get("reason")) for kind, c in by_type.items()} != expected:
+        return True
+    resources = node_resources(config)
+    return status.get("capacity") != resources or status.get("allocatable") != resources
+
+
+def node_status(
+    config: NodeConfig, index: int, now: str, *, ready: bool = True, previous: Object | None = None
+) -> Object:
+    """What the node status setters report at ``now`` for a node that is ready or not; conditions whose status
+    stays keep their lastTransitionTime from ``previous``."""
+    resources = node_resources(config)
+    before = {c.get("type"): c for c in (previous or {}).get("conditions") or []}
     conditions = [
         {
             "type": kind,
@@ -85,9 +111,13 @@ def node_status(config: NodeConfig, index: int, now: str) -> Object:
             "reason": reason,
             "message": message,
             "lastHeartbeatTime": now,
-            "lastTransitionTime": now,
+            "lastTransitionTime": (
+                before[kind].get("lastTransitionTime") or now
+                if kind in before and before[kind].get("status") == status
+                else now
+            ),
         }
-        for kind, status, reason, message in NODE_CONDITIONS
+        for kind, status, reason, message in _conditions(ready)
     ]
     return {
         "addresses": [{"type": "InternalIP", "address": node_ip(index)}, {"type": "Hostname", "address": config.name}],
@@ -111,7 +141,7 @@ def node_status(config: NodeConfig, index: int, now: str) -> Object:
     }
 
 
-def node_object(config: NodeConfig, index: int, now: str) -> Object:
+def node_object(config: NodeConfig, index: int, now: str, *, ready: bool = True) -> Object:
     """The Node a kubelet registers (initialNode), status included."""
     spec: dict[str, Any] = {
         "podCIDR": pod_cidr(index),
@@ -130,5 +160,5 @@ def node_object(config: NodeConfig, index: int, now: str) -> Object:
             "annotations": {"volumes.kubernetes.io/controller-managed-attach-detach": "true"},
         },
         "spec": spec,
-        "status": node_status(config, index, now),
+        "status": node_status(config, index, now, ready=ready),
     }

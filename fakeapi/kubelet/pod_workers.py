@@ -1,6 +1,7 @@
 """One pod's lifecycle on a simulated node (pkg/kubelet/pod_workers.go: SyncPod, SyncTerminatingPod).
 
-A pod that is not being deleted is run: the cluster's policy says what its containers do, and
+A pod that is not being deleted is run: the kubelets' policy (the test's pod rules over the
+cluster's default policy, ``fakeapi.kubelet.behaviour``) says what its containers do, and
 the status manager reports it. A pod being deleted is terminated: its containers are stopped
 (the policy's ``terminate``), the final status is written, and the pod is deleted for good
 (grace 0, uid precondition). By default that happens on the first sync after the delete; with
@@ -14,7 +15,7 @@ from collections.abc import Callable
 
 from fakeapi.controllers.controller_utils import is_pod_terminal, meta, status_of
 from fakeapi.kubelet.config import ClusterConfig
-from fakeapi.kubelet.policy import PodContext, PodStep
+from fakeapi.kubelet.policy import PodContext, PodPolicy, PodStep
 from fakeapi.kubelet.status_manager import NewContainerID, StatusManager, generate_pod_status
 from fakeapi.storage.interfaces import Object
 from fakeapi.util.clock import parse_time, utc_now
@@ -27,9 +28,15 @@ class PodWorkers:
     """Syncs pods bound to simulated nodes; ``sync`` says when a pod wants to be looked at again."""
 
     def __init__(
-        self, cluster: ClusterConfig, status_manager: StatusManager, addresses: AddressFunc, new_id: NewContainerID
+        self,
+        cluster: ClusterConfig,
+        policy: PodPolicy,
+        status_manager: StatusManager,
+        addresses: AddressFunc,
+        new_id: NewContainerID,
     ) -> None:
         self._cluster = cluster
+        self._policy = policy
         self._new_id = new_id
         self._status = status_manager
         self._addresses = addresses
@@ -57,7 +64,7 @@ class PodWorkers:
             if meta(current).get("deletionTimestamp") or is_pod_terminal(current):
                 return None
             ctx = self._context(current)
-            step: PodStep = self._cluster.pod_policy.step(ctx)
+            step: PodStep = self._policy.step(ctx)
             wait = step.requeue_after
             host_ip, pod_ip = self._addresses(current)
             return generate_pod_status(current, step, host_ip, pod_ip, ctx.now, self._new_id)
@@ -80,7 +87,7 @@ class PodWorkers:
                 return None
             ctx = self._context(current)
             host_ip, pod_ip = self._addresses(current)
-            step = self._cluster.pod_policy.terminate(ctx)
+            step = self._policy.terminate(ctx)
             return generate_pod_status(current, step, host_ip, pod_ip, ctx.now, self._new_id, terminating=True)
 
         self._status.set_pod_status(pod_meta.get("namespace") or "", pod_meta["name"], generate)

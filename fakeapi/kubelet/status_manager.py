@@ -92,7 +92,7 @@ def _container_status(
         "ready": state.ready,
         "restartCount": state.restart_count,
         "started": state.state == "running",
-        "lastState": (old or {}).get("lastState") or {},
+        "lastState": _last_state(old, state),
     }
     if state.state == "waiting":
         waiting: Object = {"reason": state.reason or "ContainerCreating"}
@@ -120,6 +120,18 @@ def _container_status(
     return status
 
 
+def _last_state(old: Object | None, state: ContainerState) -> Object:
+    """lastState: the previous container's termination, once the container waits to restart or was restarted
+    (convertToAPIContainerStatuses moves a terminated state there when the container is waiting or running again)."""
+    previous = (old or {}).get("lastState") or {}
+    old_state = (old or {}).get("state") or {}
+    if "terminated" not in old_state:
+        return dict(previous)
+    if state.state == "terminated" and state.restart_count == (old or {}).get("restartCount"):
+        return dict(previous)
+    return {"terminated": old_state["terminated"]}
+
+
 def _statuses(
     pod: Object,
     containers: list[Object],
@@ -141,6 +153,15 @@ def _terminated(status: Object) -> Object | None:
     return result
 
 
+def _stopped(status: Object) -> Object | None:
+    """The termination of a container that is not running: its state, or its last one while it waits to restart."""
+    ended = _terminated(status)
+    if ended is None and "waiting" in (status.get("state") or {}):
+        last: Object | None = (status.get("lastState") or {}).get("terminated")
+        return last
+    return ended
+
+
 def pod_phase(pod: Object, init_statuses: list[Object], statuses: list[Object], terminating: bool) -> str:
     """getPhase: Pending until the init containers are done, Running while a container runs, then how they ended."""
     spec = spec_of(pod)
@@ -160,7 +181,8 @@ def pod_phase(pod: Object, init_statuses: list[Object], statuses: list[Object], 
         if ended.get("exitCode"):
             return "Pending"
     running = sum(1 for s in statuses if "running" in (s.get("state") or {}))
-    ended_all = [t for t in map(_terminated, statuses) if t is not None]
+    # A container waiting to restart counts as stopped, with its last termination (getPhase).
+    ended_all = [t for t in map(_stopped, statuses) if t is not None]
     if running:
         return "Running"
     if statuses and len(ended_all) == len(statuses):

@@ -37,6 +37,10 @@ if TYPE_CHECKING:
     import responses
     from kubernetes.client import ApiClient
 
+    from fakeapi.kubelet.behaviour import Behaviour
+    from fakeapi.kubelet.node_control import NodeControl
+    from fakeapi.metrics.usage import ResourceUsage
+    from fakeapi.testing.clock import ServerClock
     from fakeapi.testing.httpx_transport import InProcessTransport
 
 _PEM_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]*?-----END CERTIFICATE-----")
@@ -93,6 +97,26 @@ class FakeAPI:
         return self.server.faults
 
     @property
+    def clock(self) -> ServerClock:
+        """The server clock: ``fakeapi.clock.advance(3600)`` moves it and runs what became due, in order."""
+        return self.server.clock
+
+    @property
+    def nodes(self) -> NodeControl:
+        """The simulated nodes: ``add``, ``remove``, ``stop`` (NotReady then Unknown), ``set_ready``, ``cordon``..."""
+        return self.server.nodes
+
+    @property
+    def metrics(self) -> ResourceUsage:
+        """Resource usage for ``kubectl top`` and the HPA: ``fakeapi.metrics.pods(labels="app=web").use(cpu="400m")``."""
+        return self.server.metrics
+
+    @property
+    def behaviour(self) -> Behaviour:
+        """What the simulated containers do: ``fakeapi.behaviour.pods(image="web:*").crash()``; rules end with the test."""
+        return self.server.behaviour
+
+    @property
     def rotation(self) -> CertificateRotation:
         """Certificate rotation of this server; call ``write_kubeconfig()`` after a CA rotation."""
         return self.server.rotation
@@ -116,10 +140,13 @@ class FakeAPI:
         return api_client
 
     def close(self) -> None:
-        """Close the clients ``api_client()`` made (the fixtures call this when the test ends)."""
+        """Close the clients ``api_client()`` made and let go of a freeze ``clock`` started (at the test's end)."""
         clients, self._api_clients = self._api_clients, []
         for api_client in clients:
             api_client.close()
+        # A freeze the clock started to move time ends with the test.
+        if "clock" in vars(self.server):
+            self.server.clock.stop()
 
     def reset(self) -> None:
         """Start over: the cluster as the test got it, with the test's seed (uids, names, revisions).

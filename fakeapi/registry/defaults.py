@@ -226,6 +226,20 @@ def _persistent_volume_claim(obj: Object) -> None:
     _default_status_phase(obj)
 
 
+def _limit_range(obj: Object) -> None:
+    """SetDefaults_LimitRangeItem: a Container item's default limit is its max, its default request the
+    default limit, else its min (empty maps stay out, as omitempty drops them)."""
+    for item in _dicts(_dict(obj, "spec"), "limits"):
+        if item.get("type") != "Container":
+            continue
+        default = {**(item.get("max") or {}), **(item.get("default") or {})}
+        request = {**(item.get("min") or {}), **default, **(item.get("defaultRequest") or {})}
+        if default:
+            item["default"] = default
+        if request:
+            item["defaultRequest"] = request
+
+
 def _endpoints(obj: Object) -> None:
     for subset in _dicts(obj, "subsets"):
         for port in _dicts(subset, "ports"):
@@ -591,6 +605,7 @@ _DEFAULTERS: dict[GroupKind, Callable[[Object], None]] = {
     GroupKind("", "PersistentVolume"): _persistent_volume,
     GroupKind("", "PersistentVolumeClaim"): _persistent_volume_claim,
     GroupKind("", "Endpoints"): _endpoints,
+    GroupKind("", "LimitRange"): _limit_range,
     GroupKind("apps", "Deployment"): _deployment,
     GroupKind("apps", "DaemonSet"): _daemon_set,
     GroupKind("apps", "StatefulSet"): _stateful_set,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from fakeapi.admission.chain import MutatingChain
+from fakeapi.admission.chain import AdmissionChain
 from fakeapi.admission.plugins import new_default_chain
 from fakeapi.admission.reader import StoreReader
 from fakeapi.apiextensions.strategy import (
@@ -88,11 +88,11 @@ class StoreServices:
     stores: dict[tuple[str, str, str], Store] = field(default_factory=dict)
     # The served group-versions (and whether each is built in), for the local APIServices.
     served_group_versions: Callable[[], list[tuple[GroupVersion, bool]]] | None = None
-    # kube-apiserver's default mutating admission plugins, reading the Stores above.
-    mutating_admission: MutatingChain = field(init=False)
+    # kube-apiserver's admission plugins, reading the Stores above.
+    admission_chain: AdmissionChain = field(init=False)
 
     def __post_init__(self) -> None:
-        self.mutating_admission = new_default_chain(StoreReader(self.stores), self.identity)
+        self.admission_chain = new_default_chain(StoreReader(self.stores), self.identity)
 
     def reset_allocations(self) -> None:
         """Forget allocated cluster IPs and node ports (after the storage was cleared)."""
@@ -168,7 +168,7 @@ def build_store(spec: ResourceSpec, services: StoreServices, strategies: Strateg
         delete_strategy=strategy,
         pager=services.pager,
         admission=services.admission,
-        mutating_admission=services.mutating_admission,
+        admission_chain=services.admission_chain,
         enable_garbage_collection=options.enable_garbage_collection,
         return_deleted_object=spec.return_deleted_object,
         field_manager=strategies.field_managers.for_kind(spec.gvk, status_subresource=strategy.has_status),

@@ -12,16 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from fakeapi.admission.interfaces import UPDATE
 from fakeapi.apimachinery import errors, field
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.labels import selector_from_label_selector_dict
-from fakeapi.apimachinery.schema import GroupKind
+from fakeapi.apimachinery.schema import GroupKind, GroupVersionKind
 from fakeapi.endpoints.request import RequestContext
-from fakeapi.registry.generic.store import Store
-from fakeapi.registry.rest import DefaultUpdatedObjectInfo, UpdatedObjectInfo, WriteOptions, object_field, object_meta
+from fakeapi.registry.generic.store import Store, SubresourceUpdate
+from fakeapi.registry.rest import UpdatedObjectInfo, WriteOptions, object_field, object_meta
 from fakeapi.storage.interfaces import Object
 
 SCALE_API_VERSION = "autoscaling/v1"
+SCALE_KIND = GroupVersionKind("autoscaling", "v1", "Scale")
 
 
 @dataclass
@@ -94,7 +96,12 @@ class ScaleREST:
         force_allow_create: bool = False,
     ) -> tuple[Object, bool]:
         parent = self.parent.get(ctx, name)
-        scale = obj_info.updated_object(ctx, self.to_scale(parent))
+        old_scale = self.to_scale(parent)
+        scale = obj_info.updated_object(ctx, deep_copy_json(old_scale))
+        chain = self.parent.admission_chain
+        if chain is not None:
+            # update.go runs the mutating phase on the object of the endpoint's kind: the Scale.
+            chain.admit(self.parent.admission_attributes(ctx, UPDATE, scale, old_scale, options, name, SCALE_KIND))
         replicas = (scale.get("spec") or {}).get("replicas", 0)
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
             raise errors.new_invalid(
@@ -107,7 +114,8 @@ class ScaleREST:
         requested_rv = (scale.get("metadata") or {}).get("resourceVersion")
         object_meta(updated)["resourceVersion"] = requested_rv or parent["metadata"]["resourceVersion"]
         # The Scale carries no UID precondition of its own.
-        stored, _ = self.parent.update(ctx, name, DefaultUpdatedObjectInfo(updated), options)
+        written = SubresourceUpdate(updated, admission_kind=SCALE_KIND, admission_view=self.to_scale)
+        stored, _ = self.parent.update(ctx, name, written, options)
         return self.to_scale(stored), False
 
 

@@ -10,6 +10,7 @@ injected fault answers in place of the API handler.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from fakeapi.authentication.authenticator import RequestAuthenticator
 from fakeapi.authorization.authorizer import Authorizer
@@ -31,6 +32,9 @@ from fakeapi.testing.audit import AuditLog
 from fakeapi.testing.faults import FaultInjector
 from fakeapi.testing.watches import WatchEventLog
 
+if TYPE_CHECKING:
+    from fakeapi.audit.request import Auditor
+
 
 def default_build_handler_chain(
     director: Handler,
@@ -42,6 +46,7 @@ def default_build_handler_chain(
     audit_log: AuditLog | None = None,
     watch_events: WatchEventLog | None = None,
     faults: FaultInjector | None = None,
+    auditor: Auditor | None = None,
     max_requests_in_flight: tuple[int, int] = (DEFAULT_MAX_REQUESTS_IN_FLIGHT, DEFAULT_MAX_MUTATING_REQUESTS_IN_FLIGHT),
 ) -> Handler:
     handler = director if faults is None else with_faults(director, faults)
@@ -52,5 +57,5 @@ def default_build_handler_chain(
     handler = with_request_info(handler)
     handler = with_panic_recovery(handler, record_error)
     if audit_log is not None:
-        handler = with_audit(handler, audit_log, watch_events)
+        handler = with_audit(handler, audit_log, watch_events, auditor)
     return with_audit_id(handler)

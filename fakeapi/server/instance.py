@@ -24,6 +24,8 @@ from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from fakeapi.admission.policies import AdmissionPolicies
+from fakeapi.admission.reader import StoreReader
 from fakeapi.apiextensions.apiserver import APIExtensionsServer
 from fakeapi.apiextensions.helpers import GROUP as CRD_GROUP
 from fakeapi.apiextensions.strategy import CustomResourceDefinitionStore
@@ -32,14 +34,15 @@ from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupResource, GroupVersion
 from fakeapi.authentication.config import AuthenticationConfig
+from fakeapi.authentication.openidmetadata import OpenIDMetadata
 from fakeapi.authentication.request_header import RequestHeaderConfig
 from fakeapi.authentication.serviceaccount import DEFAULT_ISSUER, ServiceAccountTokenGenerator
 from fakeapi.authorization.config import new_authorizer
 from fakeapi.certs.dynamic_rotation import CertificateRotation
 from fakeapi.certs.dynamic_serving import DynamicServing
-from fakeapi.certs.kubeadm import ClusterPKI
+from fakeapi.certs.kubeadm import ClusterPKI, ServiceAccountKey
 from fakeapi.certs.kubeconfig import build_kubeconfig, write_kubeconfig
-from fakeapi.certs.pki import CertificateAuthority, KeyPair, KeyType
+from fakeapi.certs.pki import CertificateAuthority, KeyPair, KeyType, PrivateKey, PublicKey
 from fakeapi.controllers import garbagecollector
 from fakeapi.controllers.base import EnqueueEvent, EnqueueLog, QueueController
 from fakeapi.controllers.client import ResourceCatalog
@@ -60,7 +63,14 @@ from fakeapi.registry.authentication.services import store_object_getter
 from fakeapi.registry.builtin_resources import BUILTIN_RESOURCES
 from fakeapi.registry.core.event import EVENTS_GROUP, EventsV1Codec
 from fakeapi.registry.core.pod import PodStrategy
-from fakeapi.registry.core.service import claim_allocations
+from fakeapi.registry.core.service import (
+    DEFAULT_SERVICE_CIDR,
+    DNS_SERVICE_IP_INDEX,
+    KUBERNETES_SERVICE_IP_INDEX,
+    ServiceIPAllocator,
+    claim_allocations,
+    indexed_ip,
+)
 from fakeapi.registry.generic.admission import NamespaceLifecycle
 from fakeapi.registry.rbac.bootstrap import ensure_bootstrap_policy
 from fakeapi.registry.rbac.listers import StoreRBACObjects
@@ -94,6 +104,13 @@ from fakeapi.util.identity import Draw, IdentityGenerator
 if TYPE_CHECKING:
     import responses
 
+    from fakeapi.audit.log import LogBackend
+    from fakeapi.audit.request import Auditor
+    from fakeapi.kubelet.behaviour import Behaviour
+    from fakeapi.kubelet.kubelet import Kubelets
+    from fakeapi.kubelet.node_control import NodeControl
+    from fakeapi.metrics.usage import ResourceUsage
+    from fakeapi.testing.clock import ServerClock
     from fakeapi.testing.httpx_transport import AsyncInProcessTransport, InProcessTransport
 
 ADMIN_USER = UserInfo("kubernetes-admin", ("system:masters",))
@@ -108,6 +125,11 @@ SEEDING_USER = UserInfo("system:apiserver", ("system:masters", "system:authentic
 MAX_KEPT_ERRORS = 100
 # The simulated kubelets: with them on, the bootstrap also holds what a fresh kind cluster runs.
 KUBELET_CONTROLLER = "kubelet"
+# The bootstrap Services whose cluster IP is a fixed address of the service range, by namespace and name.
+_WELL_KNOWN_SERVICE_IPS = {
+    ("default", "kubernetes"): KUBERNETES_SERVICE_IP_INDEX,
+    ("kube-system", "kube-dns"): DNS_SERVICE_IP_INDEX,
+}
 
 
 @dataclass
@@ -156,6 +178,20 @@ class ServerConfig:
     service_account_max_token_expiration_seconds: int = 0
     # The --requestheader-* flags naming the front proxy's headers and the client names it may use.
     request_header: RequestHeaderConfig = field(default_factory=RequestHeaderConfig)
+    # --requestheader-client-ca-file's PEM bundle: front-proxy client certificates must chain to it
+    # (default: the PKI's front-proxy CA).
+    request_header_client_ca: bytes | None = None
+    # --service-cluster-ip-range: Services' cluster IPs come from it; its first address is the kubernetes
+    # Service's (and the serving certificate's), its tenth kube-dns's (as kubeadm places it).
+    service_cluster_ip_range: str = DEFAULT_SERVICE_CIDR
+    # --audit-policy-file and --audit-log-path: audit.k8s.io/v1 Events as JSON lines ("-": standard output),
+    # at the levels and stages the policy says. Without a policy nothing is written, as kube-apiserver.
+    audit_policy_file: str | Path | None = None
+    audit_log_path: str | Path | None = None
+    # --service-account-signing-key-file: the key service-account tokens are signed with (default: the PKI's).
+    service_account_signing_key: PrivateKey | None = None
+    # --service-account-key-file: the keys tokens are verified with (default: the signing key's public half).
+    service_account_verification_keys: list[PublicKey] = field(default_factory=list)
 
 
 def _version_info(version: str) -> dict[str, str]:
@@ -209,6 +245,7 @@ class FakeAPIServer:
     def __init__(self, config: ServerConfig | None = None) -> None:
         self.config = config or ServerConfig()
         self.errors: list[BaseException] = []
+        self._audit_backend: LogBackend | None = None
         self._errors_lock = threading.Lock()
         self.identity = IdentityGenerator(self.config.seed)
         self._bootstrap_template: _BootstrapTemplate | None = None
@@ -235,11 +272,20 @@ class FakeAPIServer:
             cluster=self.config.cluster,
             identity=self.identity,
         )
+        # ValidatingAdmissionPolicy and MutatingAdmissionPolicy join the admission chain with the first policy.
+        self._admission_policies = AdmissionPolicies(
+            self.services.admission_chain,
+            controller_context.informers,
+            controller_context.resources,
+            StoreReader(self.stores),
+            self.authorizer,
+        )
         self._controller_manager = ControllerManager(controller_context, enabled)
         self._event_clock = controller_context.event_clock
         self._setup_apiserver_controllers(controller_context)
         self.controllers: dict[str, QueueController[Any]] = self._controller_manager.controllers
         self._connect_kubelets()
+        self._install_metrics()
         self.apiextensions = self._install_apiextensions()
         # What a test reads of the traffic (every request, every watch event sent) and its lever on it.
         self.audit_log = audit.AuditLog(self.config.audit_log_size)
@@ -258,6 +304,7 @@ class FakeAPIServer:
             audit_log=self.audit_log,
             watch_events=self.watch_events,
             faults=self.faults,
+            auditor=self._auditor(),
             max_requests_in_flight=(self.config.max_requests_inflight, self.config.max_mutating_requests_inflight),
         )
         # Seeding: routes and stores as for any request, without authentication, authorization,
@@ -287,6 +334,7 @@ class FakeAPIServer:
         )
         self.services = services = StoreServices(
             storage_factory=storage_factory,
+            service_ips=ServiceIPAllocator(self.config.service_cluster_ip_range),
             schemas=self.schemas,
             identity=self.identity,
             admission=NamespaceLifecycle(self._get_namespace),
@@ -306,6 +354,23 @@ class FakeAPIServer:
                 self.apiserver.install_legacy_api_group(info)
             else:
                 self.apiserver.install_api_groups(info)
+
+    def _auditor(self) -> Auditor | None:
+        """The audit policy and log backend, when both files are configured.
+
+        Raises:
+            ValueError: The policy cannot be read or is invalid (with kube-apiserver's message).
+        """
+        config = self.config
+        if config.audit_policy_file is None or config.audit_log_path is None:
+            return None
+        from fakeapi.audit.log import LogBackend
+        from fakeapi.audit.policy import PolicyChecker, load_policy_file
+        from fakeapi.audit.request import Auditor
+
+        checker = PolicyChecker(load_policy_file(config.audit_policy_file))
+        self._audit_backend = LogBackend(config.audit_log_path)
+        return Auditor(checker, self._audit_backend)
 
     def _install_apiextensions(self) -> APIExtensionsServer | None:
         """apiextensions-apiserver: CRD writes install and remove the routes of their custom resources."""
@@ -335,9 +400,15 @@ class FakeAPIServer:
         self.pki = (
             dataclasses.replace(config.pki)
             if config.pki is not None
-            else ClusterPKI.create([config.host], key_type=config.key_type)
+            else ClusterPKI.create(
+                [config.host], key_type=config.key_type, kubernetes_service_ip=self.kubernetes_service_ip
+            )
         )
-        self.dynamic_serving = DynamicServing(self.pki, log=self.enqueue_log)
+        if config.service_account_signing_key is not None:
+            self.pki.service_account_key = ServiceAccountKey(config.service_account_signing_key)
+        self.dynamic_serving = DynamicServing(
+            self.pki, log=self.enqueue_log, request_header_ca_bundle=config.request_header_client_ca
+        )
         # Rotate this server's certificates; each step enqueues the listeners and is in effect on return.
         self.rotation: CertificateRotation = self.dynamic_serving.rotation
         self.api_audiences = tuple(config.api_audiences) or (config.service_account_issuer,)
@@ -347,7 +418,7 @@ class FakeAPIServer:
             client_ca=self.dynamic_serving.client_ca,
             request_header_ca=self.dynamic_serving.request_header_ca,
             service_account_issuers=(config.service_account_issuer,),
-            service_account_public_keys=lambda: [self.pki.service_account_key.private_key.public_key()],
+            service_account_public_keys=self._service_account_public_keys,
             service_account_getter=store_object_getter(self.stores),
             api_audiences=self.api_audiences,
             anonymous=config.allow_anonymous,
@@ -377,6 +448,15 @@ class FakeAPIServer:
         )
         security.max_token_expiration_seconds = config.service_account_max_token_expiration_seconds
         security.object_getter = self.authentication.service_account_getter
+        issuer_discovery = OpenIDMetadata(
+            config.service_account_issuer, self._service_account_public_keys, lambda: self.discovery.server_address
+        )
+        self.apiserver.non_resource_handlers.update(issuer_discovery.handlers())
+
+    def _service_account_public_keys(self) -> list[PublicKey]:
+        """The keys that verify service-account tokens: --service-account-key-file's, else the signing key's."""
+        configured = self.config.service_account_verification_keys
+        return list(configured) if configured else [self.pki.service_account_key.private_key.public_key()]
 
     def _connect_kubelets(self) -> None:
         """With simulated kubelets, pods on their nodes are deleted gracefully: a kubelet finishes the deletion."""
@@ -388,6 +468,31 @@ class FakeAPIServer:
 
         if isinstance(kubelets, Kubelets):
             pods.delete_strategy.kubelet_runs = kubelets.owns_node
+
+    def _install_metrics(self) -> None:
+        """With simulated kubelets and ``ClusterConfig.metrics_server``, metrics.k8s.io as metrics-server serves it."""
+        if KUBELET_CONTROLLER not in self.controllers or not self.config.cluster.metrics_server:
+            return
+        from fakeapi.controllers.informer import Lister
+        from fakeapi.metrics.api import metrics_api_group
+
+        pods = Lister(self.storage, self.stores[("", "v1", "pods")].key_prefix)
+        nodes = Lister(self.storage, self.stores[("", "v1", "nodes")].key_prefix)
+        self.apiserver.install_api_groups(metrics_api_group(self.kubelets.usage, pods.list, nodes.list))
+
+    @property
+    def metrics(self) -> ResourceUsage:
+        """What the simulated containers and nodes use, as ``metrics.k8s.io`` serves it (``fakeapi.metrics``).
+
+        Raises:
+            RuntimeError: The cluster runs no metrics-server (``ClusterConfig(metrics_server=True)``).
+        """
+        if not self.config.cluster.metrics_server:
+            raise RuntimeError(
+                "this cluster serves no metrics.k8s.io, as kind without metrics-server: "
+                "ask for ClusterConfig(metrics_server=True)"
+            )
+        return self.kubelets.usage
 
     def _setup_apiserver_controllers(self, ctx: ControllerContext) -> None:
         """kube-apiserver's own loops, run, paused and reset with the controller manager's."""
@@ -421,13 +526,27 @@ class FakeAPIServer:
     def _seed_bootstrap(self) -> None:
         """The bootstrap objects, the RBAC bootstrap policy, and the authentication ConfigMap."""
         # Copies: seeding must not share the cached dicts with what the stores keep.
-        self._create_objects(deep_copy_json(obj) for obj in _bootstrap_objects("bootstrap"))
+        self._create_objects(self._in_service_range(obj) for obj in _bootstrap_objects("bootstrap"))
         if KUBELET_CONTROLLER in self.controllers and self.config.cluster.kube_system:
             # A cluster whose workloads run looks like a fresh kind cluster: DNS, kube-proxy, the CNI, storage.
-            self._create_objects(deep_copy_json(obj) for obj in _bootstrap_objects("kind"))
+            self._create_objects(self._in_service_range(obj) for obj in _bootstrap_objects("kind"))
         ensure_bootstrap_policy(self.stores)
         self.authentication_trust.enqueue_key(self.authentication_trust.default_key, cause="bootstrap")
         self.authentication_trust.run_once()
+
+    @property
+    def kubernetes_service_ip(self) -> str:
+        """The ``kubernetes`` Service's cluster IP: the first address of the service range."""
+        return indexed_ip(self.services.service_ips.network, KUBERNETES_SERVICE_IP_INDEX)
+
+    def _in_service_range(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """A copy of a bootstrap object; the Services with a well-known address get it from the service range."""
+        copy = deep_copy_json(obj)
+        meta = copy.get("metadata") or {}
+        index = _WELL_KNOWN_SERVICE_IPS.get((meta.get("namespace", ""), meta.get("name", "")))
+        if copy.get("kind") == "Service" and index is not None:
+            copy["spec"]["clusterIP"] = indexed_ip(self.services.service_ips.network, index)
+        return copy
 
     @property
     def ca(self) -> CertificateAuthority:
@@ -443,6 +562,37 @@ class FakeAPIServer:
     def admin_cert(self) -> KeyPair:
         """The admin's client certificate (re-issued by a CA rotation)."""
         return self.pki.admin
+
+    @property
+    def kubelets(self) -> Kubelets:
+        """The simulated kubelets (the ``kubelet`` controller); RuntimeError when they are switched off."""
+        from fakeapi.kubelet.kubelet import Kubelets
+
+        kubelets = self.controllers.get(KUBELET_CONTROLLER)
+        if not isinstance(kubelets, Kubelets):
+            raise RuntimeError("this server runs no simulated kubelets (the kubelet controller is off)")
+        return kubelets
+
+    @functools.cached_property
+    def clock(self) -> ServerClock:
+        """The server clock, to read and move forward (``fakeapi.testing.clock``; moving it needs freezegun)."""
+        from fakeapi.testing.clock import ServerClock
+
+        return ServerClock(self)
+
+    @functools.cached_property
+    def nodes(self) -> NodeControl:
+        """The simulated nodes, as a test steers them (``fakeapi.kubelet.node_control``)."""
+        from fakeapi.controllers.client import LoopbackClient
+        from fakeapi.kubelet.node_control import NodeControl
+
+        spec = self.stores[("", "v1", "nodes")].spec
+        return NodeControl(self.kubelets, LoopbackClient(self.request, "node-control"), spec)
+
+    @property
+    def behaviour(self) -> Behaviour:
+        """What the simulated containers do: the pod rules (``fakeapi.kubelet.behaviour``), cleared by a reset."""
+        return self.kubelets.behaviour
 
     def _record_error(self, exc: BaseException) -> None:
         # The frames' locals (request bodies, objects) are dropped; the traceback's lines stay for check().
@@ -486,6 +636,8 @@ class FakeAPIServer:
             self._apiserver_controllers.stop()
             self.storage.stop_all_watches()
             server.stop()
+            if self._audit_backend is not None:
+                self._audit_backend.close()
 
     def __enter__(self) -> FakeAPIServer:
         return self.start()
@@ -629,6 +781,7 @@ class FakeAPIServer:
             if self.apiextensions is not None:
                 self.apiextensions.reset()
             self.services.reset_allocations()
+            self._admission_policies.reset()
             self.enqueue_log.clear()
             self._event_clock.reset()
             self.faults.clear()
@@ -716,6 +869,16 @@ class FakeAPIServer:
 
     def _settle(self) -> None:
         determinism.settle([*self.controllers.values(), *self.apiserver_controllers.values()])
+
+    def next_due(self, *, periodic: bool = True) -> float | None:
+        """When (server clock, seconds since the epoch) the earliest work waiting for a moment is due, or None;
+        without heartbeats (Lease renewals, monitors' rounds) when ``periodic`` is False."""
+        times = [
+            due
+            for controller in (*self.controllers.values(), *self.apiserver_controllers.values())
+            if (due := controller.queue.next_scheduled(periodic=periodic)) is not None
+        ]
+        return min(times, default=None)
 
     def snapshot(self, format: determinism.SnapshotFormat = "yaml") -> str:
         """Every stored object as canonical text (``"yaml"`` or ``"json"``): a ``v1 List``, keys sorted,
@@ -871,7 +1034,8 @@ def _served(handler: Handler, method: str, path: str, body: Any, query: str, hea
         raw = body if isinstance(body, bytes) else encode_json(body)
         all_headers.setdefault("Content-Type", "application/json")
     writer = _BufferWriter()
-    handler(Request(method, path, query, Headers.of(all_headers), raw), writer)
+    # From the loopback address, as kube-apiserver's loopback client connects.
+    handler(Request(method, path, query, Headers.of(all_headers), raw, remote_addr="127.0.0.1"), writer)
     return Response(writer.status, writer.headers, bytes(writer.body))
 
 

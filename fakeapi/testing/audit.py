@@ -15,7 +15,6 @@ messages list the requests that came nearest. Every method is thread-safe.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import deque
 from collections.abc import Callable, Collection
@@ -23,9 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Unpack
 
-import yaml
-
 from fakeapi.endpoints.http import Request
+from fakeapi.endpoints.negotiation import decode_payload
 from fakeapi.testing.matching import RequestFacts, RequestMatcher, Selector, Where
 from fakeapi.util.clock import real_monotonic, utc_now, wait_for_first
 
@@ -138,7 +136,7 @@ class InFlightRequest:
         self._log = log
         self._req = req
         self._generation = generation
-        self._received_at = utc_now()
+        self.received_at = utc_now()
         self._received_monotonic = real_monotonic()
         self._annotations: dict[str, str] = {}
         self.event: AuditEvent | None = None
@@ -173,10 +171,10 @@ class InFlightRequest:
             user_agent=facts.user_agent,
             code=code,
             object_ref=object_ref,
-            request_received_at=self._received_at,
+            request_received_at=self.received_at,
             request_received_monotonic=self._received_monotonic,
             response_started_monotonic=real_monotonic(),
-            annotations=self._annotations,
+            annotations={**self._annotations, **(req.context.audit_annotations if req.context else {})},
         )
         self._log._append(self.event, self._generation)
         return self.event
@@ -406,17 +404,8 @@ def _plural(n: int, noun: str) -> str:
 
 def _object_ref(req: Request) -> ObjectRef | None:
     """What a write's body names, read as the handlers will decode it; None if it names nothing."""
-    content_type = req.headers.get("Content-Type").split(";", 1)[0].strip().lower()
     try:
-        obj: Any
-        if "protobuf" in content_type:
-            from fakeapi.apimachinery.protobuf import decode_object
-
-            obj = decode_object(req.body)
-        elif "yaml" in content_type:
-            obj = yaml.safe_load(req.body)
-        else:
-            obj = json.loads(req.body)
+        obj = decode_payload(req.body, req.headers.get("Content-Type"))
     except Exception:
         # The handler answers a body it cannot decode with a 400; the log just has no identity for it.
         return None

@@ -12,7 +12,12 @@ walk honours types, ``enum``, string ``format`` (the formats apiextensions-apise
 ``pattern``, ``minLength``/``maxLength``, ``minimum``/``maximum`` (exclusive too),
 ``multipleOf``, ``minItems``/``maxItems``, ``required``, ``additionalProperties``,
 ``x-kubernetes-int-or-string``, ``x-kubernetes-embedded-resource`` and list types (``set``
-and ``map`` items are unique). CEL rules (``x-kubernetes-validations``) and ``oneOf``/
+and ``map`` items are unique). CEL rules (``x-kubernetes-validations``) are honoured by
+trying again: a node whose value breaks one of its rules gets new values, up to a number of
+attempts, so rules that random values meet often enough (``self.min <= self.max``,
+``self.size() < 10``) hold; a rule they rarely meet (``self.startsWith('web-')``, a format
+checked by a rule) fails with :class:`SchemaGenerationError` naming the rule: give that field
+in ``overrides``. Transition rules (``oldSelf``) do not apply to a new object. ``oneOf``/
 ``anyOf``/``not`` constraints cannot be honoured in general and are not.
 
 Faker is a test dependency; this module imports it, the rest of fakeapi does not.
@@ -266,12 +271,15 @@ class Factories:
         for key, prop in (schema.get("properties") or {}).items():
             if key in ("apiVersion", "kind", "metadata") or (key == "status" and not with_status):
                 continue
-            body[key] = generator.value(prop, key, 1)
+            body[key] = generator.value(prop, key, 1, overrides.get(key, NOT_GIVEN))
         metadata: dict[str, Any] = {"name": name or self.name(spec["names"]["singular"])}
         if spec.get("scope", "Namespaced") == "Namespaced":
             metadata["namespace"] = namespace
         obj = {"apiVersion": f"{spec['group']}/{chosen['name']}", "kind": spec["names"]["kind"], "metadata": metadata}
         return _merged({**obj, **body}, overrides)
+
+
+NOT_GIVEN: Any = object()  # a field the overrides do not mention
 
 
 class _SchemaGenerator:
@@ -281,14 +289,32 @@ class _SchemaGenerator:
         self.faker = faker
         self.random = faker.random
 
-    def value(self, schema: Mapping[str, Any], field: str, depth: int) -> Any:
+    def value(self, schema: Mapping[str, Any], field: str, depth: int, given: Any = NOT_GIVEN) -> Any:
+        """A value for ``schema``; ``given`` is what the caller's overrides hold for it (merged in, not generated)."""
+        if given is not NOT_GIVEN and not isinstance(given, Mapping):
+            return given
+        if not schema.get("x-kubernetes-validations"):
+            return self._value(schema, field, depth, given)
+        # Imported only for a schema with rules: it brings in the CEL runtime.
+        from fakeapi.apiextensions.schema.cel.rulecheck import first_broken_rule
+
+        broken = ""
+        for _ in range(ATTEMPTS):
+            candidate = self._value(schema, field, depth, given)
+            broken = first_broken_rule(schema, candidate)
+            if not broken:
+                return candidate
+        raise SchemaGenerationError(f"{field}: no value meeting the rule {broken!r} found; give it in overrides")
+
+    def _value(self, schema: Mapping[str, Any], field: str, depth: int, given: Any) -> Any:
         if schema.get("enum"):
             return self.random.choice(list(schema["enum"]))
         if schema.get("x-kubernetes-int-or-string"):
             return self._integer(schema)
         kind = schema.get("type")
         if kind == "object" or (kind is None and ("properties" in schema or "additionalProperties" in schema)):
-            return self._object(schema, depth)
+            made = self._object(schema, depth, given if isinstance(given, Mapping) else {})
+            return apply_merge_patch(made, given) if isinstance(given, Mapping) else made
         if kind == "array":
             return self._array(schema, field, depth)
         if kind == "string":
@@ -302,7 +328,7 @@ class _SchemaGenerator:
         # No type: x-kubernetes-preserve-unknown-fields without properties, any value is kept.
         return {}
 
-    def _object(self, schema: Mapping[str, Any], depth: int) -> dict[str, Any]:
+    def _object(self, schema: Mapping[str, Any], depth: int, given: Mapping[str, Any]) -> dict[str, Any]:
         properties: Mapping[str, Any] = schema.get("properties") or {}
         required = set(schema.get("required") or ())
         result: dict[str, Any] = {}
@@ -313,7 +339,7 @@ class _SchemaGenerator:
             if key in result:
                 continue
             if key in required or depth < MAX_OPTIONAL_DEPTH:
-                result[key] = self.value(prop, key, depth + 1)
+                result[key] = self.value(prop, key, depth + 1, given.get(key, NOT_GIVEN))
         additional = schema.get("additionalProperties")
         if isinstance(additional, Mapping) and not properties:
             low = int(schema.get("minProperties", 1))

@@ -12,6 +12,13 @@ Two things break the natural ``@freeze_time(...)`` on a test that uses the `kube
   fake classes are subclasses of the real ones; told so, pydantic validates and serializes
   them as datetimes and dates.
 
+And one breaks every server made after a freeze: cryptography looks ``datetime.datetime`` up
+once, the first time it signs a certificate, and checks every later validity date against that
+class. Looked up inside a freeze, it is ``FakeDatetime``, and no real datetime passes afterwards
+(a test's own server, made outside the freeze after a frozen test made the session server). A
+certificate signed before any freeze makes it look up the real class, which freezegun's
+subclass passes.
+
 The pytest plugin calls :func:`prepare_freezegun` before each test once freezegun is loaded.
 """
 
@@ -32,6 +39,9 @@ def prepare_freezegun() -> None:
     from freezegun.api import FakeDate, FakeDatetime
 
     freezegun.configure(extend_ignore_list=list(IGNORED_MODULES))
+    from fakeapi.certs.pki import CertificateAuthority
+
+    CertificateAuthority.create("fakeapi-freezegun-primer")
     try:
         from pydantic_core import core_schema
     except ImportError:  # no pydantic, no models to build

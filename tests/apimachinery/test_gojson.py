@@ -99,3 +99,22 @@ def test_what_is_set_is_kept_and_omitempty_fields_stay_out() -> None:
     # creationTimestamp is omitzero in v1.37: no null for it.
     assert pod["metadata"] == {"name": "p"}
     assert go_encoder_for(GroupVersionKind("example.com", "v1", "Widget")) is None
+
+
+@pytest.mark.kubectl
+def test_a_nil_list_reads_the_same_through_the_clients_as_go_s_null(fakeapi: FakeAPI, kubectl: Kubectl) -> None:
+    """Go writes a nil slice without omitempty as ``null`` (a ClusterRole's ``rules``, an EndpointSlice's
+    ``endpoints``); the stored object leaves it out. kubectl's JSONPath and the ``kubernetes`` client read
+    an absent list and a null one alike, so the difference shows only to a reader of the raw JSON."""
+    from kubernetes import client
+
+    kubectl(
+        "apply",
+        "-f",
+        "-",
+        input="apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: empty}\n",
+    )
+    assert "rules" not in fakeapi.get("rbac.authorization.k8s.io/v1", "clusterroles", "empty")
+    assert kubectl("get", "clusterrole", "empty", "-o", "jsonpath={.rules}").stdout == ""
+    role = client.RbacAuthorizationV1Api(fakeapi.api_client()).read_cluster_role("empty")
+    assert role.rules is None

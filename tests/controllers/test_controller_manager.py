@@ -24,8 +24,19 @@ from fakeapi.storage.memory import MemoryStorage
 
 # Every controller is on by default, as in kube-controller-manager (plus the simulated scheduler and kubelets).
 ALL = {d.name for d in CONTROLLER_DESCRIPTORS}
-# kube-apiserver's own concerns: what runs when nothing schedules or runs pods.
-API_ONLY = {"clusterrole-aggregation", "garbagecollector", "namespace", "root-ca-cert-publisher", "serviceaccount"}
+# What runs when nothing schedules or runs pods: kube-apiserver's concerns, and the controllers that keep the
+# API's own promises (quota usage, the storage-protection finalizers admission adds, policies' type checks).
+API_ONLY = {
+    "clusterrole-aggregation",
+    "garbagecollector",
+    "namespace",
+    "root-ca-cert-publisher",
+    "serviceaccount",
+    "resourcequota",
+    "pvc-protection",
+    "pv-protection",
+    "validatingadmissionpolicy-status",
+}
 
 
 @pytest.mark.parametrize(

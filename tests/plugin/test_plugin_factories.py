@@ -171,3 +171,68 @@ def test_impossible_schemas_say_which_field(schema: dict[str, Any], message: str
     }
     with pytest.raises(SchemaGenerationError, match=message):
         Factories(0).custom_resource(crd)
+
+
+def _ruled_crd(spec_schema: dict[str, Any]) -> dict[str, Any]:
+    crd: dict[str, Any] = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "ruled.factories.example.com"},
+        "spec": {
+            "group": "factories.example.com",
+            "scope": "Namespaced",
+            "names": {"plural": "ruled", "singular": "ruled", "kind": "Ruled"},
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": spec_schema}}},
+                }
+            ],
+        },
+    }
+    return crd
+
+
+def test_custom_resources_meet_the_simple_rules_of_their_crd(fakeapi) -> None:  # type: ignore[no-untyped-def]
+    """Rules random values often meet are met by trying again; the server (which evaluates them) accepts the objects."""
+    crd = _ruled_crd(
+        {
+            "type": "object",
+            "required": ["min", "max"],
+            "properties": {
+                "min": {"type": "integer", "minimum": 0, "maximum": 10},
+                "max": {"type": "integer", "minimum": 0, "maximum": 10},
+                "tags": {
+                    "type": "array",
+                    "maxItems": 5,
+                    "items": {"type": "string", "maxLength": 8},
+                    "x-kubernetes-validations": [{"rule": "self.size() <= 3"}],
+                },
+            },
+            "x-kubernetes-validations": [{"rule": "self.min <= self.max", "message": "min above max"}],
+        }
+    )
+    fakeapi.seed(crd)
+    factories = Factories(7)
+    objects = [factories.custom_resource(crd) for _ in range(10)]
+    assert all(o["spec"]["min"] <= o["spec"]["max"] and len(o["spec"].get("tags", [])) <= 3 for o in objects)
+    assert len(fakeapi.seed(*objects)) == 10
+
+
+def test_a_rule_random_values_do_not_meet_is_named() -> None:
+    crd = _ruled_crd(
+        {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "x-kubernetes-validations": [{"rule": "self.startsWith('web-')"}]}
+            },
+        }
+    )
+    with pytest.raises(
+        SchemaGenerationError, match=re.escape("name: no value meeting the rule \"self.startsWith('web-')\"")
+    ):
+        Factories(1).custom_resource(crd)
+    made = Factories(1).custom_resource(crd, spec={"name": "web-1"})
+    assert made["spec"]["name"] == "web-1"

@@ -11,8 +11,10 @@ import subprocess
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import yaml
 
+from fakeapi.controllers.manager import without_simulation
 from fakeapi.pytest_plugin.plugin import FakeAPI
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
@@ -52,6 +54,8 @@ def hpa(api_version: str, name: str, **spec: Any) -> dict[str, Any]:
     }
 
 
+# API-only: the HPA controller would report on the HPAs (status), which is not what this test reads.
+@pytest.mark.fakeapi(controllers=without_simulation())
 def test_autoscaling(fakeapi: FakeAPI) -> None:
     """autoscaling/v2 SetDefaults_HorizontalPodAutoscaler(Behavior); v1 defaults only minReplicas."""
     v2 = "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers"

@@ -61,8 +61,17 @@ def test_requests_count_init_containers_overhead_and_bound_pods(server: FakeAPIS
         },
     }
     call(server, "POST", "/api/v1/namespaces/default/pods", pod, status=201)
-    # 800m plus 300m of overhead does not fit in the 1 CPU left either.
-    create_pod(server, "overhead", requests={"cpu": "800m"}, overhead={"cpu": "300m"})
+    # 800m plus 300m of overhead (the RuntimeClass admission plugin gives the pod its class's) does not fit
+    # in the 1 CPU left either.
+    runtime_class = {
+        "apiVersion": "node.k8s.io/v1",
+        "kind": "RuntimeClass",
+        "metadata": {"name": "sandboxed"},
+        "handler": "runsc",
+        "overhead": {"podFixed": {"cpu": "300m"}},
+    }
+    call(server, "POST", "/apis/node.k8s.io/v1/runtimeclasses", runtime_class, status=201)
+    create_pod(server, "overhead", requests={"cpu": "800m"}, runtimeClassName="sandboxed")
 
     server.settle()
 

@@ -6,14 +6,19 @@ same upstream) and shared by the version's Store, strategies and table convertor
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fakeapi.apiextensions import helpers
+from fakeapi.apiextensions.schema.cel import has_rules
 from fakeapi.apiextensions.schema.structural import Structural, StructuralError, new_structural
 from fakeapi.apimachinery.schema import GroupVersionKind
 from fakeapi.registry.resource_spec import ALL_VERBS, ResourceSpec, SubresourceSpec
 from fakeapi.storage.interfaces import Object
+
+if TYPE_CHECKING:
+    from fakeapi.apiextensions.schema.cel.validation import Validator
 
 SCALE_KIND = GroupVersionKind("autoscaling", "v1", "Scale")
 
@@ -48,6 +53,15 @@ class CustomResourceVersion:
     @property
     def api_version(self) -> str:
         return self.spec.gvk.api_version
+
+    @functools.cached_property
+    def rules(self) -> Validator | None:
+        """The compiled x-kubernetes-validations (None without any: the CEL runtime is then never imported)."""
+        if not has_rules(self.structural):
+            return None
+        from fakeapi.apiextensions.schema.cel.validation import new_validator
+
+        return new_validator(self.structural)
 
     @property
     def storage_api_version(self) -> str:

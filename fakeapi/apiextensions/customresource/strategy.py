@@ -8,9 +8,9 @@ then the schema's defaults apply.
 
 The main endpoint ignores status when the status subresource is on; generation moves when
 anything but metadata changes; updates must carry a resourceVersion; /status keeps only the
-new status. Validation: the OpenAPI schema, the scale paths, embedded resources, and the
+new status. Validation: the OpenAPI schema, the scale paths, embedded resources, the
 uniqueness of list-type set and map entries (not checked again when the old object already
-violated it, as upstream ratchets it).
+violated it, as upstream ratchets it), and the x-kubernetes-validations rules (schema/cel).
 """
 
 from __future__ import annotations
@@ -120,7 +120,20 @@ class CustomResourceStrategy(Strategy):
         errs += _scale_errors(obj, self.info, spec=True)
         errs += validate_embedded("", obj, self.info.structural)
         errs += validate_list_sets_and_maps("", self.info.structural, obj)
+        errs += self._rule_errors(ctx, obj)
         return errs
+
+    def _rule_errors(self, ctx: RequestContext, obj: Object, *old: Object) -> list[FieldError]:
+        """The x-kubernetes-validations rules; on update (``old``), ratcheted failures become warnings."""
+        validator = self.info.rules
+        if validator is None:
+            return []
+        from fakeapi.apiextensions.schema.cel.validation import validate
+
+        result = validate(validator, obj, *old)
+        for warning in result.warnings:
+            ctx.add_warning(warning)
+        return result.errors
 
     def allow_unconditional_update(self) -> bool:
         return False
@@ -139,6 +152,7 @@ class CustomResourceStrategy(Strategy):
         errs += validate_embedded("", obj, self.info.structural)
         if not validate_list_sets_and_maps("", self.info.structural, old):
             errs += validate_list_sets_and_maps("", self.info.structural, obj)
+        errs += self._rule_errors(ctx, obj, old)
         return errs
 
 

@@ -326,6 +326,10 @@ class PersistentVolumeController(QueueController[Key]):
 
     def _reclaim(self, volume: Object) -> None:
         """reclaimVolume: Retain keeps a Released volume; Delete removes it (the provisioner deletes the storage)."""
-        if spec_of(volume).get("persistentVolumeReclaimPolicy") == "Delete":
+        # A volume already being deleted waits for the PV protection controller: deleting it again would change
+        # nothing (the provisioners' shouldDelete skips such volumes).
+        if spec_of(volume).get("persistentVolumeReclaimPolicy") == "Delete" and not meta(volume).get(
+            "deletionTimestamp"
+        ):
             volume_meta = meta(volume)
             self._client.delete(self._ctx.spec(VOLUMES), "", volume_meta["name"], uid=volume_meta.get("uid"))

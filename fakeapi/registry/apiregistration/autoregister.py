@@ -52,6 +52,9 @@ _PRIORITIES: dict[GroupVersion, tuple[int, int]] = {
     GroupVersion("node.k8s.io", "v1"): (16300, 15),
     GroupVersion("discovery.k8s.io", "v1"): (16200, 15),
     GroupVersion("flowcontrol.apiserver.k8s.io", "v1"): (16100, 21),
+    # Served in process with the simulated kubelets (fakeapi.metrics), with the priorities of
+    # metrics-server's own APIService manifest.
+    GroupVersion("metrics.k8s.io", "v1beta1"): (100, 100),
 }
 # crdregistration_controller.go: "CRDs should have relatively low priority".
 _CRD_PRIORITIES = (1000, 100)
@@ -83,7 +86,7 @@ def local_apiservice(gv: GroupVersion, builtin: bool) -> Object:
 
 def served_group_versions(discovery: DiscoveryManager) -> Callable[[], list[tuple[GroupVersion, bool]]]:
     """What ``discovery`` serves now, each group-version with whether it is built in."""
-    builtin = {spec.group_version for spec in BUILTIN_RESOURCES}
+    builtin = {spec.group_version for spec in BUILTIN_RESOURCES} | set(_PRIORITIES)
 
     def served() -> list[tuple[GroupVersion, bool]]:
         return [

@@ -20,6 +20,13 @@ from fakeapi.storage.interfaces import Object
 from fakeapi.util.identity import IdentityGenerator
 
 DEFAULT_SERVICE_CIDR = "10.96.0.0/12"
+# kube-apiserver refuses a --service-cluster-ip-range with more host bits than this
+# (cmd/kube-apiserver/app/options/validation.go, maxCIDRBits).
+MAX_CIDR_BITS = 20
+# The kubernetes Service takes the range's first address (pkg/controlplane/services.go ServiceIPRange);
+# kubeadm gives kube-dns the tenth (cmd/kubeadm/app/constants GetDNSIP).
+KUBERNETES_SERVICE_IP_INDEX = 1
+DNS_SERVICE_IP_INDEX = 10
 NODE_PORT_RANGE = range(30000, 32768)
 _HEADLESS = "None"
 
@@ -39,6 +46,36 @@ def claim_allocations(service: Object, ips: ServiceIPAllocator, node_ports: Node
             node_ports.allocate(owner, port["nodePort"])
 
 
+def parse_service_cidr(cidr: str) -> ipaddress.IPv4Network:
+    """A --service-cluster-ip-range as kube-apiserver accepts it: one IPv4 CIDR, at most 2^20 addresses.
+
+    Messages as getServiceIPAndRanges (pkg/controlplane/apiserver/options) and validateMaxCIDRRange
+    (cmd/kube-apiserver/app/options/validation.go); host bits are ignored, as ParseCIDRSloppy does.
+
+    Raises:
+        ValueError: For a range that does not parse, is IPv6 (one family only here) or is too large.
+    """
+    try:
+        network = ipaddress.ip_network(cidr.strip(), strict=False)
+    except ValueError as exc:
+        raise ValueError("service-cluster-ip-range[0] is not a valid cidr") from exc
+    if not isinstance(network, ipaddress.IPv4Network):
+        raise ValueError(f"service-cluster-ip-range[0] {cidr} is IPv6: only IPv4 service ranges are served")
+    if network.max_prefixlen - network.prefixlen > MAX_CIDR_BITS:
+        raise ValueError(
+            f"specified --service-cluster-ip-range is too large; for {network.max_prefixlen}-bit addresses, "
+            f"the mask must be >= {network.max_prefixlen - MAX_CIDR_BITS}"
+        )
+    return network
+
+
+def indexed_ip(network: ipaddress.IPv4Network, index: int) -> str:
+    """The address ``index`` places after the network's (k8s.io/utils/net GetIndexedIP)."""
+    if index >= network.num_addresses:
+        raise ValueError(f"can't generate IP with index {index} from subnet. subnet too small. subnet: {network}")
+    return str(network.network_address + index)
+
+
 class ServiceIPAllocator:
     """Allocates cluster IPs from one CIDR; the network and broadcast addresses are never used.
 
@@ -47,10 +84,10 @@ class ServiceIPAllocator:
     """
 
     def __init__(self, cidr: str = DEFAULT_SERVICE_CIDR) -> None:
-        self.network = ipaddress.ip_network(cidr)
+        self.network = parse_service_cidr(cidr)
         self._lock = threading.Lock()
         self._allocated: dict[str, str] = {}
-        self._next = 2  # .1 is the kubernetes Service's
+        self._next = KUBERNETES_SERVICE_IP_INDEX + 1  # the first address is the kubernetes Service's
 
     def allocate(self, owner: str, requested: str | None = None) -> str:
         with self._lock:
@@ -83,7 +120,7 @@ class ServiceIPAllocator:
     def reset(self) -> None:
         with self._lock:
             self._allocated.clear()
-            self._next = 2
+            self._next = KUBERNETES_SERVICE_IP_INDEX + 1
 
     def release(self, owner: str, address: str) -> None:
         with self._lock:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from fakeapi.admission.chain import CREATE, Attributes, MutatingChain
+from fakeapi.admission.chain import AdmissionChain
+from fakeapi.admission.interfaces import CREATE, DELETE, UPDATE, Attributes
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery import field as field_errors
 from fakeapi.apimachinery.fields import FieldSelector
@@ -23,14 +24,21 @@ from fakeapi.apimachinery.gojson import go_encoder_for
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.labels import LabelSelector
 from fakeapi.apimachinery.managedfields import FieldManager, RecordsManagedFields
-from fakeapi.apimachinery.schema import GroupKind, GroupResource
+from fakeapi.apimachinery.schema import GroupKind, GroupResource, GroupVersionKind
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.defaults import defaulter_for
 from fakeapi.registry.generic.admission import NamespaceLifecycle
 from fakeapi.registry.generic.pagination import ListPager
 from fakeapi.registry.generic.watch_stream import StoreWatchStream
 from fakeapi.registry.resource_spec import ResourceSpec
-from fakeapi.registry.rest import DeleteOptions, ListOptions, UpdatedObjectInfo, WriteOptions, object_meta
+from fakeapi.registry.rest import (
+    DefaultUpdatedObjectInfo,
+    DeleteOptions,
+    ListOptions,
+    UpdatedObjectInfo,
+    WriteOptions,
+    object_meta,
+)
 from fakeapi.registry.strategy import Strategy, before_create, before_update, fill_object_meta_system_fields
 from fakeapi.storage.caching_object import EncodedObjects, list_item
 from fakeapi.storage.interfaces import (
@@ -48,6 +56,7 @@ MAX_NAME_GENERATION_CREATE_ATTEMPTS = 8
 ORPHAN_FINALIZER = "orphan"
 FOREGROUND_FINALIZER = "foregroundDeletion"
 RESOURCE_VERSION_ON_CREATE_MSG = "resourceVersion should not be set on objects to be created"
+_NAMESPACES = GroupResource("", "namespaces")
 
 
 # What _managed_fields_of_write returns when the Store keeps no managedFields.
@@ -59,6 +68,16 @@ class _DeleteInsteadOfUpdate(Exception):
 
     def __init__(self, obj: Object) -> None:
         self.obj = obj
+
+
+@dataclass
+class SubresourceUpdate(DefaultUpdatedObjectInfo):
+    """The parent object a subresource served in another kind (a Scale) writes: that subresource
+    ran the mutating phase on its own object, and the validating phase sees the parent's new and old
+    objects as that kind (``admission_view``), as scale storages' toScaleUpdateValidation does."""
+
+    admission_kind: GroupVersionKind = field(kw_only=True)
+    admission_view: Callable[[Object], Object] = field(kw_only=True)
 
 
 def _field_value(obj: Object, path: str) -> str:
@@ -84,8 +103,9 @@ class Store:
     delete_strategy: Strategy
     pager: ListPager
     admission: NamespaceLifecycle | None = None
-    # The mutating admission plugins, run on a create after defaulting and before the strategy.
-    mutating_admission: MutatingChain | None = None
+    # The admission plugins: each write is mutated after defaulting and before the strategy, and
+    # validated after the strategy's validation, as the handlers and store.go call them upstream.
+    admission_chain: AdmissionChain | None = None
     enable_garbage_collection: bool = False
     # Pods and custom resources answer a delete with the object instead of a Status.
     return_deleted_object: bool = False
@@ -221,12 +241,13 @@ class Store:
         self._default(obj)
         if self.field_manager is not None:
             self.field_manager.update(None, obj, options.field_manager)
-        self._admit_create(ctx, obj)
+        attributes = self._admit(ctx, CREATE, obj, None, options)
         before_create(self.create_strategy, ctx, obj)
         self._default(obj)
         self._encode_as_go(obj)
         if self.admission is not None and self.spec.namespaced:
             self.admission.admit_create(self.spec.group_resource, meta.get("namespace") or "", meta.get("name") or "")
+        self._validate_admission(attributes)
         try:
             created = self._store_new(obj, generated, options.dry_run)
         except BaseException:
@@ -236,14 +257,54 @@ class Store:
             self.create_strategy.release_resources(obj)
         return created
 
-    def _admit_create(self, ctx: RequestContext, obj: Object) -> None:
-        """The mutating admission of a create, as the create handler runs it: after the managedFields
-        are recorded, so what plugins add belongs to no manager."""
-        if self.mutating_admission is not None:
-            meta = object_meta(obj)
-            namespace = ctx.namespace if self.spec.namespaced else ""
-            attributes = Attributes(CREATE, self.spec.group_resource, namespace, meta.get("name") or "", obj)
-            self.mutating_admission.admit(attributes)
+    def admission_attributes(
+        self,
+        ctx: RequestContext,
+        operation: str,
+        obj: Object | None,
+        old: Object | None,
+        options: WriteOptions | DeleteOptions,
+        name: str = "",
+        kind: GroupVersionKind | None = None,
+    ) -> Attributes:
+        """The admission.Attributes of a write to this Store (``kind`` for a subresource of another kind)."""
+        return Attributes(
+            operation=operation,
+            kind=kind or self.spec.gvk,
+            resource=self.spec.gvr,
+            subresource=ctx.request_info.subresource,
+            # RequestInfo's namespace: a namespace's own requests carry its name there.
+            namespace=ctx.namespace if self.spec.namespaced or self.spec.group_resource == _NAMESPACES else "",
+            name=name or (object_meta(obj).get("name") or "" if obj is not None else ""),
+            obj=obj,
+            old_obj=old,
+            context=ctx,
+            dry_run=options.dry_run,
+            options=options,
+        )
+
+    def _admit(
+        self,
+        ctx: RequestContext,
+        operation: str,
+        obj: Object | None,
+        old: Object | None,
+        options: WriteOptions | DeleteOptions,
+        name: str = "",
+    ) -> Attributes | None:
+        """The mutating admission of a write, as the handlers run it: after the managedFields are
+        recorded (create.go, update.go and patch.go call the field manager first), so what plugins
+        add belongs to no manager. Returns the attributes the validating phase gets."""
+        if self.admission_chain is None:
+            return None
+        attributes = self.admission_attributes(ctx, operation, obj, old, options, name)
+        self.admission_chain.admit(attributes)
+        return attributes
+
+    def _validate_admission(self, attributes: Attributes | None) -> None:
+        """The validating admission (rest.ValidateObjectFunc), once the strategy validated the object."""
+        if self.admission_chain is not None and attributes is not None:
+            self.admission_chain.validate(attributes)
 
     def _store_new(self, obj: Object, generated: bool, dry_run: bool) -> Object:
         """Storage.Create, retrying generated names that collide (RetryGenerateName)."""
@@ -278,6 +339,8 @@ class Store:
         force_allow_create: bool = False,
     ) -> tuple[Object, bool]:
         key = self._key(ctx, name)
+        # A subresource served in another kind (a Scale) ran the mutating phase on its own object.
+        admitted_as = obj_info if isinstance(obj_info, SubresourceUpdate) else None
         created = False
 
         def try_update(existing: Object | None) -> Object:
@@ -292,13 +355,14 @@ class Store:
                 fill_object_meta_system_fields(meta, self.create_strategy.identity)
                 self._default(obj)
                 managed = self._managed_fields_of_write(obj_info, None, obj, options)
-                self._admit_create(ctx, obj)
+                attributes = self._admit(ctx, CREATE, obj, None, options)
                 before_create(self.create_strategy, ctx, obj)
                 self._default(obj)
                 self._encode_as_go(obj)
                 self._keep_managed_fields(obj, managed)
                 if self.admission is not None and self.spec.namespaced:
                     self.admission.admit_create(self.spec.group_resource, meta.get("namespace") or "", name)
+                self._validate_admission(attributes)
                 created = True
                 return obj
             created = False
@@ -330,10 +394,16 @@ class Store:
                 raise errors.new_optimistic_lock_conflict(self.spec.group_resource, name)
             self._default(obj)
             managed = self._managed_fields_of_write(obj_info, old, obj, options)
+            attributes = None if admitted_as is not None else self._admit(ctx, UPDATE, obj, existing, options)
             before_update(self.update_strategy, ctx, obj, old)
             self._default(obj)
             self._encode_as_go(obj)
             self._keep_managed_fields(obj, managed)
+            if admitted_as is not None and self.admission_chain is not None:
+                # toScaleUpdateValidation: the validators see the subresource's objects.
+                view, kind = admitted_as.admission_view, admitted_as.admission_kind
+                attributes = self.admission_attributes(ctx, UPDATE, view(obj), view(existing), options, kind=kind)
+            self._validate_admission(attributes)
             if self.update_strategy.should_delete_during_update(obj):
                 raise _DeleteInsteadOfUpdate(obj)
             return obj
@@ -402,6 +472,12 @@ class Store:
 
     def delete(self, ctx: RequestContext, name: str, options: DeleteOptions) -> tuple[Object, bool]:
         """Returns (object or Status, deleted immediately)."""
+        # delete.go: the mutating phase sees neither object; the validating one the object to delete.
+        return self._delete(ctx, name, options, self._admit(ctx, DELETE, None, None, options, name))
+
+    def _delete(
+        self, ctx: RequestContext, name: str, options: DeleteOptions, attributes: Attributes | None
+    ) -> tuple[Object, bool]:
         if self.admission is not None:
             self.admission.admit_delete(self.spec.group_resource, name)
         key = self._key(ctx, name)
@@ -409,6 +485,8 @@ class Store:
         if existing is None:
             raise errors.new_not_found(self.spec.group_resource, name)
         self._check_delete_preconditions(options, existing, name)
+        if attributes is not None:
+            self._validate_admission(replace(attributes, name=name, old_obj=existing))
         pending = self._mark_for_deletion(ctx, key, name, options)
         if pending is not None:
             return pending, False
@@ -553,12 +631,14 @@ class Store:
 
     def delete_collection(self, ctx: RequestContext, options: DeleteOptions, list_options: ListOptions) -> Object:
         listed = self.list(ctx, list_options)
+        # deleteCollection (delete.go): one mutating admission for the collection, a validating one per object.
+        attributes = self._admit(ctx, DELETE, None, None, options)
         deleted = []
         for item in listed["items"]:
             meta = item.get("metadata") or {}
             item_ctx = replace(ctx, request_info=replace(ctx.request_info, namespace=meta.get("namespace") or ""))
             try:
-                self.delete(item_ctx, meta.get("name") or "", options)
+                self._delete(item_ctx, meta.get("name") or "", options, attributes)
             except errors.StatusError as exc:
                 if exc.code != 404:
                     raise

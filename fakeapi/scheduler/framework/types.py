@@ -10,6 +10,7 @@ cache and snapshots it; reading storage directly gives the same view without the
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,12 @@ def _max_into(total: Resource, other: Resource) -> None:
         total[name] = max(total.get(name, 0), amount)
 
 
+def container_limits(container: dict[str, Any]) -> Resource:
+    """A container's limits."""
+    limits = (container.get("resources") or {}).get("limits") or {}
+    return {name: _amount(name, quantity) for name, quantity in limits.items()}
+
+
 def pod_requests(pod: Object) -> Resource:
     """resourcehelper.PodRequests: what the pod needs on a node to start and run.
 
@@ -59,20 +66,29 @@ def pod_requests(pod: Object) -> Resource:
     together and add up; each ordinary init container runs alone beside the sidecars started
     before it, so the pod needs the largest of those moments; pod overhead comes on top.
     """
+    return _pod_total(pod, container_requests)
+
+
+def pod_limits(pod: Object) -> Resource:
+    """resourcehelper.PodLimits: the containers' limits, added up and maxed as PodRequests does."""
+    return _pod_total(pod, container_limits)
+
+
+def _pod_total(pod: Object, per_container: Callable[[dict[str, Any]], Resource]) -> Resource:
     spec = pod.get("spec") or {}
     running: Resource = {}
     for container in spec.get("containers") or []:
-        _add(running, container_requests(container))
+        _add(running, per_container(container))
     init_peak: Resource = {}
     sidecars: Resource = {}
     for container in spec.get("initContainers") or []:
-        requests = container_requests(container)
+        amounts = per_container(container)
         if container.get("restartPolicy") == "Always":
-            _add(sidecars, requests)
-            _add(running, requests)
+            _add(sidecars, amounts)
+            _add(running, amounts)
             continue
         moment = dict(sidecars)
-        _add(moment, requests)
+        _add(moment, amounts)
         _max_into(init_peak, moment)
     _max_into(running, init_peak)
     _add(running, {name: _amount(name, q) for name, q in (spec.get("overhead") or {}).items()})

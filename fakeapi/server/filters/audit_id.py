@@ -19,6 +19,7 @@ class _AuditIDWriter(ResponseWriterWrapper):
 def with_audit_id(handler: Handler) -> Handler:
     def audit(req: Request, w: ResponseWriter) -> None:
         audit_id = req.headers.get("Audit-Id") or str(uuid.uuid4())
+        req.audit_id = audit_id
         handler(req, _AuditIDWriter(w, audit_id))
 
     return audit

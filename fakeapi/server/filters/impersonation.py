@@ -148,6 +148,7 @@ def with_impersonation(handler: Handler, authorizer: Authorizer) -> Handler:
                 groups.append(ALL_AUTHENTICATED)
         elif ALL_UNAUTHENTICATED not in groups:
             groups.append(ALL_UNAUTHENTICATED)
+        ctx.impersonated_by = requestor
         ctx.user = UserInfo(username, tuple(groups), uid, tuple((k, tuple(v)) for k, v in extra.items()))
         logger.debug("%s is impersonating %s", requestor.name, username)
         _remove_impersonation_headers(req.headers)

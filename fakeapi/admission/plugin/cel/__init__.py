@@ -1,0 +1,1 @@
+"""The CEL side of the admission plugins (k8s.io/apiserver/pkg/admission/plugin/cel): the admission environment, composited variables, mutation literals."""

@@ -1,0 +1,120 @@
+"""The CEL compiler of the admission plugins (k8s.io/apiserver/pkg/admission/plugin/cel/compile.go).
+
+Every admission expression is compiled in the Kubernetes base environment extended with the
+admission variables: ``object``, ``oldObject``, ``request``, ``namespaceObject``, ``variables``,
+and, where the policy declares them, ``params`` and ``authorizer``. Upstream builds one
+environment per combination of the optional declarations; so does :class:`Compiler`, lazily.
+
+The variables are declared ``dyn`` (upstream types ``request`` and ``namespaceObject`` from
+hand-made declarations and the composited ``variables`` map from the variables' output types);
+a misspelt field of theirs fails when evaluated instead of when compiled.
+
+Compile errors read as upstream's: ``compilation failed: ERROR: <input>:1:6: ...``, and an
+expression whose type is not one its place accepts: ``must evaluate to bool but got string``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fakeapi.admission.plugin.cel.mutation import rewrite_struct_literals
+from fakeapi.admission.plugin.cel.tokens import root_identifiers, selected_fields
+from fakeapi.cel import types
+from fakeapi.cel.environment.base import Environment
+from fakeapi.cel.errors import CompileError
+
+OBJECT_VAR = "object"
+OLD_OBJECT_VAR = "oldObject"
+PARAMS_VAR = "params"
+REQUEST_VAR = "request"
+NAMESPACE_VAR = "namespaceObject"
+AUTHORIZER_VAR = "authorizer"
+REQUEST_RESOURCE_AUTHORIZER_VAR = "authorizer.requestResource"
+VARIABLES_VAR = "variables"
+
+# Return types, spelt as cel-go prints them.
+BOOL = "bool"
+STRING = "string"
+NULL = "null_type"
+# Variables and type checking accept any type.
+ANY = "any"
+
+
+@dataclass(frozen=True)
+class OptionalVariableDeclarations:
+    """Which optional variables an expression may use (OptionalVariableDeclarations)."""
+
+    has_params: bool = False
+    has_authorizer: bool = False
+    # Mutations: Object{} and JSONPatch{} literals and jsonpatch.escapeKey.
+    has_patch_types: bool = False
+
+
+@dataclass(frozen=True)
+class CompilationResult:
+    """CompilationResult: a program, or the error that stands for it at evaluation."""
+
+    expression: str
+    program: Any = None
+    error: str = ""
+    output_type: str = ANY
+    # The composited variables the expression reads (``variables.<name>``), evaluated before it.
+    variables: tuple[str, ...] = ()
+    # The identifiers it may read as variables: its activation holds only those.
+    roots: frozenset[str] = frozenset()
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.error)
+
+
+def _cel_go_type_name(name: str) -> str:
+    """The runtime's type names (``list<map<string, dyn>>``) as cel-go prints them (``list(map(string, dyn))``)."""
+    special = {"null": NULL, "null_type": NULL, "duration": "google.protobuf.Duration"}
+    special["timestamp"] = "google.protobuf.Timestamp"
+    return special.get(name) or name.replace("<", "(").replace(">", ")")
+
+
+@dataclass
+class Compiler:
+    """Compiles admission expressions; one environment per set of optional declarations."""
+
+    _envs: dict[OptionalVariableDeclarations, Environment] = field(default_factory=dict)
+
+    def _env(self, options: OptionalVariableDeclarations) -> Environment:
+        env = self._envs.get(options)
+        if env is None:
+            env = self._envs[options] = _new_env(options)
+        return env
+
+    def compile(
+        self, expression: str, options: OptionalVariableDeclarations, return_types: tuple[str, ...] = (ANY,)
+    ) -> CompilationResult:
+        """CompileCELExpression: the expression checked against the types its place accepts."""
+        source = rewrite_struct_literals(expression) if options.has_patch_types else expression
+        try:
+            program = self._env(options).compile(source)
+        except CompileError as exc:
+            return CompilationResult(expression, error=f"compilation failed: {exc.message}")
+        output_type = _cel_go_type_name(program.return_type)
+        if ANY not in return_types and output_type not in return_types:
+            if len(return_types) == 1:
+                reason = f"must evaluate to {return_types[0]} but got {output_type}"
+            else:
+                reason = f"must evaluate to one of [{' '.join(return_types)}] but got {output_type}"
+            return CompilationResult(expression, error=reason, output_type=output_type)
+        named = tuple(dict.fromkeys(selected_fields(expression, VARIABLES_VAR)))
+        roots = root_identifiers(source)
+        return CompilationResult(expression, program, output_type=output_type, variables=named, roots=roots)
+
+
+def _new_env(options: OptionalVariableDeclarations) -> Environment:
+    """The base environment with the admission variables of ``options`` declared (createEnvForOpts)."""
+    variables = dict.fromkeys([OBJECT_VAR, OLD_OBJECT_VAR, NAMESPACE_VAR, REQUEST_VAR, VARIABLES_VAR], "dyn")
+    if options.has_params:
+        variables[PARAMS_VAR] = "dyn"
+    if options.has_authorizer:
+        variables[AUTHORIZER_VAR] = types.AUTHORIZER
+        variables[REQUEST_RESOURCE_AUTHORIZER_VAR] = types.RESOURCE_CHECK
+    return Environment(variables)

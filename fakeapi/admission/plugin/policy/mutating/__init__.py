@@ -1,0 +1,1 @@
+"""MutatingAdmissionPolicy (k8s.io/apiserver/pkg/admission/plugin/policy/mutating)."""

@@ -1,0 +1,1 @@
+"""How mutations are applied (k8s.io/apiserver/pkg/admission/plugin/policy/mutating/patch)."""

@@ -1,0 +1,1 @@
+"""CEL environments (apiserver/pkg/cel/environment)."""

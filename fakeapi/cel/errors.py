@@ -1,0 +1,83 @@
+"""CEL errors with the texts kube-apiserver's users see (cel-go's, not cel-cpp's).
+
+cel-cpp's compile errors already have cel-go's shape (``ERROR: <input>:1:6: ...`` and the
+caret snippet) wrapped in an absl status (``INVALID_ARGUMENT: ... [INVALID_ARGUMENT]``); its
+runtime errors are absl statuses with its own texts. Where the texts differ they are mapped to
+cel-go's (cel-go common/types/err.go: ``no such key: %v``, ``no such overload``; interpreter
+errors ``division by zero``, ``index '2' out of range in list size '1'``).
+"""
+
+from __future__ import annotations
+
+_STATUS_CODE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+
+
+def _is_status_code(text: str) -> bool:
+    """An absl status code name (``INVALID_ARGUMENT``...)."""
+    return bool(text) and set(text) <= _STATUS_CODE_CHARS
+
+
+def _runtime_text(message: str) -> str:
+    """cel-go's text for a cel-cpp runtime message (cel-go common/types/err.go, interpreter)."""
+    if message.startswith("Key not found in map : "):
+        key = message.removeprefix("Key not found in map : ")
+        if len(key) >= 2 and key[0] == key[-1] == '"':
+            key = key[1:-1]
+        return f"no such key: {key}"
+    if message.startswith("No matching overloads found : "):
+        return "no such overload"
+    if message == "divide by zero":
+        return "division by zero"
+    if message.startswith("Index error: index=") and " size=" in message:
+        index, _, size = message.removeprefix("Index error: index=").partition(" size=")
+        return f"index '{index}' out of range in list size '{size}'"
+    if message == "String to Duration conversion failed":
+        return "invalid duration"
+    if message == "String to Timestamp conversion failed":
+        return "invalid timestamp"
+    return message
+
+
+class CELError(Exception):
+    """A CEL error; ``message`` is cel-go's text."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class CompileError(CELError):
+    """The expression does not parse or type-check (``ERROR: <input>:line:col: ...`` lines)."""
+
+
+class EvalError(CELError):
+    """Evaluation failed (``no such key: foo``, ``no such overload``, a library's error)."""
+
+
+class CostLimitError(EvalError):
+    """Evaluation went over its cost budget (cel-go's ``operation cancelled: actual cost limit exceeded``)."""
+
+    def __init__(self) -> None:
+        super().__init__("operation cancelled: actual cost limit exceeded")
+
+
+def strip_status(text: str) -> str:
+    """The message inside an absl status text (``INVALID_ARGUMENT: ... [INVALID_ARGUMENT]``)."""
+    text = text.strip()
+    code, separator, rest = text.partition(": ")
+    if separator and _is_status_code(code):
+        text = rest
+    body, bracket, tail = text.rpartition(" [")
+    if bracket and tail.endswith("]") and _is_status_code(tail[:-1]):
+        text = body
+    return text
+
+
+def compile_message(text: str) -> str:
+    """cel-go's compile error text from cel-cpp's."""
+    return strip_status(text)
+
+
+def runtime_message(text: str) -> str:
+    """cel-go's runtime error text from cel-cpp's."""
+    return _runtime_text(strip_status(text))

@@ -1,0 +1,99 @@
+"""Static cost estimates of checked expressions (cel-go checker/cost.go, apiserver/pkg/cel/library/cost.go).
+
+kube-apiserver refuses a CRD whose rule may cost more than a budget: cel-go walks the checked
+tree, charging 1 per variable read and field selection, 0.1 per character or element a
+function traverses, and multiplying what a comprehension's body costs by how many elements its
+range can hold. The sizes come from the schema (``maxLength``, ``maxItems``,
+``maxProperties``, else how many elements fit in a 3 MiB request). This is that walk, with
+the same shape and the same size sources; its per-function factors are cost.go's main ones,
+not every one of them, so a figure can differ from upstream's (see the README's design notes).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from fakeapi.cel.ast import CheckedAST, Expr
+
+# cel-go common.StringTraversalCostFactor, ListCreateBaseCost, MapCreateBaseCost, SelectAndIdentCost.
+TRAVERSAL_FACTOR = 0.1
+LIST_CREATE_BASE_COST = 10
+MAP_CREATE_BASE_COST = 30
+SELECT_AND_IDENT_COST = 1
+UNKNOWN_SIZE = 3 * 1024 * 1024  # a value of unknown size: as large as a request
+
+# Functions whose cost grows with the size of their receiver (or first argument): strings they
+# scan, lists they walk.
+_TRAVERSING = frozenset(
+    {
+        "contains", "startsWith", "endsWith", "matches", "find", "findAll", "split", "replace",
+        "lowerAscii", "upperAscii", "trim", "substring", "charAt", "indexOf", "lastIndexOf", "join",
+        "format", "quote", "url", "isURL", "ip", "isIP", "cidr", "isCIDR", "quantity", "isQuantity",
+        "semver", "isSemver", "isSorted", "sum", "min", "max", "_==_", "_!=_", "@in", "string",
+        "_<_", "_<=_", "_>_", "_>=_",
+    }
+)  # fmt: skip
+_PAIRWISE = frozenset({"sets.contains", "sets.equivalent", "sets.intersects"})
+
+
+def estimate(ast: CheckedAST, sizes: Mapping[int, int]) -> int:
+    """The most the expression can cost; ``sizes`` gives the known sizes of nodes by id."""
+    cost, _ = _Walk(sizes).cost(ast.expr)
+    return math.ceil(cost)
+
+
+class _Walk:
+    def __init__(self, sizes: Mapping[int, int]) -> None:
+        self.sizes = dict(sizes)
+
+    def size(self, node: Expr) -> int:
+        return self.sizes.get(node.id, UNKNOWN_SIZE)
+
+    def cost(self, node: Expr) -> tuple[float, int]:
+        """(cost, size of the result)."""
+        if node.kind == "const":
+            value = node.value
+            return 0, len(value) if isinstance(value, str | bytes) else 1
+        if node.kind == "ident":
+            return SELECT_AND_IDENT_COST, self.size(node)
+        if node.kind == "select":
+            target, _ = self.cost(node.target) if node.target else (0, 0)
+            # has() is free (environment/base.go: PresenceTestHasCost(false)).
+            return target + (0 if node.test_only else SELECT_AND_IDENT_COST), self.size(node)
+        if node.kind == "list":
+            total = sum(self.cost(e)[0] for e in node.args)
+            return LIST_CREATE_BASE_COST + total, len(node.args)
+        if node.kind == "struct":
+            total = sum(self.cost(v)[0] for _, v in node.entries)
+            total += sum(self.cost(k)[0] for k, _ in node.entries if isinstance(k, Expr))
+            return MAP_CREATE_BASE_COST + total, len(node.entries)
+        if node.kind == "comprehension":
+            return self.comprehension(node)
+        if node.kind == "call":
+            return self.call(node)
+        return 0, 1
+
+    def call(self, node: Expr) -> tuple[float, int]:
+        operands = ([node.target] if node.target else []) + node.args
+        costs = [self.cost(o) for o in operands]
+        if node.name == "_?_:_" and len(costs) == 3:
+            return costs[0][0] + max(costs[1][0], costs[2][0]), max(costs[1][1], costs[2][1])
+        total = sum(c for c, _ in costs)
+        sizes = [s for _, s in costs]
+        if node.name in _PAIRWISE and len(sizes) == 2:
+            return total + sizes[0] * sizes[1] * TRAVERSAL_FACTOR + 1, 1
+        if node.name == "_+_" and len(sizes) == 2:
+            joined = sizes[0] + sizes[1]
+            return total + math.ceil(joined * TRAVERSAL_FACTOR), self.sizes.get(node.id, joined)
+        if node.name in _TRAVERSING and sizes:
+            return total + 1 + math.ceil(max(sizes) * TRAVERSAL_FACTOR), self.sizes.get(node.id, max(sizes))
+        return total + 1, self.sizes.get(node.id, 1)
+
+    def comprehension(self, node: Expr) -> tuple[float, int]:
+        range_cost, range_size = self.cost(node.iter_range) if node.iter_range else (0, 0)
+        init_cost, _ = self.cost(node.accu_init) if node.accu_init else (0, 0)
+        condition, _ = self.cost(node.loop_condition) if node.loop_condition else (0, 0)
+        step, _ = self.cost(node.loop_step) if node.loop_step else (0, 0)
+        result, _ = self.cost(node.result) if node.result else (0, 0)
+        return range_cost + init_cost + range_size * (condition + step) + result, range_size

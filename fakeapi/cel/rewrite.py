@@ -1,0 +1,118 @@
+"""Source rewrites for what cel-cpp's Python binding cannot declare: macros, optional results.
+
+The two-variable comprehensions (library/comprehensions.py) are macros in cel-go, and the
+format library's ``validate`` and ``format.named`` (library/format.py) return optional values;
+the binding can declare neither. An expression that does not compile is parsed (unchecked),
+and the first such call is replaced, in the source text, by an equivalent the binding runs,
+until none is left; the result is then checked as any expression. Positions come from the
+parsed tree; a call's extent from its parentheses (string literals skipped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fakeapi.cel.ast import CheckedAST, Expr
+from fakeapi.cel.library import comprehensions
+from fakeapi.cel.library import format as formats
+
+
+def rewrite(source: str, parse: Callable[[str], CheckedAST]) -> str | None:
+    """``source`` with every such call rewritten; None when it has none."""
+    text, counter = source, 0
+    while True:
+        ast = parse(text)
+        call = _first(ast.expr)
+        if call is None:
+            return text if counter else None
+        text = _splice(text, ast, call, f"__c{counter}")
+        counter += 1
+
+
+def _rewritable(node: Expr) -> bool:
+    return comprehensions.is_two_variable_call(node) or formats.is_optional_call(node)
+
+
+def _first(node: Expr) -> Expr | None:
+    if _rewritable(node):
+        return node
+    for sub in node.children():
+        found = _first(sub)
+        if found is not None:
+            return found
+    return None
+
+
+def _start(ast: CheckedAST, node: Expr) -> int:
+    return min([ast.positions.get(node.id, 1 << 30), *(_start(ast, c) for c in node.children())])
+
+
+def _splice(text: str, ast: CheckedAST, call: Expr, name: str) -> str:
+    assert call.target is not None
+    open_paren = ast.positions[call.id]
+    close_paren = _matching(text, open_paren)
+    receiver_start = _start(ast, call.target)
+    dot = text.rindex(".", 0, text.rindex(call.name, 0, open_paren + 1))
+    receiver = text[receiver_start:dot]
+    while receiver.count(")") > receiver.count("(") and receiver_start > 0:
+        receiver_start = text.rindex("(", 0, receiver_start)
+        receiver = text[receiver_start:dot]
+    parts = _split_top_level(text[open_paren + 1 : close_paren])
+    if comprehensions.is_two_variable_call(call):
+        replacement = comprehensions.expand(call, receiver, parts[2:], name)
+    else:
+        replacement = formats.expand(call, receiver, parts, name)
+    return f"{text[:receiver_start]}{replacement}{text[close_paren + 1 :]}"
+
+
+def _matching(text: str, open_paren: int) -> int:
+    """The position of the parenthesis closing the one at ``open_paren`` (string literals skipped)."""
+    depth, i = 0, open_paren
+    while i < len(text):
+        c = text[i]
+        if c in "'\"":
+            i = _string_end(text, i)
+            continue
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise ValueError("unbalanced parentheses")
+
+
+def _string_end(text: str, start: int) -> int:
+    """The position just past the string literal starting at ``start``."""
+    quote = text[start] * 3 if text.startswith(text[start] * 3, start) else text[start]
+    raw = start > 0 and text[start - 1] in "rR"
+    i = start + len(quote)
+    while i < len(text):
+        if not raw and text[i] == "\\":
+            i += 2
+            continue
+        if text.startswith(quote, i):
+            return i + len(quote)
+        i += 1
+    return i
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Arguments separated by top-level commas."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        c = text[i]
+        if c in "'\"":
+            i = _string_end(text, i)
+            continue
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+        i += 1
+    parts.append(text[start:])
+    return parts

@@ -1,0 +1,131 @@
+"""The parts of the admission policies that need no server.
+
+Expectations: generic/policy_dispatcher.go CollectParams (its error texts), the mutation literal
+types of apiserver/pkg/cel/mutation (``Object.spec{...}``, ``JSONPatch{...}``) and library/jsonpatch.go
+(``jsonpatch.escapeKey``), plugin/cel/compile.go (``must evaluate to bool but got dyn``), and
+plugin/cel/composition.go (``composited variable "x" fails to evaluate: ...``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fakeapi.admission.plugin.cel.activation import Activation
+from fakeapi.admission.plugin.cel.compile import BOOL, Compiler, OptionalVariableDeclarations
+from fakeapi.admission.plugin.cel.mutation import rewrite_struct_literals
+from fakeapi.admission.plugin.policy.generic.policy_dispatcher import ParamError, collect_params
+from fakeapi.apimachinery.labels import LabelSelector
+from fakeapi.storage.interfaces import Object
+
+CONFIG_MAP = {"apiVersion": "v1", "kind": "ConfigMap"}
+
+
+class Params:
+    """A param store holding ConfigMaps by namespace and name."""
+
+    def __init__(self, namespaced: bool, *objects: Object) -> None:
+        self.namespaced = namespaced
+        self._objects = objects
+
+    def get(self, namespace: str, name: str) -> Object | None:
+        return next((o for o in self._objects if o["metadata"] == {"namespace": namespace, "name": name}), None)
+
+    def list(self, namespace: str, selector: LabelSelector) -> list[Object]:
+        return [o for o in self._objects if o["metadata"]["namespace"] == namespace]
+
+
+LIMITS = {"metadata": {"namespace": "prod", "name": "limits"}}
+
+
+@pytest.mark.parametrize(
+    ("param_ref", "namespace", "expected"),
+    [
+        ({"name": "limits"}, "prod", [LIMITS]),
+        ({"name": "limits", "namespace": "prod"}, "", [LIMITS]),
+        ({"name": "other"}, "prod", []),
+        ({"selector": {}}, "prod", [LIMITS]),
+        ({"selector": {}}, "staging", []),
+    ],
+)
+def test_params_are_found_by_name_or_selector_in_the_requests_namespace(
+    param_ref: dict[str, Any], namespace: str, expected: list[Object]
+) -> None:
+    assert collect_params(CONFIG_MAP, Params(True, LIMITS), param_ref, namespace) == expected
+
+
+@pytest.mark.parametrize(
+    ("namespaced", "param_ref", "namespace", "message"),
+    [
+        (
+            True,
+            {"name": "x"},
+            "",
+            "cannot use namespaced paramRef in policy binding that matches cluster-scoped resources",
+        ),
+        (
+            False,
+            {"name": "x", "namespace": "prod"},
+            "",
+            "paramRef.namespace must not be provided for a cluster-scoped `paramKind`",
+        ),
+        (True, {"name": "x", "selector": {}}, "prod", "paramRef.name and paramRef.selector are mutually exclusive"),
+        (True, {}, "prod", "one of name or selector must be provided"),
+        (
+            True,
+            {"name": "x", "parameterNotFoundAction": "Deny"},
+            "prod",
+            "no params found for policy binding with `Deny` parameterNotFoundAction",
+        ),
+    ],
+)
+def test_param_configuration_errors(namespaced: bool, param_ref: dict[str, Any], namespace: str, message: str) -> None:
+    with pytest.raises(ParamError, match="^" + message.replace("`", ".") + "$"):
+        collect_params(CONFIG_MAP, Params(namespaced), param_ref, namespace)
+
+
+def test_no_param_kind_or_no_param_ref_evaluates_once_without_params() -> None:
+    assert collect_params(None, None, {"name": "ignored"}, "prod") == [None]
+    assert collect_params(CONFIG_MAP, Params(True), None, "prod") == [None]
+
+
+@pytest.mark.parametrize(
+    ("source", "rewritten"),
+    [
+        ('Object{metadata: Object.metadata{labels: {"a": "b"}}}', '{"metadata": {"labels": {"a": "b"}}}'),
+        ("Object{spec: Object.spec{?replicas: optional.of(1)}}", '{"spec": {?"replicas": optional.of(1)}}'),
+        ("Object{spec: Object.spec{x: a ? b : c}}", '{"spec": {"x": a ? b : c}}'),
+        ('"Object{a: 1}" + x', '"Object{a: 1}" + x'),
+        ('[JSONPatch{op: "remove", path: "/a"}]', '[{"op": "remove", "path": "/a"}]'),
+        (
+            'jsonpatch.escapeKey(object.metadata.name + "/x")',
+            '(object.metadata.name + "/x").replace("~", "~0").replace("/", "~1")',
+        ),
+        ("object.Object{}", "object.Object{}"),
+    ],
+)
+def test_mutation_literals_are_written_as_maps(source: str, rewritten: str) -> None:
+    assert rewrite_struct_literals(source) == rewritten
+
+
+def test_expressions_of_the_wrong_type_do_not_compile() -> None:
+    result = Compiler().compile("object.spec.replicas", OptionalVariableDeclarations(), (BOOL,))
+    assert result.error == "must evaluate to bool but got dyn"
+
+
+def test_a_variable_is_evaluated_once_where_it_is_named_and_its_error_is_the_expressions() -> None:
+    compiler = Compiler()
+    options = OptionalVariableDeclarations()
+    variables = {
+        "replicas": compiler.compile("object.spec.replicas", options),
+        "double": compiler.compile("variables.replicas * 2", options),
+        "broken": compiler.compile("object.spec.missing", options),
+    }
+    activation = Activation({"spec": {"replicas": 3}}, None, {}, None, variables=variables)
+    assert activation.evaluate(compiler.compile("variables.double == 6", options, (BOOL,))).value is True
+    failed = activation.evaluate(compiler.compile("variables.broken == 1", options, (BOOL,)))
+    assert failed.error == (
+        "expression 'variables.broken == 1' resulted in error: "
+        'composited variable "broken" fails to evaluate: no such key: missing'
+    )
