@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fakeapi.apiextensions import helpers
-from fakeapi.apiextensions.validation import validate_crd, validate_crd_update, validate_status
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.field import FieldError
 from fakeapi.apimachinery.jsonutil import deep_copy_json, json_equal
@@ -67,6 +66,8 @@ class CustomResourceDefinitionStrategy(Strategy):
         _add_storage_version(obj)
 
     def validate(self, ctx: RequestContext, obj: Object) -> list[FieldError]:
+        from fakeapi.apiextensions.validation import validate_crd  # loaded with the first CRD written
+
         return validate_crd(obj)
 
     def allow_unconditional_update(self) -> bool:
@@ -83,6 +84,8 @@ class CustomResourceDefinitionStrategy(Strategy):
         _add_storage_version(obj)
 
     def validate_update(self, ctx: RequestContext, obj: Object, old: Object) -> list[FieldError]:
+        from fakeapi.apiextensions.validation import validate_crd_update  # loaded with the first CRD written
+
         return validate_crd_update(obj, old)
 
 
@@ -93,6 +96,8 @@ class CustomResourceDefinitionStatusStrategy(StatusStrategy):
         return False
 
     def validate_update(self, ctx: RequestContext, obj: Object, old: Object) -> list[FieldError]:
+        from fakeapi.apiextensions.validation import validate_status  # loaded with the first CRD written
+
         return validate_status(obj)
 
 

@@ -9,6 +9,7 @@ text (JSON pointer indices, selector values) as Go's strconv does; :func:`go_typ
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, TypeVar
 
@@ -34,6 +35,11 @@ def _copy_list(source: list[Any]) -> list[Any]:
     return [
         _copy_dict(item) if type(item) is dict else _copy_list(item) if type(item) is list else item for item in source
     ]
+
+
+def encode_json(obj: Any) -> bytes:
+    """Compact JSON, as Go's ``json.Marshal`` writes it (no final newline)."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def deep_copy_json(value: T) -> T:

@@ -33,6 +33,11 @@ from fakeapi.storage.interfaces import Object
 from fakeapi.util.clock import now_rfc3339, parse_time, utc_now
 
 PODS_PREFIX = "pods"
+# controller_utils.go: the pod index by controller UID, orphans under one key per namespace.
+POD_CONTROLLER_UID_INDEX = "podControllerUID"
+ORPHAN_POD_INDEX_KEY = "_ORPHAN_POD"
+# The pod index by node name (PodNodeNameKeyIndex; the pod storage's cacher keeps it too).
+POD_NODE_NAME_INDEX = "spec.nodeName"
 # The annotation by which users order a ReplicaSet's scale down (k8s.io/api/core/v1 PodDeletionCost).
 POD_DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
 _DECIMAL = re.compile(r"[+-]?[0-9]+")
@@ -68,6 +73,25 @@ def controller_ref(obj: Object) -> dict[str, Any] | None:
             result: dict[str, Any] = ref
             return result
     return None
+
+
+def orphan_pod_index_key(namespace: str) -> str:
+    """OrphanPodIndexKeyForNamespace."""
+    return f"{ORPHAN_POD_INDEX_KEY}/{namespace}"
+
+
+def pod_controller_uid_index(pod: Object) -> list[str]:
+    """AddPodControllerUIDIndexer's index function: the controller's UID, or the namespace's orphan key."""
+    ref = controller_ref(pod)
+    if ref is not None:
+        return [str(ref.get("uid") or "")]
+    return [orphan_pod_index_key(meta(pod).get("namespace") or "")]
+
+
+def pod_node_name_index(pod: Object) -> list[str]:
+    """The node a pod is bound to (none for a pending pod)."""
+    node = spec_of(pod).get("nodeName")
+    return [node] if node else []
 
 
 def new_controller_ref(owner: Object, api_version: str, kind: str) -> dict[str, Any]:

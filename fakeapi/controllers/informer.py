@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fakeapi.storage.interfaces import Event, Object, ObjectKey, VersionedStorage
-from fakeapi.storage.memory import MemoryStorage
+from fakeapi.storage.memory import IndexFunc, MemoryStorage
 
 logger = logging.getLogger("fakeapi.controllers")
 
@@ -64,6 +64,19 @@ class Lister:
         return items
 
 
+class Indexer:
+    """One index of a resource's objects (cache.Indexer's ByIndex), kept by the storage on every write."""
+
+    def __init__(self, storage: MemoryStorage, prefix: str, name: str) -> None:
+        self._storage = storage
+        self.prefix = prefix
+        self.name = name
+
+    def by_index(self, value: str) -> list[Object]:
+        """The objects indexed under ``value``, in key order. Read-only."""
+        return self._storage.by_index(self.prefix, self.name, value)
+
+
 class InformerFactory:
     """One storage listener that fans every committed event out to the handlers that want it."""
 
@@ -86,6 +99,11 @@ class InformerFactory:
 
     def lister(self, prefix: str) -> Lister:
         return Lister(self._storage, prefix)
+
+    def indexer(self, prefix: str, name: str, index_func: IndexFunc) -> Indexer:
+        """AddIndexers: index ``prefix`` by ``index_func`` under ``name`` (once, however many controllers ask)."""
+        self._storage.add_index(prefix, name, index_func)
+        return Indexer(self._storage, prefix, name)
 
     def _dispatch(self, event: Event) -> None:
         handlers = [*self._every_resource, *self._by_prefix.get(event.key.prefix, ())]

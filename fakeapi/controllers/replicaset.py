@@ -29,7 +29,15 @@ from fakeapi.apimachinery.labels import LabelSelector, SelectorParseError, selec
 from fakeapi.controllers import controller_utils
 from fakeapi.controllers.base import QueueController, Requeue, retry_on_conflict
 from fakeapi.controllers.context import ControllerContext
-from fakeapi.controllers.controller_utils import PODS_PREFIX, meta, spec_of, status_of
+from fakeapi.controllers.controller_utils import (
+    POD_CONTROLLER_UID_INDEX,
+    PODS_PREFIX,
+    meta,
+    orphan_pod_index_key,
+    pod_controller_uid_index,
+    spec_of,
+    status_of,
+)
 from fakeapi.controllers.informer import ResourceEventHandlerFuncs
 from fakeapi.storage.interfaces import Object
 
@@ -141,6 +149,9 @@ class ReplicaSetController(QueueController[str]):
         )
         self._sets = ctx.informers.lister(kind.prefix)
         self._pods = ctx.informers.lister(PODS_PREFIX)
+        self._pods_by_controller = ctx.informers.indexer(
+            PODS_PREFIX, POD_CONTROLLER_UID_INDEX, pod_controller_uid_index
+        )
         ctx.informers.add_event_handler(
             kind.prefix,
             ResourceEventHandlerFuncs(
@@ -233,7 +244,7 @@ class ReplicaSetController(QueueController[str]):
             selector = self.kind.selector(owner)
         except SelectorParseError:
             return  # an invalid selector matches nothing; upstream logs it and gives up on the key
-        all_pods = self._pods.list(namespace)
+        all_pods = self._owned_and_orphan_pods(owner)
         active = self._claim_pods(owner, selector, [p for p in all_pods if controller_utils.is_pod_active(p)])
         terminating: list[Object] = []
         if self.kind.terminating_replicas:
@@ -247,6 +258,19 @@ class ReplicaSetController(QueueController[str]):
             # Upstream returns the error so the key comes back with back-off; here that is a Requeue.
             raise Requeue(str(manage_error))
         self._requeue_for_availability(key, owner, active)
+
+    def _owned_and_orphan_pods(self, owner: Object) -> list[Object]:
+        """FilterPodsByOwner with orphans (replica_set.go syncReplicaSet): the pods this object controls and
+        the orphans of its namespace, from the pod index, in name order. Pods other controllers own are
+        left out, as claiming would skip them: a sync costs what the object owns, not the namespace's pods."""
+        namespace = meta(owner).get("namespace") or ""
+        owned = [
+            p
+            for p in self._pods_by_controller.by_index(meta(owner).get("uid") or "")
+            if meta(p).get("namespace") == namespace
+        ]
+        orphans = self._pods_by_controller.by_index(orphan_pod_index_key(namespace))
+        return sorted(owned + orphans, key=lambda pod: meta(pod)["name"])
 
     def _claim_pods(self, owner: Object, selector: LabelSelector, pods: list[Object]) -> list[Object]:
         """claimPods: adopt matching orphans, release owned pods the selector no longer matches."""

@@ -8,12 +8,12 @@ changes part of an answer wraps the writer in a :class:`ResponseWriterWrapper`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qs
 
+from fakeapi.apimachinery.jsonutil import encode_json
 from fakeapi.endpoints.request import RequestContext, RequestInfo
 
 
@@ -187,11 +187,6 @@ def write_bytes(
     w.write_head(status, headers)
     if body:
         w.write(body)
-
-
-def encode_json(obj: Any) -> bytes:
-    """Compact JSON, as Go's ``json.Marshal`` writes it (no final newline)."""
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def encode_json_body(obj: Any) -> bytes:

@@ -21,16 +21,24 @@ from fakeapi.endpoints.handlers.connect import connect_resource
 from fakeapi.endpoints.handlers.create import create_resource
 from fakeapi.endpoints.handlers.delete import delete_collection, delete_resource
 from fakeapi.endpoints.handlers.get import get_resource, list_resource
-from fakeapi.endpoints.handlers.patch import patch_resource
 from fakeapi.endpoints.handlers.table import TableConvertorRegistry
 from fakeapi.endpoints.handlers.update import update_resource
 from fakeapi.endpoints.handlers.watch import serve_watch
 from fakeapi.endpoints.http import Request, ResponseWriter
 from fakeapi.registry import rest
+from fakeapi.storage.caching_object import EncodedObjects
 
 RouteHandler = Callable[[Request, ResponseWriter, RequestScope], None]
 
+
 # RequestInfo verb → (handler, protocol the storage must satisfy).
+def patch_resource(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
+    """The patch handler, imported with its patch engines (JSON, merge, strategic merge, apply) on the first patch."""
+    from fakeapi.endpoints.handlers.patch import patch_resource as serve_patch
+
+    serve_patch(req, w, scope)
+
+
 _VERB_HANDLERS: dict[str, tuple[RouteHandler, type]] = {
     "get": (get_resource, rest.Getter),
     "list": (list_resource, rest.Lister),
@@ -110,11 +118,14 @@ class APIInstaller:
         prefix: str,
         schemas: SchemaRegistry,
         table_convertors: TableConvertorRegistry,
+        encodings: EncodedObjects | None = None,
     ) -> None:
         self.group_version = group_version
         self.prefix = prefix
         self.schemas = schemas
         self.table_convertors = table_convertors
+        # The storage's shared encodings; without them every response is encoded afresh.
+        self.encodings = encodings if encodings is not None else EncodedObjects()
 
     def install(self, storage_map: dict[str, Any]) -> APIGroupVersion:
         installed = APIGroupVersion(self.group_version, self.prefix)
@@ -137,6 +148,7 @@ class APIInstaller:
             schemas=self.schemas,
             table_convertors=self.table_convertors,
             subresource=subresource,
+            encodings=self.encodings,
         )
         # Served: what the table declares for the resource and its storage can do.
         declared = sub_spec.verbs if sub_spec is not None else spec.verbs

@@ -23,7 +23,15 @@ import threading
 from fakeapi.apimachinery import errors
 from fakeapi.controllers.base import QueueController, Requeue
 from fakeapi.controllers.context import ControllerContext
-from fakeapi.controllers.controller_utils import PODS_PREFIX, is_pod_terminal, meta, spec_of, status_of
+from fakeapi.controllers.controller_utils import (
+    POD_NODE_NAME_INDEX,
+    PODS_PREFIX,
+    is_pod_terminal,
+    meta,
+    pod_node_name_index,
+    spec_of,
+    status_of,
+)
 from fakeapi.controllers.informer import ResourceEventHandlerFuncs
 from fakeapi.controllers.nodelifecycle import NODE_MONITOR_GRACE_PERIOD_SECONDS
 from fakeapi.kubelet.behaviour import Behaviour
@@ -69,6 +77,8 @@ class Kubelets(QueueController[Key]):
         self._client.user_agent = USER_AGENT
         self._nodes = ctx.informers.lister(NODES_PREFIX)
         self._pods = ctx.informers.lister(PODS_PREFIX)
+        # A node's pods without listing every pod: choosing each pod's IP stays O(pods on the node).
+        self._pods_by_node = ctx.informers.indexer(PODS_PREFIX, POD_NODE_NAME_INDEX, pod_node_name_index)
         self._leases = ctx.informers.lister(LEASES_PREFIX)
         self.status_manager = StatusManager(self._client, lambda: ctx.spec(PODS_PREFIX), self._pods.get)
         # The test's pod rules over the cluster's default policy (read on every sync: a test may replace it).
@@ -319,10 +329,8 @@ class Kubelets(QueueController[Key]):
             return host_ip, str(current)
         held = {
             status_of(p).get("podIP")
-            for p in self._pods.list()
-            if spec_of(p).get("nodeName") == node
-            and not is_pod_terminal(p)
-            and meta(p).get("uid") != meta(pod).get("uid")
+            for p in self._pods_by_node.by_index(node)
+            if not is_pod_terminal(p) and meta(p).get("uid") != meta(pod).get("uid")
         }
         for host in range(FIRST_POD_HOST, LAST_POD_HOST + 1):
             if pod_address(index, host) not in held:

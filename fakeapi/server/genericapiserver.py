@@ -20,6 +20,7 @@ from fakeapi.endpoints.http import Handler, Request, ResponseWriter, write_bytes
 from fakeapi.endpoints.installer import APIInstaller
 from fakeapi.endpoints.openapi.openapi import OpenAPI
 from fakeapi.registry.rest_storage import APIGroupInfo
+from fakeapi.storage.caching_object import EncodedObjects
 
 logger = logging.getLogger("fakeapi.server")
 LEGACY_API_PREFIX = "/api"
@@ -28,8 +29,16 @@ HEALTH_CHECKS = ("ping", "log", "etcd", "poststarthook/start-apiextensions-contr
 
 
 class GenericAPIServer:
-    def __init__(self, schemas: SchemaRegistry, version_info: dict[str, str], discovery: DiscoveryManager) -> None:
+    def __init__(
+        self,
+        schemas: SchemaRegistry,
+        version_info: dict[str, str],
+        discovery: DiscoveryManager,
+        encodings: EncodedObjects | None = None,
+    ) -> None:
         self.schemas = schemas
+        # The storage's encodings of the versions in its watch window, shared by every installed resource.
+        self.encodings = encodings
         # How each resource is printed for kubectl get; convertors may be registered at run time.
         self.table_convertors = TableConvertorRegistry(schemas)
         self.version_info = version_info
@@ -62,7 +71,9 @@ class GenericAPIServer:
                 logger.warning("skipping API %s because it has no resources", gv)
                 continue
             prefix = "/".join(p for p in (api_prefix, gv.group, gv.version) if p)
-            self.discovery.add(APIInstaller(gv, prefix, self.schemas, self.table_convertors).install(storage_map))
+            self.discovery.add(
+                APIInstaller(gv, prefix, self.schemas, self.table_convertors, self.encodings).install(storage_map)
+            )
 
     # -- serving ----------------------------------------------------------------------------------
 

@@ -260,7 +260,9 @@ class FakeAPIServer:
         self.storage = MemoryStorage(initial_revision=self.config.initial_revision, window=self.config.watch_window)
         self.schemas = SchemaRegistry.for_version("1.37")
         self.discovery = DiscoveryManager()
-        self.apiserver = GenericAPIServer(self.schemas, _version_info(self.config.kubernetes_version), self.discovery)
+        self.apiserver = GenericAPIServer(
+            self.schemas, _version_info(self.config.kubernetes_version), self.discovery, self.storage.encodings
+        )
         # Register a TableConvertor here to change what kubectl get prints for a resource.
         self.table_convertors = self.apiserver.table_convertors
         enabled = enabled_controllers(self.config.controllers)

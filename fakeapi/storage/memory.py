@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from fakeapi.storage.caching_object import EncodedObjects
 from fakeapi.storage.interfaces import (
     Event,
     KeyExistsError,
@@ -32,6 +33,8 @@ DEFAULT_WINDOW = 10_000
 MAX_PENDING_EVENTS = 50_000
 
 EventListener = Callable[[Event], None]
+# The values an object is indexed under (cache.IndexFunc).
+IndexFunc = Callable[[Object], list[str]]
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,12 @@ class MemoryStorage:
         self._window: deque[Event] = deque(maxlen=window)
         self._watches: dict[str, set[MemoryWatch]] = {}
         self._listeners: list[EventListener] = []
+        # The JSON of every version whose event is in the window, encoded when first asked for.
+        self.encodings = EncodedObjects()
+        # Secondary indexes (the cacher's Indexers, client-go's indexers): by prefix, index name,
+        # then value, the slots of the objects indexed under it.
+        self._index_funcs: dict[str, dict[str, IndexFunc]] = {}
+        self._indexes: dict[str, dict[str, dict[str, set[tuple[str, str]]]]] = {}
 
     @property
     def current_revision(self) -> int:
@@ -135,6 +144,40 @@ class MemoryStorage:
         """Call ``listener`` with every committed event (under the storage lock: keep it short)."""
         with self._lock:
             self._listeners.append(listener)
+
+    def add_index(self, prefix: str, name: str, index_func: IndexFunc) -> None:
+        """Index the objects under ``prefix`` by ``index_func`` (kept through every write, clear and restore)."""
+        with self._lock:
+            if name in self._index_funcs.get(prefix, {}):
+                return
+            self._index_funcs.setdefault(prefix, {})[name] = index_func
+            self._reindex(prefix)
+
+    def by_index(self, prefix: str, name: str, value: str) -> list[Object]:
+        """ByIndex: the objects under ``prefix`` that ``name`` indexes under ``value``, in key order."""
+        with self._lock:
+            bucket = self._objects.get(prefix, {})
+            slots = self._indexes.get(prefix, {}).get(name, {}).get(value, ())
+            return [bucket[slot] for slot in sorted(slots)]
+
+    def _reindex(self, prefix: str) -> None:
+        funcs = self._index_funcs.get(prefix)
+        if not funcs:
+            return
+        self._indexes[prefix] = {name: {} for name in funcs}
+        for slot, obj in self._objects.get(prefix, {}).items():
+            self._index(prefix, slot, obj, add=True)
+
+    def _index(self, prefix: str, slot: tuple[str, str], obj: Object, *, add: bool) -> None:
+        for name, index_func in self._index_funcs.get(prefix, {}).items():
+            index = self._indexes[prefix][name]
+            for value in index_func(obj):
+                if add:
+                    index.setdefault(value, set()).add(slot)
+                elif value in index:
+                    index[value].discard(slot)
+                    if not index[value]:
+                        del index[value]
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -258,14 +301,22 @@ class MemoryStorage:
         self._revision += 1
         obj.setdefault("metadata", {})["resourceVersion"] = str(self._revision)
         bucket = self._objects.setdefault(key.prefix, {})
+        slot = (key.namespace, key.name)
+        if previous is not None and key.prefix in self._index_funcs:
+            self._index(key.prefix, slot, previous, add=False)
         if event_type == "DELETED":
-            bucket.pop((key.namespace, key.name), None)
+            bucket.pop(slot, None)
         else:
-            bucket[(key.namespace, key.name)] = obj
+            bucket[slot] = obj
+            if key.prefix in self._index_funcs:
+                self._index(key.prefix, slot, obj, add=True)
         event = Event(event_type, key, obj, previous, self._revision)
         if len(self._window) == self._window.maxlen:
-            self._compacted_revision = self._window[0].revision
+            leaving = self._window[0]
+            self._compacted_revision = leaving.revision
+            self.encodings.forget(leaving.object)
         self._window.append(event)
+        self.encodings.track(obj)
         for watch in list(self._watches.get(key.prefix, ())):
             watch.deliver(event)
         for listener in self._listeners:
@@ -313,6 +364,9 @@ class MemoryStorage:
             self.stop_all_watches()
             self._objects.clear()
             self._window.clear()
+            self.encodings.clear()
+            for prefix in self._index_funcs:
+                self._reindex(prefix)
             if revision is not None:
                 self._revision = revision
             self._compacted_revision = self._revision
@@ -326,10 +380,13 @@ class MemoryStorage:
         with self._lock:
             self.stop_all_watches()
             self._window.clear()
+            self.encodings.clear()
             self._objects = {
                 prefix: {(obj["metadata"].get("namespace") or "", obj["metadata"]["name"]): obj for obj in items}
                 for prefix, items in objects.items()
             }
+            for prefix in self._index_funcs:
+                self._reindex(prefix)
             self._revision = self._compacted_revision = revision
 
     def dump(self) -> tuple[dict[str, list[Object]], int]:

@@ -15,7 +15,6 @@ from typing import Any
 
 from fakeapi.apiextensions.customresource.jsonpath import JSONPathError, Step, compile_steps, evaluate_steps
 from fakeapi.apiextensions.gofmt import go_number
-from fakeapi.endpoints.handlers.printers import human_duration
 from fakeapi.storage.interfaces import Object
 from fakeapi.util.clock import parse_time, utc_now
 
@@ -68,6 +67,9 @@ def _cell(column_type: str, value: Any, now: datetime) -> Any:
             moment = parse_time(value)
         except ValueError:
             return "<invalid>"
+        # Imported here: the printers load with the first Table, not with the CRD machinery at start-up.
+        from fakeapi.endpoints.handlers.printers import human_duration
+
         return human_duration(now - moment)
     return None
 

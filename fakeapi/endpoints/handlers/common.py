@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 import yaml
@@ -26,6 +27,7 @@ from fakeapi.endpoints.http import Request, ResponseWriter, encode_json_body, wr
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.registry.rest import WriteOptions
+from fakeapi.storage.caching_object import EncodedObjects
 from fakeapi.storage.interfaces import Object
 
 FIELD_MANAGER_MAX_LENGTH = 128
@@ -44,6 +46,8 @@ class RequestScope:
     # The server's table convertors, asked per request (rest.TableConvertor of the storage upstream).
     table_convertors: TableConvertorRegistry
     subresource: str = ""
+    # The encodings the storage keeps of the versions in its watch window (none kept by default).
+    encodings: EncodedObjects = dataclass_field(default_factory=EncodedObjects)
 
     @property
     def context_name(self) -> str:
@@ -61,10 +65,11 @@ def warning_headers(ctx: RequestContext | None) -> list[tuple[str, str]]:
     return [("Warning", '299 - "' + w.replace('"', '\\"') + '"') for w in ctx.warnings]
 
 
-def encode(obj: Any, media_type: str) -> bytes:
+def encode(obj: Any, media_type: str, encodings: EncodedObjects | None = None) -> bytes:
+    """A response body; JSON from ``encodings`` where they hold the object's (or list items') bytes."""
     if media_type == negotiation.YAML:
         return yaml.safe_dump(obj, sort_keys=False, allow_unicode=True).encode()
-    return encode_json_body(obj)
+    return encode_json_body(obj) if encodings is None else encodings.body(obj)
 
 
 def write_object(req: Request, w: ResponseWriter, status: int, obj: Object, scope: RequestScope | None = None) -> None:
@@ -72,7 +77,8 @@ def write_object(req: Request, w: ResponseWriter, status: int, obj: Object, scop
     output = negotiation.negotiate_output(req.headers.get("Accept"), allow_transforms=scope is not None)
     if output.transform and scope is not None and obj.get("kind") != "Status":
         obj = transform(obj, output.transform, req, scope)
-    write_bytes(w, status, encode(obj, output.media_type), output.media_type, warning_headers(req.context))
+    body = encode(obj, output.media_type, None if scope is None else scope.encodings)
+    write_bytes(w, status, body, output.media_type, warning_headers(req.context))
 
 
 def transform(obj: Object, as_kind: str, req: Request, scope: RequestScope, *, no_headers: bool = False) -> Object:

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupKind, GroupResource, GroupVersionKind
-from fakeapi.endpoints.handlers.printers import BUILTIN_PRINTERS, META_CREATION_TIMESTAMP, META_NAME, Doc, Printer
 from fakeapi.storage.interfaces import Object
 from fakeapi.util.clock import utc_now
+
+if TYPE_CHECKING:
+    # The printers (every built-in kind's columns) are imported with the first Table asked for.
+    from fakeapi.endpoints.handlers.printers import Doc, Printer
 
 INCLUDE_OBJECT_POLICIES = ("None", "Metadata", "Object")
 # What an unset creationTimestamp looks like as a Go time.Time formatted RFC 3339.
@@ -81,7 +84,7 @@ def column_definition(
     schemas: SchemaRegistry, name: str, type_: str, description: str | Doc, format_: str = "", priority: int = 0
 ) -> dict[str, Any]:
     """A metav1.TableColumnDefinition; a :class:`Doc` description is read from the OpenAPI schemas."""
-    if isinstance(description, Doc):
+    if not isinstance(description, str):
         properties = (schemas.definitions.get(description.definition) or {}).get("properties") or {}
         description = (properties.get(description.field) or {}).get("description", "")
     return {"name": name, "type": type_, "format": format_, "description": description, "priority": priority}
@@ -91,6 +94,8 @@ class DefaultTableConvertor:
     """rest.NewDefaultTableConvertor: Name and "Created At" (a date kubectl prints as it is)."""
 
     def __init__(self, schemas: SchemaRegistry) -> None:
+        from fakeapi.endpoints.handlers.printers import META_CREATION_TIMESTAMP, META_NAME
+
         self._columns = [
             column_definition(schemas, "Name", "string", META_NAME, "name"),
             column_definition(schemas, "Created At", "date", META_CREATION_TIMESTAMP),
@@ -146,10 +151,9 @@ class TableConvertorRegistry:
 
     def __init__(self, schemas: SchemaRegistry) -> None:
         self.schemas = schemas
-        self.default: TableConvertor = DefaultTableConvertor(schemas)
-        self._builtin: dict[GroupKind, TableConvertor] = {
-            kind: PrinterTableConvertor(printer, schemas) for kind, printer in BUILTIN_PRINTERS.items()
-        }
+        # The built-in convertors and the default one, made on the first Table request.
+        self._builtin: dict[GroupKind, TableConvertor] | None = None
+        self._default: TableConvertor | None = None
         self._registered: dict[GroupResource, TableConvertor] = {}
         self._lock = threading.Lock()
 
@@ -167,7 +171,27 @@ class TableConvertorRegistry:
         """The convertor for a request to ``group_resource`` serving objects of ``kind``."""
         with self._lock:
             registered = self._registered.get(group_resource)
-        return registered or self._builtin.get(kind) or self.default
+        if registered is not None:
+            return registered
+        builtin, default = self._printed()
+        return builtin.get(kind) or default
+
+    @property
+    def default(self) -> TableConvertor:
+        """The Name + Created At convertor of the resources no printer knows."""
+        return self._printed()[1]
+
+    def _printed(self) -> tuple[dict[GroupKind, TableConvertor], TableConvertor]:
+        """The built-in printers' convertors and the default one, made (and the printers imported) once."""
+        with self._lock:
+            if self._builtin is None or self._default is None:
+                from fakeapi.endpoints.handlers.printers import BUILTIN_PRINTERS
+
+                self._builtin = {
+                    kind: PrinterTableConvertor(printer, self.schemas) for kind, printer in BUILTIN_PRINTERS.items()
+                }
+                self._default = DefaultTableConvertor(self.schemas)
+            return self._builtin, self._default
 
 
 def _partial(obj: Object) -> Object:

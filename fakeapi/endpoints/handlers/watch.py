@@ -14,7 +14,7 @@ from typing import Any
 from fakeapi.endpoints import negotiation
 from fakeapi.endpoints.handlers.common import RequestScope, context_of, encode, transform, warning_headers
 from fakeapi.endpoints.handlers.get import parse_list_options
-from fakeapi.endpoints.http import Request, ResponseWriter, encode_json
+from fakeapi.endpoints.http import Request, ResponseWriter
 from fakeapi.util.clock import real_monotonic
 
 MIN_REQUEST_TIMEOUT_SECONDS = 1800
@@ -60,9 +60,12 @@ def serve_watch(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
                 # A Table's column definitions are sent with the first event only.
                 payload = transform(obj, output.transform, req, scope, no_headers=not first_table)
                 first_table = False
-            line = {"type": event_type, "object": payload}
-            data = encode(line, output.media_type) if output.media_type == negotiation.YAML else encode_json(line)
-            w.write(data + b"\n")
+            if output.media_type == negotiation.YAML:
+                data = encode({"type": event_type, "object": payload}, output.media_type) + b"\n"
+            else:
+                # One encoding of each object version, shared by every watcher (and lists and gets).
+                data = scope.encodings.watch_event(event_type, payload)
+            w.write(data)
             if event_type == "ERROR":
                 return
     except (ConnectionError, OSError):

@@ -40,6 +40,7 @@ from fakeapi.registry.rest import (
     object_meta,
 )
 from fakeapi.registry.strategy import Strategy, before_create, before_update, fill_object_meta_system_fields
+from fakeapi.storage.caching_object import EncodedObjects, list_item
 from fakeapi.storage.interfaces import (
     KeyExistsError,
     KeyNotFoundError,
@@ -190,7 +191,9 @@ class Store:
         else:
             namespace = ctx.namespace if self.spec.namespaced and ctx.namespace else None
             items, revision = self._list_state(namespace, options)
-            items = [o for o in items if self.matches(o, options.label_selector, options.field_selector)]
+            labels, fields = options.label_selector, options.field_selector
+            if (labels is not None and not labels.empty) or (fields is not None and not fields.empty):
+                items = [o for o in items if self.matches(o, labels, fields)]
             page = self.pager.first_page(items, revision, options.limit)
         result = self.new_list()
         result["metadata"]["resourceVersion"] = str(page.revision)
@@ -198,8 +201,11 @@ class Store:
             result["metadata"]["continue"] = page.continue_token
             if page.remaining_item_count is not None:
                 result["metadata"]["remainingItemCount"] = page.remaining_item_count
-        # Typed lists of built-in kinds carry no kind/apiVersion on their items.
-        result["items"] = [{k: v for k, v in o.items() if k not in ("kind", "apiVersion")} for o in page.items]
+        # Typed lists of built-in kinds carry no kind/apiVersion on their items; a storage that keeps
+        # encodings hands out one item dict per version, whose bytes it then knows.
+        encodings: EncodedObjects | None = getattr(self.storage, "encodings", None)
+        to_item = list_item if encodings is None else encodings.list_item
+        result["items"] = [to_item(o) for o in page.items]
         return result
 
     def _list_state(self, namespace: str | None, options: ListOptions) -> tuple[builtins.list[Object], int]:

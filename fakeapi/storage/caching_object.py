@@ -1,0 +1,130 @@
+"""Each object version encoded to JSON at most once, the bytes shared by watch events, lists and gets.
+
+Follows k8s.io/apiserver/pkg/storage/cacher/caching_object.go: the cacher wraps every object
+it dispatches in a ``cachingObject``, which encodes it once per encoder (``CacheEncode``, a
+``sync.Once`` per serialization) and hands the same bytes to every watcher. Here the storage
+tracks each version it commits while that version's event is in the watch window; a version
+that leaves the window loses its encodings, so their memory is bounded by the window. The
+encodings are looked up by the stored dict's identity: stored objects are never changed once
+committed (storage/interfaces.py), so a version's bytes can never go stale, and an object the
+storage does not hold (a transformed Table, a converted version, a dry run's result) misses
+and is encoded afresh, which is what would have happened without the cache.
+
+Two forms are cached per version: the object as a get or a watch event carries it, and the
+list item, which carries no ``kind`` or ``apiVersion`` (a typed list's items have an empty
+TypeMeta). The list-item dict itself is made once per version too, so a list's items keep
+the identity that finds their bytes.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from fakeapi.apimachinery.jsonutil import encode_json
+from fakeapi.storage.interfaces import Object
+
+_TYPE_META = ("kind", "apiVersion")
+
+
+def list_item(obj: Object) -> Object:
+    """The form of ``obj`` in a typed list: everything but its kind and apiVersion."""
+    return {k: v for k, v in obj.items() if k not in _TYPE_META}
+
+
+class _Versions:
+    """One tracked version: the object, its list item once made, and each form's bytes once encoded."""
+
+    __slots__ = ("item", "item_json", "object", "object_json")
+
+    def __init__(self, obj: Object) -> None:
+        self.object = obj
+        self.item: Object | None = None
+        self.object_json: bytes | None = None
+        self.item_json: bytes | None = None
+
+
+class EncodedObjects:
+    """The encodings of the object versions in one storage's watch window.
+
+    ``track`` and ``forget`` are called by the storage as events enter and leave its window;
+    ``encode``, ``list_item`` and the body helpers by whoever answers a request.
+    """
+
+    def __init__(self) -> None:
+        # By id() of a tracked object and of its list item; the entry holds both, so neither id
+        # can be reused by another object while it is here.
+        self._tracked: dict[int, _Versions] = {}
+        self._lock = threading.Lock()
+
+    def tracked(self) -> int:
+        """How many versions are tracked."""
+        return sum(1 for key, entry in self._tracked.items() if key == id(entry.object))
+
+    def track(self, obj: Object) -> None:
+        with self._lock:
+            self._tracked[id(obj)] = _Versions(obj)
+
+    def forget(self, obj: Object) -> None:
+        # Under the lock: a list item being made for this version meanwhile is either dropped
+        # here with it, or never registered.
+        with self._lock:
+            entry = self._tracked.pop(id(obj), None)
+            if entry is not None and entry.item is not None:
+                self._tracked.pop(id(entry.item), None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tracked.clear()
+
+    def list_item(self, obj: Object) -> Object:
+        """``obj`` as a list item: the same dict for every list of a tracked version."""
+        entry = self._tracked.get(id(obj))
+        if entry is None or entry.object is not obj:
+            return list_item(obj)
+        item = entry.item
+        if item is None:
+            with self._lock:
+                item = entry.item
+                if item is None:
+                    item = entry.item = list_item(obj)
+                    if self._tracked.get(id(obj)) is entry:  # not forgotten since the lookup
+                        self._tracked[id(item)] = entry
+        return item
+
+    def encode(self, value: Any) -> bytes:
+        """Compact JSON of ``value`` (``encode_json``), encoded once per tracked version and form."""
+        entry = self._tracked.get(id(value))
+        if entry is None:
+            return encode_json(value)
+        if entry.object is value:
+            encoded = entry.object_json
+            if encoded is None:
+                with self._lock:
+                    encoded = entry.object_json
+                    if encoded is None:
+                        encoded = entry.object_json = encode_json(value)
+            return encoded
+        if entry.item is value:
+            encoded = entry.item_json
+            if encoded is None:
+                with self._lock:
+                    encoded = entry.item_json
+                    if encoded is None:
+                        encoded = entry.item_json = encode_json(value)
+            return encoded
+        return encode_json(value)
+
+    def body(self, obj: Object) -> bytes:
+        """A response body, as ``encode_json_body`` writes it; a list's items from their cached bytes."""
+        items = obj.get("items")
+        if type(items) is not list or next(reversed(obj)) != "items":
+            return self.encode(obj) + b"\n"
+        head = encode_json({k: v for k, v in obj.items() if k != "items"})
+        # The head without its closing brace, then the items: exactly json.dumps of the whole.
+        opening = head[:-1] + (b"," if len(obj) > 1 else b"")
+        return opening + b'"items":[' + b",".join([self.encode(item) for item in items]) + b"]}\n"
+
+    def watch_event(self, event_type: str, obj: Any) -> bytes:
+        """One watch event line, as ``encode_json({"type": ..., "object": ...})`` plus a newline."""
+        return b'{"type":' + encode_json(event_type) + b',"object":' + self.encode(obj) + b"}\n"
