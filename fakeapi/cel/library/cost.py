@@ -37,18 +37,20 @@ _TRAVERSING = frozenset(
 _PAIRWISE = frozenset({"sets.contains", "sets.equivalent", "sets.intersects"})
 
 
-def estimate(ast: CheckedAST, sizes: Mapping[int, int]) -> int:
-    """The most the expression can cost; ``sizes`` gives the known sizes of nodes by id."""
-    cost, _ = _Walk(sizes).cost(ast.expr)
+def estimate(ast: CheckedAST, sizes: Mapping[int, int], unknown_size: int = UNKNOWN_SIZE) -> int:
+    """The most the expression can cost; ``sizes`` gives the known sizes of nodes by id, ``unknown_size``
+    the size of any other value (at run time: no larger than the value the rule was given)."""
+    cost, _ = _Walk(sizes, unknown_size).cost(ast.expr)
     return math.ceil(cost)
 
 
 class _Walk:
-    def __init__(self, sizes: Mapping[int, int]) -> None:
-        self.sizes = dict(sizes)
+    def __init__(self, sizes: Mapping[int, int], unknown_size: int) -> None:
+        self.sizes = sizes
+        self.unknown_size = unknown_size
 
     def size(self, node: Expr) -> int:
-        return self.sizes.get(node.id, UNKNOWN_SIZE)
+        return self.sizes.get(node.id, self.unknown_size)
 
     def cost(self, node: Expr) -> tuple[float, int]:
         """(cost, size of the result)."""

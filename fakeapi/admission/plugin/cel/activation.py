@@ -27,6 +27,7 @@ from fakeapi.admission.plugin.cel.compile import (
     VARIABLES_VAR,
     CompilationResult,
 )
+from fakeapi.apimachinery.managedfields.gofmt import go_quote
 from fakeapi.cel.errors import EvalError
 from fakeapi.cel.library.authz import new_authorizer
 
@@ -38,11 +39,6 @@ class EvaluationResult:
     expression: str
     value: Any = None
     error: str = ""
-
-
-def go_quote(text: str) -> str:
-    """Go's %q of a plain name."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 @dataclass

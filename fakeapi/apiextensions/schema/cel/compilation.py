@@ -37,6 +37,10 @@ class CompilationResult:
     uses_old_self: bool = False
     max_cost: int = 0
     message_max_cost: int = 0
+    # Where the schema-typed nodes of the rule and of its messageExpression read their values
+    # from, below ``self`` (for the runtime cost: runtimecost.py).
+    size_paths: dict[int, SchemaPath] = field(default_factory=dict)
+    message_size_paths: dict[int, SchemaPath] = field(default_factory=dict)
     error: str | None = None
     error_is_required: bool = False
     message_expression_error: str | None = None
@@ -99,6 +103,7 @@ def _compile_rule(rule: dict[str, Any], s: Structural, self_type: str, is_resour
         with contextlib.suppress(ValueError):  # a bad path is refused when the CRD is written
             result.normalized_field_path = valid_field_path(field_path, s)
     result.max_cost = cost.estimate(program.ast, checked.sizes)
+    result.size_paths = checked.paths
     message_expression = str(rule.get("messageExpression") or "")
     if message_expression.strip():
         _compile_message_expression(result, env, message_expression, s, is_resource_root)
@@ -121,6 +126,7 @@ def _compile_message_expression(
     else:
         result.message_program = program
         result.message_max_cost = cost.estimate(program.ast, checked.sizes)
+        result.message_size_paths = checked.paths
 
 
 # The metadata CEL sees of a resource: name and generateName only (model.WithTypeAndObjectMeta).
@@ -138,16 +144,21 @@ class _Resolver:
     is_resource_root: bool
     errors: list[str] = field(default_factory=list)
     sizes: dict[int, int] = field(default_factory=dict)
+    paths: dict[int, SchemaPath] = field(default_factory=dict)
     uses_old_self: bool = False
 
     def __post_init__(self) -> None:
         self.ast: CheckedAST = self.program.ast
+        self._schema_paths = _schema_paths(self.root)
         scope: dict[str, Structural | None] = {SCOPED_VAR: self.root, OLD_SCOPED_VAR: self.root}
         self.resolve(self.ast.expr, scope)
 
     def record(self, node: Expr, s: Structural | None) -> Structural | None:
         if s is not None:
             self.sizes[node.id] = model.max_elements(s)
+            path = self._schema_paths.get(id(s))
+            if path is not None:
+                self.paths[node.id] = path
         return s
 
     def resolve(self, node: Expr, scope: dict[str, Structural | None]) -> Structural | None:
@@ -225,6 +236,25 @@ class _Resolver:
         source = self.program.checked_source
         source_line = source.split("\n")[line - 1] if source else ""
         return f"ERROR: <input>:{line}:{column}: {message}\n | {source_line}\n | {'.' * (column - 1)}^"
+
+
+# A way from a value down into it: ("property", name), ("items", "") or ("additionalProperties", "").
+SchemaPath = tuple[tuple[str, str], ...]
+
+
+def _schema_paths(root: Structural) -> dict[int, SchemaPath]:
+    """Every schema node below ``root`` (by identity) with the way to its values."""
+    paths: dict[int, SchemaPath] = {}
+    pending: list[tuple[Structural, SchemaPath]] = [(root, ())]
+    while pending:
+        s, path = pending.pop()
+        paths[id(s)] = path
+        pending += [(prop, (*path, ("property", name))) for name, prop in s.properties.items()]
+        if s.items is not None:
+            pending.append((s.items, (*path, ("items", ""))))
+        if s.additional_properties_schema is not None:
+            pending.append((s.additional_properties_schema, (*path, ("additionalProperties", ""))))
+    return paths
 
 
 def valid_field_path(json_path: str, s: Structural) -> str:

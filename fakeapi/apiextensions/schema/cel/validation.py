@@ -9,6 +9,10 @@ is reported, as field errors upstream words them.
 
 Ratcheting (since 1.30): on update, a failing rule that does not use ``oldSelf`` is let through
 (as a warning) when its value, or the nearest correlatable value above it, is unchanged.
+
+Each evaluation is charged its cost (runtimecost.py): one that would pass the per-call limit,
+or the object's budget for all its rules, ends the validation with upstream's error, the errors
+found so far kept.
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from typing import Any
 from fakeapi.apiextensions.schema.cel import has_rules
 from fakeapi.apiextensions.schema.cel.compilation import CompilationResult, compile_rules
 from fakeapi.apiextensions.schema.cel.model import ValueConverter
+from fakeapi.apiextensions.schema.cel.runtimecost import PER_CALL_LIMIT, RUNTIME_CEL_COST_BUDGET, evaluation_cost
 from fakeapi.apiextensions.schema.structural import Structural, child, index, key
 from fakeapi.apimachinery import field as fe
 from fakeapi.apimachinery.field import FieldError
 from fakeapi.apimachinery.jsonutil import json_equal
+from fakeapi.apimachinery.managedfields.gofmt import go_quote
 from fakeapi.cel.environment.base import ABSENT, Bindings
 from fakeapi.cel.errors import EvalError
 
@@ -70,6 +76,16 @@ def _validator(s: Structural, is_resource_root: bool, converter: ValueConverter)
 class Result:
     errors: list[FieldError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # What is left of the object's runtime cost budget; below zero no further rule runs.
+    remaining_budget: int = RUNTIME_CEL_COST_BUDGET
+
+    def charge(self, cost: int) -> bool:
+        """Take ``cost`` from the budget; False (and the budget spent) when it is not there."""
+        if cost > self.remaining_budget:
+            self.remaining_budget = -1
+            return False
+        self.remaining_budget -= cost
+        return True
 
 
 _NO_OLD: Any = object()
@@ -85,7 +101,7 @@ def validate(validator: Validator, obj: Any, old: Any = _NO_OLD) -> Result:
 
 def _validate(v: Validator, path: str, obj: Any, old: Any, correlated: bool, unchanged: bool, result: Result) -> None:
     """``correlated``: ``old`` is this value's old value; ``unchanged``: ratchet this node's errors."""
-    if obj is None:
+    if obj is None or result.remaining_budget < 0:
         return
     if v.rules:
         _validate_expressions(v, path, obj, old if correlated else None, unchanged, result)
@@ -141,6 +157,10 @@ def _field_path(path: str) -> str:
 def _validate_expressions(v: Validator, path: str, obj: Any, old: Any, unchanged: bool, result: Result) -> None:
     s = v.schema
     type_name = s.type
+    if result.remaining_budget <= 0:
+        result.errors.append(fe.invalid(_field_path(path), type_name, _OUT_OF_BUDGET))
+        result.remaining_budget = -1
+        return
     self_value = v.converter.to_cel(obj, s)
     old_value = v.converter.to_cel(old, s) if old is not None else None
     bound: dict[int, Bindings] = {}  # the activation of each environment, converted once for all its rules
@@ -153,6 +173,8 @@ def _validate_expressions(v: Validator, path: str, obj: Any, old: Any, unchanged
             continue
         if compiled.uses_old_self and old is None and not compiled.optional_old_self:
             continue  # transition rules run only when there is an old value
+        if not _charge(result, path, type_name, compiled, obj, old):
+            return
         activation: dict[str, Any] = {"self": self_value}
         if compiled.optional_old_self:
             activation["oldSelf"] = ABSENT if old is None else old_value
@@ -174,6 +196,13 @@ def _validate_expressions(v: Validator, path: str, obj: Any, old: Any, unchanged
             error_path = child(path, compiled.normalized_field_path) if path else compiled.normalized_field_path
         detail = None
         if compiled.message_program is not None:
+            message_cost = evaluation_cost(
+                compiled.message_program.ast, compiled.message_max_cost, compiled.message_size_paths, (obj, old)
+            )
+            stop = _charge_message(result, message_cost, compiled.rule)
+            if stop:
+                result.errors.append(fe.invalid(_field_path(error_path), type_name, stop))
+                return
             detail = _message(compiled, bindings)
         if detail is None:
             message = str(rule.get("message") or "").strip()
@@ -183,6 +212,41 @@ def _validate_expressions(v: Validator, path: str, obj: Any, old: Any, unchanged
             result.warnings.append(str(error))
         else:
             result.errors.append(error)
+
+
+_OUT_OF_BUDGET = "validation failed due to running out of cost budget, no further validation rules will be run"
+_MESSAGE_OUT_OF_BUDGET = (
+    "messageExpression evaluation failed due to running out of cost budget, no further validation rules will be run"
+)
+_CALL_LIMIT_EXCEEDED = "operation cancelled: actual cost limit exceeded"
+
+
+def _charge(result: Result, path: str, type_name: str, compiled: CompilationResult, obj: Any, old: Any) -> bool:
+    """Charge one evaluation of the rule; False, with upstream's error recorded, when validation must stop."""
+    assert compiled.program is not None
+    cost = evaluation_cost(compiled.program.ast, compiled.max_cost, compiled.size_paths, (obj, old))
+    # cel-go stops an evaluation at the per-call limit, having spent it.
+    if not result.charge(min(cost, PER_CALL_LIMIT + 1)):
+        result.errors.append(fe.invalid(_field_path(path), type_name, _OUT_OF_BUDGET))
+        return False
+    if cost > PER_CALL_LIMIT:
+        result.errors.append(
+            fe.invalid(_field_path(path), type_name, _evaluation_error(_CALL_LIMIT_EXCEEDED, compiled.rule))
+        )
+        result.remaining_budget = -1
+        return False
+    return True
+
+
+def _charge_message(result: Result, cost: int, rule: dict[str, Any]) -> str:
+    """Charge one evaluation of a rule's messageExpression; the error that stops validation, or ""."""
+    if not result.charge(min(cost, PER_CALL_LIMIT + 1)):
+        return _MESSAGE_OUT_OF_BUDGET
+    if cost > PER_CALL_LIMIT:
+        result.remaining_budget = -1
+        source = str(rule.get("messageExpression") or "")
+        return f"no further validation rules will be run due to call cost exceeds limit for messageExpression: {go_quote(source)}"
+    return ""
 
 
 def _evaluation_error(message: str, rule: dict[str, Any]) -> str:
