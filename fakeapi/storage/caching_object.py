@@ -3,8 +3,10 @@
 Follows k8s.io/apiserver/pkg/storage/cacher/caching_object.go: the cacher wraps every object
 it dispatches in a ``cachingObject``, which encodes it once per encoder (``CacheEncode``, a
 ``sync.Once`` per serialization) and hands the same bytes to every watcher. Here the storage
-tracks each version it commits while that version's event is in the watch window; a version
-that leaves the window loses its encodings, so their memory is bounded by the window. The
+tracks each version it commits while that version's event is in the watch window or the
+version is the object's current one; a version that is neither loses its encodings, so their
+memory is bounded by the window and the live objects (about each object's JSON size once it
+was read; a LIST of more objects than the window holds then encodes none of them again). The
 encodings are looked up by the stored dict's identity: stored objects are never changed once
 committed (storage/interfaces.py), so a version's bytes can never go stale, and an object the
 storage does not hold (a transformed Table, a converted version, a dry run's result) misses
@@ -45,9 +47,10 @@ class _Versions:
 
 
 class EncodedObjects:
-    """The encodings of the object versions in one storage's watch window.
+    """The encodings of the object versions in one storage's watch window, and of its current objects.
 
-    ``track`` and ``forget`` are called by the storage as events enter and leave its window;
+    ``track`` and ``forget`` are called by the storage as versions are committed and as they
+    are neither in its window nor current any more;
     ``encode``, ``list_item`` and the body helpers by whoever answers a request.
     """
 

@@ -99,6 +99,11 @@ class MemoryWatch:
         return self._stopped
 
 
+def _revision_of(obj: Object) -> int:
+    """The revision that committed a stored object (its resourceVersion)."""
+    return int((obj.get("metadata") or {}).get("resourceVersion") or 0)
+
+
 def _same_apart_from_version(new: Object, old: Object) -> bool:
     """Whether storing ``new`` over ``old`` would change nothing a client can see.
 
@@ -311,10 +316,17 @@ class MemoryStorage:
             if key.prefix in self._index_funcs:
                 self._index(key.prefix, slot, obj, add=True)
         event = Event(event_type, key, obj, previous, self._revision)
+        # Encodings are kept for the versions in the window and for every current version (a
+        # LIST of more objects than the window holds reuses them too): a version loses them
+        # when it is neither.
+        if previous is not None and _revision_of(previous) <= self._compacted_revision:
+            self.encodings.forget(previous)
         if len(self._window) == self._window.maxlen:
             leaving = self._window[0]
             self._compacted_revision = leaving.revision
-            self.encodings.forget(leaving.object)
+            current = self._objects.get(leaving.key.prefix, {}).get((leaving.key.namespace, leaving.key.name))
+            if current is not leaving.object:
+                self.encodings.forget(leaving.object)
         self._window.append(event)
         self.encodings.track(obj)
         for watch in list(self._watches.get(key.prefix, ())):

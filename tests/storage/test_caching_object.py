@@ -2,7 +2,8 @@
 
 Each version in the watch window is encoded once and the same bytes are handed out again; the
 bytes are always those a fresh ``encode_json`` of the same object gives, whatever the object
-holds; versions that leave the window, and objects the storage does not hold, are encoded afresh.
+holds; versions that are neither current nor in the window, and objects the storage does not
+hold, are encoded afresh.
 """
 
 from __future__ import annotations
@@ -73,17 +74,42 @@ def test_an_update_is_a_new_version_with_its_own_bytes_and_the_old_ones_stay_tru
     assert deleted["metadata"]["resourceVersion"] == "4"
 
 
-def test_versions_that_leave_the_window_lose_their_encodings() -> None:
+def test_current_versions_keep_their_encodings_after_leaving_the_window() -> None:
     storage = MemoryStorage(window=3)
     versions = [storage.create(key(f"cm-{i}"), configmap(f"cm-{i}")) for i in range(5)]
     encoded = [storage.encodings.encode(v) for v in versions]
 
-    assert storage.encodings.tracked() == 3
-    # The two oldest are still stored and still encode right, afresh each time.
-    assert storage.encodings.encode(versions[0]) == encoded[0]
-    assert storage.encodings.encode(versions[0]) is not storage.encodings.encode(versions[0])
-    assert storage.encodings.encode(versions[4]) is encoded[4]
-    assert storage.encodings.list_item(versions[0]) is not storage.encodings.list_item(versions[0])
+    # Every version is its object's current one: all keep their bytes, in the window or not.
+    assert storage.encodings.tracked() == 5
+    assert storage.encodings.encode(versions[0]) is encoded[0]
+    assert storage.encodings.list_item(versions[0]) is storage.encodings.list_item(versions[0])
+
+
+def test_versions_neither_current_nor_in_the_window_lose_their_encodings() -> None:
+    storage = MemoryStorage(window=3)
+    first = storage.create(key("a"), configmap("a", v="1"))
+    storage.create(key("b"), configmap("b"))
+    storage.create(key("c"), configmap("c"))
+    storage.create(key("d"), configmap("d"))  # "a"'s creation leaves the window; "a" is still current
+    assert storage.encodings.encode(first) is storage.encodings.encode(first)
+
+    second, _ = storage.guaranteed_update(key("a"), lambda current: configmap("a", v="2"))
+    # The first version is neither current nor in the window: encoded afresh, and still right.
+    assert storage.encodings.encode(first) == encode_json(first)
+    assert storage.encodings.encode(first) is not storage.encodings.encode(first)
+    assert storage.encodings.encode(second) is storage.encodings.encode(second)
+
+    storage.create(key("e"), configmap("e"))
+    storage.create(key("f"), configmap("f"))
+    storage.create(key("g"), configmap("g"))  # the update leaves the window; "a" is still current
+    assert storage.encodings.encode(second) is storage.encodings.encode(second)
+    storage.delete(key("a"))
+    storage.create(key("h"), configmap("h"))
+    storage.create(key("i"), configmap("i"))
+    storage.create(key("j"), configmap("j"))  # the deletion leaves the window too
+    assert storage.encodings.encode(second) is not storage.encodings.encode(second)
+    # The nine current objects b..j are tracked; a's versions and its tombstone are not.
+    assert storage.encodings.tracked() == 9
 
 
 def test_clear_and_restore_drop_every_encoding() -> None:
