@@ -63,6 +63,10 @@ _ACCEPT_RESOURCE_ERRORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, 
 _METHOD_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # A refused body is read and dropped up to this size so the client sees the 413; beyond it, cut off.
 MAX_DISCARDED_BODY_BYTES = 64 * 1024 * 1024
+# After refusing a request head, what the client still sends is read and dropped for this long
+# (net/http's closeWriteAndWait and its rstAvoidanceDelay): closing with unread bytes makes the
+# kernel reset the connection, and the client could lose the answer.
+REFUSAL_LINGER_SECONDS = 0.5
 
 
 class _ResponseWriter:
@@ -269,7 +273,19 @@ class _RequestHandler(BaseHTTPRequestHandler):
         write_status_error(Request(method="GET", path="/"), writer, err)
         writer.finish()
         self.close_connection = True
+        self._linger()
         return False
+
+    def _linger(self) -> None:
+        deadline = real_monotonic() + REFUSAL_LINGER_SECONDS
+        dropped = 0
+        with contextlib.suppress(OSError, ValueError):
+            while dropped < MAX_DISCARDED_BODY_BYTES and (left := deadline - real_monotonic()) > 0:
+                self.connection.settimeout(left)
+                chunk = self.rfile.read1(65536)
+                if not chunk:
+                    return
+                dropped += len(chunk)
 
     def _dispatch(self) -> None:
         method = self.command

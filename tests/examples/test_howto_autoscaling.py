@@ -52,6 +52,7 @@ def test_without_metrics_server_top_fails_and_the_hpa_says_why(fakeapi: FakeAPI,
     top = kubectl("top", "pods", check=False)
     assert (top.returncode, top.stderr.strip()) == (1, "error: Metrics API not available")
     kubectl("autoscale", "deployment/web", "--cpu=50%", "--max=5")
+    fakeapi.server.settle()  # the HPA controller's first sync of the new object
     hpa = fakeapi.get("autoscaling/v2", "HorizontalPodAutoscaler", "web")
     active = next(c for c in hpa["status"]["conditions"] if c["type"] == "ScalingActive")
     assert (active["status"], active["reason"]) == ("False", "FailedGetResourceMetric")

@@ -151,9 +151,11 @@ class WebSocket:
                 length = struct.unpack("!Q", self._require(8))[0]
             if opcode >= 0x8 and (length > 125 or not fin):
                 raise _ProtocolError(CLOSE_PROTOCOL_ERROR, "bad control frame")
+            # The whole header is read first: closing with its mask key unread would make the
+            # kernel reset the connection, and the client could lose the close frame.
+            mask = self._require(4)
             if len(message) + length > MAX_MESSAGE_BYTES:
                 raise _ProtocolError(CLOSE_TOO_BIG, "message too big")
-            mask = self._require(4)
             payload = _unmask(self._require(length), mask)
             if opcode == OPCODE_CLOSE:
                 self.close(CLOSE_NORMAL)
