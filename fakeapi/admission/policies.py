@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from fakeapi.admission.chain import AdmissionChain
 from fakeapi.admission.interfaces import CONNECT, CREATE, DELETE, UPDATE, Attributes
 from fakeapi.admission.reader import StoreReader
+from fakeapi.admission.versioned import VersionConverter
 from fakeapi.apimachinery.schema import GroupResource
 from fakeapi.authorization.authorizer import Authorizer
 from fakeapi.controllers.client import ResourceCatalog
@@ -48,9 +49,11 @@ class AdmissionPolicies:
         resources: ResourceCatalog,
         reader: StoreReader,
         authorizer: Authorizer,
+        convert: VersionConverter,
     ) -> None:
         self._chain = chain
         self._authorizer = authorizer
+        self._convert = convert
         self._informers = informers
         self._resources = resources
         self._reader = reader
@@ -73,7 +76,9 @@ class AdmissionPolicies:
             if self._plugins is None:
                 from fakeapi.admission.plugin.policy import new_policy_plugins
 
-                self._plugins = new_policy_plugins(self._informers, self._resources, self._reader, self._authorizer)
+                self._plugins = new_policy_plugins(
+                    self._informers, self._resources, self._reader, self._authorizer, self._convert
+                )
             return self._plugins
 
     def reset(self) -> None:

@@ -287,6 +287,7 @@ class FakeAPIServer:
             controller_context.resources,
             StoreReader(self.stores),
             self.authorizer,
+            self._convert_version,
         )
         self._controller_manager = ControllerManager(controller_context, enabled)
         self._event_clock = controller_context.event_clock

@@ -313,6 +313,48 @@ def test_match_policy_equivalent_matches_another_version_of_the_resource(
     assert response.json()["message"].endswith("denied request: at most 5 replicas (checked as v2, written as v1)")
 
 
+CPU_TARGET_V2 = """
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: cpu-target
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: ["autoscaling"]
+      apiVersions: ["v2"]
+      operations: ["CREATE"]
+      resources: ["horizontalpodautoscalers"]
+  validations:
+  - expression: "object.spec.metrics.all(m, m.resource.target.averageUtilization <= 80)"
+    message: "a CPU target above 80 %"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: cpu-target
+spec:
+  policyName: cpu-target
+  validationActions: [Deny]
+"""
+
+
+def test_an_equivalent_match_sees_the_object_in_the_version_of_its_rules(fakeapi: FakeAPI, kubectl: Kubectl) -> None:
+    """policy_dispatcher.go: the versioned attributes of the matched kind; v1's targetCPUUtilizationPercentage
+    is read as v2's metrics (pkg/apis/autoscaling/v1/conversion.go)."""
+    kubectl("apply", "-f", "-", input=CPU_TARGET_V2)
+    path = "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers"
+    hot = {**HPA_V1, "spec": {**HPA_V1["spec"], "targetCPUUtilizationPercentage": 95}}  # type: ignore[dict-item]
+    response = fakeapi.server.request("POST", path, hot)
+    assert response.status == 422
+    assert response.json()["message"] == (
+        "horizontalpodautoscalers.autoscaling \"web\" is forbidden: ValidatingAdmissionPolicy 'cpu-target' with "
+        "binding 'cpu-target' denied request: a CPU target above 80 %"
+    )
+    cool = {**HPA_V1, "spec": {**HPA_V1["spec"], "targetCPUUtilizationPercentage": 70}}  # type: ignore[dict-item]
+    assert fakeapi.server.request("POST", path, cool).status == 201
+
+
 AUTHORIZER_POLICY = """
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy

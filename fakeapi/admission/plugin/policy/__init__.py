@@ -27,6 +27,7 @@ from fakeapi.admission.plugin.policy.validating import plugin as validating_plug
 from fakeapi.admission.plugin.policy.validating.dispatcher import Dispatcher as ValidatingDispatcher
 from fakeapi.admission.plugin.policy.validating.plugin import ValidatingAdmissionPolicy
 from fakeapi.admission.reader import StoreReader
+from fakeapi.admission.versioned import VersionConverter
 from fakeapi.apimachinery.managedfields.schema import DEDUCED, TypeRef
 from fakeapi.apimachinery.schema import GroupVersionKind
 from fakeapi.authorization.authorizer import Authorizer
@@ -53,10 +54,15 @@ class PolicyPlugins:
 
 
 def new_policy_plugins(
-    informers: InformerFactory, resources: ResourceCatalog, reader: StoreReader, authorizer: Authorizer
+    informers: InformerFactory,
+    resources: ResourceCatalog,
+    reader: StoreReader,
+    authorizer: Authorizer,
+    convert: VersionConverter,
 ) -> PolicyPlugins:
     """Both plugins, their sources watching the policies and bindings through ``informers``;
-    expressions' ``authorizer`` checks ask ``authorizer``."""
+    expressions' ``authorizer`` checks ask ``authorizer``; ``convert`` gives validating policies
+    the object in the version their rules matched."""
     compiler = Compiler()
 
     def param_store(api_version: str, kind: str) -> ParamStore | None:
@@ -89,7 +95,9 @@ def new_policy_plugins(
     validating_source.run(informers)
     mutating_source.run(informers)
     return PolicyPlugins(
-        ValidatingAdmissionPolicy(Plugin(validating_source), ValidatingDispatcher(matcher, get_namespace, authorizer)),
+        ValidatingAdmissionPolicy(
+            Plugin(validating_source), ValidatingDispatcher(matcher, get_namespace, authorizer, convert)
+        ),
         MutatingAdmissionPolicy(
             Plugin(mutating_source), MutatingDispatcher(matcher, get_namespace, type_for, default, authorizer)
         ),

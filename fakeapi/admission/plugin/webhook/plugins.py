@@ -12,12 +12,13 @@ from collections.abc import Callable
 from fakeapi.admission.equivalence import EquivalentResourceMapper
 from fakeapi.admission.interfaces import Interface
 from fakeapi.admission.plugin.webhook.accessors import MUTATING, VALIDATING
-from fakeapi.admission.plugin.webhook.generic.webhook import VersionConverter, WebhookMatcher, WebhookSource
+from fakeapi.admission.plugin.webhook.generic.webhook import WebhookMatcher, WebhookSource
 from fakeapi.admission.plugin.webhook.mutating.dispatcher import Defaulter, MutatingDispatcher
 from fakeapi.admission.plugin.webhook.mutating.plugin import MutatingWebhook
 from fakeapi.admission.plugin.webhook.validating.dispatcher import ValidatingDispatcher
 from fakeapi.admission.plugin.webhook.validating.plugin import ValidatingWebhook
 from fakeapi.admission.reader import StoreReader
+from fakeapi.admission.versioned import VersionConverter
 from fakeapi.authorization.authorizer import Authorizer
 from fakeapi.util.webhook.client import ClientManager
 

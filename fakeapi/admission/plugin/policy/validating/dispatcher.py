@@ -48,6 +48,7 @@ from fakeapi.admission.plugin.policy.validating.policy_decision import (
     reason_to_code,
 )
 from fakeapi.admission.plugin.policy.validating.validator import Validator
+from fakeapi.admission.versioned import VersionConverter, versioned
 from fakeapi.apimachinery import errors
 from fakeapi.authorization.authorizer import Authorizer
 from fakeapi.storage.interfaces import Object
@@ -107,6 +108,8 @@ class Dispatcher:
     matcher: PolicyMatcher
     get_namespace: NamespaceGetter
     authorizer: Authorizer
+    # The object in the version the policy's rules matched (matchPolicy Equivalent).
+    convert: VersionConverter
 
     def dispatch(self, attributes: Attributes, hooks: Sequence[PolicyHook[Validator]]) -> None:
         denials: list[_Denial] = []
@@ -147,10 +150,12 @@ class Dispatcher:
                     continue
                 namespace = namespace_object(attributes, self.get_namespace)
                 request = create_admission_request(attributes, matched)
+                obj = versioned(self.convert, attributes.obj, attributes.kind, matched.kind)
+                old_obj = versioned(self.convert, attributes.old_obj, attributes.kind, matched.kind)
                 for param in params:
                     activation = Activation(
-                        attributes.obj,
-                        attributes.old_obj,
+                        obj,
+                        old_obj,
                         request,
                         namespace,
                         param,

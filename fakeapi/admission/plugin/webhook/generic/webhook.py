@@ -18,7 +18,6 @@ that got no usable answer, ``received invalid webhook response: ...`` for a malf
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -38,8 +37,8 @@ from fakeapi.admission.plugin.webhook.request.admissionreview import (
     verify_admission_response,
 )
 from fakeapi.admission.reader import StoreReader
+from fakeapi.admission.versioned import VersionConverter, versioned
 from fakeapi.apimachinery import errors
-from fakeapi.apimachinery.schema import GroupVersionKind
 from fakeapi.authorization.authorizer import Authorizer
 from fakeapi.storage.interfaces import Object
 from fakeapi.testing.audit import WebhookCall, record_webhook_call
@@ -50,17 +49,6 @@ if TYPE_CHECKING:
     from fakeapi.admission.plugin.webhook.matchconditions import WebhookConditions
 
 SIDE_EFFECTS_SAFE_ON_DRY_RUN = ("None", "NoneOnDryRun")
-# Converts an object to another version of its kind (the webhook matched it as that version).
-VersionConverter = Callable[[Object, GroupVersionKind], Object]
-
-
-def versioned(
-    convert: VersionConverter, obj: Object | None, from_kind: GroupVersionKind, to_kind: GroupVersionKind
-) -> Object | None:
-    """The object in the version a webhook matched it as (or back in the request's): VersionedAttributes."""
-    if obj is None or from_kind == to_kind:
-        return obj
-    return convert(obj, to_kind)
 
 
 def call_webhook(

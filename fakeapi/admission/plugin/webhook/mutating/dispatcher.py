@@ -21,13 +21,12 @@ from fakeapi.admission.plugin.webhook.accessors import WebhookAccessor
 from fakeapi.admission.plugin.webhook.errors import to_status_err
 from fakeapi.admission.plugin.webhook.generic.webhook import (
     CallTimer,
-    VersionConverter,
     WebhookMatcher,
     call_webhook,
-    versioned,
 )
 from fakeapi.admission.plugin.webhook.mutating.reinvocationcontext import WebhookReinvokeContext
 from fakeapi.admission.plugin.webhook.request.admissionreview import JSON_PATCH, Invocation
+from fakeapi.admission.versioned import VersionConverter, versioned
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.jsonpatch import JSONPatchError, apply_json_patch
 from fakeapi.apimachinery.jsonutil import deep_copy_json

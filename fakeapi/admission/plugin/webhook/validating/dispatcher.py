@@ -19,12 +19,11 @@ from fakeapi.admission.plugin.webhook.accessors import WebhookAccessor
 from fakeapi.admission.plugin.webhook.errors import to_status_err
 from fakeapi.admission.plugin.webhook.generic.webhook import (
     CallTimer,
-    VersionConverter,
     WebhookMatcher,
     call_webhook,
-    versioned,
 )
 from fakeapi.admission.plugin.webhook.request.admissionreview import Invocation
+from fakeapi.admission.versioned import VersionConverter, versioned
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.errors import StatusError
 from fakeapi.apimachinery.schema import GroupVersionKind
