@@ -275,12 +275,16 @@ def _field_manager(event: AuditEvent) -> str | None:
     """The manager a write records in managedFields: ``fieldManager`` if given, else from the user agent."""
     if event.verb not in _WRITE_VERBS:
         return None
-    from urllib.parse import parse_qs
-
     from fakeapi.endpoints.handlers.common import field_manager_from_user_agent
 
-    given = parse_qs(event.query).get("fieldManager")
-    return given[0] if given else field_manager_from_user_agent(event.user_agent)
+    # Most writes name no manager: the query is parsed only for those that do.
+    if "fieldManager=" in event.query:
+        from urllib.parse import parse_qs
+
+        given = parse_qs(event.query).get("fieldManager")
+        if given:
+            return given[0]
+    return field_manager_from_user_agent(event.user_agent)
 
 
 def _body(data: bytes | None, content_type: str) -> dict[str, Any] | None:
