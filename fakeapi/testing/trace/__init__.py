@@ -11,6 +11,7 @@ the live view's routes (:mod:`.live`). The pytest plugin writes one file per tes
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,8 +45,17 @@ def write_trace(
     before it is the starting state. Several servers (a test with ``fakeapi_factory``) are several
     clusters of one trace. Returns the path of the HTML file written.
     """
-    clusters = [cluster_trace(server, name=name, origin=origin) for name, server in servers.items()]
-    return write_html(Path(path), trace_document(clusters, title=title, test=test, origin=origin))
+    # The document is tens of thousands of new containers, none of them in a cycle: the cyclic
+    # collector would only walk the server's whole heap over and over while it is built (a
+    # 1,000-request trace: 63 ms with it, 41 ms without).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        clusters = [cluster_trace(server, name=name, origin=origin) for name, server in servers.items()]
+        return write_html(Path(path), trace_document(clusters, title=title, test=test, origin=origin))
+    finally:
+        if collecting:
+            gc.enable()
 
 
 __all__ = [
