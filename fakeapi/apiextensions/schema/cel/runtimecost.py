@@ -1,10 +1,10 @@
 """What evaluating a rule costs, charged against kube-apiserver's runtime limits.
 
 apiextensions-apiserver gives each rule evaluation a per-call limit and each object a budget
-for all its rules (apiserver/pkg/apis/cel/config.go: ``PerCallLimit``, ``RuntimeCELCostBudget``),
-and cel-go counts the actual cost as it evaluates. cel-cpp counts nothing, so the cost here is
-the static estimate (library/cost.py) over the sizes of the values the rule is given rather
-than the sizes the schema allows: the longest string, list or map found where each
+for all its rules (apiserver/pkg/apis/cel/config.go: ``PerCallLimit``, ``RuntimeCELCostBudget``;
+here in ``fakeapi.cel.environment.base``), and cel-go counts the actual cost as it evaluates.
+cel-cpp counts nothing, so the cost here is the static estimate (library/cost.py) over the
+sizes of the values the rule is given rather than the sizes the schema allows: the longest string, list or map found where each
 schema-typed node of the rule reads, and for any other value the size of the JSON of ``self``
 (nothing a rule derives from ``self`` is larger, short of concatenating). It is an upper bound
 of cel-go's count, close to it for rules that walk lists and scan strings, which are those that
@@ -22,8 +22,6 @@ from fakeapi.apiextensions.schema.cel.compilation import SchemaPath
 from fakeapi.cel.ast import CheckedAST
 from fakeapi.cel.library import cost
 
-PER_CALL_LIMIT = 1_000_000
-RUNTIME_CEL_COST_BUDGET = 10_000_000
 # Below this static estimate a rule is charged its estimate: measuring would cost more than it tells.
 CHARGED_AS_ESTIMATED = 1_000
 

@@ -24,13 +24,13 @@ from typing import Any
 from fakeapi.apiextensions.schema.cel import has_rules
 from fakeapi.apiextensions.schema.cel.compilation import CompilationResult, compile_rules
 from fakeapi.apiextensions.schema.cel.model import ValueConverter
-from fakeapi.apiextensions.schema.cel.runtimecost import PER_CALL_LIMIT, RUNTIME_CEL_COST_BUDGET, evaluation_cost
+from fakeapi.apiextensions.schema.cel.runtimecost import evaluation_cost
 from fakeapi.apiextensions.schema.structural import Structural, child, index, key
 from fakeapi.apimachinery import field as fe
 from fakeapi.apimachinery.field import FieldError
 from fakeapi.apimachinery.jsonutil import json_equal
 from fakeapi.apimachinery.managedfields.gofmt import go_quote
-from fakeapi.cel.environment.base import ABSENT, Bindings
+from fakeapi.cel.environment.base import ABSENT, PER_CALL_LIMIT, RUNTIME_CEL_COST_BUDGET, Bindings
 from fakeapi.cel.errors import EvalError
 
 # celconfig.MaxEvaluatedMessageExpressionSizeBytes
