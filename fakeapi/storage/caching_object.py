@@ -101,22 +101,21 @@ class EncodedObjects:
         if entry is None:
             return encode_json(value)
         if entry.object is value:
-            encoded = entry.object_json
-            if encoded is None:
-                with self._lock:
-                    encoded = entry.object_json
-                    if encoded is None:
-                        encoded = entry.object_json = encode_json(value)
-            return encoded
+            return self._once(entry, "object_json", value)
         if entry.item is value:
-            encoded = entry.item_json
-            if encoded is None:
-                with self._lock:
-                    encoded = entry.item_json
-                    if encoded is None:
-                        encoded = entry.item_json = encode_json(value)
-            return encoded
+            return self._once(entry, "item_json", value)
         return encode_json(value)
+
+    def _once(self, entry: _Versions, form: str, value: Any) -> bytes:
+        """The bytes of one form of a version (``object_json`` or ``item_json``), encoded by the first to ask."""
+        encoded: bytes | None = getattr(entry, form)
+        if encoded is None:
+            with self._lock:
+                encoded = getattr(entry, form)
+                if encoded is None:
+                    encoded = encode_json(value)
+                    setattr(entry, form, encoded)
+        return encoded
 
     def body(self, obj: Object) -> bytes:
         """A response body, as ``encode_json_body`` writes it; a list's items from their cached bytes."""

@@ -137,6 +137,8 @@ class Dispatcher:
                 config_error(hook.configuration_error, policy, None)
                 continue
             collector = _AuditAnnotationCollector()
+            # The object in the version the policy matched, converted at the first binding that applies.
+            versioned_objects: tuple[Object | None, Object | None] | None = None
             for binding in hook.bindings:
                 binding_spec = binding.get("spec") or {}
                 try:
@@ -150,8 +152,12 @@ class Dispatcher:
                     continue
                 namespace = namespace_object(attributes, self.get_namespace)
                 request = create_admission_request(attributes, matched)
-                obj = versioned(self.convert, attributes.obj, attributes.kind, matched.kind)
-                old_obj = versioned(self.convert, attributes.old_obj, attributes.kind, matched.kind)
+                if versioned_objects is None:
+                    versioned_objects = (
+                        versioned(self.convert, attributes.obj, attributes.kind, matched.kind),
+                        versioned(self.convert, attributes.old_obj, attributes.kind, matched.kind),
+                    )
+                obj, old_obj = versioned_objects
                 for param in params:
                     activation = Activation(
                         obj,
