@@ -64,7 +64,7 @@ def test_the_authorizer_is_there_for_conditions(fakeapi) -> None:  # type: ignor
         recorder,
         rules=CONFIGMAPS,
         matchConditions=[
-            # Skip requests from users who may create namespaces (everyone, under AlwaysAllow).
+            # Skip requests from users who may create namespaces: the in-process admin may.
             {
                 "name": "unprivileged",
                 "expression": "!authorizer.group('').resource('namespaces').check('create').allowed()",
