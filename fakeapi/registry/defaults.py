@@ -439,8 +439,10 @@ def _ingress_class(obj: Object) -> None:
 # -- rbac.authorization.k8s.io/v1 (pkg/apis/rbac/v1/defaults.go) ----------------------------
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
-# SetDefaults_Subject: the API group each subject kind lives in.
-_SUBJECT_API_GROUPS = {"ServiceAccount": "", "User": RBAC_GROUP, "Group": RBAC_GROUP}
+# SetDefaults_Subject: the API group each subject kind lives in. A ServiceAccount's is "", which
+# Go writes as nothing (``apiGroup,omitempty``): a stored "" would differ from what clients send
+# and make server-side apply see a change to the atomic ``subjects`` list (helm 4's upgrades).
+_SUBJECT_API_GROUPS = {"User": RBAC_GROUP, "Group": RBAC_GROUP}
 
 
 def _role_binding(obj: Object) -> None:
