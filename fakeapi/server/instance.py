@@ -61,6 +61,7 @@ from fakeapi.endpoints.request import UserInfo
 from fakeapi.kubelet.config import ClusterConfig
 from fakeapi.manifests import ManifestSource, iter_manifests, load_manifests
 from fakeapi.registry.apiregistration.autoregister import served_group_versions
+from fakeapi.registry.apiregistration.available_controller import AvailableConditionController
 from fakeapi.registry.authentication.services import store_object_getter
 from fakeapi.registry.autoscaling.conversion import HorizontalPodAutoscalerV1Codec
 from fakeapi.registry.builtin_resources import BUILTIN_RESOURCES
@@ -558,10 +559,14 @@ class FakeAPIServer:
             ctx,
         )
         self.rotation.listeners.append(self.authentication_trust)
+        core = StoreReader(self.stores)
+        apiservice_available = AvailableConditionController(
+            ctx, lambda resource, namespace, name: core.get(("", "v1", resource), namespace, name)
+        )
         # Their own group (no kube-controller-manager controller in it), run, paused and reset like the manager's.
         self._apiserver_controllers = ControllerManager(ctx, ())
         self.apiserver_controllers: dict[str, QueueController[Any]] = self._apiserver_controllers.controllers
-        for controller in (serving.controller, self.authentication_trust):
+        for controller in (serving.controller, self.authentication_trust, apiservice_available):
             self.apiserver_controllers[controller.name] = controller
             controller.on_error = self._record_controller_bug
 

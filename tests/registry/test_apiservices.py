@@ -134,6 +134,47 @@ def test_a_service_backed_apiservice_is_unavailable_with_upstreams_reason(
     assert available["message"].startswith(message)
 
 
+def test_the_condition_follows_the_service_and_its_endpoints(fakeapi: FakeAPI) -> None:
+    """remote_available_controller.go watches Services and Endpoints and requeues the APIServices naming them."""
+    fakeapi.seed(METRICS_SERVER.split("---")[1])
+    path = f"{APISERVICES}/v1beta1.metrics.k8s.io"
+
+    def reason() -> str:
+        fakeapi.server.settle()
+        return str(_available(fakeapi.server.request("GET", path).json())["reason"])
+
+    assert reason() == "ServiceNotFound"
+    # Without a selector, no controller makes its Endpoints: the test does.
+    fakeapi.seed(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "metrics-server", "namespace": "kube-system"},
+            "spec": {"ports": [{"name": "https", "port": 443}]},
+        }
+    )
+    assert reason() == "EndpointsNotFound"
+    endpoints = {
+        "apiVersion": "v1",
+        "kind": "Endpoints",
+        "metadata": {"name": "metrics-server", "namespace": "kube-system"},
+    }
+    fakeapi.seed(
+        {
+            **endpoints,
+            "subsets": [{"notReadyAddresses": [{"ip": "10.244.0.7"}], "ports": [{"name": "https", "port": 10250}]}],
+        }
+    )
+    assert reason() == "MissingEndpoints"
+    endpoints_path = "/api/v1/namespaces/kube-system/endpoints/metrics-server"
+    ready = fakeapi.server.request("GET", endpoints_path).json()
+    ready["subsets"] = [{"addresses": [{"ip": "10.244.0.7"}], "ports": [{"name": "https", "port": 10250}]}]
+    assert fakeapi.server.request("PUT", endpoints_path, ready).status == 200
+    assert reason() == "FailedDiscoveryCheck"
+    assert fakeapi.server.request("DELETE", "/api/v1/namespaces/kube-system/services/metrics-server").status == 200
+    assert reason() == "ServiceNotFound"
+
+
 def test_an_apiservice_named_other_than_version_dot_group_is_refused(fakeapi: FakeAPI) -> None:
     body = {
         "apiVersion": "apiregistration.k8s.io/v1",

@@ -7,7 +7,7 @@ aggregated server, sets that condition itself on every create and update, with t
 reasons: ``Local`` for an APIService without a Service, and for one backed by a Service the first
 check that fails (``ServiceNotFound``, ``ServicePortError``, ``EndpointsNotFound``,
 ``MissingEndpoints``), else ``FailedDiscoveryCheck``, since nothing answers its discovery.
-The condition is not revisited when the Service or its Endpoints change later.
+``available_controller.py`` writes it again when the Service or its Endpoints change.
 """
 
 from __future__ import annotations
