@@ -145,6 +145,12 @@ class Connection(Protocol):
 
     def close(self) -> None: ...
 
+    def close_after_refusal(self) -> None:
+        """Close after refusing what the peer sent: what it still sends is read for a moment first,
+        since closing with unread bytes resets the connection and the peer could lose the refusal.
+        Only from the thread that reads."""
+        ...
+
 
 class HijackNotSupportedError(Exception):
     """The transport cannot hand its connection over (the in-process adapters have none)."""

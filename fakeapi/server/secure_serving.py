@@ -63,9 +63,9 @@ _ACCEPT_RESOURCE_ERRORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, 
 _METHOD_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # A refused body is read and dropped up to this size so the client sees the 413; beyond it, cut off.
 MAX_DISCARDED_BODY_BYTES = 64 * 1024 * 1024
-# After refusing a request head, what the client still sends is read and dropped for this long
-# (net/http's closeWriteAndWait and its rstAvoidanceDelay): closing with unread bytes makes the
-# kernel reset the connection, and the client could lose the answer.
+# After refusing a request head or a WebSocket frame, what the client still sends is read and
+# dropped for this long (net/http's closeWriteAndWait and its rstAvoidanceDelay): closing with
+# unread bytes makes the kernel reset the connection, and the client could lose the answer.
 REFUSAL_LINGER_SECONDS = 0.5
 
 
@@ -190,6 +190,24 @@ class HijackedConnection:
         with contextlib.suppress(OSError):
             self._connection.shutdown(socket.SHUT_RDWR)
 
+    def close_after_refusal(self) -> None:
+        """Close once what the client still sends was read for a moment (only from the reading thread)."""
+        _linger(self._reader, self._connection)
+        self.close()
+
+
+def _linger(reader: io.BufferedReader, connection: socket.socket) -> None:
+    """Read and drop what the client sends, until it stops or for REFUSAL_LINGER_SECONDS at most."""
+    deadline = real_monotonic() + REFUSAL_LINGER_SECONDS
+    dropped = 0
+    with contextlib.suppress(OSError, ValueError):
+        while dropped < MAX_DISCARDED_BODY_BYTES and (left := deadline - real_monotonic()) > 0:
+            connection.settimeout(left)
+            chunk = reader.read1(65536)
+            if not chunk:
+                return
+            dropped += len(chunk)
+
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -273,19 +291,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         write_status_error(Request(method="GET", path="/"), writer, err)
         writer.finish()
         self.close_connection = True
-        self._linger()
+        _linger(cast(io.BufferedReader, self.rfile), self.connection)
         return False
-
-    def _linger(self) -> None:
-        deadline = real_monotonic() + REFUSAL_LINGER_SECONDS
-        dropped = 0
-        with contextlib.suppress(OSError, ValueError):
-            while dropped < MAX_DISCARDED_BODY_BYTES and (left := deadline - real_monotonic()) > 0:
-                self.connection.settimeout(left)
-                chunk = self.rfile.read1(65536)
-                if not chunk:
-                    return
-                dropped += len(chunk)
 
     def _dispatch(self) -> None:
         method = self.command

@@ -125,7 +125,7 @@ class WebSocket:
         try:
             return self._receive()
         except _ProtocolError as exc:
-            self.close(exc.code, str(exc))
+            self.close(exc.code, str(exc), refusal=True)
             return None
         except (ConnectionError, OSError):
             self.closed = True
@@ -151,11 +151,9 @@ class WebSocket:
                 length = struct.unpack("!Q", self._require(8))[0]
             if opcode >= 0x8 and (length > 125 or not fin):
                 raise _ProtocolError(CLOSE_PROTOCOL_ERROR, "bad control frame")
-            # The whole header is read first: closing with its mask key unread would make the
-            # kernel reset the connection, and the client could lose the close frame.
-            mask = self._require(4)
             if len(message) + length > MAX_MESSAGE_BYTES:
                 raise _ProtocolError(CLOSE_TOO_BIG, "message too big")
+            mask = self._require(4)
             payload = _unmask(self._require(length), mask)
             if opcode == OPCODE_CLOSE:
                 self.close(CLOSE_NORMAL)
@@ -212,14 +210,18 @@ class WebSocket:
         with self._write_lock:
             self.connection.write(head + payload)
 
-    def close(self, code: int = CLOSE_NORMAL, reason: str = "") -> None:
-        """Send a close frame (once) and stop both directions."""
+    def close(self, code: int = CLOSE_NORMAL, reason: str = "", *, refusal: bool = False) -> None:
+        """Send a close frame (once) and stop both directions; a ``refusal`` (of a frame the reader
+        could not accept, the rest of which may still be arriving) lingers before it closes."""
         if self.closed:
             return
         self.closed = True
         with contextlib.suppress(ConnectionError, OSError):
             self._send_frame(OPCODE_CLOSE, struct.pack("!H", code) + reason.encode()[:120])
-        self.connection.close()
+        if refusal:
+            self.connection.close_after_refusal()
+        else:
+            self.connection.close()
 
 
 def _unmask(data: bytes, mask: bytes) -> bytes:
