@@ -258,6 +258,8 @@ class FakeAPIServer:
         self._errors_lock = threading.Lock()
         self.identity = IdentityGenerator(self.config.seed)
         self._bootstrap_template: _BootstrapTemplate | None = None
+        # What start() kept to record the template from at the first seeded reset (see _settle_bootstrap).
+        self._pending_template: Callable[[], _BootstrapTemplate] | None = None
         self.storage = MemoryStorage(initial_revision=self.config.initial_revision, window=self.config.watch_window)
         self.schemas = SchemaRegistry.for_version("1.37")
         self.discovery = DiscoveryManager()
@@ -326,8 +328,16 @@ class FakeAPIServer:
         self._seeding_handler = with_request_info(with_user(self.apiserver.director, SEEDING_USER))
         self._server: SecureServer | None = None
         self._lifecycle_lock = threading.Lock()
+        # The bootstrap made here, while nothing else has written: start() settles it and keeps the
+        # result as the template a seeded reset copies, so the first reset need not bootstrap again.
+        self._unsettled_bootstrap: _UnsettledBootstrap | None = None
         if self.config.bootstrap:
-            self._seed_bootstrap()
+            pristine = self.storage.current_revision == self.config.initial_revision
+            enqueued_before = self.enqueue_log.recorded
+            with self.identity.recording() as draws:
+                self._seed_bootstrap()
+            if pristine:
+                self._unsettled_bootstrap = _UnsettledBootstrap(draws, self.storage.current_revision, enqueued_before)
 
     # -- assembly -------------------------------------------------------------------------------
 
@@ -674,7 +684,7 @@ class FakeAPIServer:
                 self._server = server
                 if self.config.run_controllers:
                     # The bootstrap work is done here, in a fixed order, so a seeded server starts the same every time.
-                    self.settle()
+                    self._settle_bootstrap()
                     self._apiserver_controllers.start()
                     self._controller_manager.start()
         return self
@@ -878,6 +888,27 @@ class FakeAPIServer:
             self.watch_events.clear()
             self.commits.clear()
 
+    def _settle_bootstrap(self) -> None:
+        """settle(); if the cluster is still the one the constructor bootstrapped, keep it for the reset template.
+
+        A seeded reset clears the storage to the initial revision and bootstraps into it, which is
+        what the constructor did: the settled result is the same cluster, so it is recorded once
+        here instead of being made again by the first seeded reset (the pytest plugin's first test).
+        """
+        unsettled, self._unsettled_bootstrap = self._unsettled_bootstrap, None
+        if unsettled is None or unsettled.revision != self.storage.current_revision:
+            self.settle()
+            return
+        with self.identity.recording() as draws:
+            self.settle()
+        objects, revision = self.storage.dump()
+        enqueues, _ = self.enqueue_log.since(unsettled.enqueued_before)
+        # Recorded when first needed: indexing the objects takes tens of milliseconds that `fakeapi serve`,
+        # which never resets, need not spend starting. Stored objects are never changed in place.
+        self._pending_template = functools.partial(
+            _BootstrapTemplate.record, objects, revision, enqueues, [*unsettled.draws, *draws]
+        )
+
     def _bootstrap_seeded(self) -> None:
         """The bootstrap of a seeded reset: made for real once, then copied.
 
@@ -888,6 +919,8 @@ class FakeAPIServer:
         objects with fresh uids and times wherever they stand (owner references, pod statuses,
         leases), record its enqueues again, and reclaim the Services' addresses.
         """
+        if self._pending_template is not None:
+            self._bootstrap_template, self._pending_template = self._pending_template(), None
         template = self._bootstrap_template
         if template is None:
             with self.identity.recording() as draws:
@@ -1017,6 +1050,16 @@ class FakeAPIServer:
 
 
 JSONPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class _UnsettledBootstrap:
+    """The constructor's bootstrap before the controllers' work: what it drew, the revision it left."""
+
+    draws: list[Draw]
+    revision: int
+    # The enqueue log's position before the bootstrap (the kubelets' start comes before it, as no reset repeats).
+    enqueued_before: int
 
 
 @dataclass(frozen=True)

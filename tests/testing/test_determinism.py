@@ -88,18 +88,27 @@ def test_a_seeded_reset_starts_over(pki: ClusterPKI) -> None:
         assert first_rv == 101
 
 
-def test_a_copied_bootstrap_is_the_bootstrap_a_seed_makes(pki: ClusterPKI) -> None:
-    # The first seeded reset bootstraps through the stores and the controllers; later ones copy
-    # it with the uids of their own seed. Each must equal a fresh server's first reset with that seed.
-    with freeze_time(FROZEN, ignore=FREEZE_IGNORE), FakeAPIServer(ServerConfig(pki=pki)) as copying:
-        copying.reset(seed=1)
-        copying.reset(seed=2)
-        copied = copying.snapshot(format="json")
-        copied_enqueues = [(e.listener, e.key, e.cause) for e in copying.enqueue_log.events]
-        with FakeAPIServer(ServerConfig(pki=pki)) as fresh:
-            fresh.reset(seed=2)
-            assert copied == fresh.snapshot(format="json")
-            assert copied_enqueues == [(e.listener, e.key, e.cause) for e in fresh.enqueue_log.events]
+@pytest.mark.parametrize("touched_before_start", [False, True], ids=["start-recorded", "first-reset-made"])
+def test_a_copied_bootstrap_is_the_bootstrap_a_seed_makes(pki: ClusterPKI, touched_before_start: bool) -> None:
+    # The bootstrap a seeded reset copies is recorded once: by start() when the cluster is still the
+    # constructor's, else by the first seeded reset, through the stores and the controllers. Every
+    # copy must equal a bootstrap made through the stores with the copy's seed.
+    with freeze_time(FROZEN, ignore=FREEZE_IGNORE):
+        copying = FakeAPIServer(ServerConfig(pki=pki))
+        if touched_before_start:
+            copying.seed(configmap("before-start"))
+        with copying:
+            copying.reset(seed=1)
+            copying.reset(seed=2)
+            copied = copying.snapshot(format="json")
+            copied_enqueues = [(e.listener, e.key, e.cause) for e in copying.enqueue_log.events]
+        made = FakeAPIServer(ServerConfig(pki=pki))
+        # A write before start() keeps start() from recording: this server's first seeded reset makes its bootstrap.
+        made.seed(configmap("before-start"))
+        with made:
+            made.reset(seed=2)
+            assert copied == made.snapshot(format="json")
+            assert copied_enqueues == [(e.listener, e.key, e.cause) for e in made.enqueue_log.events]
     uids = {o["metadata"]["uid"] for o in json.loads(copied)["items"]}
     assert len(uids) == len(json.loads(copied)["items"])
 
