@@ -10,7 +10,7 @@ is reported, as field errors upstream words them.
 Ratcheting (since 1.30): on update, a failing rule that does not use ``oldSelf`` is let through
 (as a warning) when its value, or the nearest correlatable value above it, is unchanged.
 
-Each evaluation is charged its cost (runtimecost.py): one that would pass the per-call limit,
+Each evaluation is charged its cost (fakeapi/cel/runtimecost.py): one that would pass the per-call limit,
 or the object's budget for all its rules, ends the validation with upstream's error, the errors
 found so far kept.
 """
@@ -24,7 +24,6 @@ from typing import Any
 from fakeapi.apiextensions.schema.cel import has_rules
 from fakeapi.apiextensions.schema.cel.compilation import CompilationResult, compile_rules
 from fakeapi.apiextensions.schema.cel.model import ValueConverter
-from fakeapi.apiextensions.schema.cel.runtimecost import evaluation_cost
 from fakeapi.apiextensions.schema.structural import Structural, child, index, key
 from fakeapi.apimachinery import field as fe
 from fakeapi.apimachinery.field import FieldError
@@ -32,6 +31,7 @@ from fakeapi.apimachinery.jsonutil import json_equal
 from fakeapi.apimachinery.managedfields.gofmt import go_quote
 from fakeapi.cel.environment.base import ABSENT, PER_CALL_LIMIT, RUNTIME_CEL_COST_BUDGET, Bindings
 from fakeapi.cel.errors import EvalError
+from fakeapi.cel.runtimecost import evaluation_cost
 
 # celconfig.MaxEvaluatedMessageExpressionSizeBytes
 MAX_EVALUATED_MESSAGE_EXPRESSION_SIZE_BYTES = 5 * 1024
