@@ -27,6 +27,11 @@ from fakeapi.cel.library import cost
 # Below this static estimate an expression is charged its estimate: measuring would cost more than it tells.
 CHARGED_AS_ESTIMATED = 1_000
 
+# cel-go's error for an evaluation stopped at the per-call limit.
+CALL_LIMIT_EXCEEDED = "operation cancelled: actual cost limit exceeded"
+# apiserver's error once a budget is spent (CRD validation, admission activation.go).
+OUT_OF_BUDGET = "validation failed due to running out of cost budget, no further validation rules will be run"
+
 # A way from a value down into it, one step at a time:
 # ("property", name): a map's entry; ("items", ""): a list's items; ("additionalProperties", ""):
 # a map's values. Untyped values need steps that fit either container: ("values", ""), a list's

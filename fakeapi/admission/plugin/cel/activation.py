@@ -40,12 +40,7 @@ from fakeapi.apimachinery.managedfields.gofmt import go_quote
 from fakeapi.cel.environment.base import PER_CALL_LIMIT
 from fakeapi.cel.errors import EvalError
 from fakeapi.cel.library.authz import new_authorizer
-from fakeapi.cel.runtimecost import evaluation_cost, json_size
-
-# cel-go's error for an evaluation stopped at the per-call limit.
-CALL_LIMIT_EXCEEDED = "operation cancelled: actual cost limit exceeded"
-# activation.go's error once a pass's budget is spent (wrapping cel.ErrOutOfBudget).
-OUT_OF_BUDGET = "validation failed due to running out of cost budget, no further validation rules will be run"
+from fakeapi.cel.runtimecost import CALL_LIMIT_EXCEEDED, OUT_OF_BUDGET, evaluation_cost, json_size
 
 
 class OutOfBudget(Exception):
