@@ -37,6 +37,7 @@ from fakeapi.cel.rewrite import rewrite
 # celconfig (apiserver/pkg/apis/cel/config.go).
 PER_CALL_LIMIT = 1_000_000
 RUNTIME_CEL_COST_BUDGET = 10_000_000
+RUNTIME_CEL_COST_BUDGET_MATCH_CONDITIONS = 2_500_000
 MAX_REQUEST_SIZE_BYTES = 3 * 1024 * 1024
 
 

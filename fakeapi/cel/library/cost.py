@@ -30,24 +30,31 @@ _TRAVERSING = frozenset(
         "contains", "startsWith", "endsWith", "matches", "find", "findAll", "split", "replace",
         "lowerAscii", "upperAscii", "trim", "substring", "charAt", "indexOf", "lastIndexOf", "join",
         "format", "quote", "url", "isURL", "ip", "isIP", "cidr", "isCIDR", "quantity", "isQuantity",
-        "semver", "isSemver", "isSorted", "sum", "min", "max", "_==_", "_!=_", "@in", "string",
+        "semver", "isSemver", "isSorted", "sum", "min", "max", "@in", "string",
         "_<_", "_<=_", "_>_", "_>=_",
     }
 )  # fmt: skip
 _PAIRWISE = frozenset({"sets.contains", "sets.equivalent", "sets.intersects"})
+# Equality compares no further than the shorter operand (cel-go: the smaller of the two sizes).
+_EQUALITY = frozenset({"_==_", "_!=_"})
+# The overloads of ``+`` that copy their operands; adding numbers or lists costs 1 (cel-go).
+_COPYING_ADDITIONS = frozenset({"add_string", "add_bytes"})
+# apiserver/pkg/cel/library/cost.go: an authorization check costs as much as a third of the per-call limit.
+_FIXED = {"check": 350_000}
 
 
 def estimate(ast: CheckedAST, sizes: Mapping[int, int], unknown_size: int = UNKNOWN_SIZE) -> int:
     """The most the expression can cost; ``sizes`` gives the known sizes of nodes by id, ``unknown_size``
     the size of any other value (at run time: no larger than the value the rule was given)."""
-    cost, _ = _Walk(sizes, unknown_size).cost(ast.expr)
+    cost, _ = _Walk(sizes, unknown_size, ast.overloads).cost(ast.expr)
     return math.ceil(cost)
 
 
 class _Walk:
-    def __init__(self, sizes: Mapping[int, int], unknown_size: int) -> None:
+    def __init__(self, sizes: Mapping[int, int], unknown_size: int, overloads: Mapping[int, list[str]]) -> None:
         self.sizes = sizes
         self.unknown_size = unknown_size
+        self.overloads = overloads
 
     def size(self, node: Expr) -> int:
         return self.sizes.get(node.id, self.unknown_size)
@@ -85,9 +92,17 @@ class _Walk:
         sizes = [s for _, s in costs]
         if node.name in _PAIRWISE and len(sizes) == 2:
             return total + sizes[0] * sizes[1] * TRAVERSAL_FACTOR + 1, 1
+        if node.name in _FIXED:
+            return total + _FIXED[node.name], 1
         if node.name == "_+_" and len(sizes) == 2:
             joined = sizes[0] + sizes[1]
+            # Without overloads (an unchecked tree) the addition may copy; with several, the dearest counts.
+            overloads = self.overloads.get(node.id)
+            if overloads and not _COPYING_ADDITIONS.intersection(overloads):
+                return total + 1, self.sizes.get(node.id, joined)
             return total + math.ceil(joined * TRAVERSAL_FACTOR), self.sizes.get(node.id, joined)
+        if node.name in _EQUALITY and len(sizes) == 2:
+            return total + 1 + math.ceil(min(sizes) * TRAVERSAL_FACTOR), 1
         if node.name in _TRAVERSING and sizes:
             return total + 1 + math.ceil(max(sizes) * TRAVERSAL_FACTOR), self.sizes.get(node.id, max(sizes))
         return total + 1, self.sizes.get(node.id, 1)

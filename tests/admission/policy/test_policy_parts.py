@@ -3,7 +3,10 @@
 Expectations: generic/policy_dispatcher.go CollectParams (its error texts), the mutation literal
 types of apiserver/pkg/cel/mutation (``Object.spec{...}``, ``JSONPatch{...}``) and library/jsonpatch.go
 (``jsonpatch.escapeKey``), plugin/cel/compile.go (``must evaluate to bool but got dyn``), and
-plugin/cel/composition.go (``composited variable "x" fails to evaluate: ...``).
+plugin/cel/composition.go (``composited variable "x" fails to evaluate: ...``); the runtime cost
+passes of policy/validating/validator.go (the messageExpressions on what the validations left of
+the budget, failing as ``failed messageExpression: <error>``; the audit annotations on a budget of
+their own) and apiserver/pkg/cel/library/cost.go (an authorization check costs 350000).
 """
 
 from __future__ import annotations
@@ -12,11 +15,26 @@ from typing import Any
 
 import pytest
 
-from fakeapi.admission.plugin.cel.activation import Activation
-from fakeapi.admission.plugin.cel.compile import BOOL, Compiler, OptionalVariableDeclarations
+from fakeapi.admission.plugin.cel.activation import Activation, CostBudget
+from fakeapi.admission.plugin.cel.compile import BOOL, STRING, Compiler, OptionalVariableDeclarations
 from fakeapi.admission.plugin.cel.mutation import rewrite_struct_literals
 from fakeapi.admission.plugin.policy.generic.policy_dispatcher import ParamError, collect_params
+from fakeapi.admission.plugin.policy.validating.policy_decision import (
+    ACTION_ADMIT,
+    ACTION_DENY,
+    AUDIT_ANNOTATION_PUBLISH,
+    EVAL_ADMIT,
+    EVAL_ERROR,
+    PolicyAuditAnnotation,
+    PolicyDecision,
+)
+from fakeapi.admission.plugin.policy.validating.validator import (
+    AuditAnnotationCondition,
+    ValidationCondition,
+    Validator,
+)
 from fakeapi.apimachinery.labels import LabelSelector
+from fakeapi.cel.environment.base import RUNTIME_CEL_COST_BUDGET
 from fakeapi.storage.interfaces import Object
 
 CONFIG_MAP = {"apiVersion": "v1", "kind": "ConfigMap"}
@@ -123,9 +141,59 @@ def test_a_variable_is_evaluated_once_where_it_is_named_and_its_error_is_the_exp
         "broken": compiler.compile("object.spec.missing", options),
     }
     activation = Activation({"spec": {"replicas": 3}}, None, {}, None, variables=variables)
-    assert activation.evaluate(compiler.compile("variables.double == 6", options, (BOOL,))).value is True
-    failed = activation.evaluate(compiler.compile("variables.broken == 1", options, (BOOL,)))
+    budget = CostBudget(RUNTIME_CEL_COST_BUDGET)
+    assert activation.evaluate(compiler.compile("variables.double == 6", options, (BOOL,)), budget).value is True
+    failed = activation.evaluate(compiler.compile("variables.broken == 1", options, (BOOL,)), budget)
     assert failed.error == (
         "expression 'variables.broken == 1' resulted in error: "
         'composited variable "broken" fails to evaluate: no such key: missing'
+    )
+
+
+# Compares the values of every pair of keys: 9.0e5 over ``_PAIRED`` (90 values of 1000 characters).
+_PAIRS = "object.data.all(a, object.data.exists_one(b, object.data[a] == object.data[b]))"
+_PAIRED = {"data": {f"k{i:03d}": f"{i:04d}".ljust(1000, "x") for i in range(90)}}
+
+
+def _eleven_pairs(compiler: Compiler) -> list[ValidationCondition]:
+    """Eleven validations that hold and spend 9.9e6 of the 1e7 budget over ``_PAIRED``."""
+    options = OptionalVariableDeclarations(has_authorizer=True)
+    return [ValidationCondition(compiler.compile(_PAIRS, options, (BOOL,)))] * 11
+
+
+def test_message_expressions_run_on_what_the_validations_left_of_the_budget() -> None:
+    compiler = Compiler()
+    options = OptionalVariableDeclarations(has_authorizer=True)
+    message = compiler.compile(f"string({_PAIRS})", OptionalVariableDeclarations(), (STRING,))
+    failing = ValidationCondition(
+        compiler.compile("object.data.size() == 0", options, (BOOL,)), message_expression=message
+    )
+    validator = Validator([*_eleven_pairs(compiler), failing], [], None, {})
+    result = validator.validate(Activation(_PAIRED, None, {}, None))
+    # Every validation that evaluated is the message pass's error, those that held too.
+    error = "failed messageExpression: validation failed due to running out of cost budget, no further validation rules will be run"
+    assert result.decisions == (PolicyDecision(ACTION_DENY, EVAL_ERROR, error),) * 12
+
+
+def test_audit_annotations_have_a_budget_of_their_own() -> None:
+    compiler = Compiler()
+    options = OptionalVariableDeclarations(has_authorizer=True)
+    annotation = AuditAnnotationCondition("paired", compiler.compile(f"string({_PAIRS})", options, (STRING,)))
+    validator = Validator(_eleven_pairs(compiler), [annotation], None, {})
+    result = validator.validate(Activation(_PAIRED, None, {}, None))
+    assert result.decisions == (PolicyDecision(ACTION_ADMIT, EVAL_ADMIT),) * 11
+    assert result.audit_annotations == (PolicyAuditAnnotation("paired", AUDIT_ANNOTATION_PUBLISH, "true"),)
+
+
+def test_three_authorization_checks_pass_the_per_call_limit() -> None:
+    compiler = Compiler()
+    options = OptionalVariableDeclarations(has_authorizer=True)
+    check = "authorizer.group('').resource('secrets').check('{}').allowed()"
+    two = compiler.compile(" || ".join(check.format(verb) for verb in ("get", "list")), options, (BOOL,))
+    assert 700_000 < two.max_cost < 1_000_000
+    three = compiler.compile(" || ".join(check.format(verb) for verb in ("get", "list", "watch")), options, (BOOL,))
+    # Never evaluated: the activation has no authorizer to answer the checks.
+    result = Activation({}, None, {}, None).evaluate(three, CostBudget(RUNTIME_CEL_COST_BUDGET))
+    assert result.error == (
+        f"expression '{three.expression}' resulted in error: operation cancelled: actual cost limit exceeded"
     )

@@ -3,8 +3,10 @@
 Behaviour from k8s.io/apiserver/pkg/admission/plugin/webhook/generic/webhook.go (ShouldCallHook:
 the conditions are the last check, on the object in the version the rules matched; an error is
 Forbidden under failurePolicy Fail), webhook/matchconditions/matcher.go (a false condition wins
-over errors; under Ignore errors skip the webhook) and
-pkg/apis/admissionregistration/validation/validation.go (validateMatchConditions).
+over errors; under Ignore errors skip the webhook; the conditions of one call share
+RuntimeCELCostBudgetMatchConditions, 2.5e6, and each has the per-call limit, 1e6, of
+apiserver/pkg/apis/cel/config.go) and pkg/apis/admissionregistration/validation/validation.go
+(validateMatchConditions, which compiles the expressions but does not refuse an expensive one).
 """
 
 from __future__ import annotations
@@ -106,6 +108,52 @@ def test_a_false_condition_wins_over_an_error(fakeapi) -> None:  # type: ignore[
     fakeapi.validating_webhook(recorder, rules=CONFIGMAPS, matchConditions=conditions)
     assert fakeapi.server.request("POST", CONFIGMAPS_PATH, configmap("quiet")).status == 201
     assert recorder.names == []
+
+
+# Compares the values of every pair of keys: about 111·n² for n values of 1000 characters.
+PAIRS = "object.data.all(a, object.data.exists_one(b, object.data[a] == object.data[b]))"
+
+
+def paired(name: str, keys: int) -> dict[str, Any]:
+    """A ConfigMap of ``keys`` distinct values of 1000 characters."""
+    return configmap(name, **{f"k{i:03d}": f"{i:04d}".ljust(1000, "x") for i in range(keys)})
+
+
+def test_a_condition_past_the_per_call_limit_is_an_error(fakeapi) -> None:  # type: ignore[no-untyped-def]
+    recorder = Recorder()
+    # Written although its estimate passes the limit: upstream's validation only compiles it.
+    stored = fakeapi.validating_webhook(
+        recorder, rules=CONFIGMAPS, matchConditions=[{"name": "pairs", "expression": PAIRS}]
+    )
+    assert stored["webhooks"][0]["matchConditions"] == [{"name": "pairs", "expression": PAIRS}]
+    refused = fakeapi.server.request("POST", CONFIGMAPS_PATH, paired("large", 100))  # 1.1e6
+    assert refused.status == 403
+    assert refused.json()["message"] == (
+        f"configmaps \"large\" is forbidden: expression '{PAIRS}' resulted in error: "
+        "operation cancelled: actual cost limit exceeded"
+    )
+    assert fakeapi.server.request("POST", CONFIGMAPS_PATH, paired("smaller", 90)).status == 201  # 9.0e5
+    assert recorder.names == ["smaller"]
+
+
+def test_the_conditions_of_a_webhook_share_a_budget(fakeapi) -> None:  # type: ignore[no-untyped-def]
+    recorder = Recorder()
+    conditions = [{"name": f"pairs-{i}", "expression": PAIRS} for i in range(3)]
+    fakeapi.validating_webhook(recorder, rules=CONFIGMAPS, matchConditions=conditions)
+    refused = fakeapi.server.request("POST", CONFIGMAPS_PATH, paired("large", 90))  # three of 9.0e5
+    assert refused.status == 403
+    assert refused.json()["message"] == (
+        'configmaps "large" is forbidden: '
+        "validation failed due to running out of cost budget, no further validation rules will be run"
+    )
+    assert fakeapi.server.request("POST", CONFIGMAPS_PATH, paired("smaller", 60)).status == 201  # three of 4.0e5
+    assert recorder.names == ["smaller"]
+
+    configurations = "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations"
+    assert fakeapi.server.request("DELETE", f"{configurations}/check.fakeapi.test").status == 200
+    fakeapi.validating_webhook(recorder, rules=CONFIGMAPS, matchConditions=conditions, failurePolicy="Ignore")
+    assert fakeapi.server.request("POST", CONFIGMAPS_PATH, paired("skipped", 90)).status == 201
+    assert recorder.names == ["smaller"]
 
 
 def test_mutating_webhooks_see_conditions_on_the_object_as_patched_so_far(fakeapi) -> None:  # type: ignore[no-untyped-def]

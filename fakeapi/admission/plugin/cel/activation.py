@@ -7,6 +7,14 @@ are a lazy map: each is evaluated the first time an expression reads it, at most
 activation, and an expression that reads a variable whose evaluation failed fails with that
 error. Here the variables an expression names (``variables.<name>``, read from its text) are
 evaluated before it, in the same way, so a variable no expression reads is never evaluated.
+
+Runtime cost: expressions are evaluated in passes (upstream's ``ForInput``: a policy's
+matchConditions, its validations, their messageExpressions...), each with a budget
+(:class:`CostBudget`). Each expression is charged its cost (fakeapi/cel/runtimecost.py) before it
+runs; one past the per-call limit fails (``operation cancelled: actual cost limit exceeded``) having
+spent the limit, and one the budget cannot pay ends the pass (:class:`OutOfBudget`). A variable
+is charged to the first expression of a pass that reads it, once per pass, as upstream evaluates
+the lazy map of variables anew in each pass (here its value is kept: it would be the same).
 """
 
 from __future__ import annotations
@@ -24,12 +32,41 @@ from fakeapi.admission.plugin.cel.compile import (
     PARAMS_VAR,
     REQUEST_RESOURCE_AUTHORIZER_VAR,
     REQUEST_VAR,
+    SIZED_VARS,
     VARIABLES_VAR,
     CompilationResult,
 )
 from fakeapi.apimachinery.managedfields.gofmt import go_quote
+from fakeapi.cel.environment.base import PER_CALL_LIMIT
 from fakeapi.cel.errors import EvalError
 from fakeapi.cel.library.authz import new_authorizer
+from fakeapi.cel.runtimecost import CALL_LIMIT_EXCEEDED, OUT_OF_BUDGET, evaluation_cost, json_size
+
+
+class OutOfBudget(Exception):
+    """A pass's expressions spent its budget: the pass has no results, only this error (ForInput's err)."""
+
+    def __init__(self) -> None:
+        super().__init__(OUT_OF_BUDGET)
+
+
+@dataclass
+class CostBudget:
+    """What is left of one pass's runtime cost budget, and the variables the pass has paid for."""
+
+    remaining: int
+    variables_paid: set[str] = field(default_factory=set)
+
+    def charge(self, cost: int) -> None:
+        """Take ``cost``; raises OutOfBudget, the budget spent, when it is not there."""
+        if cost > self.remaining:
+            self.remaining = -1
+            raise OutOfBudget
+        self.remaining -= cost
+
+    def next_pass(self) -> CostBudget:
+        """A later pass on what is left (a policy's messageExpressions after its validations)."""
+        return CostBudget(self.remaining)
 
 
 @dataclass(frozen=True)
@@ -57,6 +94,10 @@ class Activation:
     request_resource: Any = None
     _values: dict[str, Any] = field(default_factory=dict)
     _errors: dict[str, str] = field(default_factory=dict)
+    # What each evaluated variable costs a pass that reads it (its own evaluation, not those it reads).
+    _variable_costs: dict[str, int] = field(default_factory=dict)
+    # The length of each variable's value as JSON (a composited one's under ``variables.<name>``).
+    _json_sizes: dict[str, int] = field(default_factory=dict)
     _data_cache: dict[str, Any] | None = None
 
     def _data(self) -> dict[str, Any]:
@@ -83,33 +124,76 @@ class Activation:
         activation = {name: value for name, value in data.items() if name.partition(".")[0] in compiled.roots}
         return compiled.program.eval(activation, authorizer=self.authorizer)
 
-    def _resolve(self, names: Iterable[str]) -> str:
-        """Evaluate the named variables (and those they name); the first failure's error, or ""."""
+    def _cost(self, compiled: CompilationResult) -> int:
+        """What evaluating ``compiled`` costs, measured over the values it reads."""
+        data = self._data()
+        read = {name: data[name] for name in SIZED_VARS if name in compiled.roots}
+        # Any value the paths do not reach is no larger than the largest variable read.
+        sizes = [self._json_size(name, data[name]) for name in read if name != VARIABLES_VAR]
+        sizes += [
+            self._json_size(f"{VARIABLES_VAR}.{n}", self._values[n]) for n in compiled.variables if n in self._values
+        ]
+        return evaluation_cost(
+            compiled.program.ast, compiled.max_cost, compiled.size_paths, [read], max(sizes, default=0)
+        )
+
+    def _json_size(self, key: str, value: Any) -> int:
+        size = self._json_sizes.get(key)
+        if size is None:
+            size = self._json_sizes[key] = json_size(value)
+        return size
+
+    def _resolve(self, names: Iterable[str], budget: CostBudget) -> str:
+        """Evaluate the named variables (and those they name), paid from ``budget``; the first failure's error, or ""."""
         for name in names:
-            if name in self._errors:
-                return self._errors[name]
-            if name in self._values or name not in self.variables:
-                continue
-            compiled = self.variables[name]
-            if compiled.failed:
-                self._errors[name] = f"composited variable {go_quote(name)} fails to compile: {compiled.error}"
-                return self._errors[name]
-            failure = self._resolve(compiled.variables)
-            if not failure:
-                try:
-                    self._values[name] = self._eval(compiled)
-                    continue
-                except EvalError as exc:
-                    failure = exc.message
-            self._errors[name] = f"composited variable {go_quote(name)} fails to evaluate: {failure}"
-            return self._errors[name]
+            if name in self.variables:
+                failure = self._variable(name, budget)
+                if failure:
+                    return failure
         return ""
 
-    def evaluate(self, compiled: CompilationResult) -> EvaluationResult:
-        """Evaluate: the value, or ``compilation error: ...`` / ``expression '...' resulted in error: ...``."""
+    def _variable(self, name: str, budget: CostBudget) -> str:
+        """Variable ``name``, evaluated once per activation and paid for once per pass; its error, or ""."""
+        if name in budget.variables_paid:
+            return self._errors.get(name, "")
+        budget.variables_paid.add(name)
+        compiled = self.variables[name]
+        if compiled.failed:
+            self._errors[name] = f"composited variable {go_quote(name)} fails to compile: {compiled.error}"
+            return self._errors[name]
+        failure = self._resolve(compiled.variables, budget)
+        if name not in self._variable_costs:
+            self._variable_costs[name] = 0
+            if not failure:
+                cost = self._cost(compiled)
+                self._variable_costs[name] = min(cost, PER_CALL_LIMIT + 1)
+                failure = CALL_LIMIT_EXCEEDED if cost > PER_CALL_LIMIT else self._eval_variable(name, compiled)
+            if failure:
+                self._errors[name] = f"composited variable {go_quote(name)} fails to evaluate: {failure}"
+        budget.charge(self._variable_costs[name])
+        return self._errors.get(name, "")
+
+    def _eval_variable(self, name: str, compiled: CompilationResult) -> str:
+        try:
+            self._values[name] = self._eval(compiled)
+        except EvalError as exc:
+            return exc.message
+        return ""
+
+    def evaluate(self, compiled: CompilationResult, budget: CostBudget) -> EvaluationResult:
+        """Evaluate, paid from ``budget``: the value, or ``compilation error: ...`` / ``expression '...' resulted in error: ...``.
+
+        Raises OutOfBudget when ``budget`` cannot pay for the expression or the variables it reads.
+        """
         if compiled.failed:
             return EvaluationResult(compiled.expression, error=f"compilation error: {compiled.error}")
-        failure = self._resolve(compiled.variables)
+        failure = self._resolve(compiled.variables, budget)
+        if not failure:
+            cost = self._cost(compiled)
+            # cel-go stops an evaluation at the per-call limit, having spent it.
+            budget.charge(min(cost, PER_CALL_LIMIT + 1))
+            if cost > PER_CALL_LIMIT:
+                failure = CALL_LIMIT_EXCEEDED
         if not failure:
             try:
                 return EvaluationResult(compiled.expression, self._eval(compiled))
@@ -119,6 +203,11 @@ class Activation:
             compiled.expression, error=f"expression '{compiled.expression}' resulted in error: {failure}"
         )
 
-    def evaluate_all(self, compiled: Sequence[CompilationResult | None]) -> list[EvaluationResult | None]:
-        """ForInput: each expression's result, None for the places that hold none."""
-        return [None if c is None else self.evaluate(c) for c in compiled]
+    def for_input(
+        self, compiled: Sequence[CompilationResult | None], budget: CostBudget
+    ) -> list[EvaluationResult | None]:
+        """ForInput: one pass, each expression's result (None for the places that hold none).
+
+        Raises OutOfBudget when the pass spends ``budget``.
+        """
+        return [None if c is None else self.evaluate(c, budget) for c in compiled]

@@ -15,6 +15,7 @@ expression whose type is not one its place accepts: ``must evaluate to bool but 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,8 @@ from fakeapi.admission.plugin.cel.tokens import root_identifiers, selected_field
 from fakeapi.cel import types
 from fakeapi.cel.environment.base import Environment
 from fakeapi.cel.errors import CompileError
+from fakeapi.cel.library import cost
+from fakeapi.cel.runtimecost import ValuePath, value_paths
 
 OBJECT_VAR = "object"
 OLD_OBJECT_VAR = "oldObject"
@@ -32,6 +35,8 @@ NAMESPACE_VAR = "namespaceObject"
 AUTHORIZER_VAR = "authorizer"
 REQUEST_RESOURCE_AUTHORIZER_VAR = "authorizer.requestResource"
 VARIABLES_VAR = "variables"
+# The variables whose values an expression's runtime cost is measured over (the authorizer's are opaque).
+SIZED_VARS = (OBJECT_VAR, OLD_OBJECT_VAR, PARAMS_VAR, REQUEST_VAR, NAMESPACE_VAR, VARIABLES_VAR)
 
 # Return types, spelt as cel-go prints them.
 BOOL = "bool"
@@ -63,6 +68,10 @@ class CompilationResult:
     variables: tuple[str, ...] = ()
     # The identifiers it may read as variables: its activation holds only those.
     roots: frozenset[str] = frozenset()
+    # The static cost estimate, every value as large as a request, and where the nodes read
+    # below the variables: what its runtime cost is measured with (fakeapi/cel/runtimecost.py).
+    max_cost: int = 0
+    size_paths: Mapping[int, ValuePath] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -106,7 +115,15 @@ class Compiler:
             return CompilationResult(expression, error=reason, output_type=output_type)
         named = tuple(dict.fromkeys(selected_fields(expression, VARIABLES_VAR)))
         roots = root_identifiers(source)
-        return CompilationResult(expression, program, output_type=output_type, variables=named, roots=roots)
+        return CompilationResult(
+            expression,
+            program,
+            output_type=output_type,
+            variables=named,
+            roots=roots,
+            max_cost=cost.estimate(program.ast, {}),
+            size_paths=value_paths(program.ast, SIZED_VARS),
+        )
 
 
 def _new_env(options: OptionalVariableDeclarations) -> Environment:

@@ -5,6 +5,13 @@ counts only when none is false: under ``failurePolicy: Fail`` the errors are the
 error's text, or several as ``[a, b]``), under ``Ignore`` the request does not match. Policies
 compile their conditions with the rest of the policy; :class:`WebhookConditions` compiles a
 webhook's.
+
+The conditions of one match run as one pass with a budget of their own,
+``RuntimeCELCostBudgetMatchConditions`` (2.5e6; each condition also has the per-call limit, 1e6):
+a condition past the limit fails to evaluate (``operation cancelled: actual cost limit
+exceeded``), and running out of budget is the match's error under ``Fail`` (``validation failed
+due to running out of cost budget, no further validation rules will be run``) and no match
+under ``Ignore``, whatever the conditions evaluated to.
 """
 
 from __future__ import annotations
@@ -13,11 +20,12 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 from fakeapi.admission.interfaces import Attributes
-from fakeapi.admission.plugin.cel.activation import Activation
+from fakeapi.admission.plugin.cel.activation import Activation, CostBudget, OutOfBudget
 from fakeapi.admission.plugin.cel.compile import BOOL, CompilationResult, Compiler, OptionalVariableDeclarations
 from fakeapi.admission.plugin.cel.condition import Authorization, MatchedAs, create_admission_request
 from fakeapi.admission.plugin.webhook.accessors import WebhookAccessor
 from fakeapi.authorization.authorizer import Authorizer
+from fakeapi.cel.environment.base import RUNTIME_CEL_COST_BUDGET_MATCH_CONDITIONS
 from fakeapi.storage.interfaces import Object
 
 FAIL = "Fail"
@@ -46,9 +54,14 @@ class Matcher:
     failure_policy: str = FAIL
 
     def match(self, activation: Activation) -> MatchResult:
+        budget = CostBudget(RUNTIME_CEL_COST_BUDGET_MATCH_CONDITIONS)
+        try:
+            results = activation.for_input([compiled for _, compiled in self.conditions], budget)
+        except OutOfBudget as exc:
+            return MatchResult(False, error=str(exc)) if self.failure_policy == FAIL else MatchResult(False)
         errors: list[str] = []
-        for name, compiled in self.conditions:
-            result = activation.evaluate(compiled)
+        for (name, _), result in zip(self.conditions, results, strict=True):
+            assert result is not None  # every condition has an expression
             if result.error:
                 errors.append(result.error)
             elif result.value is False:

@@ -22,6 +22,7 @@ from fakeapi.cel.environment.base import Environment, Program
 from fakeapi.cel.errors import CompileError
 from fakeapi.cel.escaping import escape
 from fakeapi.cel.library import comprehensions, cost
+from fakeapi.cel.runtimecost import ValuePath
 
 SCOPED_VAR = "self"
 OLD_SCOPED_VAR = "oldSelf"
@@ -38,9 +39,9 @@ class CompilationResult:
     max_cost: int = 0
     message_max_cost: int = 0
     # Where the schema-typed nodes of the rule and of its messageExpression read their values
-    # from, below ``self`` (for the runtime cost: runtimecost.py).
-    size_paths: dict[int, SchemaPath] = field(default_factory=dict)
-    message_size_paths: dict[int, SchemaPath] = field(default_factory=dict)
+    # from, below ``self`` (for the runtime cost: fakeapi/cel/runtimecost.py).
+    size_paths: dict[int, ValuePath] = field(default_factory=dict)
+    message_size_paths: dict[int, ValuePath] = field(default_factory=dict)
     error: str | None = None
     error_is_required: bool = False
     message_expression_error: str | None = None
@@ -144,7 +145,7 @@ class _Resolver:
     is_resource_root: bool
     errors: list[str] = field(default_factory=list)
     sizes: dict[int, int] = field(default_factory=dict)
-    paths: dict[int, SchemaPath] = field(default_factory=dict)
+    paths: dict[int, ValuePath] = field(default_factory=dict)
     uses_old_self: bool = False
 
     def __post_init__(self) -> None:
@@ -238,14 +239,10 @@ class _Resolver:
         return f"ERROR: <input>:{line}:{column}: {message}\n | {source_line}\n | {'.' * (column - 1)}^"
 
 
-# A way from a value down into it: ("property", name), ("items", "") or ("additionalProperties", "").
-SchemaPath = tuple[tuple[str, str], ...]
-
-
-def _schema_paths(root: Structural) -> dict[int, SchemaPath]:
+def _schema_paths(root: Structural) -> dict[int, ValuePath]:
     """Every schema node below ``root`` (by identity) with the way to its values."""
-    paths: dict[int, SchemaPath] = {}
-    pending: list[tuple[Structural, SchemaPath]] = [(root, ())]
+    paths: dict[int, ValuePath] = {}
+    pending: list[tuple[Structural, ValuePath]] = [(root, ())]
     while pending:
         s, path = pending.pop()
         paths[id(s)] = path

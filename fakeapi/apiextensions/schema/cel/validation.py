@@ -10,7 +10,7 @@ is reported, as field errors upstream words them.
 Ratcheting (since 1.30): on update, a failing rule that does not use ``oldSelf`` is let through
 (as a warning) when its value, or the nearest correlatable value above it, is unchanged.
 
-Each evaluation is charged its cost (runtimecost.py): one that would pass the per-call limit,
+Each evaluation is charged its cost (fakeapi/cel/runtimecost.py): one that would pass the per-call limit,
 or the object's budget for all its rules, ends the validation with upstream's error, the errors
 found so far kept.
 """
@@ -24,7 +24,6 @@ from typing import Any
 from fakeapi.apiextensions.schema.cel import has_rules
 from fakeapi.apiextensions.schema.cel.compilation import CompilationResult, compile_rules
 from fakeapi.apiextensions.schema.cel.model import ValueConverter
-from fakeapi.apiextensions.schema.cel.runtimecost import evaluation_cost
 from fakeapi.apiextensions.schema.structural import Structural, child, index, key
 from fakeapi.apimachinery import field as fe
 from fakeapi.apimachinery.field import FieldError
@@ -32,6 +31,7 @@ from fakeapi.apimachinery.jsonutil import json_equal
 from fakeapi.apimachinery.managedfields.gofmt import go_quote
 from fakeapi.cel.environment.base import ABSENT, PER_CALL_LIMIT, RUNTIME_CEL_COST_BUDGET, Bindings
 from fakeapi.cel.errors import EvalError
+from fakeapi.cel.runtimecost import CALL_LIMIT_EXCEEDED, OUT_OF_BUDGET, evaluation_cost
 
 # celconfig.MaxEvaluatedMessageExpressionSizeBytes
 MAX_EVALUATED_MESSAGE_EXPRESSION_SIZE_BYTES = 5 * 1024
@@ -158,7 +158,7 @@ def _validate_expressions(v: Validator, path: str, obj: Any, old: Any, unchanged
     s = v.schema
     type_name = s.type
     if result.remaining_budget <= 0:
-        result.errors.append(fe.invalid(_field_path(path), type_name, _OUT_OF_BUDGET))
+        result.errors.append(fe.invalid(_field_path(path), type_name, OUT_OF_BUDGET))
         result.remaining_budget = -1
         return
     self_value = v.converter.to_cel(obj, s)
@@ -214,11 +214,9 @@ def _validate_expressions(v: Validator, path: str, obj: Any, old: Any, unchanged
             result.errors.append(error)
 
 
-_OUT_OF_BUDGET = "validation failed due to running out of cost budget, no further validation rules will be run"
 _MESSAGE_OUT_OF_BUDGET = (
     "messageExpression evaluation failed due to running out of cost budget, no further validation rules will be run"
 )
-_CALL_LIMIT_EXCEEDED = "operation cancelled: actual cost limit exceeded"
 
 
 def _charge(result: Result, path: str, type_name: str, compiled: CompilationResult, obj: Any, old: Any) -> bool:
@@ -227,11 +225,11 @@ def _charge(result: Result, path: str, type_name: str, compiled: CompilationResu
     cost = evaluation_cost(compiled.program.ast, compiled.max_cost, compiled.size_paths, (obj, old))
     # cel-go stops an evaluation at the per-call limit, having spent it.
     if not result.charge(min(cost, PER_CALL_LIMIT + 1)):
-        result.errors.append(fe.invalid(_field_path(path), type_name, _OUT_OF_BUDGET))
+        result.errors.append(fe.invalid(_field_path(path), type_name, OUT_OF_BUDGET))
         return False
     if cost > PER_CALL_LIMIT:
         result.errors.append(
-            fe.invalid(_field_path(path), type_name, _evaluation_error(_CALL_LIMIT_EXCEEDED, compiled.rule))
+            fe.invalid(_field_path(path), type_name, _evaluation_error(CALL_LIMIT_EXCEEDED, compiled.rule))
         )
         result.remaining_budget = -1
         return False
@@ -255,7 +253,7 @@ def _evaluation_error(message: str, rule: dict[str, Any]) -> str:
             f"'{message}': call arguments did not match a supported operator, function or macro signature "
             f"for rule: {_rule_error_string(rule)}"
         )
-    if message.startswith("operation cancelled: actual cost limit exceeded"):
+    if message.startswith(CALL_LIMIT_EXCEEDED):
         return f"'{message}': no further validation rules will be run due to call cost exceeds limit for rule: {_rule_error_string(rule)}"
     return f"{message} evaluating rule: {_rule_error_string(rule)}"
 

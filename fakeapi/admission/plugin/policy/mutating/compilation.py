@@ -3,6 +3,9 @@
 Compile errors are kept and returned when the mutation runs, as upstream delays them until
 invocation: the request then fails (or not, under ``failurePolicy: Ignore``) with the
 compiler's text.
+
+Each mutation's evaluation has a budget of ``RuntimeCELCostBudget`` (dispatcher.go gives every
+patcher the whole budget): running out of it fails the mutation with activation.go's error.
 """
 
 from __future__ import annotations
@@ -11,13 +14,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fakeapi.admission.plugin.cel.activation import Activation
+from fakeapi.admission.plugin.cel.activation import Activation, CostBudget, OutOfBudget
 from fakeapi.admission.plugin.cel.compile import BOOL, CompilationResult, Compiler, OptionalVariableDeclarations
 from fakeapi.admission.plugin.policy.generic.policy_dispatcher import failure_policy
 from fakeapi.admission.plugin.policy.mutating.patch.json_patch import PatchError, apply_patch
 from fakeapi.admission.plugin.policy.mutating.patch.smd import apply_configuration
 from fakeapi.admission.plugin.webhook.matchconditions import Matcher
 from fakeapi.apimachinery.managedfields.schema import TypeRef
+from fakeapi.cel.environment.base import RUNTIME_CEL_COST_BUDGET
 from fakeapi.storage.interfaces import Object
 
 JSON_PATCH = "JSONPatch"
@@ -35,7 +39,10 @@ class Mutator:
         """The object with this mutation applied (a new object), or a PatchError."""
         if self.expression.failed:
             raise PatchError(self.expression.error)
-        result = activation.evaluate(self.expression)
+        try:
+            result = activation.evaluate(self.expression, CostBudget(RUNTIME_CEL_COST_BUDGET))
+        except OutOfBudget as exc:
+            raise PatchError(str(exc)) from None
         if result.error:
             raise PatchError(result.error)
         if self.patch_type == JSON_PATCH:

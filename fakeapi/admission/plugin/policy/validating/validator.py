@@ -7,6 +7,14 @@ expression that fails to evaluate denies under ``failurePolicy: Fail`` and admit
 ``Ignore``. Audit annotations publish their value (a non-empty string), are left out (an empty
 string, null) or are errors (any other type: ``valueExpression '...' resulted in unsupported
 return type: int. Return type must be either string or null.``).
+
+Runtime cost (validator.go): the validations run as one pass with a budget of
+``RuntimeCELCostBudget`` and the messageExpressions as a second pass on what is left; the audit
+annotations get a budget of their own, and the matchConditions theirs (matchconditions.py). A
+validation pass that runs out of budget is the policy's only decision (an error, under the
+failure policy: ``validation failed due to running out of cost budget, no further validation
+rules will be run``), as is an audit annotation pass that does; a message pass that does turns
+each validation that did not fail to evaluate into an error, ``failed messageExpression: ...``.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from fakeapi.admission.plugin.cel.activation import Activation, EvaluationResult
+from fakeapi.admission.plugin.cel.activation import Activation, CostBudget, EvaluationResult, OutOfBudget
 from fakeapi.admission.plugin.cel.compile import CompilationResult
 from fakeapi.admission.plugin.policy.validating.policy_decision import (
     ACTION_ADMIT,
@@ -31,6 +39,7 @@ from fakeapi.admission.plugin.policy.validating.policy_decision import (
     ValidateResult,
 )
 from fakeapi.admission.plugin.webhook.matchconditions import FAIL, Matcher
+from fakeapi.cel.environment.base import RUNTIME_CEL_COST_BUDGET
 
 IGNORE = "Ignore"
 # celconfig.MaxEvaluatedMessageExpressionSizeBytes
@@ -87,27 +96,61 @@ class Validator:
         if self.matcher is not None:
             match = self.matcher.match(activation)
             if match.error:
-                error = PolicyDecision(_action_for_error(self.failure_policy), EVAL_ERROR, match.error)
-                return ValidateResult((error,))
+                return self._error(match.error)
             if not match.matches:
                 return ValidateResult()
-        decisions = [self._decide(validation, activation) for validation in self.validations]
-        annotations = [self._annotate(annotation, activation) for annotation in self.audit_annotations]
+        budget = CostBudget(RUNTIME_CEL_COST_BUDGET)
+        try:
+            results = activation.for_input([v.expression for v in self.validations], budget)
+        except OutOfBudget as exc:
+            return self._error(str(exc))
+        message_results: list[EvaluationResult | None] = [None] * len(self.validations)
+        message_error = ""
+        # Every messageExpression runs, whatever its validation gave, on what the validations left.
+        try:
+            message_results = activation.for_input([v.message_expression for v in self.validations], budget.next_pass())
+        except OutOfBudget as exc:
+            message_error = f"failed messageExpression: {exc}"
+        decisions = [
+            self._decide(validation, result, message_result, message_error)
+            for validation, result, message_result in zip(self.validations, results, message_results, strict=True)
+        ]
+        # validator.go hands the audit annotations the whole budget again.
+        try:
+            annotation_results = activation.for_input(
+                [a.value_expression for a in self.audit_annotations], CostBudget(RUNTIME_CEL_COST_BUDGET)
+            )
+        except OutOfBudget as exc:
+            return self._error(str(exc))
+        annotations = [
+            self._annotate(annotation, result)
+            for annotation, result in zip(self.audit_annotations, annotation_results, strict=True)
+        ]
         return ValidateResult(tuple(decisions), tuple(annotations))
 
-    def _decide(self, validation: ValidationCondition, activation: Activation) -> PolicyDecision:
-        result = activation.evaluate(validation.expression)
-        message_expression = validation.message_expression
-        message_result = None if message_expression is None else activation.evaluate(message_expression)
+    def _error(self, message: str) -> ValidateResult:
+        """The policy's one decision when it cannot be evaluated: an error, under the failure policy."""
+        return ValidateResult((PolicyDecision(_action_for_error(self.failure_policy), EVAL_ERROR, message),))
+
+    def _decide(
+        self,
+        validation: ValidationCondition,
+        result: EvaluationResult | None,
+        message_result: EvaluationResult | None,
+        message_error: str,
+    ) -> PolicyDecision:
+        assert result is not None  # every validation has an expression
         if result.error:
             return PolicyDecision(_action_for_error(self.failure_policy), EVAL_ERROR, result.error)
+        if message_error:
+            return PolicyDecision(_action_for_error(self.failure_policy), EVAL_ERROR, message_error)
         if result.value is not True:
             reason = validation.reason or REASON_INVALID
             return PolicyDecision(ACTION_DENY, EVAL_DENY, _message(validation, message_result), reason)
         return PolicyDecision(ACTION_ADMIT, EVAL_ADMIT)
 
-    def _annotate(self, annotation: AuditAnnotationCondition, activation: Activation) -> PolicyAuditAnnotation:
-        result = activation.evaluate(annotation.value_expression)
+    def _annotate(self, annotation: AuditAnnotationCondition, result: EvaluationResult | None) -> PolicyAuditAnnotation:
+        assert result is not None  # every audit annotation has an expression
         if result.error:
             action = AUDIT_ANNOTATION_EXCLUDE if self.failure_policy == IGNORE else AUDIT_ANNOTATION_ERROR
             return PolicyAuditAnnotation(annotation.key, action, error=result.error)
