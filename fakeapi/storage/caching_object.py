@@ -95,6 +95,16 @@ class EncodedObjects:
                         self._tracked[id(item)] = entry
         return item
 
+    def list_items(self, objects: list[Object]) -> list[Object]:
+        """``list_item`` of each object; the items made before are found without taking the lock."""
+        tracked = self._tracked
+        items = []
+        for obj in objects:
+            entry = tracked.get(id(obj))
+            item = entry.item if entry is not None and entry.object is obj else None
+            items.append(item if item is not None else self.list_item(obj))
+        return items
+
     def encode(self, value: Any) -> bytes:
         """Compact JSON of ``value`` (``encode_json``), encoded once per tracked version and form."""
         entry = self._tracked.get(id(value))
@@ -125,7 +135,17 @@ class EncodedObjects:
         head = encode_json({k: v for k, v in obj.items() if k != "items"})
         # The head without its closing brace, then the items: exactly json.dumps of the whole.
         opening = head[:-1] + (b"," if len(obj) > 1 else b"")
-        return opening + b'"items":[' + b",".join([self.encode(item) for item in items]) + b"]}\n"
+        return opening + b'"items":[' + b",".join(self._encoded_items(items)) + b"]}\n"
+
+    def _encoded_items(self, items: list[Any]) -> list[bytes]:
+        """``encode`` of each list item, inlined for the items whose bytes are already known (a large list's many)."""
+        tracked = self._tracked
+        encoded = []
+        for item in items:
+            entry = tracked.get(id(item))
+            known = entry.item_json if entry is not None and entry.item is item else None
+            encoded.append(known if known is not None else self.encode(item))
+        return encoded
 
     def watch_event(self, event_type: str, obj: Any) -> bytes:
         """One watch event line, as ``encode_json({"type": ..., "object": ...})`` plus a newline."""

@@ -9,6 +9,7 @@ resourceVersion until that version has left the window (then: too old, 410 Expir
 
 from __future__ import annotations
 
+import bisect
 import queue
 import threading
 from collections import deque
@@ -131,6 +132,9 @@ class MemoryStorage:
         # Events after this revision are all in the window; a watch from an older one is too old.
         self._compacted_revision = initial_revision
         self._objects: dict[str, dict[tuple[str, str], Object]] = {}
+        # Each prefix's keys in order, made by the first list that needs them and kept in step by
+        # creates and deletes: a list reads one namespace's run of keys by bisection, unsorted.
+        self._sorted_keys: dict[str, list[tuple[str, str]]] = {}
         self._window: deque[Event] = deque(maxlen=window)
         self._watches: dict[str, set[MemoryWatch]] = {}
         self._listeners: list[EventListener] = []
@@ -194,9 +198,17 @@ class MemoryStorage:
         """Every object under ``prefix`` (in one namespace if given), in key order, and the revision."""
         with self._lock:
             bucket = self._objects.get(prefix, {})
-            revision = self._revision
-            keys = sorted(bucket) if namespace is None else sorted(k for k in bucket if k[0] == namespace)
-            return [bucket[k] for k in keys], revision
+            keys = self._keys_in_order(prefix, bucket)
+            if namespace is not None:
+                # (namespace,) sorts before the namespace's keys; namespace + NUL after them (names hold no NUL).
+                keys = keys[bisect.bisect_left(keys, (namespace,)) : bisect.bisect_left(keys, (namespace + "\0",))]
+            return [bucket[k] for k in keys], self._revision
+
+    def _keys_in_order(self, prefix: str, bucket: dict[tuple[str, str], Object]) -> list[tuple[str, str]]:
+        keys = self._sorted_keys.get(prefix)
+        if keys is None:
+            keys = self._sorted_keys[prefix] = sorted(bucket)
+        return keys
 
     def get_list_at(self, prefix: str, namespace: str | None, revision: int) -> list[Object]:
         """The objects under ``prefix`` as they were at ``revision``, rebuilt by undoing later events.
@@ -309,9 +321,13 @@ class MemoryStorage:
         slot = (key.namespace, key.name)
         if previous is not None and key.prefix in self._index_funcs:
             self._index(key.prefix, slot, previous, add=False)
+        keys = self._sorted_keys.get(key.prefix)
         if event_type == "DELETED":
-            bucket.pop(slot, None)
+            if bucket.pop(slot, None) is not None and keys is not None:
+                del keys[bisect.bisect_left(keys, slot)]
         else:
+            if keys is not None and slot not in bucket:
+                bisect.insort(keys, slot)
             bucket[slot] = obj
             if key.prefix in self._index_funcs:
                 self._index(key.prefix, slot, obj, add=True)
@@ -375,6 +391,7 @@ class MemoryStorage:
         with self._lock:
             self.stop_all_watches()
             self._objects.clear()
+            self._sorted_keys.clear()
             self._window.clear()
             self.encodings.clear()
             for prefix in self._index_funcs:
@@ -397,6 +414,7 @@ class MemoryStorage:
                 prefix: {(obj["metadata"].get("namespace") or "", obj["metadata"]["name"]): obj for obj in items}
                 for prefix, items in objects.items()
             }
+            self._sorted_keys.clear()
             for prefix in self._index_funcs:
                 self._reindex(prefix)
             self._revision = self._compacted_revision = revision
@@ -405,6 +423,8 @@ class MemoryStorage:
         """Every object by key prefix (each prefix's in key order) and the revision, read in one consistent cut."""
         with self._lock:
             objects = {
-                prefix: [bucket[k] for k in sorted(bucket)] for prefix, bucket in self._objects.items() if bucket
+                prefix: [bucket[k] for k in self._keys_in_order(prefix, bucket)]
+                for prefix, bucket in self._objects.items()
+                if bucket
             }
             return objects, self._revision

@@ -126,6 +126,44 @@ def test_list_is_in_key_order_with_the_current_revision() -> None:
     assert [i["metadata"]["name"] for i in storage.get_list("configmaps", "a")[0]] == ["y", "z"]
 
 
+def test_a_namespace_list_stays_exact_through_creates_and_deletes() -> None:
+    # The ordered keys are kept between lists: each namespace's run must stay exact, also for
+    # namespaces whose names begin with another's.
+    storage = MemoryStorage()
+    expected: dict[str, set[str]] = {}
+
+    def check() -> None:
+        for namespace in ("a", "a-b", "ab", "b", "missing"):
+            names = [i["metadata"]["name"] for i in storage.get_list("configmaps", namespace)[0]]
+            assert names == sorted(expected.get(namespace, ()))
+        everything = [(i["metadata"]["namespace"], i["metadata"]["name"]) for i in storage.get_list("configmaps")[0]]
+        assert everything == sorted((ns, name) for ns, names in expected.items() for name in names)
+
+    def create(namespace: str, name: str) -> None:
+        storage.create(
+            ObjectKey("configmaps", namespace, name), {**cm(name), "metadata": {"name": name, "namespace": namespace}}
+        )
+        expected.setdefault(namespace, set()).add(name)
+
+    for namespace, name in [("ab", "m"), ("a", "z"), ("a-b", "k"), ("a", "b")]:
+        create(namespace, name)
+    check()
+    create("a", "c")
+    create("b", "a")
+    storage.guaranteed_update(ObjectKey("configmaps", "a", "z"), lambda current: {**current, "data": {"v": "2"}})
+    check()
+    storage.delete(ObjectKey("configmaps", "a", "b"))
+    expected["a"].discard("b")
+    storage.delete(ObjectKey("configmaps", "ab", "m"))
+    expected["ab"].discard("m")
+    check()
+    storage.clear()
+    expected.clear()
+    check()
+    create("a-b", "n")
+    check()
+
+
 def test_concurrent_writers_get_unique_increasing_revisions() -> None:
     storage = MemoryStorage()
     revisions: list[int] = []

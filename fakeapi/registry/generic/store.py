@@ -204,8 +204,7 @@ class Store:
         # Typed lists of built-in kinds carry no kind/apiVersion on their items; a storage that keeps
         # encodings hands out one item dict per version, whose bytes it then knows.
         encodings: EncodedObjects | None = getattr(self.storage, "encodings", None)
-        to_item = list_item if encodings is None else encodings.list_item
-        result["items"] = [to_item(o) for o in page.items]
+        result["items"] = [list_item(o) for o in page.items] if encodings is None else encodings.list_items(page.items)
         return result
 
     def _list_state(self, namespace: str | None, options: ListOptions) -> tuple[builtins.list[Object], int]:
