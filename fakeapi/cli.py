@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import sys
@@ -230,6 +231,10 @@ def _server_config(args: argparse.Namespace) -> ServerConfig:
 
 
 def serve(args: argparse.Namespace) -> int:
+    # Start-up makes a few hundred thousand objects that live as long as the server (modules,
+    # schemas, the bootstrap cluster): collections while they are made find no garbage and take
+    # about a tenth of the start. Once started they are frozen, so no later collection walks them.
+    gc.disable()
     from fakeapi.authentication.tokenfile import TokenFileError, read_token_file
     from fakeapi.server.instance import FakeAPIServer
 
@@ -270,6 +275,8 @@ def serve(args: argparse.Namespace) -> int:
 
         LiveView(server).install()
     kubeconfig = server.write_kubeconfig(args.kubeconfig or default_kubeconfig())
+    gc.freeze()
+    gc.enable()
     elapsed_ms = (time.perf_counter() - started) * 1000
     print(f"fakeapi serving on {server.url} (ready in {elapsed_ms:.0f} ms)", flush=True)
     print(f"kubeconfig written to {kubeconfig.resolve()}", flush=True)
