@@ -12,7 +12,7 @@ What base.go enables, and where it lives here:
 | ext.Sets (1.29) | ``library/sets.py`` |
 | library.IP, CIDR (1.30) | ``library/ip.py``, ``cidr.py`` |
 | library.Format (1.31) | ``library/format.py`` (``validate`` and ``format.named`` rewritten, see ``rewrite.py``) |
-| library.AuthzSelectors (1.31) | not available |
+| library.AuthzSelectors (1.31) | ``library/authz.py`` (``fieldSelector``, ``labelSelector``, parsed into the check's attributes) |
 | ext.TwoVarComprehensions (1.32) | ``library/comprehensions.py`` (rewritten into one-variable macros and ``cel.bind``) |
 | library.SemverLib version 1 (1.33) | ``library/semver.py`` |
 | the per-call cost limit and library.CostEstimator | ``library/cost.py`` |

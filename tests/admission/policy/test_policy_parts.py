@@ -3,7 +3,8 @@
 Expectations: generic/policy_dispatcher.go CollectParams (its error texts), the mutation literal
 types of apiserver/pkg/cel/mutation (``Object.spec{...}``, ``JSONPatch{...}``) and library/jsonpatch.go
 (``jsonpatch.escapeKey``), plugin/cel/compile.go (``must evaluate to bool but got dyn``), and
-plugin/cel/composition.go (``composited variable "x" fails to evaluate: ...``).
+plugin/cel/composition.go (``composited variable "x" fails to evaluate: ...``), and
+plugin/authorizer/caching_authorizer.go (the key of a check with selectors).
 """
 
 from __future__ import annotations
@@ -13,10 +14,15 @@ from typing import Any
 import pytest
 
 from fakeapi.admission.plugin.cel.activation import Activation
+from fakeapi.admission.plugin.cel.authorizer import RequestAuthorizer
 from fakeapi.admission.plugin.cel.compile import BOOL, Compiler, OptionalVariableDeclarations
 from fakeapi.admission.plugin.cel.mutation import rewrite_struct_literals
 from fakeapi.admission.plugin.policy.generic.policy_dispatcher import ParamError, collect_params
-from fakeapi.apimachinery.labels import LabelSelector
+from fakeapi.apimachinery.fields import FieldRequirement
+from fakeapi.apimachinery.labels import LabelSelector, Operator, Requirement
+from fakeapi.authorization import authorizer as server_authz
+from fakeapi.cel.library import authz
+from fakeapi.endpoints.request import UserInfo
 from fakeapi.storage.interfaces import Object
 
 CONFIG_MAP = {"apiVersion": "v1", "kind": "ConfigMap"}
@@ -129,3 +135,38 @@ def test_a_variable_is_evaluated_once_where_it_is_named_and_its_error_is_the_exp
         "expression 'variables.broken == 1' resulted in error: "
         'composited variable "broken" fails to evaluate: no such key: missing'
     )
+
+
+class _RecordingServerAuthorizer:
+    def __init__(self) -> None:
+        self.asked: list[server_authz.Attributes] = []
+
+    def authorize(self, attributes: server_authz.Attributes) -> server_authz.Result:
+        self.asked.append(attributes)
+        return server_authz.Result(server_authz.Decision.ALLOW)
+
+
+def test_a_checks_selectors_reach_the_servers_authorizer_and_a_parse_error_is_no_part_of_the_cache_key() -> None:
+    server = _RecordingServerAuthorizer()
+    authorizer = RequestAuthorizer(server, UserInfo("alice"))
+    valid = authz.Attributes(
+        verb="list",
+        resource="pods",
+        field_selector_requirements=(FieldRequirement("spec.nodeName", "=", "n1"),),
+        label_selector_requirements=(Requirement("app", Operator.EQUALS, ("web",)),),
+    )
+    assert authorizer.authorize(valid).decision == authz.ALLOW
+    assert server.asked == [
+        server_authz.Attributes(
+            user=UserInfo("alice"),
+            verb="list",
+            resource_request=True,
+            resource="pods",
+            field_selector_requirements=valid.field_selector_requirements,
+            label_selector_requirements=valid.label_selector_requirements,
+        )
+    ]
+    # caching_authorizer.go keys a check by its requirements: two selectors that do not parse share one decision.
+    for error in ("invalid selector: 'a'; can't understand 'a'", "invalid selector: 'b'; can't understand 'b'"):
+        authorizer.authorize(authz.Attributes(verb="list", resource="pods", field_selector_parsing_error=error))
+    assert [a.field_selector_parsing_error for a in server.asked[1:]] == ["invalid selector: 'a'; can't understand 'a'"]
