@@ -22,6 +22,7 @@ The image library (1.33) is not available either.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,7 +42,20 @@ MAX_REQUEST_SIZE_BYTES = 3 * 1024 * 1024
 
 
 def _library_functions() -> list[Function]:
-    from fakeapi.cel.library import authz, cidr, comprehensions, format, ip, lists, quantity, regex, semver, sets, urls
+    from fakeapi.cel.library import (
+        authz,
+        cidr,
+        comprehensions,
+        format,
+        ip,
+        lists,
+        listtypes,
+        quantity,
+        regex,
+        semver,
+        sets,
+        urls,
+    )
 
     return [
         *urls.FUNCTIONS,
@@ -55,6 +69,7 @@ def _library_functions() -> list[Function]:
         *semver.FUNCTIONS,
         *comprehensions.FUNCTIONS,
         *format.FUNCTIONS,
+        *listtypes.FUNCTIONS,
     ]
 
 
@@ -294,22 +309,35 @@ class Environment:
                     raise
                 checked_source = rewritten
                 checked = self._rewritten_check_env.compile(rewritten)
-            if self.optional_variables:
-                wrapped = checked_source
-                for name in self.optional_variables:
-                    wrapped = (
-                        f"cel.bind({name}, {_has(name)} ? optional.of({_value(name)}) : optional.none(), {wrapped})"
-                    )
-                runnable = self._runnable(wrapped, self._wrapped_check_env)
-            elif checked_source is source:
-                runnable = checked
-            else:
-                runnable = self._env.deserialize(checked.serialize())
+            # Without optional variables, a source checked as it is was checked where it runs.
+            plain = not self.optional_variables and checked_source is source
+            runnable = checked if plain else self._to_run(checked_source, checked)
         except RuntimeError as exc:
             raise CompileError(compile_message(str(exc))) from None
         program = Program(self, source, runnable, self._env, checked_source=checked_source)
         program._ast = decode_checked(checked.serialize())  # positions in the checked source
         return program
+
+    def rewritten(self, program: Program, text: str) -> Program:
+        """``program`` (its source, checked tree and positions) evaluated as ``text``, an equivalent rewrite.
+
+        ``text`` is checked as rewrites are: ``cel.bind`` and the libraries' hidden functions
+        are allowed in it.
+        """
+        try:
+            runnable = self._to_run(text, self._rewritten_check_env.compile(text))
+        except RuntimeError as exc:
+            raise CompileError(compile_message(str(exc))) from None
+        return dataclasses.replace(program, _expression=runnable)
+
+    def _to_run(self, checked_source: str, checked: Any) -> Any:
+        """What the runtime environment evaluates for ``checked``, the checked ``checked_source``."""
+        if not self.optional_variables:
+            return self._env.deserialize(checked.serialize())
+        wrapped = checked_source
+        for name in self.optional_variables:
+            wrapped = f"cel.bind({name}, {_has(name)} ? optional.of({_value(name)}) : optional.none(), {wrapped})"
+        return self._runnable(wrapped, self._wrapped_check_env)
 
     def _check(self, source: str) -> Any:
         """``source`` checked (without optional variables, by the environment that runs it where it can)."""
