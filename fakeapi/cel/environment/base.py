@@ -333,6 +333,8 @@ class Environment:
     def _to_run(self, checked_source: str, checked: Any) -> Any:
         """What the runtime environment evaluates for ``checked``, the checked ``checked_source``."""
         if not self.optional_variables:
+            # The runtime environment has compiled (``_check`` tries it first): the binding
+            # learns the variables' types, by which it converts bound values, only then.
             return self._env.deserialize(checked.serialize())
         wrapped = checked_source
         for name in self.optional_variables:
