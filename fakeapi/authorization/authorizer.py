@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple, Protocol, runtime_checkable
 
+from fakeapi.apimachinery.fields import FieldRequirement
+from fakeapi.apimachinery.labels import Requirement
 from fakeapi.authentication.user import SYSTEM_PRIVILEGED_GROUP
 from fakeapi.endpoints.request import RequestInfo, UserInfo
 
@@ -57,7 +59,11 @@ class Result(NamedTuple):
 
 @dataclass(frozen=True)
 class Attributes:
-    """authorizer.AttributesRecord: the user and what they ask to do."""
+    """authorizer.AttributesRecord: the user and what they ask to do.
+
+    The selectors are those of a CEL authorization check (``fieldSelector``, ``labelSelector``):
+    their requirements, or the error parsing them gave. RBAC does not look at them.
+    """
 
     user: UserInfo
     verb: str
@@ -69,6 +75,10 @@ class Attributes:
     resource: str = ""
     subresource: str = ""
     name: str = ""
+    field_selector_requirements: tuple[FieldRequirement, ...] = ()
+    field_selector_parsing_error: str = ""
+    label_selector_requirements: tuple[Requirement, ...] = ()
+    label_selector_parsing_error: str = ""
 
 
 def attributes_from_request(user: UserInfo, info: RequestInfo) -> Attributes:

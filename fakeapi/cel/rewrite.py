@@ -6,11 +6,14 @@ the binding can declare neither. An expression that does not compile is parsed (
 and the first such call is replaced, in the source text, by an equivalent the binding runs,
 until none is left; the result is then checked as any expression. Positions come from the
 parsed tree; a call's extent from its parentheses (string literals skipped).
+
+:func:`wrap_operands` rewrites comparisons the same way, for CRD rules comparing lists of
+``x-kubernetes-list-type`` set or map (library/listtypes.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from fakeapi.cel.ast import CheckedAST, Expr
 from fakeapi.cel.library import comprehensions
@@ -116,3 +119,70 @@ def _split_top_level(text: str) -> list[str]:
         i += 1
     parts.append(text[start:])
     return parts
+
+
+def wrap_operands(text: str, ast: CheckedAST, calls: Sequence[tuple[Expr, str]], function: str) -> str:
+    """``text`` with both operands of each ``==`` or ``!=`` call wrapped: ``a == b`` becomes
+    ``function(a, arg) == function(b, arg)``, ``arg`` the CEL literal given with the call.
+
+    The left operand starts where its tree does (widened to the parenthesis it may sit in); the
+    right one, being of higher precedence than a comparison, ends at the first comparison,
+    logical operator, ``?``, ``:``, ``,`` or closing bracket outside brackets and strings.
+    """
+    # (position, closer before opener, order among equals, text): where several wraps start at one
+    # place the outer opens first, and where several end at one place the inner closes first.
+    inserts: list[tuple[int, int, int, str]] = []
+    for call, argument in calls:
+        operator = ast.positions[call.id]
+        start = _start(ast, call.args[0])
+        while text[start:operator].count(")") > text[start:operator].count("(") and start > 0:
+            start = text.rindex("(", 0, start)
+        end = _operand_end(text, operator + 2)
+        opener, closer = f"{function}(", f", {argument})"
+        inserts += [
+            (start, 1, -operator, opener),
+            (operator, 0, -start, closer),
+            (operator + 2, 1, -end, opener),
+            (end, 0, -(operator + 2), closer),
+        ]
+    out, done = [], 0
+    for position, _, _, insert in sorted(inserts):
+        out += [text[done:position], insert]
+        done = position
+    return "".join(out) + text[done:]
+
+
+_ENDS_OPERAND = ("==", "!=", "<", ">", "&&", "||", ",", ":")
+
+
+def _operand_end(text: str, start: int) -> int:
+    """Where the right operand of a comparison starting at ``start`` ends."""
+    depth, i = 0, start
+    while i < len(text):
+        c = text[i]
+        if c in "'\"":
+            i = _string_end(text, i)
+            continue
+        if text.startswith("//", i):
+            newline = text.find("\n", i)
+            i = len(text) if newline < 0 else newline
+            continue
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            if depth == 0:
+                return i
+            depth -= 1
+        elif depth == 0 and (
+            text.startswith(_ENDS_OPERAND, i) or (c == "?" and text[i - 1] != ".") or _is_in_keyword(text, i)
+        ):
+            return i
+        i += 1
+    return i
+
+
+def _is_in_keyword(text: str, i: int) -> bool:
+    def identifier(j: int) -> bool:
+        return 0 <= j < len(text) and (text[j].isalnum() or text[j] == "_")
+
+    return text.startswith("in", i) and not identifier(i - 1) and not identifier(i + 2)

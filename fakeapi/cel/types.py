@@ -37,6 +37,8 @@ _AUTHZ_FIELDS = [
     "subresource",
     "namespace",
     "name",
+    "field_selector",
+    "label_selector",
     "verb",
     "user",
     "decision",

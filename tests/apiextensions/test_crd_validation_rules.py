@@ -256,6 +256,32 @@ def test_transition_rules_compare_with_the_old_object_on_update_only(kubectl: Ku
 
 
 @pytest.mark.kubectl
+def test_an_immutable_set_may_be_reordered_but_not_changed(kubectl: Kubectl) -> None:
+    # valuesunstructured.go: a set list equals any reordering of itself, a map list by its keys.
+    string = {"type": "string"}
+    schema = {
+        "type": "object",
+        "properties": {
+            "tags": {"type": "array", "items": string, "x-kubernetes-list-type": "set"},
+            "ports": {
+                "type": "array",
+                "x-kubernetes-list-type": "map",
+                "x-kubernetes-list-map-keys": ["name"],
+                "items": {"type": "object", "required": ["name"], "properties": {"name": string, "port": string}},
+            },
+        },
+        "x-kubernetes-validations": [{"rule": "self == oldSelf", "message": "spec is immutable"}],
+    }
+    _install(kubectl, _crd(schema))
+    ports = [{"name": "http", "port": "80"}, {"name": "https", "port": "443"}]
+    kubectl("create", "-f", "-", input=_widget({"tags": ["a", "b"], "ports": ports}))
+    kubectl("replace", "-f", "-", input=_widget({"tags": ["b", "a"], "ports": ports[::-1]}))
+    assert _refused(kubectl, _widget({"tags": ["b", "c"], "ports": ports}), "replace") == (
+        'The Widget "w1" is invalid: spec: Invalid value: "object": spec is immutable\n'
+    )
+
+
+@pytest.mark.kubectl
 def test_an_unchanged_invalid_field_is_ratcheted_on_update(kubectl: Kubectl, fakeapi: Any) -> None:
     """Ratcheting (CRDValidationRatcheting, on since 1.30): the old value's failure is let through, with a warning."""
     loose = {"type": "object", "properties": {"name": {"type": "string"}, "note": {"type": "string"}}}

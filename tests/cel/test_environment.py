@@ -54,3 +54,17 @@ def test_strings_extension_and_optionals(env: Environment) -> None:
     assert env.compile("'%s=%d'.format(['a', 1])").eval({}) == "a=1"
     assert env.compile("'A,B'.lowerAscii().split(',')").eval({}) == ["a", "b"]
     assert env.compile("self.?missing.orValue('default')").eval({"self": {}}) == "default"
+
+
+@pytest.mark.parametrize("optional", [False, True])
+def test_string_of_a_cidr_runs_plain_rewritten_and_with_optional_variables(optional: bool) -> None:
+    # string(cidr) is checked where every overload is declared and run where string(ip) holds its runtime key.
+    env = Environment({"self": "list(string)"}, {"oldSelf": "list(string)"} if optional else None)
+    plain = "string(cidr(self[0])) + ' ' + string(ip(self[1]))"
+    rewritten = "self.all(i, v, i > 0 || string(cidr(v)) == '10.0.0.1/8')"
+    assert env.compile(plain).eval({"self": ["10.0.0.1/8", "::1"]}) == "10.0.0.1/8 ::1"
+    assert env.compile(rewritten).eval({"self": ["10.0.0.1/8", "::1"]}) is True
+    with pytest.raises(
+        CompileError, match="found no matching overload for 'string' applied to '\\(list\\(string\\)\\)'"
+    ):
+        env.compile("string(self)")

@@ -40,6 +40,8 @@ from tests.cel.conftest import Evaluate
         ("ip('2001:db8::abcd').isGlobalUnicast()", True),
         ("ip('ff00::1').isGlobalUnicast()", False),
         ("string(ip('127.0.0.1'))", "127.0.0.1"),
+        ("string(ip('192.168.0.1'))", "192.168.0.1"),
+        ("string(ip('2001:DB8::ABCD'))", "2001:db8::abcd"),
         ("ip('::ffff:1.2.3.4')", 'IPv4-mapped IPv6 address "::ffff:1.2.3.4" is not allowed'),
         ("ip('fe80::1%eth0')", 'IP address "fe80::1%eth0" with zone value is not allowed'),
         ("isCIDR('192.168.0.0/16')", True),
@@ -59,6 +61,15 @@ from tests.cel.conftest import Evaluate
         ("cidr('192.168.0.0/24') == cidr('192.168.0.0/24').masked()", True),
         ("cidr('192.168.0.1/24') == cidr('192.168.0.1/24').masked()", False),
         ("cidr('192.168.0.0/16').prefixLength()", 16),
+        ("string(cidr('192.168.0.0/24'))", "192.168.0.0/24"),
+        # netip.Prefix.String keeps the host bits, and writes IPv6 canonically.
+        ("string(cidr('192.168.0.1/24'))", "192.168.0.1/24"),
+        ("string(cidr('192.168.0.1/24').masked())", "192.168.0.0/24"),
+        ("string(cidr('2001:DB8::1/32'))", "2001:db8::1/32"),
+        # One runtime function serves string(ip) and string(cidr), telling them apart by type.
+        ("string(dyn(cidr('10.0.0.0/8')))", "10.0.0.0/8"),
+        ("string(dyn(ip('10.0.0.1')))", "10.0.0.1"),
+        ("[cidr('10.0.0.0/8'), cidr('::1/128')].map(c, string(c))", ["10.0.0.0/8", "::1/128"]),
         ("cidr('::1/128').prefixLength()", 128),
         (
             "cidr('192.168.0.0/33')",

@@ -12,7 +12,7 @@ What base.go enables, and where it lives here:
 | ext.Sets (1.29) | ``library/sets.py`` |
 | library.IP, CIDR (1.30) | ``library/ip.py``, ``cidr.py`` |
 | library.Format (1.31) | ``library/format.py`` (``validate`` and ``format.named`` rewritten, see ``rewrite.py``) |
-| library.AuthzSelectors (1.31) | not available |
+| library.AuthzSelectors (1.31) | ``library/authz.py`` (``fieldSelector``, ``labelSelector``, parsed into the check's attributes) |
 | ext.TwoVarComprehensions (1.32) | ``library/comprehensions.py`` (rewritten into one-variable macros and ``cel.bind``) |
 | library.SemverLib version 1 (1.33) | ``library/semver.py`` |
 | the per-call cost limit and library.CostEstimator | ``library/cost.py`` |
@@ -22,6 +22,7 @@ The image library (1.33) is not available either.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -42,7 +43,20 @@ MAX_REQUEST_SIZE_BYTES = 3 * 1024 * 1024
 
 
 def _library_functions() -> list[Function]:
-    from fakeapi.cel.library import authz, cidr, comprehensions, format, ip, lists, quantity, regex, semver, sets, urls
+    from fakeapi.cel.library import (
+        authz,
+        cidr,
+        comprehensions,
+        format,
+        ip,
+        lists,
+        listtypes,
+        quantity,
+        regex,
+        semver,
+        sets,
+        urls,
+    )
 
     return [
         *urls.FUNCTIONS,
@@ -56,6 +70,7 @@ def _library_functions() -> list[Function]:
         *semver.FUNCTIONS,
         *comprehensions.FUNCTIONS,
         *format.FUNCTIONS,
+        *listtypes.FUNCTIONS,
     ]
 
 
@@ -136,19 +151,33 @@ def _dispatcher(overloads: list[Overload]) -> Any:
     return call
 
 
+@dataclass(frozen=True)
+class _Declarations:
+    """The libraries' functions as cel-cpp takes them.
+
+    ``functions`` are declared at the top level, run by ``implementations`` (by overload id).
+    Functions the standard library also declares join it through an extension, which brings
+    both the declarations and the runtime's implementations. There the checker must see every
+    overload while the runtime takes one implementation per runtime key (a second is refused):
+    ``string(ip)`` and ``string(cidr)`` are one runtime function. Expressions are therefore
+    checked with ``checking_extension`` (every overload, never run) and the checked tree runs
+    in an environment with ``runtime_extension`` (one dispatching implementation per key).
+    """
+
+    functions: list[Any]
+    implementations: dict[str, Any]
+    checking_extension: Any
+    runtime_extension: Any
+
+
 @functools.cache
-def _declarations() -> tuple[list[Any], dict[str, Any], Any]:
+def _declarations() -> _Declarations:
     """The libraries' declarations, built once per process: every environment shares them."""
     return _declare(_library_functions())
 
 
-def _declare(functions: list[Function]) -> tuple[list[Any], dict[str, Any], Any]:
-    """The runtime's declarations: top-level ones with implementations by overload id, and one extension.
-
-    Only the first overload of each runtime key is given the implementation. Inside the extension
-    every declared overload must bring its own, so there a second overload of the same key is left
-    out: ``string(cidr)`` (``string(ip)`` takes the key), which therefore does not compile here.
-    """
+def _declare(functions: list[Function]) -> _Declarations:
+    """The runtime's declarations for ``functions`` (see :class:`_Declarations`)."""
     from cel_expr_python import cel
 
     by_name: dict[str, list[Overload]] = {}
@@ -156,7 +185,8 @@ def _declare(functions: list[Function]) -> tuple[list[Any], dict[str, Any], Any]
         by_name.setdefault(function.name, []).extend(function.overloads)
     declarations: list[Any] = []
     implementations: dict[str, Any] = {}
-    shared: list[Any] = []
+    checked: list[Any] = []
+    run: list[Any] = []
     for name, overloads in by_name.items():
         groups: dict[tuple[Any, ...], list[Overload]] = {}
         for overload in overloads:
@@ -173,13 +203,15 @@ def _declare(functions: list[Function]) -> tuple[list[Any], dict[str, Any], Any]
             )
 
         if name in _SHARED_NAMES:
-            decl = [declared(group[0], _dispatcher(group[:1])) for group in groups.values()]
-            shared.append(cel.FunctionDecl(name, decl))
+            checked.append(cel.FunctionDecl(name, [declared(o) for o in overloads]))
+            run.append(cel.FunctionDecl(name, [declared(group[0], _dispatcher(group)) for group in groups.values()]))
             continue
         declarations.append(cel.FunctionDecl(name, [declared(o) for o in overloads]))
         for group in groups.values():
             implementations[group[0].id] = _dispatcher(group)
-    return declarations, implementations, cel.CelExtension("kubernetes", shared)
+    return _Declarations(
+        declarations, implementations, cel.CelExtension("kubernetes", checked), cel.CelExtension("kubernetes", run)
+    )
 
 
 class _Absent:
@@ -199,76 +231,129 @@ class Environment:
     ``optional_type(T)`` (a CRD rule's ``oldSelf`` under ``optionalOldSelf``) and take a plain
     value or :data:`ABSENT`. Environments are safe to share between threads; build one per set
     of variables and compile many expressions in it.
+
+    Every program runs in one cel-cpp environment, which checks what it can too. An expression
+    that needs an overload its runtime leaves out (``string(cidr)``, see :class:`_Declarations`)
+    is checked in a twin declaring every overload (built when first needed), and its checked
+    tree is handed to the first to run.
     """
 
     def __init__(self, variables: Mapping[str, str], optional_variables: Mapping[str, str] | None = None) -> None:
         from cel_expr_python import cel
-        from cel_expr_python.ext import ext_optional, ext_strings
 
         self.variables = dict(variables)
         self.optional_variables = dict(optional_variables or {})
-        declarations, implementations, extension = _declarations()
-
-        def new_env(variables: Mapping[str, str], *, config: Any = None, bindings: bool = False) -> Any:
-            extensions = [ext_strings.ExtStrings(2), ext_optional.ExtOptional(), extension]
-            if bindings:
-                from cel_expr_python.ext import ext_bindings  # only environments with optional variables
-
-                extensions.append(ext_bindings.ExtBindings())
-            return cel.NewEnv(
-                types.descriptor_pool(),
-                config=config,
-                variables={name: cel_type(signature) for name, signature in variables.items()},
-                extensions=extensions,
-                functions=declarations,
-                function_impls=implementations,
-            )
-
         if not self.optional_variables:
-            self._check_env = new_env(self.variables)
-            # Runs every program; checks rewritten two-variable comprehensions, which need cel.bind.
-            self._env = self._rewritten_check_env = new_env(self.variables, bindings=True)
+            self._config = None
+            self._runtime_variables = self.variables
+            self._env = self._new_env(self.variables, runtime=True)
             return
         # The binding can neither declare optional_type(T) variables (only its YAML config can)
         # nor pass optional values in: expressions are checked in an environment that declares
         # them, and run wrapped in cel.bind(name, has ? optional.of(value) : optional.none(), ...)
         # over two hidden variables per optional one.
-        config = cel.NewEnvConfigFromYaml(_optional_variables_yaml(self.optional_variables))
-        self._check_env = new_env(self.variables, config=config)
-        self._rewritten_check_env = new_env(self.variables, config=config, bindings=True)
-        hidden = {**self.variables}
+        self._config = cel.NewEnvConfigFromYaml(_optional_variables_yaml(self.optional_variables))
+        self._runtime_variables = {**self.variables}
         for name, signature in self.optional_variables.items():
-            hidden[_has(name)] = "bool"
-            hidden[_value(name)] = signature
-        self._env = new_env(hidden, bindings=True)
+            self._runtime_variables[_has(name)] = "bool"
+            self._runtime_variables[_value(name)] = signature
+        self._env = self._new_env(self._runtime_variables, bindings=True, runtime=True)
+
+    @staticmethod
+    def _new_env(
+        variables: Mapping[str, str], *, config: Any = None, bindings: bool = False, runtime: bool = False
+    ) -> Any:
+        """A cel-cpp environment: with the runtime's overloads, or (``runtime=False``) every overload, never run."""
+        from cel_expr_python import cel
+        from cel_expr_python.ext import ext_optional, ext_strings
+
+        declared = _declarations()
+        extension = declared.runtime_extension if runtime else declared.checking_extension
+        extensions = [ext_strings.ExtStrings(2), ext_optional.ExtOptional(), extension]
+        if bindings:
+            from cel_expr_python.ext import ext_bindings  # not imported until an environment needs it
+
+            extensions.append(ext_bindings.ExtBindings())
+        return cel.NewEnv(
+            types.descriptor_pool(),
+            config=config,
+            variables={name: cel_type(signature) for name, signature in variables.items()},
+            extensions=extensions,
+            functions=declared.functions,
+            function_impls=declared.implementations,
+        )
+
+    @functools.cached_property
+    def _check_env(self) -> Any:
+        """Checks sources, declaring every overload (and the optional variables)."""
+        return self._new_env(self.variables, config=self._config)
+
+    @functools.cached_property
+    def _rewritten_check_env(self) -> Any:
+        """Checks rewritten two-variable comprehensions, which need cel.bind."""
+        return self._new_env(self.variables, config=self._config, bindings=True)
+
+    @functools.cached_property
+    def _wrapped_check_env(self) -> Any:
+        """Checks sources wrapped to bind the optional variables, declaring every overload."""
+        return self._new_env(self._runtime_variables, bindings=True)
 
     def compile(self, source: str) -> Program:
         """Parse and type-check ``source``; a CompileError carries cel-go's ``ERROR: <input>:...`` text."""
         checked_source = source
         try:
-            checking_env = self._check_env
             try:
-                checked = checking_env.compile(source)
+                checked = self._check(source)
             except RuntimeError:
                 rewritten = rewrite(source, self._parse)
                 if rewritten is None:
                     raise
-                checked_source, checking_env = rewritten, self._rewritten_check_env
-                checked = checking_env.compile(rewritten)
-            if not self.optional_variables:
-                program = Program(self, source, checked, checking_env)
-            else:
-                wrapped = checked_source
-                for name in self.optional_variables:
-                    wrapped = (
-                        f"cel.bind({name}, {_has(name)} ? optional.of({_value(name)}) : optional.none(), {wrapped})"
-                    )
-                program = Program(self, source, self._env.compile(wrapped), self._env)
+                checked_source = rewritten
+                checked = self._rewritten_check_env.compile(rewritten)
+            # Without optional variables, a source checked as it is was checked where it runs.
+            plain = not self.optional_variables and checked_source is source
+            runnable = checked if plain else self._to_run(checked_source, checked)
         except RuntimeError as exc:
             raise CompileError(compile_message(str(exc))) from None
-        program.checked_source = checked_source
+        program = Program(self, source, runnable, self._env, checked_source=checked_source)
         program._ast = decode_checked(checked.serialize())  # positions in the checked source
         return program
+
+    def rewritten(self, program: Program, text: str) -> Program:
+        """``program`` (its source, checked tree and positions) evaluated as ``text``, an equivalent rewrite.
+
+        ``text`` is checked as rewrites are: ``cel.bind`` and the libraries' hidden functions
+        are allowed in it.
+        """
+        try:
+            runnable = self._to_run(text, self._rewritten_check_env.compile(text))
+        except RuntimeError as exc:
+            raise CompileError(compile_message(str(exc))) from None
+        return dataclasses.replace(program, _expression=runnable)
+
+    def _to_run(self, checked_source: str, checked: Any) -> Any:
+        """What the runtime environment evaluates for ``checked``, the checked ``checked_source``."""
+        if not self.optional_variables:
+            # The runtime environment has compiled (``_check`` tries it first): the binding
+            # learns the variables' types, by which it converts bound values, only then.
+            return self._env.deserialize(checked.serialize())
+        wrapped = checked_source
+        for name in self.optional_variables:
+            wrapped = f"cel.bind({name}, {_has(name)} ? optional.of({_value(name)}) : optional.none(), {wrapped})"
+        return self._runnable(wrapped, self._wrapped_check_env)
+
+    def _check(self, source: str) -> Any:
+        """``source`` checked (without optional variables, by the environment that runs it where it can)."""
+        if self.optional_variables:
+            return self._check_env.compile(source)
+        return self._runnable(source, self._check_env)
+
+    def _runnable(self, source: str, checker: Any) -> Any:
+        """``source`` checked by the environment that runs it or else (``string(cidr)``) by ``checker``, to run."""
+        try:
+            return self._env.compile(source)
+        except RuntimeError:
+            return self._env.deserialize(checker.compile(source).serialize())
 
     def _parse(self, source: str) -> CheckedAST:
         """The parsed (unchecked) tree of ``source``; raises RuntimeError when it does not parse."""

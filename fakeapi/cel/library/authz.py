@@ -6,6 +6,11 @@ ask the :class:`Authorizer` the caller passes to ``Program.eval(..., authorizer=
 
     authorizer.group('apps').resource('deployments').namespace('ns').check('create').allowed()
     authorizer.serviceAccount('ns', 'sa').path('/healthz').check('get').allowed()
+    authorizer.group('').resource('pods').fieldSelector('spec.nodeName=n').labelSelector('app=a').check('list')
+
+The selectors (the AuthzSelectors library) reach the authorizer parsed, as upstream's
+resourceCheckVal.Authorize parses them: a selector that does not parse is no error of the
+expression; the check carries no requirements for it and the parse error instead.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from fakeapi.apimachinery.fields import FieldRequirement, parse_field_selector
+from fakeapi.apimachinery.labels import Requirement, SelectorParseError, parse_label_selector
 from fakeapi.cel import types
 from fakeapi.cel.library import Function, LibraryError, Overload
 
@@ -32,6 +39,10 @@ class Attributes:
     subresource: str = ""
     namespace: str = ""
     name: str = ""
+    field_selector_requirements: tuple[FieldRequirement, ...] = ()
+    field_selector_parsing_error: str = ""
+    label_selector_requirements: tuple[Requirement, ...] = ()
+    label_selector_parsing_error: str = ""
 
     @property
     def is_resource_request(self) -> bool:
@@ -67,6 +78,20 @@ def _derive(type_name: str, message: Any, **changes: str) -> Any:
     return types.new(type_name, **fields)
 
 
+def _selectors(field_selector: str, label_selector: str) -> dict[str, Any]:
+    """The selectors' requirements, or the errors that parsing them gave (resourceCheckVal.Authorize)."""
+    selectors: dict[str, Any] = {}
+    try:
+        selectors["field_selector_requirements"] = parse_field_selector(field_selector).requirements
+    except SelectorParseError as exc:
+        selectors["field_selector_parsing_error"] = str(exc)
+    try:
+        selectors["label_selector_requirements"] = parse_label_selector(label_selector).requirements
+    except SelectorParseError as exc:
+        selectors["label_selector_parsing_error"] = str(exc)
+    return selectors
+
+
 # The authorizer of the evaluation under way (Program.eval sets it): a context variable, so that
 # the library's functions can be declared once per process and still ask each caller's authorizer.
 current_authorizer: ContextVar[Authorizer | None] = ContextVar("current_authorizer", default=None)
@@ -83,6 +108,7 @@ def functions() -> tuple[Function, ...]:
         attributes = Attributes(
             verb=verb,
             **{k: fields.get(k, "") for k in ("user", "path", "group", "resource", "subresource", "namespace", "name")},
+            **_selectors(fields.get("field_selector", ""), fields.get("label_selector", "")),
         )
         decision = authorizer.authorize(attributes)
         return types.new(types.DECISION, decision=decision.decision, reason=decision.reason, error=decision.error)
@@ -113,6 +139,8 @@ def functions() -> tuple[Function, ...]:
         Function("subresource", (setter("subresource", "resourcecheck_subresource", "subresource", r, r),)),
         Function("namespace", (setter("namespace", "resourcecheck_namespace", "namespace", r, r),)),
         Function("name", (setter("name", "resourcecheck_name", "name", r, r),)),
+        Function("fieldSelector", (setter("fieldSelector", "authorizer_fieldselector", "field_selector", r, r),)),
+        Function("labelSelector", (setter("labelSelector", "authorizer_labelselector", "label_selector", r, r),)),
         Function(
             "check",
             (

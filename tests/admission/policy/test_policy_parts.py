@@ -6,7 +6,8 @@ types of apiserver/pkg/cel/mutation (``Object.spec{...}``, ``JSONPatch{...}``) a
 plugin/cel/composition.go (``composited variable "x" fails to evaluate: ...``); the runtime cost
 passes of policy/validating/validator.go (the messageExpressions on what the validations left of
 the budget, failing as ``failed messageExpression: <error>``; the audit annotations on a budget of
-their own) and apiserver/pkg/cel/library/cost.go (an authorization check costs 350000).
+their own), apiserver/pkg/cel/library/cost.go (an authorization check costs 350000), and
+plugin/authorizer/caching_authorizer.go (the key of a check with selectors).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from fakeapi.admission.plugin.cel.activation import Activation, CostBudget
+from fakeapi.admission.plugin.cel.authorizer import RequestAuthorizer
 from fakeapi.admission.plugin.cel.compile import BOOL, STRING, Compiler, OptionalVariableDeclarations
 from fakeapi.admission.plugin.cel.mutation import rewrite_struct_literals
 from fakeapi.admission.plugin.policy.generic.policy_dispatcher import ParamError, collect_params
@@ -33,8 +35,12 @@ from fakeapi.admission.plugin.policy.validating.validator import (
     ValidationCondition,
     Validator,
 )
-from fakeapi.apimachinery.labels import LabelSelector
+from fakeapi.apimachinery.fields import FieldRequirement
+from fakeapi.apimachinery.labels import LabelSelector, Operator, Requirement
+from fakeapi.authorization import authorizer as server_authz
 from fakeapi.cel.environment.base import RUNTIME_CEL_COST_BUDGET
+from fakeapi.cel.library import authz
+from fakeapi.endpoints.request import UserInfo
 from fakeapi.storage.interfaces import Object
 
 CONFIG_MAP = {"apiVersion": "v1", "kind": "ConfigMap"}
@@ -197,3 +203,38 @@ def test_three_authorization_checks_pass_the_per_call_limit() -> None:
     assert result.error == (
         f"expression '{three.expression}' resulted in error: operation cancelled: actual cost limit exceeded"
     )
+
+
+class _RecordingServerAuthorizer:
+    def __init__(self) -> None:
+        self.asked: list[server_authz.Attributes] = []
+
+    def authorize(self, attributes: server_authz.Attributes) -> server_authz.Result:
+        self.asked.append(attributes)
+        return server_authz.Result(server_authz.Decision.ALLOW)
+
+
+def test_a_checks_selectors_reach_the_servers_authorizer_and_a_parse_error_is_no_part_of_the_cache_key() -> None:
+    server = _RecordingServerAuthorizer()
+    authorizer = RequestAuthorizer(server, UserInfo("alice"))
+    valid = authz.Attributes(
+        verb="list",
+        resource="pods",
+        field_selector_requirements=(FieldRequirement("spec.nodeName", "=", "n1"),),
+        label_selector_requirements=(Requirement("app", Operator.EQUALS, ("web",)),),
+    )
+    assert authorizer.authorize(valid).decision == authz.ALLOW
+    assert server.asked == [
+        server_authz.Attributes(
+            user=UserInfo("alice"),
+            verb="list",
+            resource_request=True,
+            resource="pods",
+            field_selector_requirements=valid.field_selector_requirements,
+            label_selector_requirements=valid.label_selector_requirements,
+        )
+    ]
+    # caching_authorizer.go keys a check by its requirements: two selectors that do not parse share one decision.
+    for error in ("invalid selector: 'a'; can't understand 'a'", "invalid selector: 'b'; can't understand 'b'"):
+        authorizer.authorize(authz.Attributes(verb="list", resource="pods", field_selector_parsing_error=error))
+    assert [a.field_selector_parsing_error for a in server.asked[1:]] == ["invalid selector: 'a'; can't understand 'a'"]

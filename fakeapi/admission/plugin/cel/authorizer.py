@@ -9,7 +9,7 @@ As upstream, each distinct check is asked once per request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from fakeapi.authentication.user import (
     ALL_AUTHENTICATED,
@@ -44,7 +44,9 @@ class RequestAuthorizer:
     _decisions: dict[authz.Attributes, authz.Decision] = field(default_factory=dict)
 
     def authorize(self, attributes: authz.Attributes) -> authz.Decision:
-        decision = self._decisions.get(attributes)
+        # A selector's parse error is no part of the key (caching_authorizer.go): no requirements either way.
+        key = replace(attributes, field_selector_parsing_error="", label_selector_parsing_error="")
+        decision = self._decisions.get(key)
         if decision is None:
             asked = server_authz.Attributes(
                 user=_user(self.user, attributes.user),
@@ -56,9 +58,11 @@ class RequestAuthorizer:
                 resource=attributes.resource,
                 subresource=attributes.subresource,
                 name=attributes.name,
+                field_selector_requirements=attributes.field_selector_requirements,
+                field_selector_parsing_error=attributes.field_selector_parsing_error,
+                label_selector_requirements=attributes.label_selector_requirements,
+                label_selector_parsing_error=attributes.label_selector_parsing_error,
             )
             result = self.authorizer.authorize(asked)
-            decision = self._decisions[attributes] = authz.Decision(
-                _DECISIONS[result.decision], result.reason, result.error
-            )
+            decision = self._decisions[key] = authz.Decision(_DECISIONS[result.decision], result.reason, result.error)
         return decision

@@ -4,7 +4,9 @@ Each rule of ``x-kubernetes-validations`` compiles in an environment where ``sel
 ``oldSelf``, optional under ``optionalOldSelf``) has the node's type. The checked tree is then
 walked with the schema: a field no property declares is refused as cel-go's checker refuses it
 (``undefined field 'x'``, at the selection's position), and each node's size bounds feed the
-cost estimate (library/cost.py).
+cost estimate (library/cost.py). Comparisons whose left operand holds set or map lists then run
+rewritten to compare those ignoring order (library/listtypes.py), the checked tree staying the
+source's.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from fakeapi.cel.ast import CheckedAST, Expr
 from fakeapi.cel.environment.base import Environment, Program
 from fakeapi.cel.errors import CompileError
 from fakeapi.cel.escaping import escape
-from fakeapi.cel.library import comprehensions, cost
+from fakeapi.cel.library import comprehensions, cost, listtypes
+from fakeapi.cel.rewrite import wrap_operands
 from fakeapi.cel.runtimecost import ValuePath
 
 SCOPED_VAR = "self"
@@ -97,7 +100,7 @@ def _compile_rule(rule: dict[str, Any], s: Structural, self_type: str, is_resour
     if program.return_type != "bool":
         result.error = "cel expression must evaluate to a bool"
         return result
-    result.program = program
+    result.program = _with_list_type_equality(env, program, checked)
     result.uses_old_self = checked.uses_old_self
     field_path = str(rule.get("fieldPath") or "").strip()
     if field_path:
@@ -125,9 +128,23 @@ def _compile_message_expression(
     elif program.return_type != "string":
         result.message_expression_error = "messageExpression must evaluate to a string"
     else:
-        result.message_program = program
+        result.message_program = _with_list_type_equality(env, program, checked)
         result.message_max_cost = cost.estimate(program.ast, checked.sizes)
         result.message_size_paths = checked.paths
+
+
+def _with_list_type_equality(env: Environment, program: Program, checked: _Resolver) -> Program:
+    """``program``, its comparisons of set and map lists made as upstream's (library/listtypes.py)."""
+    if not checked.equalities:
+        return program
+    calls = [(node, json.dumps(json.dumps(shape, sort_keys=True))) for node, shape in checked.equalities]
+    text = wrap_operands(program.checked_source, program.ast, calls, listtypes.CANONICAL)
+    try:
+        return env.rewritten(program, text)
+    except CompileError:
+        # An operand the function takes no value of: an optional (``oldSelf.x`` under
+        # optionalOldSelf), which upstream's checker refuses to compare with a list anyway.
+        return program
 
 
 # The metadata CEL sees of a resource: name and generateName only (model.WithTypeAndObjectMeta).
@@ -147,6 +164,8 @@ class _Resolver:
     sizes: dict[int, int] = field(default_factory=dict)
     paths: dict[int, ValuePath] = field(default_factory=dict)
     uses_old_self: bool = False
+    # ``==`` and ``!=`` calls whose left operand holds set or map lists, with its shape.
+    equalities: list[tuple[Expr, dict[str, Any]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.ast: CheckedAST = self.program.ast
@@ -181,6 +200,10 @@ class _Resolver:
     def call(self, node: Expr, scope: dict[str, Structural | None]) -> Structural | None:
         operands = ([node.target] if node.target else []) + node.args
         resolved = [self.resolve(o, scope) for o in operands]
+        if node.name in ("_==_", "_!=_") and resolved[0] is not None and operands[0].name != comprehensions.KEYS:
+            shape = model.list_type_shape(resolved[0])
+            if shape is not None:
+                self.equalities.append((node, shape))
         if node.name == "_[_]" and len(resolved) == 2 and resolved[0] is not None:
             container, key = resolved[0], node.args[1]
             if container.type == "array":

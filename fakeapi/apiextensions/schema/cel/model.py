@@ -54,6 +54,33 @@ def signature(s: Structural) -> str:
     return {"boolean": "bool", "integer": "int", "number": "double"}.get(s.type, "dyn")
 
 
+def list_type_shape(s: Structural) -> dict[str, Any] | None:
+    """What of ``s`` leads to lists of ``x-kubernetes-list-type`` set or map, as library/listtypes.py's
+    shape (by the names CEL sees); None when nothing does."""
+    if is_dynamic(s):
+        return None
+    if s.type == "array":
+        if s.list_type == "set":
+            return {"set": True}
+        items = list_type_shape(s.items) if s.items is not None else None
+        shape: dict[str, Any] = {"items": items} if items else {}
+        if s.list_type == "map":
+            shape["map"] = [escape(k) or k for k in s.list_map_keys]
+        return shape or None
+    if s.type != "object":
+        return None
+    properties = {}
+    for name, prop in s.properties.items():
+        escaped, prop_shape = escape(name), list_type_shape(prop)
+        if escaped is not None and prop_shape:
+            properties[escaped] = prop_shape
+    additional = list_type_shape(s.additional_properties_schema) if s.additional_properties_schema else None
+    shape = {"properties": properties} if properties else {}
+    if additional:
+        shape["additional"] = additional
+    return shape or None
+
+
 # -- values ---------------------------------------------------------------------------------------
 
 
