@@ -76,7 +76,7 @@ _MAX_STRICT_ERRORS = 100
 class _Findings:
     """What one walk over an object found, in document order (Go decodes keys in body order)."""
 
-    __slots__ = ("conversion_errors", "field_errors", "returned", "saved", "unknown", "unknown_at")
+    __slots__ = ("conversion_errors", "field_errors", "nulls_at", "returned", "saved", "unknown", "unknown_at")
 
     def __init__(self) -> None:
         # Errors a custom UnmarshalJSON returns abort Go's decode and win over saved ones.
@@ -89,6 +89,9 @@ class _Findings:
         self.unknown: list[str] = []
         # (mapping, key) of every unknown field, for pruning; not capped like the messages.
         self.unknown_at: list[tuple[dict[str, Any], str]] = []
+        # (container, key or index, zero) of every null that decoding turns into a Go zero value;
+        # _OMITTED for a struct field, which the Go value then leaves out or writes as its zero.
+        self.nulls_at: list[tuple[Any, Any, Any]] = []
 
     def mismatch(
         self,
@@ -172,13 +175,21 @@ def _int_mismatch(value: Any, low: int, high: int) -> str | None:
 _Check = Callable[[Any, _Path, _Segment | None, str, _Findings], None]
 
 
+# A struct field decoded from null holds its zero value: left out of the stored object, where the
+# Go encoder (apimachinery/gojson.py) writes the zero of a field that has no omitempty.
+_OMITTED = object()
+# The zero of a type whose null stays null: a nil slice, map, pointer or []byte, a zero Time.
+_NULL = None
+
+
 @dataclass(frozen=True, slots=True)
 class _Node:
-    """A compiled schema: its check, its Go type name, and whether it is a struct."""
+    """A compiled schema: its check, its Go type name, whether it is a struct, and the JSON of its zero value."""
 
     check: _Check
     go_type: str
     is_struct: bool = False
+    zero: Any = _NULL
 
 
 def _accept(value: Any, parent: _Path, seg: _Segment | None, owner: str, out: _Findings) -> None:
@@ -211,12 +222,12 @@ def _int_node(go_type: str, bits: int, signed: bool = True) -> _Node:
         if problem is not None:
             out.type_mismatch(value, parent, seg, owner, go_type, described=problem)
 
-    return _Node(check, go_type)
+    return _Node(check, go_type, zero=0)
 
 
-_STRING = _Node(_string_check, "string")
-_BOOL = _Node(_bool_check, "bool")
-_FLOAT64 = _Node(_float_check, "float64")
+_STRING = _Node(_string_check, "string", zero="")
+_BOOL = _Node(_bool_check, "bool", zero=False)
+_FLOAT64 = _Node(_float_check, "float64", zero=0)
 _INT32 = _int_node("int32", 32)
 _INT64 = _int_node("int64", 64)
 _UINT8 = _int_node("uint8", 8, signed=False)
@@ -225,9 +236,9 @@ _UINT8 = _int_node("uint8", 8, signed=False)
 def _array_node(item: _Node) -> _Node:
     go_type = f"[]{item.go_type}"
     item_check = item.check
-    # A null element of a struct list decodes to the zero struct, which still lacks its required
-    # fields; a null element of any other list is a zero value that the schema has nothing against.
-    zero: dict[str, Any] | None = {} if item.is_struct else None
+    # A null element decodes to the item type's zero value: a zero struct (which still lacks its
+    # required fields), "" for a string, 0 for a number; a nil slice or map stays null.
+    zero = item.zero
 
     def check(value: Any, parent: _Path, seg: _Segment | None, owner: str, out: _Findings) -> None:
         if value is None:
@@ -237,14 +248,17 @@ def _array_node(item: _Node) -> _Node:
             return
         path = parent if seg is None else (*parent, seg)
         for index, element in enumerate(value):
-            item_check(zero if element is None else element, path, index, owner, out)
+            if element is None and zero is not _NULL:
+                out.nulls_at.append((value, index, zero))
+                element = zero
+            item_check(element, path, index, owner, out)
 
     return _Node(check, go_type)
 
 
 def _map_node(item: _Node, go_type: str) -> _Node:
     item_check = item.check
-    zero: dict[str, Any] | None = {} if item.is_struct else None
+    zero = item.zero
 
     def check(value: Any, parent: _Path, seg: _Segment | None, owner: str, out: _Findings) -> None:
         if value is None:
@@ -254,7 +268,10 @@ def _map_node(item: _Node, go_type: str) -> _Node:
             return
         path = parent if seg is None else (*parent, seg)
         for key, element in value.items():
-            item_check(zero if element is None else element, path, _MapKey(key), owner, out)
+            if element is None and zero is not _NULL:
+                out.nulls_at.append((value, key, zero))
+                element = zero
+            item_check(element, path, _MapKey(key), owner, out)
 
     return _Node(check, go_type)
 
@@ -569,8 +586,8 @@ def _go_type_name(definition: str) -> str:
 _META = "io.k8s.apimachinery.pkg.apis.meta.v1."
 # Definitions whose Go types decode themselves (UnmarshalJSON) instead of being plain structs.
 _CUSTOM_DECODERS: dict[str, _Node] = {
-    "io.k8s.apimachinery.pkg.util.intstr.IntOrString": _Node(_int_or_string_check, "intstr.IntOrString"),
-    "io.k8s.apimachinery.pkg.api.resource.Quantity": _Node(_quantity_check, "resource.Quantity"),
+    "io.k8s.apimachinery.pkg.util.intstr.IntOrString": _Node(_int_or_string_check, "intstr.IntOrString", zero=0),
+    "io.k8s.apimachinery.pkg.api.resource.Quantity": _Node(_quantity_check, "resource.Quantity", zero="0"),
     _META + "Time": _time_node("v1.Time", _RFC3339),
     _META + "MicroTime": _time_node("v1.MicroTime", _RFC3339_MICRO),
     # Both keep the raw JSON, whatever it is: nothing inside is typed or unknown.
@@ -696,8 +713,10 @@ class SchemaRegistry:
         Args:
             obj: The request body, decoded from JSON.
             gvk: The kind to check it against.
-            prune: Also drop, in place, every field the kind does not have, as decoding into the
-                Go type does: built-in objects never keep unknown fields, whatever fieldValidation.
+            prune: Also change ``obj`` in place as decoding into the Go type does: every field the
+                kind does not have is dropped (built-in objects never keep unknown fields, whatever
+                fieldValidation), and every null becomes the Go zero value (a null field is left
+                out; a null string in a list or map becomes ``""``, a null number ``0``).
 
         Returns:
             Every decode error and every missing required field; nothing for a kind without a schema.
@@ -708,6 +727,12 @@ class SchemaRegistry:
         if prune:
             for mapping, key in findings.unknown_at:
                 mapping.pop(key, None)
+            for container, key, zero in findings.nulls_at:
+                if zero is _OMITTED:
+                    container.pop(key, None)
+                else:
+                    # A fresh zero struct for each null: the stored object shares no dict.
+                    container[key] = {} if isinstance(zero, dict) else zero
         return ValidationResult(findings.returned + findings.saved, findings.field_errors)
 
     def decode(self, obj: dict[str, Any], gvk: GroupVersionKind) -> DecodeResult:
@@ -781,11 +806,13 @@ class SchemaRegistry:
                 if field_check is None:
                     out.unknown_field(path, key)
                     out.unknown_at.append((value, key))
+                elif item is None:
+                    out.nulls_at.append((value, key, _OMITTED))
                 else:
                     field_check(item, path, key, struct_name, out)
 
         # Registered before the fields are compiled, so that recursive types find themselves.
-        node = pending[name] = _Node(check, go_type, is_struct=True)
+        node = pending[name] = _Node(check, go_type, is_struct=True, zero={})
         for key, prop in schema.get("properties", {}).items():
             fields[key] = self._compile_schema(prop, name, pending).check
         return node

@@ -139,6 +139,26 @@ def test_validate_can_prune_what_the_kind_does_not_have(registry: SchemaRegistry
     assert obj == {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1"}}
 
 
+def test_validate_prunes_nulls_into_go_zero_values(registry: SchemaRegistry) -> None:
+    # encoding/json leaves a null struct field at its zero value (omitted, or written as the zero by
+    # the Go encoder), and makes a null string, number, Quantity or struct in a list or map its zero.
+    obj = pod()
+    obj["metadata"] |= {"labels": None, "annotations": {"a": None}}
+    container = obj["spec"]["containers"][0]
+    container |= {"args": [None, "x"], "env": [{"name": "E", "value": None}], "ports": [None]}
+    container["resources"] = {"limits": {"cpu": None}}
+    obj["spec"] |= {"nodeSelector": {"k": None}, "activeDeadlineSeconds": None}
+    assert registry.validate(obj, POD, prune=True).type_errors == []
+    assert "labels" not in obj["metadata"]
+    assert obj["metadata"]["annotations"] == {"a": ""}
+    assert container["args"] == ["", "x"]
+    assert container["env"] == [{"name": "E"}]
+    assert container["ports"] == [{}]
+    assert container["resources"] == {"limits": {"cpu": "0"}}
+    assert obj["spec"]["nodeSelector"] == {"k": ""}
+    assert "activeDeadlineSeconds" not in obj["spec"]
+
+
 # ----- valid objects
 
 

@@ -147,6 +147,29 @@ def test_body_that_is_not_an_object_is_bad_request(fakeapi: FakeAPI, http: Clien
     assert_still_serving(fakeapi, http)
 
 
+def test_nulls_decode_to_go_zero_values_and_the_controllers_take_them(fakeapi: FakeAPI, http: Client) -> None:
+    # A chart's `app:` with nothing after it renders as null. kube-apiserver decodes into Go structs:
+    # a null string in a map becomes "", so the selector is app="" and the pods it makes match it.
+    labels = {"app": None}
+    template = {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "c", "image": "i", "args": [None]}]}}
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "labels": None},
+        "spec": {"replicas": 1, "selector": {"matchLabels": labels}, "template": template},
+    }
+    response = http.request("POST", "/apis/apps/v1/namespaces/default/deployments", json=deployment)
+    assert response.status_code == 201, response.text
+    stored = response.json()
+    assert "labels" not in stored["metadata"]
+    assert stored["spec"]["selector"] == {"matchLabels": {"app": ""}}
+    assert stored["spec"]["template"]["spec"]["containers"][0]["args"] == [""]
+    fakeapi.server.settle()
+    pods = http.request("GET", "/api/v1/namespaces/default/pods", params={"labelSelector": "app="}).json()["items"]
+    assert [p["metadata"]["labels"]["app"] for p in pods] == [""]
+    assert_still_serving(fakeapi, http)
+
+
 def test_kind_not_matching_the_url_is_bad_request(fakeapi: FakeAPI, http: Client) -> None:
     body = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}}
     response = http.request("POST", CM_PATH, json=body)
