@@ -768,7 +768,7 @@ class FakeAPIServer:
         headers: dict[str, str] | None = None,
         user_token: str | None = None,
     ) -> Response:
-        """Send one request through the handler chain without a socket."""
+        """Send one request through the handler chain without a socket; the query may be in ``path`` or ``query``."""
         all_headers = {"Authorization": f"Bearer {user_token or self._loopback_token}", **(headers or {})}
         return _served(self.handler, method, path, body, query, all_headers)
 
@@ -1147,7 +1147,13 @@ class _BootstrapTemplate:
 
 
 def _served(handler: Handler, method: str, path: str, body: Any, query: str, headers: dict[str, str]) -> Response:
-    """One in-process request through ``handler``, as fakeapi's own client sends it."""
+    """One in-process request through ``handler``, as fakeapi's own client sends it.
+
+    A query written into ``path`` (``/api/v1/pods?labelSelector=app%3Dweb``) is the request's
+    query, as it would be over HTTP, joined with ``query``.
+    """
+    path, _, in_path = path.partition("?")
+    query = "&".join(part for part in (in_path, query) if part)
     all_headers = {"User-Agent": "fakeapi", **headers}
     raw = b""
     if body is not None:

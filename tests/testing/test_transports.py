@@ -33,6 +33,29 @@ def _create_later(server: FakeAPIServer, name: str, started: threading.Event) ->
     return thread
 
 
+# -- FakeAPIServer.request ------------------------------------------------------------------------
+
+
+def test_server_request_takes_the_query_in_the_path_or_apart(server: FakeAPIServer) -> None:
+    for name, level in (("debug-a", "debug"), ("info-b", "info")):
+        server.request(
+            "POST",
+            "/api/v1/namespaces/default/configmaps",
+            {**configmap(name), "metadata": {"name": name, "labels": {"level": level}}},
+        )
+    path = "/api/v1/namespaces/default/configmaps"
+
+    def names(response_body: bytes) -> list[str]:
+        return [item["metadata"]["name"] for item in json.loads(response_body)["items"]]
+
+    assert names(server.request("GET", path + "?labelSelector=level%3Ddebug").body) == ["debug-a"]
+    assert names(server.request("GET", path, query="labelSelector=level%3Dinfo").body) == ["info-b"]
+    # Both at once: one query, as a URL would carry it.
+    both = server.request("GET", path + "?labelSelector=level", query="limit=1")
+    assert names(both.body) == ["debug-a"]
+    assert json.loads(both.body)["metadata"]["continue"]
+
+
 # -- requests through responses ------------------------------------------------------------------
 
 
