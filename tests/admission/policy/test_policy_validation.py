@@ -495,3 +495,31 @@ def test_an_update_that_makes_a_mutating_policy_invalid_is_refused(fakeapi: Fake
     assert causes(fakeapi.server.request("PUT", path, stored)) == [
         "spec.matchConditions[0].expression: Invalid value: \"'x'\": must evaluate to bool but got string"
     ]
+
+
+def test_unchanged_match_conditions_are_not_compiled_again_on_update() -> None:
+    """ValidateValidatingAdmissionPolicyUpdate: stored conditions (and paramKind) unchanged are not checked."""
+    from fakeapi.registry.admissionregistration.policies import (
+        validate_mutating_admission_policy,
+        validate_validating_admission_policy,
+    )
+
+    stored_condition = [{"name": "old", "expression": "params.enabled == 'true'"}]
+    # As stored: defaulted.
+    defaulted = {
+        "matchConstraints": {**MATCH, "matchPolicy": "Equivalent", "namespaceSelector": {}, "objectSelector": {}}
+    }
+    old = manifest(
+        "ValidatingAdmissionPolicy", policy(failurePolicy="Fail", matchConditions=stored_condition, **defaulted)
+    )
+    new = manifest("ValidatingAdmissionPolicy", {**old["spec"], "validations": [{"expression": "true"}]})
+    assert validate_validating_admission_policy(new, old) == []
+    # The same conditions on create, or with another paramKind, are compiled.
+    assert [e.field for e in validate_validating_admission_policy(new)] == ["spec.matchConditions[0].expression"]
+    with_params = {**new["spec"], "paramKind": {"apiVersion": "v1", "kind": "ConfigMap"}}
+    assert validate_validating_admission_policy(manifest("ValidatingAdmissionPolicy", with_params), old) == []
+    old_mutating = manifest(
+        "MutatingAdmissionPolicy", mutating_policy(failurePolicy="Fail", matchConditions=stored_condition, **defaulted)
+    )
+    assert validate_mutating_admission_policy(old_mutating, old_mutating) == []
+    assert [e.field for e in validate_mutating_admission_policy(old_mutating)] == ["spec.matchConditions[0].expression"]
