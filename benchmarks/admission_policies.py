@@ -59,7 +59,7 @@ VALIDATING_BINDING = {
     "spec": {
         "policyName": "bench",
         "validationActions": ["Deny"],
-        "paramRef": {"name": "limits", "namespace": "kube-system"},
+        "paramRef": {"name": "limits", "namespace": "kube-system", "parameterNotFoundAction": "Deny"},
     },
 }
 MUTATING = _policy(

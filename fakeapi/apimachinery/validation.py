@@ -161,3 +161,55 @@ def validate_finalizers(finalizers: Any, path: str) -> list[FieldError]:
             errs.append(field.duplicate(f"{path}[{i}]", name))
         seen.add(name)
     return errs
+
+
+def validate_label_selector(selector: Any, path: str, *, allow_invalid_label_value: bool = False) -> list[FieldError]:
+    """metav1validation.ValidateLabelSelector: its matchLabels, then each of its matchExpressions.
+
+    ``allow_invalid_label_value``: the expressions' values are not checked (updates of objects
+    stored before they were).
+    """
+    if not isinstance(selector, Mapping):
+        return []
+    errs: list[FieldError] = []
+    labels = selector.get("matchLabels")
+    if isinstance(labels, Mapping):
+        # ValidateLabels: a bad value is reported at matchLabels itself, not at its key.
+        for key, value in labels.items():
+            errs.extend(field.invalid(f"{path}.matchLabels", key, m) for m in label_key_errors(str(key)))
+            errs.extend(field.invalid(f"{path}.matchLabels", value, m) for m in label_value_errors(str(value)))
+    expressions = selector.get("matchExpressions")
+    for i, requirement in enumerate(expressions if isinstance(expressions, list) else []):
+        if isinstance(requirement, Mapping):
+            errs.extend(
+                _validate_label_selector_requirement(
+                    requirement, f"{path}.matchExpressions[{i}]", allow_invalid_label_value
+                )
+            )
+    return errs
+
+
+def _validate_label_selector_requirement(
+    requirement: Mapping[str, Any], path: str, allow_invalid_label_value: bool
+) -> list[FieldError]:
+    """ValidateLabelSelectorRequirement."""
+    errs: list[FieldError] = []
+    operator = requirement.get("operator") or ""
+    values = requirement.get("values")
+    values = [str(v) for v in values] if isinstance(values, list) else []
+    if operator in ("In", "NotIn"):
+        if not values:
+            errs.append(field.required(f"{path}.values", "must be specified when `operator` is 'In' or 'NotIn'"))
+    elif operator in ("Exists", "DoesNotExist"):
+        if values:
+            errs.append(
+                field.forbidden(f"{path}.values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")
+            )
+    else:
+        errs.append(field.invalid(f"{path}.operator", operator, "not a valid selector operator"))
+    key = str(requirement.get("key") or "")
+    errs.extend(field.invalid(f"{path}.key", key, m) for m in label_key_errors(key))
+    if not allow_invalid_label_value:
+        for i, value in enumerate(values):
+            errs.extend(field.invalid(f"{path}.values[{i}]", value, m) for m in label_value_errors(value))
+    return errs

@@ -680,6 +680,7 @@ _ADMISSIONREGISTRATION_V1: tuple[ResourceSpec, ...] = (
         namespaced=False,
         categories=_API_EXTENSIONS,
         tracks_generation=True,
+        strategy="admissionpolicy",
     ),
     ResourceSpec(
         _ADMISSIONREGISTRATION,
@@ -689,6 +690,7 @@ _ADMISSIONREGISTRATION_V1: tuple[ResourceSpec, ...] = (
         namespaced=False,
         categories=_API_EXTENSIONS,
         tracks_generation=True,
+        strategy="admissionpolicy",
     ),
     ResourceSpec(
         _ADMISSIONREGISTRATION,
@@ -709,6 +711,7 @@ _ADMISSIONREGISTRATION_V1: tuple[ResourceSpec, ...] = (
         categories=_API_EXTENSIONS,
         subresources=(_STATUS,),
         tracks_generation=True,
+        strategy="admissionpolicy",
     ),
     ResourceSpec(
         _ADMISSIONREGISTRATION,
@@ -718,6 +721,7 @@ _ADMISSIONREGISTRATION_V1: tuple[ResourceSpec, ...] = (
         namespaced=False,
         categories=_API_EXTENSIONS,
         tracks_generation=True,
+        strategy="admissionpolicy",
     ),
     ResourceSpec(
         _ADMISSIONREGISTRATION,

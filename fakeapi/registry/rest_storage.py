@@ -26,6 +26,7 @@ from fakeapi.apiextensions.strategy import (
 from fakeapi.apimachinery.managedfields import FieldManagerFactory
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupResource, GroupVersion
+from fakeapi.registry.admissionregistration.policies import AdmissionPolicyStrategy
 from fakeapi.registry.admissionregistration.validation import WebhookConfigurationStrategy
 from fakeapi.registry.apiregistration.autoregister import APIServiceStore
 from fakeapi.registry.apiregistration.strategy import APIServiceStrategy
@@ -140,6 +141,7 @@ class StrategyFactory:
             "service": lambda: ServiceStrategy(spec, s.schemas, s.identity, s.service_ips, s.node_ports),
             "customresourcedefinition": lambda: CustomResourceDefinitionStrategy(spec, s.schemas, s.identity),
             "webhookconfiguration": lambda: WebhookConfigurationStrategy(spec, s.schemas, s.identity),
+            "admissionpolicy": lambda: AdmissionPolicyStrategy(spec, s.schemas, s.identity),
         }
         return builders.get(spec.strategy, lambda: Strategy(spec, s.schemas, s.identity))()
 

@@ -41,6 +41,10 @@ _IMMUTABLE_SYSTEM_METADATA = ("uid", "creationTimestamp", "deletionTimestamp", "
 class Strategy:
     """The default strategy of a built-in resource, configured by its ResourceSpec."""
 
+    # Whether validate() reports every missing field upstream reports, with upstream's texts: the
+    # OpenAPI schema's ``required`` lists are then not reported besides.
+    reports_required_fields = False
+
     def __init__(self, spec: ResourceSpec, schemas: SchemaRegistry, identity: IdentityGenerator) -> None:
         self.spec = spec
         self.schemas = schemas
@@ -222,12 +226,15 @@ def _schema_errors(strategy: Strategy, obj: Object) -> list[FieldError]:
     return list(result.field_errors)
 
 
-def _merged(schema_errors: list[FieldError], strategy_errors: list[FieldError]) -> list[FieldError]:
+def _merged(strategy: Strategy, schema_errors: list[FieldError], strategy_errors: list[FieldError]) -> list[FieldError]:
     """Both validators' errors, without the strategy's repeats of what the schema already reported.
 
     Upstream has one validator per kind; here the schema's ``required`` lists and a strategy's
-    own checks can both find the same missing field.
+    own checks can both find the same missing field. A strategy that reports missing fields as
+    upstream's validation does has the schema's ``required`` errors left out.
     """
+    if strategy.reports_required_fields:
+        schema_errors = [e for e in schema_errors if e.type is not field.ErrorType.REQUIRED]
     return schema_errors + [e for e in strategy_errors if e not in schema_errors]
 
 
@@ -240,7 +247,7 @@ def before_create(strategy: Strategy, ctx: RequestContext, obj: Object) -> None:
     strategy.prepare_for_create(ctx, obj)
     if not meta.get("name") and meta.get("generateName"):
         meta["name"] = strategy.generate_name(meta["generateName"])
-    errs = _merged(_schema_errors(strategy, obj), strategy.validate(ctx, obj))
+    errs = _merged(strategy, _schema_errors(strategy, obj), strategy.validate(ctx, obj))
     errs += validate_object_meta(strategy, obj, is_create=True)
     if errs:
         raise _invalid(strategy, obj, errs)
@@ -266,7 +273,7 @@ def before_update(strategy: Strategy, ctx: RequestContext, obj: Object, old: Obj
             meta[key] = old_meta[key]
         else:
             meta.pop(key, None)
-    errs = _merged(_schema_errors(strategy, obj), strategy.validate_update(ctx, obj, old))
+    errs = _merged(strategy, _schema_errors(strategy, obj), strategy.validate_update(ctx, obj, old))
     errs += validate_object_meta(strategy, obj, is_create=False)
     if errs:
         raise _invalid(strategy, obj, errs)

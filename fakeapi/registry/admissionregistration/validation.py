@@ -41,7 +41,7 @@ _URL_FORM = "; desired format: https://host[/path]"
 MAX_MATCH_CONDITIONS = 64
 
 
-def _strings(value: Any) -> list[str]:
+def strings_of(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
@@ -96,8 +96,8 @@ def _validate_resources(resources: list[str], path: str) -> list[FieldError]:
     return errs
 
 
-def _validate_rule_with_operations(rule: dict[str, Any], path: str) -> list[FieldError]:
-    operations = _strings(rule.get("operations"))
+def validate_rule_with_operations(rule: dict[str, Any], path: str) -> list[FieldError]:
+    operations = strings_of(rule.get("operations"))
     errs: list[FieldError] = [] if operations else [field.required(f"{path}.operations")]
     errs += _wildcard_alone(operations, f"{path}.operations", "operations")
     errs += [
@@ -105,7 +105,7 @@ def _validate_rule_with_operations(rule: dict[str, Any], path: str) -> list[Fiel
         for i, op in enumerate(operations)
         if op not in SUPPORTED_OPERATIONS
     ]
-    groups, versions = _strings(rule.get("apiGroups")), _strings(rule.get("apiVersions"))
+    groups, versions = strings_of(rule.get("apiGroups")), strings_of(rule.get("apiVersions"))
     if not groups:
         errs.append(field.required(f"{path}.apiGroups"))
     errs += _wildcard_alone(groups, f"{path}.apiGroups", "API groups")
@@ -113,7 +113,7 @@ def _validate_rule_with_operations(rule: dict[str, Any], path: str) -> list[Fiel
         errs.append(field.required(f"{path}.apiVersions"))
     errs += _wildcard_alone(versions, f"{path}.apiVersions", "API versions")
     errs += [field.required(f"{path}.apiVersions[{i}]") for i, v in enumerate(versions) if not v]
-    errs += _validate_resources(_strings(rule.get("resources")), f"{path}.resources")
+    errs += _validate_resources(strings_of(rule.get("resources")), f"{path}.resources")
     scope = rule.get("scope")
     if scope is not None and scope not in VALID_SCOPES:
         errs.append(field.not_supported(f"{path}.scope", scope, VALID_SCOPES))
@@ -198,7 +198,7 @@ def _validate_webhook(hook: dict[str, Any], path: str, *, mutating: bool, no_sid
     errs = is_fully_qualified_name(f"{path}.name", str(hook.get("name") or ""))
     for i, rule in enumerate(hook.get("rules") or []):
         if isinstance(rule, dict):
-            errs += _validate_rule_with_operations(rule, f"{path}.rules[{i}]")
+            errs += validate_rule_with_operations(rule, f"{path}.rules[{i}]")
     for key, supported in (("failurePolicy", SUPPORTED_FAILURE_POLICIES), ("matchPolicy", SUPPORTED_MATCH_POLICIES)):
         value = hook.get(key)
         if value is not None and value not in supported:
@@ -219,7 +219,7 @@ def _validate_webhook(hook: dict[str, Any], path: str, *, mutating: bool, no_sid
         errs.append(field.not_supported(f"{path}.reinvocationPolicy", reinvocation, SUPPORTED_REINVOCATION_POLICIES))
     conditions = [c for c in hook.get("matchConditions") or [] if isinstance(c, dict)]
     if conditions:
-        errs += _validate_match_conditions(conditions, f"{path}.matchConditions")
+        errs += validate_match_conditions(conditions, f"{path}.matchConditions")
     client_config = hook.get("clientConfig") or {}
     url, service = client_config.get("url"), client_config.get("service")
     if (url is None) == (service is None):
@@ -232,19 +232,24 @@ def _validate_webhook(hook: dict[str, Any], path: str, *, mutating: bool, no_sid
 
 
 @functools.cache
-def _condition_compiler() -> Compiler:
-    """One compiler for every configuration written (building its environment is the costly part)."""
+def expression_compiler() -> Compiler:
+    """One compiler for every configuration and policy written (building its environments is the costly part)."""
     from fakeapi.admission.plugin.cel.compile import Compiler
 
     return Compiler()
 
 
-def _validate_match_conditions(conditions: list[dict[str, Any]], path: str) -> list[FieldError]:
-    """validateMatchConditions: how many, names, and each expression compiled as upstream compiles it."""
+def validate_match_conditions(
+    conditions: list[dict[str, Any]], path: str, *, has_params: bool = False
+) -> list[FieldError]:
+    """validateMatchConditions: how many, names, and each expression compiled as upstream compiles it.
+
+    ``has_params``: the policies' conditions may read ``params`` where the policy has a paramKind.
+    """
     from fakeapi.admission.plugin.cel.compile import BOOL, OptionalVariableDeclarations
 
-    compiler = _condition_compiler()
-    options = OptionalVariableDeclarations(has_authorizer=True)
+    compiler = expression_compiler()
+    options = OptionalVariableDeclarations(has_params=has_params, has_authorizer=True)
     errs = (
         [field.too_many(path, len(conditions), MAX_MATCH_CONDITIONS)] if len(conditions) > MAX_MATCH_CONDITIONS else []
     )
@@ -280,7 +285,7 @@ def validate_webhook_configuration(obj: Object, old: Object | None = None) -> li
     no_side_effects = old_hooks is None or all(h.get("sideEffects") in NO_SIDE_EFFECT_CLASSES for h in old_hooks)
     require_recognized = old_hooks is None or all(
         not h.get("admissionReviewVersions")
-        or set(_strings(h.get("admissionReviewVersions"))) & set(ACCEPTED_ADMISSION_REVIEW_VERSIONS)
+        or set(strings_of(h.get("admissionReviewVersions"))) & set(ACCEPTED_ADMISSION_REVIEW_VERSIONS)
         for h in old_hooks
     )
     old_names = [h.get("name") for h in old_hooks or []]
@@ -291,7 +296,7 @@ def validate_webhook_configuration(obj: Object, old: Object | None = None) -> li
         path = f"webhooks[{i}]"
         errs += _validate_webhook(hook, path, mutating=mutating, no_side_effects=no_side_effects)
         errs += _validate_admission_review_versions(
-            _strings(hook.get("admissionReviewVersions")), require_recognized, f"{path}.admissionReviewVersions"
+            strings_of(hook.get("admissionReviewVersions")), require_recognized, f"{path}.admissionReviewVersions"
         )
         name = str(hook.get("name") or "")
         if require_unique and name:

@@ -52,8 +52,9 @@ def test_the_policy_plugins_load_with_the_first_policy() -> None:
     )
     bare, stored, enforced = result.stdout.splitlines()
     assert bare == "bare []"
-    # Storing a policy only puts the plugins' placeholders in the chain (the server is not started,
-    # so the status controller has not type-checked it yet): the first request they see loads them.
-    assert stored == "stored []"
+    # Storing a policy compiles its expressions (write-time validation loads CEL) and only puts the
+    # plugins' placeholders in the chain (the server is not started, so the status controller has not
+    # type-checked it yet): the first request they see loads the plugins.
+    assert stored == "stored ['cel_expr_python', 'fakeapi.admission.plugin.cel', 'fakeapi.cel']"
     everything = "['cel_expr_python', 'fakeapi.admission.plugin.cel', 'fakeapi.admission.plugin.policy', 'fakeapi.cel']"
     assert enforced == f"enforced 422 {everything}"

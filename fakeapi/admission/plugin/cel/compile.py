@@ -11,6 +11,13 @@ a misspelt field of theirs fails when evaluated instead of when compiled.
 
 Compile errors read as upstream's: ``compilation failed: ERROR: <input>:1:6: ...``, and an
 expression whose type is not one its place accepts: ``must evaluate to bool but got string``.
+Upstream types each composited variable from its expression, so ``variables.allowed`` may stand
+for a bool; here it is ``dyn``, and a ``dyn`` result of an expression that reads composited
+variables is accepted wherever it stands (its value is checked when evaluated).
+
+A mutation's struct literals compile as maps (:mod:`fakeapi.admission.plugin.cel.mutation`):
+an ApplyConfiguration must evaluate to ``Object`` (here: a map) and a JSON patch to
+``list(JSONPatch)`` (here: a list), ``dyn`` being accepted for both.
 """
 
 from __future__ import annotations
@@ -44,6 +51,12 @@ STRING = "string"
 NULL = "null_type"
 # Variables and type checking accept any type.
 ANY = "any"
+# What mutations evaluate to (patch/smd.go applyConfigObjectType, patch/json_patch.go jsonPatchType).
+APPLY_CONFIGURATION_OBJECT = "Object"
+JSON_PATCH_LIST = "list(JSONPatch)"
+DYN = "dyn"
+# The types the mutation literals compile to here, per return type of a mutation.
+_LITERAL_TYPES = {APPLY_CONFIGURATION_OBJECT: "map(", JSON_PATCH_LIST: "list("}
 
 
 @dataclass(frozen=True)
@@ -107,13 +120,13 @@ class Compiler:
         except CompileError as exc:
             return CompilationResult(expression, error=f"compilation failed: {exc.message}")
         output_type = _cel_go_type_name(program.return_type)
-        if ANY not in return_types and output_type not in return_types:
+        named = tuple(dict.fromkeys(selected_fields(expression, VARIABLES_VAR)))
+        if not _accepts(return_types, output_type, reads_variables=bool(named)):
             if len(return_types) == 1:
                 reason = f"must evaluate to {return_types[0]} but got {output_type}"
             else:
                 reason = f"must evaluate to one of [{' '.join(return_types)}] but got {output_type}"
             return CompilationResult(expression, error=reason, output_type=output_type)
-        named = tuple(dict.fromkeys(selected_fields(expression, VARIABLES_VAR)))
         roots = root_identifiers(source)
         return CompilationResult(
             expression,
@@ -124,6 +137,15 @@ class Compiler:
             max_cost=cost.estimate(program.ast, {}),
             size_paths=value_paths(program.ast, SIZED_VARS),
         )
+
+
+def _accepts(return_types: tuple[str, ...], output_type: str, *, reads_variables: bool) -> bool:
+    """Whether an expression of ``output_type`` may stand where ``return_types`` are expected."""
+    if ANY in return_types or output_type in return_types:
+        return True
+    if output_type == DYN and (reads_variables or any(t in _LITERAL_TYPES for t in return_types)):
+        return True
+    return any(t in _LITERAL_TYPES and output_type.startswith(_LITERAL_TYPES[t]) for t in return_types)
 
 
 def _new_env(options: OptionalVariableDeclarations) -> Environment:

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from fakeapi.admission.plugin.cel.activation import Activation, CostBudget, OutOfBudget
-from fakeapi.admission.plugin.cel.compile import BOOL, CompilationResult, Compiler, OptionalVariableDeclarations
+from fakeapi.admission.plugin.cel.compile import (
+    APPLY_CONFIGURATION_OBJECT,
+    BOOL,
+    JSON_PATCH_LIST,
+    CompilationResult,
+    Compiler,
+    OptionalVariableDeclarations,
+)
 from fakeapi.admission.plugin.policy.generic.policy_dispatcher import failure_policy
 from fakeapi.admission.plugin.policy.mutating.patch.json_patch import PatchError, apply_patch
 from fakeapi.admission.plugin.policy.mutating.patch.smd import apply_configuration
@@ -26,6 +33,8 @@ from fakeapi.storage.interfaces import Object
 
 JSON_PATCH = "JSONPatch"
 APPLY_CONFIGURATION = "ApplyConfiguration"
+# What each patch type's expression must evaluate to.
+RETURN_TYPES = {JSON_PATCH: JSON_PATCH_LIST, APPLY_CONFIGURATION: APPLY_CONFIGURATION_OBJECT}
 
 
 @dataclass(frozen=True)
@@ -85,5 +94,8 @@ def compile_policy(compiler: Compiler, policy: Object) -> PolicyEvaluator:
     for mutation in spec.get("mutations") or []:
         found = _expression(mutation)
         if found is not None:
-            mutators.append(Mutator(found[0], compiler.compile(found[1], patch_options)))
+            patch_type, expression = found
+            mutators.append(
+                Mutator(patch_type, compiler.compile(expression, patch_options, (RETURN_TYPES[patch_type],)))
+            )
     return PolicyEvaluator(matcher, mutators, variables)
