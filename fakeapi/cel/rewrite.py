@@ -7,8 +7,8 @@ and the first such call is replaced, in the source text, by an equivalent the bi
 until none is left; the result is then checked as any expression. Positions come from the
 parsed tree; a call's extent from its parentheses (string literals skipped).
 
-:func:`wrap_operands` rewrites comparisons the same way, for CRD rules comparing lists of
-``x-kubernetes-list-type`` set or map (library/listtypes.py).
+:func:`wrap_operands` rewrites comparisons and sums the same way, for CRD rules comparing or
+adding lists of ``x-kubernetes-list-type`` set or map (library/listtypes.py).
 """
 
 from __future__ import annotations
@@ -121,29 +121,49 @@ def _split_top_level(text: str) -> list[str]:
     return parts
 
 
-def wrap_operands(text: str, ast: CheckedAST, calls: Sequence[tuple[Expr, str]], function: str) -> str:
+def wrap_operands(
+    text: str,
+    ast: CheckedAST,
+    calls: Sequence[tuple[Expr, str]],
+    function: str,
+    additions: Sequence[tuple[Expr, str]] = (),
+    add_function: str = "",
+) -> str:
     """``text`` with both operands of each ``==`` or ``!=`` call wrapped: ``a == b`` becomes
-    ``function(a, arg) == function(b, arg)``, ``arg`` the CEL literal given with the call.
+    ``function(a, arg) == function(b, arg)``, ``arg`` the CEL literal given with the call; and
+    each ``+`` call of ``additions`` made a call of ``add_function``: ``a + b`` becomes
+    ``add_function(a, arg, [] + b)`` (insertions only: ``[] + b`` is ``b``).
 
     The left operand starts where its tree does (widened to the parenthesis it may sit in); the
     right one, being of higher precedence than a comparison, ends at the first comparison,
-    logical operator, ``?``, ``:``, ``,`` or closing bracket outside brackets and strings.
+    logical operator, ``?``, ``:``, ``,`` or closing bracket outside brackets and strings (and,
+    of a ``+``, at the next ``+`` or ``-``, which associate to the left).
     """
-    # (position, closer before opener, order among equals, text): where several wraps start at one
-    # place the outer opens first, and where several end at one place the inner closes first.
-    inserts: list[tuple[int, int, int, str]] = []
+    depths = _depths(ast.expr)
+    # (position, closer before opener, order among equals, text): where several rewrites start
+    # at one place the outer (ending later, or else higher in the tree) opens first, and where
+    # several end at one place the inner closes first.
+    inserts: list[tuple[int, int, tuple[int, int], str]] = []
     for call, argument in calls:
-        operator = ast.positions[call.id]
-        start = _start(ast, call.args[0])
-        while text[start:operator].count(")") > text[start:operator].count("(") and start > 0:
-            start = text.rindex("(", 0, start)
+        operator, depth = ast.positions[call.id], depths[call.id]
+        start = _left_start(text, ast, call, operator)
         end = _operand_end(text, operator + 2)
         opener, closer = f"{function}(", f", {argument})"
         inserts += [
-            (start, 1, -operator, opener),
-            (operator, 0, -start, closer),
-            (operator + 2, 1, -end, opener),
-            (end, 0, -(operator + 2), closer),
+            (start, 1, (-operator, depth), opener),
+            (operator, 0, (-start, -depth), closer),
+            (operator + 2, 1, (-end, depth), opener),
+            (end, 0, (-(operator + 2), -depth), closer),
+        ]
+    for call, argument in additions:
+        operator, depth = ast.positions[call.id], depths[call.id]
+        start = _left_start(text, ast, call, operator)
+        end = _operand_end(text, operator + 1, _ENDS_SUM)
+        inserts += [
+            (start, 1, (-end, depth), f"{add_function}("),
+            # After whatever closes here (the rewrite of a left operand ending at the ``+``).
+            (operator, 0, (1 << 30, 0), f", {argument}, []"),
+            (end, 0, (-start, -depth), ")"),
         ]
     out, done = [], 0
     for position, _, _, insert in sorted(inserts):
@@ -152,10 +172,28 @@ def wrap_operands(text: str, ast: CheckedAST, calls: Sequence[tuple[Expr, str]],
     return "".join(out) + text[done:]
 
 
+def _left_start(text: str, ast: CheckedAST, call: Expr, operator: int) -> int:
+    start = _start(ast, call.args[0])
+    while text[start:operator].count(")") > text[start:operator].count("(") and start > 0:
+        start = text.rindex("(", 0, start)
+    return start
+
+
+def _depths(root: Expr) -> dict[int, int]:
+    depths: dict[int, int] = {}
+    pending = [(root, 0)]
+    while pending:
+        node, depth = pending.pop()
+        depths[node.id] = depth
+        pending += [(child, depth + 1) for child in node.children()]
+    return depths
+
+
 _ENDS_OPERAND = ("==", "!=", "<", ">", "&&", "||", ",", ":")
+_ENDS_SUM = (*_ENDS_OPERAND, "+", "-")
 
 
-def _operand_end(text: str, start: int) -> int:
+def _operand_end(text: str, start: int, ends: tuple[str, ...] = _ENDS_OPERAND) -> int:
     """Where the right operand of a comparison starting at ``start`` ends."""
     depth, i = 0, start
     while i < len(text):
@@ -173,9 +211,7 @@ def _operand_end(text: str, start: int) -> int:
             if depth == 0:
                 return i
             depth -= 1
-        elif depth == 0 and (
-            text.startswith(_ENDS_OPERAND, i) or (c == "?" and text[i - 1] != ".") or _is_in_keyword(text, i)
-        ):
+        elif depth == 0 and (text.startswith(ends, i) or (c == "?" and text[i - 1] != ".") or _is_in_keyword(text, i)):
             return i
         i += 1
     return i

@@ -160,3 +160,64 @@ def test_a_set_of_atomic_objects_cannot_be_compared() -> None:
         '<nil>: Invalid value: "object": listSet operations are only supported on lists of scalar values '
         "evaluating rule: self.objs == oldSelf.objs"
     ]
+
+
+# -- sums (valuesreflect.go addToSetList, addToMapList; values_test.go TestListAdd) -----------------
+
+INT_SET = {"type": "array", "items": {"type": "integer"}, "x-kubernetes-list-type": "set"}
+VALUED = {"type": "object", "properties": {"k": STRING, "v": {"type": "integer"}}}
+VALUED_MAP_LIST = {
+    "type": "array",
+    "x-kubernetes-list-type": "map",
+    "x-kubernetes-list-map-keys": ["k"],
+    "items": VALUED,
+}
+ADDENDS = {
+    "x": {"type": "object", "properties": {"set": INT_SET, "map": VALUED_MAP_LIST, "plain": {"type": "array", "items": {"type": "integer"}}}},
+    "y": {"type": "object", "properties": {"set": INT_SET, "map": VALUED_MAP_LIST}},
+}  # fmt: skip
+ADDEND_VALUES = {
+    "x": {"set": [1, 2, 3], "map": [{"k": "a", "v": 1}, {"k": "b", "v": 2}], "plain": [1, 2, 3]},
+    "y": {"set": [3, 30], "map": [{"k": "a", "v": 10}, {"k": "c", "v": 3}]},
+}
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "(self.x.set + [3, 4]) == [1, 2, 3, 4]",
+        "self.x.set + [3, 4] == [1, 2, 3, 4]",
+        "(self.x.set + self.y.set) == [1, 2, 3, 30]",
+        # The union is a set again: it compares ignoring order, and adds as a union.
+        "(self.x.set + [4]) == [4, 3, 2, 1]",
+        "(self.x.set + [4] + [4, 5]) == [1, 2, 3, 4, 5]",
+        "(self.x.set + [4, 4, 1])[3] == 4 && size(self.x.set + [4, 4, 1]) == 4",
+        "(self.x.set + self.y.set) != self.x.set && self.x.set != (self.x.set + self.y.set)",
+        "(self.x.set + [4]) != (self.x.set + [5])",
+        "[self.x.set].all(s, (s + self.y.set) == (s + self.y.set))",
+        "4 in (self.x.set + [4]) && (self.x.set + [4]).all(i, i < 100)",
+        # A list of no list type concatenates.
+        "(self.x.plain + [3, 4]) == [1, 2, 3, 3, 4]",
+        "[1] + self.x.set == [1, 1, 2, 3]",
+        # A map list merges: a right element replaces the left one with its keys, in place.
+        "(self.x.map + self.y.map)[0].v == 10 && size(self.x.map + self.y.map) == 3",
+        "(self.x.map + self.y.map)[2].k == 'c'",
+        "(self.x.map + [{'k': 'b', 'v': 99}])[1].v == 99",
+        "(self.x.map + self.y.map + [{'k': 'd', 'v': 4}])[3].v == 4",
+        "(self.x.map + self.y.map) == [{'k': 'c', 'v': 3}, {'k': 'b', 'v': 2}, {'k': 'a', 'v': 10}]",
+        "(self.x.map + [{'k': 'a', 'v': 1}]) != (self.x.map + [{'k': 'a', 'v': 2}])",
+    ],
+)
+def test_adding_to_set_lists_unions_and_to_map_lists_merges(rule: str) -> None:
+    assert _errors(_ruled(ADDENDS, rule), ADDEND_VALUES) == []
+
+
+def test_adding_to_a_set_of_atomic_objects_is_an_error() -> None:
+    atomic = {"type": "object", "x-kubernetes-map-type": "atomic", "properties": {"a": STRING}}
+    schema = _ruled(
+        {"objs": {"type": "array", "x-kubernetes-list-type": "set", "items": atomic}}, "size(self.objs + []) == 1"
+    )
+    assert _errors(schema, {"objs": [{"a": "1"}]}) == [
+        '<nil>: Invalid value: "object": listSet operations are only supported on lists of scalar values '
+        "evaluating rule: size(self.objs + []) == 1"
+    ]

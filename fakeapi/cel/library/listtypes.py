@@ -1,4 +1,4 @@
-"""Equality of lists of ``x-kubernetes-list-type`` set and map (apiserver/pkg/cel/common/valuesunstructured.go).
+"""Equality and sums of lists of ``x-kubernetes-list-type`` set and map (apiserver/pkg/cel/common/valuesunstructured.go).
 
 Upstream's values of such lists compare ignoring order: a set list equals a list holding the same
 elements, a map list one holding elements equal to its own under the same keys (its
@@ -13,6 +13,12 @@ then compared as cel-cpp compares any values.
 ``shape`` is JSON, holding only what leads to such lists: ``{"set": true}``,
 ``{"map": [key, ...], "items": shape}``, ``{"items": shape}`` (an ordered list of them) and
 ``{"properties": {name: shape}, "additional": shape}`` (an object, by the names CEL sees).
+
+``+`` of such a list is no concatenation either: a set list's ``a + b`` is their union (``a``,
+then what ``b`` adds), a map list's their merge (an element of ``b`` replacing the element of
+``a`` with its keys, in place). A ``+`` whose left operand is one is rewritten into
+``__fakeapi_add(a, kind, [] + b)``, ``kind`` ``{"set": true}`` or ``{"map": [key, ...]}``; its
+result is again such a list (since Kubernetes 1.37), compared and added to as the left operand.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from typing import Any
 from fakeapi.cel.library import Function, LibraryError, Overload
 
 CANONICAL = "__fakeapi_canonical"
+ADD = "__fakeapi_add"
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
@@ -81,6 +88,59 @@ def canonical(value: Any, shape: dict[str, Any] | None) -> Any:
     return value
 
 
+def _add(left: list[Any], text: str, right: list[Any]) -> list[Any]:
+    shape = _shape(text)
+    keys = shape.get("map")
+    return _returnable(merge(left, right, keys) if keys is not None else union(left, right))
+
+
+def union(left: list[Any], right: list[Any]) -> list[Any]:
+    """A set list's ``left + right`` (addToSetList): ``left``, then the elements of ``right`` it
+    lacks, each once, in their order."""
+    seen = {_set_key(e) for e in left}
+    out = list(left)
+    for element in right:
+        k = _set_key(element)
+        if k not in seen:
+            seen.add(k)
+            out.append(element)
+    return out
+
+
+def merge(left: list[Any], right: list[Any], keys: list[str]) -> list[Any]:
+    """A map list's ``left + right`` (addToMapList): an element of ``right`` replaces, in place,
+    the element of ``left`` with its keys; the others are appended, in their order."""
+    out = list(left)
+    position = {_element_key(e, keys): i for i, e in enumerate(left)}
+    for element in right:
+        i = position.get(_element_key(element, keys))
+        if i is None:
+            out.append(element)
+        else:
+            out[i] = element
+    return out
+
+
+def _set_key(value: Any) -> Any:
+    """setElementKey: the scalar as Go keys a map by it (1, 1.0 and true are three keys)."""
+    if isinstance(value, list | dict):
+        raise LibraryError("listSet operations are only supported on lists of scalar values")
+    return _scalar_key(value)
+
+
+def _scalar_key(value: Any) -> Any:
+    if isinstance(value, list | dict):
+        return ("composite", json.dumps(value, sort_keys=True, default=repr))
+    return (type(value).__name__, value)
+
+
+def _element_key(element: Any, keys: list[str]) -> tuple[Any, ...]:
+    """refValMapKey: the element's key values (none, for a missing key or an element that is no map)."""
+    if not isinstance(element, dict):
+        return tuple(_scalar_key(None) for _ in keys)
+    return tuple(_scalar_key(element.get(k)) for k in keys)
+
+
 def _order(value: Any) -> tuple[Any, ...]:
     """A total order over the scalars CEL values hold (numbers of any kind among themselves)."""
     if value is None:
@@ -118,4 +178,5 @@ FUNCTIONS = (
             Overload("fakeapi_canonical_map", ("map(dyn, dyn)", "string"), "map(dyn, dyn)", _canonical),
         ),
     ),
+    Function(ADD, (Overload("fakeapi_add_list", ("list(dyn)", "string", "list(dyn)"), "list(dyn)", _add),)),
 )

@@ -5,8 +5,8 @@ Each rule of ``x-kubernetes-validations`` compiles in an environment where ``sel
 walked with the schema: a field no property declares is refused as cel-go's checker refuses it
 (``undefined field 'x'``, at the selection's position), and each node's size bounds feed the
 cost estimate (library/cost.py). Comparisons whose left operand holds set or map lists then run
-rewritten to compare those ignoring order (library/listtypes.py), the checked tree staying the
-source's.
+rewritten to compare those ignoring order, and sums whose left operand is one to unite or merge
+(library/listtypes.py), the checked tree staying the source's.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def _compile_rule(rule: dict[str, Any], s: Structural, self_type: str, is_resour
     if program.return_type != "bool":
         result.error = "cel expression must evaluate to a bool"
         return result
-    result.program = _with_list_type_equality(env, program, checked)
+    result.program = _with_list_type_semantics(env, program, checked)
     result.uses_old_self = checked.uses_old_self
     field_path = str(rule.get("fieldPath") or "").strip()
     if field_path:
@@ -128,23 +128,39 @@ def _compile_message_expression(
     elif program.return_type != "string":
         result.message_expression_error = "messageExpression must evaluate to a string"
     else:
-        result.message_program = _with_list_type_equality(env, program, checked)
+        result.message_program = _with_list_type_semantics(env, program, checked)
         result.message_max_cost = cost.estimate(program.ast, checked.sizes)
         result.message_size_paths = checked.paths
 
 
-def _with_list_type_equality(env: Environment, program: Program, checked: _Resolver) -> Program:
-    """``program``, its comparisons of set and map lists made as upstream's (library/listtypes.py)."""
-    if not checked.equalities:
+def _with_list_type_semantics(env: Environment, program: Program, checked: _Resolver) -> Program:
+    """``program``, its comparisons and sums of set and map lists made as upstream's (library/listtypes.py)."""
+    if not checked.equalities and not checked.additions:
         return program
-    calls = [(node, json.dumps(json.dumps(shape, sort_keys=True))) for node, shape in checked.equalities]
-    text = wrap_operands(program.checked_source, program.ast, calls, listtypes.CANONICAL)
+
+    def literal(shape: dict[str, Any]) -> str:
+        return json.dumps(json.dumps(shape, sort_keys=True))
+
+    calls = [(node, literal(shape)) for node, shape in checked.equalities]
+    additions = [(node, literal(kind)) for node, kind in checked.additions]
+    text = wrap_operands(program.checked_source, program.ast, calls, listtypes.CANONICAL, additions, listtypes.ADD)
     try:
         return env.rewritten(program, text)
     except CompileError:
         # An operand the function takes no value of: an optional (``oldSelf.x`` under
         # optionalOldSelf), which upstream's checker refuses to compare with a list anyway.
         return program
+
+
+def _list_kind(s: Structural) -> dict[str, Any] | None:
+    """What ``+`` on a list of schema ``s`` does, when no concatenation (listtypes.ADD's kind)."""
+    if model.is_dynamic(s) or s.type != "array":
+        return None
+    if s.list_type == "set":
+        return {"set": True}
+    if s.list_type == "map":
+        return {"map": [escape(k) or k for k in s.list_map_keys]}
+    return None
 
 
 # The metadata CEL sees of a resource: name and generateName only (model.WithTypeAndObjectMeta).
@@ -166,6 +182,8 @@ class _Resolver:
     uses_old_self: bool = False
     # ``==`` and ``!=`` calls whose left operand holds set or map lists, with its shape.
     equalities: list[tuple[Expr, dict[str, Any]]] = field(default_factory=list)
+    # ``+`` calls whose left operand is a set or map list, with its kind (library/listtypes.py).
+    additions: list[tuple[Expr, dict[str, Any]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.ast: CheckedAST = self.program.ast
@@ -204,6 +222,10 @@ class _Resolver:
             shape = model.list_type_shape(resolved[0])
             if shape is not None:
                 self.equalities.append((node, shape))
+        kind = _list_kind(resolved[0]) if node.name == "_+_" and resolved[0] is not None else None
+        if kind is not None:
+            self.additions.append((node, kind))
+            return resolved[0]  # a set or map list again (not sized: it may hold more)
         if node.name == "_[_]" and len(resolved) == 2 and resolved[0] is not None:
             container, key = resolved[0], node.args[1]
             if container.type == "array":

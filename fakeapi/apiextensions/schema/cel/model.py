@@ -10,12 +10,18 @@ Objects with properties are ``map(string, dyn)`` here, where upstream declares a
 with one typed field per property: a property that does not exist is refused at compile time
 by ``compilation.py`` walking the checked tree (``undefined field 'x'``, as cel-go's checker
 says), but a property's own type is only checked when the expression runs.
+
+Strings of format ``date-time``, ``date`` and ``duration`` are parsed as kube-openapi's strfmt
+parses them into google.protobuf.Timestamp and Duration messages, which the binding takes at
+any depth. One that does not parse stays a string, where upstream's value is an error
+(``Invalid date-time formatted string ...``) that a rule reading it fails with.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import re
 from typing import Any
 
@@ -37,6 +43,14 @@ def is_dynamic(s: Structural) -> bool:
     )
 
 
+_STRING_FORMAT_TYPES = {
+    "byte": "bytes",
+    "date": "google.protobuf.Timestamp",
+    "date-time": "google.protobuf.Timestamp",
+    "duration": "google.protobuf.Duration",
+}
+
+
 def signature(s: Structural) -> str:
     """The CEL type of ``self`` at ``s`` (SchemaDeclType)."""
     if is_dynamic(s):
@@ -48,9 +62,7 @@ def signature(s: Structural) -> str:
             return f"map(string, {signature(s.additional_properties_schema)})"
         return "map(string, dyn)"
     if s.type == "string":
-        return {"byte": "bytes", "date-time": "google.protobuf.Timestamp", "duration": "google.protobuf.Duration"}.get(
-            str(s.raw.get("format") or ""), "string"
-        )
+        return _STRING_FORMAT_TYPES.get(str(s.raw.get("format") or ""), "string")
     return {"boolean": "bool", "integer": "int", "number": "double"}.get(s.type, "dyn")
 
 
@@ -85,7 +97,7 @@ def list_type_shape(s: Structural) -> dict[str, Any] | None:
 
 
 def _needs_conversion(s: Structural) -> bool:
-    if s.type == "number" or (s.type == "string" and s.raw.get("format") in ("byte", "date-time", "duration")):
+    if s.type == "number" or (s.type == "string" and s.raw.get("format") in _STRING_FORMAT_TYPES):
         return True
     if any(escape(name) != name for name in s.properties):
         return True
@@ -137,31 +149,174 @@ class ValueConverter:
 
 
 def _string_value(text: str, fmt: str) -> Any:
-    try:
-        if fmt == "date-time":
-            return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        if fmt == "duration":
-            return parse_go_duration(text)
-        if fmt == "byte":
+    """A string of format ``fmt`` as CEL sees it; the text itself when it does not parse."""
+    if fmt == "byte":
+        try:
             return base64.b64decode(text)
-    except ValueError:
-        return text
+        except ValueError:
+            return text
+    if fmt in ("date-time", "date", "duration"):
+        # Only short texts are kept (timestamps and durations are, but for absurd ones).
+        return _time_value(text, fmt) if len(text) <= 64 else _time_value.__wrapped__(text, fmt)
     return text
 
 
-_DURATION_PART = re.compile(r"([0-9]*\.?[0-9]+)(ns|us|µs|ms|s|m|h)")
-_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+@functools.lru_cache(maxsize=4096)
+def _time_value(text: str, fmt: str) -> Any:
+    """A timestamp or duration, as its protobuf message; the text itself when it does not parse.
+
+    The binding takes messages (as CEL timestamps and durations) at any depth of a list or map,
+    where it refuses datetime and timedelta values. Values are kept, by text (an object's are
+    converted again on each update, and for each node with rules above them), and so must
+    never be changed.
+    """
+    try:
+        if fmt == "date-time":
+            return parse_date_time(text)
+        if fmt == "date":
+            return parse_date(text)
+        return parse_duration(text)
+    except ValueError:
+        return text
 
 
-def parse_go_duration(text: str) -> datetime.timedelta:
-    """time.ParseDuration (``1h30m``, ``-1.5s``)."""
-    sign, body = (-1, text[1:]) if text.startswith("-") else (1, text.lstrip("+"))
+def _timestamp(seconds: int, nanos: int) -> Any:
+    from google.protobuf import timestamp_pb2
+
+    return timestamp_pb2.Timestamp(seconds=seconds, nanos=nanos)
+
+
+def _duration(nanoseconds: int) -> Any:
+    from google.protobuf import duration_pb2
+
+    # Seconds and nanos of a duration share its sign.
+    seconds = abs(nanoseconds) // _NANOS_PER_SECOND
+    nanos = abs(nanoseconds) % _NANOS_PER_SECOND
+    sign = -1 if nanoseconds < 0 else 1
+    return duration_pb2.Duration(seconds=sign * seconds, nanos=sign * nanos)
+
+
+_NANOS_PER_SECOND = 1_000_000_000
+_EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
+
+# What strfmt.ParseDateTime (kube-openapi's) accepts: Go's time.Parse with the layouts
+# 2006-01-02T15:04:05.000000Z07:00, ...05.000Z07:00, time.RFC3339, time.RFC3339Nano and (in
+# UTC) 2006-01-02T15:04:05. Parsing, Go takes a fraction of any length after the seconds,
+# by "." or ",", whatever the layout (beyond nanoseconds, digits are dropped); the zone is "Z"
+# or an offset, and an hour may have one digit.
+_DATE_TIME = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{1,2}):([0-9]{2}):([0-9]{2})(?:[.,]([0-9]+))?(Z|[+-][0-9]{2}:[0-9]{2})?"
+)
+
+
+def _epoch_seconds(year: int, month: int, day: int) -> int:
+    """Seconds from the epoch to the day's midnight UTC; ValueError for a day that does not exist."""
+    return (datetime.date(year, month, day).toordinal() - _EPOCH_ORDINAL) * 86400
+
+
+def parse_date_time(text: str) -> Any:
+    """strfmt.ParseDateTime, as a google.protobuf.Timestamp."""
+    match = _DATE_TIME.fullmatch(text)
+    if match is None:
+        raise ValueError(f"invalid date-time {text!r}")
+    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValueError(f"invalid date-time {text!r}")
+    fraction, zone = match.group(7) or "", match.group(8) or "Z"
+    offset = 0
+    if zone != "Z":
+        zone_hours, zone_minutes = int(zone[1:3]), int(zone[4:6])
+        if zone_hours > 24 or zone_minutes > 60:
+            raise ValueError(f"invalid date-time {text!r}")
+        offset = (zone_hours * 60 + zone_minutes) * 60 * (-1 if zone[0] == "-" else 1)
+    seconds = _epoch_seconds(year, month, day) + hour * 3600 + minute * 60 + second - offset
+    return _timestamp(seconds, int(fraction[:9].ljust(9, "0")))
+
+
+def parse_date(text: str) -> Any:
+    """A ``date`` (time.Parse with strfmt.RFC3339FullDate, 2006-01-02), as a google.protobuf.Timestamp."""
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", text)
+    if match is None:
+        raise ValueError(f"invalid date {text!r}")
+    return _timestamp(_epoch_seconds(*(int(g) for g in match.groups())), 0)
+
+
+_GO_DURATION_PART = re.compile(r"([0-9]*)(?:\.([0-9]*))?(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
+_UNIT_NANOS = {
+    "ns": 1,
+    "us": 1_000,
+    "\u00b5s": 1_000,
+    "\u03bcs": 1_000,
+    "ms": 1_000_000,
+    "s": _NANOS_PER_SECOND,
+    "m": 60 * _NANOS_PER_SECOND,
+    "h": 3600 * _NANOS_PER_SECOND,
+}
+_MAX_GO_DURATION = (1 << 63) - 1
+
+
+def parse_go_duration_nanos(text: str) -> int:
+    """time.ParseDuration (``1h30m``, ``-1.5s``), in nanoseconds."""
+    sign, body = (-1, text[1:]) if text[:1] == "-" else (1, text[1:] if text[:1] == "+" else text)
     if body == "0":
-        return datetime.timedelta(0)
-    parts = _DURATION_PART.findall(body)
-    if not parts or "".join(n + u for n, u in parts) != body:
+        return 0
+    if not body:
         raise ValueError(f"time: invalid duration {text!r}")
-    return sign * datetime.timedelta(seconds=sum(float(n) * _UNIT_SECONDS[u] for n, u in parts))
+    total, position = 0, 0
+    while position < len(body):
+        part = _GO_DURATION_PART.match(body, position)
+        if part is None or not (part.group(1) or part.group(2)):
+            raise ValueError(f"time: invalid duration {text!r}")
+        whole, fraction, unit = part.group(1) or "0", part.group(2) or "", _UNIT_NANOS[part.group(3)]
+        # As Go: the fraction scaled by the unit, truncated to whole nanoseconds.
+        total += int(whole) * unit + (int(fraction) * unit // 10 ** len(fraction) if fraction else 0)
+        if total > _MAX_GO_DURATION + (sign < 0):
+            raise ValueError(f"time: invalid duration {text!r}")
+        position = part.end()
+    return sign * total
+
+
+# strfmt.ParseDuration's fallback: "<n> <unit>" terms, units by name (scala's duration syntax).
+_WORDS_VALID = re.compile(r"[\t\n\f\r ]*(?:[0-9]+[\t\n\f\r ]*[A-Za-z\u00b5]+[\t\n\f\r ]*)+")
+_WORDS_TERM = re.compile(r"([0-9]+)[\t\n\f\r ]*([A-Za-z\u00b5]+)")
+_WORD_UNITS = (
+    (("ns", "nano"), 1),
+    (("us", "\u00b5s", "micro"), 1_000),
+    (("ms", "milli"), 1_000_000),
+    (("s", "sec"), _NANOS_PER_SECOND),
+    (("m", "min"), 60 * _NANOS_PER_SECOND),
+    (("h", "hr", "hour"), 3600 * _NANOS_PER_SECOND),
+    (("d", "day"), 86400 * _NANOS_PER_SECOND),
+    (("w", "wk", "week"), 7 * 86400 * _NANOS_PER_SECOND),
+)
+
+
+def parse_duration_nanos(text: str) -> int:
+    """strfmt.ParseDuration, in nanoseconds: a Go duration, else terms such as ``3 days 4 hours``."""
+    try:
+        return parse_go_duration_nanos(text)
+    except ValueError:
+        pass
+    if not _WORDS_VALID.fullmatch(text):
+        raise ValueError(f"unable to parse {text} as duration")
+    total, matched = 0, False
+    for factor, word in _WORDS_TERM.findall(text):
+        unit = word.lower()
+        for variants, nanos in _WORD_UNITS:
+            for i, variant in enumerate(variants):
+                # The last spelling of a unit may begin a longer word ("hours", "seconds").
+                if (i == len(variants) - 1 and unit.startswith(variant)) or variant == unit:
+                    matched = True
+                    total += int(factor) * nanos
+    if not matched:
+        raise ValueError(f"unable to parse {text} as duration")
+    # time.Duration is an int64 of nanoseconds: Go's sum wraps around.
+    return (total + (1 << 63)) % (1 << 64) - (1 << 63)
+
+
+def parse_duration(text: str) -> Any:
+    """strfmt.ParseDuration, as a google.protobuf.Duration."""
+    return _duration(parse_duration_nanos(text))
 
 
 # -- size estimates (common/schemas.go) ------------------------------------------------------------
