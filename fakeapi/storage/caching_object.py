@@ -21,6 +21,7 @@ the identity that finds their bytes.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from fakeapi.apimachinery.jsonutil import encode_json
@@ -96,14 +97,21 @@ class EncodedObjects:
         return item
 
     def list_items(self, objects: list[Object]) -> list[Object]:
-        """``list_item`` of each object; the items made before are found without taking the lock."""
+        """``list_item`` of each object."""
+        return self._each(objects, "object", "item", self.list_item)
+
+    def _each(self, values: list[Any], key: str, form: str, make: Callable[[Any], Any]) -> list[Any]:
+        """For each value, the ``form`` kept for the version whose ``key`` it is, else ``make(value)``.
+
+        A large list's many items whose form is known are found without a call and a lock each.
+        """
         tracked = self._tracked
-        items = []
-        for obj in objects:
-            entry = tracked.get(id(obj))
-            item = entry.item if entry is not None and entry.object is obj else None
-            items.append(item if item is not None else self.list_item(obj))
-        return items
+        found = []
+        for value in values:
+            entry = tracked.get(id(value))
+            known = getattr(entry, form) if entry is not None and getattr(entry, key) is value else None
+            found.append(known if known is not None else make(value))
+        return found
 
     def encode(self, value: Any) -> bytes:
         """Compact JSON of ``value`` (``encode_json``), encoded once per tracked version and form."""
@@ -135,17 +143,7 @@ class EncodedObjects:
         head = encode_json({k: v for k, v in obj.items() if k != "items"})
         # The head without its closing brace, then the items: exactly json.dumps of the whole.
         opening = head[:-1] + (b"," if len(obj) > 1 else b"")
-        return opening + b'"items":[' + b",".join(self._encoded_items(items)) + b"]}\n"
-
-    def _encoded_items(self, items: list[Any]) -> list[bytes]:
-        """``encode`` of each list item, inlined for the items whose bytes are already known (a large list's many)."""
-        tracked = self._tracked
-        encoded = []
-        for item in items:
-            entry = tracked.get(id(item))
-            known = entry.item_json if entry is not None and entry.item is item else None
-            encoded.append(known if known is not None else self.encode(item))
-        return encoded
+        return opening + b'"items":[' + b",".join(self._each(items, "item", "item_json", self.encode)) + b"]}\n"
 
     def watch_event(self, event_type: str, obj: Any) -> bytes:
         """One watch event line, as ``encode_json({"type": ..., "object": ...})`` plus a newline."""

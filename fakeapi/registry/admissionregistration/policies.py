@@ -206,15 +206,22 @@ def _validate_variable(variable: dict[str, Any], path: str, has_params: bool) ->
         errs.append(field.required(f"{path}.name", "name is not specified"))
     elif not _is_cel_identifier(name):
         errs.append(field.invalid(f"{path}.name", name, "name is not a valid CEL identifier"))
-    expression = _text(variable.get("expression"))
-    if not expression.strip():
-        errs.append(field.required(f"{path}.expression", "expression is not specified"))
-    else:
-        from fakeapi.admission.plugin.cel.compile import ANY, OptionalVariableDeclarations
+    from fakeapi.admission.plugin.cel.compile import ANY
 
-        options = OptionalVariableDeclarations(has_params=has_params, has_authorizer=True)
-        errs += _compile_error(f"{path}.expression", expression, expression, options, (ANY,))
-    return errs
+    return errs + _required_expression(variable, path, has_params, (ANY,))
+
+
+def _required_expression(
+    part: dict[str, Any], path: str, has_params: bool, return_types: tuple[str, ...]
+) -> list[FieldError]:
+    """A variable's or a validation's ``expression``: given, and compiling to one of ``return_types``."""
+    from fakeapi.admission.plugin.cel.compile import OptionalVariableDeclarations
+
+    expression = _text(part.get("expression"))
+    if not expression.strip():
+        return [field.required(f"{path}.expression", "expression is not specified")]
+    options = OptionalVariableDeclarations(has_params=has_params, has_authorizer=True)
+    return _compile_error(f"{path}.expression", expression, expression, options, return_types)
 
 
 def _policy_spec_common(
@@ -292,13 +299,7 @@ def _validate_validation(validation: dict[str, Any], path: str, has_params: bool
     """validateValidation."""
     from fakeapi.admission.plugin.cel.compile import BOOL, STRING, OptionalVariableDeclarations
 
-    errs: list[FieldError] = []
-    expression = _text(validation.get("expression"))
-    if not expression.strip():
-        errs.append(field.required(f"{path}.expression", "expression is not specified"))
-    else:
-        options = OptionalVariableDeclarations(has_params=has_params, has_authorizer=True)
-        errs += _compile_error(f"{path}.expression", expression, expression, options, (BOOL,))
+    errs = _required_expression(validation, path, has_params, (BOOL,))
     message_expression = _text(validation.get("messageExpression"))
     if message_expression and not message_expression.strip():
         errs.append(field.invalid(f"{path}.messageExpression", message_expression, "must be non-empty if specified"))
