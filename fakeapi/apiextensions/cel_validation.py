@@ -78,14 +78,24 @@ def go_rule(rule: dict[str, Any]) -> Raw:
     )
 
 
+def _times(cardinality: int | None, limit: Any) -> int | None:
+    """The cardinality of a list's items or a map's values (CELSchemaContext.childContext): unbounded
+    without a limit."""
+    if cardinality is None or limit is None:
+        return None
+    return cardinality * max(int(limit), 0)
+
+
 class _Checker:
     def __init__(self) -> None:
         self.errors: list[FieldError] = []
         self.total_cost = 0
 
     def node(
-        self, s: Structural, path: str, *, cardinality: int, is_resource_root: bool, uncorrelatable: str | None
+        self, s: Structural, path: str, *, cardinality: int | None, is_resource_root: bool, uncorrelatable: str | None
     ) -> None:
+        """Check the rules at and below ``s``, of which at most ``cardinality`` values can occur in an
+        object (None: unbounded, below a list or map of no ``maxItems``/``maxProperties``)."""
         if s.raw.get("x-kubernetes-validations"):
             self.rules(s, path, cardinality, is_resource_root, uncorrelatable)
         for name, prop in s.properties.items():
@@ -102,7 +112,7 @@ class _Checker:
             self.node(
                 s.items,
                 items_path,
-                cardinality=cardinality * model.max_elements(s),
+                cardinality=_times(cardinality, s.raw.get("maxItems")),
                 is_resource_root=s.items.embedded_resource,
                 uncorrelatable=inner,
             )
@@ -112,14 +122,16 @@ class _Checker:
             self.node(
                 s.additional_properties_schema,
                 ap_path,
-                cardinality=cardinality * model.max_elements(s),
+                cardinality=_times(cardinality, s.raw.get("maxProperties")),
                 is_resource_root=s.additional_properties_schema.embedded_resource,
                 uncorrelatable=inner,
             )
 
     def rules(
-        self, s: Structural, path: str, cardinality: int, is_resource_root: bool, uncorrelatable: str | None
+        self, s: Structural, path: str, cardinality: int | None, is_resource_root: bool, uncorrelatable: str | None
     ) -> None:
+        if cardinality is None:
+            cardinality = model.max_cardinality(s)
         rules_path = child(path, "x-kubernetes-validations")
         raw_rules = [r for r in s.raw.get("x-kubernetes-validations") or [] if isinstance(r, dict)]
         path_errors = []

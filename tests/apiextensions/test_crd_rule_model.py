@@ -93,6 +93,33 @@ def test_rules_must_be_boolean() -> None:
     ]
 
 
+_FLAGS = {"enabled": {"type": "boolean"}, "strict": {"type": "boolean"}, "name": {"type": "string"}}
+
+
+@pytest.mark.parametrize(
+    ("rule", "error"),
+    [
+        # A boolean field is a bool to upstream's checker, alone or as a branch of a conditional.
+        ("self.enabled", None),
+        ("has(self.strict) ? self.strict : self.name == 'x'", None),
+        ("self.enabled ? true : self.strict", None),
+        ("self.name", "cel expression must evaluate to a bool"),
+        ("self.enabled ? self.name : self.strict", "cel expression must evaluate to a bool"),
+    ],
+)
+def test_a_rule_that_reads_a_boolean_field_is_boolean(rule: str, error: str | None) -> None:
+    assert _compile_errors(_object(_FLAGS, rule)) == [error]
+
+
+def test_a_boolean_field_s_rule_runs_and_a_string_field_is_a_message() -> None:
+    schema = _object(_FLAGS)
+    schema["x-kubernetes-validations"] = [{"rule": "self.enabled", "messageExpression": "self.name"}]
+    assert _errors(schema, {"enabled": True, "name": "unused"}) == []
+    assert _errors(schema, {"enabled": False, "name": "widget is disabled"}) == [
+        '<nil>: Invalid value: "object": widget is disabled'
+    ]
+
+
 @pytest.mark.parametrize(
     ("schema", "value"),
     [

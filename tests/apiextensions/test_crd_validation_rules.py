@@ -335,10 +335,12 @@ def test_an_evaluation_error_names_the_rule(kubectl: Kubectl) -> None:
     )
 
 
-def _pairwise_schema(max_items: int, rules: int = 1) -> dict[str, Any]:
-    """Rules that compare every pair of a list's long strings: each pair costs about 400."""
+def _pairwise_schema(max_items: int, max_length: int, rules: int = 1) -> dict[str, Any]:
+    """Rules that compare every pair of a list's long strings: each pair of strings of ``max_length``
+    characters costs about 0.2 times it at run time, and is estimated at 0.8 times it (the
+    estimate takes 4 bytes a character)."""
     rule = "self.values.all(a, self.values.all(b, a == b || !a.startsWith(b)))"
-    values = {"type": "array", "maxItems": max_items, "items": {"type": "string", "maxLength": 2000}}
+    values = {"type": "array", "maxItems": max_items, "items": {"type": "string", "maxLength": max_length}}
     return {
         "type": "object",
         "properties": {"values": values},
@@ -346,20 +348,20 @@ def _pairwise_schema(max_items: int, rules: int = 1) -> dict[str, Any]:
     }
 
 
-def _long_strings(count: int) -> list[str]:
-    return [f"{i:04d}".ljust(2000, "x") for i in range(count)]
+def _long_strings(count: int, length: int) -> list[str]:
+    return [f"{i:04d}".ljust(length, "x") for i in range(count)]
 
 
 @pytest.mark.kubectl
 def test_a_rule_that_passes_the_per_call_cost_limit_is_cancelled(kubectl: Kubectl) -> None:
     """validation.go: a call past celconfig.PerCallLimit (1e6) is cancelled, and no further rule runs.
 
-    At most 90 values the rule's estimate (3.3e6) is within the per-expression budget (1e7), so
-    the CRD is accepted; 90 values cost as much at run time, 10 values 4e4."""
-    _install(kubectl, _crd(_pairwise_schema(90)))
-    kubectl("create", "-f", "-", input=_widget({"values": _long_strings(10)}, name="small"))
+    At most 90 values of 1200 characters the rule's estimate (7.8e6) is within the per-expression
+    budget (1e7), so the CRD is accepted; 90 values cost 2e6 at run time, 10 values 2.5e4."""
+    _install(kubectl, _crd(_pairwise_schema(90, 1200)))
+    kubectl("create", "-f", "-", input=_widget({"values": _long_strings(10, 1200)}, name="small"))
 
-    stderr = _refused(kubectl, _widget({"values": _long_strings(90)}, name="large"))
+    stderr = _refused(kubectl, _widget({"values": _long_strings(90, 1200)}, name="large"))
     assert (
         "spec: Invalid value: \"object\": 'operation cancelled: actual cost limit exceeded': no further validation "
         "rules will be run due to call cost exceeds limit for rule: pairs 0"
@@ -370,15 +372,15 @@ def test_a_rule_that_passes_the_per_call_cost_limit_is_cancelled(kubectl: Kubect
 def test_the_rules_of_one_object_share_a_cost_budget(kubectl: Kubectl) -> None:
     """validation.go: celconfig.RuntimeCELCostBudget (1e7) for all the rules one object runs.
 
-    Five rules on each of up to 10 groups of 45 values: each rule's estimate (8.3e6 with the
-    groups' cardinality) is within the per-expression budget and all five within the CRD's
-    (1e8), but ten full groups cost 4.2e7 at run time, one group 4.2e6."""
+    Five rules on each of up to 10 groups of 45 values of 550 characters: each rule's estimate
+    (9.1e6 with the groups' cardinality) is within the per-expression budget and all five within
+    the CRD's (1e8), but ten full groups cost 1.2e7 at run time, one group 1.2e6."""
     schema = {
         "type": "object",
-        "properties": {"groups": {"type": "array", "maxItems": 10, "items": _pairwise_schema(45, rules=5)}},
+        "properties": {"groups": {"type": "array", "maxItems": 10, "items": _pairwise_schema(45, 550, rules=5)}},
     }
     _install(kubectl, _crd(schema))
-    full_group = {"values": _long_strings(45)}
+    full_group = {"values": _long_strings(45, 550)}
     kubectl("create", "-f", "-", input=_widget({"groups": [full_group]}, name="one"))
 
     stderr = _refused(kubectl, _widget({"groups": [full_group] * 10}, name="ten"))

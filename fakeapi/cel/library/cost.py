@@ -23,36 +23,70 @@ MAP_CREATE_BASE_COST = 30
 SELECT_AND_IDENT_COST = 1
 UNKNOWN_SIZE = 3 * 1024 * 1024  # a value of unknown size: as large as a request
 
-# Functions whose cost grows with the size of their receiver (or first argument): strings they
-# scan, lists they walk.
-_TRAVERSING = frozenset(
-    {
-        "contains", "startsWith", "endsWith", "matches", "find", "findAll", "split", "replace",
-        "lowerAscii", "upperAscii", "trim", "substring", "charAt", "indexOf", "lastIndexOf", "join",
-        "format", "quote", "url", "isURL", "ip", "isIP", "cidr", "isCIDR", "quantity", "isQuantity",
-        "semver", "isSemver", "isSorted", "sum", "min", "max", "@in", "string",
-        "_<_", "_<=_", "_>_", "_>=_",
-    }
-)  # fmt: skip
-_PAIRWISE = frozenset({"sets.contains", "sets.equivalent", "sets.intersects"})
 # Equality compares no further than the shorter operand (cel-go: the smaller of the two sizes).
 _EQUALITY = frozenset({"_==_", "_!=_"})
 # The overloads of ``+`` that copy their operands; adding numbers or lists costs 1 (cel-go).
 _COPYING_ADDITIONS = frozenset({"add_string", "add_bytes"})
 # apiserver/pkg/cel/library/cost.go: an authorization check costs as much as a third of the per-call limit.
 _FIXED = {"check": 350_000}
+# cel-go common.RegexStringLengthCostFactor: a regular expression is guessed to hold one term per 4 characters.
+REGEX_FACTOR = 0.25
+# cel-go ext/sets.go: each element of one list compared with each of the other (twice for equivalent).
+_SETS = {"sets.contains": 1, "sets.intersects": 1, "sets.equivalent": 2}
+# cost.go: functions over the elements of a list (or, for indexOf and lastIndexOf, the characters of a string).
+_LIST_WALKS = frozenset({"isSorted", "sum", "max", "min", "indexOf", "lastIndexOf", "includes"})
+# cost.go: functions that scan their receiver once, their result as large as it.
+_RECEIVER_SCANS = frozenset({"lowerAscii", "upperAscii", "substring", "trim"})
+# cost.go: functions that parse their (first) argument once.
+_ARGUMENT_PARSES = frozenset({"url", "cidr", "isIP", "isCIDR", "quantity", "isQuantity", "semver", "isSemver", "isURL"})
+# cel-go's string and bytes comparisons; those of other types cost 1.
+_ORDERINGS = frozenset({"_<_", "_<=_", "_>_", "_>=_"})
 
 
-def estimate(ast: CheckedAST, sizes: Mapping[int, int], unknown_size: int = UNKNOWN_SIZE) -> int:
+def _ceil(size: float, factor: float) -> int:
+    """cel-go multiplyByCostFactor: the product, rounded up."""
+    return math.ceil(size * factor)
+
+
+def estimate(
+    ast: CheckedAST,
+    sizes: Mapping[int, int],
+    unknown_size: int = UNKNOWN_SIZE,
+    element_sizes: Mapping[int, int] | None = None,
+) -> int:
     """The most the expression can cost; ``sizes`` gives the known sizes of nodes by id, ``unknown_size``
-    the size of any other value (at run time: no larger than the value the rule was given)."""
-    cost, _ = _Walk(sizes, unknown_size, ast.overloads).cost(ast.expr)
+    the size of any other value (at run time: no larger than the value the rule was given), and
+    ``element_sizes`` the longest string a node's list can hold, for the lists of strings or bytes
+    (cost.go charges comparing their elements by their length)."""
+    walk = _Walk(sizes, unknown_size, ast.overloads, element_sizes or {})
+    cost, _ = walk.cost(ast.expr)
     return math.ceil(cost)
 
 
+def _compares_text(overloads: list[str]) -> bool:
+    """An ordering of strings or bytes (cel-go charges those by length); unknown overloads count as such."""
+    return not overloads or any("string" in o or "bytes" in o for o in overloads)
+
+
+def _replaced_size(size: int, old: int, new: int) -> int:
+    """cost.go's longest result of ``replace``: the shortest matches replaced by the longest replacement."""
+    if old == 0:
+        return (size + 1) * new + size
+    if new <= old:
+        return size
+    return math.ceil(size / old) * new
+
+
 class _Walk:
-    def __init__(self, sizes: Mapping[int, int], unknown_size: int, overloads: Mapping[int, list[str]]) -> None:
+    def __init__(
+        self,
+        sizes: Mapping[int, int],
+        unknown_size: int,
+        overloads: Mapping[int, list[str]],
+        element_sizes: Mapping[int, int],
+    ) -> None:
         self.sizes = sizes
+        self.element_sizes = element_sizes
         self.unknown_size = unknown_size
         self.overloads = overloads
 
@@ -84,28 +118,75 @@ class _Walk:
         return 0, 1
 
     def call(self, node: Expr) -> tuple[float, int]:
+        """cel-go's functionCost, after apiserver's library estimator (cost.go) for the functions it knows."""
         operands = ([node.target] if node.target else []) + node.args
         costs = [self.cost(o) for o in operands]
-        if node.name == "_?_:_" and len(costs) == 3:
+        name = node.name
+        if name == "_?_:_" and len(costs) == 3:
             return costs[0][0] + max(costs[1][0], costs[2][0]), max(costs[1][1], costs[2][1])
         total = sum(c for c, _ in costs)
+        if name in ("_&&_", "_||_"):
+            return total, 1
+        if name == "dyn" and len(costs) == 1:
+            return total + 1, costs[0][1]
         sizes = [s for _, s in costs]
-        if node.name in _PAIRWISE and len(sizes) == 2:
-            return total + sizes[0] * sizes[1] * TRAVERSAL_FACTOR + 1, 1
-        if node.name in _FIXED:
-            return total + _FIXED[node.name], 1
-        if node.name == "_+_" and len(sizes) == 2:
+        # cel-go's ``args`` leave out a member call's receiver.
+        target_size = sizes[0] if node.target is not None else None
+        arg_sizes = sizes[1:] if node.target is not None else sizes
+        overloads = self.overloads.get(node.id) or []
+        known = self.sizes.get(node.id)
+        if name in _FIXED:
+            return total + _FIXED[name], 1
+        if name in _SETS and len(arg_sizes) == 2:
+            return total + _ceil(arg_sizes[0] * arg_sizes[1], _SETS[name]) + 1, 1
+        if name in _LIST_WALKS and target_size is not None:
+            if any(o.startswith("list") for o in overloads) or not any(o.startswith("string") for o in overloads):
+                element = self.element_sizes.get(node.target.id) if node.target is not None else None
+                per_element = 1 + (_ceil(element, TRAVERSAL_FACTOR) if element is not None else 0)
+                return total + target_size * per_element, known or 1
+            return total + _ceil(target_size, TRAVERSAL_FACTOR), 1
+        if name in _RECEIVER_SCANS and target_size is not None:
+            return total + _ceil(target_size, TRAVERSAL_FACTOR), target_size
+        if name in _ARGUMENT_PARSES and arg_sizes:
+            result = arg_sizes[0] if name == "url" else 1
+            return total + _ceil(arg_sizes[0], TRAVERSAL_FACTOR), result
+        if name == "ip" and arg_sizes and "cidr_ip" not in overloads:
+            return total + _ceil(arg_sizes[0], TRAVERSAL_FACTOR), 1
+        if name == "replace" and target_size is not None and len(arg_sizes) >= 2:
+            return total + _ceil(target_size, 2 * TRAVERSAL_FACTOR), _replaced_size(target_size, *arg_sizes[:2])
+        if name == "split" and target_size is not None:
+            limit = node.args[1].value if len(node.args) > 1 and node.args[1].kind == "const" else None
+            result = limit if isinstance(limit, int) and not isinstance(limit, bool) and limit >= 0 else target_size
+            return total + _ceil(target_size, 2 * TRAVERSAL_FACTOR), known or result
+        if name == "join" and target_size is not None and node.target is not None:
+            element = self.element_sizes.get(node.target.id, 0)
+            joined = target_size * element + (arg_sizes[0] * max(target_size - 1, 0) if arg_sizes else 0)
+            return total + _ceil(joined, TRAVERSAL_FACTOR), joined
+        if name in ("find", "findAll", "matches") and target_size is not None and arg_sizes:
+            scan = _ceil(target_size + 1, TRAVERSAL_FACTOR) * _ceil(arg_sizes[0], REGEX_FACTOR)
+            return total + scan, target_size if name != "matches" else 1
+        if name in ("startsWith", "endsWith") and arg_sizes:
+            return total + _ceil(arg_sizes[0], TRAVERSAL_FACTOR), 1
+        if name == "contains" and target_size is not None and arg_sizes:
+            return total + _ceil(target_size, TRAVERSAL_FACTOR) * _ceil(arg_sizes[0], TRAVERSAL_FACTOR), 1
+        if name == "@in" and len(arg_sizes) == 2 and "in_list" in overloads:
+            return total + arg_sizes[1], 1
+        if name in ("format", "quote") and sizes:
+            scanned = target_size if name == "format" and target_size is not None else sizes[-1]
+            return total + _ceil(scanned, TRAVERSAL_FACTOR), known or UNKNOWN_SIZE
+        if name == "_+_" and len(sizes) == 2:
             joined = sizes[0] + sizes[1]
             # Without overloads (an unchecked tree) the addition may copy; with several, the dearest counts.
-            overloads = self.overloads.get(node.id)
             if overloads and not _COPYING_ADDITIONS.intersection(overloads):
-                return total + 1, self.sizes.get(node.id, joined)
-            return total + math.ceil(joined * TRAVERSAL_FACTOR), self.sizes.get(node.id, joined)
-        if node.name in _EQUALITY and len(sizes) == 2:
-            return total + 1 + math.ceil(min(sizes) * TRAVERSAL_FACTOR), 1
-        if node.name in _TRAVERSING and sizes:
-            return total + 1 + math.ceil(max(sizes) * TRAVERSAL_FACTOR), self.sizes.get(node.id, max(sizes))
-        return total + 1, self.sizes.get(node.id, 1)
+                return total + 1, known or joined
+            return total + _ceil(joined, TRAVERSAL_FACTOR), known or joined
+        if (name in _EQUALITY or (name in _ORDERINGS and _compares_text(overloads))) and len(sizes) == 2:
+            return total + _ceil(min(sizes), TRAVERSAL_FACTOR), 1
+        if name == "string" and any("bytes_to_string" in o for o in overloads) and sizes:
+            return total + _ceil(sizes[0], TRAVERSAL_FACTOR), sizes[0]
+        if name == "bytes" and any("string_to_bytes" in o for o in overloads) and sizes:
+            return total + _ceil(sizes[0], TRAVERSAL_FACTOR), sizes[0] * 4
+        return total + 1, known or 1
 
     def comprehension(self, node: Expr) -> tuple[float, int]:
         range_cost, range_size = self.cost(node.iter_range) if node.iter_range else (0, 0)

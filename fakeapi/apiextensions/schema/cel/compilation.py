@@ -97,7 +97,7 @@ def _compile_rule(rule: dict[str, Any], s: Structural, self_type: str, is_resour
     if checked.errors:
         result.error = "compilation failed: " + "\n".join(checked.errors)
         return result
-    if program.return_type != "bool":
+    if program.return_type != "bool" and checked.signature(program.ast.expr) != "bool":
         result.error = "cel expression must evaluate to a bool"
         return result
     result.program = _with_list_type_semantics(env, program, checked)
@@ -106,7 +106,7 @@ def _compile_rule(rule: dict[str, Any], s: Structural, self_type: str, is_resour
     if field_path:
         with contextlib.suppress(ValueError):  # a bad path is refused when the CRD is written
             result.normalized_field_path = valid_field_path(field_path, s)
-    result.max_cost = cost.estimate(program.ast, checked.sizes)
+    result.max_cost = cost.estimate(program.ast, checked.sizes, element_sizes=checked.element_sizes)
     result.size_paths = checked.paths
     message_expression = str(rule.get("messageExpression") or "")
     if message_expression.strip():
@@ -125,11 +125,11 @@ def _compile_message_expression(
     checked = _Resolver(program, s, is_resource_root)
     if checked.errors:
         result.message_expression_error = "messageExpression compilation failed: " + "\n".join(checked.errors)
-    elif program.return_type != "string":
+    elif program.return_type != "string" and checked.signature(program.ast.expr) != "string":
         result.message_expression_error = "messageExpression must evaluate to a string"
     else:
         result.message_program = _with_list_type_semantics(env, program, checked)
-        result.message_max_cost = cost.estimate(program.ast, checked.sizes)
+        result.message_max_cost = cost.estimate(program.ast, checked.sizes, element_sizes=checked.element_sizes)
         result.message_size_paths = checked.paths
 
 
@@ -166,6 +166,15 @@ def _list_kind(s: Structural) -> dict[str, Any] | None:
 # The metadata CEL sees of a resource: name and generateName only (model.WithTypeAndObjectMeta).
 _STRING = Structural(raw={"type": "string"}, type="string")
 _METADATA = Structural(raw={"type": "object"}, type="object", properties={"name": _STRING, "generateName": _STRING})
+# Operators and functions whose every overload returns a bool.
+_BOOLEAN_CALLS = frozenset(
+    {
+        "_==_", "_!=_", "_<_", "_<=_", "_>_", "_>=_", "_&&_", "_||_", "!_", "@in",
+        "startsWith", "endsWith", "contains", "matches",
+    }
+)  # fmt: skip
+# The keys of a map: upstream's plain StringType, whose size estimate is 0 (no MaxElements).
+_MAP_KEY = Structural(raw={"type": "string", "maxLength": 0}, type="string")
 _ROOT_FIELDS = {"apiVersion": _STRING, "kind": _STRING, "metadata": _METADATA}
 
 
@@ -178,6 +187,10 @@ class _Resolver:
     is_resource_root: bool
     errors: list[str] = field(default_factory=list)
     sizes: dict[int, int] = field(default_factory=dict)
+    # The schema of each node that reads a value of the object.
+    schemas: dict[int, Structural] = field(default_factory=dict)
+    # The longest element of the nodes that are lists of strings (library/cost.py).
+    element_sizes: dict[int, int] = field(default_factory=dict)
     paths: dict[int, ValuePath] = field(default_factory=dict)
     uses_old_self: bool = False
     # ``==`` and ``!=`` calls whose left operand holds set or map lists, with its shape.
@@ -193,7 +206,10 @@ class _Resolver:
 
     def record(self, node: Expr, s: Structural | None) -> Structural | None:
         if s is not None:
+            self.schemas[node.id] = s
             self.sizes[node.id] = model.max_elements(s)
+            if s.type == "array" and s.items is not None and s.items.type == "string" and not s.items.int_or_string:
+                self.element_sizes[node.id] = model.max_elements(s.items)
             path = self._schema_paths.get(id(s))
             if path is not None:
                 self.paths[node.id] = path
@@ -247,7 +263,7 @@ class _Resolver:
         if range_schema is not None and range_schema.type == "array":
             inner[node.iter_var] = range_schema.items
         elif range_schema is not None and range_schema.type == "object":
-            inner[node.iter_var] = _STRING  # map keys
+            inner[node.iter_var] = _MAP_KEY
         else:
             inner[node.iter_var] = None
         # cel.bind(name, init, body) is a comprehension whose accumulator is the bound name.
@@ -275,6 +291,22 @@ class _Resolver:
             return None
         self.errors.append(self.error_text(node, f"undefined field '{name}'"))
         return None
+
+    def signature(self, node: Expr) -> str:
+        """The CEL type of ``node`` as upstream's checker sees it, where cel-cpp's is ``dyn`` (a field of an
+        object typed ``map(string, dyn)`` here): from the schema of the value it reads, or of both
+        branches of a conditional; ``dyn`` when neither tells."""
+        s = self.schemas.get(node.id)
+        if s is not None:
+            return model.signature(s)
+        if node.kind == "call" and node.name == "_?_:_" and len(node.args) == 3:
+            branches = {self.signature(node.args[1]), self.signature(node.args[2])}
+            return branches.pop() if len(branches) == 1 else "dyn"
+        if node.kind == "const":
+            return {bool: "bool", str: "string"}.get(type(node.value), "dyn")
+        if (node.kind == "select" and node.test_only) or (node.kind == "call" and node.name in _BOOLEAN_CALLS):
+            return "bool"
+        return "dyn"
 
     def error_text(self, node: Expr, message: str) -> str:
         """cel-go's issue text: ``ERROR: <input>:line:col: message`` and the caret under the column."""

@@ -322,35 +322,82 @@ def parse_duration(text: str) -> Any:
 # -- size estimates (common/schemas.go) ------------------------------------------------------------
 
 
+# apiserver/pkg/cel/limits.go: the sizes of dates, date-times and durations in JSON.
+MAX_DURATION_SIZE_JSON = 32
+MAX_DATETIME_SIZE_JSON = 32
+MIN_DURATION_SIZE_JSON = 3
+JSON_DATE_SIZE = 12
+MIN_DATETIME_SIZE_JSON = 21
+_MIN_FORMAT_SIZES = {"duration": MIN_DURATION_SIZE_JSON, "date": JSON_DATE_SIZE, "date-time": MIN_DATETIME_SIZE_JSON}
+_MAX_FORMAT_SIZES = {"duration": MAX_DURATION_SIZE_JSON, "date": JSON_DATE_SIZE, "date-time": MAX_DATETIME_SIZE_JSON}
+
+
 def min_serialized_size(s: Structural | None) -> int:
-    """estimateMinSizeJSON: the fewest bytes a value of this schema takes in JSON."""
-    if s is None or is_dynamic(s):
+    """The fewest bytes a value of this schema takes in JSON (its DeclType's MinSerializedSize).
+
+    An object takes ``{}`` and, for each required property without a default, its name, its
+    smallest value and 4 more bytes (quotes, colon, comma).
+    """
+    if s is None or s.int_or_string or not s.type:
         return 1
     if s.type == "string":
-        return 2 + int(s.raw.get("minLength") or 0)
+        return _MIN_FORMAT_SIZES.get(str(s.raw.get("format") or ""), 2)
     if s.type == "boolean":
         return 4
     if s.type in ("integer", "number"):
         return 1
+    if s.type == "object" and s.additional_properties_schema is None:
+        required = s.raw.get("required") or []
+        size = 2
+        for name, prop in s.properties.items():
+            # A property of no type is not seen from CEL (SchemaDeclType is nil).
+            declared = prop.type or prop.int_or_string
+            if declared and name in required and prop.raw.get("default") is None:
+                size += len(name.encode()) + min_serialized_size(prop) + 4
+        return size
     return 2  # "[]" or "{}"
 
 
 def max_elements(s: Structural | None) -> int:
-    """The most elements (characters, items, properties) a value of this schema can hold in one request."""
+    """The most elements (characters, items, properties) a value of this schema can hold in one
+    request (its DeclType's MaxElements, schemas.go).
+
+    A ``maxLength`` counts characters, each up to 4 bytes long: the estimate is 4 times it. A
+    string of an enumeration is as long as its longest value; dates, date-times and durations
+    have their fixed JSON sizes.
+    """
     if s is None:
         return MAX_REQUEST_SIZE_BYTES
-    if s.type == "string":
+    if s.int_or_string:
         if s.raw.get("maxLength") is not None:
-            return int(s.raw["maxLength"])
+            return max(int(s.raw["maxLength"]), 0) * 4
+        return MAX_REQUEST_SIZE_BYTES - 2
+    if s.type == "string":
+        fmt = str(s.raw.get("format") or "")
+        if fmt in _MAX_FORMAT_SIZES:
+            return _MAX_FORMAT_SIZES[fmt]
+        if s.raw.get("maxLength") is not None:
+            return max(int(s.raw["maxLength"]), 0) * (1 if fmt == "byte" else 4)
+        enum = s.raw.get("enum")
+        if enum and fmt != "byte":
+            return max((len(v.encode()) for v in enum if isinstance(v, str)), default=0)
         return MAX_REQUEST_SIZE_BYTES - 2
     if s.type == "array":
         if s.raw.get("maxItems") is not None:
-            return int(s.raw["maxItems"])
+            return max(int(s.raw["maxItems"]), 0)
         return (MAX_REQUEST_SIZE_BYTES - 2) // (min_serialized_size(s.items) + 1)
     if s.type == "object":
+        if s.additional_properties_schema is not None:
+            if s.raw.get("maxProperties") is not None:
+                return max(int(s.raw["maxProperties"]), 0)
+            return (MAX_REQUEST_SIZE_BYTES - 2) // (min_serialized_size(s.additional_properties_schema) + 6)
         if s.raw.get("maxProperties") is not None:
             return int(s.raw["maxProperties"])
-        if s.additional_properties_schema is not None:
-            return (MAX_REQUEST_SIZE_BYTES - 2) // (min_serialized_size(s.additional_properties_schema) + 4)
         return len(s.properties)
     return 1
+
+
+def max_cardinality(s: Structural) -> int:
+    """How many times a value of this schema can occur in one request (compilation.go maxCardinality):
+    the cardinality of rules below a list or map with no ``maxItems``/``maxProperties``."""
+    return MAX_REQUEST_SIZE_BYTES // (min_serialized_size(s) + 1)

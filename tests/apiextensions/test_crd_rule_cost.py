@@ -1,0 +1,168 @@
+"""The estimated cost of CRD rules: cel-go's per-function costs (checker/cost.go), apiserver's
+library costs (pkg/cel/library/cost.go) and the sizes the schema gives (pkg/cel/common/schemas.go).
+
+The figures are worked out by hand from upstream's formulas: 1 per variable and selection, a
+tenth of the size a function scans, rounded up, and nothing for ``&&``, ``||`` and ``?:``
+themselves.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from fakeapi.apiextensions.schema.cel.compilation import compile_rules
+from fakeapi.apiextensions.schema.structural import new_structural
+from fakeapi.apiextensions.strategy import set_defaults
+from fakeapi.apiextensions.validation import validate_crd
+
+FIELDS: dict[str, Any] = {
+    "kind": {"type": "string", "enum": ["Exact", "Prefix", "RegularExpression"]},
+    "short": {"type": "string", "maxLength": 10},
+    "other": {"type": "string", "maxLength": 10},
+    "flag": {"type": "boolean"},
+    "on": {"type": "boolean"},
+    "when": {"type": "string", "format": "date-time"},
+    "names": {"type": "array", "maxItems": 4, "items": {"type": "string", "maxLength": 5}},
+    "tags": {"type": "object", "maxProperties": 8, "additionalProperties": {"type": "string", "maxLength": 3}},
+}
+
+
+def cost_of(rule: str) -> int:
+    s = new_structural({"type": "object", "properties": FIELDS, "x-kubernetes-validations": [{"rule": rule}]})
+    assert s is not None
+    [result] = compile_rules(s, False)
+    assert result.error is None, result.error
+    return result.max_cost
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        # A string of an enumeration is as long as its longest value (17): comparing it costs 2.
+        ("self.kind == self.other", 2 + 2 + 2),
+        # Membership in a list costs the list's size, whatever the strings' lengths.
+        ("self.kind in ['Exact', 'Prefix']", 2 + 10 + 2),
+        # maxLength counts characters of up to 4 bytes: 40 bytes, compared at a tenth each.
+        ("self.short == self.other", 2 + 2 + 4),
+        # startsWith and endsWith scan as far as their argument.
+        ("self.short.startsWith('abc')", 2 + 1),
+        ("self.short.endsWith(self.other)", 2 + 2 + 4),
+        # contains: the receiver's tenth times the argument's.
+        ("self.short.contains('abc')", 2 + 4 * 1),
+        ("self.short.contains(self.other)", 2 + 2 + 4 * 4),
+        # matches: a tenth of the receiver (plus 1) times a quarter of the expression.
+        ("self.short.matches('^[a-z]+$')", 2 + 5 * 2),
+        ("self.flag && self.on", 4),
+        ("self.flag || self.on", 4),
+        ("self.flag ? self.short == 'a' : self.on", 2 + 3),
+        ("self.short + self.other == 'ab'", 2 + 2 + 8 + 1),
+        ("size(self.names) < 3", 2 + 1 + 1),
+        # A date-time is 32 bytes at most.
+        ("self.when == self.when", 2 + 2 + 4),
+        # Each name is compared to the argument and costs 1 more: 4 * (1 + 2).
+        ("self.names.indexOf('a') >= 0", 2 + 12 + 1),
+        ("self.short.lowerAscii() == 'a'", 2 + 4 + 1),
+        # A map's keys have no size estimate (upstream's StringType has no maximum): matching one
+        # costs 1 times a quarter of the expression, for each of the 8 keys, plus the loop's 2.
+        ("self.tags.all(k, k.matches('^[a-z]+$'))", 2 + 8 * (2 + 1 + 1 + 1 * 2) + 1),
+        ("self.names.all(n, n.startsWith('x'))", 2 + 4 * (2 + 1 + 1 + 1) + 1),
+    ],
+)
+def test_rule_costs_follow_cel_go(rule: str, expected: int) -> None:
+    assert cost_of(rule) == expected
+
+
+def crd(schema: dict[str, Any]) -> dict[str, Any]:
+    obj: dict[str, Any] = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "routes.example.com"},
+        "spec": {
+            "group": "example.com",
+            "scope": "Namespaced",
+            "names": {"plural": "routes", "kind": "Route"},
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": copy.deepcopy(schema)}}},
+                }
+            ],
+        },
+        "status": {"storedVersions": ["v1"]},
+    }
+    set_defaults(obj)
+    return obj
+
+
+def test_membership_in_a_list_of_names_is_cheap_for_many_nested_values() -> None:
+    """A dozen rules on each of 16 * 64 values, testing an enumerated field with ``in``: each costs
+    a few dozen, far within the budget (the string's own length does not count)."""
+    path_rules = [
+        {"rule": f"(self.type in ['Exact', 'Prefix']) ? !self.value.{check} : true"}
+        for check in ("contains('//')", "contains('/./')", "endsWith('/..')", "contains('#')")
+    ] + [
+        {"rule": "(self.type in ['Exact', 'Prefix']) ? self.value.startsWith('/') : true"},
+        {"rule": "self.type in ['Exact', 'Prefix'] || self.type == 'Regex'"},
+        {"rule": "(self.type in ['Exact', 'Prefix']) ? self.value.matches(r'^[-A-Za-z0-9/._~%]+$') : true"},
+    ]
+    path = {
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "enum": ["Exact", "Prefix", "Regex"]},
+            "value": {"type": "string", "maxLength": 1024},
+        },
+        "x-kubernetes-validations": path_rules,
+    }
+    matches = {"type": "array", "maxItems": 64, "items": {"type": "object", "properties": {"path": path}}}
+    rules = {"type": "array", "maxItems": 16, "items": {"type": "object", "properties": {"matches": matches}}}
+    schema = {"type": "object", "properties": {"rules": rules}}
+    assert [str(e) for e in validate_crd(crd(schema))] == []
+
+
+def test_rules_on_a_map_s_keys_do_not_count_their_length() -> None:
+    """Keys of a map have no estimated size upstream: splitting and matching them is cheap."""
+    labels = {
+        "type": "object",
+        "maxProperties": 16,
+        "additionalProperties": {"type": "string", "maxLength": 4096},
+        "x-kubernetes-validations": [
+            {"rule": "self.all(key, key.matches(r'^([a-z0-9.]+/)?[A-Za-z0-9][-A-Za-z0-9_.]{0,61}[A-Za-z0-9]$'))"},
+            {"rule": "self.all(key, key.split('/')[0].size() < 253)"},
+        ],
+    }
+    holder = {"type": "array", "maxItems": 64, "items": {"type": "object", "properties": {"labels": labels}}}
+    assert [str(e) for e in validate_crd(crd({"type": "object", "properties": {"holders": holder}}))] == []
+
+
+def _unbounded_items(required: bool) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "type": "object",
+        "properties": {"name": {"type": "string", "maxLength": 100}},
+        "x-kubernetes-validations": [{"rule": "self.name.matches('^[a-z]+$')"}],
+    }
+    if required:
+        item["required"] = ["name"]
+    return {"type": "object", "properties": {"items": {"type": "array", "items": item}}}
+
+
+@pytest.mark.parametrize(
+    ("required", "factor"),
+    [
+        # 2 + ceil(401 / 10) * ceil(8 / 4) = 84, times 3 MiB / 3 values of {} at most.
+        (False, "8.8x"),
+        # A required name makes each value at least {"name":""} (12 bytes): 3 MiB / 13 of them.
+        (True, "2.0x"),
+    ],
+)
+def test_below_an_unbounded_list_a_rule_runs_as_often_as_its_smallest_value_fits(required: bool, factor: str) -> None:
+    errors = [str(e) for e in validate_crd(crd(_unbounded_items(required)))]
+    assert errors[0] == (
+        "spec.validation.openAPIV3Schema.properties[spec].properties[items].items.x-kubernetes-validations[0].rule: "
+        f"Forbidden: estimated rule cost exceeds budget by factor of {factor} (try simplifying the rule, or adding "
+        "maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)"
+    )
