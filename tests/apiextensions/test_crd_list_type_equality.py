@@ -11,26 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from fakeapi.apiextensions.schema.cel.validation import new_validator, validate
-from fakeapi.apiextensions.schema.structural import new_structural
+from crd_rules import rule_errors, ruled
 
 STRING = {"type": "string"}
 STRING_SET = {"type": "array", "items": STRING, "x-kubernetes-list-type": "set"}
 KEYED = {"type": "object", "properties": {"k": STRING, "v": STRING}}
 MAP_LIST = {"type": "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["k"], "items": KEYED}
-
-
-def _errors(schema: dict[str, Any], obj: Any, old: Any = None) -> list[str]:
-    validator = new_validator(new_structural(schema))
-    assert validator is not None
-    result = validate(validator, obj, old) if old is not None else validate(validator, obj)
-    return [str(e) for e in result.errors]
-
-
-def _ruled(properties: dict[str, Any], *rules: str | dict[str, Any]) -> dict[str, Any]:
-    validations = [r if isinstance(r, dict) else {"rule": r} for r in rules]
-    return {"type": "object", "properties": properties, "x-kubernetes-validations": validations}
 
 
 @pytest.mark.parametrize(
@@ -51,8 +37,8 @@ def _ruled(properties: dict[str, Any], *rules: str | dict[str, Any]) -> dict[str
     ],
 )
 def test_set_lists_compare_as_sets(rule: str) -> None:
-    schema = _ruled({"val1": STRING_SET, "val2": STRING_SET}, rule)
-    assert _errors(schema, {"val1": ["a", "b", "c"], "val2": ["a", "c", "b"]}) == []
+    schema = ruled({"val1": STRING_SET, "val2": STRING_SET}, rule)
+    assert rule_errors(schema, {"val1": ["a", "b", "c"], "val2": ["a", "c", "b"]}) == []
 
 
 OBJS = [
@@ -75,12 +61,12 @@ OBJS = [
     ],
 )
 def test_map_lists_compare_by_key(rule: str) -> None:
-    schema = _ruled({"objs": {"type": "array", "items": MAP_LIST}}, rule)
-    assert _errors(schema, {"objs": OBJS}) == []
+    schema = ruled({"objs": {"type": "array", "items": MAP_LIST}}, rule)
+    assert rule_errors(schema, {"objs": OBJS}) == []
 
 
 NESTED = {"type": "object", "properties": {"tags": STRING_SET, "n": {"type": "integer"}}}
-NESTED_SCHEMA = _ruled(
+NESTED_SCHEMA = ruled(
     {
         "spec": NESTED,
         "list": {"type": "array", "items": NESTED},
@@ -108,12 +94,12 @@ def test_objects_holding_set_and_map_lists_compare_them_ignoring_order() -> None
         "byName": {"k": ["1", "2"]},
         "disks": [{"k": "b", "v": "2"}, {"k": "a", "v": "1"}],
     }
-    assert _errors(NESTED_SCHEMA, reordered, OLD) == ['<nil>: Invalid value: "object": same spec']
+    assert rule_errors(NESTED_SCHEMA, reordered, OLD) == ['<nil>: Invalid value: "object": same spec']
 
 
 def test_a_changed_element_is_still_a_change() -> None:
     changed = {**OLD, "spec": {"tags": ["a", "c"], "n": 1}, "list": [{"tags": ["x", "z"]}]}
-    assert _errors(NESTED_SCHEMA, changed, OLD) == [
+    assert rule_errors(NESTED_SCHEMA, changed, OLD) == [
         '<nil>: Invalid value: "object": failed rule: self == oldSelf',
         '<nil>: Invalid value: "object": failed rule: self.list == oldSelf.list',
         '<nil>: Invalid value: "object": failed rule: self.list.all(i, x, x == oldSelf.list[i])',
@@ -122,13 +108,13 @@ def test_a_changed_element_is_still_a_change() -> None:
 
 
 def test_under_optional_old_self_the_old_values_value_compares_as_a_set() -> None:
-    schema = _ruled(
+    schema = ruled(
         {"tags": STRING_SET},
         {"rule": "!oldSelf.hasValue() || oldSelf.value().tags == self.tags", "optionalOldSelf": True},
     )
-    assert _errors(schema, {"tags": ["b", "a"]}, {"tags": ["a", "b"]}) == []
-    assert _errors(schema, {"tags": ["b", "a"]}) == []
-    assert _errors(schema, {"tags": ["b", "c"]}, {"tags": ["a", "b"]}) == [
+    assert rule_errors(schema, {"tags": ["b", "a"]}, {"tags": ["a", "b"]}) == []
+    assert rule_errors(schema, {"tags": ["b", "a"]}) == []
+    assert rule_errors(schema, {"tags": ["b", "c"]}, {"tags": ["a", "b"]}) == [
         '<nil>: Invalid value: "object": failed rule: !oldSelf.hasValue() || oldSelf.value().tags == self.tags'
     ]
 
@@ -148,15 +134,15 @@ def test_sets_of_any_scalar_compare_as_sets_on_their_own_node(items: dict[str, A
         "type": "object",
         "properties": {"a": {**node, "x-kubernetes-validations": [{"rule": "self == oldSelf"}]}},
     }
-    assert _errors(schema, {"a": new}, {"a": old if old is not None else new[::-1]}) == []
+    assert rule_errors(schema, {"a": new}, {"a": old if old is not None else new[::-1]}) == []
 
 
 def test_a_set_of_atomic_objects_cannot_be_compared() -> None:
     atomic = {"type": "object", "x-kubernetes-map-type": "atomic", "properties": {"a": STRING}}
-    schema = _ruled(
+    schema = ruled(
         {"objs": {"type": "array", "x-kubernetes-list-type": "set", "items": atomic}}, "self.objs == oldSelf.objs"
     )
-    assert _errors(schema, {"objs": [{"a": "1"}]}, {"objs": [{"a": "1"}]}) == [
+    assert rule_errors(schema, {"objs": [{"a": "1"}]}, {"objs": [{"a": "1"}]}) == [
         '<nil>: Invalid value: "object": listSet operations are only supported on lists of scalar values '
         "evaluating rule: self.objs == oldSelf.objs"
     ]
@@ -209,15 +195,15 @@ ADDEND_VALUES = {
     ],
 )
 def test_adding_to_set_lists_unions_and_to_map_lists_merges(rule: str) -> None:
-    assert _errors(_ruled(ADDENDS, rule), ADDEND_VALUES) == []
+    assert rule_errors(ruled(ADDENDS, rule), ADDEND_VALUES) == []
 
 
 def test_adding_to_a_set_of_atomic_objects_is_an_error() -> None:
     atomic = {"type": "object", "x-kubernetes-map-type": "atomic", "properties": {"a": STRING}}
-    schema = _ruled(
+    schema = ruled(
         {"objs": {"type": "array", "x-kubernetes-list-type": "set", "items": atomic}}, "size(self.objs + []) == 1"
     )
-    assert _errors(schema, {"objs": [{"a": "1"}]}) == [
+    assert rule_errors(schema, {"objs": [{"a": "1"}]}) == [
         '<nil>: Invalid value: "object": listSet operations are only supported on lists of scalar values '
         "evaluating rule: size(self.objs + []) == 1"
     ]

@@ -14,9 +14,8 @@ from typing import Any
 
 import pytest
 from crd_manifests import crd_manifest
+from crd_rules import rule_errors, ruled
 
-from fakeapi.apiextensions.schema.cel.validation import new_validator, validate
-from fakeapi.apiextensions.schema.structural import new_structural
 from fakeapi.server.instance import FakeAPIServer
 
 DATE_TIME = {"type": "string", "format": "date-time"}
@@ -25,22 +24,10 @@ DATE = {"type": "string", "format": "date"}
 STRING = {"type": "string"}
 
 
-def _errors(schema: dict[str, Any], obj: Any, old: Any = None) -> list[str]:
-    validator = new_validator(new_structural(schema))
-    assert validator is not None
-    result = validate(validator, obj, old) if old is not None else validate(validator, obj)
-    return [str(e) for e in result.errors]
-
-
-def _ruled(properties: dict[str, Any], *rules: str | dict[str, Any]) -> dict[str, Any]:
-    validations = [r if isinstance(r, dict) else {"rule": r} for r in rules]
-    return {"type": "object", "properties": properties, "x-kubernetes-validations": validations}
-
-
 def test_a_rule_on_an_object_holding_a_date_time_property() -> None:
-    schema = _ruled({"v": DATE_TIME}, "self.v > timestamp('2000-01-01T00:00:00Z')")
-    assert _errors(schema, {"v": "2020-01-01T00:00:00Z"}) == []
-    assert _errors(schema, {"v": "1999-01-01T00:00:00Z"}) == [
+    schema = ruled({"v": DATE_TIME}, "self.v > timestamp('2000-01-01T00:00:00Z')")
+    assert rule_errors(schema, {"v": "2020-01-01T00:00:00Z"}) == []
+    assert rule_errors(schema, {"v": "1999-01-01T00:00:00Z"}) == [
         "<nil>: Invalid value: \"object\": failed rule: self.v > timestamp('2000-01-01T00:00:00Z')"
     ]
 
@@ -49,18 +36,18 @@ def test_a_root_rule_runs_when_a_date_time_is_held_anywhere_below() -> None:
     condition = {"type": "object", "properties": {"type": STRING, "lastTransitionTime": DATE_TIME}}
     status = {"type": "object", "properties": {"conditions": {"type": "array", "items": condition}}}
     spec = {"type": "object", "properties": {"replicas": {"type": "integer"}, "timeout": DURATION}}
-    schema = _ruled({"spec": spec, "status": status}, "self.spec.replicas >= 0")
+    schema = ruled({"spec": spec, "status": status}, "self.spec.replicas >= 0")
     obj = {
         "spec": {"replicas": 1, "timeout": "30s"},
         "status": {"conditions": [{"type": "Ready", "lastTransitionTime": "2024-01-02T03:04:05Z"}]},
     }
-    assert _errors(schema, obj) == []
-    assert _errors(schema, {**obj, "spec": {"replicas": -1}}) == [
+    assert rule_errors(schema, obj) == []
+    assert rule_errors(schema, {**obj, "spec": {"replicas": -1}}) == [
         '<nil>: Invalid value: "object": failed rule: self.spec.replicas >= 0'
     ]
 
 
-NESTED = _ruled(
+NESTED = ruled(
     {
         "at": DATE_TIME,
         "timeout": DURATION,
@@ -99,12 +86,12 @@ NESTED_OBJECT = {
 
 
 def test_timestamps_and_durations_at_any_depth() -> None:
-    assert _errors(NESTED, NESTED_OBJECT) == []
+    assert rule_errors(NESTED, NESTED_OBJECT) == []
 
 
 def test_timestamps_and_durations_fail_rules_as_values() -> None:
     late = {**NESTED_OBJECT, "windows": [{"start": "2024-12-31T23:30:00Z", "length": "1h"}]}
-    assert _errors(NESTED, late) == [
+    assert rule_errors(NESTED, late) == [
         "<nil>: Invalid value: \"object\": failed rule: self.windows.all(w, w.start + w.length <= timestamp('2025-01-01T00:00:00Z'))",
         "<nil>: Invalid value: \"object\": failed rule: self.windows.map(w, w.length).exists(l, l > duration('1h'))",
     ]
@@ -116,16 +103,16 @@ SCHEDULES = {"type": "array", "x-kubernetes-list-type": "map", "x-kubernetes-lis
 
 def test_transition_rules_compare_old_and_new_timestamps() -> None:
     item = {**KEYED, "x-kubernetes-validations": [{"rule": "self.at >= oldSelf.at", "message": "at went back"}]}
-    schema = _ruled(
+    schema = ruled(
         {"schedules": {**SCHEDULES, "items": item}, "at": DATE_TIME},
         {"rule": "self.at >= oldSelf.at", "message": "moved back"},
         {"rule": "!oldSelf.hasValue() || oldSelf.value().at <= self.at", "optionalOldSelf": True},
         {"rule": "oldSelf.hasValue() || self.at.getFullYear() > 2000", "optionalOldSelf": True},
     )
     old = {"at": "2024-01-01T00:00:00Z", "schedules": [{"name": "a", "at": "2024-01-01T00:00:00Z"}]}
-    assert _errors(schema, old) == []
-    assert _errors(schema, {**old, "at": "2024-01-01T00:00:00.000000001Z"}, old) == []
-    assert _errors(schema, {"at": "1999-12-31T23:59:59Z", "schedules": [{"name": "a", "at": "2023-01-01T00:00:00Z"}]}, old) == [
+    assert rule_errors(schema, old) == []
+    assert rule_errors(schema, {**old, "at": "2024-01-01T00:00:00.000000001Z"}, old) == []
+    assert rule_errors(schema, {"at": "1999-12-31T23:59:59Z", "schedules": [{"name": "a", "at": "2023-01-01T00:00:00Z"}]}, old) == [
         '<nil>: Invalid value: "object": moved back',
         '<nil>: Invalid value: "object": failed rule: !oldSelf.hasValue() || oldSelf.value().at <= self.at',
         'schedules[0]: Invalid value: "object": at went back',
@@ -135,7 +122,7 @@ def test_transition_rules_compare_old_and_new_timestamps() -> None:
 def test_set_and_map_lists_of_timestamps_and_durations_compare_ignoring_order() -> None:
     times = {"type": "array", "items": DATE_TIME, "x-kubernetes-list-type": "set"}
     durations = {"type": "array", "items": DURATION, "x-kubernetes-list-type": "set"}
-    schema = _ruled(
+    schema = ruled(
         {"spec": {"type": "object", "properties": {"times": times, "durations": durations, "schedules": SCHEDULES}}},
         "self == oldSelf",
         "self.spec.times == oldSelf.spec.times && self.spec.durations == oldSelf.spec.durations",
@@ -156,9 +143,9 @@ def test_set_and_map_lists_of_timestamps_and_durations_compare_ignoring_order() 
             "schedules": [{"name": "b", "every": "120m"}, {"name": "a", "at": "2024-01-01T01:00:00+01:00", "every": "1h"}],
         }
     }  # fmt: skip
-    assert _errors(schema, new, old) == []
+    assert rule_errors(schema, new, old) == []
     changed = {"spec": {**new["spec"], "durations": ["1m31s", "60m"]}}
-    assert _errors(schema, changed, old) == [
+    assert rule_errors(schema, changed, old) == [
         '<nil>: Invalid value: "object": failed rule: self == oldSelf',
         '<nil>: Invalid value: "object": failed rule: '
         "self.spec.times == oldSelf.spec.times && self.spec.durations == oldSelf.spec.durations",
@@ -182,8 +169,8 @@ def test_set_and_map_lists_of_timestamps_and_durations_compare_ignoring_order() 
     ],
 )
 def test_date_times_parse_as_strfmt_parses_them(text: str, instant: str) -> None:
-    schema = _ruled({"v": DATE_TIME}, f"self.v == timestamp('{instant}')")
-    assert _errors(schema, {"v": text}) == []
+    schema = ruled({"v": DATE_TIME}, f"self.v == timestamp('{instant}')")
+    assert rule_errors(schema, {"v": text}) == []
 
 
 @pytest.mark.parametrize(
@@ -204,8 +191,8 @@ def test_date_times_parse_as_strfmt_parses_them(text: str, instant: str) -> None
     ],
 )
 def test_durations_parse_as_strfmt_parses_them(text: str, length: str) -> None:
-    schema = _ruled({"v": DURATION}, f"self.v == duration('{length}')")
-    assert _errors(schema, {"v": text}) == []
+    schema = ruled({"v": DURATION}, f"self.v == duration('{length}')")
+    assert rule_errors(schema, {"v": text}) == []
 
 
 # -- through the server ----------------------------------------------------------------------------
