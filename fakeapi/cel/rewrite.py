@@ -13,7 +13,7 @@ adding lists of ``x-kubernetes-list-type`` set or map (library/listtypes.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from fakeapi.cel.ast import CheckedAST, Expr
 from fakeapi.cel.library import comprehensions
@@ -69,21 +69,31 @@ def _splice(text: str, ast: CheckedAST, call: Expr, name: str) -> str:
 
 
 def _matching(text: str, open_paren: int) -> int:
-    """The position of the parenthesis closing the one at ``open_paren`` (string literals skipped)."""
-    depth, i = 0, open_paren
-    while i < len(text):
-        c = text[i]
-        if c in "'\"":
-            i = _string_end(text, i)
-            continue
-        if c in "([{":
+    """The position of the parenthesis closing the one at ``open_paren``."""
+    depth = 0
+    for i in _code_positions(text, open_paren):
+        if text[i] in "([{":
             depth += 1
-        elif c in ")]}":
+        elif text[i] in ")]}":
             depth -= 1
             if depth == 0:
                 return i
-        i += 1
     raise ValueError("unbalanced parentheses")
+
+
+def _code_positions(text: str, start: int) -> Iterator[int]:
+    """The positions from ``start`` on that are not inside a string literal or a ``//`` comment."""
+    i = start
+    while i < len(text):
+        if text[i] in "'\"":
+            i = _string_end(text, i)
+            continue
+        if text.startswith("//", i):
+            newline = text.find("\n", i)
+            i = len(text) if newline < 0 else newline
+            continue
+        yield i
+        i += 1
 
 
 def _string_end(text: str, start: int) -> int:
@@ -103,12 +113,9 @@ def _string_end(text: str, start: int) -> int:
 
 def _split_top_level(text: str) -> list[str]:
     """Arguments separated by top-level commas."""
-    parts, depth, start, i = [], 0, 0, 0
-    while i < len(text):
+    parts, depth, start = [], 0, 0
+    for i in _code_positions(text, 0):
         c = text[i]
-        if c in "'\"":
-            i = _string_end(text, i)
-            continue
         if c in "([{":
             depth += 1
         elif c in ")]}":
@@ -116,7 +123,6 @@ def _split_top_level(text: str) -> list[str]:
         elif c == "," and depth == 0:
             parts.append(text[start:i])
             start = i + 1
-        i += 1
     parts.append(text[start:])
     return parts
 
@@ -195,16 +201,9 @@ _ENDS_SUM = (*_ENDS_OPERAND, "+", "-")
 
 def _operand_end(text: str, start: int, ends: tuple[str, ...] = _ENDS_OPERAND) -> int:
     """Where the right operand of a comparison starting at ``start`` ends."""
-    depth, i = 0, start
-    while i < len(text):
+    depth = 0
+    for i in _code_positions(text, start):
         c = text[i]
-        if c in "'\"":
-            i = _string_end(text, i)
-            continue
-        if text.startswith("//", i):
-            newline = text.find("\n", i)
-            i = len(text) if newline < 0 else newline
-            continue
         if c in "([{":
             depth += 1
         elif c in ")]}":
@@ -213,8 +212,7 @@ def _operand_end(text: str, start: int, ends: tuple[str, ...] = _ENDS_OPERAND) -
             depth -= 1
         elif depth == 0 and (text.startswith(ends, i) or (c == "?" and text[i - 1] != ".") or _is_in_keyword(text, i)):
             return i
-        i += 1
-    return i
+    return len(text)
 
 
 def _is_in_keyword(text: str, i: int) -> bool:
