@@ -107,13 +107,23 @@ def _compile_error(
 # -- the parts policies and bindings share ----------------------------------------------------
 
 
-def _failure_policy(spec: dict[str, Any], path: str) -> list[FieldError]:
-    value = spec.get("failurePolicy")
-    if value is None:
-        return [field.required(f"{path}.failurePolicy")]
-    if value not in SUPPORTED_FAILURE_POLICIES:
-        return [field.not_supported(f"{path}.failurePolicy", value, SUPPORTED_FAILURE_POLICIES)]
+def _one_of(
+    obj: dict[str, Any], key: str, path: str, supported: Any, *, empty_is_unset: bool = False
+) -> list[FieldError]:
+    """A field that must hold one of ``supported``: Required when unset, else NotSupported.
+
+    A Go pointer is unset when nil only; ``empty_is_unset`` for fields upstream checks by length.
+    """
+    value = obj.get(key)
+    if value is None or (empty_is_unset and not value):
+        return [field.required(f"{path}.{key}")]
+    if value not in supported:
+        return [field.not_supported(f"{path}.{key}", value, supported)]
     return []
+
+
+def _failure_policy(spec: dict[str, Any], path: str) -> list[FieldError]:
+    return _one_of(spec, "failurePolicy", path, SUPPORTED_FAILURE_POLICIES)
 
 
 def _parse_group_version(text: str) -> tuple[str, str] | None:
@@ -168,11 +178,7 @@ def validate_match_resources(match: dict[str, Any] | None, path: str) -> list[Fi
     if match is None:
         return []
     errs: list[FieldError] = []
-    policy = match.get("matchPolicy")
-    if policy is None:
-        errs.append(field.required(f"{path}.matchPolicy"))
-    elif policy not in SUPPORTED_MATCH_POLICIES:
-        errs.append(field.not_supported(f"{path}.matchPolicy", policy, SUPPORTED_MATCH_POLICIES))
+    errs += _one_of(match, "matchPolicy", path, SUPPORTED_MATCH_POLICIES)
     for selector in ("namespaceSelector", "objectSelector"):
         if match.get(selector) is None:
             errs.append(field.required(f"{path}.{selector}"))
@@ -277,12 +283,7 @@ def _validate_param_ref(param_ref: dict[str, Any] | None, path: str) -> list[Fie
             errs.append(field.forbidden(f"{path}.selector", exclusive))
     if not name and selector is None:
         errs.append(field.required(path, "one of name or selector must be specified"))
-    action = param_ref.get("parameterNotFoundAction")
-    if not action:
-        errs.append(field.required(f"{path}.parameterNotFoundAction"))
-    elif action not in PARAMETER_NOT_FOUND_ACTIONS:
-        errs.append(field.not_supported(f"{path}.parameterNotFoundAction", action, PARAMETER_NOT_FOUND_ACTIONS))
-    return errs
+    return errs + _one_of(param_ref, "parameterNotFoundAction", path, PARAMETER_NOT_FOUND_ACTIONS, empty_is_unset=True)
 
 
 def _policy_name(spec: dict[str, Any], path: str) -> list[FieldError]:
@@ -437,10 +438,9 @@ def _validate_patch_expression(
 def _validate_mutation(mutation: dict[str, Any], path: str, has_params: bool) -> list[FieldError]:
     """validateMutation: the patch of the mutation's patchType, and not the other one."""
     patch_type = mutation.get("patchType")
-    if not patch_type:
-        return [field.required(f"{path}.patchType")]
-    if patch_type not in SUPPORTED_PATCH_TYPES:
-        return [field.not_supported(f"{path}.patchType", patch_type, SUPPORTED_PATCH_TYPES)]
+    type_errors = _one_of(mutation, "patchType", path, SUPPORTED_PATCH_TYPES, empty_is_unset=True)
+    if type_errors:
+        return type_errors
     from fakeapi.admission.plugin.cel.compile import APPLY_CONFIGURATION_OBJECT, JSON_PATCH_LIST
 
     own, other = (
@@ -471,12 +471,7 @@ def validate_mutating_admission_policy(obj: Object, old: Object | None = None) -
         errs.append(field.required(f"{path}.mutations", "mutations must contain at least one item"))
     for i, mutation in enumerate(mutations):
         errs += _validate_mutation(mutation, f"{path}.mutations[{i}]", has_params)
-    reinvocation = spec.get("reinvocationPolicy")
-    if not reinvocation:
-        errs.append(field.required(f"{path}.reinvocationPolicy"))
-    elif reinvocation not in SUPPORTED_REINVOCATION_POLICIES:
-        errs.append(field.not_supported(f"{path}.reinvocationPolicy", reinvocation, SUPPORTED_REINVOCATION_POLICIES))
-    return errs
+    return errs + _one_of(spec, "reinvocationPolicy", path, SUPPORTED_REINVOCATION_POLICIES, empty_is_unset=True)
 
 
 def validate_mutating_admission_policy_binding(obj: Object) -> list[FieldError]:
