@@ -337,7 +337,8 @@ def test_an_update_that_makes_a_policy_invalid_is_refused(fakeapi: FakeAPI) -> N
     created = create(fakeapi, "ValidatingAdmissionPolicy", policy())
     assert created.status == 201, created.body
     path = f"{BASE}/validatingadmissionpolicies/p"
-    # (Read again: the status controller may have written the policy's status since.)
+    # The status controller writes the policy's type checking: done first, so the update does not conflict with it.
+    fakeapi.server.settle()
     stored = fakeapi.server.request("GET", path).json()
     stored["spec"]["validations"] = [{"expression": "object.spec.replicas"}]
     stored["spec"]["failurePolicy"] = "Sometimes"
