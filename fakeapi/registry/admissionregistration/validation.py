@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from fakeapi.apimachinery import field
 from fakeapi.apimachinery.field import FieldError
 from fakeapi.apimachinery.labels import qualified_name_errors
-from fakeapi.apimachinery.validation import is_dns1035_label, is_dns1123_subdomain
+from fakeapi.apimachinery.validation import is_dns1035_label, is_dns1123_subdomain, validate_label_selector
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.strategy import Strategy
 from fakeapi.storage.interfaces import Object
@@ -217,9 +217,9 @@ def _validate_webhook(hook: dict[str, Any], path: str, *, mutating: bool, no_sid
     reinvocation = hook.get("reinvocationPolicy")
     if mutating and reinvocation is not None and reinvocation not in SUPPORTED_REINVOCATION_POLICIES:
         errs.append(field.not_supported(f"{path}.reinvocationPolicy", reinvocation, SUPPORTED_REINVOCATION_POLICIES))
-    conditions = [c for c in hook.get("matchConditions") or [] if isinstance(c, dict)]
-    if conditions:
-        errs += validate_match_conditions(conditions, f"{path}.matchConditions")
+    for selector in ("namespaceSelector", "objectSelector"):
+        if hook.get(selector) is not None:
+            errs += validate_label_selector(hook[selector], f"{path}.{selector}")
     client_config = hook.get("clientConfig") or {}
     url, service = client_config.get("url"), client_config.get("service")
     if (url is None) == (service is None):
@@ -228,6 +228,10 @@ def _validate_webhook(hook: dict[str, Any], path: str, *, mutating: bool, no_sid
         errs += _validate_url(f"{path}.clientConfig.url", str(url))
     elif isinstance(service, dict):
         errs += _validate_service(f"{path}.clientConfig.service", service)
+    # validateValidatingWebhook and validateMutatingWebhook check the match conditions last.
+    conditions = [c for c in hook.get("matchConditions") or [] if isinstance(c, dict)]
+    if conditions:
+        errs += validate_match_conditions(conditions, f"{path}.matchConditions")
     return errs
 
 

@@ -258,6 +258,36 @@ def test_v1_configurations_allow_only_side_effects_none_and_none_on_dry_run(fake
     )
 
 
+def test_a_configuration_with_an_invalid_selector_is_refused(fakeapi) -> None:  # type: ignore[no-untyped-def]
+    # validateValidatingWebhook runs metav1validation.ValidateLabelSelector over both selectors.
+    configuration = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingWebhookConfiguration",
+        "metadata": {"name": "selectors"},
+        "webhooks": [
+            {
+                "name": "selectors.fakeapi.test",
+                "clientConfig": {"url": "https://127.0.0.1:1/"},
+                "sideEffects": "None",
+                "admissionReviewVersions": ["v1"],
+                "namespaceSelector": {"matchExpressions": [{"key": "team", "operator": "In", "values": []}]},
+                "objectSelector": {"matchLabels": {"bad key!": "x"}},
+            }
+        ],
+    }
+    response = fakeapi.server.request(
+        "POST", "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations", configuration
+    )
+    assert response.status == 422, response.body
+    causes = [(c["field"], c["message"]) for c in response.json()["details"]["causes"]]
+    assert causes[0] == (
+        "webhooks[0].namespaceSelector.matchExpressions[0].values",
+        "Required value: must be specified when `operator` is 'In' or 'NotIn'",
+    )
+    assert causes[1][0] == "webhooks[0].objectSelector.matchLabels"
+    assert causes[1][1].startswith('Invalid value: "bad key!": name part must consist of alphanumeric characters')
+
+
 def test_warnings_reach_the_client_and_audit_annotations_the_audit_log(fakeapi, kubectl) -> None:  # type: ignore[no-untyped-def]
     fakeapi.validating_webhook(
         lambda request: {
