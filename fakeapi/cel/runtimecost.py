@@ -46,12 +46,14 @@ def evaluation_cost(
     size_paths: Mapping[int, ValuePath],
     values: Iterable[Any],
     unknown_size: int | None = None,
+    map_lookups: Collection[int] = (),
 ) -> int:
     """The cost of one evaluation of an expression whose static estimate is ``max_cost``.
 
     ``size_paths`` lead from each of ``values`` (a CRD rule's self and oldSelf; an admission
     expression's variables, as one map) to what the nodes read; ``unknown_size`` is the size of
-    any other value, by default the length of the longest of ``values`` as JSON.
+    any other value, by default the length of the longest of ``values`` as JSON; ``map_lookups`` the
+    ``in`` calls known to look in a map (library/cost.py).
     """
     if max_cost <= CHARGED_AS_ESTIMATED:
         return max_cost
@@ -61,7 +63,7 @@ def evaluation_cost(
     }
     if unknown_size is None:
         unknown_size = max((json_size(v) for v in values), default=0)
-    return cost.estimate(ast, sizes, unknown_size=unknown_size)
+    return cost.estimate(ast, sizes, unknown_size=unknown_size, map_lookups=map_lookups)
 
 
 def json_size(value: Any) -> int:

@@ -27,6 +27,7 @@ FIELDS: dict[str, Any] = {
     "when": {"type": "string", "format": "date-time"},
     "names": {"type": "array", "maxItems": 4, "items": {"type": "string", "maxLength": 5}},
     "tags": {"type": "object", "maxProperties": 8, "additionalProperties": {"type": "string", "maxLength": 3}},
+    "unbounded": {"type": "array", "items": {"type": "string"}},
 }
 
 
@@ -45,6 +46,10 @@ def cost_of(rule: str) -> int:
         ("self.kind == self.other", 2 + 2 + 2),
         # Membership in a list costs the list's size, whatever the strings' lengths.
         ("self.kind in ['Exact', 'Prefix']", 2 + 10 + 2),
+        # As many strings as fit in a request ("" and a comma each) are searched.
+        ("'k' in self.unbounded", 2 + (3 * 1024 * 1024 - 2) // 3),
+        # Looking a key up in a map costs 1, whatever the map's size.
+        ("'k' in self.tags", 2 + 1),
         # maxLength counts characters of up to 4 bytes: 40 bytes, compared at a tenth each.
         ("self.short == self.other", 2 + 2 + 4),
         # startsWith and endsWith scan as far as their argument.

@@ -12,7 +12,7 @@ not every one of them, so a figure can differ from upstream's (see the README's 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from fakeapi.cel.ast import CheckedAST, Expr
 
@@ -53,12 +53,15 @@ def estimate(
     sizes: Mapping[int, int],
     unknown_size: int = UNKNOWN_SIZE,
     element_sizes: Mapping[int, int] | None = None,
+    map_lookups: Collection[int] = (),
 ) -> int:
     """The most the expression can cost; ``sizes`` gives the known sizes of nodes by id, ``unknown_size``
-    the size of any other value (at run time: no larger than the value the rule was given), and
+    the size of any other value (at run time: no larger than the value the rule was given),
     ``element_sizes`` the longest string a node's list can hold, for the lists of strings or bytes
-    (cost.go charges comparing their elements by their length)."""
-    walk = _Walk(sizes, unknown_size, ast.overloads, element_sizes or {})
+    (cost.go charges comparing their elements by their length), and ``map_lookups`` the ``in``
+    calls known to look in a map (cel-go's in_map, costing 1), whose checked overloads also name
+    the list search when the operand is typed ``dyn`` here."""
+    walk = _Walk(sizes, unknown_size, ast.overloads, element_sizes or {}, map_lookups)
     cost, _ = walk.cost(ast.expr)
     return math.ceil(cost)
 
@@ -84,9 +87,11 @@ class _Walk:
         unknown_size: int,
         overloads: Mapping[int, list[str]],
         element_sizes: Mapping[int, int],
+        map_lookups: Collection[int],
     ) -> None:
         self.sizes = sizes
         self.element_sizes = element_sizes
+        self.map_lookups = map_lookups
         self.unknown_size = unknown_size
         self.overloads = overloads
 
@@ -169,7 +174,7 @@ class _Walk:
             return total + _ceil(arg_sizes[0], TRAVERSAL_FACTOR), 1
         if name == "contains" and target_size is not None and arg_sizes:
             return total + _ceil(target_size, TRAVERSAL_FACTOR) * _ceil(arg_sizes[0], TRAVERSAL_FACTOR), 1
-        if name == "@in" and len(arg_sizes) == 2 and "in_list" in overloads:
+        if name == "@in" and len(arg_sizes) == 2 and "in_list" in overloads and node.id not in self.map_lookups:
             return total + arg_sizes[1], 1
         if name in ("format", "quote") and sizes:
             scanned = target_size if name == "format" and target_size is not None else sizes[-1]

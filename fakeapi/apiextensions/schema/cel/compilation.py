@@ -45,6 +45,9 @@ class CompilationResult:
     # from, below ``self`` (for the runtime cost: fakeapi/cel/runtimecost.py).
     size_paths: dict[int, ValuePath] = field(default_factory=dict)
     message_size_paths: dict[int, ValuePath] = field(default_factory=dict)
+    # The ``in`` calls of the rule and of its messageExpression that look in a map (costing 1).
+    map_lookups: frozenset[int] = frozenset()
+    message_map_lookups: frozenset[int] = frozenset()
     error: str | None = None
     error_is_required: bool = False
     message_expression_error: str | None = None
@@ -106,8 +109,9 @@ def _compile_rule(rule: dict[str, Any], s: Structural, self_type: str, is_resour
     if field_path:
         with contextlib.suppress(ValueError):  # a bad path is refused when the CRD is written
             result.normalized_field_path = valid_field_path(field_path, s)
-    result.max_cost = cost.estimate(program.ast, checked.sizes, element_sizes=checked.element_sizes)
+    result.max_cost = checked.max_cost()
     result.size_paths = checked.paths
+    result.map_lookups = frozenset(checked.map_lookups)
     message_expression = str(rule.get("messageExpression") or "")
     if message_expression.strip():
         _compile_message_expression(result, env, message_expression, s, is_resource_root)
@@ -129,8 +133,9 @@ def _compile_message_expression(
         result.message_expression_error = "messageExpression must evaluate to a string"
     else:
         result.message_program = _with_list_type_semantics(env, program, checked)
-        result.message_max_cost = cost.estimate(program.ast, checked.sizes, element_sizes=checked.element_sizes)
+        result.message_max_cost = checked.max_cost()
         result.message_size_paths = checked.paths
+        result.message_map_lookups = frozenset(checked.map_lookups)
 
 
 def _with_list_type_semantics(env: Environment, program: Program, checked: _Resolver) -> Program:
@@ -150,6 +155,11 @@ def _with_list_type_semantics(env: Environment, program: Program, checked: _Reso
         # An operand the function takes no value of: an optional (``oldSelf.x`` under
         # optionalOldSelf), which upstream's checker refuses to compare with a list anyway.
         return program
+
+
+def _is_map(s: Structural) -> bool:
+    """Whether CEL sees values of ``s`` as a map here (an object of additionalProperties, or of properties)."""
+    return not model.is_dynamic(s) and s.type == "object"
 
 
 def _list_kind(s: Structural) -> dict[str, Any] | None:
@@ -197,6 +207,8 @@ class _Resolver:
     equalities: list[tuple[Expr, dict[str, Any]]] = field(default_factory=list)
     # ``+`` calls whose left operand is a set or map list, with its kind (library/listtypes.py).
     additions: list[tuple[Expr, dict[str, Any]]] = field(default_factory=list)
+    # ``in`` calls whose right operand is a map (cel-go's in_map: a lookup, not a search).
+    map_lookups: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.ast: CheckedAST = self.program.ast
@@ -234,6 +246,8 @@ class _Resolver:
     def call(self, node: Expr, scope: dict[str, Structural | None]) -> Structural | None:
         operands = ([node.target] if node.target else []) + node.args
         resolved = [self.resolve(o, scope) for o in operands]
+        if node.name == "@in" and len(resolved) == 2 and resolved[1] is not None and _is_map(resolved[1]):
+            self.map_lookups.add(node.id)
         if node.name in ("_==_", "_!=_") and resolved[0] is not None and operands[0].name != comprehensions.KEYS:
             shape = model.list_type_shape(resolved[0])
             if shape is not None:
@@ -291,6 +305,10 @@ class _Resolver:
             return None
         self.errors.append(self.error_text(node, f"undefined field '{name}'"))
         return None
+
+    def max_cost(self) -> int:
+        """The static cost estimate of the expression, over the sizes its schema gives."""
+        return cost.estimate(self.ast, self.sizes, element_sizes=self.element_sizes, map_lookups=self.map_lookups)
 
     def signature(self, node: Expr) -> str:
         """The CEL type of ``node`` as upstream's checker sees it, where cel-cpp's is ``dyn`` (a field of an

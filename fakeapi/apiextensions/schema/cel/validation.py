@@ -197,7 +197,11 @@ def _validate_expressions(v: Validator, path: str, obj: Any, old: Any, unchanged
         detail = None
         if compiled.message_program is not None:
             message_cost = evaluation_cost(
-                compiled.message_program.ast, compiled.message_max_cost, compiled.message_size_paths, (obj, old)
+                compiled.message_program.ast,
+                compiled.message_max_cost,
+                compiled.message_size_paths,
+                (obj, old),
+                map_lookups=compiled.message_map_lookups,
             )
             stop = _charge_message(result, message_cost, compiled.rule)
             if stop:
@@ -222,7 +226,9 @@ _MESSAGE_OUT_OF_BUDGET = (
 def _charge(result: Result, path: str, type_name: str, compiled: CompilationResult, obj: Any, old: Any) -> bool:
     """Charge one evaluation of the rule; False, with upstream's error recorded, when validation must stop."""
     assert compiled.program is not None
-    cost = evaluation_cost(compiled.program.ast, compiled.max_cost, compiled.size_paths, (obj, old))
+    cost = evaluation_cost(
+        compiled.program.ast, compiled.max_cost, compiled.size_paths, (obj, old), map_lookups=compiled.map_lookups
+    )
     # cel-go stops an evaluation at the per-call limit, having spent it.
     if not result.charge(min(cost, PER_CALL_LIMIT + 1)):
         result.errors.append(fe.invalid(_field_path(path), type_name, OUT_OF_BUDGET))
