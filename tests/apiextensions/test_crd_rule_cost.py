@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from fakeapi.apiextensions.schema.cel import model
 from fakeapi.apiextensions.schema.cel.compilation import compile_rules
 from fakeapi.apiextensions.schema.structural import new_structural
 from fakeapi.apiextensions.strategy import set_defaults
@@ -23,6 +24,7 @@ FIELDS: dict[str, Any] = {
     "short": {"type": "string", "maxLength": 10},
     "other": {"type": "string", "maxLength": 10},
     "flag": {"type": "boolean"},
+    "count": {"type": "integer"},
     "on": {"type": "boolean"},
     "when": {"type": "string", "format": "date-time"},
     "names": {"type": "array", "maxItems": 4, "items": {"type": "string", "maxLength": 5}},
@@ -54,6 +56,8 @@ def cost_of(rule: str) -> int:
         ("self.short == self.other", 2 + 2 + 4),
         # startsWith and endsWith scan as far as their argument.
         ("self.short.startsWith('abc')", 2 + 1),
+        # A number has no size: comparing it costs only its reads.
+        ("self.count == 3", 2),
         ("self.short.endsWith(self.other)", 2 + 2 + 4),
         # contains: the receiver's tenth times the argument's.
         ("self.short.contains('abc')", 2 + 4 * 1),
@@ -171,3 +175,28 @@ def test_below_an_unbounded_list_a_rule_runs_as_often_as_its_smallest_value_fits
         f"Forbidden: estimated rule cost exceeds budget by factor of {factor} (try simplifying the rule, or adding "
         "maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)"
     )
+
+
+# A credential is at least {"name":"","source":""}: neither the defaulted property nor the list of
+# untyped values (CEL has no type for it) counts.
+CREDENTIAL: dict[str, Any] = {
+    "type": "object",
+    "required": ["name", "source", "optional", "untyped"],
+    "properties": {
+        "name": {"type": "string"},
+        "source": {"type": "string", "enum": ["None", "Secret"]},
+        "secretRef": {"type": "object", "properties": {"name": {"type": "string"}}},
+        "optional": {"type": "string", "default": "x"},
+        "untyped": {"type": "array", "items": {"x-kubernetes-preserve-unknown-fields": True}},
+    },
+    "x-kubernetes-validations": [
+        {"rule": "self.source == 'Secret' && has(self.secretRef)", "message": "the Secret source needs a ref"}
+    ],
+}
+
+
+def test_an_object_s_smallest_value_counts_the_required_properties_cel_sees() -> None:
+    s = new_structural(CREDENTIAL)
+    assert s is not None
+    assert model.min_serialized_size(s) == 24
+    assert model.max_cardinality(s) == 3 * 1024 * 1024 // 25

@@ -3,10 +3,11 @@
 kube-apiserver refuses a CRD whose rule may cost more than a budget: cel-go walks the checked
 tree, charging 1 per variable read and field selection, 0.1 per character or element a
 function traverses, and multiplying what a comprehension's body costs by how many elements its
-range can hold. The sizes come from the schema (``maxLength``, ``maxItems``,
-``maxProperties``, else how many elements fit in a 3 MiB request). This is that walk, with
-the same shape and the same size sources; its per-function factors are cost.go's main ones,
-not every one of them, so a figure can differ from upstream's (see the README's design notes).
+range can hold. The sizes come from the schema (``maxLength`` at 4 bytes a character,
+``maxItems``, ``maxProperties``, else how many elements fit in a 3 MiB request). This is that
+walk, with the same shape and the same size sources; its per-function factors are cost.go's
+main ones, not every one of them, so a figure can differ from upstream's (see the README's
+design notes).
 """
 
 from __future__ import annotations
@@ -139,7 +140,6 @@ class _Walk:
         target_size = sizes[0] if node.target is not None else None
         arg_sizes = sizes[1:] if node.target is not None else sizes
         overloads = self.overloads.get(node.id) or []
-        known = self.sizes.get(node.id)
         if name in _FIXED:
             return total + _FIXED[name], 1
         if name in _SETS and len(arg_sizes) == 2:
@@ -148,7 +148,7 @@ class _Walk:
             if any(o.startswith("list") for o in overloads) or not any(o.startswith("string") for o in overloads):
                 element = self.element_sizes.get(node.target.id) if node.target is not None else None
                 per_element = 1 + (_ceil(element, TRAVERSAL_FACTOR) if element is not None else 0)
-                return total + target_size * per_element, known or 1
+                return total + target_size * per_element, self.sizes.get(node.id, 1)
             return total + _ceil(target_size, TRAVERSAL_FACTOR), 1
         if name in _RECEIVER_SCANS and target_size is not None:
             return total + _ceil(target_size, TRAVERSAL_FACTOR), target_size
@@ -162,7 +162,7 @@ class _Walk:
         if name == "split" and target_size is not None:
             limit = node.args[1].value if len(node.args) > 1 and node.args[1].kind == "const" else None
             result = limit if isinstance(limit, int) and not isinstance(limit, bool) and limit >= 0 else target_size
-            return total + _ceil(target_size, 2 * TRAVERSAL_FACTOR), known or result
+            return total + _ceil(target_size, 2 * TRAVERSAL_FACTOR), self.sizes.get(node.id, result)
         if name == "join" and target_size is not None and node.target is not None:
             element = self.element_sizes.get(node.target.id, 0)
             joined = target_size * element + (arg_sizes[0] * max(target_size - 1, 0) if arg_sizes else 0)
@@ -178,20 +178,20 @@ class _Walk:
             return total + arg_sizes[1], 1
         if name in ("format", "quote") and sizes:
             scanned = target_size if name == "format" and target_size is not None else sizes[-1]
-            return total + _ceil(scanned, TRAVERSAL_FACTOR), known or UNKNOWN_SIZE
+            return total + _ceil(scanned, TRAVERSAL_FACTOR), self.sizes.get(node.id, UNKNOWN_SIZE)
         if name == "_+_" and len(sizes) == 2:
             joined = sizes[0] + sizes[1]
             # Without overloads (an unchecked tree) the addition may copy; with several, the dearest counts.
             if overloads and not _COPYING_ADDITIONS.intersection(overloads):
-                return total + 1, known or joined
-            return total + _ceil(joined, TRAVERSAL_FACTOR), known or joined
+                return total + 1, self.sizes.get(node.id, joined)
+            return total + _ceil(joined, TRAVERSAL_FACTOR), self.sizes.get(node.id, joined)
         if (name in _EQUALITY or (name in _ORDERINGS and _compares_text(overloads))) and len(sizes) == 2:
             return total + _ceil(min(sizes), TRAVERSAL_FACTOR), 1
         if name == "string" and any("bytes_to_string" in o for o in overloads) and sizes:
             return total + _ceil(sizes[0], TRAVERSAL_FACTOR), sizes[0]
         if name == "bytes" and any("string_to_bytes" in o for o in overloads) and sizes:
             return total + _ceil(sizes[0], TRAVERSAL_FACTOR), sizes[0] * 4
-        return total + 1, known or 1
+        return total + 1, self.sizes.get(node.id, 1)
 
     def comprehension(self, node: Expr) -> tuple[float, int]:
         range_cost, range_size = self.cost(node.iter_range) if node.iter_range else (0, 0)

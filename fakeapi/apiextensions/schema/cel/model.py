@@ -332,6 +332,18 @@ _MIN_FORMAT_SIZES = {"duration": MIN_DURATION_SIZE_JSON, "date": JSON_DATE_SIZE,
 _MAX_FORMAT_SIZES = {"duration": MAX_DURATION_SIZE_JSON, "date": JSON_DATE_SIZE, "date-time": MAX_DATETIME_SIZE_JSON}
 
 
+def _has_decl_type(s: Structural) -> bool:
+    """Whether SchemaDeclType gives values of ``s`` a CEL type: not a property of no type, nor a list or
+    map of such values (CEL does not see those fields, and they add nothing to an object's size)."""
+    if s.int_or_string:
+        return True
+    if s.type == "array":
+        return s.items is not None and _has_decl_type(s.items)
+    if s.type == "object" and s.additional_properties_schema is not None:
+        return _has_decl_type(s.additional_properties_schema)
+    return s.type in ("object", "string", "boolean", "number", "integer")
+
+
 def min_serialized_size(s: Structural | None) -> int:
     """The fewest bytes a value of this schema takes in JSON (its DeclType's MinSerializedSize).
 
@@ -350,51 +362,42 @@ def min_serialized_size(s: Structural | None) -> int:
         required = s.raw.get("required") or []
         size = 2
         for name, prop in s.properties.items():
-            # A property of no type is not seen from CEL (SchemaDeclType is nil).
-            declared = prop.type or prop.int_or_string
-            if declared and name in required and prop.raw.get("default") is None:
+            if name in required and prop.raw.get("default") is None and _has_decl_type(prop):
                 size += len(name.encode()) + min_serialized_size(prop) + 4
         return size
     return 2  # "[]" or "{}"
 
 
 def max_elements(s: Structural | None) -> int:
-    """The most elements (characters, items, properties) a value of this schema can hold in one
-    request (its DeclType's MaxElements, schemas.go).
+    """The most elements (bytes, items, properties) a value of this schema can hold in one request
+    (its DeclType's MaxElements, schemas.go); what the cost estimator sizes a value by.
 
     A ``maxLength`` counts characters, each up to 4 bytes long: the estimate is 4 times it. A
     string of an enumeration is as long as its longest value; dates, date-times and durations
-    have their fixed JSON sizes.
+    have their fixed JSON sizes. Objects of properties, booleans and numbers have 0 elements; a
+    value typed ``dyn`` (no type, or unknown fields) is as large as a request.
     """
-    if s is None:
+    if s is None or (is_dynamic(s) and not s.int_or_string):
         return MAX_REQUEST_SIZE_BYTES
-    if s.int_or_string:
-        if s.raw.get("maxLength") is not None:
-            return max(int(s.raw["maxLength"]), 0) * 4
-        return MAX_REQUEST_SIZE_BYTES - 2
-    if s.type == "string":
-        fmt = str(s.raw.get("format") or "")
+    if s.int_or_string or s.type == "string":
+        fmt = "" if s.int_or_string else str(s.raw.get("format") or "")
         if fmt in _MAX_FORMAT_SIZES:
             return _MAX_FORMAT_SIZES[fmt]
         if s.raw.get("maxLength") is not None:
             return max(int(s.raw["maxLength"]), 0) * (1 if fmt == "byte" else 4)
         enum = s.raw.get("enum")
-        if enum and fmt != "byte":
+        if enum and fmt != "byte" and not s.int_or_string:
             return max((len(v.encode()) for v in enum if isinstance(v, str)), default=0)
         return MAX_REQUEST_SIZE_BYTES - 2
     if s.type == "array":
         if s.raw.get("maxItems") is not None:
             return max(int(s.raw["maxItems"]), 0)
         return (MAX_REQUEST_SIZE_BYTES - 2) // (min_serialized_size(s.items) + 1)
-    if s.type == "object":
-        if s.additional_properties_schema is not None:
-            if s.raw.get("maxProperties") is not None:
-                return max(int(s.raw["maxProperties"]), 0)
-            return (MAX_REQUEST_SIZE_BYTES - 2) // (min_serialized_size(s.additional_properties_schema) + 6)
+    if s.type == "object" and s.additional_properties_schema is not None:
         if s.raw.get("maxProperties") is not None:
-            return int(s.raw["maxProperties"])
-        return len(s.properties)
-    return 1
+            return max(int(s.raw["maxProperties"]), 0)
+        return (MAX_REQUEST_SIZE_BYTES - 2) // (min_serialized_size(s.additional_properties_schema) + 6)
+    return 0
 
 
 def max_cardinality(s: Structural) -> int:
