@@ -1,9 +1,14 @@
 """The estimated cost of CRD rules: cel-go's per-function costs (checker/cost.go), apiserver's
-library costs (pkg/cel/library/cost.go) and the sizes the schema gives (pkg/cel/common/schemas.go).
+library costs (pkg/cel/library/cost.go), the sizes the schema gives (pkg/cel/common/schemas.go)
+and how often a rule runs (apiextensions-apiserver's cel_validation.go and compilation.go).
 
 The figures are worked out by hand from upstream's formulas: 1 per variable and selection, a
-tenth of the size a function scans, rounded up, and nothing for ``&&``, ``||`` and ``?:``
-themselves.
+tenth of the size a function scans, rounded up, nothing for ``&&``, ``||`` and ``?:``
+themselves, ``in`` a list its size and ``in`` a map 1; a string of maxLength n is 4n bytes, a
+boolean, a number or an object of properties has size 0, a map key has size 0, and an object's
+smallest value counts its required properties. A rule below a list without maxItems or a map
+without maxProperties runs as often as its own smallest value fits in a request, whatever the
+bounded lists above it.
 """
 
 from __future__ import annotations
@@ -56,6 +61,8 @@ def cost_of(rule: str) -> int:
         ("self.short == self.other", 2 + 2 + 4),
         # startsWith and endsWith scan as far as their argument.
         ("self.short.startsWith('abc')", 2 + 1),
+        # Ordering strings scans the shorter one.
+        ("self.short < 'c'", 2 + 1),
         # A number has no size: comparing it costs only its reads.
         ("self.count == 3", 2),
         ("self.short.endsWith(self.other)", 2 + 2 + 4),
@@ -108,6 +115,11 @@ def crd(schema: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
+def crd_errors(schema: dict[str, Any]) -> list[str]:
+    """The errors of a CRD whose ``spec`` has ``schema``."""
+    return [str(e) for e in validate_crd(crd(schema))]
+
+
 def test_membership_in_a_list_of_names_is_cheap_for_many_nested_values() -> None:
     """A dozen rules on each of 16 * 64 values, testing an enumerated field with ``in``: each costs
     a few dozen, far within the budget (the string's own length does not count)."""
@@ -129,23 +141,46 @@ def test_membership_in_a_list_of_names_is_cheap_for_many_nested_values() -> None
     }
     matches = {"type": "array", "maxItems": 64, "items": {"type": "object", "properties": {"path": path}}}
     rules = {"type": "array", "maxItems": 16, "items": {"type": "object", "properties": {"matches": matches}}}
-    schema = {"type": "object", "properties": {"rules": rules}}
-    assert [str(e) for e in validate_crd(crd(schema))] == []
+    assert crd_errors({"type": "object", "properties": {"rules": rules}}) == []
+
+
+def test_a_cheap_rule_below_large_bounded_lists_is_accepted() -> None:
+    """2000 * 100 runs of ``!(self in [...])``: 17 each, 3.4e6 in all."""
+    condition_type = {
+        "type": "string",
+        "maxLength": 316,
+        "x-kubernetes-validations": [{"rule": "!(self in ['Ready','Available','Deleting','Paused','Unknown'])"}],
+    }
+    conditions = {
+        "type": "array",
+        "maxItems": 100,
+        "items": {"type": "object", "properties": {"type": condition_type}},
+    }
+    workers = {"type": "array", "maxItems": 2000, "items": {"type": "object", "properties": {"conditions": conditions}}}
+    assert crd_errors({"type": "object", "properties": {"workers": workers}}) == []
 
 
 def test_rules_on_a_map_s_keys_do_not_count_their_length() -> None:
-    """Keys of a map have no estimated size upstream: splitting and matching them is cheap."""
+    """Keys of a map have no estimated size upstream (0 bytes): a long regex over each of 16 keys
+    costs ceil(1 * 0.1) times a quarter of the regex, and splitting them is cheap, on each of 64
+    values."""
     labels = {
         "type": "object",
         "maxProperties": 16,
         "additionalProperties": {"type": "string", "maxLength": 4096},
         "x-kubernetes-validations": [
-            {"rule": "self.all(key, key.matches(r'^([a-z0-9.]+/)?[A-Za-z0-9][-A-Za-z0-9_.]{0,61}[A-Za-z0-9]$'))"},
+            {
+                "rule": r"""self.all(key, key.matches(r'^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*"""
+                r"""[a-z0-9])?)*/)?([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$'))"""
+            },
             {"rule": "self.all(key, key.split('/')[0].size() < 253)"},
         ],
     }
+    s = new_structural(labels)
+    assert s is not None
+    assert all(r.max_cost < 10_000 for r in compile_rules(s, False))
     holder = {"type": "array", "maxItems": 64, "items": {"type": "object", "properties": {"labels": labels}}}
-    assert [str(e) for e in validate_crd(crd({"type": "object", "properties": {"holders": holder}}))] == []
+    assert crd_errors({"type": "object", "properties": {"holders": holder}}) == []
 
 
 def _unbounded_items(required: bool) -> dict[str, Any]:
@@ -169,8 +204,7 @@ def _unbounded_items(required: bool) -> dict[str, Any]:
     ],
 )
 def test_below_an_unbounded_list_a_rule_runs_as_often_as_its_smallest_value_fits(required: bool, factor: str) -> None:
-    errors = [str(e) for e in validate_crd(crd(_unbounded_items(required)))]
-    assert errors[0] == (
+    assert crd_errors(_unbounded_items(required))[0] == (
         "spec.validation.openAPIV3Schema.properties[spec].properties[items].items.x-kubernetes-validations[0].rule: "
         f"Forbidden: estimated rule cost exceeds budget by factor of {factor} (try simplifying the rule, or adding "
         "maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)"
@@ -200,3 +234,35 @@ def test_an_object_s_smallest_value_counts_the_required_properties_cel_sees() ->
     assert s is not None
     assert model.min_serialized_size(s) == 24
     assert model.max_cardinality(s) == 3 * 1024 * 1024 // 25
+
+
+def test_the_runs_below_an_unbounded_list_ignore_the_bounded_lists_above_it() -> None:
+    """A bounded list of steps, each with an unbounded list of credentials with a cheap rule: the
+    rule runs at most 3 MiB / 25 times, not 99 times that."""
+    credentials = {
+        "type": "array",
+        "items": CREDENTIAL,
+        "x-kubernetes-list-type": "map",
+        "x-kubernetes-list-map-keys": ["name"],
+    }
+    step = {"type": "object", "properties": {"credentials": credentials}}
+    steps = {"type": "array", "maxItems": 99, "items": step}
+    assert crd_errors({"type": "object", "properties": {"steps": steps}}) == []
+
+
+def test_a_rule_too_dear_for_its_runs_is_refused_with_the_factor() -> None:
+    """Strings of maxLength 63 are 252 bytes: ``contains`` of a 26-letter string costs
+    ceil(25.2) * ceil(2.6) = 78, plus a read; 79 * (3 MiB / 3) runs is 8.3 times the budget, and
+    within it below a list of 100."""
+    name = {
+        "type": "string",
+        "maxLength": 63,
+        "x-kubernetes-validations": [{"rule": "self.contains('abcdefghijklmnopqrstuvwxyz')"}],
+    }
+    assert crd_errors({"type": "object", "properties": {"names": {"type": "array", "items": name}}}) == [
+        "spec.validation.openAPIV3Schema.properties[spec].properties[names].items.x-kubernetes-validations[0].rule: "
+        "Forbidden: estimated rule cost exceeds budget by factor of 8.3x (try simplifying the rule, or adding "
+        "maxItems, maxProperties, and maxLength where arrays, maps, and strings are declared)"
+    ]
+    bounded = {"type": "object", "properties": {"names": {"type": "array", "maxItems": 100, "items": name}}}
+    assert crd_errors(bounded) == []
