@@ -30,7 +30,7 @@ _TRAVERSING = frozenset(
         "contains", "startsWith", "endsWith", "matches", "find", "findAll", "split", "replace",
         "lowerAscii", "upperAscii", "trim", "substring", "charAt", "indexOf", "lastIndexOf", "join",
         "format", "quote", "url", "isURL", "ip", "isIP", "cidr", "isCIDR", "quantity", "isQuantity",
-        "semver", "isSemver", "isSorted", "sum", "min", "max", "@in", "string",
+        "semver", "isSemver", "isSorted", "sum", "min", "max", "includes", "@in", "string",
         "_<_", "_<=_", "_>_", "_>=_",
     }
 )  # fmt: skip
@@ -39,6 +39,13 @@ _PAIRWISE = frozenset({"sets.contains", "sets.equivalent", "sets.intersects"})
 _EQUALITY = frozenset({"_==_", "_!=_"})
 # The overloads of ``+`` that copy their operands; adding numbers or lists costs 1 (cel-go).
 _COPYING_ADDITIONS = frozenset({"add_string", "add_bytes"})
+# cel-go ext/lists.go (version 3): functions allocating a list, charged 1 per call, ListCreateBaseCost
+# and a factor times the size of a list (see _Walk.list_extension).
+_LIST_EXTENSION = frozenset(
+    {"slice", "lists.range", "reverse", "flatten", "distinct", "sort", "__fakeapi_sort_by_keys"}
+)
+# cel-go's sizes saturate at the largest uint64: a size no constant bounds (``lists.range(x)``).
+MAX_ESTIMATE = 2**64 - 1
 # apiserver/pkg/cel/library/cost.go: an authorization check costs as much as a third of the per-call limit.
 _FIXED = {"check": 350_000}
 
@@ -47,7 +54,7 @@ def estimate(ast: CheckedAST, sizes: Mapping[int, int], unknown_size: int = UNKN
     """The most the expression can cost; ``sizes`` gives the known sizes of nodes by id, ``unknown_size``
     the size of any other value (at run time: no larger than the value the rule was given)."""
     cost, _ = _Walk(sizes, unknown_size, ast.overloads).cost(ast.expr)
-    return math.ceil(cost)
+    return min(math.ceil(cost), MAX_ESTIMATE)
 
 
 class _Walk:
@@ -94,6 +101,8 @@ class _Walk:
             return total + sizes[0] * sizes[1] * TRAVERSAL_FACTOR + 1, 1
         if node.name in _FIXED:
             return total + _FIXED[node.name], 1
+        if node.name in _LIST_EXTENSION:
+            return self.list_extension(node, total, sizes)
         if node.name == "_+_" and len(sizes) == 2:
             joined = sizes[0] + sizes[1]
             # Without overloads (an unchecked tree) the addition may copy; with several, the dearest counts.
@@ -107,6 +116,28 @@ class _Walk:
             return total + 1 + math.ceil(max(sizes) * TRAVERSAL_FACTOR), self.sizes.get(node.id, max(sizes))
         return total + 1, self.sizes.get(node.id, 1)
 
+    def list_extension(self, node: Expr, total: float, sizes: list[int]) -> tuple[float, int]:
+        """cel-go ext/lists.go's estimates: ``factor * size + 1 + ListCreateBaseCost``, of size ``size``."""
+        name, args = node.name, node.args
+        if name == "lists.range":
+            factor, size = 1.0, _constant(args[0], MAX_ESTIMATE) if args else MAX_ESTIMATE
+        elif name == "slice" and len(args) == 2:
+            start, end = _constant(args[0], 0), _constant(args[1], sizes[0])
+            factor, size = 1.0, max(end - start, 0)
+        elif name == "flatten":
+            factor, size = float(_constant(args[0], MAX_ESTIMATE) if args else 1), sizes[0]
+        elif name in ("distinct", "sort", "__fakeapi_sort_by_keys"):
+            # O(n^2) comparisons, of the keys for sortBy (cel-go's result size is n^2 too).
+            keys = sizes[-1]
+            size = keys * keys
+            factor = 2.0
+            overloads = self.overloads.get(node.id, [])
+            if any(o.startswith(("list_string_", "list_bytes_")) for o in overloads):
+                factor += TRAVERSAL_FACTOR
+        else:  # reverse
+            factor, size = 1.0, sizes[0]
+        return total + math.ceil(size * factor) + 1 + LIST_CREATE_BASE_COST, size
+
     def comprehension(self, node: Expr) -> tuple[float, int]:
         range_cost, range_size = self.cost(node.iter_range) if node.iter_range else (0, 0)
         init_cost, _ = self.cost(node.accu_init) if node.accu_init else (0, 0)
@@ -114,3 +145,11 @@ class _Walk:
         step, _ = self.cost(node.loop_step) if node.loop_step else (0, 0)
         result, _ = self.cost(node.result) if node.result else (0, 0)
         return range_cost + init_cost + range_size * (condition + step) + result, range_size
+
+
+def _constant(node: Expr, default: int) -> int:
+    """cel-go's nodeAsUintValue: a non-negative integer constant's value, else ``default``."""
+    value = node.value
+    if node.kind == "const" and isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return default
