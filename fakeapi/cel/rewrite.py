@@ -47,7 +47,15 @@ def _first(node: Expr) -> Expr | None:
 
 
 def _start(ast: CheckedAST, node: Expr) -> int:
-    return min([ast.positions.get(node.id, 1 << 30), *(_start(ast, c) for c in node.children())])
+    own = ast.positions.get(node.id, 1 << 30)
+    if (
+        node.kind == "call"
+        and node.target is None
+        and all(p.isidentifier() for p in node.name.split("."))
+        and own < 1 << 30
+    ):
+        own -= len(node.name)  # a global call's position is its parenthesis: ``dyn(x)`` starts at ``dyn``
+    return min([own, *(_start(ast, c) for c in node.children())])
 
 
 def _splice(text: str, ast: CheckedAST, call: Expr, name: str) -> str:
