@@ -5,9 +5,9 @@ What base.go enables, and where it lives here:
 | base.go (since) | here |
 |---|---|
 | HomogeneousAggregateLiterals, DefaultUTCTimeZone (1.0) | cel-cpp's defaults |
-| library.URLs, Regex, Lists (1.0) | ``library/urls.py``, ``regex.py``, ``lists.py`` |
+| library.URLs, Regex, Lists version 0 (1.0, until 1.37) | ``library/urls.py``, ``regex.py``, ``lists.py`` |
 | library.Authz (1.27) | ``library/authz.py`` (checks ask the authorizer passed to ``eval``) |
-| CrossTypeNumericComparisons, OptionalTypes, library.Quantity (1.28) | cel-cpp's heterogeneous comparisons, its optional extension, ``library/quantity.py`` |
+| CrossTypeNumericComparisons, OptionalTypes, library.Quantity (1.28) | cel-cpp's heterogeneous comparisons, its optional extension (with ``<list>.first()``, ``last()``), ``library/quantity.py`` |
 | ext.Strings(version 2) (1.29) | cel-cpp's strings extension, version 2 |
 | ext.Sets (1.29) | ``library/sets.py`` |
 | library.IP, CIDR (1.30) | ``library/ip.py``, ``cidr.py`` |
@@ -15,6 +15,8 @@ What base.go enables, and where it lives here:
 | library.AuthzSelectors (1.31) | ``library/authz.py`` (``fieldSelector``, ``labelSelector``, parsed into the check's attributes) |
 | ext.TwoVarComprehensions (1.32) | ``library/comprehensions.py`` (rewritten into one-variable macros and ``cel.bind``) |
 | library.SemverLib version 1 (1.33) | ``library/semver.py`` |
+| ext.Lists version 3 (1.34) | ``library/extlists.py`` (``sortBy`` rewritten, see ``rewrite.py``) |
+| library.Lists version 1 (1.37): ``includes`` | ``library/lists.py`` |
 | the per-call cost limit and library.CostEstimator | ``library/cost.py`` |
 
 The image library (1.33) is not available either.
