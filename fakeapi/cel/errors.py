@@ -73,9 +73,16 @@ def strip_status(text: str) -> str:
     return text
 
 
+# Functions rewrites call (fakeapi/cel/rewrite.py), by the names cel-go's macros give them.
+_HIDDEN_NAMES = {"__fakeapi_sort_by_keys": "@sortByAssociatedKeys"}
+
+
 def compile_message(text: str) -> str:
     """cel-go's compile error text from cel-cpp's."""
-    return strip_status(text)
+    text = strip_status(text)
+    for hidden, name in _HIDDEN_NAMES.items():
+        text = text.replace(f"'{hidden}'", f"'{name}'")
+    return text
 
 
 def runtime_message(text: str) -> str:

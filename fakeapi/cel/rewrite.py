@@ -1,7 +1,7 @@
 """Source rewrites for what cel-cpp's Python binding cannot declare: macros, optional results.
 
-The two-variable comprehensions (library/comprehensions.py) are macros in cel-go, and the
-format library's ``validate`` and ``format.named`` (library/format.py) return optional values;
+The two-variable comprehensions (library/comprehensions.py) and the lists extension's ``sortBy``
+(library/extlists.py) are macros in cel-go, and the format library's ``validate`` and ``format.named`` (library/format.py) return optional values;
 the binding can declare neither. An expression that does not compile is parsed (unchecked),
 and the first such call is replaced, in the source text, by an equivalent the binding runs,
 until none is left; the result is then checked as any expression. Positions come from the
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 
 from fakeapi.cel.ast import CheckedAST, Expr
-from fakeapi.cel.library import comprehensions
+from fakeapi.cel.library import comprehensions, extlists
 from fakeapi.cel.library import format as formats
 
 
@@ -33,7 +33,7 @@ def rewrite(source: str, parse: Callable[[str], CheckedAST]) -> str | None:
 
 
 def _rewritable(node: Expr) -> bool:
-    return comprehensions.is_two_variable_call(node) or formats.is_optional_call(node)
+    return comprehensions.is_two_variable_call(node) or extlists.is_sort_by_call(node) or formats.is_optional_call(node)
 
 
 def _first(node: Expr) -> Expr | None:
@@ -47,7 +47,15 @@ def _first(node: Expr) -> Expr | None:
 
 
 def _start(ast: CheckedAST, node: Expr) -> int:
-    return min([ast.positions.get(node.id, 1 << 30), *(_start(ast, c) for c in node.children())])
+    own = ast.positions.get(node.id, 1 << 30)
+    if (
+        node.kind == "call"
+        and node.target is None
+        and all(p.isidentifier() for p in node.name.split("."))
+        and own < 1 << 30
+    ):
+        own -= len(node.name)  # a global call's position is its parenthesis: ``dyn(x)`` starts at ``dyn``
+    return min([own, *(_start(ast, c) for c in node.children())])
 
 
 def _splice(text: str, ast: CheckedAST, call: Expr, name: str) -> str:
@@ -63,6 +71,9 @@ def _splice(text: str, ast: CheckedAST, call: Expr, name: str) -> str:
     parts = _split_top_level(text[open_paren + 1 : close_paren])
     if comprehensions.is_two_variable_call(call):
         replacement = comprehensions.expand(call, receiver, parts[2:], name)
+    elif extlists.is_sort_by_call(call):
+        extlists.check_target(call, text, ast.location(call.target))
+        replacement = extlists.expand(call, receiver, parts, name)
     else:
         replacement = formats.expand(call, receiver, parts, name)
     return f"{text[:receiver_start]}{replacement}{text[close_paren + 1 :]}"

@@ -4,10 +4,10 @@ What base.go enables, and where it lives here:
 
 | base.go (since) | here |
 |---|---|
-| HomogeneousAggregateLiterals, DefaultUTCTimeZone (1.0) | cel-cpp's defaults |
-| library.URLs, Regex, Lists (1.0) | ``library/urls.py``, ``regex.py``, ``lists.py`` |
+| HomogeneousAggregateLiterals, DefaultUTCTimeZone (1.0) | cel-cpp's UTC default; mixed literals (``[1, 'a']``) are not refused |
+| library.URLs, Regex, Lists version 0 (1.0, until 1.37) | ``library/urls.py``, ``regex.py``, ``lists.py`` |
 | library.Authz (1.27) | ``library/authz.py`` (checks ask the authorizer passed to ``eval``) |
-| CrossTypeNumericComparisons, OptionalTypes, library.Quantity (1.28) | cel-cpp's heterogeneous comparisons, its optional extension, ``library/quantity.py`` |
+| CrossTypeNumericComparisons, OptionalTypes, library.Quantity (1.28) | cel-cpp's heterogeneous comparisons, its optional extension (with ``<list>.first()``, ``last()``), ``library/quantity.py`` |
 | ext.Strings(version 2) (1.29) | cel-cpp's strings extension, version 2 |
 | ext.Sets (1.29) | ``library/sets.py`` |
 | library.IP, CIDR (1.30) | ``library/ip.py``, ``cidr.py`` |
@@ -15,9 +15,9 @@ What base.go enables, and where it lives here:
 | library.AuthzSelectors (1.31) | ``library/authz.py`` (``fieldSelector``, ``labelSelector``, parsed into the check's attributes) |
 | ext.TwoVarComprehensions (1.32) | ``library/comprehensions.py`` (rewritten into one-variable macros and ``cel.bind``) |
 | library.SemverLib version 1 (1.33) | ``library/semver.py`` |
+| ext.Lists version 3 (1.34) | ``library/extlists.py`` (``sortBy`` rewritten, see ``rewrite.py``) |
+| library.Lists version 1 (1.37): ``includes`` | ``library/lists.py`` |
 | the per-call cost limit and library.CostEstimator | ``library/cost.py`` |
-
-The image library (1.33) is not available either.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def _library_functions() -> list[Function]:
         authz,
         cidr,
         comprehensions,
+        extlists,
         format,
         ip,
         lists,
@@ -71,6 +72,7 @@ def _library_functions() -> list[Function]:
         *comprehensions.FUNCTIONS,
         *format.FUNCTIONS,
         *listtypes.FUNCTIONS,
+        *extlists.FUNCTIONS,
     ]
 
 
@@ -117,8 +119,21 @@ def _split_params(text: str) -> list[str]:
 
 
 # Functions the standard environment or the strings extension also declare: their overloads must
-# join those through an extension (a second top-level declaration of the name is refused).
-_SHARED_NAMES = frozenset({"string", "indexOf", "lastIndexOf"})
+# join those through an extension (a second top-level declaration of the name is refused). So do
+# functions taking ``dyn`` (a top-level function's ``dyn`` parameter matches no value at run time,
+# an extension's any value), and those whose overloads differ by list element type (see
+# :class:`_Declarations`).
+_SHARED_NAMES = frozenset({"string", "indexOf", "lastIndexOf", "includes", "sort", "__fakeapi_sort_by_keys"})
+
+
+def _general(signature: str) -> str:
+    """The type the runtime gives a value of ``signature``: ``list(int)`` is a ``list(dyn)``."""
+    name = signature.partition("(")[0]
+    if name == "list":
+        return "list(dyn)"
+    if name == "map":
+        return "map(dyn, dyn)"
+    return signature
 
 
 def _runtime_key(overload: Overload) -> tuple[Any, ...]:
@@ -168,6 +183,10 @@ class _Declarations:
     implementations: dict[str, Any]
     checking_extension: Any
     runtime_extension: Any
+    # Functions the runtime declares more loosely than the checker (``sort(list(dyn))`` for
+    # ``sort(list(int))``, ``sort(list(string))``...): an expression calling one is checked by
+    # the checker, never by the runtime environment.
+    strict_names: frozenset[str] = frozenset()
 
 
 @functools.cache
@@ -187,6 +206,7 @@ def _declare(functions: list[Function]) -> _Declarations:
     implementations: dict[str, Any] = {}
     checked: list[Any] = []
     run: list[Any] = []
+    strict: set[str] = set()
     for name, overloads in by_name.items():
         groups: dict[tuple[Any, ...], list[Overload]] = {}
         for overload in overloads:
@@ -194,10 +214,11 @@ def _declare(functions: list[Function]) -> _Declarations:
 
         def declared(overload: Overload, impl: Any = None) -> Any:
             extra = {} if impl is None else {"impl": impl}
+            general = (lambda t: t) if impl is None else _general
             return cel.Overload(
                 overload.id,
-                cel_type(overload.result),
-                [cel_type(p) for p in overload.params],
+                cel_type(general(overload.result)),
+                [cel_type(general(p)) for p in overload.params],
                 is_member=overload.member,
                 **extra,
             )
@@ -205,12 +226,18 @@ def _declare(functions: list[Function]) -> _Declarations:
         if name in _SHARED_NAMES:
             checked.append(cel.FunctionDecl(name, [declared(o) for o in overloads]))
             run.append(cel.FunctionDecl(name, [declared(group[0], _dispatcher(group)) for group in groups.values()]))
+            if any(_general(p) != p for o in overloads for p in (*o.params, o.result)):
+                strict.add(name)
             continue
         declarations.append(cel.FunctionDecl(name, [declared(o) for o in overloads]))
         for group in groups.values():
             implementations[group[0].id] = _dispatcher(group)
     return _Declarations(
-        declarations, implementations, cel.CelExtension("kubernetes", checked), cel.CelExtension("kubernetes", run)
+        declarations,
+        implementations,
+        cel.CelExtension("kubernetes", checked),
+        cel.CelExtension("kubernetes", run),
+        frozenset(strict),
     )
 
 
@@ -349,11 +376,24 @@ class Environment:
         return self._runnable(source, self._check_env)
 
     def _runnable(self, source: str, checker: Any) -> Any:
-        """``source`` checked by the environment that runs it or else (``string(cidr)``) by ``checker``, to run."""
+        """``source`` checked by the environment that runs it or else (``string(cidr)``) by ``checker``, to run.
+
+        A source calling a function the runtime declares loosely (``sort``) is checked by ``checker``.
+        """
+        if _calls_strict(source):
+            checked = checker.compile(source)
+            self._runtime_ready  # noqa: B018 (the runtime learns the variables' types)
+            return self._env.deserialize(checked.serialize())
         try:
             return self._env.compile(source)
         except RuntimeError:
             return self._env.deserialize(checker.compile(source).serialize())
+
+    @functools.cached_property
+    def _runtime_ready(self) -> bool:
+        """The runtime environment has compiled once: only then does the binding learn the variables' types."""
+        self._env.compile("true")
+        return True
 
     def _parse(self, source: str) -> CheckedAST:
         """The parsed (unchecked) tree of ``source``; raises RuntimeError when it does not parse."""
@@ -440,6 +480,11 @@ class Program:
         if value.type() == _error_type():
             raise EvalError(runtime_message(str(value.value())))
         return value.plain_value()
+
+
+def _calls_strict(source: str) -> bool:
+    """Whether ``source`` may call a function of ``_Declarations.strict_names``."""
+    return any(name in source for name in _declarations().strict_names)
 
 
 def _has(name: str) -> str:

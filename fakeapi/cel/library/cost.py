@@ -28,6 +28,13 @@ UNKNOWN_SIZE = 3 * 1024 * 1024  # a value of unknown size: as large as a request
 _EQUALITY = frozenset({"_==_", "_!=_"})
 # The overloads of ``+`` that copy their operands; adding numbers or lists costs 1 (cel-go).
 _COPYING_ADDITIONS = frozenset({"add_string", "add_bytes"})
+# cel-go ext/lists.go (version 3): functions allocating a list, charged 1 per call, ListCreateBaseCost
+# and a factor times the size of a list (see _Walk.list_extension).
+_LIST_EXTENSION = frozenset(
+    {"slice", "lists.range", "reverse", "flatten", "distinct", "sort", "__fakeapi_sort_by_keys"}
+)
+# cel-go's sizes saturate at the largest uint64: a size no constant bounds (``lists.range(x)``).
+MAX_ESTIMATE = 2**64 - 1
 # apiserver/pkg/cel/library/cost.go: an authorization check costs as much as a third of the per-call limit.
 _FIXED = {"check": 350_000}
 # cel-go common.RegexStringLengthCostFactor: a regular expression is guessed to hold one term per 4 characters.
@@ -64,7 +71,7 @@ def estimate(
     the list search when the operand is typed ``dyn`` here."""
     walk = _Walk(sizes, unknown_size, ast.overloads, element_sizes or {}, map_lookups)
     cost, _ = walk.cost(ast.expr)
-    return math.ceil(cost)
+    return min(math.ceil(cost), MAX_ESTIMATE)
 
 
 def _compares_text(overloads: list[str]) -> bool:
@@ -142,6 +149,8 @@ class _Walk:
         overloads = self.overloads.get(node.id) or []
         if name in _FIXED:
             return total + _FIXED[name], 1
+        if name in _LIST_EXTENSION:
+            return self.list_extension(node, total, sizes)
         if name in _SETS and len(arg_sizes) == 2:
             return total + _ceil(arg_sizes[0] * arg_sizes[1], _SETS[name]) + 1, 1
         if name in _LIST_WALKS and target_size is not None:
@@ -160,8 +169,7 @@ class _Walk:
         if name == "replace" and target_size is not None and len(arg_sizes) >= 2:
             return total + _ceil(target_size, 2 * TRAVERSAL_FACTOR), _replaced_size(target_size, *arg_sizes[:2])
         if name == "split" and target_size is not None:
-            limit = node.args[1].value if len(node.args) > 1 and node.args[1].kind == "const" else None
-            result = limit if isinstance(limit, int) and not isinstance(limit, bool) and limit >= 0 else target_size
+            result = _constant(node.args[1], target_size) if len(node.args) > 1 else target_size
             return total + _ceil(target_size, 2 * TRAVERSAL_FACTOR), self.sizes.get(node.id, result)
         if name == "join" and target_size is not None and node.target is not None:
             element = self.element_sizes.get(node.target.id, 0)
@@ -193,6 +201,27 @@ class _Walk:
             return total + _ceil(sizes[0], TRAVERSAL_FACTOR), sizes[0] * 4
         return total + 1, self.sizes.get(node.id, 1)
 
+    def list_extension(self, node: Expr, total: float, sizes: list[int]) -> tuple[float, int]:
+        """cel-go ext/lists.go's estimates: ``factor * size + 1 + ListCreateBaseCost``, of size ``size``."""
+        name, args = node.name, node.args
+        if name == "lists.range":
+            factor, size = 1.0, _constant(args[0], MAX_ESTIMATE) if args else MAX_ESTIMATE
+        elif name == "slice" and len(args) == 2:
+            start, end = _constant(args[0], 0), _constant(args[1], sizes[0])
+            factor, size = 1.0, max(end - start, 0)
+        elif name == "flatten":
+            factor, size = float(_constant(args[0], MAX_ESTIMATE) if args else 1), sizes[0]
+        elif name in ("distinct", "sort", "__fakeapi_sort_by_keys"):
+            # O(n^2) comparisons, of the keys for sortBy (cel-go's result size is n^2 too).
+            keys = sizes[-1]
+            size = keys * keys
+            factor = 2.0
+            if any(o.startswith(("list_string_", "list_bytes_")) for o in self.overloads.get(node.id, [])):
+                factor += TRAVERSAL_FACTOR
+        else:  # reverse
+            factor, size = 1.0, sizes[0]
+        return total + math.ceil(size * factor) + 1 + LIST_CREATE_BASE_COST, size
+
     def comprehension(self, node: Expr) -> tuple[float, int]:
         range_cost, range_size = self.cost(node.iter_range) if node.iter_range else (0, 0)
         init_cost, _ = self.cost(node.accu_init) if node.accu_init else (0, 0)
@@ -200,3 +229,11 @@ class _Walk:
         step, _ = self.cost(node.loop_step) if node.loop_step else (0, 0)
         result, _ = self.cost(node.result) if node.result else (0, 0)
         return range_cost + init_cost + range_size * (condition + step) + result, range_size
+
+
+def _constant(node: Expr, default: int) -> int:
+    """cel-go's nodeAsUintValue: a non-negative integer constant's value, else ``default``."""
+    value = node.value
+    if node.kind == "const" and isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return default
