@@ -12,6 +12,7 @@ Python object is constructed, so a bomb is refused after a few thousand steps.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -80,12 +81,48 @@ def single_document(loader: yaml.SafeLoader) -> Any:
 
 
 # libyaml's parser where PyYAML was built with it (it composes the same nodes, ten times faster).
-_FAST_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+FAST_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _NotPlainJSON(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotPlainJSON(name)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        raise _NotPlainJSON("duplicate key")
+    return mapping
+
+
+def json_object(text: str | bytes) -> dict[str, Any] | None:
+    """The object a body that is a JSON object holds, read as a YAML reader would; None for anything else.
+
+    Most YAML bodies a client sends are JSON (helm's and client-go's apply patches are): read
+    with the json module they cost a fraction of a YAML parse, and a JSON object with unique
+    keys and no NaN or Infinity is the same document read either way (it has no aliases, and
+    its keys and timestamps are quoted strings). Anything else is left to the YAML reader,
+    which reports its errors and duplicate keys as upstream does.
+    """
+    if text.lstrip()[:1] not in (b"{", "{"):
+        return None
+    try:
+        value = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def load(text: str | bytes) -> Any:
     """yaml.safe_load, refusing alias bombs."""
-    loader = _FAST_SAFE_LOADER(text)
+    as_json = json_object(text)
+    if as_json is not None:
+        return as_json
+    loader = FAST_SAFE_LOADER(text)
     try:
         return single_document(loader)
     finally:
@@ -94,7 +131,7 @@ def load(text: str | bytes) -> Any:
 
 def load_all(text: str | bytes) -> Iterator[Any]:
     """yaml.safe_load_all, refusing alias bombs document by document."""
-    loader = _FAST_SAFE_LOADER(text)
+    loader = FAST_SAFE_LOADER(text)
     try:
         while loader.check_node():
             node = loader.get_node()

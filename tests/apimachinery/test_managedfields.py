@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import yaml
 
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.managedfields import FieldManager, FieldManagerFactory, fieldmanager
@@ -545,6 +546,41 @@ def test_apply_strict_refuses_duplicate_keys(fakeapi: Any) -> None:
         "error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n"
         '  line 7: key "key" already set in map',
     )
+
+
+def test_an_apply_body_in_json_is_read_as_its_yaml_would_be(fakeapi: Any) -> None:
+    # helm and client-go send apply bodies as JSON; they are read without the YAML parser, to the same object.
+    as_json = json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "app", "labels": {"on": "yes"}, "annotations": {"at": "2024-01-01T00:00:00Z"}},
+            "data": {"key": "value", "empty": "", "text": "é\n\u2028"},
+        }
+    )
+    code, from_json = _apply(fakeapi, f"{CM_PATH}/app", as_json)
+    assert code == 201
+    code, from_yaml = _apply(fakeapi, f"{CM_PATH}/other", yaml.safe_dump(json.loads(as_json.replace("app", "other"))))
+    assert code == 201
+    for applied in (from_json, from_yaml):
+        assert applied["metadata"]["labels"] == {"on": "yes"}
+        assert applied["metadata"]["annotations"] == {"at": "2024-01-01T00:00:00Z"}
+        assert applied["data"] == {"key": "value", "empty": "", "text": "é\n\u2028"}
+    assert (
+        from_json["metadata"]["managedFields"][0]["fieldsV1"] == from_yaml["metadata"]["managedFields"][0]["fieldsV1"]
+    )
+
+
+def test_a_json_apply_body_with_a_duplicate_key_is_refused_with_its_line(fakeapi: Any) -> None:
+    body = '{"apiVersion": "v1", "kind": "ConfigMap",\n"metadata": {"name": "app"},\n"data": {"key": "a", "key": "b"}}'
+    code, status = _apply(fakeapi, f"{CM_PATH}/app", body, query="fieldManager=tool&fieldValidation=Strict")
+    assert (code, status["message"]) == (
+        400,
+        "error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n"
+        '  line 3: key "key" already set in map',
+    )
+    code, applied = _apply(fakeapi, f"{CM_PATH}/app", body, query="fieldManager=tool&fieldValidation=Ignore")
+    assert code == 201 and applied["data"] == {"key": "b"}
 
 
 def test_patches_record_update_entries_and_subresources_their_own(fakeapi: Any) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -289,9 +289,17 @@ def _patch_invalid(shown: str, detail: str) -> errors.StatusError:
     return errors.new_invalid(GroupKind("", ""), "", [field.invalid("patch", field.Raw(go_quote(shown)), detail)])
 
 
-class _ApplyLoader(yaml.SafeLoader):
+if TYPE_CHECKING:
+    _LoaderBase = yaml.SafeLoader
+else:
+    _LoaderBase = safeyaml.FAST_SAFE_LOADER
+
+
+class _ApplyLoader(_LoaderBase):
     """sigs.k8s.io/yaml's reading of an apply body: timestamps stay strings, keys become strings,
-    duplicate keys are noted (the strict decoder refuses them)."""
+    duplicate keys are noted (the strict decoder refuses them). It parses with libyaml where PyYAML
+    has it: a large CRD applied as a whole (a chart's, through helm's server-side apply) takes ten
+    times as long through PyYAML's own parser."""
 
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
@@ -325,6 +333,9 @@ def _yaml_key(key: Any) -> str:
 
 def _load_apply_body(body: bytes) -> tuple[dict[str, Any], list[tuple[int, str]]]:
     """yaml.Unmarshal into an unstructured object: 400 ``error decoding YAML`` when it does not fit."""
+    as_json = safeyaml.json_object(body)
+    if as_json is not None:
+        return as_json, []
     loader = _ApplyLoader(body.decode("utf-8", "replace"))
     try:
         document = safeyaml.single_document(loader)
