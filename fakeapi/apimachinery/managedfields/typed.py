@@ -547,29 +547,29 @@ def _scalar_error(scalar: str, value: Any) -> str | None:
 
 def _validate(value: Any, tref: TypeRef, path: Path, errors: list[tuple[str, str]], allow_duplicates: bool) -> None:
     scalar, list_type, map_type = _parts(tref.resolve(), value)
-    where = path_string(path)
+    # The path is spelt out only for an error: most objects have none, and large ones have many fields.
     if map_type is not None:
         if value is None:
             return
         if not isinstance(value, dict):
-            errors.append((where, f"expected map, got {go_value(value)}"))
+            errors.append((path_string(path), f"expected map, got {go_value(value)}"))
             return
         for key, child in value.items():
             child_ref = map_type.field_or_element(key)
             if child_ref is None:
-                errors.append((where + "." + key, "field not declared in schema"))
+                errors.append((path_string(path) + "." + key, "field not declared in schema"))
                 # Upstream stops at the first undeclared field of a map.
                 return
             _validate(child, child_ref, (*path, field_element(key)), errors, allow_duplicates)
     elif scalar is not None:
         problem = _scalar_error(scalar, value)
         if problem is not None:
-            errors.append((where, problem))
+            errors.append((path_string(path), problem))
     elif list_type is not None:
         if value is None:
             return
         if not isinstance(value, list):
-            errors.append((where, f"expected list, got {go_value(value)}"))
+            errors.append((path_string(path), f"expected list, got {go_value(value)}"))
             return
         seen: set[PathElement] = set()
         for i, child in enumerate(value):
@@ -579,9 +579,9 @@ def _validate(value: Any, tref: TypeRef, path: Path, errors: list[tuple[str, str
                 try:
                     pe = list_item_element(list_type, child)
                 except ValueError as exc:
-                    errors.append((where, f"element {i}: {exc}"))
+                    errors.append((path_string(path), f"element {i}: {exc}"))
                     return
                 if pe in seen and not allow_duplicates:
-                    errors.append((where, f"duplicate entries for key {element_string(pe)}"))
+                    errors.append((path_string(path), f"duplicate entries for key {element_string(pe)}"))
                 seen.add(pe)
             _validate(child, list_type.element, (*path, pe), errors, allow_duplicates)
