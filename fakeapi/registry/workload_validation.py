@@ -74,13 +74,17 @@ def _selector_not_empty(selector: Any, noun: str) -> list[FieldError]:
     return []
 
 
-def _apps_workload(kind: str, noun: str, has_replicas: bool) -> Callable[[Object], list[FieldError]]:
+def _apps_workload(
+    kind: str, noun: str, has_replicas: bool, check_pod_spec: bool = True
+) -> Callable[[Object], list[FieldError]]:
     def validate(obj: Object) -> list[FieldError]:
         spec = _spec(obj)
         errs = _nonnegative(spec, "replicas") if has_replicas else []
         selector = spec.get("selector")
         errs += _selector_not_empty(selector, noun)
-        errs += validate_template_for_controller(spec.get("template"), selector, "spec.template", kind, set_based=True)
+        errs += validate_template_for_controller(
+            spec.get("template"), selector, "spec.template", kind, set_based=True, check_pod_spec=check_pod_spec
+        )
         errs += _nonnegative(spec, "minReadySeconds")
         return errs
 
@@ -144,7 +148,7 @@ _VALIDATORS: dict[GroupKind, Callable[[Object], list[FieldError]]] = {
     GroupKind("", "ReplicationController"): _replication_controller,
     GroupKind("apps", "Deployment"): _apps_workload("Deployment", "deployment", True),
     GroupKind("apps", "ReplicaSet"): _apps_workload("ReplicaSet", "deployment", True),
-    GroupKind("apps", "StatefulSet"): _apps_workload("StatefulSet", "statefulset", True),
+    GroupKind("apps", "StatefulSet"): _apps_workload("StatefulSet", "statefulset", True, check_pod_spec=False),
     GroupKind("apps", "DaemonSet"): _apps_workload("DaemonSet", "daemonset", False),
     GroupKind("batch", "Job"): _job,
     GroupKind("batch", "CronJob"): _cron_job,

@@ -152,3 +152,36 @@ def test_apply_force_restores_the_object_when_the_new_one_is_invalid(kubectl: Ku
     assert "`selector` does not match template `labels`" in result.stderr
     restored = json.loads(kubectl("get", "deployment", "web", "-o", "json").stdout)
     assert restored["spec"]["template"]["metadata"]["labels"] == {"app": "web"}
+
+
+def test_statefulset_pods_may_mount_their_claim_templates(kubectl: Kubectl) -> None:
+    statefulset = {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "store"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "store"}},
+            "serviceName": "store",
+            "template": {
+                "metadata": {"labels": {"app": "store"}},
+                "spec": {
+                    "containers": [
+                        {"name": "app", "image": "a", "volumeMounts": [{"name": "state", "mountPath": "/state"}]}
+                    ]
+                },
+            },
+            "volumeClaimTemplates": [
+                {
+                    "metadata": {"name": "state"},
+                    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+                }
+            ],
+        },
+    }
+    created = kubectl("create", "-f", "-", "--dry-run=server", input=json.dumps(statefulset))
+    assert created.stdout == "statefulset.apps/store created (server dry run)\n"
+    statefulset["spec"]["template"]["metadata"]["labels"] = {"app": "other"}  # type: ignore[index]
+    assert _refused(kubectl, json.dumps(statefulset), "--dry-run=server") == (
+        'The StatefulSet "store" is invalid: spec.template.metadata.labels: Invalid value: '
+        'map[string]string{"app":"other"}: `selector` does not match template `labels`'
+    )

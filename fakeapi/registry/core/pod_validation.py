@@ -9,7 +9,9 @@ names; volume mounts naming a volume of the pod, with a unique mount path; a kno
 containers, then the restart policy.
 
 Workloads add ValidatePodTemplateSpecForReplicaSet / ForRC: the selector must match the
-template's labels, and the template's ``restartPolicy`` must be ``Always``.
+template's labels, and the template's ``restartPolicy`` must be ``Always``. A StatefulSet's
+template gets only these: upstream leaves its pod spec unvalidated (its volume mounts may name
+volume claim templates).
 """
 
 from __future__ import annotations
@@ -151,12 +153,14 @@ def _template_labels(template: Any) -> Any:
 
 
 def validate_template_for_controller(
-    template: Any, selector: Any, path: str, kind: str, *, set_based: bool
+    template: Any, selector: Any, path: str, kind: str, *, set_based: bool, check_pod_spec: bool = True
 ) -> list[FieldError]:
     """ValidatePodTemplateSpecForReplicaSet (``set_based``) or ForRC.
 
     ``selector`` is a metav1.LabelSelector (``set_based``) or an RC's map of labels; a selector
-    that does not parse or selects everything is not compared with the labels.
+    that does not parse or selects everything is not compared with the labels. Without
+    ``check_pod_spec`` (ValidatePodTemplateSpecForStatefulSet, whose pods may mount the volumes
+    of its claim templates) the pod spec itself is not validated.
     """
     if not isinstance(template, dict):
         return [field.required(path, "")]
@@ -172,7 +176,8 @@ def validate_template_for_controller(
         plain = {str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}
         if not parsed.matches(plain):
             errs.append(field.invalid(f"{path}.metadata.labels", go_string_map(labels), SELECTOR_MISMATCH))
-    errs += validate_pod_template(template, path)
+    if check_pod_spec:
+        errs += validate_pod_template(template, path)
     raw_spec = template.get("spec")
     spec: dict[str, Any] = raw_spec if isinstance(raw_spec, dict) else {}
     policy = spec.get("restartPolicy")
