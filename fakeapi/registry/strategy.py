@@ -20,7 +20,7 @@ from fakeapi.apimachinery.schema import GroupKind, GroupResource
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.resource_spec import NameRule, ResourceSpec
 from fakeapi.registry.rest import DeleteOptions, object_meta
-from fakeapi.registry.workload_validation import validate_workload, validate_workload_selector_update
+from fakeapi.registry.workload_validation import validate_workload, validate_workload_update
 from fakeapi.storage.interfaces import Object
 from fakeapi.util.clock import now_rfc3339
 from fakeapi.util.identity import IdentityGenerator
@@ -107,12 +107,7 @@ class Strategy:
                 obj.pop("status", None)
 
     def validate_update(self, ctx: RequestContext, obj: Object, old: Object) -> list[FieldError]:
-        errs = self.validate(ctx, obj)
-        return errs + [
-            e
-            for e in validate_workload_selector_update(GroupKind(self.spec.group, self.spec.kind), obj, old)
-            if e not in errs
-        ]
+        return validate_workload_update(GroupKind(self.spec.group, self.spec.kind), self.validate(ctx, obj), obj, old)
 
     def warnings_on_update(self, ctx: RequestContext, obj: Object, old: Object) -> list[str]:
         return []

@@ -22,6 +22,7 @@ unvalidated (its volume mounts may name volume claim templates).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -31,6 +32,7 @@ from fakeapi.apimachinery.labels import SelectorParseError, selector_from_label_
 from fakeapi.apimachinery.schema import GroupKind
 from fakeapi.apimachinery.validation import is_dns1123_label
 from fakeapi.storage.interfaces import Object
+from fakeapi.util.cron import load_location, parse_standard
 
 RESTART_POLICIES = ["Always", "OnFailure", "Never"]
 SELECTOR_MISMATCH = "`selector` does not match template `labels`"
@@ -299,10 +301,69 @@ def _job(obj: Object) -> list[FieldError]:
     return _job_spec(_spec(obj), "spec")
 
 
+def _cron_schedule(schedule: str, time_zone: Any, allow_tz_in_schedule: bool) -> list[FieldError]:
+    """validateScheduleFormat: robfig/cron's ParseStandard, and no TZ= in the schedule."""
+    errs: list[FieldError] = []
+    try:
+        parse_standard(schedule)
+    except ValueError as exc:
+        errs.append(field.invalid("spec.schedule", schedule, str(exc)))
+    if allow_tz_in_schedule and "TZ" in schedule and time_zone is not None:
+        errs.append(
+            field.invalid("spec.schedule", schedule, "cannot use both timeZone field and TZ or CRON_TZ in schedule")
+        )
+    elif not allow_tz_in_schedule and "TZ" in schedule:
+        errs.append(
+            field.invalid("spec.schedule", schedule, "cannot use TZ or CRON_TZ in schedule, use timeZone field instead")
+        )
+    return errs
+
+
+_TIME_ZONE_PART = re.compile(r"[A-Za-z.\-_0-9+]{1,14}")
+
+
+def _time_zone(time_zone: str) -> list[FieldError]:
+    """validateTimeZone: an IANA name the server can load, never Local."""
+    path = "spec.timeZone"
+    if not time_zone:
+        return [field.invalid(path, time_zone, "timeZone must be nil or non-empty string")]
+    for part in time_zone.split("/"):
+        if part in (".", "..") or part.startswith("-") or not _TIME_ZONE_PART.fullmatch(part):
+            return [field.invalid(path, time_zone, f"unknown time zone {time_zone}")]
+    errs: list[FieldError] = []
+    if time_zone.lower() == "local":
+        errs.append(
+            field.invalid(
+                path, time_zone, "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones"
+            )
+        )
+    try:
+        if time_zone != "Local":  # time.LoadLocation("Local") is the server's own zone
+            load_location(time_zone)
+    except ValueError as exc:
+        errs.append(field.invalid(path, time_zone, str(exc)))
+    return errs
+
+
+def _cron_job_spec(obj: Object, old: Object | None) -> list[FieldError]:
+    """validateCronJobSpec: the schedule, the deadline, the time zone, then the job template."""
+    spec = _spec(obj)
+    errs: list[FieldError] = []
+    schedule = spec.get("schedule")
+    time_zone = spec.get("timeZone")
+    if not schedule:
+        errs.append(field.required("spec.schedule", ""))
+    elif isinstance(schedule, str):
+        old_schedule = _spec(old).get("schedule") if old is not None else None
+        errs += _cron_schedule(schedule, time_zone, isinstance(old_schedule, str) and "TZ" in old_schedule)
+    errs += _nonnegative(spec, "startingDeadlineSeconds")
+    if isinstance(time_zone, str) and (old is None or _spec(old).get("timeZone") != time_zone):
+        errs += _time_zone(time_zone)
+    return errs + _job_spec(_spec(spec.get("jobTemplate")), "spec.jobTemplate.spec")
+
+
 def _cron_job(obj: Object) -> list[FieldError]:
-    job_template = _spec(obj).get("jobTemplate")
-    job_spec = _spec(job_template)
-    return _job_spec(job_spec, "spec.jobTemplate.spec")
+    return _cron_job_spec(obj, None)
 
 
 def _pod(obj: Object) -> list[FieldError]:
@@ -343,11 +404,20 @@ def validate_workload(group_kind: GroupKind, obj: Object) -> list[FieldError]:
     return validator(obj) if validator is not None else []
 
 
-def validate_workload_selector_update(group_kind: GroupKind, obj: Object, old: Object) -> list[FieldError]:
-    """On update, the selector of an apps/v1 workload that cannot change."""
-    errs: list[FieldError] = []
+def validate_workload_update(
+    group_kind: GroupKind, errs: list[FieldError], obj: Object, old: Object
+) -> list[FieldError]:
+    """The errors of an update, from ``errs`` (validate_workload's for ``obj``) and the old object.
+
+    An apps/v1 workload's selector cannot change. A CronJob's schedule may keep a TZ= it had,
+    and an unchanged time zone is not checked again.
+    """
+    if group_kind == GroupKind("batch", "CronJob"):
+        redone = ("spec.schedule", "spec.timeZone")
+        kept = [e for e in errs if e.field not in redone]
+        return [e for e in _cron_job_spec(obj, old) if e.field in redone] + kept
     if group_kind in _IMMUTABLE_SELECTOR:
         new_selector, old_selector = _spec(obj).get("selector"), _spec(old).get("selector")
         if _normalized_selector(new_selector) != _normalized_selector(old_selector):
-            errs.append(field.invalid("spec.selector", go_label_selector(new_selector), IMMUTABLE))
+            return [*errs, field.invalid("spec.selector", go_label_selector(new_selector), IMMUTABLE)]
     return errs

@@ -185,3 +185,51 @@ def test_statefulset_pods_may_mount_their_claim_templates(kubectl: Kubectl) -> N
         'The StatefulSet "store" is invalid: spec.template.metadata.labels: Invalid value: '
         'map[string]string{"app":"other"}: `selector` does not match template `labels`'
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--schedule=bogus"],
+            'spec.schedule: Invalid value: "bogus": expected exactly 5 fields, found 1: [bogus]',
+        ),
+        (
+            ["--schedule=61 * * * *"],
+            'spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61',
+        ),
+        (
+            ["--schedule=CRON_TZ=UTC 0 * * * *"],
+            'spec.schedule: Invalid value: "CRON_TZ=UTC 0 * * * *": '
+            "cannot use TZ or CRON_TZ in schedule, use timeZone field instead",
+        ),
+    ],
+)
+def test_cronjob_schedules_are_parsed(kubectl: Kubectl, args: list[str], message: str) -> None:
+    result = kubectl("create", "cronjob", "tick", "--image=a", *args, "--dry-run=server", check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f'error: failed to create cronjob: CronJob.batch "tick" is invalid: {message}'
+
+
+def test_cronjob_time_zone_must_be_known(kubectl: Kubectl) -> None:
+    cronjob = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "tick"},
+        "spec": {
+            "schedule": "0 * * * *",
+            "timeZone": "Mars/Olympus_Mons",
+            "jobTemplate": {
+                "spec": {
+                    "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "app", "image": "a"}]}}
+                }
+            },
+        },
+    }
+    assert _refused(kubectl, json.dumps(cronjob), "--dry-run=server") == (
+        'The CronJob "tick" is invalid: spec.timeZone: Invalid value: "Mars/Olympus_Mons": '
+        "unknown time zone Mars/Olympus_Mons"
+    )
+    cronjob["spec"]["timeZone"] = "Europe/Paris"  # type: ignore[index]
+    created = kubectl("create", "-f", "-", "--dry-run=server", input=json.dumps(cronjob))
+    assert created.stdout == "cronjob.batch/tick created (server dry run)\n"
