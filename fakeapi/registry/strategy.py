@@ -16,10 +16,11 @@ from fakeapi.apimachinery import errors, field, validation
 from fakeapi.apimachinery.field import FieldError
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
-from fakeapi.apimachinery.schema import GroupResource
+from fakeapi.apimachinery.schema import GroupKind, GroupResource
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.resource_spec import NameRule, ResourceSpec
 from fakeapi.registry.rest import DeleteOptions, object_meta
+from fakeapi.registry.workload_validation import validate_workload, validate_workload_update
 from fakeapi.storage.interfaces import Object
 from fakeapi.util.clock import now_rfc3339
 from fakeapi.util.identity import IdentityGenerator
@@ -70,8 +71,11 @@ class Strategy:
             meta.pop("generation", None)
 
     def validate(self, ctx: RequestContext, obj: Object) -> list[FieldError]:
-        """Type-specific validation; the schema check of the generic Store has already run."""
-        return []
+        """Type-specific validation; the schema check of the generic Store has already run.
+
+        Kinds that carry a pod spec get their pod and workload checks here.
+        """
+        return validate_workload(GroupKind(self.spec.group, self.spec.kind), obj)
 
     def warnings_on_create(self, ctx: RequestContext, obj: Object) -> list[str]:
         return []
@@ -103,7 +107,7 @@ class Strategy:
                 obj.pop("status", None)
 
     def validate_update(self, ctx: RequestContext, obj: Object, old: Object) -> list[FieldError]:
-        return self.validate(ctx, obj)
+        return validate_workload_update(GroupKind(self.spec.group, self.spec.kind), self.validate(ctx, obj), obj, old)
 
     def warnings_on_update(self, ctx: RequestContext, obj: Object, old: Object) -> list[str]:
         return []

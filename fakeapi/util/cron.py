@@ -113,7 +113,11 @@ def parse_standard(spec: str, location: tzinfo = UTC) -> Schedule:
         raise ValueError("empty spec string")
     if spec.startswith(("TZ=", "CRON_TZ=")):
         zone, _, spec = spec.partition(" ")
-        location = load_location(zone.partition("=")[2])
+        name = zone.partition("=")[2]
+        try:
+            location = load_location(name)
+        except ValueError as exc:
+            raise ValueError(f"provided bad location {name}: {exc}") from exc
         spec = spec.strip()
     if spec.startswith("@"):
         if spec.startswith("@every "):
@@ -124,7 +128,8 @@ def parse_standard(spec: str, location: tzinfo = UTC) -> Schedule:
         spec = _DESCRIPTORS[spec]
     fields = spec.split()
     if len(fields) != len(_BOUNDS):
-        raise ValueError(f"expected exactly {len(_BOUNDS)} fields, found {len(fields)}: {fields}")
+        # Go prints the []string with %s: [a b c].
+        raise ValueError(f"expected exactly {len(_BOUNDS)} fields, found {len(fields)}: [{' '.join(fields)}]")
     parsed = [_parse_field(text, *bounds) for text, bounds in zip(fields, _BOUNDS, strict=True)]
     return SpecSchedule(
         minutes=parsed[0][0],

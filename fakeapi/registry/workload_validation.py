@@ -1,0 +1,423 @@
+"""The validation of the kinds that carry a pod spec: pods, pod templates and the workloads.
+
+Follows pkg/apis/core/validation (ValidatePod, ValidatePodTemplate,
+ValidateReplicationController), pkg/apis/apps/validation (Deployments, ReplicaSets,
+DaemonSets, StatefulSets) and pkg/apis/batch/validation (Jobs, CronJobs).
+
+The part of ValidatePodSpec that kubectl users meet most is checked in pods and every pod
+template: a non-empty ``containers`` list; container names that are present, DNS-1123 labels and
+unique across containers and init containers; images that are set (and, in a pod, without
+surrounding whitespace); container ports in range; volumes with valid, unique names; volume
+mounts naming a volume of the pod, with a unique mount path; a known ``restartPolicy``. The
+order of the errors follows upstream: volumes, containers, init containers, then the restart
+policy.
+
+Workloads add their own checks: non-negative replicas, a non-empty selector, a selector matching
+the template's labels (ValidatePodTemplateSpecForReplicaSet / ForRC), the restart policies a
+controller accepts, and (on update, in apps/v1) a selector that cannot change. A StatefulSet's
+template gets only the selector and restart policy checks: upstream leaves its pod spec
+unvalidated (its volume mounts may name volume claim templates).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fakeapi.apimachinery import field
+from fakeapi.apimachinery.field import FieldError, Raw
+from fakeapi.apimachinery.labels import SelectorParseError, selector_from_label_selector_dict
+from fakeapi.apimachinery.schema import GroupKind
+from fakeapi.apimachinery.validation import is_dns1123_label
+from fakeapi.storage.interfaces import Object
+from fakeapi.util.cron import load_location, parse_standard
+
+RESTART_POLICIES = ["Always", "OnFailure", "Never"]
+SELECTOR_MISMATCH = "`selector` does not match template `labels`"
+
+
+def go_string_map(value: Any) -> Raw:
+    """A map[string]string as Go's %#v prints it (field.Invalid's fallback for a map value)."""
+    if not isinstance(value, Mapping):
+        return Raw("map[string]string(nil)")
+    items = ", ".join(f"{json.dumps(str(k))}:{json.dumps(str(v))}" for k, v in sorted(value.items()))
+    return Raw("map[string]string{" + items + "}")
+
+
+def _dns1123_label(value: str, path: str) -> list[FieldError]:
+    return [field.invalid(path, value, msg) for msg in is_dns1123_label(value)]
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [v if isinstance(v, dict) else {} for v in value] if isinstance(value, list) else []
+
+
+def _validate_volumes(volumes: Any, path: str) -> tuple[set[str], list[FieldError]]:
+    """ValidateVolumes' name checks: the names of the volumes without errors, and the errors."""
+    names: set[str] = set()
+    errs: list[FieldError] = []
+    for i, volume in enumerate(_dicts(volumes)):
+        name = str(volume.get("name") or "")
+        name_path = f"{path}[{i}].name"
+        volume_errs = [field.required(name_path, "")] if not name else _dns1123_label(name, name_path)
+        if name in names:
+            volume_errs.append(field.duplicate(name_path, name))
+        if volume_errs:
+            errs.extend(volume_errs)
+        else:
+            names.add(name)
+    return names, errs
+
+
+def _validate_ports(ports: Any, path: str) -> list[FieldError]:
+    errs: list[FieldError] = []
+    for i, port in enumerate(_dicts(ports)):
+        number = port.get("containerPort")
+        port_path = f"{path}[{i}].containerPort"
+        if not number:
+            errs.append(field.required(port_path, ""))
+        elif isinstance(number, int) and not 1 <= number <= 65535:
+            errs.append(field.invalid(port_path, number, "must be between 1 and 65535, inclusive"))
+    return errs
+
+
+def _validate_volume_mounts(mounts: Any, volumes: set[str], path: str) -> list[FieldError]:
+    errs: list[FieldError] = []
+    mount_paths: set[str] = set()
+    for i, mount in enumerate(_dicts(mounts)):
+        name = str(mount.get("name") or "")
+        mount_path = str(mount.get("mountPath") or "")
+        if not name:
+            errs.append(field.required(f"{path}[{i}].name", ""))
+        if name not in volumes:
+            errs.append(field.not_found(f"{path}[{i}].name", name))
+        if not mount_path:
+            errs.append(field.required(f"{path}[{i}].mountPath", ""))
+        if mount_path in mount_paths:
+            errs.append(field.invalid(f"{path}[{i}].mountPath", mount_path, "must be unique"))
+        mount_paths.add(mount_path)
+    return errs
+
+
+def _validate_container(container: dict[str, Any], volumes: set[str], path: str, for_pod: bool) -> list[FieldError]:
+    """validateContainerCommon (and validateContainerOnlyForPod) for what is checked here."""
+    errs: list[FieldError] = []
+    name = str(container.get("name") or "")
+    errs += [field.required(f"{path}.name", "")] if not name else _dns1123_label(name, f"{path}.name")
+    image = container.get("image")
+    image = image if isinstance(image, str) else ""
+    if not image:
+        errs.append(field.required(f"{path}.image", ""))
+    errs += _validate_ports(container.get("ports"), f"{path}.ports")
+    errs += _validate_volume_mounts(container.get("volumeMounts"), volumes, f"{path}.volumeMounts")
+    if for_pod and image and image != image.strip():
+        errs.append(field.invalid(f"{path}.image", image, "must not have leading or trailing whitespace"))
+    return errs
+
+
+def validate_pod_spec(spec: Any, path: str, *, for_pod: bool) -> list[FieldError]:
+    """ValidatePodSpec's checks listed in the module docstring; ``for_pod``: a pod, not a template."""
+    if not isinstance(spec, dict):
+        return []
+    volumes, errs = _validate_volumes(spec.get("volumes"), f"{path}.volumes")
+    containers = _dicts(spec.get("containers"))
+    if not containers:
+        errs.append(field.required(f"{path}.containers", ""))
+    names: set[str] = set()
+    for i, container in enumerate(containers):
+        container_path = f"{path}.containers[{i}]"
+        errs += _validate_container(container, volumes, container_path, for_pod)
+        name = str(container.get("name") or "")
+        if name in names:
+            errs.append(field.duplicate(f"{container_path}.name", name))
+        names.add(name)
+    for i, container in enumerate(_dicts(spec.get("initContainers"))):
+        container_path = f"{path}.initContainers[{i}]"
+        errs += _validate_container(container, volumes, container_path, for_pod)
+        name = str(container.get("name") or "")
+        if name in names:
+            errs.append(field.duplicate(f"{container_path}.name", name))
+        if name:
+            names.add(name)
+    policy = spec.get("restartPolicy")
+    if policy == "":
+        errs.append(field.required(f"{path}.restartPolicy", ""))
+    elif isinstance(policy, str) and policy not in RESTART_POLICIES:
+        errs.append(field.not_supported(f"{path}.restartPolicy", policy, RESTART_POLICIES))
+    return errs
+
+
+def validate_pod_template(template: Any, path: str) -> list[FieldError]:
+    """ValidatePodTemplateSpec: the template's pod spec."""
+    if not isinstance(template, dict):
+        return []
+    return validate_pod_spec(template.get("spec"), f"{path}.spec", for_pod=False)
+
+
+def _template_labels(template: Any) -> Any:
+    meta = template.get("metadata") if isinstance(template, dict) else None
+    return meta.get("labels") if isinstance(meta, dict) else None
+
+
+def validate_template_for_controller(
+    template: Any, selector: Any, path: str, kind: str, *, set_based: bool, check_pod_spec: bool = True
+) -> list[FieldError]:
+    """ValidatePodTemplateSpecForReplicaSet (``set_based``) or ForRC.
+
+    ``selector`` is a metav1.LabelSelector (``set_based``) or an RC's map of labels; a selector
+    that does not parse or selects everything is not compared with the labels. Without
+    ``check_pod_spec`` (ValidatePodTemplateSpecForStatefulSet, whose pods may mount the volumes
+    of its claim templates) the pod spec itself is not validated.
+    """
+    if not isinstance(template, dict):
+        return [field.required(path, "")]
+    errs: list[FieldError] = []
+    labels = _template_labels(template)
+    try:
+        parsed = selector_from_label_selector_dict(
+            selector if set_based else {"matchLabels": selector if isinstance(selector, Mapping) else {}}
+        )
+    except SelectorParseError:
+        parsed = None
+    if parsed is not None and not parsed.empty:
+        plain = {str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}
+        if not parsed.matches(plain):
+            errs.append(field.invalid(f"{path}.metadata.labels", go_string_map(labels), SELECTOR_MISMATCH))
+    if check_pod_spec:
+        errs += validate_pod_template(template, path)
+    raw_spec = template.get("spec")
+    spec: dict[str, Any] = raw_spec if isinstance(raw_spec, dict) else {}
+    policy = spec.get("restartPolicy")
+    if isinstance(policy, str) and policy != "Always":
+        errs.append(field.not_supported(f"{path}.spec.restartPolicy", policy, ["Always"]))
+    if spec.get("activeDeadlineSeconds") is not None:
+        errs.append(
+            field.forbidden(f"{path}.spec.activeDeadlineSeconds", f"activeDeadlineSeconds in {kind} is not Supported")
+        )
+    return errs
+
+
+IMMUTABLE = "field is immutable"
+JOB_RESTART_POLICIES = ["OnFailure", "Never"]
+
+
+def _spec(obj: Any) -> dict[str, Any]:
+    spec = obj.get("spec") if isinstance(obj, dict) else None
+    return spec if isinstance(spec, dict) else {}
+
+
+def _go_strings(values: Any) -> str:
+    if not isinstance(values, list):
+        return "[]string(nil)"
+    return "[]string{" + ", ".join(json.dumps(str(v)) for v in values) + "}"
+
+
+def go_label_selector(selector: Any) -> Raw:
+    """A metav1.LabelSelector as Go's %#v prints it (a pointer's bad value is its struct)."""
+    selector = selector if isinstance(selector, Mapping) else {}
+    labels = selector.get("matchLabels")
+    expressions = selector.get("matchExpressions")
+    if isinstance(expressions, list):
+        parts = []
+        for e in expressions:
+            e = e if isinstance(e, Mapping) else {}
+            parts.append(
+                f"v1.LabelSelectorRequirement{{Key:{json.dumps(str(e.get('key') or ''))}, "
+                f"Operator:{json.dumps(str(e.get('operator') or ''))}, Values:{_go_strings(e.get('values'))}}}"
+            )
+        rendered = "[]v1.LabelSelectorRequirement{" + ", ".join(parts) + "}"
+    else:
+        rendered = "[]v1.LabelSelectorRequirement(nil)"
+    return Raw(f"v1.LabelSelector{{MatchLabels:{go_string_map(labels)}, MatchExpressions:{rendered}}}")
+
+
+def _nonnegative(spec: dict[str, Any], key: str) -> list[FieldError]:
+    """ValidateNonnegativeField."""
+    value = spec.get(key)
+    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        return [field.invalid(f"spec.{key}", value, "must be greater than or equal to 0")]
+    return []
+
+
+def _selector_not_empty(selector: Any, noun: str) -> list[FieldError]:
+    if isinstance(selector, Mapping) and not (selector.get("matchLabels") or selector.get("matchExpressions")):
+        return [field.invalid("spec.selector", go_label_selector(selector), f"empty selector is invalid for {noun}")]
+    return []
+
+
+def _apps_workload(
+    kind: str, noun: str, has_replicas: bool, check_pod_spec: bool = True
+) -> Callable[[Object], list[FieldError]]:
+    def validate(obj: Object) -> list[FieldError]:
+        spec = _spec(obj)
+        errs = _nonnegative(spec, "replicas") if has_replicas else []
+        selector = spec.get("selector")
+        errs += _selector_not_empty(selector, noun)
+        errs += validate_template_for_controller(
+            spec.get("template"), selector, "spec.template", kind, set_based=True, check_pod_spec=check_pod_spec
+        )
+        errs += _nonnegative(spec, "minReadySeconds")
+        return errs
+
+    return validate
+
+
+def _replication_controller(obj: Object) -> list[FieldError]:
+    """ValidateReplicationControllerSpec."""
+    spec = _spec(obj)
+    errs = _nonnegative(spec, "minReadySeconds")
+    selector = spec.get("selector")
+    if not selector:
+        errs.append(field.required("spec.selector", ""))
+    errs += _nonnegative(spec, "replicas")
+    return errs + validate_template_for_controller(
+        spec.get("template"), selector, "spec.template", "ReplicationController", set_based=False
+    )
+
+
+def _job_spec(spec: dict[str, Any], path: str) -> list[FieldError]:
+    """validateJobSpec's template checks: labels matching the selector, OnFailure or Never."""
+    errs: list[FieldError] = []
+    template = spec.get("template")
+    if not isinstance(template, dict):
+        return errs
+    selector = spec.get("selector")
+    if isinstance(selector, Mapping):
+        errs += [
+            e
+            for e in validate_template_for_controller(template, selector, f"{path}.template", "Job", set_based=True)
+            if e.detail == SELECTOR_MISMATCH
+        ]
+    errs += validate_pod_template(template, f"{path}.template")
+    policy = _spec(template).get("restartPolicy")
+    if isinstance(policy, str) and policy not in JOB_RESTART_POLICIES:
+        errs.append(field.not_supported(f"{path}.template.spec.restartPolicy", policy, JOB_RESTART_POLICIES))
+    return errs
+
+
+def _job(obj: Object) -> list[FieldError]:
+    return _job_spec(_spec(obj), "spec")
+
+
+def _cron_schedule(schedule: str, time_zone: Any, allow_tz_in_schedule: bool) -> list[FieldError]:
+    """validateScheduleFormat: robfig/cron's ParseStandard, and no TZ= in the schedule."""
+    errs: list[FieldError] = []
+    try:
+        parse_standard(schedule)
+    except ValueError as exc:
+        errs.append(field.invalid("spec.schedule", schedule, str(exc)))
+    if allow_tz_in_schedule and "TZ" in schedule and time_zone is not None:
+        errs.append(
+            field.invalid("spec.schedule", schedule, "cannot use both timeZone field and TZ or CRON_TZ in schedule")
+        )
+    elif not allow_tz_in_schedule and "TZ" in schedule:
+        errs.append(
+            field.invalid("spec.schedule", schedule, "cannot use TZ or CRON_TZ in schedule, use timeZone field instead")
+        )
+    return errs
+
+
+_TIME_ZONE_PART = re.compile(r"[A-Za-z.\-_0-9+]{1,14}")
+
+
+def _time_zone(time_zone: str) -> list[FieldError]:
+    """validateTimeZone: an IANA name the server can load, never Local."""
+    path = "spec.timeZone"
+    if not time_zone:
+        return [field.invalid(path, time_zone, "timeZone must be nil or non-empty string")]
+    for part in time_zone.split("/"):
+        if part in (".", "..") or part.startswith("-") or not _TIME_ZONE_PART.fullmatch(part):
+            return [field.invalid(path, time_zone, f"unknown time zone {time_zone}")]
+    errs: list[FieldError] = []
+    if time_zone.lower() == "local":
+        errs.append(
+            field.invalid(
+                path, time_zone, "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones"
+            )
+        )
+    try:
+        if time_zone != "Local":  # time.LoadLocation("Local") is the server's own zone
+            load_location(time_zone)
+    except ValueError as exc:
+        errs.append(field.invalid(path, time_zone, str(exc)))
+    return errs
+
+
+def _cron_job_spec(obj: Object, old: Object | None) -> list[FieldError]:
+    """validateCronJobSpec: the schedule, the deadline, the time zone, then the job template."""
+    spec = _spec(obj)
+    errs: list[FieldError] = []
+    schedule = spec.get("schedule")
+    time_zone = spec.get("timeZone")
+    if not schedule:
+        errs.append(field.required("spec.schedule", ""))
+    elif isinstance(schedule, str):
+        old_schedule = _spec(old).get("schedule") if old is not None else None
+        errs += _cron_schedule(schedule, time_zone, isinstance(old_schedule, str) and "TZ" in old_schedule)
+    errs += _nonnegative(spec, "startingDeadlineSeconds")
+    if isinstance(time_zone, str) and (old is None or _spec(old).get("timeZone") != time_zone):
+        errs += _time_zone(time_zone)
+    return errs + _job_spec(_spec(spec.get("jobTemplate")), "spec.jobTemplate.spec")
+
+
+def _cron_job(obj: Object) -> list[FieldError]:
+    return _cron_job_spec(obj, None)
+
+
+def _pod(obj: Object) -> list[FieldError]:
+    return validate_pod_spec(obj.get("spec"), "spec", for_pod=True)
+
+
+def _pod_template(obj: Object) -> list[FieldError]:
+    return validate_pod_template(obj.get("template"), "template")
+
+
+_VALIDATORS: dict[GroupKind, Callable[[Object], list[FieldError]]] = {
+    GroupKind("", "Pod"): _pod,
+    GroupKind("", "PodTemplate"): _pod_template,
+    GroupKind("", "ReplicationController"): _replication_controller,
+    GroupKind("apps", "Deployment"): _apps_workload("Deployment", "deployment", True),
+    GroupKind("apps", "ReplicaSet"): _apps_workload("ReplicaSet", "deployment", True),
+    GroupKind("apps", "StatefulSet"): _apps_workload("StatefulSet", "statefulset", True, check_pod_spec=False),
+    GroupKind("apps", "DaemonSet"): _apps_workload("DaemonSet", "daemonset", False),
+    GroupKind("batch", "Job"): _job,
+    GroupKind("batch", "CronJob"): _cron_job,
+}
+
+# apps/v1 objects whose selector may not change once set (the Deployment, ReplicaSet and DaemonSet
+# strategies' ValidateUpdate; a StatefulSet's update validation forbids it in other words).
+_IMMUTABLE_SELECTOR = {GroupKind("apps", k) for k in ("Deployment", "ReplicaSet", "DaemonSet")}
+
+
+def _normalized_selector(selector: Any) -> Any:
+    """Semantic.DeepEqual treats empty and missing maps and lists alike."""
+    if not isinstance(selector, Mapping):
+        return None
+    return {k: v for k, v in selector.items() if v not in (None, {}, [])}
+
+
+def validate_workload(group_kind: GroupKind, obj: Object) -> list[FieldError]:
+    """The errors of an object of a pod-bearing kind (none for other kinds)."""
+    validator = _VALIDATORS.get(group_kind)
+    return validator(obj) if validator is not None else []
+
+
+def validate_workload_update(
+    group_kind: GroupKind, errs: list[FieldError], obj: Object, old: Object
+) -> list[FieldError]:
+    """The errors of an update, from ``errs`` (validate_workload's for ``obj``) and the old object.
+
+    An apps/v1 workload's selector cannot change. A CronJob's schedule may keep a TZ= it had,
+    and an unchanged time zone is not checked again.
+    """
+    if group_kind == GroupKind("batch", "CronJob"):
+        redone = ("spec.schedule", "spec.timeZone")
+        kept = [e for e in errs if e.field not in redone]
+        return [e for e in _cron_job_spec(obj, old) if e.field in redone] + kept
+    if group_kind in _IMMUTABLE_SELECTOR:
+        new_selector, old_selector = _spec(obj).get("selector"), _spec(old).get("selector")
+        if _normalized_selector(new_selector) != _normalized_selector(old_selector):
+            return [*errs, field.invalid("spec.selector", go_label_selector(new_selector), IMMUTABLE)]
+    return errs

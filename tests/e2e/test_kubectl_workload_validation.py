@@ -1,0 +1,235 @@
+"""Real kubectl 1.37 meeting the validation of pods and workloads (pkg/apis/core/validation,
+pkg/apis/apps/validation, pkg/apis/batch/validation): what kube-apiserver refuses, with its texts.
+
+The ``apply --force`` case is kubectl's own: after five conflicts it deletes the object and
+creates the new one, and when that create is refused it creates the old object again.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+
+import pytest
+
+pytestmark = pytest.mark.kubectl
+
+Kubectl = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def _pod(spec: dict[str, object]) -> str:
+    return json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "checked"}, "spec": spec})
+
+
+def _deployment(selector: dict[str, str], labels: dict[str, str], **extra: object) -> str:
+    return json.dumps(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web", **extra},
+            "spec": {
+                "selector": {"matchLabels": selector},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {"containers": [{"name": "app", "image": "registry.example/app:1"}]},
+                },
+            },
+        }
+    )
+
+
+def _refused(kubectl: Kubectl, manifest: str, *args: str) -> str:
+    result = kubectl("create", "-f", "-", *args, input=manifest, check=False)
+    assert result.returncode == 1, result.stdout
+    return result.stderr.strip()
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"containers": []}, "spec.containers: Required value"),
+        ({"containers": [{"name": "app"}]}, "spec.containers[0].image: Required value"),
+        (
+            {"containers": [{"name": "app", "image": "a"}, {"name": "app", "image": "b"}]},
+            'spec.containers[1].name: Duplicate value: "app"',
+        ),
+        (
+            {
+                "initContainers": [{"name": "app", "image": "a"}],
+                "containers": [{"name": "app", "image": "b"}],
+            },
+            'spec.initContainers[0].name: Duplicate value: "app"',
+        ),
+        (
+            {"containers": [{"name": "app", "image": "a", "volumeMounts": [{"name": "data", "mountPath": "/d"}]}]},
+            'spec.containers[0].volumeMounts[0].name: Not found: "data"',
+        ),
+        (
+            {
+                "volumes": [{"name": "data", "emptyDir": {}}, {"name": "data", "emptyDir": {}}],
+                "containers": [{"name": "app", "image": "a"}],
+            },
+            'spec.volumes[1].name: Duplicate value: "data"',
+        ),
+        (
+            {"containers": [{"name": "app", "image": "a", "ports": [{"containerPort": 70000}]}]},
+            "spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive",
+        ),
+        (
+            {"restartPolicy": "Sometimes", "containers": [{"name": "app", "image": "a"}]},
+            'spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"',
+        ),
+    ],
+)
+def test_invalid_pod_specs_are_refused(kubectl: Kubectl, spec: dict[str, object], message: str) -> None:
+    assert _refused(kubectl, _pod(spec), "--dry-run=server") == f'The Pod "checked" is invalid: {message}'
+
+
+def test_deployment_selector_must_match_template_labels(kubectl: Kubectl) -> None:
+    assert _refused(kubectl, _deployment({"app": "web"}, {"app": "other"})) == (
+        'The Deployment "web" is invalid: spec.template.metadata.labels: Invalid value: '
+        'map[string]string{"app":"other"}: `selector` does not match template `labels`'
+    )
+    assert "No resources found" in kubectl("get", "deployments").stderr
+
+
+def test_workload_templates_keep_their_restart_policy(kubectl: Kubectl) -> None:
+    rc = {
+        "apiVersion": "v1",
+        "kind": "ReplicationController",
+        "metadata": {"name": "rc"},
+        "spec": {
+            "selector": {"app": "rc"},
+            "template": {
+                "metadata": {"labels": {"app": "rc"}},
+                "spec": {"restartPolicy": "Never", "containers": [{"name": "app", "image": "a"}]},
+            },
+        },
+    }
+    assert _refused(kubectl, json.dumps(rc), "--dry-run=server") == (
+        'The ReplicationController "rc" is invalid: spec.template.spec.restartPolicy: '
+        'Unsupported value: "Never": supported values: "Always"'
+    )
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "job"},
+        "spec": {"template": {"spec": {"restartPolicy": "Always", "containers": [{"name": "app", "image": "a"}]}}},
+    }
+    assert _refused(kubectl, json.dumps(job), "--dry-run=server") == (
+        'The Job "job" is invalid: spec.template.spec.restartPolicy: '
+        'Unsupported value: "Always": supported values: "OnFailure", "Never"'
+    )
+
+
+def test_negative_replicas_are_refused(kubectl: Kubectl) -> None:
+    manifest = json.loads(_deployment({"app": "web"}, {"app": "web"}))
+    manifest["spec"]["replicas"] = -1
+    assert _refused(kubectl, json.dumps(manifest), "--dry-run=server") == (
+        'The Deployment "web" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0'
+    )
+
+
+def test_deployment_selector_is_immutable(kubectl: Kubectl) -> None:
+    kubectl("create", "-f", "-", input=_deployment({"app": "web"}, {"app": "web"}))
+    patch = {"spec": {"selector": {"matchLabels": {"app": "v2"}}, "template": {"metadata": {"labels": {"app": "v2"}}}}}
+    result = kubectl("patch", "deployment", "web", "-p", json.dumps(patch), check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        'The Deployment "web" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:'
+        'map[string]string{"app":"v2"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable'
+    )
+
+
+def test_apply_force_restores_the_object_when_the_new_one_is_invalid(kubectl: Kubectl) -> None:
+    kubectl("apply", "-f", "-", input=_deployment({"app": "web"}, {"app": "web"}))
+    # A stale resourceVersion makes every patch conflict, so --force deletes and recreates;
+    # the new object is refused, and kubectl puts the old one back.
+    stale = _deployment({"app": "wrong"}, {"app": "web-2"}, resourceVersion="1")
+    result = kubectl("apply", "--force", "-f", "-", input=stale, check=False, timeout=90)
+    assert result.returncode == 1
+    assert "`selector` does not match template `labels`" in result.stderr
+    restored = json.loads(kubectl("get", "deployment", "web", "-o", "json").stdout)
+    assert restored["spec"]["template"]["metadata"]["labels"] == {"app": "web"}
+
+
+def test_statefulset_pods_may_mount_their_claim_templates(kubectl: Kubectl) -> None:
+    statefulset = {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "store"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "store"}},
+            "serviceName": "store",
+            "template": {
+                "metadata": {"labels": {"app": "store"}},
+                "spec": {
+                    "containers": [
+                        {"name": "app", "image": "a", "volumeMounts": [{"name": "state", "mountPath": "/state"}]}
+                    ]
+                },
+            },
+            "volumeClaimTemplates": [
+                {
+                    "metadata": {"name": "state"},
+                    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+                }
+            ],
+        },
+    }
+    created = kubectl("create", "-f", "-", "--dry-run=server", input=json.dumps(statefulset))
+    assert created.stdout == "statefulset.apps/store created (server dry run)\n"
+    statefulset["spec"]["template"]["metadata"]["labels"] = {"app": "other"}  # type: ignore[index]
+    assert _refused(kubectl, json.dumps(statefulset), "--dry-run=server") == (
+        'The StatefulSet "store" is invalid: spec.template.metadata.labels: Invalid value: '
+        'map[string]string{"app":"other"}: `selector` does not match template `labels`'
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--schedule=bogus"],
+            'spec.schedule: Invalid value: "bogus": expected exactly 5 fields, found 1: [bogus]',
+        ),
+        (
+            ["--schedule=61 * * * *"],
+            'spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61',
+        ),
+        (
+            ["--schedule=CRON_TZ=UTC 0 * * * *"],
+            'spec.schedule: Invalid value: "CRON_TZ=UTC 0 * * * *": '
+            "cannot use TZ or CRON_TZ in schedule, use timeZone field instead",
+        ),
+    ],
+)
+def test_cronjob_schedules_are_parsed(kubectl: Kubectl, args: list[str], message: str) -> None:
+    result = kubectl("create", "cronjob", "tick", "--image=a", *args, "--dry-run=server", check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f'error: failed to create cronjob: CronJob.batch "tick" is invalid: {message}'
+
+
+def test_cronjob_time_zone_must_be_known(kubectl: Kubectl) -> None:
+    cronjob = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "tick"},
+        "spec": {
+            "schedule": "0 * * * *",
+            "timeZone": "Mars/Olympus_Mons",
+            "jobTemplate": {
+                "spec": {
+                    "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "app", "image": "a"}]}}
+                }
+            },
+        },
+    }
+    assert _refused(kubectl, json.dumps(cronjob), "--dry-run=server") == (
+        'The CronJob "tick" is invalid: spec.timeZone: Invalid value: "Mars/Olympus_Mons": '
+        "unknown time zone Mars/Olympus_Mons"
+    )
+    cronjob["spec"]["timeZone"] = "Europe/Paris"  # type: ignore[index]
+    created = kubectl("create", "-f", "-", "--dry-run=server", input=json.dumps(cronjob))
+    assert created.stdout == "cronjob.batch/tick created (server dry run)\n"
