@@ -7,9 +7,9 @@ read cancels the watch, tls.Conn.Close sends close_notify); a server that only n
 poll leaves the sockets to be collected unclosed, a ResourceWarning here.
 
 The server's answer races kopf's own shutdown: it can come after kopf's loop has ended, about one
-run in four on this project's 2-core machine. The test
-is run up to three more times when that happens (``flaky``); a server that does not answer at
-once (the behaviour this guards against) fails every run.
+run in four on this project's 2-core machine. The test is run up to three more times when that
+happens (``flaky``); a server that does not answer at once (the behaviour this guards against)
+fails every run.
 """
 
 from __future__ import annotations
