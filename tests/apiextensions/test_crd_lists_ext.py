@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from crd_manifests import crd_manifest
+
 ITEM = {"type": "object", "properties": {"name": {"type": "string", "maxLength": 16}}}
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -21,24 +23,14 @@ SCHEMA: dict[str, Any] = {
         }
     },
 }
-CRD = {
-    "apiVersion": "apiextensions.k8s.io/v1",
-    "kind": "CustomResourceDefinition",
-    "metadata": {"name": "boxes.lists.example.com"},
-    "spec": {
-        "group": "lists.example.com",
-        "scope": "Namespaced",
-        "names": {"plural": "boxes", "singular": "box", "kind": "Box"},
-        "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": SCHEMA}}],
-    },
-}
-BOXES = "/apis/lists.example.com/v1/namespaces/default/boxes"
+CRD = crd_manifest("Crate", "lists.example.com", schema=SCHEMA)
+CRATES = "/apis/lists.example.com/v1/namespaces/default/crates"
 
 
-def _box(name: str, *items: str) -> dict[str, Any]:
+def _crate(name: str, *items: str) -> dict[str, Any]:
     return {
         "apiVersion": "lists.example.com/v1",
-        "kind": "Box",
+        "kind": "Crate",
         "metadata": {"name": name},
         "spec": {"items": [{"name": i} for i in items]},
     }
@@ -46,11 +38,11 @@ def _box(name: str, *items: str) -> dict[str, Any]:
 
 def test_a_rule_calling_distinct_and_includes_accepts_and_refuses(fakeapi) -> None:  # type: ignore[no-untyped-def]
     fakeapi.seed(CRD)
-    assert fakeapi.server.request("POST", BOXES, _box("a", "x", "y")).status == 201
-    refused = fakeapi.server.request("POST", BOXES, _box("b", "x", "x", "forbidden"))
+    assert fakeapi.server.request("POST", CRATES, _crate("a", "x", "y")).status == 201
+    refused = fakeapi.server.request("POST", CRATES, _crate("b", "x", "x", "forbidden"))
     assert refused.status == 422
     assert refused.json()["message"] == (
-        'Box.lists.example.com "b" is invalid: [spec: Invalid value: "object": item names must be unique, '
+        'Crate.lists.example.com "b" is invalid: [spec: Invalid value: "object": item names must be unique, '
         'spec: Invalid value: "object": no forbidden item]'
     )
 

@@ -17,6 +17,7 @@ import copy
 from typing import Any
 
 import pytest
+from crd_manifests import crd_manifest
 
 from fakeapi.apiextensions.schema.cel import model
 from fakeapi.apiextensions.schema.cel.compilation import compile_rules
@@ -92,25 +93,8 @@ def test_rule_costs_follow_cel_go(rule: str, expected: int) -> None:
 
 
 def crd(schema: dict[str, Any]) -> dict[str, Any]:
-    obj: dict[str, Any] = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "routes.example.com"},
-        "spec": {
-            "group": "example.com",
-            "scope": "Namespaced",
-            "names": {"plural": "routes", "kind": "Route"},
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": copy.deepcopy(schema)}}},
-                }
-            ],
-        },
-        "status": {"storedVersions": ["v1"]},
-    }
+    obj = crd_manifest("Route", schema={"type": "object", "properties": {"spec": copy.deepcopy(schema)}})
+    obj["status"] = {"storedVersions": ["v1"]}
     set_defaults(obj)
     return obj
 
