@@ -238,20 +238,26 @@ def test_a_dry_run_reaches_the_webhooks_with_dry_run_set(fakeapi, kubectl) -> No
     )
 
 
-def test_v1_configurations_allow_only_side_effects_none_and_none_on_dry_run(fakeapi, kubectl) -> None:  # type: ignore[no-untyped-def]
-    configuration = {
+def _unreachable_configuration(name: str, **webhook: Any) -> dict[str, Any]:
+    """A ValidatingWebhookConfiguration of one webhook at an address nothing answers, ``webhook`` added to it."""
+    return {
         "apiVersion": "admissionregistration.k8s.io/v1",
         "kind": "ValidatingWebhookConfiguration",
-        "metadata": {"name": "effects"},
+        "metadata": {"name": name},
         "webhooks": [
             {
-                "name": "effects.fakeapi.test",
+                "name": f"{name}.fakeapi.test",
                 "clientConfig": {"url": "https://127.0.0.1:1/"},
-                "sideEffects": "Some",
+                "sideEffects": "None",
                 "admissionReviewVersions": ["v1"],
+                **webhook,
             }
         ],
     }
+
+
+def test_v1_configurations_allow_only_side_effects_none_and_none_on_dry_run(fakeapi, kubectl) -> None:  # type: ignore[no-untyped-def]
+    configuration = _unreachable_configuration("effects", sideEffects="Some")
     result = kubectl("apply", "-f", "-", input=yaml.safe_dump(configuration), check=False)
     assert (
         'webhooks[0].sideEffects: Unsupported value: "Some": supported values: "None", "NoneOnDryRun"' in result.stderr
@@ -260,21 +266,11 @@ def test_v1_configurations_allow_only_side_effects_none_and_none_on_dry_run(fake
 
 def test_a_configuration_with_an_invalid_selector_is_refused(fakeapi) -> None:  # type: ignore[no-untyped-def]
     # validateValidatingWebhook runs metav1validation.ValidateLabelSelector over both selectors.
-    configuration = {
-        "apiVersion": "admissionregistration.k8s.io/v1",
-        "kind": "ValidatingWebhookConfiguration",
-        "metadata": {"name": "selectors"},
-        "webhooks": [
-            {
-                "name": "selectors.fakeapi.test",
-                "clientConfig": {"url": "https://127.0.0.1:1/"},
-                "sideEffects": "None",
-                "admissionReviewVersions": ["v1"],
-                "namespaceSelector": {"matchExpressions": [{"key": "team", "operator": "In", "values": []}]},
-                "objectSelector": {"matchLabels": {"bad key!": "x"}},
-            }
-        ],
-    }
+    configuration = _unreachable_configuration(
+        "selectors",
+        namespaceSelector={"matchExpressions": [{"key": "team", "operator": "In", "values": []}]},
+        objectSelector={"matchLabels": {"bad key!": "x"}},
+    )
     response = fakeapi.server.request(
         "POST", "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations", configuration
     )
