@@ -14,7 +14,10 @@ policy.
 
 Workloads add their own checks: non-negative replicas, a non-empty selector, a selector matching
 the template's labels (ValidatePodTemplateSpecForReplicaSet / ForRC), the restart policies a
-controller accepts, and (on update, in apps/v1) a selector that cannot change. A StatefulSet's
+controller accepts, and (on update, in apps/v1) a selector that cannot change. A pod's own
+update may change only what ValidatePodUpdate lets it (images, a lower activeDeadlineSeconds,
+added tolerations...); its Forbidden message ends with a diff of the two specs as JSON lines, where
+upstream prints go-cmp's diff of the Go structs. A StatefulSet's
 template gets only the selector and restart policy checks: upstream leaves its pod spec
 unvalidated (its volume mounts may name volume claim templates).
 """
@@ -398,6 +401,86 @@ def _normalized_selector(selector: Any) -> Any:
     return {k: v for k, v in selector.items() if v not in (None, {}, [])}
 
 
+# ValidatePodUpdate's updatablePodSpecFields, as its Forbidden message lists them.
+UPDATABLE_POD_SPEC_FIELDS = ",".join(
+    [
+        "`spec.containers[*].image`",
+        "`spec.initContainers[*].image`",
+        "`spec.activeDeadlineSeconds`",
+        "`spec.tolerations` (only additions to existing tolerations)",
+        "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)",
+    ]
+)
+MAX_INT32 = 2**31 - 1
+
+
+def _semantic(value: Any) -> Any:
+    """A JSON value as Semantic.DeepEqual compares it: empty and missing maps and lists alike."""
+    if isinstance(value, dict):
+        return {k: _semantic(v) for k, v in value.items() if v not in (None, {}, [])}
+    if isinstance(value, list):
+        return [_semantic(v) for v in value]
+    return value
+
+
+def _spec_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """The lines of the two specs that differ, ``-`` for the stored and ``+`` for the update (cmp.Diff's role)."""
+    import difflib
+
+    def lines(spec: dict[str, Any]) -> list[str]:
+        return json.dumps(spec, indent=1, sort_keys=True).splitlines()
+
+    changed = difflib.unified_diff(lines(old), lines(new), lineterm="", n=1)
+    return "\n".join(line for line in changed if not line.startswith(("---", "+++", "@@")))
+
+
+def _pod_update(obj: Object, old: Object) -> list[FieldError]:
+    """ValidatePodUpdate: of a pod's spec only the images, activeDeadlineSeconds (lowered), tolerations
+    (added), schedulingGates (removed) and a negative terminationGracePeriodSeconds (to 1) may change."""
+    new_spec, old_spec = _spec(obj), _spec(old)
+    errs: list[FieldError] = []
+    for key in ("containers", "initContainers"):
+        if len(_dicts(new_spec.get(key))) != len(_dicts(old_spec.get(key))):
+            return [field.forbidden(f"spec.{key}", "pod updates may not add or remove containers")]
+    deadline, old_deadline = new_spec.get("activeDeadlineSeconds"), old_spec.get("activeDeadlineSeconds")
+    if isinstance(deadline, int):
+        if not 0 <= deadline <= MAX_INT32:
+            return [
+                field.invalid("spec.activeDeadlineSeconds", deadline, f"must be between 0 and {MAX_INT32}, inclusive")
+            ]
+        if isinstance(old_deadline, int) and old_deadline < deadline:
+            return [
+                field.invalid("spec.activeDeadlineSeconds", deadline, "must be less than or equal to previous value")
+            ]
+    elif old_deadline is not None:
+        errs.append(
+            field.invalid("spec.activeDeadlineSeconds", None, "must not update from a positive integer to nil value")
+        )
+    if _semantic(new_spec) == _semantic(old_spec):
+        return errs
+    # The fields that may change take their old values; whatever still differs may not change.
+    munged = dict(new_spec)
+    for key in ("containers", "initContainers"):
+        if key in munged or key in old_spec:
+            munged[key] = [
+                {**new, "image": old.get("image")} if "image" in old else {k: v for k, v in new.items() if k != "image"}
+                for new, old in zip(_dicts(new_spec.get(key)), _dicts(old_spec.get(key)), strict=True)
+            ]
+    for key in ("activeDeadlineSeconds", "schedulingGates", "tolerations"):
+        munged.pop(key, None)
+        if key in old_spec:
+            munged[key] = old_spec[key]
+    grace, old_grace = munged.get("terminationGracePeriodSeconds"), old_spec.get("terminationGracePeriodSeconds")
+    if isinstance(old_grace, int) and old_grace < 0 and grace == 1:
+        munged["terminationGracePeriodSeconds"] = old_grace
+    if _semantic(munged) != _semantic(old_spec):
+        detail = (
+            f"pod updates may not change fields other than {UPDATABLE_POD_SPEC_FIELDS}\n{_spec_diff(old_spec, munged)}"
+        )
+        errs.append(field.forbidden("spec", detail))
+    return errs
+
+
 def validate_workload(group_kind: GroupKind, obj: Object) -> list[FieldError]:
     """The errors of an object of a pod-bearing kind (none for other kinds)."""
     validator = _VALIDATORS.get(group_kind)
@@ -410,8 +493,11 @@ def validate_workload_update(
     """The errors of an update, from ``errs`` (validate_workload's for ``obj``) and the old object.
 
     An apps/v1 workload's selector cannot change. A CronJob's schedule may keep a TZ= it had,
-    and an unchanged time zone is not checked again.
+    and an unchanged time zone is not checked again. A pod's spec may change only where
+    ValidatePodUpdate lets it.
     """
+    if group_kind == GroupKind("", "Pod"):
+        return errs + _pod_update(obj, old)
     if group_kind == GroupKind("batch", "CronJob"):
         redone = ("spec.schedule", "spec.timeZone")
         kept = [e for e in errs if e.field not in redone]

@@ -233,3 +233,36 @@ def test_cronjob_time_zone_must_be_known(kubectl: Kubectl) -> None:
     cronjob["spec"]["timeZone"] = "Europe/Paris"  # type: ignore[index]
     created = kubectl("create", "-f", "-", "--dry-run=server", input=json.dumps(cronjob))
     assert created.stdout == "cronjob.batch/tick created (server dry run)\n"
+
+
+UPDATABLE = (
+    "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,"
+    "`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),"
+    "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"
+)
+
+
+def test_a_pod_may_change_its_images_and_little_else(kubectl: Kubectl) -> None:
+    # ValidatePodUpdate: images, a lower activeDeadlineSeconds and added tolerations go through;
+    # anything else in the spec is Forbidden, with the list of what may change and a diff.
+    spec = {"containers": [{"name": "app", "image": "registry.example/app:1", "env": [{"name": "MODE", "value": "a"}]}]}
+    kubectl("create", "-f", "-", input=_pod({**spec, "activeDeadlineSeconds": 300}))
+    kubectl("set", "image", "pod/checked", "app=registry.example/app:2")
+    kubectl("patch", "pod", "checked", "-p", '{"spec": {"activeDeadlineSeconds": 100}}')
+    kubectl("patch", "pod", "checked", "-p", '{"spec": {"tolerations": [{"key": "k", "operator": "Exists"}]}}')
+    image = kubectl("get", "pod", "checked", "-o", "jsonpath={.spec.containers[0].image}").stdout
+    assert image == "registry.example/app:2"
+
+    changed_env = '{"spec": {"containers": [{"name": "app", "env": [{"name": "MODE", "value": "b"}]}]}}'
+    result = kubectl("patch", "pod", "checked", "-p", changed_env, check=False)
+    assert result.returncode == 1
+    assert f'The Pod "checked" is invalid: spec: Forbidden: {UPDATABLE}\n' in result.stderr
+    assert '"value": "b"' in result.stderr
+
+    raised = kubectl("patch", "pod", "checked", "-p", '{"spec": {"activeDeadlineSeconds": 200}}', check=False)
+    assert (
+        "spec.activeDeadlineSeconds: Invalid value: 200: must be less than or equal to previous value" in raised.stderr
+    )
+    added = '{"spec": {"containers": [{"name": "app", "image": "a"}, {"name": "extra", "image": "b"}]}}'
+    more = kubectl("patch", "pod", "checked", "--type", "merge", "-p", added, check=False)
+    assert "spec.containers: Forbidden: pod updates may not add or remove containers" in more.stderr

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fakeapi.apimachinery import errors, field
+from fakeapi.apimachinery.field import FieldError
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.labels import selector_from_label_selector_dict
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
@@ -111,6 +112,11 @@ class PodSpecPartStrategy(Strategy):
         updated["metadata"]["resourceVersion"] = (obj.get("metadata") or {}).get("resourceVersion")
         obj.clear()
         obj.update(updated)
+
+    def validate_update(self, ctx: RequestContext, obj: Object, old: Object) -> list[FieldError]:
+        # ValidatePodEphemeralContainersUpdate and ValidatePodResize, not ValidatePodUpdate: the part
+        # this subresource changes is the one part of the spec ValidatePodUpdate would refuse.
+        return self.validate(ctx, obj)
 
 
 @dataclass
