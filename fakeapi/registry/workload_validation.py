@@ -16,8 +16,9 @@ Workloads add their own checks: non-negative replicas, a non-empty selector, a s
 the template's labels (ValidatePodTemplateSpecForReplicaSet / ForRC), the restart policies a
 controller accepts, and (on update, in apps/v1) a selector that cannot change. A pod's own
 update may change only what ValidatePodUpdate lets it (images, a lower activeDeadlineSeconds,
-added tolerations...); its Forbidden message ends with a diff of the two specs as JSON lines, where
-upstream prints go-cmp's diff of the Go structs. A StatefulSet's
+added tolerations, removed scheduling gates); its Forbidden message ends with a diff of the two
+specs as JSON lines, where upstream prints go-cmp's diff of the Go structs. A gated pod's
+nodeSelector and node affinity may not change here, where upstream lets them narrow. A StatefulSet's
 template gets only the selector and restart policy checks: upstream leaves its pod spec
 unvalidated (its volume mounts may name volume claim templates).
 """
@@ -434,6 +435,34 @@ def _spec_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
     return "\n".join(line for line in changed if not line.startswith(("---", "+++", "@@")))
 
 
+def _only_added_tolerations(new: list[dict[str, Any]], old: list[dict[str, Any]]) -> list[FieldError]:
+    """validateOnlyAddedTolerations: every old toleration is still there, but for its tolerationSeconds."""
+
+    def unseconded(toleration: dict[str, Any]) -> dict[str, Any]:
+        # Go compares the structs: an empty string and a missing one are the same.
+        return {k: v for k, v in toleration.items() if k != "tolerationSeconds" and v not in (None, "")}
+
+    kept = [unseconded(t) for t in new]
+    if any(unseconded(t) not in kept for t in old):
+        return [
+            field.forbidden("spec.tolerations", "existing toleration can not be modified except its tolerationSeconds")
+        ]
+    return []
+
+
+def _only_deleted_scheduling_gates(new: list[dict[str, Any]], old: list[dict[str, Any]]) -> list[FieldError]:
+    """validateOnlyDeletedSchedulingGates: no gate the pod did not have."""
+    known = {gate.get("name") for gate in old}
+    return [
+        field.forbidden(
+            f"spec.schedulingGates[{i}].name",
+            f"only deletion is allowed, but found new scheduling gate '{gate.get('name')}'",
+        )
+        for i, gate in enumerate(new)
+        if gate.get("name") not in known
+    ]
+
+
 def _pod_update(obj: Object, old: Object) -> list[FieldError]:
     """ValidatePodUpdate: of a pod's spec only the images, activeDeadlineSeconds (lowered), tolerations
     (added), schedulingGates (removed) and a negative terminationGracePeriodSeconds (to 1) may change."""
@@ -456,6 +485,10 @@ def _pod_update(obj: Object, old: Object) -> list[FieldError]:
         errs.append(
             field.invalid("spec.activeDeadlineSeconds", None, "must not update from a positive integer to nil value")
         )
+    errs += _only_added_tolerations(_dicts(new_spec.get("tolerations")), _dicts(old_spec.get("tolerations")))
+    errs += _only_deleted_scheduling_gates(
+        _dicts(new_spec.get("schedulingGates")), _dicts(old_spec.get("schedulingGates"))
+    )
     if _semantic(new_spec) == _semantic(old_spec):
         return errs
     # The fields that may change take their old values; whatever still differs may not change.

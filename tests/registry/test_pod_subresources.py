@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -91,6 +92,37 @@ def test_ephemeral_containers_change_only_that_part(fakeapi: FakeAPI) -> None:
     updated = response.json()
     assert updated["spec"]["ephemeralContainers"][0]["name"] == "debug"
     assert "nodeName" not in updated["spec"]
+
+
+def test_a_pods_tolerations_may_only_grow_and_its_scheduling_gates_only_shrink(fakeapi: FakeAPI) -> None:
+    # ValidatePodUpdate's validateOnlyAddedTolerations and validateOnlyDeletedSchedulingGates.
+    toleration = {"key": "a", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 10}
+    gated = pod()
+    gated["spec"] |= {"tolerations": [toleration], "schedulingGates": [{"name": "g1"}]}
+    fakeapi.seed(gated)
+
+    def patched(spec: dict[str, Any]) -> Any:
+        body = json.dumps({"spec": spec}).encode()
+        return fakeapi.server.request(
+            "PATCH", f"{PODS}/p", body, headers={"Content-Type": "application/merge-patch+json"}
+        )
+
+    other = {"key": "b", "operator": "Exists"}
+    assert patched({"tolerations": [{**toleration, "tolerationSeconds": 5}, other]}).status == 200
+    replaced = patched({"tolerations": [other]})
+    assert replaced.status == 422
+    assert replaced.json()["details"]["causes"] == [
+        {
+            "reason": "FieldValueForbidden",
+            "message": "Forbidden: existing toleration can not be modified except its tolerationSeconds",
+            "field": "spec.tolerations",
+        }
+    ]
+    added = patched({"schedulingGates": [{"name": "g1"}, {"name": "g2"}]})
+    assert added.json()["details"]["causes"][0]["message"] == (
+        "Forbidden: only deletion is allowed, but found new scheduling gate 'g2'"
+    )
+    assert patched({"schedulingGates": []}).status == 200
 
 
 def test_component_statuses_are_healthy(fakeapi: FakeAPI) -> None:
