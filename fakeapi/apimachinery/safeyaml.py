@@ -100,13 +100,15 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def json_object(text: str | bytes) -> dict[str, Any] | None:
-    """The object a body that is a JSON object holds, read as a YAML reader would; None for anything else.
+    """The object a body that is a JSON object holds, as upstream's YAML reader reads it; None for anything else.
 
     Most YAML bodies a client sends are JSON (helm's and client-go's apply patches are): read
     with the json module they cost a fraction of a YAML parse, and a JSON object with unique
-    keys and no NaN or Infinity is the same document read either way (it has no aliases, and
-    its keys and timestamps are quoted strings). Anything else is left to the YAML reader,
-    which reports its errors and duplicate keys as upstream does.
+    keys and no NaN or Infinity is the same document to sigs.k8s.io/yaml (it has no aliases, and
+    its keys and timestamps are quoted strings). PyYAML would differ on one point: it reads a
+    number with an exponent but no dot (``1e3``) as a string, where go-yaml, like json, reads a
+    number. Anything else is left to the YAML reader, which reports its errors and duplicate
+    keys as upstream does.
     """
     if text.lstrip()[:1] not in (b"{", "{"):
         return None

@@ -20,6 +20,11 @@ _EXPANSIONS = [("__", "__underscores__"), (".", "__dot__"), ("-", "__dash__"), (
 _IDENTIFIER = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
 
 
+def is_identifier(name: str) -> bool:
+    """A name CEL reads as it is: an identifier that is no reserved word (admissionregistration's isCELIdentifier)."""
+    return bool(_IDENTIFIER.fullmatch(name)) and name not in RESERVED
+
+
 def escape(name: str) -> str | None:
     """The CEL name of a property, or None when it cannot be escaped."""
     if name in RESERVED:

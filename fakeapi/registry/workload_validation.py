@@ -33,6 +33,7 @@ from typing import Any
 from fakeapi.apimachinery import field
 from fakeapi.apimachinery.field import FieldError, Raw
 from fakeapi.apimachinery.labels import SelectorParseError, selector_from_label_selector_dict
+from fakeapi.apimachinery.managedfields.gofmt import go_quote
 from fakeapi.apimachinery.schema import GroupKind
 from fakeapi.apimachinery.validation import is_dns1123_label
 from fakeapi.storage.interfaces import Object
@@ -46,7 +47,7 @@ def go_string_map(value: Any) -> Raw:
     """A map[string]string as Go's %#v prints it (field.Invalid's fallback for a map value)."""
     if not isinstance(value, Mapping):
         return Raw("map[string]string(nil)")
-    items = ", ".join(f"{json.dumps(str(k))}:{json.dumps(str(v))}" for k, v in sorted(value.items()))
+    items = ", ".join(f"{go_quote(str(k))}:{go_quote(str(v))}" for k, v in sorted(value.items()))
     return Raw("map[string]string{" + items + "}")
 
 
@@ -215,7 +216,7 @@ def _spec(obj: Any) -> dict[str, Any]:
 def _go_strings(values: Any) -> str:
     if not isinstance(values, list):
         return "[]string(nil)"
-    return "[]string{" + ", ".join(json.dumps(str(v)) for v in values) + "}"
+    return "[]string{" + ", ".join(go_quote(str(v)) for v in values) + "}"
 
 
 def go_label_selector(selector: Any) -> Raw:
@@ -228,8 +229,8 @@ def go_label_selector(selector: Any) -> Raw:
         for e in expressions:
             e = e if isinstance(e, Mapping) else {}
             parts.append(
-                f"v1.LabelSelectorRequirement{{Key:{json.dumps(str(e.get('key') or ''))}, "
-                f"Operator:{json.dumps(str(e.get('operator') or ''))}, Values:{_go_strings(e.get('values'))}}}"
+                f"v1.LabelSelectorRequirement{{Key:{go_quote(str(e.get('key') or ''))}, "
+                f"Operator:{go_quote(str(e.get('operator') or ''))}, Values:{_go_strings(e.get('values'))}}}"
             )
         rendered = "[]v1.LabelSelectorRequirement{" + ", ".join(parts) + "}"
     else:
@@ -395,13 +396,6 @@ _VALIDATORS: dict[GroupKind, Callable[[Object], list[FieldError]]] = {
 _IMMUTABLE_SELECTOR = {GroupKind("apps", k) for k in ("Deployment", "ReplicaSet", "DaemonSet")}
 
 
-def _normalized_selector(selector: Any) -> Any:
-    """Semantic.DeepEqual treats empty and missing maps and lists alike."""
-    if not isinstance(selector, Mapping):
-        return None
-    return {k: v for k, v in selector.items() if v not in (None, {}, [])}
-
-
 # ValidatePodUpdate's updatablePodSpecFields, as its Forbidden message lists them.
 UPDATABLE_POD_SPEC_FIELDS = ",".join(
     [
@@ -537,6 +531,6 @@ def validate_workload_update(
         return [e for e in _cron_job_spec(obj, old) if e.field in redone] + kept
     if group_kind in _IMMUTABLE_SELECTOR:
         new_selector, old_selector = _spec(obj).get("selector"), _spec(old).get("selector")
-        if _normalized_selector(new_selector) != _normalized_selector(old_selector):
+        if _semantic(new_selector) != _semantic(old_selector):
             return [*errs, field.invalid("spec.selector", go_label_selector(new_selector), IMMUTABLE)]
     return errs

@@ -79,33 +79,24 @@ class WatchEventLog:
         self._condition = threading.Condition()
         self._events: deque[WatchEvent] = deque(maxlen=capacity)
         self._sequence = 0
-        # The last line read and what it said: every watcher of a resource sends the same line for
-        # an event, so each is parsed about once, not once per watcher.
-        self._last_read: tuple[bytes, str, tuple[str, str, str]] | None = None
 
     def record(self, request: AuditEvent, line: bytes, content_type: str) -> None:
         """One line a watch response sent (the audit filter calls this); lines it cannot parse are skipped."""
-        last = self._last_read
-        if last is not None and last[0] == line:
-            _, event_type, (namespace, name, resource_version) = last
-        else:
-            try:
-                decoded: Any = yaml.safe_load(line) if "yaml" in content_type else json.loads(line)
-            except (ValueError, yaml.YAMLError):
-                return
-            if not isinstance(decoded, dict):
-                return
-            obj = decoded.get("object")
-            event_type = str(decoded.get("type") or "")
-            namespace, name, resource_version = _identity(obj if isinstance(obj, dict) else {})
-            self._last_read = (line, event_type, (namespace, name, resource_version))
+        try:
+            decoded: Any = yaml.safe_load(line) if "yaml" in content_type else json.loads(line)
+        except (ValueError, yaml.YAMLError):
+            return
+        if not isinstance(decoded, dict):
+            return
+        obj = decoded.get("object")
+        namespace, name, resource_version = _identity(obj if isinstance(obj, dict) else {})
         sent_at, sent_monotonic = utc_now(), real_monotonic()
         with self._condition:
             self._sequence += 1
             self._events.append(
                 WatchEvent(
                     sequence=self._sequence,
-                    type=event_type,
+                    type=str(decoded.get("type") or ""),
                     api_group=request.api_group,
                     resource=request.resource,
                     namespace=namespace,

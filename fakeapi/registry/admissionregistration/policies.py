@@ -75,13 +75,6 @@ MAX_AUDIT_ANNOTATIONS = 20
 MAX_AUDIT_ANNOTATION_VALUE_EXPRESSION_LENGTH = 5 * 1024
 
 _NEWLINES = re.compile(r"[\n\r]+")
-_CEL_IDENTIFIER = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
-_CEL_RESERVED = frozenset(
-    {
-        "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function",
-        "if", "import", "let", "loop", "package", "namespace", "return", "var", "void", "while",
-    }
-)  # fmt: skip
 
 
 def _dict(value: Any) -> dict[str, Any] | None:
@@ -200,19 +193,18 @@ def _mutable_operations(match: dict[str, Any] | None, path: str) -> list[FieldEr
     ]
 
 
-def _is_cel_identifier(name: str) -> bool:
-    return bool(_CEL_IDENTIFIER.fullmatch(name)) and name not in _CEL_RESERVED
-
-
 def _validate_variable(variable: dict[str, Any], path: str, has_params: bool) -> list[FieldError]:
     """validateVariable."""
+    # Imported with the first policy: a bare server loads nothing of CEL.
+    from fakeapi.admission.plugin.cel.compile import ANY
+    from fakeapi.cel.escaping import is_identifier
+
     errs: list[FieldError] = []
     name = _text(variable.get("name"))
     if not name.strip():
         errs.append(field.required(f"{path}.name", "name is not specified"))
-    elif not _is_cel_identifier(name):
+    elif not is_identifier(name):
         errs.append(field.invalid(f"{path}.name", name, "name is not a valid CEL identifier"))
-    from fakeapi.admission.plugin.cel.compile import ANY
 
     return errs + _required_expression(variable, path, has_params, (ANY,))
 
