@@ -147,4 +147,11 @@ class EncodedObjects:
 
     def watch_event(self, event_type: str, obj: Any) -> bytes:
         """One watch event line, as ``encode_json({"type": ..., "object": ...})`` plus a newline."""
-        return b'{"type":' + encode_json(event_type) + b',"object":' + self.encode(obj) + b"}\n"
+        opening = _EVENT_OPENINGS.get(event_type) or b'{"type":' + encode_json(event_type) + b',"object":'
+        return opening + self.encode(obj) + b"}\n"
+
+
+_EVENT_OPENINGS = {
+    event_type: b'{"type":"%s","object":' % event_type.encode()
+    for event_type in ("ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR")
+}

@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Unpack
 
 import yaml
@@ -31,24 +32,54 @@ class WatchEvent:
 
     Attributes:
         sequence: Position among every event this server sent (unique per server).
-        type: ``ADDED``, ``MODIFIED``, ``DELETED``, ``BOOKMARK`` or ``ERROR``.
         api_group, resource: What the watch was of.
-        namespace, name, resource_version: The object's (of a Table's row for ``kubectl get
-            -w``; empty for an ERROR, only the resourceVersion for a BOOKMARK).
         request: The audit event of the watch request that carried it.
         sent_monotonic, sent_at: When it was handed to the transport (real clock, wall clock).
+        line: The line as sent, and ``content_type`` its media type.
+
+    ``type`` (``ADDED``, ``MODIFIED``, ``DELETED``, ``BOOKMARK`` or ``ERROR``), ``namespace``,
+    ``name`` and ``resource_version`` are the object's (of a Table's row for ``kubectl get -w``;
+    empty for an ERROR, only the resourceVersion for a BOOKMARK), read from the line when first
+    asked: a hundred watchers of a busy resource send thousands of lines a second, and most
+    tests never ask about most of them. A line that cannot be read has them all empty.
     """
 
     sequence: int
-    type: str
     api_group: str
     resource: str
-    namespace: str
-    name: str
-    resource_version: str
     request: AuditEvent
     sent_monotonic: float
     sent_at: datetime
+    line: bytes
+    content_type: str
+
+    @cached_property
+    def _read(self) -> tuple[str, str, str, str]:
+        """(type, namespace, name, resourceVersion) from the line."""
+        try:
+            decoded: Any = yaml.safe_load(self.line) if "yaml" in self.content_type else json.loads(self.line)
+        except (ValueError, yaml.YAMLError):
+            return "", "", "", ""
+        if not isinstance(decoded, dict):
+            return "", "", "", ""
+        obj = decoded.get("object")
+        return (str(decoded.get("type") or ""), *_identity(obj if isinstance(obj, dict) else {}))
+
+    @property
+    def type(self) -> str:
+        return self._read[0]
+
+    @property
+    def namespace(self) -> str:
+        return self._read[1]
+
+    @property
+    def name(self) -> str:
+        return self._read[2]
+
+    @property
+    def resource_version(self) -> str:
+        return self._read[3]
 
     @property
     def verb(self) -> str:
@@ -81,30 +112,20 @@ class WatchEventLog:
         self._sequence = 0
 
     def record(self, request: AuditEvent, line: bytes, content_type: str) -> None:
-        """One line a watch response sent (the audit filter calls this); lines it cannot parse are skipped."""
-        try:
-            decoded: Any = yaml.safe_load(line) if "yaml" in content_type else json.loads(line)
-        except (ValueError, yaml.YAMLError):
-            return
-        if not isinstance(decoded, dict):
-            return
-        obj = decoded.get("object")
-        namespace, name, resource_version = _identity(obj if isinstance(obj, dict) else {})
+        """One line a watch response sent (the audit filter calls this)."""
         sent_at, sent_monotonic = utc_now(), real_monotonic()
         with self._condition:
             self._sequence += 1
             self._events.append(
                 WatchEvent(
                     sequence=self._sequence,
-                    type=str(decoded.get("type") or ""),
                     api_group=request.api_group,
                     resource=request.resource,
-                    namespace=namespace,
-                    name=name,
-                    resource_version=resource_version,
                     request=request,
                     sent_monotonic=sent_monotonic,
                     sent_at=sent_at,
+                    line=line,
+                    content_type=content_type,
                 )
             )
             self._condition.notify_all()
