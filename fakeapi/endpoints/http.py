@@ -9,6 +9,7 @@ changes part of an answer wraps the writer in a :class:`ResponseWriterWrapper`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qs
@@ -165,12 +166,43 @@ def hijack(w: ResponseWriter) -> Connection:
     return connection
 
 
-def can_hijack(w: ResponseWriter) -> bool:
-    """Whether the transport under ``w`` can hand its connection over."""
+def _transport(w: ResponseWriter) -> Any:
+    """The transport's own writer under the filters' wrappers."""
     inner: Any = w
     while isinstance(inner, ResponseWriterWrapper):
         inner = inner._inner
-    return callable(getattr(inner, "hijack", None))
+    return inner
+
+
+def can_hijack(w: ResponseWriter) -> bool:
+    """Whether the transport under ``w`` can hand its connection over."""
+    return callable(getattr(_transport(w), "hijack", None))
+
+
+class WouldBlock(Exception):
+    """A write that would have waited for the client to read. The same bytes must be written
+    again before anything else (TLS may have sent part of them and resumes where it stopped)."""
+
+
+class StreamWrites(Protocol):
+    """A transport that can write a stream from a thread of its own, without waiting on the client."""
+
+    def nonblocking(self) -> AbstractContextManager[None]:
+        """Writes made within (through the writer and its wrappers) raise WouldBlock instead of waiting."""
+        ...
+
+    def dispatch(self, job: Callable[[], None]) -> None:
+        """Run ``job`` soon on the transport's dispatch thread, shared by every stream; it must not block."""
+        ...
+
+
+def stream_writes(w: ResponseWriter) -> StreamWrites | None:
+    """The transport under ``w`` if it writes streams from its dispatch thread (the HTTPS server does)."""
+    transport = _transport(w)
+    if callable(getattr(transport, "dispatch", None)) and callable(getattr(transport, "nonblocking", None)):
+        writes: StreamWrites = transport
+        return writes
+    return None
 
 
 def switch_protocols(w: ResponseWriter, headers: list[tuple[str, str]]) -> Connection:

@@ -17,6 +17,10 @@ with a Status. Because each connection costs a thread here (a goroutine in Go), 
 backlog until one closes. The accept loop backs off when accepting fails (out of file
 descriptors), from 5 ms doubling to 1 s, as Go's does, instead of spinning.
 
+A watch's events are written by one dispatch thread for every connection
+(``stream_dispatch.py``), without waiting on any client; a connection whose client stops
+reading is left to its own thread.
+
 Why this server: it starts in a few milliseconds, needs no dependency, streams with
 ``wfile.flush()``, and its blocking socket waits use real time, which freezegun cannot stop.
 """
@@ -37,13 +41,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from fakeapi.apimachinery import errors
 from fakeapi.endpoints.handlers.common import write_status_error
-from fakeapi.endpoints.http import Handler, Headers, Request
+from fakeapi.endpoints.http import Handler, Headers, Request, WouldBlock
 from fakeapi.server.background_read import BackgroundReads
 from fakeapi.util.clock import real_monotonic
+
+if TYPE_CHECKING:
+    from fakeapi.server.stream_dispatch import StreamDispatcher
 
 DEFAULT_MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024
 HANDSHAKE_TIMEOUT_SECONDS = 10.0
@@ -87,6 +94,11 @@ class _ResponseWriter:
         self.hijacked = False
         self._switching_protocols = False
         self._watched = False
+        # Inside ``nonblocking()``: a write that would wait raises WouldBlock instead.
+        self._nonblocking = False
+        # The socket was made non-blocking by ``nonblocking()``, and stays so until the response ends:
+        # switching it back and forth costs two system calls a switch, each dropping the GIL.
+        self._socket_nonblocking = False
 
     def write_head(self, status: int, headers: list[tuple[str, str]]) -> None:
         handler = self._handler
@@ -114,7 +126,11 @@ class _ResponseWriter:
         if self._head_only or not data:
             return
         if self._chunked:
-            self._handler.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            chunk = b"%x\r\n%s\r\n" % (len(data), data)
+            if self._socket_nonblocking:
+                self._send_on_nonblocking_socket(chunk)
+            else:
+                self._handler.wfile.write(chunk)
         else:
             self._handler.wfile.write(self._pending_head + data)
             self._pending_head = b""
@@ -124,12 +140,52 @@ class _ResponseWriter:
             return
         if self._watched:
             self._handler.server.background_reads.unwatch(self._handler.connection)
+        if self._socket_nonblocking:
+            self._socket_nonblocking = False
+            with contextlib.suppress(OSError):
+                self._handler.connection.settimeout(IDLE_TIMEOUT_SECONDS)
         if self._pending_head:
             self._handler.wfile.write(self._pending_head)
             self._pending_head = b""
         if self._chunked and not self._head_only:
             self._handler.wfile.write(b"0\r\n\r\n")
         self._handler.wfile.flush()
+
+    @contextlib.contextmanager
+    def nonblocking(self) -> Iterator[None]:
+        """Streamed writes within raise WouldBlock when the client's socket is full, instead of waiting."""
+        if not self._socket_nonblocking:
+            self._handler.connection.settimeout(0.0)
+            self._socket_nonblocking = True
+        self._nonblocking = True
+        try:
+            yield
+        finally:
+            self._nonblocking = False
+
+    def _send_on_nonblocking_socket(self, chunk: bytes) -> None:
+        """Send ``chunk`` whole; outside ``nonblocking()``, wait for the client as a blocking socket would."""
+        connection = self._handler.connection
+        while True:
+            try:
+                connection.sendall(chunk)
+                return
+            except (ssl.SSLWantWriteError, BlockingIOError):
+                wanted = select.POLLOUT
+            except ssl.SSLWantReadError:
+                wanted = select.POLLIN
+            if self._nonblocking:
+                # Without SSL_MODE_ENABLE_PARTIAL_WRITE, OpenSSL resumes the record it began when it
+                # is given the same bytes again (the chunk frames them the same way).
+                raise WouldBlock
+            poll = select.poll()
+            poll.register(connection, wanted)
+            if not poll.poll(IDLE_TIMEOUT_SECONDS * 1000):
+                raise TimeoutError("timed out writing to the client")
+
+    def dispatch(self, job: Callable[[], None]) -> None:
+        """Run ``job`` on the server's stream dispatch thread."""
+        self._handler.server.stream_dispatcher.submit(job)
 
     def on_client_gone(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` as soon as the streaming client hangs up (until the response finishes)."""
@@ -451,6 +507,8 @@ class _TLSServer(ThreadingHTTPServer):
         self.max_connections = max_connections
         self.header_deadlines = _HeaderDeadlines(read_header_timeout)
         self.background_reads = BackgroundReads()
+        # Made by the first watch (a bare start serves none).
+        self._stream_dispatcher: StreamDispatcher | None = None
         self._connections: set[socket.socket] = set()
         # Counts accepted connections from accept to close (the TLS ones are tracked only after the handshake).
         self._open = 0
@@ -458,6 +516,24 @@ class _TLSServer(ThreadingHTTPServer):
         self._accept_backoff = 0.0
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, _RequestHandler, bind_and_activate=True)
+
+    @property
+    def stream_dispatcher(self) -> StreamDispatcher:
+        dispatcher = self._stream_dispatcher
+        if dispatcher is None:
+            with self._connections_lock:
+                if self._stream_dispatcher is None:
+                    from fakeapi.server.stream_dispatch import StreamDispatcher
+
+                    self._stream_dispatcher = StreamDispatcher()
+                dispatcher = self._stream_dispatcher
+        return dispatcher
+
+    def stop_streams(self) -> None:
+        with self._connections_lock:
+            dispatcher = self._stream_dispatcher
+        if dispatcher is not None:
+            dispatcher.stop()
 
     def _handle_request_noblock(self) -> None:
         # At the connection limit, leave new connections in the listen backlog until one closes.
@@ -563,6 +639,7 @@ class SecureServer:
         self._server.shutdown()
         self._server.header_deadlines.stop()
         self._server.background_reads.stop()
+        self._server.stop_streams()
         self._server.close_connections()
         self._server.server_close()
         self._thread.join(timeout)

@@ -63,6 +63,16 @@ class MemoryWatch:
         self.namespace = namespace
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._stopped = False
+        self._on_change: Callable[[], None] | None = None
+
+    def notify(self, on_change: Callable[[], None]) -> bool:
+        """Call ``on_change`` after each event is queued and when the watch stops.
+
+        It runs in the writer's thread under the storage lock, so it must only hand the news on
+        (the watch handler schedules the stream's writer). Returns True: this watch supports it.
+        """
+        self._on_change = on_change
+        return True
 
     def deliver(self, event: Event) -> None:
         if self.namespace is not None and event.key.namespace != self.namespace:
@@ -71,6 +81,8 @@ class MemoryWatch:
             self.stop()
             return
         self._queue.put(event)
+        if self._on_change is not None:
+            self._on_change()
 
     def next_event(self, timeout: float) -> Event | None:
         if self._stopped and self._queue.empty():
@@ -94,6 +106,8 @@ class MemoryWatch:
             self._stopped = True
             self._storage._remove_watch(self)
             self._queue.put(self._STOP)
+            if self._on_change is not None:
+                self._on_change()
 
     @property
     def stopped(self) -> bool:

@@ -11,6 +11,7 @@ ADDED. Bookmarks announce a revision only once every event before it was deliver
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from fakeapi.apimachinery import errors
@@ -119,6 +120,15 @@ class StoreWatchStream:
             if real_monotonic() >= deadline:
                 return None
         return None
+
+    def notify(self, on_change: Callable[[], None]) -> bool:
+        """Have ``on_change`` called whenever ``next(0)`` may have something new; False if this watch cannot.
+
+        Only a watch of the storage itself can: a watch read through a codec converts each event
+        as it is read, which may call a conversion webhook, so only its own thread may read it.
+        """
+        notify = getattr(self._watch, "notify", None)
+        return notify is not None and bool(notify(on_change))
 
     def stop(self) -> None:
         if self._watch is not None:
