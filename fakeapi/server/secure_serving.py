@@ -74,6 +74,8 @@ MAX_DISCARDED_BODY_BYTES = 64 * 1024 * 1024
 # dropped for this long (net/http's closeWriteAndWait and its rstAvoidanceDelay): closing with
 # unread bytes makes the kernel reset the connection, and the client could lose the answer.
 REFUSAL_LINGER_SECONDS = 0.5
+# A response body larger than this is written after its head rather than copied behind it.
+_SEPARATE_BODY_BYTES = 256 * 1024
 
 
 class _ResponseWriter:
@@ -131,6 +133,11 @@ class _ResponseWriter:
                 self._send_on_nonblocking_socket(chunk)
             else:
                 self._handler.wfile.write(chunk)
+        elif len(data) > _SEPARATE_BODY_BYTES:
+            # Copying a large body behind its head would cost more than the head's own TLS record.
+            self._handler.wfile.write(self._pending_head)
+            self._handler.wfile.write(data)
+            self._pending_head = b""
         else:
             self._handler.wfile.write(self._pending_head + data)
             self._pending_head = b""

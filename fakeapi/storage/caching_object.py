@@ -142,8 +142,16 @@ class EncodedObjects:
             return self.encode(obj) + b"\n"
         head = encode_json({k: v for k, v in obj.items() if k != "items"})
         # The head without its closing brace, then the items: exactly json.dumps of the whole.
-        opening = head[:-1] + (b"," if len(obj) > 1 else b"")
-        return opening + b'"items":[' + b",".join(self._each(items, "item", "item_json", self.encode)) + b"]}\n"
+        opening = head[:-1] + (b',"items":[' if len(obj) > 1 else b'"items":[')
+        encoded = self._each(items, "item", "item_json", self.encode)
+        if not encoded:
+            return opening + b"]}\n"
+        # One join copies each item once: a list of 50,000 is tens of megabytes, and each ``+`` would copy it all again.
+        parts = [b","] * (2 * len(encoded) + 1)
+        parts[0] = opening
+        parts[1::2] = encoded
+        parts[-1] = b"]}\n"
+        return b"".join(parts)
 
     def watch_event(self, event_type: str, obj: Any) -> bytes:
         """One watch event line, as ``encode_json({"type": ..., "object": ...})`` plus a newline."""
