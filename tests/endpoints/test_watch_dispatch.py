@@ -269,3 +269,45 @@ def test_a_client_that_stops_reading_holds_up_no_other_watcher_and_loses_nothing
         stalled.close()
         reading.close()
         assert server.errors == []
+
+
+def test_watchers_that_vanish_mid_stream_leave_the_server_whole() -> None:
+    """Clients reset their connections while events are written to them: the other watchers
+    hear every event, the vanished ones' threads end, and nothing fails in the server."""
+    with FakeAPIServer(ServerConfig()) as server:
+        path = "/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=" + str(
+            server.request("GET", "/api/v1/namespaces/default/configmaps").json()["metadata"]["resourceVersion"]
+        )
+        vanishing = [_watch_socket(server, path) for _ in range(20)]
+        staying = _watch_socket(server, path)
+        heard: list[tuple[str, str]] = []
+        listener = threading.Thread(target=lambda: heard.extend(_event_names(staying, 40)), daemon=True)
+        listener.start()
+        time.sleep(0.2)
+        assert len(_connection_threads()) == 21
+        for i in range(40):
+            created = server.request(
+                "POST",
+                "/api/v1/namespaces/default/configmaps",
+                {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm-{i:02d}"}, "data": {"i": str(i)}},
+            )
+            assert created.status == 201
+            if i % 2 == 0 and vanishing:
+                sock = vanishing.pop()
+                # A reset rather than a goodbye: SO_LINGER with a zero timeout.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                sock.close()
+        listener.join(SOCKET_TIMEOUT)
+        assert heard == [("ADDED", f"cm-{i:02d}") for i in range(40)]
+        staying.close()
+        deadline = time.monotonic() + SOCKET_TIMEOUT
+        while _connection_threads() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _connection_threads() == []
+        assert server.request("GET", "/api/v1/namespaces/default/configmaps/cm-00").status == 200
+        assert server.errors == []
+
+
+def _connection_threads() -> list[str]:
+    """The threads serving a connection (socketserver names them after process_request_thread)."""
+    return [thread.name for thread in threading.enumerate() if "process_request_thread" in thread.name]
