@@ -70,3 +70,9 @@ def format_quantity(amount: Fraction | int, *, binary: bool = False) -> str:
         nanos //= 1000
         exponent += 3
     return f"{nanos}{_DECIMAL_SUFFIXES[exponent]}"
+
+
+def canonical_quantity(text: str | int | float) -> str:
+    """Quantity.String of a quantity as written: canonical, in binary suffixes if it was written in them."""
+    binary = isinstance(text, str) and text.strip().endswith(tuple(_BINARY))
+    return format_quantity(parse_quantity(text), binary=binary)

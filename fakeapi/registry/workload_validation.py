@@ -6,11 +6,10 @@ DaemonSets, StatefulSets) and pkg/apis/batch/validation (Jobs, CronJobs).
 
 The part of ValidatePodSpec that kubectl users meet most is checked in pods and every pod
 template: a non-empty ``containers`` list; container names that are present, DNS-1123 labels and
-unique across containers and init containers; images that are set (and, in a pod, without
-surrounding whitespace); container ports in range; volumes with valid, unique names; volume
-mounts naming a volume of the pod, with a unique mount path; a known ``restartPolicy``. The
-order of the errors follows upstream: volumes, containers, init containers, then the restart
-policy.
+unique across containers and init containers; a known ``restartPolicy``; and each volume and
+container as ``container_validation`` checks them (volume sources, images, ports, env, mounts,
+pull policy, resources, security context, hooks and probes). The order of the errors follows
+upstream: volumes, containers, init containers, then the restart policy.
 
 Workloads add their own checks: non-negative replicas, a non-empty selector, a selector matching
 the template's labels (ValidatePodTemplateSpecForReplicaSet / ForRC), the restart policies a
@@ -35,7 +34,13 @@ from fakeapi.apimachinery.field import FieldError, Raw
 from fakeapi.apimachinery.labels import SelectorParseError, selector_from_label_selector_dict
 from fakeapi.apimachinery.managedfields.gofmt import go_quote
 from fakeapi.apimachinery.schema import GroupKind
-from fakeapi.apimachinery.validation import is_dns1123_label
+from fakeapi.registry.container_validation import (
+    dicts,
+    validate_container,
+    validate_init_restart_policy,
+    validate_lifecycle_and_probes,
+    validate_volumes,
+)
 from fakeapi.storage.interfaces import Object
 from fakeapi.util.cron import load_location, parse_standard
 
@@ -51,101 +56,33 @@ def go_string_map(value: Any) -> Raw:
     return Raw("map[string]string{" + items + "}")
 
 
-def _dns1123_label(value: str, path: str) -> list[FieldError]:
-    return [field.invalid(path, value, msg) for msg in is_dns1123_label(value)]
-
-
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [v if isinstance(v, dict) else {} for v in value] if isinstance(value, list) else []
-
-
-def _validate_volumes(volumes: Any, path: str) -> tuple[set[str], list[FieldError]]:
-    """ValidateVolumes' name checks: the names of the volumes without errors, and the errors."""
-    names: set[str] = set()
-    errs: list[FieldError] = []
-    for i, volume in enumerate(_dicts(volumes)):
-        name = str(volume.get("name") or "")
-        name_path = f"{path}[{i}].name"
-        volume_errs = [field.required(name_path, "")] if not name else _dns1123_label(name, name_path)
-        if name in names:
-            volume_errs.append(field.duplicate(name_path, name))
-        if volume_errs:
-            errs.extend(volume_errs)
-        else:
-            names.add(name)
-    return names, errs
-
-
-def _validate_ports(ports: Any, path: str) -> list[FieldError]:
-    errs: list[FieldError] = []
-    for i, port in enumerate(_dicts(ports)):
-        number = port.get("containerPort")
-        port_path = f"{path}[{i}].containerPort"
-        if not number:
-            errs.append(field.required(port_path, ""))
-        elif isinstance(number, int) and not 1 <= number <= 65535:
-            errs.append(field.invalid(port_path, number, "must be between 1 and 65535, inclusive"))
-    return errs
-
-
-def _validate_volume_mounts(mounts: Any, volumes: set[str], path: str) -> list[FieldError]:
-    errs: list[FieldError] = []
-    mount_paths: set[str] = set()
-    for i, mount in enumerate(_dicts(mounts)):
-        name = str(mount.get("name") or "")
-        mount_path = str(mount.get("mountPath") or "")
-        if not name:
-            errs.append(field.required(f"{path}[{i}].name", ""))
-        if name not in volumes:
-            errs.append(field.not_found(f"{path}[{i}].name", name))
-        if not mount_path:
-            errs.append(field.required(f"{path}[{i}].mountPath", ""))
-        if mount_path in mount_paths:
-            errs.append(field.invalid(f"{path}[{i}].mountPath", mount_path, "must be unique"))
-        mount_paths.add(mount_path)
-    return errs
-
-
-def _validate_container(container: dict[str, Any], volumes: set[str], path: str, for_pod: bool) -> list[FieldError]:
-    """validateContainerCommon (and validateContainerOnlyForPod) for what is checked here."""
-    errs: list[FieldError] = []
-    name = str(container.get("name") or "")
-    errs += [field.required(f"{path}.name", "")] if not name else _dns1123_label(name, f"{path}.name")
-    image = container.get("image")
-    image = image if isinstance(image, str) else ""
-    if not image:
-        errs.append(field.required(f"{path}.image", ""))
-    errs += _validate_ports(container.get("ports"), f"{path}.ports")
-    errs += _validate_volume_mounts(container.get("volumeMounts"), volumes, f"{path}.volumeMounts")
-    if for_pod and image and image != image.strip():
-        errs.append(field.invalid(f"{path}.image", image, "must not have leading or trailing whitespace"))
-    return errs
-
-
 def validate_pod_spec(spec: Any, path: str, *, for_pod: bool) -> list[FieldError]:
     """ValidatePodSpec's checks listed in the module docstring; ``for_pod``: a pod, not a template."""
     if not isinstance(spec, dict):
         return []
-    volumes, errs = _validate_volumes(spec.get("volumes"), f"{path}.volumes")
-    containers = _dicts(spec.get("containers"))
+    volumes, errs = validate_volumes(spec.get("volumes"), f"{path}.volumes")
+    containers = dicts(spec.get("containers"))
     if not containers:
         errs.append(field.required(f"{path}.containers", ""))
     names: set[str] = set()
     for i, container in enumerate(containers):
         container_path = f"{path}.containers[{i}]"
-        errs += _validate_container(container, volumes, container_path, for_pod)
+        errs += validate_container(container, volumes, container_path, for_pod=for_pod)
         name = str(container.get("name") or "")
         if name in names:
             errs.append(field.duplicate(f"{container_path}.name", name))
         names.add(name)
-    for i, container in enumerate(_dicts(spec.get("initContainers"))):
+        errs += validate_lifecycle_and_probes(container, container_path, init=False)
+    for i, container in enumerate(dicts(spec.get("initContainers"))):
         container_path = f"{path}.initContainers[{i}]"
-        errs += _validate_container(container, volumes, container_path, for_pod)
+        errs += validate_container(container, volumes, container_path, for_pod=for_pod)
+        errs += validate_init_restart_policy(container, container_path)
         name = str(container.get("name") or "")
         if name in names:
             errs.append(field.duplicate(f"{container_path}.name", name))
         if name:
             names.add(name)
+        errs += validate_lifecycle_and_probes(container, container_path, init=True)
     policy = spec.get("restartPolicy")
     if policy == "":
         errs.append(field.required(f"{path}.restartPolicy", ""))
@@ -463,7 +400,7 @@ def _pod_update(obj: Object, old: Object) -> list[FieldError]:
     new_spec, old_spec = _spec(obj), _spec(old)
     errs: list[FieldError] = []
     for key in ("containers", "initContainers"):
-        if len(_dicts(new_spec.get(key))) != len(_dicts(old_spec.get(key))):
+        if len(dicts(new_spec.get(key))) != len(dicts(old_spec.get(key))):
             return [field.forbidden(f"spec.{key}", "pod updates may not add or remove containers")]
     deadline, old_deadline = new_spec.get("activeDeadlineSeconds"), old_spec.get("activeDeadlineSeconds")
     if isinstance(deadline, int):
@@ -479,9 +416,9 @@ def _pod_update(obj: Object, old: Object) -> list[FieldError]:
         errs.append(
             field.invalid("spec.activeDeadlineSeconds", None, "must not update from a positive integer to nil value")
         )
-    errs += _only_added_tolerations(_dicts(new_spec.get("tolerations")), _dicts(old_spec.get("tolerations")))
+    errs += _only_added_tolerations(dicts(new_spec.get("tolerations")), dicts(old_spec.get("tolerations")))
     errs += _only_deleted_scheduling_gates(
-        _dicts(new_spec.get("schedulingGates")), _dicts(old_spec.get("schedulingGates"))
+        dicts(new_spec.get("schedulingGates")), dicts(old_spec.get("schedulingGates"))
     )
     if _semantic(new_spec) == _semantic(old_spec):
         return errs
@@ -491,7 +428,7 @@ def _pod_update(obj: Object, old: Object) -> list[FieldError]:
         if key in munged or key in old_spec:
             munged[key] = [
                 {**new, "image": old.get("image")} if "image" in old else {k: v for k, v in new.items() if k != "image"}
-                for new, old in zip(_dicts(new_spec.get(key)), _dicts(old_spec.get(key)), strict=True)
+                for new, old in zip(dicts(new_spec.get(key)), dicts(old_spec.get(key)), strict=True)
             ]
     for key in ("activeDeadlineSeconds", "schedulingGates", "tolerations"):
         munged.pop(key, None)

@@ -18,6 +18,9 @@ pytestmark = pytest.mark.kubectl
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 
 
+_APP = {"name": "app", "image": "registry.example/app:1"}
+
+
 def _pod(spec: dict[str, object]) -> str:
     return json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "checked"}, "spec": spec})
 
@@ -80,10 +83,135 @@ def _refused(kubectl: Kubectl, manifest: str, *args: str) -> str:
             {"restartPolicy": "Sometimes", "containers": [{"name": "app", "image": "a"}]},
             'spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"',
         ),
+        (
+            {"volumes": [{"name": "v", "emptyDir": {}, "hostPath": {"path": "/x"}}], "containers": [_APP]},
+            "spec.volumes[0].hostPath: Forbidden: may not specify more than 1 volume type",
+        ),
+        (
+            {"volumes": [{"name": "v", "configMap": {}}], "containers": [_APP]},
+            "spec.volumes[0].configMap.name: Required value",
+        ),
+        (
+            {"containers": [{**_APP, "ports": [{"containerPort": 80, "name": "web-server-port-1"}]}]},
+            'spec.containers[0].ports[0].name: Invalid value: "web-server-port-1": must be no more than 15 characters',
+        ),
+        (
+            {"containers": [{**_APP, "env": [{"name": "A=B", "value": "x"}]}]},
+            'spec.containers[0].env[0].name: Invalid value: "A=B": a valid environment variable name must consist'
+            " only of printable ASCII characters other than '='",
+        ),
+        (
+            {
+                "containers": [
+                    {
+                        **_APP,
+                        "env": [{"name": "A", "value": "x", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
+                    }
+                ]
+            },
+            'spec.containers[0].env[0].valueFrom: Invalid value: "": may not be specified when `value` is not empty',
+        ),
+        (
+            {"containers": [{**_APP, "imagePullPolicy": "Sometimes"}]},
+            'spec.containers[0].imagePullPolicy: Unsupported value: "Sometimes": supported values: "Always",'
+            ' "IfNotPresent", "Never"',
+        ),
+        (
+            {"containers": [{**_APP, "resources": {"requests": {"cpu": "2"}, "limits": {"cpu": "1500m"}}}]},
+            'spec.containers[0].resources.requests: Invalid value: "2": must be less than or equal to cpu limit of 1500m',
+        ),
+        (
+            {"containers": [{**_APP, "resources": {"requests": {"memory": "-64Mi"}}}]},
+            'spec.containers[0].resources.requests[memory]: Invalid value: "-64Mi": must be greater than or equal to 0',
+        ),
+        (
+            {"containers": [{**_APP, "resources": {"limits": {"cpus": "1"}}}]},
+            '\n* spec.containers[0].resources.limits[cpus]: Invalid value: "cpus": must be a standard resource for'
+            ' containers\n* spec.containers[0].resources.requests[cpus]: Invalid value: "cpus": must be a standard'
+            " resource for containers",
+        ),
+        (
+            {"containers": [{**_APP, "resources": {"requests": {"example.com/gpu": "1"}}}]},
+            "spec.containers[0].resources.limits: Required value: Limit must be set for non overcommitable resources",
+        ),
+        (
+            {"containers": [{**_APP, "securityContext": {"runAsUser": -1}}]},
+            "spec.containers[0].securityContext.runAsUser: Invalid value: -1: must be between 0 and 2147483647, inclusive",
+        ),
+        (
+            {"containers": [{**_APP, "livenessProbe": {"periodSeconds": 5}}]},
+            "spec.containers[0].livenessProbe: Required value: must specify a handler type",
+        ),
+        (
+            {"containers": [{**_APP, "livenessProbe": {"exec": {"command": ["true"]}, "successThreshold": 3}}]},
+            "spec.containers[0].livenessProbe.successThreshold: Invalid value: 3: must be 1",
+        ),
+        (
+            {"containers": [{**_APP, "readinessProbe": {"tcpSocket": {"port": 80}, "exec": {"command": ["true"]}}}]},
+            "spec.containers[0].readinessProbe.tcpSocket: Forbidden: may not specify more than 1 handler type",
+        ),
+        (
+            {
+                "initContainers": [{"name": "init", "image": "a", "readinessProbe": {"exec": {"command": ["true"]}}}],
+                "containers": [_APP],
+            },
+            "spec.initContainers[0].readinessProbe: Forbidden: may not be set for init containers without"
+            " restartPolicy=Always",
+        ),
     ],
 )
 def test_invalid_pod_specs_are_refused(kubectl: Kubectl, spec: dict[str, object], message: str) -> None:
     assert _refused(kubectl, _pod(spec), "--dry-run=server") == f'The Pod "checked" is invalid: {message}'
+
+
+def test_the_cases_a_careful_pod_spec_uses_are_accepted(kubectl: Kubectl) -> None:
+    """What the checks above must not refuse: every probe and hook kind, a sidecar with probes,
+    named ports, env from the downward API and config maps, resources with huge pages and an
+    extended resource, a source-less volume (defaulted to emptyDir, as upstream defaults it)."""
+    app = {
+        "name": "app",
+        "image": "registry.example/app:1",
+        "ports": [
+            {"containerPort": 8080, "name": "http"},
+            {"containerPort": 9090, "name": "metrics", "protocol": "TCP"},
+        ],
+        "env": [
+            {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+            {"name": "LEVEL", "valueFrom": {"configMapKeyRef": {"name": "settings", "key": "level"}}},
+            {"name": "my.relaxed-name_1", "value": "x"},
+        ],
+        "resources": {
+            "requests": {"cpu": "250m", "memory": "64Mi", "hugepages-2Mi": "4Mi", "example.com/gpu": "1"},
+            "limits": {"cpu": "1", "memory": "128Mi", "hugepages-2Mi": "4Mi", "example.com/gpu": "1"},
+        },
+        "livenessProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "initialDelaySeconds": 3},
+        "readinessProbe": {"tcpSocket": {"port": 8080}, "successThreshold": 2},
+        "startupProbe": {"grpc": {"port": 9090}, "failureThreshold": 30},
+        "lifecycle": {"preStop": {"sleep": {"seconds": 5}}, "postStart": {"exec": {"command": ["true"]}}},
+        "securityContext": {"runAsUser": 1000, "runAsGroup": 0, "allowPrivilegeEscalation": False},
+        "volumeMounts": [{"name": "scratch", "mountPath": "/scratch"}],
+    }
+    sidecar = {
+        "name": "proxy",
+        "image": "registry.example/proxy:1",
+        "restartPolicy": "Always",
+        "readinessProbe": {"exec": {"command": ["true"]}},
+    }
+    spec = {"initContainers": [sidecar], "containers": [app], "volumes": [{"name": "scratch"}]}
+    result = kubectl("create", "-f", "-", "--dry-run=server", input=_pod(spec), check=False)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_deployment_template_is_checked_like_a_pod(kubectl: Kubectl) -> None:
+    manifest = json.loads(_deployment({"app": "web"}, {"app": "web"}))
+    manifest["spec"]["template"]["spec"]["containers"][0]["readinessProbe"] = {
+        "httpGet": {"port": 0},
+        "periodSeconds": -5,
+    }
+    assert _refused(kubectl, json.dumps(manifest)) == (
+        'The Deployment "web" is invalid: spec.template.spec.containers[0].readinessProbe.periodSeconds:'
+        " Invalid value: -5: must be greater than or equal to 0"
+    )
 
 
 def test_deployment_selector_must_match_template_labels(kubectl: Kubectl) -> None:
