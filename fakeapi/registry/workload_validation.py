@@ -19,7 +19,8 @@ added tolerations, removed scheduling gates); its Forbidden message ends with a 
 specs as JSON lines, where upstream prints go-cmp's diff of the Go structs. A gated pod's
 nodeSelector and node affinity may not change here, where upstream lets them narrow. A StatefulSet's
 template gets only the selector and restart policy checks: upstream leaves its pod spec
-unvalidated (its volume mounts may name volume claim templates).
+unvalidated (its volume mounts may name volume claim templates); on update, its spec may change
+only where ValidateStatefulSetUpdate lets it.
 """
 
 from __future__ import annotations
@@ -332,6 +333,31 @@ _VALIDATORS: dict[GroupKind, Callable[[Object], list[FieldError]]] = {
 # strategies' ValidateUpdate; a StatefulSet's update validation forbids it in other words).
 _IMMUTABLE_SELECTOR = {GroupKind("apps", k) for k in ("Deployment", "ReplicaSet", "DaemonSet")}
 
+# ValidateStatefulSetUpdate: what a StatefulSet's spec may change; everything else (the selector,
+# serviceName, volumeClaimTemplates, podManagementPolicy) is fixed once it was created.
+STATEFULSET_UPDATABLE_FIELDS = (
+    "replicas",
+    "ordinals",
+    "template",
+    "updateStrategy",
+    "revisionHistoryLimit",
+    "persistentVolumeClaimRetentionPolicy",
+    "minReadySeconds",
+)
+STATEFULSET_SPEC_FORBIDDEN = (
+    "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy',"
+    " 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"
+)
+
+
+def _statefulset_update(obj: Object, old: Object) -> list[FieldError]:
+    fixed_new, fixed_old = (
+        {k: v for k, v in _spec(o).items() if k not in STATEFULSET_UPDATABLE_FIELDS} for o in (obj, old)
+    )
+    if _semantic(fixed_new) != _semantic(fixed_old):
+        return [field.forbidden("spec", STATEFULSET_SPEC_FORBIDDEN)]
+    return []
+
 
 # ValidatePodUpdate's updatablePodSpecFields, as its Forbidden message lists them.
 UPDATABLE_POD_SPEC_FIELDS = ",".join(
@@ -456,12 +482,15 @@ def validate_workload_update(
 ) -> list[FieldError]:
     """The errors of an update, from ``errs`` (validate_workload's for ``obj``) and the old object.
 
-    An apps/v1 workload's selector cannot change. A CronJob's schedule may keep a TZ= it had,
+    An apps/v1 workload's selector cannot change; a StatefulSet's spec may change only in
+    ValidateStatefulSetUpdate's fields. A CronJob's schedule may keep a TZ= it had,
     and an unchanged time zone is not checked again. A pod's spec may change only where
     ValidatePodUpdate lets it.
     """
     if group_kind == GroupKind("", "Pod"):
         return errs + _pod_update(obj, old)
+    if group_kind == GroupKind("apps", "StatefulSet"):
+        return errs + _statefulset_update(obj, old)
     if group_kind == GroupKind("batch", "CronJob"):
         redone = ("spec.schedule", "spec.timeZone")
         kept = [e for e in errs if e.field not in redone]

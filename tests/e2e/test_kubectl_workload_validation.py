@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -282,8 +283,8 @@ def test_apply_force_restores_the_object_when_the_new_one_is_invalid(kubectl: Ku
     assert restored["spec"]["template"]["metadata"]["labels"] == {"app": "web"}
 
 
-def test_statefulset_pods_may_mount_their_claim_templates(kubectl: Kubectl) -> None:
-    statefulset = {
+def _statefulset() -> dict[str, Any]:
+    return {
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",
         "metadata": {"name": "store"},
@@ -306,6 +307,10 @@ def test_statefulset_pods_may_mount_their_claim_templates(kubectl: Kubectl) -> N
             ],
         },
     }
+
+
+def test_statefulset_pods_may_mount_their_claim_templates(kubectl: Kubectl) -> None:
+    statefulset = _statefulset()
     created = kubectl("create", "-f", "-", "--dry-run=server", input=json.dumps(statefulset))
     assert created.stdout == "statefulset.apps/store created (server dry run)\n"
     statefulset["spec"]["template"]["metadata"]["labels"] = {"app": "other"}  # type: ignore[index]
@@ -313,6 +318,38 @@ def test_statefulset_pods_may_mount_their_claim_templates(kubectl: Kubectl) -> N
         'The StatefulSet "store" is invalid: spec.template.metadata.labels: Invalid value: '
         'map[string]string{"app":"other"}: `selector` does not match template `labels`'
     )
+
+
+def test_a_statefulset_may_change_only_its_replicas_template_and_strategies(kubectl: Kubectl) -> None:
+    """ValidateStatefulSetUpdate: the claim templates, service name and pod management policy stay as created."""
+    statefulset = _statefulset()
+    kubectl("apply", "-f", "-", input=json.dumps(statefulset))
+    statefulset["spec"]["replicas"] = 2
+    statefulset["spec"]["template"]["spec"]["containers"][0]["image"] = "b"
+    statefulset["spec"]["updateStrategy"] = {"type": "OnDelete"}
+    statefulset["spec"]["minReadySeconds"] = 5
+    assert kubectl("apply", "-f", "-", input=json.dumps(statefulset)).stdout == "statefulset.apps/store configured\n"
+    forbidden = (
+        'The StatefulSet "store" is invalid: spec: Forbidden: updates to statefulset spec for fields other than'
+        " 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit',"
+        " 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"
+    )
+    for change in (
+        {
+            "volumeClaimTemplates": [
+                {
+                    **statefulset["spec"]["volumeClaimTemplates"][0],
+                    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "2Gi"}}},
+                }
+            ]
+        },
+        {"serviceName": "elsewhere"},
+        {"podManagementPolicy": "Parallel"},
+    ):
+        changed = {**statefulset, "spec": {**statefulset["spec"], **change}}
+        refused = kubectl("apply", "-f", "-", input=json.dumps(changed), check=False)
+        assert refused.returncode == 1
+        assert refused.stderr.strip().endswith(forbidden), refused.stderr
 
 
 @pytest.mark.parametrize(
