@@ -98,6 +98,31 @@ def is_valid_path_segment_name(name: str) -> list[str]:
     return [f"may not contain '{bad}'" for bad in ("/", "%") if bad in name]
 
 
+_PORT_NAME_CHARSET = re.compile(r"^[-a-z0-9]+$")
+_PORT_NAME_ONE_LETTER = re.compile(r".*[a-z].*")
+
+
+def is_valid_port_name(name: str) -> list[str]:
+    """validation.IsValidPortName: an IANA_SVC_NAME."""
+    msgs = []
+    if len(name) > 15:
+        msgs.append(_max_len_error(15))
+    if not _PORT_NAME_CHARSET.match(name):
+        msgs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
+    if not _PORT_NAME_ONE_LETTER.match(name):
+        msgs.append("must contain at least one letter (a-z)")
+    if "--" in name:
+        msgs.append("must not contain consecutive hyphens")
+    if name and (name[0] == "-" or name[-1] == "-"):
+        msgs.append("must not begin or end with a hyphen")
+    return msgs
+
+
+def is_valid_port_num(port: int) -> list[str]:
+    """validation.IsValidPortNum."""
+    return [] if 1 <= port <= 65535 else ["must be between 1 and 65535, inclusive"]
+
+
 def validate_labels(labels: Any, path: str) -> list[FieldError]:
     if not isinstance(labels, Mapping):
         return []

@@ -19,13 +19,12 @@ random order).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fakeapi.apimachinery import field
 from fakeapi.apimachinery.field import FieldError
 from fakeapi.apimachinery.quantity import canonical_quantity, parse_quantity
-from fakeapi.apimachinery.validation import is_dns1123_label
+from fakeapi.apimachinery.validation import is_dns1123_label, is_valid_port_name, is_valid_port_num
 
 IS_NEGATIVE_ERROR_MSG = "must be greater than or equal to 0"
 # helper.IsStandardContainerResourceName, but for hugepages-<size>.
@@ -71,8 +70,6 @@ _FORBIDDEN_SOURCE_PATHS = {"cephfs": "cephFS", "downwardAPI": "downwarAPI"}
 _PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
 _LIFECYCLE_HANDLERS = ("exec", "httpGet", "tcpSocket", "sleep")
 _PROBE_COUNTS = ("initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold")
-_PORT_NAME_CHARSET = re.compile(r"^[-a-z0-9]+$")
-_PORT_NAME_ONE_LETTER = re.compile(r".*[a-z].*")
 _MAX_USER_ID = 2147483647
 
 
@@ -200,26 +197,8 @@ def _supported(container: dict[str, Any], key: str, supported: list[str], path: 
     return []
 
 
-def is_valid_port_name(name: str) -> list[str]:
-    """validation.IsValidPortName (an IANA_SVC_NAME)."""
-    msgs = []
-    if len(name) > 15:
-        msgs.append("must be no more than 15 characters")
-    if not _PORT_NAME_CHARSET.match(name):
-        msgs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
-    if not _PORT_NAME_ONE_LETTER.match(name):
-        msgs.append("must contain at least one letter (a-z)")
-    if "--" in name:
-        msgs.append("must not contain consecutive hyphens")
-    if name and (name[0] == "-" or name[-1] == "-"):
-        msgs.append("must not begin or end with a hyphen")
-    return msgs
-
-
 def _port_number(number: Any, path: str) -> list[FieldError]:
-    if isinstance(number, int) and not 1 <= number <= 65535:
-        return [field.invalid(path, number, "must be between 1 and 65535, inclusive")]
-    return []
+    return [field.invalid(path, number, msg) for msg in is_valid_port_num(number)] if isinstance(number, int) else []
 
 
 def _ports(ports: Any, path: str) -> list[FieldError]:

@@ -14,6 +14,7 @@ from fakeapi.apimachinery import errors, field
 from fakeapi.apimachinery.field import FieldError
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.endpoints.request import RequestContext
+from fakeapi.registry.core.service_validation import HEADLESS, validate_service
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.registry.strategy import Strategy
 from fakeapi.storage.interfaces import Object
@@ -28,7 +29,6 @@ MAX_CIDR_BITS = 20
 KUBERNETES_SERVICE_IP_INDEX = 1
 DNS_SERVICE_IP_INDEX = 10
 NODE_PORT_RANGE = range(30000, 32768)
-_HEADLESS = "None"
 
 
 class AllocationError(ValueError):
@@ -39,7 +39,7 @@ def claim_allocations(service: Object, ips: ServiceIPAllocator, node_ports: Node
     """Mark the cluster IP and node ports of a Service put back in storage as its own again."""
     spec = service.get("spec") or {}
     owner = service["metadata"]["uid"]
-    if spec.get("clusterIP") and spec["clusterIP"] != _HEADLESS:
+    if spec.get("clusterIP") and spec["clusterIP"] != HEADLESS:
         ips.allocate(owner, spec["clusterIP"])
     for port in spec.get("ports") or []:
         if port.get("nodePort"):
@@ -210,7 +210,7 @@ class ServiceStrategy(Strategy):
         errs: list[FieldError] = []
         if spec["type"] != "ExternalName":
             requested = spec.get("clusterIP") or (spec.get("clusterIPs") or [None])[0]
-            if requested != _HEADLESS:
+            if requested != HEADLESS:
                 try:
                     spec["clusterIP"] = self.ips.allocate(owner, requested)
                 except AllocationError as exc:
@@ -246,17 +246,21 @@ class ServiceStrategy(Strategy):
             ):
                 port["nodePort"] = old_ports[port["port"]]["nodePort"]
 
+    def validate(self, ctx: RequestContext, obj: Object) -> list[FieldError]:
+        return validate_service(obj)
+
     def validate_update(self, ctx: RequestContext, obj: Object, old: Object) -> list[FieldError]:
+        errs = validate_service(obj)
         new_ip = (obj.get("spec") or {}).get("clusterIP")
         old_ip = (old.get("spec") or {}).get("clusterIP")
         if old_ip and new_ip != old_ip:
-            return [field.invalid("spec.clusterIPs[0]", new_ip, "may not change once set")]
-        return []
+            errs.append(field.invalid("spec.clusterIPs[0]", new_ip, "may not change once set"))
+        return errs
 
     def release_resources(self, obj: Object) -> None:
         spec = obj.get("spec") or {}
         owner = (obj.get("metadata") or {}).get("uid") or ""
-        if spec.get("clusterIP") and spec["clusterIP"] != _HEADLESS:
+        if spec.get("clusterIP") and spec["clusterIP"] != HEADLESS:
             self.ips.release(owner, spec["clusterIP"])
         for port in spec.get("ports") or []:
             if isinstance(port, dict) and port.get("nodePort"):

@@ -241,13 +241,17 @@ class Store:
         if self.field_manager is not None:
             self.field_manager.update(None, obj, options.field_manager)
         attributes = self._admit(ctx, CREATE, obj, None, options)
-        before_create(self.create_strategy, ctx, obj)
-        self._default(obj)
-        self._encode_as_go(obj)
-        if self.admission is not None and self.spec.namespaced:
-            self.admission.admit_create(self.spec.group_resource, meta.get("namespace") or "", meta.get("name") or "")
-        self._validate_admission(attributes)
+        # What preparing the object allocates (a Service's cluster IP and node ports) is given back
+        # when validation, admission or storing refuses it.
         try:
+            before_create(self.create_strategy, ctx, obj)
+            self._default(obj)
+            self._encode_as_go(obj)
+            if self.admission is not None and self.spec.namespaced:
+                self.admission.admit_create(
+                    self.spec.group_resource, meta.get("namespace") or "", meta.get("name") or ""
+                )
+            self._validate_admission(attributes)
             created = self._store_new(obj, generated, options.dry_run)
         except BaseException:
             self.create_strategy.release_resources(obj)
