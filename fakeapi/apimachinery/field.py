@@ -107,6 +107,10 @@ def not_supported(path: str, value: Any, supported: list[str]) -> FieldError:
     return FieldError(ErrorType.NOT_SUPPORTED, path, value, detail)
 
 
+# apimachinery's FieldImmutableErrorMsg (ValidateImmutableField's detail).
+IMMUTABLE_ERROR_MSG = "field is immutable"
+
+
 def forbidden(path: str, detail: str) -> FieldError:
     return FieldError(ErrorType.FORBIDDEN, path, detail=detail)
 

@@ -98,6 +98,25 @@ def is_valid_path_segment_name(name: str) -> list[str]:
     return [f"may not contain '{bad}'" for bad in ("/", "%") if bad in name]
 
 
+_CONFIG_MAP_KEY_FMT = "[-._a-zA-Z0-9]+"
+_CONFIG_MAP_KEY = re.compile(f"^{_CONFIG_MAP_KEY_FMT}$")
+
+
+def is_config_map_key(value: str) -> list[str]:
+    """validation.IsConfigMapKey: a key of a ConfigMap's or Secret's data."""
+    msgs = []
+    if len(value) > 253:
+        msgs.append(_max_len_error(253))
+    if not _CONFIG_MAP_KEY.match(value):
+        message = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'"
+        msgs.append(_regex_error(message, _CONFIG_MAP_KEY_FMT, "key.name", "KEY_NAME", "key-name"))
+    if value in (".", ".."):
+        msgs.append(f"must not be '{value}'")
+    elif value.startswith(".."):
+        msgs.append("must not start with '..'")
+    return msgs
+
+
 _PORT_NAME_CHARSET = re.compile(r"^[-a-z0-9]+$")
 _PORT_NAME_ONE_LETTER = re.compile(r".*[a-z].*")
 

@@ -178,7 +178,7 @@ _CORE_V1: tuple[ResourceSpec, ...] = (
         short_names=("cs",),
         verbs=_GET_LIST,
     ),
-    ResourceSpec(_CORE, "v1", "configmaps", "ConfigMap", namespaced=True, short_names=("cm",)),
+    ResourceSpec(_CORE, "v1", "configmaps", "ConfigMap", namespaced=True, short_names=("cm",), strategy="configmap"),
     ResourceSpec(_CORE, "v1", "endpoints", "Endpoints", namespaced=True, short_names=("ep",)),
     ResourceSpec(
         _CORE,

@@ -36,6 +36,7 @@ from fakeapi.registry.authentication.services import SecurityServices
 from fakeapi.registry.batch.job import JobStrategy
 from fakeapi.registry.certificates.csr import CSRApprovalStrategy, CSRStrategy
 from fakeapi.registry.core.componentstatus import ComponentStatusREST
+from fakeapi.registry.core.configmap import ConfigMapStrategy
 from fakeapi.registry.core.event import EventStrategy
 from fakeapi.registry.core.namespace import (
     NamespaceFinalizeStrategy,
@@ -127,6 +128,7 @@ class StrategyFactory:
         s = self.services
         builders: dict[str, Callable[[], Strategy]] = {
             "secret": lambda: SecretStrategy(spec, s.schemas, s.identity),
+            "configmap": lambda: ConfigMapStrategy(spec, s.schemas, s.identity),
             "event": lambda: EventStrategy(spec, s.schemas, s.identity),
             "job": lambda: JobStrategy(spec, s.schemas, s.identity),
             "daemonset": lambda: DaemonSetStrategy(spec, s.schemas, s.identity),

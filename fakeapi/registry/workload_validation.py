@@ -142,7 +142,7 @@ def validate_template_for_controller(
     return errs
 
 
-IMMUTABLE = "field is immutable"
+IMMUTABLE = field.IMMUTABLE_ERROR_MSG
 JOB_RESTART_POLICIES = ["OnFailure", "Never"]
 
 

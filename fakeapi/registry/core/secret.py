@@ -1,13 +1,30 @@
-"""Secrets (pkg/registry/core/secret/strategy.go): stringData folds into data, type defaults to Opaque."""
+"""Secrets (pkg/registry/core/secret/strategy.go): stringData folds into data, type defaults to Opaque.
+
+ValidateSecret: the data's keys, and the keys each well-known type requires (the contents of a
+docker config are not parsed here: upstream refuses one that is not JSON, with Go's parser's
+message). ValidateSecretUpdate: the type is immutable, and so is an ``immutable`` Secret's data.
+"""
 
 from __future__ import annotations
 
 import base64
 
+from fakeapi.apimachinery import field
+from fakeapi.apimachinery.field import FieldError
 from fakeapi.endpoints.request import RequestContext
+from fakeapi.registry.core.configmap import data_key_errors, immutable_errors
 from fakeapi.registry.rest import object_field
 from fakeapi.registry.strategy import Strategy
 from fakeapi.storage.interfaces import Object
+
+SERVICE_ACCOUNT_NAME_KEY = "kubernetes.io/service-account.name"
+# The data keys each type requires (all of them, but basic-auth: either).
+_REQUIRED_KEYS = {
+    "kubernetes.io/dockercfg": (".dockercfg",),
+    "kubernetes.io/dockerconfigjson": (".dockerconfigjson",),
+    "kubernetes.io/ssh-auth": ("ssh-privatekey",),
+    "kubernetes.io/tls": ("tls.crt", "tls.key"),
+}
 
 
 def _fold_string_data(obj: Object) -> None:
@@ -28,3 +45,35 @@ class SecretStrategy(Strategy):
     def prepare_for_update(self, ctx: RequestContext, obj: Object, old: Object) -> None:
         super().prepare_for_update(ctx, obj, old)
         _fold_string_data(obj)
+
+    def validate(self, ctx: RequestContext, obj: Object) -> list[FieldError]:
+        return validate_secret(obj)
+
+    def validate_update(self, ctx: RequestContext, obj: Object, old: Object) -> list[FieldError]:
+        errs = (
+            []
+            if obj.get("type") == old.get("type")
+            else [field.invalid("type", obj.get("type"), field.IMMUTABLE_ERROR_MSG)]
+        )
+        return errs + immutable_errors(obj, old, ("data",)) + validate_secret(obj)
+
+
+def validate_secret(obj: Object) -> list[FieldError]:
+    data = obj.get("data")
+    data = data if isinstance(data, dict) else {}
+    errs = data_key_errors(data, "data")
+    kind = obj.get("type")
+    if kind == "kubernetes.io/service-account-token":
+        annotations = (obj.get("metadata") or {}).get("annotations") or {}
+        if not annotations.get(SERVICE_ACCOUNT_NAME_KEY):
+            errs.append(field.required(f"metadata.annotations[{SERVICE_ACCOUNT_NAME_KEY}]", ""))
+    elif kind == "kubernetes.io/basic-auth":
+        if "username" not in data and "password" not in data:
+            errs += [field.required("data[username]", ""), field.required("data[password]", "")]
+    elif kind == "kubernetes.io/ssh-auth":
+        # The key must hold something, not merely be there.
+        if not data.get("ssh-privatekey"):
+            errs.append(field.required("data[ssh-privatekey]", ""))
+    else:
+        errs += [field.required(f"data[{key}]", "") for key in _REQUIRED_KEYS.get(str(kind), ()) if key not in data]
+    return errs
