@@ -18,6 +18,7 @@ from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupKind, GroupResource
 from fakeapi.endpoints.request import RequestContext
+from fakeapi.registry.kind_validation import validate_kind
 from fakeapi.registry.resource_spec import NameRule, ResourceSpec
 from fakeapi.registry.rest import DeleteOptions, object_meta
 from fakeapi.registry.workload_validation import validate_workload, validate_workload_update
@@ -73,9 +74,11 @@ class Strategy:
     def validate(self, ctx: RequestContext, obj: Object) -> list[FieldError]:
         """Type-specific validation; the schema check of the generic Store has already run.
 
-        Kinds that carry a pod spec get their pod and workload checks here.
+        Kinds that carry a pod spec get their pod and workload checks here, and the kinds of
+        ``kind_validation`` theirs.
         """
-        return validate_workload(GroupKind(self.spec.group, self.spec.kind), obj)
+        group_kind = GroupKind(self.spec.group, self.spec.kind)
+        return validate_workload(group_kind, obj) + validate_kind(group_kind, obj)
 
     def warnings_on_create(self, ctx: RequestContext, obj: Object) -> list[str]:
         return []

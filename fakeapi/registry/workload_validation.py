@@ -176,11 +176,11 @@ def go_label_selector(selector: Any) -> Raw:
     return Raw(f"v1.LabelSelector{{MatchLabels:{go_string_map(labels)}, MatchExpressions:{rendered}}}")
 
 
-def _nonnegative(spec: dict[str, Any], key: str) -> list[FieldError]:
+def _nonnegative(spec: dict[str, Any], key: str, path: str = "spec") -> list[FieldError]:
     """ValidateNonnegativeField."""
     value = spec.get(key)
     if isinstance(value, int) and not isinstance(value, bool) and value < 0:
-        return [field.invalid(f"spec.{key}", value, "must be greater than or equal to 0")]
+        return [field.invalid(f"{path}.{key}", value, "must be greater than or equal to 0")]
     return []
 
 
@@ -221,8 +221,10 @@ def _replication_controller(obj: Object) -> list[FieldError]:
 
 
 def _job_spec(spec: dict[str, Any], path: str) -> list[FieldError]:
-    """validateJobSpec's template checks: labels matching the selector, OnFailure or Never."""
+    """validateJobSpec: counts that are not negative; a template whose labels match the selector, OnFailure or Never."""
     errs: list[FieldError] = []
+    for key in ("parallelism", "completions", "activeDeadlineSeconds", "backoffLimit", "ttlSecondsAfterFinished"):
+        errs += _nonnegative(spec, key, path)
     template = spec.get("template")
     if not isinstance(template, dict):
         return errs

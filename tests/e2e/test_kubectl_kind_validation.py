@@ -1,0 +1,100 @@
+"""Real kubectl meeting the validation of claims, autoscalers, network policies and Job counts, with
+upstream's texts (core, autoscaling, networking and batch validation.go)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.kubectl
+
+Kubectl = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def _object(api_version: str, kind: str, spec: dict[str, Any]) -> str:
+    return json.dumps({"apiVersion": api_version, "kind": kind, "metadata": {"name": "checked"}, "spec": spec})
+
+
+_CLAIM = ("v1", "PersistentVolumeClaim")
+_HPA = ("autoscaling/v2", "HorizontalPodAutoscaler")
+_TARGET = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "spec", "message"),
+    [
+        (
+            _CLAIM,
+            {"resources": {"requests": {"storage": "1Gi"}}},
+            'PersistentVolumeClaim "checked" is invalid: spec.accessModes: Required value: at least 1 access mode'
+            " is required",
+        ),
+        (
+            _CLAIM,
+            {"accessModes": ["ReadWriteOnce"]},
+            'PersistentVolumeClaim "checked" is invalid: spec.resources[storage]: Required value',
+        ),
+        (
+            _CLAIM,
+            {"accessModes": ["ReadWriteAlways"], "resources": {"requests": {"storage": "1Gi"}}},
+            'PersistentVolumeClaim "checked" is invalid: spec.accessModes: Unsupported value: "ReadWriteAlways":'
+            ' supported values: "ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"',
+        ),
+        (
+            _CLAIM,
+            {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "0"}}},
+            'PersistentVolumeClaim "checked" is invalid: spec.resources[storage]: Invalid value: "0": must be'
+            " greater than zero",
+        ),
+        (
+            _HPA,
+            {"scaleTargetRef": _TARGET, "minReplicas": 3, "maxReplicas": 2},
+            'HorizontalPodAutoscaler "checked" is invalid: spec.maxReplicas: Invalid value: 2: must be'
+            " greater than or equal to `minReplicas`",
+        ),
+        (
+            _HPA,
+            {"scaleTargetRef": _TARGET, "minReplicas": 0, "maxReplicas": 2},
+            'HorizontalPodAutoscaler "checked" is invalid: spec.minReplicas: Invalid value: 0: must be'
+            " greater than or equal to 1",
+        ),
+        (
+            ("networking.k8s.io/v1", "NetworkPolicy"),
+            {"podSelector": {}, "policyTypes": ["Ingress", "Sideways"]},
+            'NetworkPolicy "checked" is invalid: spec.policyTypes[1]: Unsupported value:'
+            ' "Sideways": supported values: "Ingress", "Egress"',
+        ),
+        (
+            ("batch/v1", "Job"),
+            {
+                "parallelism": -1,
+                "template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "a"}]}},
+            },
+            'Job "checked" is invalid: spec.parallelism: Invalid value: -1: must be greater than or equal to 0',
+        ),
+    ],
+)
+def test_invalid_objects_are_refused(
+    kubectl: Kubectl, kind: tuple[str, str], spec: dict[str, Any], message: str
+) -> None:
+    refused = kubectl("create", "-f", "-", "--dry-run=server", input=_object(*kind, spec), check=False)
+    assert refused.returncode == 1, refused.stdout
+    assert refused.stderr.strip() == f"The {message}"
+
+
+def test_kubectl_autoscale_and_a_claim_with_a_class_are_accepted(kubectl: Kubectl) -> None:
+    claim = {
+        "accessModes": ["ReadWriteOnce"],
+        "volumeMode": "Filesystem",
+        "resources": {"requests": {"storage": "1Gi"}},
+    }
+    assert kubectl("create", "-f", "-", input=_object(*_CLAIM, claim)).stdout == (
+        "persistentvolumeclaim/checked created\n"
+    )
+    kubectl("create", "deployment", "web", "--image=registry.example/web:1")
+    created = kubectl("autoscale", "deployment", "web", "--min=2", "--max=5", "--cpu=80%")
+    assert created.stdout == "horizontalpodautoscaler.autoscaling/web autoscaled\n"
