@@ -129,7 +129,9 @@ class _DispatchedWatch:
     over: it writes the rest, waiting as long as the client needs, then hands back.
     """
 
-    def __init__(self, stream: WatchStream, w: ResponseWriter, transport: StreamWrites, encode_event: EventEncoder):
+    def __init__(
+        self, stream: WatchStream, w: ResponseWriter, transport: StreamWrites, encode_event: EventEncoder
+    ) -> None:
         self._stream = stream
         self._w = w
         self._transport = transport
