@@ -17,6 +17,7 @@ import os
 import ssl
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -327,6 +328,12 @@ def test_the_audit_log_holds_the_events_the_policy_asks_for(tmp_path: Path) -> N
         _kubectl(kubeconfig, "create", "configmap", "settings", "-n", "audited", "--from-literal=a=1")
         _kubectl(kubeconfig, "get", "configmap", "missing", "-n", "audited", check=False)
         _kubectl(kubeconfig, "get", "configmaps", "-n", "audited", "--watch", "--request-timeout=1s", check=False)
+        # kubectl exits when its own timeout ends the watch; the server completes the request when it
+        # notices the hang-up, a moment later.
+        deadline = time.monotonic() + 10
+        while not any(e["verb"] == "watch" and e["stage"] == "ResponseComplete" for e in _audit_events(log)):
+            assert time.monotonic() < deadline, "the watch's ResponseComplete was never logged"
+            time.sleep(0.02)
         events = _audit_events(log)
 
     assert log.stat().st_mode & 0o777 == 0o600

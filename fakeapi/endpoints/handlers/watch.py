@@ -51,18 +51,24 @@ def serve_watch(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
     deadline = real_monotonic() + timeout
     content_type = negotiation.YAML if output.media_type == negotiation.YAML else negotiation.JSON
     w.write_head(200, [("Content-Type", content_type), *warning_headers(req.context)])
+    encode_event = _event_encoder(req, scope, output)
+    transport = stream_writes(w)
+    dispatched = None if transport is None else _DispatchedWatch(stream, w, transport, encode_event)
     client_gone = getattr(w, "client_gone", None)
+
+    def hung_up() -> None:
+        stream.stop()
+        if dispatched is not None:
+            dispatched.woken.set()  # straight to the request's thread, which ends the response
+
     # A transport that reads in the background ends the stream the moment the client hangs up.
     on_client_gone = getattr(w, "on_client_gone", None)
     if on_client_gone is not None:
-        on_client_gone(stream.stop)
-    encode_event = _event_encoder(req, scope, output)
+        on_client_gone(hung_up)
 
     def ended() -> bool:
         return real_monotonic() >= deadline or stream.stopped or (client_gone is not None and client_gone())
 
-    transport = stream_writes(w)
-    dispatched = None if transport is None else _DispatchedWatch(stream, w, transport, encode_event)
     try:
         if dispatched is not None and _notify(stream, dispatched.schedule):
             dispatched.write_from_here()  # the initial events
