@@ -9,10 +9,16 @@ Each function follows its kind's upstream Validate function, for what clients me
   at least 1, maxReplicas above 0 and not below minReplicas; a scale target with a kind and name.
 - NetworkPolicy (networking/validation ValidateNetworkPolicySpec): at most two policy types, each
   Ingress or Egress.
+- Ingress (networking/validation validateIngressRules): hosts that are DNS names (a wildcard host's
+  form is not checked here), each path with a supported pathType, absolute where the type needs it,
+  without ``//``, ``/./``, ``/../`` or encoded slashes; one backend, a service's with a valid name and
+  a port name or number (an Ingress with neither rules nor a default backend is not refused here:
+  upstream prints the whole spec as Go structs).
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from typing import Any
 
@@ -20,11 +26,20 @@ from fakeapi.apimachinery import field
 from fakeapi.apimachinery.field import FieldError
 from fakeapi.apimachinery.quantity import canonical_quantity, parse_quantity
 from fakeapi.apimachinery.schema import GroupKind
+from fakeapi.apimachinery.validation import (
+    is_dns1035_label,
+    is_dns1123_subdomain,
+    is_valid_port_name,
+    is_valid_port_num,
+)
 from fakeapi.storage.interfaces import Object
 
 ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"]
 VOLUME_MODES = ["Block", "Filesystem"]
 POLICY_TYPES = ["Ingress", "Egress"]
+PATH_TYPES = ["Exact", "ImplementationSpecific", "Prefix"]
+_INVALID_PATH_SEQUENCES = ("//", "/./", "/../", "%2f", "%2F")
+_INVALID_PATH_SUFFIXES = ("/..", "/.")
 
 
 def _spec(obj: Object) -> dict[str, Any]:
@@ -93,10 +108,104 @@ def _network_policy(obj: Object) -> list[FieldError]:
     ]
 
 
+def _ingress(obj: Object) -> list[FieldError]:
+    errs: list[FieldError] = []
+    spec = _spec(obj)
+    if isinstance(spec.get("defaultBackend"), dict):
+        errs += _ingress_backend(spec["defaultBackend"], "spec.defaultBackend")
+    rules = spec.get("rules")
+    for i, rule in enumerate(rules if isinstance(rules, list) else []):
+        rule = rule if isinstance(rule, dict) else {}
+        host = rule.get("host")
+        if isinstance(host, str) and host:
+            if _is_ip(host):
+                errs.append(field.invalid(f"spec.rules[{i}].host", host, "must be a DNS name, not an IP address"))
+            if "*" not in host:
+                errs += [field.invalid(f"spec.rules[{i}].host", host, m) for m in is_dns1123_subdomain(host)]
+        http = rule.get("http")
+        if not isinstance(http, dict):
+            continue
+        paths = http.get("paths")
+        paths = paths if isinstance(paths, list) else []
+        if not paths:
+            errs.append(field.required(f"spec.rules[{i}].http.paths", ""))
+        for j, path in enumerate(paths):
+            errs += _ingress_path(path if isinstance(path, dict) else {}, f"spec.rules[{i}].http.paths[{j}]")
+    return errs
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _ingress_path(path: dict[str, Any], at: str) -> list[FieldError]:
+    """validateHTTPIngressPath."""
+    kind, value = path.get("pathType"), path.get("path")
+    value = value if isinstance(value, str) else ""
+    if kind is None:
+        return [field.required(f"{at}.pathType", "pathType must be specified")]
+    errs: list[FieldError] = []
+    if kind in ("Exact", "Prefix"):
+        if not value.startswith("/"):
+            errs.append(field.invalid(f"{at}.path", value, "must be an absolute path"))
+        if value:
+            errs += [
+                field.invalid(f"{at}.path", value, f"must not contain '{seq}'")
+                for seq in _INVALID_PATH_SEQUENCES
+                if seq in value
+            ]
+            errs += [
+                field.invalid(f"{at}.path", value, f"cannot end with '{end}'")
+                for end in _INVALID_PATH_SUFFIXES
+                if value.endswith(end)
+            ]
+    elif kind == "ImplementationSpecific":
+        if value and not value.startswith("/"):
+            errs.append(field.invalid(f"{at}.path", value, "must be an absolute path"))
+    else:
+        errs.append(field.not_supported(f"{at}.pathType", kind, PATH_TYPES))
+    backend = path.get("backend")
+    return errs + _ingress_backend(backend if isinstance(backend, dict) else {}, f"{at}.backend")
+
+
+def _ingress_backend(backend: dict[str, Any], at: str) -> list[FieldError]:
+    """validateIngressBackend: a resource or a service, not both; a service's name and port."""
+    service, resource = backend.get("service"), backend.get("resource")
+    if service is not None and resource is not None:
+        return [field.invalid(at, "", "cannot set both resource and service backends")]
+    if resource is not None:
+        return []
+    if not isinstance(service, dict):
+        return [field.invalid(at, "", "resource or service backend is required")]
+    errs: list[FieldError] = []
+    name = service.get("name")
+    if not name:
+        errs.append(field.required(f"{at}.service.name", ""))
+    else:
+        errs += [field.invalid(f"{at}.service.name", name, m) for m in is_dns1035_label(str(name))]
+    port = service.get("port")
+    port = port if isinstance(port, dict) else {}
+    port_name, number = port.get("name"), port.get("number")
+    if port_name and number:
+        errs.append(field.invalid(at, "", "cannot set both port name & port number"))
+    elif port_name:
+        errs += [field.invalid(f"{at}.service.port.name", port_name, m) for m in is_valid_port_name(str(port_name))]
+    elif isinstance(number, int) and number:
+        errs += [field.invalid(f"{at}.service.port.number", number, m) for m in is_valid_port_num(number)]
+    else:
+        errs.append(field.required(at, "port name or number is required"))
+    return errs
+
+
 _VALIDATORS: dict[GroupKind, Callable[[Object], list[FieldError]]] = {
     GroupKind("", "PersistentVolumeClaim"): _persistent_volume_claim,
     GroupKind("autoscaling", "HorizontalPodAutoscaler"): _horizontal_pod_autoscaler,
     GroupKind("networking.k8s.io", "NetworkPolicy"): _network_policy,
+    GroupKind("networking.k8s.io", "Ingress"): _ingress,
 }
 
 

@@ -242,6 +242,9 @@ def _merged(strategy: Strategy, schema_errors: list[FieldError], strategy_errors
     """
     if strategy.reports_required_fields:
         schema_errors = [e for e in schema_errors if e.type is not field.ErrorType.REQUIRED]
+    # A field the strategy reports missing in upstream's own words keeps those words only.
+    required_here = {e.field for e in strategy_errors if e.type is field.ErrorType.REQUIRED and e.detail}
+    schema_errors = [e for e in schema_errors if e.type is not field.ErrorType.REQUIRED or e.field not in required_here]
     return schema_errors + [e for e in strategy_errors if e not in schema_errors]
 
 

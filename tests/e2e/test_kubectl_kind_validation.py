@@ -22,6 +22,7 @@ def _object(api_version: str, kind: str, spec: dict[str, Any]) -> str:
 _CLAIM = ("v1", "PersistentVolumeClaim")
 _HPA = ("autoscaling/v2", "HorizontalPodAutoscaler")
 _TARGET = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}
+_BACKEND = {"service": {"name": "web", "port": {"number": 80}}}
 
 
 @pytest.mark.parametrize(
@@ -69,6 +70,40 @@ _TARGET = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}
             ' "Sideways": supported values: "Ingress", "Egress"',
         ),
         (
+            ("networking.k8s.io/v1", "Ingress"),
+            {
+                "rules": [
+                    {
+                        "host": "app.example",
+                        "http": {"paths": [{"path": "app", "pathType": "Prefix", "backend": _BACKEND}]},
+                    }
+                ]
+            },
+            'Ingress "checked" is invalid: spec.rules[0].http.paths[0].path: Invalid value: "app": must be an'
+            " absolute path",
+        ),
+        (
+            ("networking.k8s.io/v1", "Ingress"),
+            {"rules": [{"http": {"paths": [{"path": "/", "backend": _BACKEND}]}}]},
+            'Ingress "checked" is invalid: spec.rules[0].http.paths[0].pathType: Required value: pathType must be'
+            " specified",
+        ),
+        (
+            ("networking.k8s.io/v1", "Ingress"),
+            {
+                "rules": [
+                    {
+                        "host": "10.0.0.1",
+                        "http": {
+                            "paths": [{"path": "/", "pathType": "Exact", "backend": {"service": {"name": "web"}}}]
+                        },
+                    }
+                ]
+            },
+            'Ingress "checked" is invalid: \n* spec.rules[0].host: Invalid value: "10.0.0.1": must be a DNS name, not an'
+            " IP address\n* spec.rules[0].http.paths[0].backend: Required value: port name or number is required",
+        ),
+        (
             ("batch/v1", "Job"),
             {
                 "parallelism": -1,
@@ -84,6 +119,19 @@ def test_invalid_objects_are_refused(
     refused = kubectl("create", "-f", "-", "--dry-run=server", input=_object(*kind, spec), check=False)
     assert refused.returncode == 1, refused.stdout
     assert refused.stderr.strip() == f"The {message}"
+
+
+def test_kubectl_create_ingress_is_accepted(kubectl: Kubectl) -> None:
+    created = kubectl(
+        "create",
+        "ingress",
+        "web",
+        "--class=nginx",
+        "--rule=app.example/*=web:80",
+        "--rule=*.example/api=api:http",
+        "--default-backend=web:80",
+    )
+    assert created.stdout == "ingress.networking.k8s.io/web created\n"
 
 
 def test_kubectl_autoscale_and_a_claim_with_a_class_are_accepted(kubectl: Kubectl) -> None:
