@@ -98,6 +98,9 @@ def is_valid_path_segment_name(name: str) -> list[str]:
     return [f"may not contain '{bad}'" for bad in ("/", "%") if bad in name]
 
 
+# apimachinery's api/validation IsNegativeErrorMsg (ValidateNonnegativeField and friends).
+IS_NEGATIVE_ERROR_MSG = "must be greater than or equal to 0"
+
 _CONFIG_MAP_KEY_FMT = "[-._a-zA-Z0-9]+"
 _CONFIG_MAP_KEY = re.compile(f"^{_CONFIG_MAP_KEY_FMT}$")
 

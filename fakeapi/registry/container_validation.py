@@ -24,9 +24,13 @@ from typing import Any
 from fakeapi.apimachinery import field
 from fakeapi.apimachinery.field import FieldError
 from fakeapi.apimachinery.quantity import canonical_quantity, parse_quantity
-from fakeapi.apimachinery.validation import is_dns1123_label, is_valid_port_name, is_valid_port_num
+from fakeapi.apimachinery.validation import (
+    IS_NEGATIVE_ERROR_MSG,
+    is_dns1123_label,
+    is_valid_port_name,
+    is_valid_port_num,
+)
 
-IS_NEGATIVE_ERROR_MSG = "must be greater than or equal to 0"
 # helper.IsStandardContainerResourceName, but for hugepages-<size>.
 STANDARD_CONTAINER_RESOURCES = ("cpu", "memory", "ephemeral-storage")
 PORT_PROTOCOLS = ["SCTP", "TCP", "UDP"]
@@ -145,11 +149,11 @@ def validate_container(container: dict[str, Any], volumes: set[str], path: str, 
     image = image if isinstance(image, str) else ""
     if not image:
         errs.append(field.required(f"{path}.image", ""))
-    errs += _supported(container, "terminationMessagePolicy", TERMINATION_MESSAGE_POLICIES, path)
+    errs += supported_value(container, "terminationMessagePolicy", TERMINATION_MESSAGE_POLICIES, path)
     errs += _ports(container.get("ports"), f"{path}.ports")
     errs += _env(container.get("env"), f"{path}.env")
     errs += _volume_mounts(container.get("volumeMounts"), volumes, f"{path}.volumeMounts")
-    errs += _supported(container, "imagePullPolicy", PULL_POLICIES, path)
+    errs += supported_value(container, "imagePullPolicy", PULL_POLICIES, path)
     errs += _resources(container.get("resources"), f"{path}.resources")
     errs += _security_context(container.get("securityContext"), f"{path}.securityContext")
     if for_pod and image and image != image.strip():
@@ -190,8 +194,9 @@ def validate_lifecycle_and_probes(container: dict[str, Any], path: str, *, init:
     return errs
 
 
-def _supported(container: dict[str, Any], key: str, supported: list[str], path: str) -> list[FieldError]:
-    value = container.get(key)
+def supported_value(parent: dict[str, Any], key: str, supported: list[str], path: str) -> list[FieldError]:
+    """NotSupported for a value given and not among ``supported`` (an empty or absent one is defaulting's)."""
+    value = parent.get(key)
     if isinstance(value, str) and value and value not in supported:
         return [field.not_supported(f"{path}.{key}", value, supported)]
     return []
@@ -221,9 +226,7 @@ def _ports(ports: Any, path: str) -> list[FieldError]:
             errs += _port_number(number, f"{path}[{i}].containerPort")
         if port.get("hostPort"):
             errs += _port_number(port["hostPort"], f"{path}[{i}].hostPort")
-        protocol = port.get("protocol")
-        if isinstance(protocol, str) and protocol and protocol not in PORT_PROTOCOLS:
-            errs.append(field.not_supported(f"{path}[{i}].protocol", protocol, PORT_PROTOCOLS))
+        errs += supported_value(port, "protocol", PORT_PROTOCOLS, f"{path}[{i}]")
     return errs
 
 

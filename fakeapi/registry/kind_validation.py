@@ -32,6 +32,7 @@ from fakeapi.apimachinery.validation import (
     is_valid_port_name,
     is_valid_port_num,
 )
+from fakeapi.registry.workload_validation import spec_of
 from fakeapi.storage.interfaces import Object
 
 ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"]
@@ -42,13 +43,8 @@ _INVALID_PATH_SEQUENCES = ("//", "/./", "/../", "%2f", "%2F")
 _INVALID_PATH_SUFFIXES = ("/..", "/.")
 
 
-def _spec(obj: Object) -> dict[str, Any]:
-    spec = obj.get("spec")
-    return spec if isinstance(spec, dict) else {}
-
-
 def _persistent_volume_claim(obj: Object) -> list[FieldError]:
-    spec = _spec(obj)
+    spec = spec_of(obj)
     errs: list[FieldError] = []
     modes = spec.get("accessModes")
     modes = modes if isinstance(modes, list) else []
@@ -78,7 +74,7 @@ def _persistent_volume_claim(obj: Object) -> list[FieldError]:
 
 
 def _horizontal_pod_autoscaler(obj: Object) -> list[FieldError]:
-    spec = _spec(obj)
+    spec = spec_of(obj)
     errs: list[FieldError] = []
     low, high = spec.get("minReplicas"), spec.get("maxReplicas")
     if isinstance(low, int) and low < 1:
@@ -96,7 +92,7 @@ def _horizontal_pod_autoscaler(obj: Object) -> list[FieldError]:
 
 
 def _network_policy(obj: Object) -> list[FieldError]:
-    types = _spec(obj).get("policyTypes")
+    types = spec_of(obj).get("policyTypes")
     if not isinstance(types, list):
         return []
     if len(types) > len(POLICY_TYPES):
@@ -110,7 +106,7 @@ def _network_policy(obj: Object) -> list[FieldError]:
 
 def _ingress(obj: Object) -> list[FieldError]:
     errs: list[FieldError] = []
-    spec = _spec(obj)
+    spec = spec_of(obj)
     if isinstance(spec.get("defaultBackend"), dict):
         errs += _ingress_backend(spec["defaultBackend"], "spec.defaultBackend")
     rules = spec.get("rules")

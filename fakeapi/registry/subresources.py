@@ -18,6 +18,7 @@ from fakeapi.apimachinery import errors, field
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.labels import selector_from_label_selector_dict
 from fakeapi.apimachinery.schema import GroupKind, GroupVersionKind
+from fakeapi.apimachinery.validation import IS_NEGATIVE_ERROR_MSG
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.generic.store import Store, SubresourceUpdate
 from fakeapi.registry.rest import UpdatedObjectInfo, WriteOptions, object_field, object_meta
@@ -108,7 +109,7 @@ class ScaleREST:
             raise errors.new_invalid(
                 GroupKind("autoscaling", "Scale"),
                 name,
-                [field.invalid("spec.replicas", replicas, "must be greater than or equal to 0")],
+                [field.invalid("spec.replicas", replicas, IS_NEGATIVE_ERROR_MSG)],
             )
         updated = deep_copy_json(parent)
         self.set_spec_replicas(updated, replicas)

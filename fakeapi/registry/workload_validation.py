@@ -35,6 +35,7 @@ from fakeapi.apimachinery.field import FieldError, Raw
 from fakeapi.apimachinery.labels import SelectorParseError, selector_from_label_selector_dict
 from fakeapi.apimachinery.managedfields.gofmt import go_quote
 from fakeapi.apimachinery.schema import GroupKind
+from fakeapi.apimachinery.validation import IS_NEGATIVE_ERROR_MSG
 from fakeapi.registry.container_validation import (
     dicts,
     validate_container,
@@ -146,7 +147,8 @@ IMMUTABLE = field.IMMUTABLE_ERROR_MSG
 JOB_RESTART_POLICIES = ["OnFailure", "Never"]
 
 
-def _spec(obj: Any) -> dict[str, Any]:
+def spec_of(obj: Any) -> dict[str, Any]:
+    """An object's spec (an empty one when it has none, or not a mapping)."""
     spec = obj.get("spec") if isinstance(obj, dict) else None
     return spec if isinstance(spec, dict) else {}
 
@@ -180,7 +182,7 @@ def _nonnegative(spec: dict[str, Any], key: str, path: str = "spec") -> list[Fie
     """ValidateNonnegativeField."""
     value = spec.get(key)
     if isinstance(value, int) and not isinstance(value, bool) and value < 0:
-        return [field.invalid(f"{path}.{key}", value, "must be greater than or equal to 0")]
+        return [field.invalid(f"{path}.{key}", value, IS_NEGATIVE_ERROR_MSG)]
     return []
 
 
@@ -194,7 +196,7 @@ def _apps_workload(
     kind: str, noun: str, has_replicas: bool, check_pod_spec: bool = True
 ) -> Callable[[Object], list[FieldError]]:
     def validate(obj: Object) -> list[FieldError]:
-        spec = _spec(obj)
+        spec = spec_of(obj)
         errs = _nonnegative(spec, "replicas") if has_replicas else []
         selector = spec.get("selector")
         errs += _selector_not_empty(selector, noun)
@@ -209,7 +211,7 @@ def _apps_workload(
 
 def _replication_controller(obj: Object) -> list[FieldError]:
     """ValidateReplicationControllerSpec."""
-    spec = _spec(obj)
+    spec = spec_of(obj)
     errs = _nonnegative(spec, "minReadySeconds")
     selector = spec.get("selector")
     if not selector:
@@ -236,14 +238,14 @@ def _job_spec(spec: dict[str, Any], path: str) -> list[FieldError]:
             if e.detail == SELECTOR_MISMATCH
         ]
     errs += validate_pod_template(template, f"{path}.template")
-    policy = _spec(template).get("restartPolicy")
+    policy = spec_of(template).get("restartPolicy")
     if isinstance(policy, str) and policy not in JOB_RESTART_POLICIES:
         errs.append(field.not_supported(f"{path}.template.spec.restartPolicy", policy, JOB_RESTART_POLICIES))
     return errs
 
 
 def _job(obj: Object) -> list[FieldError]:
-    return _job_spec(_spec(obj), "spec")
+    return _job_spec(spec_of(obj), "spec")
 
 
 def _cron_schedule(schedule: str, time_zone: Any, allow_tz_in_schedule: bool) -> list[FieldError]:
@@ -292,19 +294,19 @@ def _time_zone(time_zone: str) -> list[FieldError]:
 
 def _cron_job_spec(obj: Object, old: Object | None) -> list[FieldError]:
     """validateCronJobSpec: the schedule, the deadline, the time zone, then the job template."""
-    spec = _spec(obj)
+    spec = spec_of(obj)
     errs: list[FieldError] = []
     schedule = spec.get("schedule")
     time_zone = spec.get("timeZone")
     if not schedule:
         errs.append(field.required("spec.schedule", ""))
     elif isinstance(schedule, str):
-        old_schedule = _spec(old).get("schedule") if old is not None else None
+        old_schedule = spec_of(old).get("schedule") if old is not None else None
         errs += _cron_schedule(schedule, time_zone, isinstance(old_schedule, str) and "TZ" in old_schedule)
     errs += _nonnegative(spec, "startingDeadlineSeconds")
-    if isinstance(time_zone, str) and (old is None or _spec(old).get("timeZone") != time_zone):
+    if isinstance(time_zone, str) and (old is None or spec_of(old).get("timeZone") != time_zone):
         errs += _time_zone(time_zone)
-    return errs + _job_spec(_spec(spec.get("jobTemplate")), "spec.jobTemplate.spec")
+    return errs + _job_spec(spec_of(spec.get("jobTemplate")), "spec.jobTemplate.spec")
 
 
 def _cron_job(obj: Object) -> list[FieldError]:
@@ -354,7 +356,7 @@ STATEFULSET_SPEC_FORBIDDEN = (
 
 def _statefulset_update(obj: Object, old: Object) -> list[FieldError]:
     fixed_new, fixed_old = (
-        {k: v for k, v in _spec(o).items() if k not in STATEFULSET_UPDATABLE_FIELDS} for o in (obj, old)
+        {k: v for k, v in spec_of(o).items() if k not in STATEFULSET_UPDATABLE_FIELDS} for o in (obj, old)
     )
     if _semantic(fixed_new) != _semantic(fixed_old):
         return [field.forbidden("spec", STATEFULSET_SPEC_FORBIDDEN)]
@@ -375,7 +377,11 @@ MAX_INT32 = 2**31 - 1
 
 
 def _semantic(value: Any) -> Any:
-    """A JSON value as Semantic.DeepEqual compares it: empty and missing maps and lists alike."""
+    """A JSON value as Semantic.DeepEqual compares it: empty and missing maps and lists alike.
+
+    Quantities are compared as written (``1Gi`` differs from ``1024Mi``), where Semantic compares
+    their values.
+    """
     if isinstance(value, dict):
         return {k: _semantic(v) for k, v in value.items() if v not in (None, {}, [])}
     if isinstance(value, list):
@@ -425,7 +431,7 @@ def _only_deleted_scheduling_gates(new: list[dict[str, Any]], old: list[dict[str
 def _pod_update(obj: Object, old: Object) -> list[FieldError]:
     """ValidatePodUpdate: of a pod's spec only the images, activeDeadlineSeconds (lowered), tolerations
     (added), schedulingGates (removed) and a negative terminationGracePeriodSeconds (to 1) may change."""
-    new_spec, old_spec = _spec(obj), _spec(old)
+    new_spec, old_spec = spec_of(obj), spec_of(old)
     errs: list[FieldError] = []
     for key in ("containers", "initContainers"):
         if len(dicts(new_spec.get(key))) != len(dicts(old_spec.get(key))):
@@ -498,7 +504,7 @@ def validate_workload_update(
         kept = [e for e in errs if e.field not in redone]
         return [e for e in _cron_job_spec(obj, old) if e.field in redone] + kept
     if group_kind in _IMMUTABLE_SELECTOR:
-        new_selector, old_selector = _spec(obj).get("selector"), _spec(old).get("selector")
+        new_selector, old_selector = spec_of(obj).get("selector"), spec_of(old).get("selector")
         if _semantic(new_selector) != _semantic(old_selector):
             return [*errs, field.invalid("spec.selector", go_label_selector(new_selector), IMMUTABLE)]
     return errs

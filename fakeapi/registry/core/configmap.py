@@ -21,9 +21,11 @@ IMMUTABLE_SET = "field is immutable when `immutable` is set"
 
 def data_key_errors(data: Any, path: str) -> list[FieldError]:
     """IsConfigMapKey of every key (sorted: Go ranges over the map in a random order)."""
-    if not isinstance(data, dict):
-        return []
-    return [field.invalid(f"{path}[{key}]", key, msg) for key in sorted(data) for msg in is_config_map_key(str(key))]
+    return [e for key in sorted(data) for e in _key_errors(key, path)] if isinstance(data, dict) else []
+
+
+def _key_errors(key: str, path: str) -> list[FieldError]:
+    return [field.invalid(f"{path}[{key}]", key, msg) for msg in is_config_map_key(str(key))]
 
 
 def immutable_errors(obj: Object, old: Object, data_fields: tuple[str, ...]) -> list[FieldError]:
@@ -40,7 +42,7 @@ def validate_config_map(obj: Object) -> list[FieldError]:
     data, binary = obj.get("data"), obj.get("binaryData")
     errs: list[FieldError] = []
     for key in sorted(data) if isinstance(data, dict) else ():
-        errs += data_key_errors({key: None}, "data")
+        errs += _key_errors(key, "data")
         if isinstance(binary, dict) and key in binary:
             errs.append(field.invalid(f"data[{key}]", key, "duplicate of key present in binaryData"))
     return errs + data_key_errors(binary, "binaryData")

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from fakeapi.apimachinery import errors, field
 from fakeapi.apimachinery.schema import GroupKind
+from fakeapi.apimachinery.validation import IS_NEGATIVE_ERROR_MSG
 from fakeapi.endpoints.handlers.common import parse_bool, parse_int
 from fakeapi.endpoints.http import Request, ResponseWriter
 from fakeapi.endpoints.request import RequestContext
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from fakeapi.kubelet.kuberuntime_logs import LogOptions
 
 # apimachinery's validation message for a negative number.
-IS_NEGATIVE_ERROR_MSG = "must be greater than or equal to 0"
 
 
 @dataclass(frozen=True)

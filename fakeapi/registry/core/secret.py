@@ -18,7 +18,7 @@ from fakeapi.registry.strategy import Strategy
 from fakeapi.storage.interfaces import Object
 
 SERVICE_ACCOUNT_NAME_KEY = "kubernetes.io/service-account.name"
-# The data keys each type requires (all of them, but basic-auth: either).
+# The data keys each type requires, every one of them (basic-auth and ssh-auth have rules of their own below).
 _REQUIRED_KEYS = {
     "kubernetes.io/dockercfg": (".dockercfg",),
     "kubernetes.io/dockerconfigjson": (".dockerconfigjson",),

@@ -21,7 +21,7 @@ from fakeapi.apimachinery.validation import (
     is_valid_port_num,
     validate_labels,
 )
-from fakeapi.registry.container_validation import PORT_PROTOCOLS, dicts
+from fakeapi.registry.container_validation import PORT_PROTOCOLS, dicts, supported_value
 from fakeapi.storage.interfaces import Object
 
 HEADLESS = "None"
@@ -51,8 +51,8 @@ def validate_service(obj: Object) -> list[FieldError]:
         errs += _port(port, f"spec.ports[{i}]", len(ports) > 1, names)
     if spec.get("selector") is not None:
         errs += validate_labels(spec.get("selector"), "spec.selector")
-    errs += _supported(spec, "sessionAffinity", SESSION_AFFINITIES)
-    errs += _supported(spec, "type", SERVICE_TYPES)
+    errs += supported_value(spec, "sessionAffinity", SESSION_AFFINITIES, "spec")
+    errs += supported_value(spec, "type", SERVICE_TYPES, "spec")
     if kind == "ClusterIP":
         errs += [
             field.forbidden(f"spec.ports[{i}].nodePort", "may not be used when `type` is 'ClusterIP'")
@@ -74,8 +74,8 @@ def validate_service(obj: Object) -> list[FieldError]:
                 )
             )
     else:
-        errs += _supported(spec, "externalTrafficPolicy", TRAFFIC_POLICIES)
-    errs += _supported(spec, "internalTrafficPolicy", TRAFFIC_POLICIES)
+        errs += supported_value(spec, "externalTrafficPolicy", TRAFFIC_POLICIES, "spec")
+    errs += supported_value(spec, "internalTrafficPolicy", TRAFFIC_POLICIES, "spec")
     return errs
 
 
@@ -93,22 +93,13 @@ def _port(port: dict[str, Any], path: str, name_required: bool, names: set[str])
     number = port.get("port")
     if isinstance(number, int):
         errs += [field.invalid(f"{path}.port", number, msg) for msg in is_valid_port_num(number)]
-    protocol = port.get("protocol")
-    if isinstance(protocol, str) and protocol and protocol not in PORT_PROTOCOLS:
-        errs.append(field.not_supported(f"{path}.protocol", protocol, PORT_PROTOCOLS))
+    errs += supported_value(port, "protocol", PORT_PROTOCOLS, path)
     target = port.get("targetPort")
     if isinstance(target, int):
         errs += [field.invalid(f"{path}.targetPort", target, msg) for msg in is_valid_port_num(target)]
     elif isinstance(target, str):
         errs += [field.invalid(f"{path}.targetPort", target, msg) for msg in is_valid_port_name(target)]
     return errs
-
-
-def _supported(spec: dict[str, Any], key: str, supported: list[str]) -> list[FieldError]:
-    value = spec.get(key)
-    if isinstance(value, str) and value and value not in supported:
-        return [field.not_supported(f"spec.{key}", value, supported)]
-    return []
 
 
 def _go_service_port_key(protocol: Any, port: Any) -> Raw:
