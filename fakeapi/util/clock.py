@@ -31,6 +31,18 @@ def _capture_real_monotonic() -> Callable[[], float]:
 real_monotonic = _capture_real_monotonic()
 
 
+def _capture_real_utc_now() -> Callable[[], datetime]:
+    real = datetime
+
+    def real_utc_now() -> datetime:
+        return real.now(UTC)
+
+    return real_utc_now
+
+
+_real_utc_now = _capture_real_utc_now()
+
+
 def wait_for_first(
     condition: threading.Condition, items: Iterable[T], wanted: Callable[[T], bool], timeout: float
 ) -> T | None:
@@ -50,8 +62,17 @@ def wait_for_first(
 
 
 def utc_now() -> datetime:
-    """The current wall-clock time (follows freezegun)."""
-    return datetime.now(UTC)
+    """The current wall-clock time (follows freezegun).
+
+    The controllers' threads read the clock while a test may be leaving a ``freeze_time`` block.
+    freezegun's stop empties its stacks first and puts the real ``datetime`` back after, so in
+    between its class, still in place, reads an empty stack (``IndexError``). The time it is
+    restoring is the real one, which is read instead.
+    """
+    try:
+        return datetime.now(UTC)
+    except IndexError:
+        return _real_utc_now()
 
 
 def wall_seconds() -> float:

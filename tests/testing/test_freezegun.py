@@ -111,3 +111,24 @@ def test_the_kubernetes_client_under_freezegun_outside_pytest(tmp_path: str) -> 
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "2032-02-03T04:05:06+00:00"
+
+
+def test_a_clock_read_while_another_thread_leaves_a_freeze_reads_the_real_time() -> None:
+    """freezegun's stop empties its stacks before it puts the real ``datetime`` back; a controller's
+    thread reading the clock in between met an empty stack (``IndexError`` from ``tz_offsets[-1]``).
+    The state between those two steps is made here, in one thread, instead of raced for."""
+    import freezegun.api
+
+    from fakeapi.util.clock import utc_now
+
+    with freeze_time(FROZEN):
+        factory, offset = freezegun.api.freeze_factories.pop(), freezegun.api.tz_offsets.pop()
+        try:
+            during_stop = utc_now()
+        finally:
+            freezegun.api.freeze_factories.append(factory)
+            freezegun.api.tz_offsets.append(offset)
+        frozen = utc_now()
+
+    assert frozen == datetime(2032, 2, 3, 4, 5, 6, tzinfo=UTC)
+    assert abs((datetime.now(UTC) - during_stop).total_seconds()) < 60
