@@ -13,6 +13,7 @@ import json
 from importlib import resources
 from typing import Any
 
+from fakeapi.apimachinery import safeyaml
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.controllers.controller_utils import fnv32a, meta
 from fakeapi.storage.interfaces import Object
@@ -26,11 +27,9 @@ CONFIG_SOURCE_ANNOTATION = "kubernetes.io/config.source"
 
 @functools.cache
 def _static_pod_manifests() -> tuple[dict[str, Any], ...]:
-    import yaml
-
     directory = resources.files("fakeapi.fixtures").joinpath("kind", "static-pods")
     entries = sorted((e for e in directory.iterdir() if e.name.endswith(".yaml")), key=lambda e: e.name)
-    return tuple(yaml.safe_load(entry.read_text()) for entry in entries)
+    return tuple(safeyaml.load(entry.read_text()) for entry in entries)
 
 
 def mirror_pods(node: Object) -> list[Object]:

@@ -234,6 +234,27 @@ def test_duplicate_and_unknown_fields_in_body_order(fakeapi: Any) -> None:
     assert _headers(ignored, "Warning") == []
 
 
+@pytest.mark.parametrize(
+    ("body", "warnings"),
+    [
+        # Whitespace between a key and its colon: the repeat is still seen.
+        (
+            b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"ws1"},"data" :{"a":"1"},\n"data"\t:\r{}}',
+            ["data"],
+        ),
+        # Values that look like keys (a quote and a colon) neither hide a repeat nor make one up.
+        (b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"ws2"},"data":{"k":"v\\": \\":"}}', []),
+        (b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"ws3"},"data":{"k":"\\":","k":"2"}}', ["data.k"]),
+        # No apiVersion or kind in the body (they come from the URL) and a nested repeat.
+        (b'{"metadata":{"name":"ws4","labels":{"x":"1"},"labels":{"y":"2"}}}', ["metadata.labels"]),
+    ],
+)
+def test_a_repeated_key_is_found_however_the_body_is_spaced(fakeapi: Any, body: bytes, warnings: list[str]) -> None:
+    created = fakeapi.server.request("POST", "/api/v1/namespaces/default/configmaps", body)
+    assert created.status == 201, created.body
+    assert _headers(created, "Warning") == [f'299 - "duplicate field \\"{path}\\""' for path in warnings]
+
+
 # -- helm -------------------------------------------------------------------------------------------
 
 
