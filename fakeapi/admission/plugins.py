@@ -3,7 +3,7 @@
 ``PLUGIN_ORDER`` is upstream's AllOrderedPlugins: every plugin's place, whether or not it is
 enabled here. The chain a server starts with holds the default-enabled plugins whose effect
 shows on what is stored: ServiceAccount, Priority, DefaultTolerationSeconds and
-DefaultIngressClass. NamespaceLifecycle lives with the generic Store
+DefaultIngressClass, among others. NamespaceLifecycle lives with the generic Store
 (fakeapi.registry.generic.admission) and DefaultStorageClass with the claim strategy
 (fakeapi.registry.core.persistentvolumeclaim). Plugins that act on every resource (webhooks,
 admission policies) are installed into the chain when the first object configuring them is
@@ -16,6 +16,7 @@ from fakeapi.admission.chain import AdmissionChain
 from fakeapi.admission.defaultingressclass import DefaultIngressClass
 from fakeapi.admission.defaulttolerationseconds import DefaultTolerationSeconds
 from fakeapi.admission.limitranger import LimitRanger
+from fakeapi.admission.persistentvolumeclaimresize import PersistentVolumeClaimResize
 from fakeapi.admission.priority import Priority
 from fakeapi.admission.reader import StoreReader
 from fakeapi.admission.resourcequota import ResourceQuota
@@ -75,6 +76,7 @@ def new_default_chain(reader: StoreReader, identity: IdentityGenerator) -> Admis
             Priority(reader),
             DefaultTolerationSeconds(),
             StorageObjectInUseProtection(),
+            PersistentVolumeClaimResize(reader),
             RuntimeClass(reader),
             DefaultIngressClass(reader),
             ResourceQuota(reader),

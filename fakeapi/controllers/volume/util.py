@@ -12,6 +12,7 @@ from typing import Any
 from fakeapi.apimachinery.labels import selector_from_label_selector_dict
 from fakeapi.apimachinery.quantity import value
 from fakeapi.controllers.controller_utils import meta, spec_of, status_of
+from fakeapi.registry.core.persistentvolumeclaim import BETA_CLASS_ANNOTATION
 from fakeapi.storage.interfaces import Object
 from fakeapi.util.nodeaffinity import node_selector_matches
 
@@ -28,18 +29,20 @@ WAIT_FOR_FIRST_CONSUMER = "WaitForFirstConsumer"
 
 
 def claim_class(claim: Object) -> str:
-    """GetPersistentVolumeClaimClass: spec.storageClassName, else the old beta annotation."""
-    name: str = spec_of(claim).get("storageClassName") or ""
-    if not name:
-        name = (meta(claim).get("annotations") or {}).get("volume.beta.kubernetes.io/storage-class") or ""
-    return name
+    """GetPersistentVolumeClaimClass (component-helpers storage/volume): the beta annotation first, then the spec's."""
+    return _storage_class_of(claim)
 
 
 def volume_class(volume: Object) -> str:
-    name: str = spec_of(volume).get("storageClassName") or ""
-    if not name:
-        name = (meta(volume).get("annotations") or {}).get("volume.beta.kubernetes.io/storage-class") or ""
-    return name
+    """GetPersistentVolumeClass: the beta annotation first, then the spec's."""
+    return _storage_class_of(volume)
+
+
+def _storage_class_of(obj: Object) -> str:
+    annotations = meta(obj).get("annotations") or {}
+    if BETA_CLASS_ANNOTATION in annotations:
+        return str(annotations[BETA_CLASS_ANNOTATION])
+    return str(spec_of(obj).get("storageClassName") or "")
 
 
 def is_delayed_binding(claim: Object, storage_class: Object | None) -> bool:
