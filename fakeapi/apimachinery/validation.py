@@ -18,6 +18,7 @@ from fakeapi.apimachinery.labels import label_key_errors, label_value_errors
 DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 DNS1123_SUBDOMAIN_FMT = DNS1123_LABEL_FMT + "(\\." + DNS1123_LABEL_FMT + ")*"
 DNS1035_LABEL_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
+WILDCARD_DNS1123_SUBDOMAIN_FMT = "\\*\\." + DNS1123_SUBDOMAIN_FMT
 
 DNS1123_LABEL_MAX_LENGTH = 63
 DNS1123_SUBDOMAIN_MAX_LENGTH = 253
@@ -28,6 +29,7 @@ TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024
 _DNS1123_LABEL = re.compile(DNS1123_LABEL_FMT)
 _DNS1123_SUBDOMAIN = re.compile(DNS1123_SUBDOMAIN_FMT)
 _DNS1035_LABEL = re.compile(DNS1035_LABEL_FMT)
+_WILDCARD_DNS1123_SUBDOMAIN = re.compile(WILDCARD_DNS1123_SUBDOMAIN_FMT)
 
 
 def _regex_error(message: str, fmt: str, *examples: str) -> str:
@@ -69,6 +71,23 @@ def is_dns1123_subdomain(value: str) -> list[str]:
                 "and must start and end with an alphanumeric character",
                 DNS1123_SUBDOMAIN_FMT,
                 "example.com",
+            )
+        )
+    return errs
+
+
+def is_wildcard_dns1123_subdomain(value: str) -> list[str]:
+    """IsWildcardDNS1123Subdomain: ``*.`` and a DNS subdomain (RFC 1034 section 4.3.3)."""
+    errs = []
+    if len(value) > DNS1123_SUBDOMAIN_MAX_LENGTH:
+        errs.append(_max_len_error(DNS1123_SUBDOMAIN_MAX_LENGTH))
+    if not _WILDCARD_DNS1123_SUBDOMAIN.fullmatch(value):
+        errs.append(
+            _regex_error(
+                "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must "
+                "consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character",
+                WILDCARD_DNS1123_SUBDOMAIN_FMT,
+                "*.example.com",
             )
         )
     return errs

@@ -9,11 +9,10 @@ Each function follows its kind's upstream Validate function, for what clients me
   at least 1, maxReplicas above 0 and not below minReplicas; a scale target with a kind and name.
 - NetworkPolicy (networking/validation ValidateNetworkPolicySpec): at most two policy types, each
   Ingress or Egress.
-- Ingress (networking/validation validateIngressRules): hosts that are DNS names (a wildcard host's
-  form is not checked here), each path with a supported pathType, absolute where the type needs it,
-  without ``//``, ``/./``, ``/../`` or encoded slashes; one backend, a service's with a valid name and
-  a port name or number (an Ingress with neither rules nor a default backend is not refused here:
-  upstream prints the whole spec as Go structs).
+- Ingress (networking/validation ValidateIngressSpec, validateIngressRules): rules or a default
+  backend; hosts that are DNS names or wildcard ones (``*.example.com``), each path with a
+  supported pathType, absolute where the type needs it, without ``//``, ``/./``, ``/../`` or
+  encoded slashes; one backend, a service's with a valid name and a port name or number.
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from fakeapi.apimachinery.validation import (
     is_dns1123_subdomain,
     is_valid_port_name,
     is_valid_port_num,
+    is_wildcard_dns1123_subdomain,
 )
 from fakeapi.registry.workload_validation import spec_of
 from fakeapi.storage.interfaces import Object
@@ -110,14 +110,17 @@ def _ingress(obj: Object) -> list[FieldError]:
     if isinstance(spec.get("defaultBackend"), dict):
         errs += _ingress_backend(spec["defaultBackend"], "spec.defaultBackend")
     rules = spec.get("rules")
+    if not rules and spec.get("defaultBackend") is None:
+        # The value is the rules as json.Marshal writes them: null when absent.
+        errs.append(field.invalid("spec", rules, "either `defaultBackend` or `rules` must be specified"))
     for i, rule in enumerate(rules if isinstance(rules, list) else []):
         rule = rule if isinstance(rule, dict) else {}
         host = rule.get("host")
         if isinstance(host, str) and host:
             if _is_ip(host):
                 errs.append(field.invalid(f"spec.rules[{i}].host", host, "must be a DNS name, not an IP address"))
-            if "*" not in host:
-                errs += [field.invalid(f"spec.rules[{i}].host", host, m) for m in is_dns1123_subdomain(host)]
+            check = is_wildcard_dns1123_subdomain if "*" in host else is_dns1123_subdomain
+            errs += [field.invalid(f"spec.rules[{i}].host", host, m) for m in check(host)]
         http = rule.get("http")
         if not isinstance(http, dict):
             continue

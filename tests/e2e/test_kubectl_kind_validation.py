@@ -104,6 +104,27 @@ _BACKEND = {"service": {"name": "web", "port": {"number": 80}}}
             " IP address\n* spec.rules[0].http.paths[0].backend: Required value: port name or number is required",
         ),
         (
+            ("networking.k8s.io/v1", "Ingress"),
+            {"ingressClassName": "nginx"},
+            'Ingress "checked" is invalid: spec: Invalid value: null: either `defaultBackend` or `rules` must be'
+            " specified",
+        ),
+        (
+            ("networking.k8s.io/v1", "Ingress"),
+            {
+                "rules": [
+                    {
+                        "host": "*.*.example",
+                        "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": _BACKEND}]},
+                    }
+                ]
+            },
+            'Ingress "checked" is invalid: spec.rules[0].host: Invalid value: "*.*.example": a wildcard DNS-1123'
+            " subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case"
+            " alphanumeric characters, '-' or '.' and end with an alphanumeric character (e.g. '*.example.com', regex"
+            " used for validation is '\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+        ),
+        (
             ("batch/v1", "Job"),
             {
                 "parallelism": -1,
