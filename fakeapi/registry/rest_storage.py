@@ -108,7 +108,7 @@ class StoreServices:
 
     def __post_init__(self) -> None:
         self.admission_chain = new_default_chain(StoreReader(self.stores), self.identity)
-        self.webhook_clients = WebhookClients(self.stores)
+        self.webhook_clients = WebhookClients(self.stores, self.container_runtime)
 
     def reset_allocations(self) -> None:
         """Forget allocated cluster IPs and node ports (after the storage was cleared)."""

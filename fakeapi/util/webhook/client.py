@@ -31,7 +31,7 @@ from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.errors import StatusError
 from fakeapi.apimachinery.managedfields.gofmt import go_quote
 from fakeapi.util.webhook.error import ErrCallingWebhook
-from fakeapi.util.webhook.serviceresolver import ServiceResolver
+from fakeapi.util.webhook.serviceresolver import EndpointRefused, ServiceResolver
 
 DEFAULT_SERVICE_PORT = 443
 # webhook.go defaultRequestTimeout: the bound of a call that sets no deadline of its own.
@@ -145,6 +145,8 @@ class HookClient:
             raise CallError(f"Post {go_quote(url)}: {err.message}") from err
         except ValueError as err:
             raise CallError(f"Post {go_quote(url)}: {err}") from err
+        except EndpointRefused as err:
+            raise CallError(f"Post {go_quote(url)}: {_refused(err.address)}") from err
         try:
             status, headers, data = self._round_trip(address, path, payload, deadline)
         except TimeoutError as err:
@@ -154,8 +156,7 @@ class HookClient:
         except _HostnameMismatch as err:
             raise CallError(f"Post {go_quote(url)}: tls: failed to verify certificate: {err}") from err
         except ConnectionRefusedError as err:
-            message = f"dial tcp {_join_host_port(*address)}: connect: connection refused"
-            raise CallError(f"Post {go_quote(url)}: {message}") from err
+            raise CallError(f"Post {go_quote(url)}: {_refused(address)}") from err
         except socket.gaierror as err:
             raise CallError(f"Post {go_quote(url)}: dial tcp: lookup {address[0]}: no such host") from err
         except (OSError, http.client.HTTPException) as err:
@@ -423,3 +424,8 @@ def _generic_server_response(code: int, server_message: str) -> StatusError:
 
 def _join_host_port(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _refused(address: tuple[str, int]) -> str:
+    """Go's dial error for an address where nothing listens."""
+    return f"dial tcp {_join_host_port(*address)}: connect: connection refused"
