@@ -19,6 +19,7 @@ random order).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fakeapi.apimachinery import field
@@ -75,6 +76,7 @@ _PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
 _LIFECYCLE_HANDLERS = ("exec", "httpGet", "tcpSocket", "sleep")
 _PROBE_COUNTS = ("initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold")
 _MAX_USER_ID = 2147483647
+_HUGE_PAGES = "hugepages-"
 
 
 def dicts(value: Any) -> list[dict[str, Any]]:
@@ -279,7 +281,7 @@ def _volume_mounts(mounts: Any, volumes: set[str], path: str) -> list[FieldError
 def _overcommit_allowed(resource: str) -> bool:
     """helper.IsOvercommitAllowed: native resources (no domain, or a kubernetes.io one) but huge pages."""
     native = "/" not in resource or "kubernetes.io/" in resource
-    return native and not resource.startswith("hugepages-")
+    return native and not resource.startswith(_HUGE_PAGES)
 
 
 def _resources(resources: Any, path: str) -> list[FieldError]:
@@ -294,12 +296,15 @@ def _resources(resources: Any, path: str) -> list[FieldError]:
             if (
                 "/" not in resource
                 and resource not in STANDARD_CONTAINER_RESOURCES
-                and not resource.startswith("hugepages-")
+                and not resource.startswith(_HUGE_PAGES)
             ):
                 errs.append(field.invalid(key_path, resource, "must be a standard resource for containers"))
             amount = _amount(amounts[resource])
             if amount is not None and amount < 0:
                 errs.append(field.invalid(key_path, canonical_quantity(amounts[resource]), IS_NEGATIVE_ERROR_MSG))
+            if resource.startswith(_HUGE_PAGES) and amount is not None and not _divides_into_pages(resource, amount):
+                shown = canonical_quantity(amounts[resource])
+                errs.append(field.invalid(path, shown, f"{shown} is not positive integer multiple of {resource}"))
             if kind == "limits":
                 continue
             limit = _amount(limits.get(resource))
@@ -317,7 +322,18 @@ def _resources(resources: Any, path: str) -> list[FieldError]:
             elif amount > limit:
                 detail = f"must be less than or equal to {resource} limit of {limit_shown}"
                 errs.append(field.invalid(f"{path}.requests", shown, detail))
+    named = [*limits, *requests]
+    if any(r.startswith(_HUGE_PAGES) for r in named) and not any(r in ("cpu", "memory") for r in named):
+        errs.append(field.forbidden(path, "HugePages require cpu or memory"))
     return errs
+
+
+def _divides_into_pages(resource: str, amount: Any) -> bool:
+    """IsHugePageResourceValueDivisible: a whole number of pages of the size the name gives (``hugepages-2Mi``)."""
+    page_size = _amount(resource.removeprefix(_HUGE_PAGES))
+    if page_size is None or page_size <= 0 or page_size != int(page_size):
+        return False
+    return math.ceil(amount) % int(page_size) == 0
 
 
 def _amount(quantity: Any) -> Any:

@@ -136,6 +136,15 @@ def _refused(kubectl: Kubectl, manifest: str, *args: str) -> str:
             "spec.containers[0].resources.limits: Required value: Limit must be set for non overcommitable resources",
         ),
         (
+            {"containers": [{**_APP, "resources": {"limits": {"hugepages-2Mi": "4Mi"}}}]},
+            "spec.containers[0].resources: Forbidden: HugePages require cpu or memory",
+        ),
+        (
+            {"containers": [{**_APP, "resources": {"limits": {"hugepages-2Mi": "3Mi", "memory": "1Gi"}}}]},
+            # The limit and the request defaulted from it give the same error, which the list holds once.
+            'spec.containers[0].resources: Invalid value: "3Mi": 3Mi is not positive integer multiple of hugepages-2Mi',
+        ),
+        (
             {"containers": [{**_APP, "securityContext": {"runAsUser": -1}}]},
             "spec.containers[0].securityContext.runAsUser: Invalid value: -1: must be between 0 and 2147483647, inclusive",
         ),
