@@ -123,9 +123,18 @@ def new_method_not_supported(qualified: GroupResource, action: str) -> StatusErr
 EXCEEDED_MAX_DEPTH = "exceeded max depth"
 
 
-def json_error_text(exc: Exception) -> str:
-    """What a JSON decode failure says: Go's text for nesting too deep, else the decoder's own."""
-    return EXCEEDED_MAX_DEPTH if isinstance(exc, RecursionError) else str(exc)
+def json_error_text(exc: Exception, data: bytes | str | None = None) -> str:
+    """What a failure to decode ``data`` as JSON says: Go's encoding/json text where its scanner finds the
+    fault (``invalid character ...``, ``unexpected end of JSON input``), else the decoder's own."""
+    if isinstance(exc, RecursionError):
+        return EXCEEDED_MAX_DEPTH
+    if data is not None:
+        from fakeapi.apimachinery.gojsonsyntax import syntax_error
+
+        text = syntax_error(data)
+        if text is not None:
+            return text
+    return str(exc)
 
 
 def new_generic_method_not_allowed() -> StatusError:

@@ -37,6 +37,20 @@ def _copy_list(source: list[Any]) -> list[Any]:
     ]
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def decode_json(data: bytes | str) -> Any:
+    """json.loads as Go's encoding/json reads (ValueError otherwise).
+
+    UTF-8 only, bytes that are not UTF-8 read as U+FFFD (json.loads would take UTF-16 and a byte
+    order mark); ``NaN``, ``Infinity`` and ``-Infinity`` refused.
+    """
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
 def encode_json(obj: Any) -> bytes:
     """Compact JSON, as Go's ``json.Marshal`` writes it (no final newline)."""
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()

@@ -141,6 +141,51 @@ def test_malformed_json_is_bad_request(fakeapi: FakeAPI, http: Client) -> None:
     assert_still_serving(fakeapi, http)
 
 
+# What Go's encoding/json says of each body (scanner.go, decode.go's UnmarshalTypeError), inside
+# transformDecodeError's message (k8s.io/apiserver/pkg/endpoints/handlers/rest.go).
+_TYPE_META = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b"", "unexpected end of JSON input"),
+        (b"{bad}", "invalid character 'b' looking for beginning of object key string"),
+        (b"nope", "invalid character 'o' in literal null (expecting 'u')"),
+        (b'{"a":1,}', "invalid character '}' looking for beginning of object key string"),
+        (b'{"apiVersion":"v1" "kind":1}', "invalid character '\"' after object key:value pair"),
+        (b'{"a" 1}', "invalid character '1' after object key"),
+        (b"[1,2", "unexpected end of JSON input"),
+        (b'{"a":1} x', "invalid character 'x' after top-level value"),
+        (b'{"data":{"a":NaN}}', "invalid character 'N' looking for beginning of value"),
+        (b'{"a":"\\q"}', "invalid character 'q' in string escape code"),
+        (b'{"a":"\tb"}', "invalid character '\\t' in string literal"),
+        (b'{"a":1.}', "invalid character '}' after decimal point in numeric literal"),
+        (b"\xef\xbb\xbf{}", "invalid character '\u00ef' looking for beginning of value"),
+        (b'"str"', f"json: cannot unmarshal string into Go value of type {_TYPE_META}"),
+        (b"[1]", f"json: cannot unmarshal array into Go value of type {_TYPE_META}"),
+        (b'{"apiVersion":1}', "json: cannot unmarshal number into Go struct field .apiVersion of type string"),
+    ],
+)
+def test_a_body_go_cannot_decode_is_refused_in_gos_words(http: Client, body: bytes, error: str) -> None:
+    response = http.request("POST", CM_PATH, data=body, headers={"Content-Type": "application/json"})
+    status = assert_status(response, 400, "BadRequest")
+    summary = body.decode("utf-8", "replace")
+    summary = summary if len(summary) <= 30 else summary[:30] + " ..."
+    assert status["message"] == (
+        "the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; "
+        f"json parse error: {error} ({summary})"
+    )
+
+
+def test_a_null_body_is_an_empty_object(http: Client) -> None:
+    response = http.request("POST", CM_PATH, data=b"null", headers={"Content-Type": "application/json"})
+    status = assert_status(response, 422, "Invalid")
+    assert (
+        status["message"] == 'ConfigMap "" is invalid: metadata.name: Required value: name or generateName is required'
+    )
+
+
 def test_body_that_is_not_an_object_is_bad_request(fakeapi: FakeAPI, http: Client) -> None:
     response = http.request("POST", CM_PATH, data=b"[1, 2, 3]", headers={"Content-Type": "application/json"})
     assert_status(response, 400, "BadRequest")

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from fakeapi.apimachinery import errors, field, safeyaml
+from fakeapi.apimachinery.jsonutil import decode_json, json_value_kind
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupKind, GroupVersion, GroupVersionKind
 from fakeapi.endpoints import negotiation
@@ -128,12 +129,31 @@ def decode_body(req: Request, scope: RequestScope, field_validation: str) -> Obj
     return obj
 
 
+# SimpleMetaFactory.Interpret's view of a JSON body, as reflect names its type in decode errors.
+_TYPE_META_STRUCT = (
+    'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
+)
+
+
+def _unrecognized(expected_kind: str, error: str, body: bytes) -> errors.StatusError:
+    """transformDecodeError of a body whose type meta could not be read."""
+    return errors.new_bad_request(
+        f"the object provided is unrecognized (must be of type {expected_kind}): "
+        f"couldn't get version/kind; json parse error: {error} ({_summarize(body)})"
+    )
+
+
 def parse_body(req: Request, expected_kind: str) -> Object:
-    """Parse the body by its Content-Type; ``expected_kind`` only names the type in error messages."""
+    """Parse the body by its Content-Type; ``expected_kind`` only names the type in error messages.
+
+    A JSON body is read as Go's encoding/json reads it into the type meta first: its errors are
+    Go's, and ``null`` is an empty object.
+    """
     content_type = negotiation.request_content_type(req.headers.get("Content-Type"))
+    is_json = content_type in ("", negotiation.JSON)
     try:
-        if content_type in ("", negotiation.JSON):
-            obj = json.loads(req.body)
+        if is_json:
+            obj = decode_json(req.body)
         elif content_type in (negotiation.YAML, "application/x-yaml", "text/yaml"):
             obj = safeyaml.load(req.body)
         elif content_type == negotiation.PROTOBUF:
@@ -146,15 +166,23 @@ def parse_body(req: Request, expected_kind: str) -> Object:
         # YAMLToJSON's own error, unwrapped by the serializer.
         raise errors.new_bad_request(f"yaml: {exc.problem}") from None
     except (ValueError, yaml.YAMLError, RecursionError) as exc:
-        raise errors.new_bad_request(
-            f"the object provided is unrecognized (must be of type {expected_kind}): "
-            f"couldn't get version/kind; json parse error: {errors.json_error_text(exc)} ({_summarize(req.body)})"
+        raise _unrecognized(
+            expected_kind, errors.json_error_text(exc, req.body if is_json else None), req.body
         ) from None
+    if obj is None and is_json:
+        obj = {}
     if not isinstance(obj, dict):
-        raise errors.new_bad_request(
-            f"the object provided is unrecognized (must be of type {expected_kind}): "
-            f"couldn't get version/kind; json parse error: expected an object ({_summarize(req.body)})"
+        if not is_json:
+            raise _unrecognized(expected_kind, "expected an object", req.body)
+        kind = json_value_kind(obj)
+        raise _unrecognized(
+            expected_kind, f"json: cannot unmarshal {kind} into Go value of type {_TYPE_META_STRUCT}", req.body
         )
+    if is_json:
+        for key, value in obj.items():
+            if key in ("apiVersion", "kind") and value is not None and not isinstance(value, str):
+                error = f"json: cannot unmarshal {json_value_kind(value)} into Go struct field .{key} of type string"
+                raise _unrecognized(expected_kind, error, req.body)
     return obj
 
 

@@ -18,7 +18,6 @@ patched document as its JSON patch library re-encodes it, which this does not re
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +30,7 @@ from fakeapi.apimachinery.jsonpatch import (
     JSONPatchTooLarge,
     apply_json_patch,
 )
-from fakeapi.apimachinery.jsonutil import deep_copy_json
+from fakeapi.apimachinery.jsonutil import decode_json, deep_copy_json
 from fakeapi.apimachinery.managedfields import FieldManager, FieldManagerFactory, HasFieldManager
 from fakeapi.apimachinery.managedfields.gofmt import go_json, go_quote, go_value
 from fakeapi.apimachinery.mergepatch import MergePatchError, apply_merge_patch
@@ -167,9 +166,9 @@ class PatchedObjectInfo:
                 raise exc.to_status_error() from None
         else:
             try:
-                patch = json.loads(self.body)
+                patch = decode_json(self.body)
             except (ValueError, RecursionError) as exc:
-                raise errors.new_bad_request(errors.json_error_text(exc)) from None
+                raise errors.new_bad_request(errors.json_error_text(exc, self.body)) from None
             if self.patch_type == JSON_PATCH:
                 patched = self._json_patch(old, patch)
             else:
@@ -194,9 +193,9 @@ class PatchedObjectInfo:
 
     def _decode_json_object(self) -> dict[str, Any]:
         try:
-            patch = json.loads(self.body)
+            patch = decode_json(self.body)
         except (ValueError, RecursionError) as exc:
-            raise errors.new_bad_request(errors.json_error_text(exc)) from None
+            raise errors.new_bad_request(errors.json_error_text(exc, self.body)) from None
         if not isinstance(patch, dict):
             raise errors.new_bad_request(
                 f"json: cannot unmarshal {_json_kind(patch)} into Go value of type map[string]interface {{}}"
