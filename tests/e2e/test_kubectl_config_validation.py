@@ -53,6 +53,39 @@ def test_a_secret_of_a_type_needs_its_keys(kubectl: Kubectl, secret_type: str, m
     assert _refused(kubectl, manifest) == f'The Secret "creds" is invalid: {message}'
 
 
+@pytest.mark.parametrize(
+    ("secret_type", "key", "config", "error"),
+    [
+        ("kubernetes.io/dockerconfigjson", ".dockerconfigjson", '{"auths": {', "unexpected end of JSON input"),
+        (
+            "kubernetes.io/dockerconfigjson",
+            ".dockerconfigjson",
+            "auths: {}",
+            "invalid character 'a' looking for beginning of value",
+        ),
+        (
+            "kubernetes.io/dockercfg",
+            ".dockercfg",
+            '["registry.example"]',
+            "json: cannot unmarshal array into Go value of type map[string]interface {}",
+        ),
+    ],
+)
+def test_a_docker_config_must_be_a_json_object(
+    kubectl: Kubectl, secret_type: str, key: str, config: str, error: str
+) -> None:
+    manifest = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "pull"},
+        "type": secret_type,
+        "stringData": {key: config},
+    }
+    assert _refused(kubectl, manifest) == (
+        f'The Secret "pull" is invalid: data[{key}]: Invalid value: "<secret contents redacted>": {error}'
+    )
+
+
 def test_kubectl_create_secret_tls_and_docker_registry_are_accepted(kubectl: Kubectl, tmp_path: Any) -> None:
     (tmp_path / "tls.crt").write_text("certificate")
     (tmp_path / "tls.key").write_text("key")

@@ -1,16 +1,19 @@
 """Secrets (pkg/registry/core/secret/strategy.go): stringData folds into data, type defaults to Opaque.
 
-ValidateSecret: the data's keys, and the keys each well-known type requires (the contents of a
-docker config are not parsed here: upstream refuses one that is not JSON, with Go's parser's
-message). ValidateSecretUpdate: the type is immutable, and so is an ``immutable`` Secret's data.
+ValidateSecret: the data's keys, the keys each well-known type requires, and a docker config that
+is a JSON object (refused with Go's decoder's text, the contents redacted). ValidateSecretUpdate:
+the type is immutable, and so is an ``immutable`` Secret's data.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 
 from fakeapi.apimachinery import field
+from fakeapi.apimachinery.errors import json_error_text
 from fakeapi.apimachinery.field import FieldError
+from fakeapi.apimachinery.jsonutil import decode_json, json_value_kind
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.core.configmap import data_key_errors, immutable_errors
 from fakeapi.registry.rest import object_field
@@ -25,6 +28,7 @@ _REQUIRED_KEYS = {
     "kubernetes.io/ssh-auth": ("ssh-privatekey",),
     "kubernetes.io/tls": ("tls.crt", "tls.key"),
 }
+_DOCKER_CONFIG_TYPES = ("kubernetes.io/dockercfg", "kubernetes.io/dockerconfigjson")
 
 
 def _fold_string_data(obj: Object) -> None:
@@ -76,4 +80,23 @@ def validate_secret(obj: Object) -> list[FieldError]:
             errs.append(field.required("data[ssh-privatekey]", ""))
     else:
         errs += [field.required(f"data[{key}]", "") for key in _REQUIRED_KEYS.get(str(kind), ()) if key not in data]
+        if kind in _DOCKER_CONFIG_TYPES and isinstance(data.get(_REQUIRED_KEYS[kind][0]), str):
+            errs += _docker_config_errors(_REQUIRED_KEYS[kind][0], data[_REQUIRED_KEYS[kind][0]])
     return errs
+
+
+def _docker_config_errors(key: str, encoded: str) -> list[FieldError]:
+    """``json.Unmarshal(config, &map[string]interface{}{})`` must succeed."""
+    try:
+        config = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return []  # the schema check refuses data that is not base64
+    try:
+        value = decode_json(config)
+    except (ValueError, RecursionError) as exc:
+        error = json_error_text(exc, config)
+    else:
+        if value is None or isinstance(value, dict):
+            return []
+        error = f"json: cannot unmarshal {json_value_kind(value)} into Go value of type map[string]interface {{}}"
+    return [field.invalid(f"data[{key}]", "<secret contents redacted>", error)]
