@@ -12,14 +12,13 @@ Imported only for a schema that has rules: it brings in the CEL runtime.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fakeapi.apiextensions.schema.cel import model
 from fakeapi.apiextensions.schema.cel.compilation import compile_rules, valid_field_path
 from fakeapi.apiextensions.schema.structural import Structural, child, index, key
 from fakeapi.apimachinery import field as fe
-from fakeapi.apimachinery.field import FieldError, Raw
+from fakeapi.apimachinery.field import FieldError, Raw, marshalled
 
 # apiextensions-apiserver pkg/apis/apiextensions/validation/validation.go
 STATIC_ESTIMATED_COST_LIMIT = 10_000_000
@@ -59,22 +58,17 @@ def cost_error_message(cost_name: str, expression_cost: int, cost_limit: int) ->
     )
 
 
-def go_rule(rule: dict[str, Any]) -> Raw:
-    """A ValidationRule as Go's %#v prints it in a field error (pointers as Go shows a set one)."""
-
-    def quoted(name: str) -> str:
-        return json.dumps(str(rule.get(name) or ""), ensure_ascii=False)
-
-    reason = (
-        "(*apiextensions.FieldValueErrorReason)(nil)"
-        if rule.get("reason") is None
-        else "(*apiextensions.FieldValueErrorReason)(0xc000000000)"
-    )
-    optional = "(*bool)(nil)" if rule.get("optionalOldSelf") is None else "(*bool)(0xc000000000)"
-    return Raw(
-        f"apiextensions.ValidationRule{{Rule:{quoted('rule')}, Message:{quoted('message')}, "
-        f"MessageExpression:{quoted('messageExpression')}, Reason:{reason}, FieldPath:{quoted('fieldPath')}, "
-        f"OptionalOldSelf:{optional}}}"
+def rule_value(rule: dict[str, Any]) -> Raw:
+    """An internal apiextensions.ValidationRule as a bad value: JSON with Go's field names, pointers null when unset."""
+    return marshalled(
+        {
+            "Rule": str(rule.get("rule") or ""),
+            "Message": str(rule.get("message") or ""),
+            "MessageExpression": str(rule.get("messageExpression") or ""),
+            "Reason": rule.get("reason"),
+            "FieldPath": str(rule.get("fieldPath") or ""),
+            "OptionalOldSelf": rule.get("optionalOldSelf"),
+        }
     )
 
 
@@ -166,11 +160,11 @@ class _Checker:
                 if result.error_is_required:
                     self.errors.append(fe.required(child(rule_path, "rule"), result.error))
                 else:
-                    self.errors.append(fe.invalid(child(rule_path, "rule"), go_rule(result.rule), result.error))
+                    self.errors.append(fe.invalid(child(rule_path, "rule"), rule_value(result.rule), result.error))
             if result.message_expression_error is not None:
                 self.errors.append(
                     fe.invalid(
-                        child(rule_path, "messageExpression"), go_rule(result.rule), result.message_expression_error
+                        child(rule_path, "messageExpression"), rule_value(result.rule), result.message_expression_error
                     )
                 )
             elif result.message_program is not None:

@@ -30,7 +30,7 @@ from fakeapi.apiextensions.schema.structural import (
 )
 from fakeapi.apimachinery import field as fe
 from fakeapi.apimachinery import validation
-from fakeapi.apimachinery.field import FieldError, Raw
+from fakeapi.apimachinery.field import FieldError, Raw, marshalled
 from fakeapi.apimachinery.jsonutil import json_equal
 from fakeapi.storage.interfaces import Object
 
@@ -120,27 +120,33 @@ _ALLOWED_AT_ROOT = (
 )
 
 
-def _go_strings(values: list[Any] | None) -> Raw:
-    """%#v of a []string."""
-    if not values:
-        return Raw("[]string(nil)")
-    return Raw("[]string{" + ", ".join(f'"{v}"' for v in values) + "}")
+def _strings_value(values: list[Any] | None) -> list[str] | None:
+    """A []string as a bad value: a JSON list, null when empty (nil)."""
+    return [str(v) for v in values] if values else None
 
 
-def _go_versions(versions: list[dict[str, Any]]) -> Raw:
-    """An abridged %#v of []CustomResourceDefinitionVersion (upstream prints every field and pointer)."""
-    inner = ", ".join(
-        f'apiextensions.CustomResourceDefinitionVersion{{Name:"{v.get("name", "")}", '
-        f"Served:{str(bool(v.get('served'))).lower()}, Storage:{str(bool(v.get('storage'))).lower()}}}"
-        for v in versions
+def _versions_value(versions: list[dict[str, Any]]) -> Raw:
+    """An abridged []CustomResourceDefinitionVersion as a bad value: JSON with Go's field names (internal
+    types have no JSON tags), each version's scalar fields; upstream goes on with its schema,
+    subresources, printer columns and selectable fields."""
+    return marshalled(
+        [
+            {
+                "Name": str(v.get("name", "")),
+                "Served": bool(v.get("served")),
+                "Storage": bool(v.get("storage")),
+                "Deprecated": bool(v.get("deprecated")),
+                "DeprecationWarning": v.get("deprecationWarning"),
+            }
+            for v in versions
+        ]
     )
-    return Raw("[]apiextensions.CustomResourceDefinitionVersion{" + inner + "}")
 
 
-def _go_schema(schema: dict[str, Any]) -> Raw:
-    """An abridged %#v of a JSONSchemaProps: the fields that are set."""
-    inner = ", ".join(f"{go}:{schema[js]!r}" for js, go in _SCHEMA_FIELDS if js in schema)
-    return Raw("apiextensions.JSONSchemaProps{" + inner + "}")
+def _schema_value(schema: dict[str, Any]) -> Raw:
+    """An abridged JSONSchemaProps as a bad value: JSON with Go's field names, the fields that are set (upstream
+    writes every field of the internal type, zero ones included)."""
+    return marshalled({go: schema[js] for js, go in _SCHEMA_FIELDS if js in schema})
 
 
 def _is_zero(value: Any) -> bool:
@@ -244,13 +250,13 @@ def _stored_versions(crd: Object) -> list[FieldError]:
     stored = list(helpers.status_of(crd).get("storedVersions") or [])
     path = "status.storedVersions"
     if not stored:
-        return [fe.invalid(path, _go_strings(stored), "must have at least one stored version")]
+        return [fe.invalid(path, _strings_value(stored), "must have at least one stored version")]
     errs: list[FieldError] = []
     remaining = {v: i for i, v in enumerate(stored)}
     for version in helpers.versions_of(crd):
         name = version.get("name")
         if version.get("storage") and name not in remaining:
-            errs.append(fe.invalid(path, _go_strings(stored), f"must have the storage version {name}"))
+            errs.append(fe.invalid(path, _strings_value(stored), f"must have the storage version {name}"))
         remaining.pop(str(name), None)
     for v, i in remaining.items():
         errs.append(
@@ -345,12 +351,12 @@ def _validate_spec(spec: dict[str, Any], path: str) -> list[FieldError]:
         errs += _validate_version(version, vpath, _has_status(subresources), internal)
 
     if not unique:
-        errs.append(fe.invalid(child(path, "versions"), _go_versions(versions), "must contain unique version names"))
+        errs.append(fe.invalid(child(path, "versions"), _versions_value(versions), "must contain unique version names"))
     if storage_count != 1:
         errs.append(
             fe.invalid(
                 child(path, "versions"),
-                _go_versions(versions),
+                _versions_value(versions),
                 "must have exactly one version marked as storage version",
             )
         )
@@ -582,7 +588,7 @@ def _validate_conversion(conversion: Any, path: str) -> list[FieldError]:
         if not review:
             errs.append(fe.required(review_path))
         elif not {"v1", "v1beta1"} & set(review):
-            errs.append(fe.invalid(review_path, _go_strings(review), "must include at least one of v1, v1beta1"))
+            errs.append(fe.invalid(review_path, _strings_value(review), "must include at least one of v1, v1beta1"))
     elif isinstance(webhook, dict):
         if webhook.get("clientConfig") is not None:
             errs.append(
@@ -631,7 +637,7 @@ def _validate_validation(holder: Any, status_enabled: bool, path: str) -> list[F
                 errs.append(
                     fe.invalid(
                         schema_path,
-                        _go_schema(schema),
+                        _schema_value(schema),
                         f"only {allowed} fields are allowed at the root of the schema if the status subresource is enabled",
                     )
                 )
@@ -853,7 +859,7 @@ def _list_map_errors(
                 errs.append(
                     fe.invalid(
                         child(path, "x-kubernetes-list-map-keys"),
-                        _go_strings(map_keys),
+                        _strings_value(map_keys),
                         "entries must all be names of item properties",
                     )
                 )
@@ -861,7 +867,7 @@ def _list_map_errors(
                 errs.append(
                     fe.invalid(
                         child(path, "x-kubernetes-list-map-keys"),
-                        _go_strings(map_keys),
+                        _strings_value(map_keys),
                         "must not contain duplicate entries",
                     )
                 )

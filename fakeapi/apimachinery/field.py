@@ -2,14 +2,19 @@
 
 Validation returns a list of these instead of stopping at the first problem; an
 ``Invalid`` Status carries them all as causes.
+
+A bad value is shown as ErrorBody shows it since Kubernetes 1.34: a string quoted (``%q``), a
+number or bool as is, anything else as encoding/json.Marshal writes it (a map with its keys
+sorted, a struct with its fields in declaration order: see ``marshalled``).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
+
+from fakeapi.apimachinery.gofmt import go_json, go_quote
 
 
 class ErrorType(Enum):
@@ -41,11 +46,18 @@ _OMIT = object()
 
 
 class Raw(str):
-    """A bad value shown as is, without quotes (Go prints some values with %#v, e.g. ``0x0``)."""
+    """A bad value shown as is, without quotes (one rendered already, such as ``marshalled``'s)."""
+
+
+def marshalled(value: Any) -> Raw:
+    """A bad value of a Go struct type: json.Marshal of it. ``value`` holds the struct's fields in its
+    declaration order, under their JSON names (Go's own field names for an internal type, which has no
+    JSON tags), zero values included where Go's field has no ``omitempty``."""
+    return Raw(go_json(value))
 
 
 def _render_value(value: Any) -> str:
-    """Render a bad value the way Go's ErrorBody does (%q for strings, %v for scalars)."""
+    """Render a bad value the way Go's ErrorBody does (%q for strings, %v for scalars, JSON otherwise)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -55,8 +67,8 @@ def _render_value(value: Any) -> str:
     if isinstance(value, Raw):
         return str(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return go_quote(value)
+    return go_json(value, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -103,7 +115,7 @@ def invalid(path: str, value: Any, detail: str = "") -> FieldError:
 
 
 def not_supported(path: str, value: Any, supported: list[str]) -> FieldError:
-    detail = "supported values: " + ", ".join(json.dumps(s) for s in supported) if supported else ""
+    detail = "supported values: " + ", ".join(go_quote(str(s)) for s in supported) if supported else ""
     return FieldError(ErrorType.NOT_SUPPORTED, path, value, detail)
 
 

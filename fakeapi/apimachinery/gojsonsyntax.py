@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fakeapi.apimachinery.managedfields.gofmt import go_quote
+from fakeapi.apimachinery.gofmt import go_quote
 
 # scanner.go maxNestingDepth
 MAX_NESTING_DEPTH = 10000

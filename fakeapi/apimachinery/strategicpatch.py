@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from fakeapi.apimachinery import errors
+from fakeapi.apimachinery.gofmt import go_value
 from fakeapi.apimachinery.jsonutil import go_type_of
-from fakeapi.apimachinery.managedfields.gofmt import go_value
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupVersionKind
 

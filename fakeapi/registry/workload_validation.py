@@ -31,9 +31,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from fakeapi.apimachinery import field
-from fakeapi.apimachinery.field import FieldError, Raw
+from fakeapi.apimachinery.field import FieldError, Raw, marshalled
 from fakeapi.apimachinery.labels import SelectorParseError, selector_from_label_selector_dict
-from fakeapi.apimachinery.managedfields.gofmt import go_quote
 from fakeapi.apimachinery.schema import GroupKind
 from fakeapi.apimachinery.validation import IS_NEGATIVE_ERROR_MSG
 from fakeapi.registry.container_validation import (
@@ -50,12 +49,11 @@ RESTART_POLICIES = ["Always", "OnFailure", "Never"]
 SELECTOR_MISMATCH = "`selector` does not match template `labels`"
 
 
-def go_string_map(value: Any) -> Raw:
-    """A map[string]string as Go's %#v prints it (field.Invalid's fallback for a map value)."""
+def string_map_value(value: Any) -> Any:
+    """A map[string]string as a bad value (rendered as JSON, its keys sorted); None (null) when there is none."""
     if not isinstance(value, Mapping):
-        return Raw("map[string]string(nil)")
-    items = ", ".join(f"{go_quote(str(k))}:{go_quote(str(v))}" for k, v in sorted(value.items()))
-    return Raw("map[string]string{" + items + "}")
+        return None
+    return {str(k): "" if v is None else str(v) for k, v in value.items()}
 
 
 def validate_pod_spec(spec: Any, path: str, *, for_pod: bool) -> list[FieldError]:
@@ -128,7 +126,7 @@ def validate_template_for_controller(
     if parsed is not None and not parsed.empty:
         plain = {str(k): str(v) for k, v in labels.items()} if isinstance(labels, Mapping) else {}
         if not parsed.matches(plain):
-            errs.append(field.invalid(f"{path}.metadata.labels", go_string_map(labels), SELECTOR_MISMATCH))
+            errs.append(field.invalid(f"{path}.metadata.labels", string_map_value(labels), SELECTOR_MISMATCH))
     if check_pod_spec:
         errs += validate_pod_template(template, path)
     raw_spec = template.get("spec")
@@ -153,29 +151,29 @@ def spec_of(obj: Any) -> dict[str, Any]:
     return spec if isinstance(spec, dict) else {}
 
 
-def _go_strings(values: Any) -> str:
-    if not isinstance(values, list):
-        return "[]string(nil)"
-    return "[]string{" + ", ".join(go_quote(str(v)) for v in values) + "}"
-
-
-def go_label_selector(selector: Any) -> Raw:
-    """A metav1.LabelSelector as Go's %#v prints it (a pointer's bad value is its struct)."""
+def label_selector_value(selector: Any) -> Raw:
+    """A metav1.LabelSelector as a bad value: its JSON, empty fields left out (``omitempty``)."""
     selector = selector if isinstance(selector, Mapping) else {}
-    labels = selector.get("matchLabels")
+    value: dict[str, Any] = {}
+    labels = string_map_value(selector.get("matchLabels"))
+    if labels:
+        value["matchLabels"] = dict(sorted(labels.items()))
     expressions = selector.get("matchExpressions")
-    if isinstance(expressions, list):
-        parts = []
-        for e in expressions:
-            e = e if isinstance(e, Mapping) else {}
-            parts.append(
-                f"v1.LabelSelectorRequirement{{Key:{go_quote(str(e.get('key') or ''))}, "
-                f"Operator:{go_quote(str(e.get('operator') or ''))}, Values:{_go_strings(e.get('values'))}}}"
-            )
-        rendered = "[]v1.LabelSelectorRequirement{" + ", ".join(parts) + "}"
-    else:
-        rendered = "[]v1.LabelSelectorRequirement(nil)"
-    return Raw(f"v1.LabelSelector{{MatchLabels:{go_string_map(labels)}, MatchExpressions:{rendered}}}")
+    if isinstance(expressions, list) and expressions:
+        value["matchExpressions"] = [_requirement_value(e if isinstance(e, Mapping) else {}) for e in expressions]
+    return marshalled(value)
+
+
+def _requirement_value(requirement: Mapping[str, Any]) -> dict[str, Any]:
+    """A LabelSelectorRequirement's JSON: key and operator always, values when there are any."""
+    value: dict[str, Any] = {
+        "key": str(requirement.get("key") or ""),
+        "operator": str(requirement.get("operator") or ""),
+    }
+    values = requirement.get("values")
+    if isinstance(values, list) and values:
+        value["values"] = [str(v) for v in values]
+    return value
 
 
 def _nonnegative(spec: dict[str, Any], key: str, path: str = "spec") -> list[FieldError]:
@@ -188,7 +186,7 @@ def _nonnegative(spec: dict[str, Any], key: str, path: str = "spec") -> list[Fie
 
 def _selector_not_empty(selector: Any, noun: str) -> list[FieldError]:
     if isinstance(selector, Mapping) and not (selector.get("matchLabels") or selector.get("matchExpressions")):
-        return [field.invalid("spec.selector", go_label_selector(selector), f"empty selector is invalid for {noun}")]
+        return [field.invalid("spec.selector", label_selector_value(selector), f"empty selector is invalid for {noun}")]
     return []
 
 
@@ -506,5 +504,5 @@ def validate_workload_update(
     if group_kind in _IMMUTABLE_SELECTOR:
         new_selector, old_selector = spec_of(obj).get("selector"), spec_of(old).get("selector")
         if _semantic(new_selector) != _semantic(old_selector):
-            return [*errs, field.invalid("spec.selector", go_label_selector(new_selector), IMMUTABLE)]
+            return [*errs, field.invalid("spec.selector", label_selector_value(new_selector), IMMUTABLE)]
     return errs

@@ -229,7 +229,7 @@ def test_update_needs_a_resource_version_and_spec_changes_bump_generation(server
     unconditional = server.request("PUT", f"{WIDGETS}/w1", widget(size=2))
     assert unconditional.status == 422
     assert unconditional.json()["message"] == (
-        'widgets.example.com "w1" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update'
+        'widgets.example.com "w1" is invalid: metadata.resourceVersion: Invalid value: 0: must be specified for an update'
     )
     body = widget(size=2)
     body["metadata"]["resourceVersion"] = created["metadata"]["resourceVersion"]

@@ -85,10 +85,10 @@ def test_exactly_one_storage_version() -> None:
         {"name": "v2", "served": True, "storage": True, "schema": {"openAPIV3Schema": SCHEMA}}
     )
     messages = errors_of(obj)
-    assert messages[0].startswith("spec.versions: Invalid value: []apiextensions.CustomResourceDefinitionVersion{")
+    assert messages[0].startswith('spec.versions: Invalid value: [{"Name":"v1","Served":true,"Storage":true,')
     assert messages[0].endswith(": must have exactly one version marked as storage version")
     # The strategy stored only the first storage version, so the second is missing from storedVersions.
-    assert messages[1:] == ['status.storedVersions: Invalid value: []string{"v1"}: must have the storage version v2']
+    assert messages[1:] == ['status.storedVersions: Invalid value: ["v1"]: must have the storage version v2']
 
 
 def test_schemas_are_required() -> None:
@@ -189,7 +189,7 @@ def test_status_subresource_restricts_the_schema_root() -> None:
         "subresources": {"status": {}},
     }
     messages = errors_of(crd(versions=[version]))
-    assert messages[0].startswith("spec.validation.openAPIV3Schema: Invalid value: apiextensions.JSONSchemaProps{")
+    assert messages[0].startswith('spec.validation.openAPIV3Schema: Invalid value: {"Type":"object",')
     assert messages[0].endswith(
         "only [Description Type Format Title Maximum ExclusiveMaximum Minimum ExclusiveMinimum MaxLength MinLength "
         "Pattern MaxItems MinItems UniqueItems MultipleOf Required Items Properties ExternalDocs Example "

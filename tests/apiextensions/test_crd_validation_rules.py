@@ -186,13 +186,14 @@ def test_a_crd_whose_rule_does_not_compile_or_names_an_unknown_field_is_refused(
     stderr = _refused(kubectl, _crd(schema), "apply")
     prefix = "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations"
     assert (
-        f'{prefix}[0].rule: Invalid value: apiextensions.ValidationRule{{Rule:"self.replicas > 0 && self.replica < 10", '
-        'Message:"", MessageExpression:"", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", '
-        "OptionalOldSelf:(*bool)(nil)}: compilation failed: ERROR: <input>:1:26: undefined field 'replica'\n"
+        # The internal ValidationRule as JSON: Go's field names, unset pointers null.
+        f'{prefix}[0].rule: Invalid value: {{"Rule":"self.replicas \\u003e 0 \\u0026\\u0026 self.replica \\u003c 10",'
+        '"Message":"","MessageExpression":"","Reason":null,"FieldPath":"","OptionalOldSelf":null}: '
+        "compilation failed: ERROR: <input>:1:26: undefined field 'replica'\n"
         " | self.replicas > 0 && self.replica < 10\n"
         " | .........................^"
     ) in stderr
-    assert f'{prefix}[1].rule: Invalid value: apiextensions.ValidationRule{{Rule:"self.replicas +"' in stderr
+    assert f'{prefix}[1].rule: Invalid value: {{"Rule":"self.replicas +",' in stderr
     assert "compilation failed: ERROR: <input>:1:16: Syntax error: mismatched input '<EOF>'" in stderr
 
 

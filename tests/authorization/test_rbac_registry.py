@@ -183,5 +183,5 @@ def test_binding_defaults_and_an_immutable_role_ref(rbac: RBAC) -> None:
     assert changed.status == 422
     assert changed.json()["message"] == (
         'RoleBinding.rbac.authorization.k8s.io "b" is invalid: roleRef: Invalid value: '
-        'rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"ClusterRole", Name:"edit"}: cannot change roleRef'
+        '{"APIGroup":"rbac.authorization.k8s.io","Kind":"ClusterRole","Name":"edit"}: cannot change roleRef'
     )

@@ -53,8 +53,9 @@ def _service(spec: dict[str, Any], name: str = "checked") -> str:
         ),
         (
             {"ports": [{"port": 80, "name": "a"}, {"port": 80, "name": "b"}]},
-            'spec.ports[1]: Duplicate value: core.ServicePort{Name:"", Protocol:"TCP", AppProtocol:(*string)(nil),'
-            ' Port:80, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}',
+            # The internal core.ServicePort key as JSON: Go's field names (no JSON tags on internal types).
+            'spec.ports[1]: Duplicate value: {"Name":"","Protocol":"TCP","AppProtocol":null,"Port":80,"TargetPort":0,'
+            '"NodePort":0}',
         ),
         (
             {"ports": [{"port": 80}], "externalTrafficPolicy": "Local"},

@@ -56,5 +56,5 @@ def test_a_lease_update_must_name_its_version(fakeapi: FakeAPI, resource_version
     assert response.status == 422
     assert response.json()["message"] == (
         'leases.coordination.k8s.io "lock" is invalid: metadata.resourceVersion: '
-        "Invalid value: 0x0: must be specified for an update"
+        "Invalid value: 0: must be specified for an update"
     )

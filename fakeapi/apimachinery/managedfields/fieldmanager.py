@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fakeapi.apimachinery import errors
+from fakeapi.apimachinery.gofmt import go_json, go_quote
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.apimachinery.managedfields.fieldpath import (
     FieldPathError,
@@ -28,7 +29,6 @@ from fakeapi.apimachinery.managedfields.fieldpath import (
     field_element,
     path_string,
 )
-from fakeapi.apimachinery.managedfields.gofmt import go_json, go_quote
 from fakeapi.apimachinery.managedfields.merge import Conflict, Conflicts, ManagedFields, Updater, VersionedSet
 from fakeapi.apimachinery.managedfields.schema import TypeRef
 from fakeapi.apimachinery.managedfields.typed import (

@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from fakeapi.apimachinery.managedfields.gofmt import go_float, go_json, go_quote
+from fakeapi.apimachinery.gofmt import go_float, go_json, go_quote
 
 if TYPE_CHECKING:
     from fakeapi.apimachinery.managedfields.schema import TypeRef

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from fakeapi.apimachinery.gofmt import go_value
 from fakeapi.apimachinery.jsonutil import go_type_of
 from fakeapi.apimachinery.managedfields.fieldpath import (
     FieldSet,
@@ -27,7 +28,6 @@ from fakeapi.apimachinery.managedfields.fieldpath import (
     path_string,
     value_element,
 )
-from fakeapi.apimachinery.managedfields.gofmt import go_value
 from fakeapi.apimachinery.managedfields.schema import (
     ASSOCIATIVE,
     ATOMIC,

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from fakeapi.apimachinery import errors, field, safeyaml
+from fakeapi.apimachinery.gofmt import go_json, go_quote, go_value
 from fakeapi.apimachinery.jsonpatch import (
     JSONPatchApplyError,
     JSONPatchError,
@@ -32,7 +33,6 @@ from fakeapi.apimachinery.jsonpatch import (
 )
 from fakeapi.apimachinery.jsonutil import decode_json, deep_copy_json
 from fakeapi.apimachinery.managedfields import FieldManager, FieldManagerFactory, HasFieldManager
-from fakeapi.apimachinery.managedfields.gofmt import go_json, go_quote, go_value
 from fakeapi.apimachinery.mergepatch import MergePatchError, apply_merge_patch
 from fakeapi.apimachinery.schema import GroupKind
 from fakeapi.apimachinery.strategicpatch import PatchSchema, StrategicMergePatchError, strategic_merge_patch

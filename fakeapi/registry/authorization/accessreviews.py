@@ -36,13 +36,9 @@ __all__ = [
 ONE_OF_MSG = "exactly one of nonResourceAttributes or resourceAttributes must be specified"
 
 
-def _go_struct(type_name: str, value: dict[str, Any], fields: tuple[tuple[str, str], ...]) -> field.Raw:
-    # %#v of an internal authorization struct, e.g. authorization.NonResourceAttributes{Path:"/api", Verb:"get"}
-    parts = []
-    for go_name, json_name in fields:
-        item = value.get(json_name, "")
-        parts.append(f'{go_name}:"{item}"' if isinstance(item, str) else f"{go_name}:{item}")
-    return field.Raw(f"authorization.{type_name}{{{', '.join(parts)}}}")
+def _internal_struct(value: dict[str, Any], fields: tuple[tuple[str, str], ...]) -> field.Raw:
+    """An internal authorization struct as a bad value: JSON with Go's field names, e.g. {"Path":"/api","Verb":"get"}."""
+    return field.marshalled({go_name: value.get(json_name, "") for go_name, json_name in fields})
 
 
 _NON_RESOURCE_FIELDS = (("Path", "path"), ("Verb", "verb"))
@@ -50,8 +46,8 @@ _NON_RESOURCE_FIELDS = (("Path", "path"), ("Verb", "verb"))
 
 def _pointer(value: Any) -> Any:
     if value is None:
-        return field.Raw('"null"')
-    return _go_struct("NonResourceAttributes", value, _NON_RESOURCE_FIELDS)
+        return None
+    return _internal_struct(value, _NON_RESOURCE_FIELDS)
 
 
 def _spec_errors(spec: dict[str, Any], *, with_subject: bool, local: bool) -> list[field.FieldError]:

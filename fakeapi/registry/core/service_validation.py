@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from fakeapi.apimachinery import field
-from fakeapi.apimachinery.field import FieldError, Raw
+from fakeapi.apimachinery.field import FieldError, Raw, marshalled
 from fakeapi.apimachinery.validation import (
     is_dns1123_label,
     is_dns1123_subdomain,
@@ -63,7 +63,7 @@ def validate_service(obj: Object) -> list[FieldError]:
     for i, port in enumerate(ports):
         key = (port.get("protocol"), port.get("port"))
         if key in seen:
-            errs.append(field.duplicate(f"spec.ports[{i}]", _go_service_port_key(*key)))
+            errs.append(field.duplicate(f"spec.ports[{i}]", _service_port_key(*key)))
         seen.add(key)
     external = spec.get("externalTrafficPolicy")
     if kind not in ("NodePort", "LoadBalancer") and not spec.get("externalIPs"):
@@ -102,9 +102,9 @@ def _port(port: dict[str, Any], path: str, name_required: bool, names: set[str])
     return errs
 
 
-def _go_service_port_key(protocol: Any, port: Any) -> Raw:
-    """The (protocol, port) key of a duplicate port as Go's %#v prints the core.ServicePort it is."""
-    return Raw(
-        f'core.ServicePort{{Name:"", Protocol:"{protocol}", AppProtocol:(*string)(nil), Port:{port},'
-        ' TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}'
+def _service_port_key(protocol: Any, port: Any) -> Raw:
+    """The (protocol, port) key of a duplicate port: the internal core.ServicePort it is, as JSON (Go's field
+    names: internal types have no JSON tags; the zero TargetPort marshals as 0)."""
+    return marshalled(
+        {"Name": "", "Protocol": protocol, "AppProtocol": None, "Port": port, "TargetPort": 0, "NodePort": 0}
     )

@@ -387,7 +387,7 @@ class Store:
                         [
                             field_errors.invalid(
                                 "metadata.resourceVersion",
-                                field_errors.Raw("0x0"),
+                                0,  # the uint64 resource version, which ErrorBody renders as JSON
                                 "must be specified for an update",
                             )
                         ],

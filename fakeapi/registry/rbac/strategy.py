@@ -78,9 +78,9 @@ class RoleStrategy(Strategy):
 
 
 def _role_ref_text(ref: dict[str, Any]) -> field.Raw:
-    # %v of an internal rbac.RoleRef, as the update error shows it.
-    return field.Raw(
-        f'rbac.RoleRef{{APIGroup:"{ref.get("apiGroup", "")}", Kind:"{ref.get("kind", "")}", Name:"{ref.get("name", "")}"}}'
+    """An internal rbac.RoleRef as the update error shows it: JSON with Go's field names."""
+    return field.marshalled(
+        {"APIGroup": ref.get("apiGroup", ""), "Kind": ref.get("kind", ""), "Name": ref.get("name", "")}
     )
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.errors import StatusError
-from fakeapi.apimachinery.managedfields.gofmt import go_quote
+from fakeapi.apimachinery.gofmt import go_quote
 from fakeapi.util.webhook.error import ErrCallingWebhook
 from fakeapi.util.webhook.serviceresolver import EndpointRefused, ServiceResolver
 

@@ -7,7 +7,7 @@ decides what it means); ``ErrWebhookRejection`` is a webhook that answered "no".
 from __future__ import annotations
 
 from fakeapi.apimachinery.errors import StatusError
-from fakeapi.apimachinery.managedfields.gofmt import go_quote
+from fakeapi.apimachinery.gofmt import go_quote
 
 
 class ErrCallingWebhook(Exception):

@@ -36,7 +36,7 @@ from fakeapi.admission.plugin.cel.compile import (
     VARIABLES_VAR,
     CompilationResult,
 )
-from fakeapi.apimachinery.managedfields.gofmt import go_quote
+from fakeapi.apimachinery.gofmt import go_quote
 from fakeapi.cel.environment.base import PER_CALL_LIMIT
 from fakeapi.cel.errors import EvalError
 from fakeapi.cel.library.authz import new_authorizer

@@ -6,7 +6,7 @@ from typing import Any
 
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.errors import StatusError
-from fakeapi.apimachinery.managedfields.gofmt import go_quote
+from fakeapi.apimachinery.gofmt import go_quote
 
 
 def to_status_err(webhook_name: str, result: dict[str, Any] | None) -> StatusError:

@@ -27,8 +27,8 @@ from fakeapi.apiextensions.schema.cel.model import ValueConverter
 from fakeapi.apiextensions.schema.structural import Structural, child, index, key
 from fakeapi.apimachinery import field as fe
 from fakeapi.apimachinery.field import FieldError
+from fakeapi.apimachinery.gofmt import go_quote
 from fakeapi.apimachinery.jsonutil import json_equal
-from fakeapi.apimachinery.managedfields.gofmt import go_quote
 from fakeapi.cel.environment.base import ABSENT, PER_CALL_LIMIT, RUNTIME_CEL_COST_BUDGET, Bindings
 from fakeapi.cel.errors import EvalError
 from fakeapi.cel.runtimecost import CALL_LIMIT_EXCEEDED, OUT_OF_BUDGET, evaluation_cost

@@ -18,8 +18,8 @@ from fakeapi.admission.interfaces import Attributes
 from fakeapi.admission.plugin.cel.condition import create_namespace_object
 from fakeapi.admission.plugin.policy.generic.policy_source import ParamStore
 from fakeapi.apimachinery import errors
+from fakeapi.apimachinery.gofmt import go_quote
 from fakeapi.apimachinery.labels import SelectorParseError, selector_from_label_selector_dict
-from fakeapi.apimachinery.managedfields.gofmt import go_quote
 from fakeapi.apimachinery.schema import GroupResource
 from fakeapi.storage.interfaces import Object
 

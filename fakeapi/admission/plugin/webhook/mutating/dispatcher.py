@@ -28,9 +28,9 @@ from fakeapi.admission.plugin.webhook.mutating.reinvocationcontext import Webhoo
 from fakeapi.admission.plugin.webhook.request.admissionreview import JSON_PATCH, Invocation
 from fakeapi.admission.versioned import VersionConverter, versioned
 from fakeapi.apimachinery import errors
+from fakeapi.apimachinery.gofmt import go_quote
 from fakeapi.apimachinery.jsonpatch import JSONPatchError, apply_json_patch
 from fakeapi.apimachinery.jsonutil import deep_copy_json
-from fakeapi.apimachinery.managedfields.gofmt import go_quote
 from fakeapi.apimachinery.schema import GroupVersionKind
 from fakeapi.storage.interfaces import Object
 from fakeapi.util.webhook.client import ClientManager

@@ -1,4 +1,4 @@
-"""How Go prints JSON values in the error texts that server-side apply and strategic merge patch return.
+"""How Go prints values in error texts: server-side apply's, strategic merge patch's, field errors'.
 
 Upstream builds those texts with ``fmt``: ``%q`` quotes strings (strconv.Quote), ``%v`` prints a
 ``map[string]interface{}`` as ``map[a:1 b:[x y]]`` with sorted keys, and floats in the shortest
