@@ -143,6 +143,21 @@ _PORT_NAME_CHARSET = re.compile(r"^[-a-z0-9]+$")
 _PORT_NAME_ONE_LETTER = re.compile(r".*[a-z].*")
 
 
+PERCENT_FMT = "[0-9]+%"
+_PERCENT = re.compile(PERCENT_FMT)
+
+
+def is_valid_percent(percent: str) -> list[str]:
+    """IsValidPercent: digits and a final ``%``."""
+    if _PERCENT.fullmatch(percent):
+        return []
+    return [
+        _regex_error(
+            "a valid percent string must be a numeric string followed by an ending '%'", PERCENT_FMT, "1%", "93%"
+        )
+    ]
+
+
 def is_valid_port_name(name: str) -> list[str]:
     """validation.IsValidPortName: an IANA_SVC_NAME."""
     msgs = []

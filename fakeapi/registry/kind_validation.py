@@ -9,6 +9,9 @@ Each function follows its kind's upstream Validate function, for what clients me
   at least 1, maxReplicas above 0 and not below minReplicas; a scale target with a kind and name.
 - NetworkPolicy (networking/validation ValidateNetworkPolicySpec): at most two policy types, each
   Ingress or Egress.
+- PodDisruptionBudget (policy/validation ValidatePodDisruptionBudgetSpec): minAvailable or
+  maxUnavailable, not both, each a count not below 0 or a percentage up to 100%; a supported
+  unhealthyPodEvictionPolicy.
 - Ingress (networking/validation ValidateIngressSpec, validateIngressRules): rules or a default
   backend; hosts that are DNS names or wildcard ones (``*.example.com``), each path with a
   supported pathType, absolute where the type needs it, without ``//``, ``/./``, ``/../`` or
@@ -22,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fakeapi.apimachinery import field
-from fakeapi.apimachinery.field import FieldError
+from fakeapi.apimachinery.field import FieldError, marshalled
 from fakeapi.apimachinery.quantity import canonical_quantity, parse_quantity
 from fakeapi.apimachinery.schema import GroupKind
 from fakeapi.apimachinery.validation import (
@@ -32,12 +35,18 @@ from fakeapi.apimachinery.validation import (
     is_valid_port_num,
     is_wildcard_dns1123_subdomain,
 )
-from fakeapi.registry.workload_validation import spec_of
+from fakeapi.registry.workload_validation import (
+    label_selector_json,
+    not_more_than_100_percent,
+    positive_int_or_percent,
+    spec_of,
+)
 from fakeapi.storage.interfaces import Object
 
 ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"]
 VOLUME_MODES = ["Block", "Filesystem"]
 POLICY_TYPES = ["Ingress", "Egress"]
+UNHEALTHY_POD_EVICTION_POLICIES = ["AlwaysAllow", "IfHealthyBudget"]
 PATH_TYPES = ["Exact", "ImplementationSpecific", "Prefix"]
 _INVALID_PATH_SEQUENCES = ("//", "/./", "/../", "%2f", "%2F")
 _INVALID_PATH_SUFFIXES = ("/..", "/.")
@@ -200,11 +209,34 @@ def _ingress_backend(backend: dict[str, Any], at: str) -> list[FieldError]:
     return errs
 
 
+def _pod_disruption_budget(obj: Object) -> list[FieldError]:
+    spec = spec_of(obj)
+    errs: list[FieldError] = []
+    low, high = spec.get("minAvailable"), spec.get("maxUnavailable")
+    if low is not None and high is not None:
+        # The internal PodDisruptionBudgetSpec as JSON: Go's field names (internal types have no JSON tags).
+        shown = {
+            "MinAvailable": low,
+            "Selector": None if spec.get("selector") is None else label_selector_json(spec["selector"]),
+            "MaxUnavailable": high,
+            "UnhealthyPodEvictionPolicy": spec.get("unhealthyPodEvictionPolicy"),
+        }
+        errs.append(field.invalid("spec", marshalled(shown), "minAvailable and maxUnavailable cannot be both set"))
+    for key, value in (("minAvailable", low), ("maxUnavailable", high)):
+        if value is not None:
+            errs += positive_int_or_percent(value, f"spec.{key}") + not_more_than_100_percent(value, f"spec.{key}")
+    policy = spec.get("unhealthyPodEvictionPolicy")
+    if isinstance(policy, str) and policy not in UNHEALTHY_POD_EVICTION_POLICIES:
+        errs.append(field.not_supported("spec.unhealthyPodEvictionPolicy", policy, UNHEALTHY_POD_EVICTION_POLICIES))
+    return errs
+
+
 _VALIDATORS: dict[GroupKind, Callable[[Object], list[FieldError]]] = {
     GroupKind("", "PersistentVolumeClaim"): _persistent_volume_claim,
     GroupKind("autoscaling", "HorizontalPodAutoscaler"): _horizontal_pod_autoscaler,
     GroupKind("networking.k8s.io", "NetworkPolicy"): _network_policy,
     GroupKind("networking.k8s.io", "Ingress"): _ingress,
+    GroupKind("policy", "PodDisruptionBudget"): _pod_disruption_budget,
 }
 
 

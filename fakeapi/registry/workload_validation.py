@@ -32,9 +32,10 @@ from typing import Any
 
 from fakeapi.apimachinery import field
 from fakeapi.apimachinery.field import FieldError, Raw, marshalled
+from fakeapi.apimachinery.jsonutil import parse_go_int64
 from fakeapi.apimachinery.labels import SelectorParseError, selector_from_label_selector_dict
 from fakeapi.apimachinery.schema import GroupKind
-from fakeapi.apimachinery.validation import IS_NEGATIVE_ERROR_MSG
+from fakeapi.apimachinery.validation import IS_NEGATIVE_ERROR_MSG, is_valid_percent
 from fakeapi.registry.container_validation import (
     dicts,
     validate_container,
@@ -153,6 +154,11 @@ def spec_of(obj: Any) -> dict[str, Any]:
 
 def label_selector_value(selector: Any) -> Raw:
     """A metav1.LabelSelector as a bad value: its JSON, empty fields left out (``omitempty``)."""
+    return marshalled(label_selector_json(selector))
+
+
+def label_selector_json(selector: Any) -> dict[str, Any]:
+    """A metav1.LabelSelector as json.Marshal writes it: matchLabels (keys sorted), matchExpressions, when set."""
     selector = selector if isinstance(selector, Mapping) else {}
     value: dict[str, Any] = {}
     labels = string_map_value(selector.get("matchLabels"))
@@ -161,7 +167,7 @@ def label_selector_value(selector: Any) -> Raw:
     expressions = selector.get("matchExpressions")
     if isinstance(expressions, list) and expressions:
         value["matchExpressions"] = [_requirement_value(e if isinstance(e, Mapping) else {}) for e in expressions]
-    return marshalled(value)
+    return value
 
 
 def _requirement_value(requirement: Mapping[str, Any]) -> dict[str, Any]:
@@ -176,12 +182,118 @@ def _requirement_value(requirement: Mapping[str, Any]) -> dict[str, Any]:
     return value
 
 
-def _nonnegative(spec: dict[str, Any], key: str, path: str = "spec") -> list[FieldError]:
+def _nonnegative(spec: Mapping[str, Any], key: str, path: str = "spec") -> list[FieldError]:
     """ValidateNonnegativeField."""
     value = spec.get(key)
     if isinstance(value, int) and not isinstance(value, bool) and value < 0:
         return [field.invalid(f"{path}.{key}", value, IS_NEGATIVE_ERROR_MSG)]
     return []
+
+
+def positive_int_or_percent(value: Any, path: str) -> list[FieldError]:
+    """ValidatePositiveIntOrPercent (apps/validation): a percentage, or an integer not below 0."""
+    if isinstance(value, str):
+        return [field.invalid(path, value, msg) for msg in is_valid_percent(value)]
+    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        return [field.invalid(path, value, IS_NEGATIVE_ERROR_MSG)]
+    return []
+
+
+def not_more_than_100_percent(value: Any, path: str) -> list[FieldError]:
+    """IsNotMoreThan100Percent: a valid percentage is at most 100%."""
+    if isinstance(value, str) and not is_valid_percent(value) and int(value[:-1]) > 100:
+        return [field.invalid(path, value, "must not be greater than 100%")]
+    return []
+
+
+def int_or_percent_value(value: Any) -> int:
+    """getIntOrPercentValue: a percentage's number, else the integer (a string that is neither reads as 0)."""
+    if isinstance(value, str):
+        if not is_valid_percent(value):
+            return int(value[:-1])
+        try:
+            return parse_go_int64(value)  # IntOrString.IntValue: strconv.Atoi, 0 when it fails
+        except ValueError:
+            return 0
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _deployment_strategy(spec: dict[str, Any]) -> list[FieldError]:
+    """ValidateDeploymentStrategy and ValidateRollingUpdateDeployment."""
+    strategy = spec.get("strategy")
+    if not isinstance(strategy, Mapping):
+        return []
+    path = "spec.strategy.rollingUpdate"
+    rolling = strategy.get("rollingUpdate")
+    kind = strategy.get("type")
+    if kind == "Recreate":
+        if rolling is not None:
+            return [field.forbidden(path, "may not be specified when strategy `type` is 'Recreate'")]
+        return []
+    if kind != "RollingUpdate":
+        # The internal DeploymentStrategy as JSON (Go's field names; a rolling update's values are IntOrStrings).
+        shown = {
+            "Type": kind,
+            "RollingUpdate": None
+            if not isinstance(rolling, Mapping)
+            else {"MaxUnavailable": rolling.get("maxUnavailable", 0), "MaxSurge": rolling.get("maxSurge", 0)},
+        }
+        return [field.not_supported("spec.strategy", marshalled(shown), ["Recreate", "RollingUpdate"])]
+    if not isinstance(rolling, Mapping):
+        return []
+    unavailable, surge = rolling.get("maxUnavailable"), rolling.get("maxSurge")
+    errs = positive_int_or_percent(unavailable, f"{path}.maxUnavailable")
+    errs += positive_int_or_percent(surge, f"{path}.maxSurge")
+    if int_or_percent_value(unavailable) == 0 and int_or_percent_value(surge) == 0:
+        errs.append(field.invalid(f"{path}.maxUnavailable", unavailable, "may not be 0 when `maxSurge` is 0"))
+    return errs + not_more_than_100_percent(unavailable, f"{path}.maxUnavailable")
+
+
+def _deployment_deadline(spec: dict[str, Any]) -> list[FieldError]:
+    """ValidateDeploymentSpec's revision history limit and progress deadline."""
+    errs = _nonnegative(spec, "revisionHistoryLimit") + _nonnegative(spec, "progressDeadlineSeconds")
+    deadline, ready = spec.get("progressDeadlineSeconds"), spec.get("minReadySeconds") or 0
+    if isinstance(deadline, int) and isinstance(ready, int) and deadline <= ready:
+        errs.append(field.invalid("spec.progressDeadlineSeconds", deadline, "must be greater than minReadySeconds"))
+    return errs
+
+
+def _daemon_set_strategy(spec: dict[str, Any]) -> list[FieldError]:
+    """ValidateDaemonSetUpdateStrategy and ValidateRollingUpdateDaemonSet: one of maxUnavailable and maxSurge."""
+    strategy = spec.get("updateStrategy")
+    rolling = strategy.get("rollingUpdate") if isinstance(strategy, Mapping) else None
+    errs = _nonnegative(spec, "revisionHistoryLimit")
+    if not isinstance(strategy, Mapping) or strategy.get("type") != "RollingUpdate" or not isinstance(rolling, Mapping):
+        return errs
+    path = "spec.updateStrategy.rollingUpdate"
+    unavailable, surge = rolling.get("maxUnavailable"), rolling.get("maxSurge")
+    errs += positive_int_or_percent(unavailable, f"{path}.maxUnavailable")
+    errs += positive_int_or_percent(surge, f"{path}.maxSurge")
+    errs += not_more_than_100_percent(unavailable, f"{path}.maxUnavailable")
+    errs += not_more_than_100_percent(surge, f"{path}.maxSurge")
+    has_unavailable, has_surge = int_or_percent_value(unavailable) != 0, int_or_percent_value(surge) != 0
+    if has_unavailable and has_surge:
+        errs.append(field.invalid(f"{path}.maxSurge", surge, "may not be set when maxUnavailable is non-zero"))
+    elif not has_unavailable and not has_surge:
+        errs.append(field.required(f"{path}.maxUnavailable", "cannot be 0 when maxSurge is 0"))
+    return errs
+
+
+def _stateful_set_strategy(spec: dict[str, Any]) -> list[FieldError]:
+    """validateRollingUpdateStatefulSet: a partition not below 0, a maxUnavailable above 0."""
+    strategy = spec.get("updateStrategy")
+    rolling = strategy.get("rollingUpdate") if isinstance(strategy, Mapping) else None
+    if not isinstance(strategy, Mapping) or strategy.get("type") != "RollingUpdate" or not isinstance(rolling, Mapping):
+        return []
+    path = "spec.updateStrategy.rollingUpdate"
+    errs = _nonnegative(rolling, "partition", path)
+    unavailable = rolling.get("maxUnavailable")
+    if unavailable is not None:
+        errs += positive_int_or_percent(unavailable, f"{path}.maxUnavailable")
+        if int_or_percent_value(unavailable) == 0:
+            errs.append(field.invalid(f"{path}.maxUnavailable", unavailable, "cannot be 0"))
+        errs += not_more_than_100_percent(unavailable, f"{path}.maxUnavailable")
+    return errs
 
 
 def _selector_not_empty(selector: Any, noun: str) -> list[FieldError]:
@@ -191,7 +303,11 @@ def _selector_not_empty(selector: Any, noun: str) -> list[FieldError]:
 
 
 def _apps_workload(
-    kind: str, noun: str, has_replicas: bool, check_pod_spec: bool = True
+    kind: str,
+    noun: str,
+    has_replicas: bool,
+    check_pod_spec: bool = True,
+    strategy: Callable[[dict[str, Any]], list[FieldError]] | None = None,
 ) -> Callable[[Object], list[FieldError]]:
     def validate(obj: Object) -> list[FieldError]:
         spec = spec_of(obj)
@@ -201,10 +317,16 @@ def _apps_workload(
         errs += validate_template_for_controller(
             spec.get("template"), selector, "spec.template", kind, set_based=True, check_pod_spec=check_pod_spec
         )
+        if strategy is not None:
+            errs += strategy(spec)
         errs += _nonnegative(spec, "minReadySeconds")
         return errs
 
     return validate
+
+
+def _deployment_rollout(spec: dict[str, Any]) -> list[FieldError]:
+    return _deployment_strategy(spec) + _deployment_deadline(spec)
 
 
 def _replication_controller(obj: Object) -> list[FieldError]:
@@ -323,10 +445,12 @@ _VALIDATORS: dict[GroupKind, Callable[[Object], list[FieldError]]] = {
     GroupKind("", "Pod"): _pod,
     GroupKind("", "PodTemplate"): _pod_template,
     GroupKind("", "ReplicationController"): _replication_controller,
-    GroupKind("apps", "Deployment"): _apps_workload("Deployment", "deployment", True),
+    GroupKind("apps", "Deployment"): _apps_workload("Deployment", "deployment", True, strategy=_deployment_rollout),
     GroupKind("apps", "ReplicaSet"): _apps_workload("ReplicaSet", "deployment", True),
-    GroupKind("apps", "StatefulSet"): _apps_workload("StatefulSet", "statefulset", True, check_pod_spec=False),
-    GroupKind("apps", "DaemonSet"): _apps_workload("DaemonSet", "daemonset", False),
+    GroupKind("apps", "StatefulSet"): _apps_workload(
+        "StatefulSet", "statefulset", True, check_pod_spec=False, strategy=_stateful_set_strategy
+    ),
+    GroupKind("apps", "DaemonSet"): _apps_workload("DaemonSet", "daemonset", False, strategy=_daemon_set_strategy),
     GroupKind("batch", "Job"): _job,
     GroupKind("batch", "CronJob"): _cron_job,
 }

@@ -125,6 +125,27 @@ _BACKEND = {"service": {"name": "web", "port": {"number": 80}}}
             " used for validation is '\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
         ),
         (
+            ("policy/v1", "PodDisruptionBudget"),
+            {"minAvailable": 1, "maxUnavailable": "50%", "selector": {"matchLabels": {"app": "web"}}},
+            # The internal PodDisruptionBudgetSpec as JSON (Go's field names), as 1.34 and later print it.
+            'PodDisruptionBudget "checked" is invalid: spec: Invalid value: {"MinAvailable":1,"Selector":'
+            '{"matchLabels":{"app":"web"}},"MaxUnavailable":"50%","UnhealthyPodEvictionPolicy":null}: minAvailable and'
+            " maxUnavailable cannot be both set",
+        ),
+        (
+            ("policy/v1", "PodDisruptionBudget"),
+            {"maxUnavailable": "150%", "selector": {"matchLabels": {"app": "web"}}},
+            'PodDisruptionBudget "checked" is invalid: spec.maxUnavailable: Invalid value: "150%": must not be'
+            " greater than 100%",
+        ),
+        (
+            ("policy/v1", "PodDisruptionBudget"),
+            {"minAvailable": "half", "selector": {"matchLabels": {"app": "web"}}},
+            'PodDisruptionBudget "checked" is invalid: spec.minAvailable: Invalid value: "half": a valid percent'
+            " string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for"
+            " validation is '[0-9]+%')",
+        ),
+        (
             ("batch/v1", "Job"),
             {
                 "parallelism": -1,

@@ -440,3 +440,93 @@ def test_a_pod_may_change_its_images_and_little_else(kubectl: Kubectl) -> None:
     added = '{"spec": {"containers": [{"name": "app", "image": "a"}, {"name": "extra", "image": "b"}]}}'
     more = kubectl("patch", "pod", "checked", "--type", "merge", "-p", added, check=False)
     assert "spec.containers: Forbidden: pod updates may not add or remove containers" in more.stderr
+
+
+def _with_spec(manifest: str, **spec: object) -> str:
+    workload = json.loads(manifest)
+    workload["spec"].update(spec)
+    return json.dumps(workload)
+
+
+def _daemon_set(**spec: object) -> str:
+    daemon_set = json.loads(_deployment({"app": "agent"}, {"app": "agent"}))
+    daemon_set["kind"] = "DaemonSet"
+    daemon_set["spec"].update(spec)
+    return json.dumps(daemon_set)
+
+
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [
+        (
+            _with_spec(
+                _deployment({"app": "web"}, {"app": "web"}),
+                strategy={"rollingUpdate": {"maxSurge": 0, "maxUnavailable": 0}},
+            ),
+            'The Deployment "web" is invalid: spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0'
+            " when `maxSurge` is 0",
+        ),
+        (
+            _with_spec(
+                _deployment({"app": "web"}, {"app": "web"}), strategy={"rollingUpdate": {"maxUnavailable": "150%"}}
+            ),
+            'The Deployment "web" is invalid: spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "150%": must'
+            " not be greater than 100%",
+        ),
+        (
+            _with_spec(
+                _deployment({"app": "web"}, {"app": "web"}),
+                strategy={"type": "Recreate", "rollingUpdate": {"maxSurge": 1}},
+            ),
+            'The Deployment "web" is invalid: spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy'
+            " `type` is 'Recreate'",
+        ),
+        (
+            _with_spec(_deployment({"app": "web"}, {"app": "web"}), strategy={"type": "BlueGreen"}),
+            'The Deployment "web" is invalid: spec.strategy: Unsupported value: {"Type":"BlueGreen","RollingUpdate":null}:'
+            ' supported values: "Recreate", "RollingUpdate"',
+        ),
+        (
+            _with_spec(_deployment({"app": "web"}, {"app": "web"}), minReadySeconds=30, progressDeadlineSeconds=20),
+            'The Deployment "web" is invalid: spec.progressDeadlineSeconds: Invalid value: 20: must be greater than'
+            " minReadySeconds",
+        ),
+        (
+            _daemon_set(updateStrategy={"rollingUpdate": {"maxSurge": 1, "maxUnavailable": 1}}),
+            'The DaemonSet "web" is invalid: spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: 1: may not be set'
+            " when maxUnavailable is non-zero",
+        ),
+        (
+            _daemon_set(updateStrategy={"rollingUpdate": {"maxUnavailable": 0}}),
+            'The DaemonSet "web" is invalid: spec.updateStrategy.rollingUpdate.maxUnavailable: Required value: cannot be 0'
+            " when maxSurge is 0",
+        ),
+        (
+            json.dumps(
+                {
+                    **_statefulset(),
+                    "spec": {**_statefulset()["spec"], "updateStrategy": {"rollingUpdate": {"partition": -1}}},
+                }
+            ),
+            'The StatefulSet "store" is invalid: spec.updateStrategy.rollingUpdate.partition: Invalid value: -1: must be'
+            " greater than or equal to 0",
+        ),
+    ],
+)
+def test_rollout_strategies_are_checked(kubectl: Kubectl, manifest: str, message: str) -> None:
+    """ValidateDeploymentStrategy, ValidateRollingUpdateDaemonSet and validateRollingUpdateStatefulSet
+    (pkg/apis/apps/validation), after the v1 defaults fill in the strategy's type and counts."""
+    assert _refused(kubectl, manifest, "--dry-run=server") == message
+
+
+def test_the_default_strategies_are_accepted(kubectl: Kubectl) -> None:
+    created = kubectl(
+        "create", "-f", "-", "--dry-run=server", "-o", "json", input=_deployment({"app": "web"}, {"app": "web"})
+    )
+    assert json.loads(created.stdout)["spec"]["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"},
+    }
+    assert kubectl("create", "-f", "-", "--dry-run=server", input=_daemon_set()).stdout == (
+        "daemonset.apps/web created (server dry run)\n"
+    )
