@@ -12,6 +12,8 @@ Each function follows its kind's upstream Validate function, for what clients me
 - PodDisruptionBudget (policy/validation ValidatePodDisruptionBudgetSpec): minAvailable or
   maxUnavailable, not both, each a count not below 0 or a percentage up to 100%; a supported
   unhealthyPodEvictionPolicy.
+- ResourceQuota (core/validation ValidateResourceQuotaSpec): hard limits on standard quota
+  resources (or domain-qualified ones), amounts not below 0, whole numbers for object counts.
 - Ingress (networking/validation ValidateIngressSpec, validateIngressRules): rules or a default
   backend; hosts that are DNS names or wildcard ones (``*.example.com``), each path with a
   supported pathType, absolute where the type needs it, without ``//``, ``/./``, ``/../`` or
@@ -29,6 +31,7 @@ from fakeapi.apimachinery.field import FieldError, marshalled
 from fakeapi.apimachinery.quantity import canonical_quantity, parse_quantity
 from fakeapi.apimachinery.schema import GroupKind
 from fakeapi.apimachinery.validation import (
+    IS_NEGATIVE_ERROR_MSG,
     is_dns1035_label,
     is_dns1123_subdomain,
     is_valid_port_name,
@@ -47,6 +50,33 @@ ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOnce
 VOLUME_MODES = ["Block", "Filesystem"]
 POLICY_TYPES = ["Ingress", "Egress"]
 UNHEALTHY_POD_EVICTION_POLICIES = ["AlwaysAllow", "IfHealthyBudget"]
+# helper.IsStandardQuotaResourceName's set (huge pages come by prefix) and IsIntegerResourceName's.
+_COUNTED_RESOURCES = frozenset(
+    {
+        "pods",
+        "resourcequotas",
+        "services",
+        "replicationcontrollers",
+        "secrets",
+        "persistentvolumeclaims",
+        "configmaps",
+        "services.nodeports",
+        "services.loadbalancers",
+    }
+)
+_STANDARD_QUOTA_RESOURCES = _COUNTED_RESOURCES | {
+    "cpu",
+    "memory",
+    "ephemeral-storage",
+    "requests.cpu",
+    "requests.memory",
+    "requests.storage",
+    "requests.ephemeral-storage",
+    "limits.cpu",
+    "limits.memory",
+    "limits.ephemeral-storage",
+}
+_QUOTA_HUGE_PAGES = ("hugepages-", "requests.hugepages-")
 PATH_TYPES = ["Exact", "ImplementationSpecific", "Prefix"]
 _INVALID_PATH_SEQUENCES = ("//", "/./", "/../", "%2f", "%2F")
 _INVALID_PATH_SUFFIXES = ("/..", "/.")
@@ -231,12 +261,31 @@ def _pod_disruption_budget(obj: Object) -> list[FieldError]:
     return errs
 
 
+def _resource_quota(obj: Object) -> list[FieldError]:
+    hard = spec_of(obj).get("hard")
+    errs: list[FieldError] = []
+    for name, amount in sorted(hard.items()) if isinstance(hard, dict) else []:
+        path = f"spec.hard[{name}]"
+        if "/" not in name and name not in _STANDARD_QUOTA_RESOURCES and not name.startswith(_QUOTA_HUGE_PAGES):
+            errs.append(field.invalid(path, name, "must be a standard resource for quota"))
+        try:
+            value = parse_quantity(amount)
+        except (ValueError, TypeError):
+            continue  # the schema check refuses what does not parse
+        if value < 0:
+            errs.append(field.invalid(path, canonical_quantity(amount), IS_NEGATIVE_ERROR_MSG))
+        if name in _COUNTED_RESOURCES and value.denominator != 1:
+            errs.append(field.invalid(path, canonical_quantity(amount), "must be an integer"))
+    return errs
+
+
 _VALIDATORS: dict[GroupKind, Callable[[Object], list[FieldError]]] = {
     GroupKind("", "PersistentVolumeClaim"): _persistent_volume_claim,
     GroupKind("autoscaling", "HorizontalPodAutoscaler"): _horizontal_pod_autoscaler,
     GroupKind("networking.k8s.io", "NetworkPolicy"): _network_policy,
     GroupKind("networking.k8s.io", "Ingress"): _ingress,
     GroupKind("policy", "PodDisruptionBudget"): _pod_disruption_budget,
+    GroupKind("", "ResourceQuota"): _resource_quota,
 }
 
 

@@ -146,6 +146,13 @@ _BACKEND = {"service": {"name": "web", "port": {"number": 80}}}
             " validation is '[0-9]+%')",
         ),
         (
+            ("v1", "ResourceQuota"),
+            {"hard": {"pods": "1500m", "cpus": "2", "requests.memory": "-1Gi", "count/deployments.apps": "5"}},
+            'ResourceQuota "checked" is invalid: \n* spec.hard[cpus]: Invalid value: "cpus": must be a standard resource'
+            ' for quota\n* spec.hard[pods]: Invalid value: "1500m": must be an integer\n* spec.hard[requests.memory]:'
+            ' Invalid value: "-1Gi": must be greater than or equal to 0',
+        ),
+        (
             ("batch/v1", "Job"),
             {
                 "parallelism": -1,
