@@ -278,7 +278,7 @@ def _volume_mounts(mounts: Any, volumes: set[str], path: str) -> list[FieldError
     return errs
 
 
-def _overcommit_allowed(resource: str) -> bool:
+def overcommit_allowed(resource: str) -> bool:
     """helper.IsOvercommitAllowed: native resources (no domain, or a kubernetes.io one) but huge pages."""
     native = "/" not in resource or "kubernetes.io/" in resource
     return native and not resource.startswith(_HUGE_PAGES)
@@ -309,13 +309,13 @@ def _resources(resources: Any, path: str) -> list[FieldError]:
                 continue
             limit = _amount(limits.get(resource))
             if limit is None:
-                if resource not in limits and not _overcommit_allowed(resource):
+                if resource not in limits and not overcommit_allowed(resource):
                     errs.append(field.required(f"{path}.limits", "Limit must be set for non overcommitable resources"))
                 continue
             if amount is None:
                 continue
             shown, limit_shown = canonical_quantity(amounts[resource]), canonical_quantity(limits[resource])
-            if amount != limit and not _overcommit_allowed(resource):
+            if amount != limit and not overcommit_allowed(resource):
                 errs.append(
                     field.invalid(f"{path}.requests", shown, f"must be equal to {resource} limit of {limit_shown}")
                 )

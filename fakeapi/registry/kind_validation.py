@@ -14,6 +14,10 @@ Each function follows its kind's upstream Validate function, for what clients me
   unhealthyPodEvictionPolicy.
 - ResourceQuota (core/validation ValidateResourceQuotaSpec): hard limits on standard quota
   resources (or domain-qualified ones), amounts not below 0, whole numbers for object counts.
+- LimitRange (core/validation ValidateLimitRange): one item per type, no defaults for a Pod item, a
+  claim item's storage bound, and per resource min <= defaultRequest <= default <= max, a
+  maxLimitRequestRatio of at least 1 and within max/min, equal defaults where no overcommit is
+  allowed.
 - Ingress (networking/validation ValidateIngressSpec, validateIngressRules): rules or a default
   backend; hosts that are DNS names or wildcard ones (``*.example.com``), each path with a
   supported pathType, absolute where the type needs it, without ``//``, ``/./``, ``/../`` or
@@ -23,7 +27,9 @@ Each function follows its kind's upstream Validate function, for what clients me
 from __future__ import annotations
 
 import ipaddress
+import math
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 from fakeapi.apimachinery import field
@@ -38,6 +44,7 @@ from fakeapi.apimachinery.validation import (
     is_valid_port_num,
     is_wildcard_dns1123_subdomain,
 )
+from fakeapi.registry.container_validation import overcommit_allowed
 from fakeapi.registry.workload_validation import (
     label_selector_json,
     not_more_than_100_percent,
@@ -279,6 +286,94 @@ def _resource_quota(obj: Object) -> list[FieldError]:
     return errs
 
 
+def _limit_range(obj: Object) -> list[FieldError]:
+    limits = spec_of(obj).get("limits")
+    errs: list[FieldError] = []
+    seen_types: set[Any] = set()
+    for i, item in enumerate(limits if isinstance(limits, list) else []):
+        item = item if isinstance(item, dict) else {}
+        path = f"spec.limits[{i}]"
+        kind = item.get("type")
+        if kind in seen_types:
+            errs.append(field.duplicate(f"{path}.type", kind))
+        seen_types.add(kind)
+        if kind == "Pod":
+            errs += [
+                field.forbidden(f"{path}.{key}", "may not be specified when `type` is 'Pod'")
+                for key in ("default", "defaultRequest")
+                if item.get(key)
+            ]
+        bounds = {key: _amounts(item.get(key)) for key in _LIMIT_BOUNDS}
+        if kind == "Pod":
+            bounds["default"] = bounds["defaultRequest"] = {}
+        if kind == "PersistentVolumeClaim" and "storage" not in bounds["min"] and "storage" not in bounds["max"]:
+            errs.append(
+                field.required(
+                    f"{path}.limits", "either minimum or maximum storage value is required, but neither was provided"
+                )
+            )
+        for resource in sorted(set().union(*bounds.values())):
+            errs += _limit_range_bounds(path, resource, {key: found.get(resource) for key, found in bounds.items()})
+    return errs
+
+
+# A LimitRange item's maps of amounts.
+_LIMIT_BOUNDS = ("max", "min", "default", "defaultRequest", "maxLimitRequestRatio")
+
+
+def _amounts(amounts: Any) -> dict[str, tuple[Fraction, str]]:
+    """Each amount that parses, with its Quantity.String."""
+    parsed: dict[str, tuple[Fraction, str]] = {}
+    for name, amount in amounts.items() if isinstance(amounts, dict) else []:
+        try:
+            parsed[name] = (parse_quantity(amount), canonical_quantity(amount))
+        except (ValueError, TypeError):
+            continue  # the schema check refuses what does not parse
+    return parsed
+
+
+def _limit_range_bounds(path: str, resource: str, found: dict[str, tuple[Fraction, str] | None]) -> list[FieldError]:
+    """ValidateLimitRange's comparisons of one resource's bounds, in upstream's order."""
+    low, high, ratio = found["min"], found["max"], found["maxLimitRequestRatio"]
+    default, request = found["default"], found["defaultRequest"]
+    errs: list[FieldError] = []
+
+    def at(key: str) -> str:
+        return f"{path}.{key}[{resource}]"
+
+    if low and high and low[0] > high[0]:
+        errs.append(field.invalid(at("min"), low[1], f"min value {low[1]} is greater than max value {high[1]}"))
+    if request and low and low[0] > request[0]:
+        detail = f"min value {low[1]} is greater than default request value {request[1]}"
+        errs.append(field.invalid(at("defaultRequest"), request[1], detail))
+    if request and high and request[0] > high[0]:
+        detail = f"default request value {request[1]} is greater than max value {high[1]}"
+        errs.append(field.invalid(at("defaultRequest"), request[1], detail))
+    if request and default and request[0] > default[0]:
+        detail = f"default request value {request[1]} is greater than default limit value {default[1]}"
+        errs.append(field.invalid(at("defaultRequest"), request[1], detail))
+    if default and low and low[0] > default[0]:
+        errs.append(
+            field.invalid(at("default"), low[1], f"min value {low[1]} is greater than default value {default[1]}")
+        )
+    if default and high and default[0] > high[0]:
+        detail = f"default value {default[1]} is greater than max value {high[1]}"
+        errs.append(field.invalid(at("default"), high[1], detail))
+    if ratio and ratio[0] < 1:
+        errs.append(field.invalid(at("maxLimitRequestRatio"), ratio[1], f"ratio {ratio[1]} is less than 1"))
+    if ratio and low and high:
+        # Milli-units, as upstream compares them (below MaxMilliValue, as every sensible amount is).
+        smallest = math.ceil(low[0] * 1000)
+        ratio_limit = math.ceil(high[0] * 1000) / smallest if smallest else math.inf
+        if math.ceil(ratio[0] * 1000) / 1000 > ratio_limit:
+            detail = f"ratio {ratio[1]} is greater than max/min = {ratio_limit:f}"
+            errs.append(field.invalid(at("maxLimitRequestRatio"), ratio[1], detail))
+    if not overcommit_allowed(resource) and default and request and default[0] != request[0]:
+        detail = f"default value {default[1]} must equal to defaultRequest value {request[1]} in {resource}"
+        errs.append(field.invalid(at("defaultRequest"), request[1], detail))
+    return errs
+
+
 _VALIDATORS: dict[GroupKind, Callable[[Object], list[FieldError]]] = {
     GroupKind("", "PersistentVolumeClaim"): _persistent_volume_claim,
     GroupKind("autoscaling", "HorizontalPodAutoscaler"): _horizontal_pod_autoscaler,
@@ -286,6 +381,7 @@ _VALIDATORS: dict[GroupKind, Callable[[Object], list[FieldError]]] = {
     GroupKind("networking.k8s.io", "Ingress"): _ingress,
     GroupKind("policy", "PodDisruptionBudget"): _pod_disruption_budget,
     GroupKind("", "ResourceQuota"): _resource_quota,
+    GroupKind("", "LimitRange"): _limit_range,
 }
 
 

@@ -153,6 +153,27 @@ _BACKEND = {"service": {"name": "web", "port": {"number": 80}}}
             ' Invalid value: "-1Gi": must be greater than or equal to 0',
         ),
         (
+            ("v1", "LimitRange"),
+            {"limits": [{"type": "Container", "min": {"cpu": "500m"}, "max": {"cpu": "250m"}}]},
+            # The defaults fill the default limit and request from max first (SetDefaults_LimitRangeItem).
+            'LimitRange "checked" is invalid: \n* spec.limits[0].min[cpu]: Invalid value: "500m": min value 500m is'
+            ' greater than max value 250m\n* spec.limits[0].defaultRequest[cpu]: Invalid value: "250m": min value 500m'
+            ' is greater than default request value 250m\n* spec.limits[0].default[cpu]: Invalid value: "500m": min'
+            " value 500m is greater than default value 250m",
+        ),
+        (
+            ("v1", "LimitRange"),
+            {
+                "limits": [
+                    {"type": "Pod", "max": {"cpu": "2"}, "default": {"cpu": "1"}},
+                    {"type": "PersistentVolumeClaim"},
+                ]
+            },
+            'LimitRange "checked" is invalid: \n* spec.limits[0].default: Forbidden: may not be specified when `type` is'
+            " 'Pod'\n* spec.limits[1].limits: Required value: either minimum or maximum storage value is required, but"
+            " neither was provided",
+        ),
+        (
             ("batch/v1", "Job"),
             {
                 "parallelism": -1,
