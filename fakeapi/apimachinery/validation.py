@@ -43,71 +43,61 @@ def _max_len_error(length: int) -> str:
     return f"must be no more than {length} characters"
 
 
-def is_dns1123_label(value: str) -> list[str]:
+def _name_errors(value: str, max_length: int, pattern: re.Pattern[str], message: str, *examples: str) -> list[str]:
+    """The checks of a DNS-style name: at most ``max_length`` characters, the whole of it matching ``pattern``."""
     errs = []
-    if len(value) > DNS1123_LABEL_MAX_LENGTH:
-        errs.append(_max_len_error(DNS1123_LABEL_MAX_LENGTH))
-    if not _DNS1123_LABEL.fullmatch(value):
-        errs.append(
-            _regex_error(
-                "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
-                "and must start and end with an alphanumeric character",
-                DNS1123_LABEL_FMT,
-                "my-name",
-                "123-abc",
-            )
-        )
+    if len(value) > max_length:
+        errs.append(_max_len_error(max_length))
+    if not pattern.fullmatch(value):
+        errs.append(_regex_error(message, pattern.pattern, *examples))
     return errs
+
+
+def is_dns1123_label(value: str) -> list[str]:
+    return _name_errors(
+        value,
+        DNS1123_LABEL_MAX_LENGTH,
+        _DNS1123_LABEL,
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+        "and must start and end with an alphanumeric character",
+        "my-name",
+        "123-abc",
+    )
 
 
 def is_dns1123_subdomain(value: str) -> list[str]:
-    errs = []
-    if len(value) > DNS1123_SUBDOMAIN_MAX_LENGTH:
-        errs.append(_max_len_error(DNS1123_SUBDOMAIN_MAX_LENGTH))
-    if not _DNS1123_SUBDOMAIN.fullmatch(value):
-        errs.append(
-            _regex_error(
-                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-                "and must start and end with an alphanumeric character",
-                DNS1123_SUBDOMAIN_FMT,
-                "example.com",
-            )
-        )
-    return errs
+    return _name_errors(
+        value,
+        DNS1123_SUBDOMAIN_MAX_LENGTH,
+        _DNS1123_SUBDOMAIN,
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+        "and must start and end with an alphanumeric character",
+        "example.com",
+    )
 
 
 def is_wildcard_dns1123_subdomain(value: str) -> list[str]:
     """IsWildcardDNS1123Subdomain: ``*.`` and a DNS subdomain (RFC 1034 section 4.3.3)."""
-    errs = []
-    if len(value) > DNS1123_SUBDOMAIN_MAX_LENGTH:
-        errs.append(_max_len_error(DNS1123_SUBDOMAIN_MAX_LENGTH))
-    if not _WILDCARD_DNS1123_SUBDOMAIN.fullmatch(value):
-        errs.append(
-            _regex_error(
-                "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must "
-                "consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character",
-                WILDCARD_DNS1123_SUBDOMAIN_FMT,
-                "*.example.com",
-            )
-        )
-    return errs
+    return _name_errors(
+        value,
+        DNS1123_SUBDOMAIN_MAX_LENGTH,
+        _WILDCARD_DNS1123_SUBDOMAIN,
+        "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must "
+        "consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character",
+        "*.example.com",
+    )
 
 
 def is_dns1035_label(value: str) -> list[str]:
-    errs = []
-    if len(value) > DNS1035_LABEL_MAX_LENGTH:
-        errs.append(_max_len_error(DNS1035_LABEL_MAX_LENGTH))
-    if not _DNS1035_LABEL.fullmatch(value):
-        errs.append(
-            _regex_error(
-                "a DNS-1035 label must consist of lower case alphanumeric characters or '-', "
-                "start with an alphabetic character, and end with an alphanumeric character",
-                DNS1035_LABEL_FMT,
-                "my-name",
-                "abc-123",
-            )
-        )
-    return errs
+    return _name_errors(
+        value,
+        DNS1035_LABEL_MAX_LENGTH,
+        _DNS1035_LABEL,
+        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', "
+        "start with an alphabetic character, and end with an alphanumeric character",
+        "my-name",
+        "abc-123",
+    )
 
 
 def is_valid_path_segment_name(name: str) -> list[str]:
