@@ -33,9 +33,20 @@ from typing import Any
 from fakeapi.apimachinery import field
 from fakeapi.apimachinery.field import FieldError, Raw, marshalled
 from fakeapi.apimachinery.jsonutil import parse_go_int64
-from fakeapi.apimachinery.labels import SelectorParseError, selector_from_label_selector_dict
+from fakeapi.apimachinery.labels import (
+    SelectorParseError,
+    label_value_errors,
+    qualified_name_errors,
+    selector_from_label_selector_dict,
+)
 from fakeapi.apimachinery.schema import GroupKind
-from fakeapi.apimachinery.validation import IS_NEGATIVE_ERROR_MSG, is_valid_percent
+from fakeapi.apimachinery.validation import (
+    IS_NEGATIVE_ERROR_MSG,
+    is_dns1123_label,
+    is_dns1123_subdomain,
+    is_valid_percent,
+    validate_labels,
+)
 from fakeapi.registry.container_validation import (
     dicts,
     validate_container,
@@ -47,6 +58,11 @@ from fakeapi.storage.interfaces import Object
 from fakeapi.util.cron import load_location, parse_standard
 
 RESTART_POLICIES = ["Always", "OnFailure", "Never"]
+DNS_POLICIES = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]
+TOLERATION_OPERATORS = ["Equal", "Exists"]
+TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"]
+SCHEDULE_ACTIONS = ["DoNotSchedule", "ScheduleAnyway"]
+_MAX_INT32 = 2147483647
 SELECTOR_MISMATCH = "`selector` does not match template `labels`"
 
 
@@ -89,6 +105,84 @@ def validate_pod_spec(spec: Any, path: str, *, for_pod: bool) -> list[FieldError
         errs.append(field.required(f"{path}.restartPolicy", ""))
     elif isinstance(policy, str) and policy not in RESTART_POLICIES:
         errs.append(field.not_supported(f"{path}.restartPolicy", policy, RESTART_POLICIES))
+    return errs + _pod_level(spec, path)
+
+
+def _pod_level(spec: dict[str, Any], path: str) -> list[FieldError]:
+    """ValidatePodSpec's checks of the pod's own fields, in its order (those of them checked here)."""
+    errs: list[FieldError] = []
+    dns_policy = spec.get("dnsPolicy")
+    if isinstance(dns_policy, str) and dns_policy and dns_policy not in DNS_POLICIES:
+        errs.append(field.not_supported(f"{path}.dnsPolicy", dns_policy, DNS_POLICIES))
+    errs += validate_labels(spec.get("nodeSelector"), f"{path}.nodeSelector")
+    errs += _topology_spread_constraints(spec.get("topologySpreadConstraints"), f"{path}.topologySpreadConstraints")
+    errs += _names(spec, path, "serviceAccountName", is_dns1123_subdomain)
+    deadline = spec.get("activeDeadlineSeconds")
+    if isinstance(deadline, int) and not 1 <= deadline <= _MAX_INT32:
+        errs.append(
+            field.invalid(f"{path}.activeDeadlineSeconds", deadline, f"must be between 1 and {_MAX_INT32}, inclusive")
+        )
+    errs += _names(spec, path, "hostname", is_dns1123_label) + _names(spec, path, "subdomain", is_dns1123_label)
+    errs += _tolerations(spec.get("tolerations"), f"{path}.tolerations")
+    return errs + _names(spec, path, "priorityClassName", is_dns1123_subdomain)
+
+
+def _names(spec: dict[str, Any], path: str, key: str, check: Callable[[str], list[str]]) -> list[FieldError]:
+    """A name field, when set, against its name rule."""
+    name = spec.get(key)
+    return [field.invalid(f"{path}.{key}", name, msg) for msg in check(name)] if isinstance(name, str) and name else []
+
+
+def _tolerations(tolerations: Any, path: str) -> list[FieldError]:
+    """ValidateTolerations."""
+    errs: list[FieldError] = []
+    for i, toleration in enumerate(dicts(tolerations)):
+        at = f"{path}[{i}]"
+        key, operator = str(toleration.get("key") or ""), str(toleration.get("operator") or "")
+        value, effect = str(toleration.get("value") or ""), str(toleration.get("effect") or "")
+        if key:
+            errs += [field.invalid(f"{at}.key", key, msg) for msg in qualified_name_errors(key)]
+        if not key and operator != "Exists":
+            detail = 'operator must be Exists when `key` is empty, which means "match all values and all keys"'
+            errs.append(field.invalid(f"{at}.operator", operator, detail))
+        if toleration.get("tolerationSeconds") is not None and effect != "NoExecute":
+            errs.append(
+                field.invalid(f"{at}.effect", effect, "effect must be 'NoExecute' when `tolerationSeconds` is set")
+            )
+        if operator in ("", "Equal"):
+            if problems := label_value_errors(value):
+                errs.append(field.invalid(f"{at}.operator", value, ";".join(problems)))
+        elif operator == "Exists":
+            if value:
+                errs.append(field.invalid(f"{at}.operator", value, "value must be empty when `operator` is 'Exists'"))
+        else:
+            errs.append(field.not_supported(f"{at}.operator", operator, TOLERATION_OPERATORS))
+        if effect and effect not in TAINT_EFFECTS:
+            errs.append(field.not_supported(f"{at}.effect", effect, TAINT_EFFECTS))
+    return errs
+
+
+def _topology_spread_constraints(constraints: Any, path: str) -> list[FieldError]:
+    """validateTopologySpreadConstraints: a positive maxSkew, a topology key, a supported action, no repeats."""
+    errs: list[FieldError] = []
+    items = dicts(constraints)
+    for i, constraint in enumerate(items):
+        at = f"{path}[{i}]"
+        skew, key, action = (
+            constraint.get("maxSkew"),
+            constraint.get("topologyKey"),
+            constraint.get("whenUnsatisfiable"),
+        )
+        if isinstance(skew, int) and skew <= 0:
+            errs.append(field.invalid(f"{at}.maxSkew", skew, "must be greater than zero"))
+        if not key:
+            errs.append(field.required(f"{at}.topologyKey", "can not be empty"))
+        if isinstance(action, str) and action not in SCHEDULE_ACTIONS:
+            errs.append(field.not_supported(f"{at}.whenUnsatisfiable", action, SCHEDULE_ACTIONS))
+        if any(
+            other.get("topologyKey") == key and other.get("whenUnsatisfiable") == action for other in items[i + 1 :]
+        ):
+            errs.append(field.duplicate(f"{at}.{{topologyKey, whenUnsatisfiable}}", f"{{{key}, {action}}}"))
     return errs
 
 

@@ -145,6 +145,46 @@ def _refused(kubectl: Kubectl, manifest: str, *args: str) -> str:
             'spec.containers[0].resources: Invalid value: "3Mi": 3Mi is not positive integer multiple of hugepages-2Mi',
         ),
         (
+            {"containers": [_APP], "dnsPolicy": "ClusterFirstly"},
+            'spec.dnsPolicy: Unsupported value: "ClusterFirstly": supported values: "ClusterFirstWithHostNet",'
+            ' "ClusterFirst", "Default", "None"',
+        ),
+        (
+            {"containers": [_APP], "tolerations": [{"key": "dedicated", "operator": "Exists", "value": "gpu"}]},
+            "spec.tolerations[0].operator: Invalid value: \"gpu\": value must be empty when `operator` is 'Exists'",
+        ),
+        (
+            {"containers": [_APP], "tolerations": [{"key": "dedicated", "value": "gpu", "effect": "NoSchedul"}]},
+            'spec.tolerations[0].effect: Unsupported value: "NoSchedul": supported values: "NoSchedule",'
+            ' "PreferNoSchedule", "NoExecute"',
+        ),
+        (
+            {"containers": [_APP], "tolerations": [{"operator": "Equal", "value": "x", "tolerationSeconds": 30}]},
+            '\n* spec.tolerations[0].operator: Invalid value: "Equal": operator must be Exists when `key` is empty,'
+            ' which means "match all values and all keys"\n* spec.tolerations[0].effect: Invalid value: "": effect must'
+            " be 'NoExecute' when `tolerationSeconds` is set",
+        ),
+        (
+            {
+                "containers": [_APP],
+                "topologySpreadConstraints": [
+                    {"maxSkew": 0, "topologyKey": "zone", "whenUnsatisfiable": "DoNotSchedule"},
+                    {"maxSkew": 1, "topologyKey": "zone", "whenUnsatisfiable": "DoNotSchedule"},
+                ],
+            },
+            "\n* spec.topologySpreadConstraints[0].maxSkew: Invalid value: 0: must be greater than zero"
+            '\n* spec.topologySpreadConstraints[0].{topologyKey, whenUnsatisfiable}: Duplicate value: "{zone,'
+            ' DoNotSchedule}"',
+        ),
+        (
+            # (A pod's service account is looked up by admission before validation: a template shows the name check.)
+            {"containers": [_APP], "activeDeadlineSeconds": 0, "hostname": "Web_1"},
+            "\n* spec.activeDeadlineSeconds: Invalid value: 0: must be between 1 and 2147483647, inclusive"
+            '\n* spec.hostname: Invalid value: "Web_1": a lowercase RFC 1123 label must consist of lower case'
+            " alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name', "
+            " or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+        ),
+        (
             {"containers": [{**_APP, "securityContext": {"runAsUser": -1}}]},
             "spec.containers[0].securityContext.runAsUser: Invalid value: -1: must be between 0 and 2147483647, inclusive",
         ),
@@ -529,4 +569,17 @@ def test_the_default_strategies_are_accepted(kubectl: Kubectl) -> None:
     }
     assert kubectl("create", "-f", "-", "--dry-run=server", input=_daemon_set()).stdout == (
         "daemonset.apps/web created (server dry run)\n"
+    )
+
+
+def test_a_templates_service_account_and_priority_class_names_are_checked(kubectl: Kubectl) -> None:
+    deployment = json.loads(_deployment({"app": "web"}, {"app": "web"}))
+    deployment["spec"]["template"]["spec"].update(serviceAccountName="Build_Bot", priorityClassName="high")
+    subdomain = (
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must"
+        " start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is"
+        " '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+    )
+    assert _refused(kubectl, json.dumps(deployment), "--dry-run=server") == (
+        f'The Deployment "web" is invalid: spec.template.spec.serviceAccountName: Invalid value: "Build_Bot": {subdomain}'
     )
