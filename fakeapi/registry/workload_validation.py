@@ -115,6 +115,8 @@ def _pod_level(spec: dict[str, Any], path: str) -> list[FieldError]:
     if isinstance(dns_policy, str) and dns_policy and dns_policy not in DNS_POLICIES:
         errs.append(field.not_supported(f"{path}.dnsPolicy", dns_policy, DNS_POLICIES))
     errs += validate_labels(spec.get("nodeSelector"), f"{path}.nodeSelector")
+    errs += _affinity(spec.get("affinity"), f"{path}.affinity")
+    errs += _dns_config(spec, f"{path}.dnsConfig")
     errs += _topology_spread_constraints(spec.get("topologySpreadConstraints"), f"{path}.topologySpreadConstraints")
     errs += _names(spec, path, "serviceAccountName", is_dns1123_subdomain)
     deadline = spec.get("activeDeadlineSeconds")
@@ -125,6 +127,101 @@ def _pod_level(spec: dict[str, Any], path: str) -> list[FieldError]:
     errs += _names(spec, path, "hostname", is_dns1123_label) + _names(spec, path, "subdomain", is_dns1123_label)
     errs += _tolerations(spec.get("tolerations"), f"{path}.tolerations")
     return errs + _names(spec, path, "priorityClassName", is_dns1123_subdomain)
+
+
+def _affinity(affinity: Any, path: str) -> list[FieldError]:
+    """validateAffinity: node selector requirements and terms, weights from 1 to 100, pod affinity topology keys."""
+    if not isinstance(affinity, Mapping):
+        return []
+    errs: list[FieldError] = []
+    node = affinity.get("nodeAffinity")
+    if isinstance(node, Mapping):
+        at = f"{path}.nodeAffinity"
+        required = node.get("requiredDuringSchedulingIgnoredDuringExecution")
+        if isinstance(required, Mapping):
+            terms = dicts(required.get("nodeSelectorTerms"))
+            if not terms:
+                errs.append(
+                    field.required(
+                        f"{at}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms",
+                        "must have at least one node selector term",
+                    )
+                )
+            for i, term in enumerate(terms):
+                errs += _node_selector_term(
+                    term, f"{at}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{i}]"
+                )
+        for i, preferred in enumerate(dicts(node.get("preferredDuringSchedulingIgnoredDuringExecution"))):
+            term_path = f"{at}.preferredDuringSchedulingIgnoredDuringExecution[{i}]"
+            errs += _weight(preferred, term_path)
+            errs += _node_selector_term(preferred.get("preference"), f"{term_path}.preference")
+    for kind in ("podAffinity", "podAntiAffinity"):
+        pod = affinity.get(kind)
+        if not isinstance(pod, Mapping):
+            continue
+        at = f"{path}.{kind}"
+        for i, term in enumerate(dicts(pod.get("requiredDuringSchedulingIgnoredDuringExecution"))):
+            errs += _topology_key(term, f"{at}.requiredDuringSchedulingIgnoredDuringExecution[{i}]")
+        for i, weighted in enumerate(dicts(pod.get("preferredDuringSchedulingIgnoredDuringExecution"))):
+            term_path = f"{at}.preferredDuringSchedulingIgnoredDuringExecution[{i}]"
+            errs += _weight(weighted, term_path)
+            affinity_term = weighted.get("podAffinityTerm")
+            errs += _topology_key(
+                affinity_term if isinstance(affinity_term, Mapping) else {}, f"{term_path}.podAffinityTerm"
+            )
+    return errs
+
+
+def _weight(term: Mapping[str, Any], path: str) -> list[FieldError]:
+    weight = term.get("weight")
+    if isinstance(weight, int) and not 1 <= weight <= 100:
+        return [field.invalid(f"{path}.weight", weight, "must be in the range 1-100")]
+    return []
+
+
+def _topology_key(term: Mapping[str, Any], path: str) -> list[FieldError]:
+    """validatePodAffinityTerm's topology key: required, and a qualified name (an empty one is neither)."""
+    key = str(term.get("topologyKey") or "")
+    errs = [] if key else [field.required(f"{path}.topologyKey", "can not be empty")]
+    return errs + [field.invalid(f"{path}.topologyKey", key, msg) for msg in qualified_name_errors(key)]
+
+
+def _node_selector_term(term: Any, path: str) -> list[FieldError]:
+    """ValidateNodeSelectorTerm's match expressions (ValidateNodeSelectorRequirement)."""
+    errs: list[FieldError] = []
+    for i, requirement in enumerate(dicts(term.get("matchExpressions") if isinstance(term, Mapping) else None)):
+        at = f"{path}.matchExpressions[{i}]"
+        operator, values = requirement.get("operator"), requirement.get("values") or []
+        if operator in ("In", "NotIn"):
+            if not values:
+                errs.append(field.required(f"{at}.values", "must be specified when `operator` is 'In' or 'NotIn'"))
+        elif operator in ("Exists", "DoesNotExist"):
+            if values:
+                detail = "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"
+                errs.append(field.forbidden(f"{at}.values", detail))
+        elif operator in ("Gt", "Lt"):
+            if len(values) != 1:
+                detail = "must be specified single value when `operator` is 'Lt' or 'Gt'"
+                errs.append(field.required(f"{at}.values", detail))
+        else:
+            errs.append(field.invalid(f"{at}.operator", operator, "not a valid selector operator"))
+        key = str(requirement.get("key") or "")
+        errs += [field.invalid(f"{at}.key", key, msg) for msg in qualified_name_errors(key)]
+    return errs
+
+
+def _dns_config(spec: dict[str, Any], path: str) -> list[FieldError]:
+    """validatePodDNSConfig's requirement for the None policy: a config with a nameserver."""
+    if spec.get("dnsPolicy") != "None":
+        return []
+    config = spec.get("dnsConfig")
+    if not isinstance(config, Mapping):
+        return [field.required(path, "must provide `dnsConfig` when `dnsPolicy` is None")]
+    if not config.get("nameservers"):
+        return [
+            field.required(f"{path}.nameservers", "must provide at least one DNS nameserver when `dnsPolicy` is None")
+        ]
+    return []
 
 
 def _names(spec: dict[str, Any], path: str, key: str, check: Callable[[str], list[str]]) -> list[FieldError]:

@@ -185,6 +185,42 @@ def _refused(kubectl: Kubectl, manifest: str, *args: str) -> str:
             " or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
         ),
         (
+            {
+                "containers": [_APP],
+                "affinity": {
+                    "nodeAffinity": {
+                        "requiredDuringSchedulingIgnoredDuringExecution": {
+                            "nodeSelectorTerms": [{"matchExpressions": [{"key": "zone", "operator": "In"}]}]
+                        },
+                        "preferredDuringSchedulingIgnoredDuringExecution": [
+                            {"weight": 0, "preference": {"matchExpressions": [{"key": "disk", "operator": "Equals"}]}}
+                        ],
+                    },
+                    "podAntiAffinity": {
+                        "preferredDuringSchedulingIgnoredDuringExecution": [
+                            {"weight": 100, "podAffinityTerm": {"labelSelector": {"matchLabels": {"app": "web"}}}}
+                        ]
+                    },
+                },
+            },
+            "\n* spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]"
+            ".matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'"
+            "\n* spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: Invalid value: 0:"
+            " must be in the range 1-100\n* spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[0]"
+            '.preference.matchExpressions[0].operator: Invalid value: "Equals": not a valid selector operator'
+            "\n* spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm"
+            ".topologyKey: Required value: can not be empty\n* spec.affinity.podAntiAffinity"
+            '.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey: Invalid value: "": name'
+            " part must be non-empty\n* spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0]"
+            ".podAffinityTerm.topologyKey: Invalid value: \"\": name part must consist of alphanumeric characters, '-',"
+            " '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or"
+            " '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+        ),
+        (
+            {"containers": [_APP], "dnsPolicy": "None"},
+            "spec.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None",
+        ),
+        (
             {"containers": [{**_APP, "securityContext": {"runAsUser": -1}}]},
             "spec.containers[0].securityContext.runAsUser: Invalid value: -1: must be between 0 and 2147483647, inclusive",
         ),
