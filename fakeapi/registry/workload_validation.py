@@ -8,12 +8,16 @@ The part of ValidatePodSpec that kubectl users meet most is checked in pods and 
 template: a non-empty ``containers`` list; container names that are present, DNS-1123 labels and
 unique across containers and init containers; a known ``restartPolicy``; and each volume and
 container as ``container_validation`` checks them (volume sources, images, ports, env, mounts,
-pull policy, resources, security context, hooks and probes). The order of the errors follows
-upstream: volumes, containers, init containers, then the restart policy.
+pull policy, resources, security context, hooks and probes); then the pod's own fields: DNS
+policy, node selector, affinity, DNS config, topology spread constraints, service account,
+active deadline, hostname, subdomain, tolerations and priority class. The order of the errors
+follows upstream: volumes, containers, init containers, the restart policy, then those.
 
 Workloads add their own checks: non-negative replicas, a non-empty selector, a selector matching
 the template's labels (ValidatePodTemplateSpecForReplicaSet / ForRC), the restart policies a
-controller accepts, and (on update, in apps/v1) a selector that cannot change. A pod's own
+controller accepts, rollout strategies (counts or percentages, ValidateDeploymentStrategy,
+ValidateRollingUpdateDaemonSet, validateRollingUpdateStatefulSet), and (on update, in apps/v1)
+a selector that cannot change. A pod's own
 update may change only what ValidatePodUpdate lets it (images, a lower activeDeadlineSeconds,
 added tolerations, removed scheduling gates); its Forbidden message ends with a diff of the two
 specs as JSON lines, where upstream prints go-cmp's diff of the Go structs. A gated pod's
