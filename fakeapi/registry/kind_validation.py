@@ -56,6 +56,9 @@ from fakeapi.storage.interfaces import Object
 ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"]
 VOLUME_MODES = ["Block", "Filesystem"]
 POLICY_TYPES = ["Ingress", "Egress"]
+PATH_TYPES = ["Exact", "ImplementationSpecific", "Prefix"]
+_INVALID_PATH_SEQUENCES = ("//", "/./", "/../", "%2f", "%2F")
+_INVALID_PATH_SUFFIXES = ("/..", "/.")
 UNHEALTHY_POD_EVICTION_POLICIES = ["AlwaysAllow", "IfHealthyBudget"]
 # helper.IsStandardQuotaResourceName's set (huge pages come by prefix) and IsIntegerResourceName's.
 _COUNTED_RESOURCES = frozenset(
@@ -84,9 +87,6 @@ _STANDARD_QUOTA_RESOURCES = _COUNTED_RESOURCES | {
     "limits.ephemeral-storage",
 }
 _QUOTA_HUGE_PAGES = ("hugepages-", "requests.hugepages-")
-PATH_TYPES = ["Exact", "ImplementationSpecific", "Prefix"]
-_INVALID_PATH_SEQUENCES = ("//", "/./", "/../", "%2f", "%2F")
-_INVALID_PATH_SUFFIXES = ("/..", "/.")
 
 
 def _persistent_volume_claim(obj: Object) -> list[FieldError]:
