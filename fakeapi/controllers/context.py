@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from fakeapi.controllers.base import EnqueueLog
 from fakeapi.controllers.client import LoopbackClient, RequestFunc, ResourceCatalog
 from fakeapi.controllers.informer import InformerFactory
-from fakeapi.controllers.record import EVENTS_PREFIX, EventClock, EventRecorder
+from fakeapi.controllers.record import EVENTS_PREFIX, EventLog, EventRecorder
 from fakeapi.kubelet.config import ClusterConfig
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.util.identity import IdentityGenerator
@@ -29,7 +29,7 @@ class ControllerContext:
     # The server's uids, generated names and container IDs (seeded with the server).
     identity: IdentityGenerator = field(default_factory=IdentityGenerator)
     # What every recorder names its events after (reset with the server).
-    event_clock: EventClock = field(default_factory=EventClock)
+    event_log: EventLog = field(default_factory=EventLog)
     # The simulated cluster's nodes and timing (read by the scheduler, kubelets and node-aware controllers).
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
 
@@ -39,7 +39,7 @@ class ControllerContext:
 
     def recorder(self, client: LoopbackClient, component: str) -> EventRecorder:
         """An event recorder reporting as ``component``, writing with the controller's client."""
-        return EventRecorder(client, lambda: self.spec(EVENTS_PREFIX), component, self.event_clock)
+        return EventRecorder(client, lambda: self.spec(EVENTS_PREFIX), component, self.event_log)
 
     def spec(self, prefix: str) -> ResourceSpec:
         """The served resource at a storage prefix (``pods``, ``apps/deployments``); raises when it is not served."""

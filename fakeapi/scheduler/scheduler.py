@@ -36,7 +36,7 @@ from fakeapi.controllers.controller_utils import (
     status_of,
 )
 from fakeapi.controllers.informer import ResourceEventHandlerFuncs
-from fakeapi.controllers.record import create_event
+from fakeapi.controllers.record import Observation, create_event, patch_event
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.scheduler.framework.interface import Code, FilterPlugin, ScorePlugin, Status
 from fakeapi.scheduler.framework.plugins.nodeaffinity import NodeAffinity
@@ -304,32 +304,53 @@ class Scheduler(QueueController[PodKey]):
         retry_on_conflict(MAX_CONFLICT_RETRIES, write, f"pod {namespace}/{name} kept changing")
 
     def _record_event(self, pod: Object, event_type: str, reason: str, action: str, note: str) -> None:
-        """An events.k8s.io/v1 Event about the pod, named as client-go's recorder names it (``<pod>.<nanoseconds hex>``)."""
+        """An events.k8s.io/v1 Event about the pod, named as client-go's recorder names it (``<pod>.<nanoseconds hex>``).
+
+        The same event again (tools/events getKey: action, reason, controller, pod and note) becomes a
+        series, as the events broadcaster records it: the second time the stored Event gets
+        ``series`` (count 2); later repeats only count in the recorder's cache (upstream writes them
+        with its half-hourly refresh, which is not followed).
+        """
         pod_meta = meta(pod)
         namespace = pod_meta.get("namespace") or ""
         spec = self._events_spec()
-        now = utc_now()
+        now = format_micro_time(utc_now())
+        regarding = {
+            "kind": "Pod",
+            "namespace": namespace,
+            "name": pod_meta["name"],
+            "uid": pod_meta.get("uid"),
+            "apiVersion": "v1",
+            "resourceVersion": pod_meta.get("resourceVersion"),
+        }
+        key = (action, reason, DEFAULT_SCHEDULER_NAME, namespace, pod_meta["name"], pod_meta.get("uid"), note)
+        log = self._ctx.event_log
+        previous = log.seen(key)
+        series = None
+        if previous is not None:
+            count = previous.count + 1
+            series = {"count": 2, "lastObservedTime": now}
+            if previous.count > 1 or patch_event(self._client, spec, namespace, previous.name, {"series": series}):
+                log.remember(key, Observation(previous.name, count))
+                return
         event: Object = {
             "apiVersion": "events.k8s.io/v1",
             "kind": "Event",
-            "eventTime": format_micro_time(now),
+            "eventTime": now,
             "reportingController": DEFAULT_SCHEDULER_NAME,
             "reportingInstance": REPORTING_INSTANCE,
             "action": action,
             "reason": reason,
-            "regarding": {
-                "kind": "Pod",
-                "namespace": namespace,
-                "name": pod_meta["name"],
-                "uid": pod_meta.get("uid"),
-                "apiVersion": "v1",
-                "resourceVersion": pod_meta.get("resourceVersion"),
-            },
+            "regarding": regarding,
             "note": note,
             "type": event_type,
         }
+        if series is not None:  # a series whose Event was deleted is recorded again, with its series
+            event["series"] = series
         event["metadata"] = {"namespace": namespace}
-        create_event(self._client, spec, self._ctx.event_clock, pod_meta["name"], event)
+        name = create_event(self._client, spec, log, pod_meta["name"], event)
+        if name is not None:
+            log.remember(key, Observation(name, 1 if previous is None else previous.count + 1))
 
     def _events_spec(self) -> ResourceSpec:
         store = self._ctx.resources.by_kind("events.k8s.io/v1", "Event")

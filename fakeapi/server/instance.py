@@ -293,7 +293,7 @@ class FakeAPIServer:
             self._convert_version,
         )
         self._controller_manager = ControllerManager(controller_context, enabled)
-        self._event_clock = controller_context.event_clock
+        self._event_log = controller_context.event_log
         self._setup_apiserver_controllers(controller_context)
         self.controllers: dict[str, QueueController[Any]] = self._controller_manager.controllers
         self._connect_kubelets()
@@ -871,7 +871,7 @@ class FakeAPIServer:
             self._admission_policies.reset()
             self.services.webhook_clients.reset()
             self.enqueue_log.clear()
-            self._event_clock.reset()
+            self._event_log.reset()
             self.faults.clear()
             if "containers" in self.__dict__:
                 self.containers.clear()
