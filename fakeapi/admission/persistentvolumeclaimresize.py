@@ -8,14 +8,13 @@ there, and here, with upstream's message.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fakeapi.admission.errors import new_forbidden
 from fakeapi.admission.interfaces import UPDATE, Attributes
 from fakeapi.admission.reader import StoreReader
 from fakeapi.apimachinery.quantity import parse_quantity
 from fakeapi.apimachinery.schema import GroupResource
 from fakeapi.controllers.volume.util import claim_class
+from fakeapi.registry.core.persistentvolumeclaim import requested_storage
 from fakeapi.storage.interfaces import Object
 
 PLUGIN_NAME = "PersistentVolumeClaimResize"
@@ -24,11 +23,6 @@ ONLY_BOUND = "Only bound persistent volume claims can be expanded"
 NOT_EXPANDABLE = (
     "only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize"
 )
-
-
-def _requested_storage(claim: Object) -> Any:
-    resources = (claim.get("spec") or {}).get("resources") or {}
-    return (resources.get("requests") or {}).get("storage") or 0
 
 
 class PersistentVolumeClaimResize:
@@ -44,7 +38,7 @@ class PersistentVolumeClaimResize:
         if attributes.subresource or claim is None or old is None:
             return
         try:
-            grows = parse_quantity(_requested_storage(claim)) > parse_quantity(_requested_storage(old))
+            grows = parse_quantity(requested_storage(claim) or 0) > parse_quantity(requested_storage(old) or 0)
         except (ValueError, TypeError):
             return  # validation refuses a request that does not parse
         if not grows:

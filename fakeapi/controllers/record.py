@@ -104,7 +104,12 @@ def create_event(client: LoopbackClient, spec: ResourceSpec, log: EventLog, base
 
 
 def patch_event(client: LoopbackClient, spec: ResourceSpec, namespace: str, name: str, patch: Object) -> bool:
-    """Patch a recorded event; False when it is gone (deleted, or its namespace), to be created again."""
+    """Patch a recorded event; False when it is gone (deleted, or its namespace), to be created again.
+
+    A JSON merge patch of the changed fields; the core recorder's sink sends a strategic merge
+    patch of the same fields, which changes the stored Event the same way (the audit log shows
+    the other patch type).
+    """
     try:
         client.merge_patch(spec, namespace, name, patch)
     except errors.StatusError as exc:

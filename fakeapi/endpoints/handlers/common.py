@@ -120,7 +120,7 @@ def decode_body(req: Request, scope: RequestScope, field_validation: str) -> Obj
     """
     obj = parse_body(req, scope.kind.kind)
     # Counted before anything is defaulted into the object: the duplicate check compares with the body.
-    keys = _count_keys(obj) if field_validation != "Ignore" else 0
+    keys = _count_keys(obj) if field_validation != "Ignore" and _is_json_body(req) else 0
     check_type_meta(obj, scope.kind)
     decoded = scope.schemas.decode(obj, scope.kind)
     if decoded.type_errors:
@@ -143,6 +143,14 @@ def _unrecognized(expected_kind: str, error: str, body: bytes) -> errors.StatusE
     )
 
 
+_JSON_CONTENT_TYPES = ("", negotiation.JSON)
+
+
+def _is_json_body(req: Request) -> bool:
+    """Whether the body is JSON (no Content-Type reads as JSON, as upstream's decoder defaults)."""
+    return negotiation.request_content_type(req.headers.get("Content-Type")) in _JSON_CONTENT_TYPES
+
+
 def parse_body(req: Request, expected_kind: str) -> Object:
     """Parse the body by its Content-Type; ``expected_kind`` only names the type in error messages.
 
@@ -150,7 +158,7 @@ def parse_body(req: Request, expected_kind: str) -> Object:
     Go's, and ``null`` is an empty object.
     """
     content_type = negotiation.request_content_type(req.headers.get("Content-Type"))
-    is_json = content_type in ("", negotiation.JSON)
+    is_json = content_type in _JSON_CONTENT_TYPES
     try:
         if is_json:
             obj = decode_json(req.body)
@@ -276,9 +284,8 @@ def _check_unknown_fields(
     """
     if directive == "Ignore":
         return
-    content_type = negotiation.request_content_type(req.headers.get("Content-Type"))
     # Duplicates can only be seen in a JSON body: YAML and protobuf bodies are decoded as parsed.
-    is_json = content_type in ("", negotiation.JSON)
+    is_json = _is_json_body(req)
     if not unknown and not (is_json and _may_repeat_a_key(req.body, decoded_keys)):
         return
     scan = _scan_json_fields(req.body) if is_json else None

@@ -99,10 +99,14 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _storage(claim: Object, part: str, key: str) -> Any:
-    """``spec.resources.requests.storage`` or ``status.capacity.storage`` as written (None when absent)."""
-    holder = _dict(_dict(claim.get("spec")).get("resources")) if part == "spec" else _dict(claim.get("status"))
-    return _dict(holder.get(key)).get("storage")
+def requested_storage(claim: Object) -> Any:
+    """``spec.resources.requests.storage`` as written (None when absent)."""
+    return _dict(_dict(_dict(claim.get("spec")).get("resources")).get("requests")).get("storage")
+
+
+def _capacity(claim: Object) -> Any:
+    """``status.capacity.storage`` as written (None when absent)."""
+    return _dict(_dict(claim.get("status")).get("capacity")).get("storage")
 
 
 def _amount(quantity: Any) -> Any:
@@ -195,13 +199,13 @@ def validate_claim_update(new: Object, old: Object) -> list[FieldError]:
     bound = _dict(new.get("status")).get("phase") == "Bound"
     requests = _dict(new_spec.get("resources")).get("requests")
     if bound and isinstance(requests, dict):
-        requests["storage"] = _storage(old, "spec", "requests")
+        requests["storage"] = requested_storage(old)
     if bound and new_spec.get("volumeAttributesClassName") is not None:
         new_spec["volumeAttributesClassName"] = old_spec.get("volumeAttributesClassName")
     if _semantic(new_spec) != _semantic(old_spec):
         errs.append(field.forbidden("spec", f"{SPEC_IMMUTABLE}\n{_spec_diff(old_spec, new_spec)}"))
-    new_size, old_size = _storage(new, "spec", "requests"), _storage(old, "spec", "requests")
-    capacity = _storage(old, "status", "capacity")
+    new_size, old_size = requested_storage(new), requested_storage(old)
+    capacity = _capacity(old)
     try:
         shrinks = parse_quantity(new_size or 0) < parse_quantity(old_size or 0)
         below_capacity = parse_quantity(new_size or 0) <= parse_quantity(capacity or 0)
