@@ -251,6 +251,9 @@ class Store:
                 self.admission.admit_create(
                     self.spec.group_resource, meta.get("namespace") or "", meta.get("name") or ""
                 )
+            if attributes is not None and not attributes.name:
+                # AdmissionToValidateObjectFunc: validating admission sees the name generated since.
+                attributes = replace(attributes, name=meta.get("name") or "")
             self._validate_admission(attributes)
             created = self._store_new(obj, generated, options.dry_run)
         except BaseException:

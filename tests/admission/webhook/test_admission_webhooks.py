@@ -468,3 +468,17 @@ def test_the_webhook_plugins_load_with_the_first_configuration() -> None:
     assert webhooks == ["MutatingAdmissionWebhook", "ValidatingAdmissionWebhook"]
     assert plugins.index("ValidatingAdmissionWebhook") == plugins.index("ResourceQuota") - 1
     assert "ValidatingAdmissionWebhook" not in after_reset
+
+
+def test_validating_webhooks_see_the_generated_name(fakeapi) -> None:  # type: ignore[no-untyped-def]
+    # Mutating admission runs before BeforeCreate names the object; validating admission after it
+    # (rest.AdmissionToValidateObjectFunc takes the name from the object).
+    mutating, validating = Recorder(), Recorder()
+    fakeapi.mutating_webhook(mutating, rules=CONFIGMAPS)
+    fakeapi.validating_webhook(validating, rules=CONFIGMAPS)
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"generateName": "settings-"}}
+    created = fakeapi.server.request("POST", "/api/v1/namespaces/default/configmaps", body)
+    assert created.status == 201, created.body
+    name = created.json()["metadata"]["name"]
+    assert [r.get("name", "") for r in mutating.requests] == [""]
+    assert [r.get("name", "") for r in validating.requests] == [name]
