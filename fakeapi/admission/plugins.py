@@ -17,6 +17,7 @@ from fakeapi.admission.defaultingressclass import DefaultIngressClass
 from fakeapi.admission.defaulttolerationseconds import DefaultTolerationSeconds
 from fakeapi.admission.limitranger import LimitRanger
 from fakeapi.admission.persistentvolumeclaimresize import PersistentVolumeClaimResize
+from fakeapi.admission.podsecurity.admission import PodSecurity
 from fakeapi.admission.priority import Priority
 from fakeapi.admission.reader import StoreReader
 from fakeapi.admission.resourcequota import ResourceQuota
@@ -73,6 +74,7 @@ def new_default_chain(reader: StoreReader, identity: IdentityGenerator) -> Admis
         [
             LimitRanger(reader),
             ServiceAccount(reader, identity),
+            PodSecurity(reader),
             Priority(reader),
             DefaultTolerationSeconds(),
             StorageObjectInUseProtection(),

@@ -32,6 +32,7 @@ LOADED_ON_FIRST_USE = {
     "fakeapi.apimachinery.protobuf": "the first protobuf body",
     "google.protobuf": "the first protobuf body",
     "re2": "the first CRD pattern",
+    "fakeapi.admission.podsecurity.checks": "the first pod in a namespace with a Pod Security level",
 }
 # Subsystems that must load on first use wherever they live (prefixes of module names).
 SUBSYSTEMS_ON_FIRST_USE = (
@@ -48,9 +49,10 @@ SUBSYSTEMS_ON_FIRST_USE = (
 # admission plugins on by default included (the webhooks added the configurations' validation, the
 # HPA's v1/v2 conversion and the small modules that install the webhook plugins on first use; the
 # bootstrap's pods, Services and ConfigMaps need their validation, every write the kinds' table;
-# PersistentVolumeClaimResize is one of the default admission chain's plugins).
+# PersistentVolumeClaimResize is one of the default admission chain's plugins; so is PodSecurity,
+# whose namespace labels every pod create reads: 298).
 # Raise it only for a module every start needs.
-FAKEAPI_MODULES_CEILING = 295
+FAKEAPI_MODULES_CEILING = 298
 
 BARE_START = """
 import json, sys
@@ -82,6 +84,11 @@ patch = {"Content-Type": "application/json-patch+json"}
 assert server.request("PATCH", "/api/v1/namespaces/default", [{"op": "add", "path": "/metadata/labels/c", "value": "d"}], headers=patch).status == 200
 patch = {"Content-Type": "application/merge-patch+json"}
 assert server.request("PATCH", "/api/v1/namespaces/default", {"metadata": {"labels": {"e": "f"}}}, headers=patch).status == 200
+restricted = {"apiVersion": "v1", "kind": "Namespace",
+              "metadata": {"name": "locked", "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}}
+assert server.request("POST", "/api/v1/namespaces", restricted).status == 201
+pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
+assert server.request("POST", "/api/v1/namespaces/locked/pods", pod).status == 403
 assert server.request("GET", "/openapi/v2", headers={"Accept": "application/json"}).status == 200
 assert server.request("GET", "/openapi/v3/api/v1").status == 200
 import time
