@@ -16,6 +16,10 @@ from fractions import Fraction
 _DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
 _BINARY = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
 _QUANTITY = re.compile(r"([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))([a-zA-Z]*|[eE][+-]?[0-9]+)")
+# Go keeps ``1e99999999`` as a mantissa and a scale and never expands it; an exact Fraction would
+# hold the GIL for minutes computing 10**99999999. Beyond 10**±1000 (far past what int64 amounts,
+# and so every comparison upstream makes, can tell apart) the exponent is held at the bound.
+MAX_DECIMAL_EXPONENT = 1000
 
 
 def parse_quantity(text: str | int | float) -> Fraction:
@@ -31,7 +35,8 @@ def parse_quantity(text: str | int | float) -> Fraction:
     if suffix in _BINARY:
         return number * 2 ** _BINARY[suffix]
     if suffix[:1] in ("e", "E") and len(suffix) > 1:
-        return number * Fraction(10) ** int(suffix[1:])
+        exponent = max(-MAX_DECIMAL_EXPONENT, min(int(suffix[1:]), MAX_DECIMAL_EXPONENT))
+        return number * Fraction(10) ** exponent
     raise ValueError(f"unable to parse quantity's suffix: {text!r}")
 
 
