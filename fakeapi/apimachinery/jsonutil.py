@@ -41,14 +41,34 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+# A ``\\uD800``-``\\uDFFF`` escape: the only way a surrogate gets into a decoded string.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def decode_json(data: bytes | str) -> Any:
     """json.loads as Go's encoding/json reads (ValueError otherwise).
 
     UTF-8 only, bytes that are not UTF-8 read as U+FFFD (json.loads would take UTF-16 and a byte
-    order mark); ``NaN``, ``Infinity`` and ``-Infinity`` refused.
+    order mark); ``NaN``, ``Infinity`` and ``-Infinity`` refused; an escaped surrogate that is
+    not half of a pair reads as U+FFFD, as Go's decoder reads it (json.loads keeps it, and a
+    string holding one cannot be written out as UTF-8 again).
     """
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    return json.loads(text, parse_constant=_refuse_constant)
+    decoded = json.loads(text, parse_constant=_refuse_constant)
+    if _SURROGATE_ESCAPE.search(text):
+        decoded = _replace_lone_surrogates(decoded)
+    return decoded
+
+
+def _replace_lone_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_replace_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_replace_lone_surrogates(key): _replace_lone_surrogates(item) for key, item in value.items()}
+    return value
 
 
 def encode_json(obj: Any) -> bytes:
