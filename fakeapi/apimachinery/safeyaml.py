@@ -12,9 +12,11 @@ Python object is constructed, so a bomb is refused after a few thousand steps.
 
 from __future__ import annotations
 
+import datetime
 import json
+import math
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -84,6 +86,98 @@ def single_document(loader: yaml.SafeLoader) -> Any:
 FAST_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+if TYPE_CHECKING:
+    _LoaderBase = yaml.SafeLoader
+else:
+    _LoaderBase = FAST_SAFE_LOADER
+
+
+class UnsupportedValueError(yaml.YAMLError):
+    """A value YAML has and JSON has not (NaN, the infinities): json.Marshal's refusal."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__(f"json: unsupported value: {value}")
+        self.problem = str(self)
+
+
+class KubeYAMLLoader(_LoaderBase):
+    """YAML as sigs.k8s.io/yaml reads it for the API server: go-yaml's document turned into JSON.
+
+    So keys become strings (``1: a`` is ``"1"``), a timestamp written plainly stays the string it
+    is, an explicit ``!!timestamp`` becomes RFC 3339 text, ``!!binary`` a string, ``!!set`` a map of
+    nulls, and NaN or an infinity is refused, as json.Marshal refuses them. Duplicate keys are
+    noted (the strict decoder refuses them). It parses with libyaml where PyYAML has it.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[int, str]] = []
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            text = _key_text(self.construct_object(key_node, deep=True))
+            if text in mapping:
+                self.duplicates.append((key_node.start_mark.line + 1, text))
+            mapping[text] = self.construct_object(value_node, deep=True)
+        return mapping
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
+        value: float = super().construct_yaml_float(node)
+        if math.isnan(value) or math.isinf(value):
+            raise UnsupportedValueError("NaN" if math.isnan(value) else "+Inf" if value > 0 else "-Inf")
+        return value
+
+    def construct_go_binary(self, node: yaml.ScalarNode) -> str:
+        return bytes(super().construct_yaml_binary(node)).decode("utf-8", "replace")
+
+    def construct_go_timestamp(self, node: yaml.ScalarNode) -> str:
+        moment = super().construct_yaml_timestamp(node)
+        if not isinstance(moment, datetime.datetime):
+            moment = datetime.datetime(moment.year, moment.month, moment.day)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.UTC)
+        return moment.isoformat().replace("+00:00", "Z")
+
+    def construct_go_set(self, node: yaml.MappingNode) -> Iterator[dict[str, None]]:
+        members: dict[str, None] = {}
+        yield members
+        members.update(dict.fromkeys(self.construct_mapping(node)))
+
+
+# go-yaml v2 leaves plain timestamps as strings (only an explicit tag makes one a time).
+KubeYAMLLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _tag, _constructor in (
+    ("map", KubeYAMLLoader.construct_mapping),
+    ("float", KubeYAMLLoader.construct_yaml_float),
+    ("binary", KubeYAMLLoader.construct_go_binary),
+    ("timestamp", KubeYAMLLoader.construct_go_timestamp),
+    ("set", KubeYAMLLoader.construct_go_set),
+):
+    KubeYAMLLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _constructor)
+
+
+def _key_text(key: Any) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    return str(key)
+
+
+def error_text(exc: yaml.YAMLError) -> str:
+    """What sigs.k8s.io/yaml says of a document it cannot turn into JSON: go-yaml's ``yaml: line N: ...``,
+    or json.Marshal's refusal."""
+    if isinstance(exc, UnsupportedValueError):
+        return exc.problem
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    return f"yaml: line {mark.line + 1}: {problem}" if mark is not None else f"yaml: {problem}"
+
+
 class _NotPlainJSON(ValueError):
     pass
 
@@ -120,11 +214,11 @@ def json_object(text: str | bytes) -> dict[str, Any] | None:
 
 
 def load(text: str | bytes) -> Any:
-    """yaml.safe_load, refusing alias bombs."""
+    """A request body in YAML, as sigs.k8s.io/yaml reads it (``KubeYAMLLoader``), refusing alias bombs."""
     as_json = json_object(text)
     if as_json is not None:
         return as_json
-    loader = FAST_SAFE_LOADER(text)
+    loader = KubeYAMLLoader(text)
     try:
         return single_document(loader)
     finally:

@@ -137,9 +137,13 @@ _TYPE_META_STRUCT = (
 
 def _unrecognized(expected_kind: str, error: str, body: bytes) -> errors.StatusError:
     """transformDecodeError of a body whose type meta could not be read."""
+    return _undecodable(expected_kind, f"couldn't get version/kind; json parse error: {error}", body)
+
+
+def _undecodable(expected_kind: str, error: str, body: bytes) -> errors.StatusError:
+    """transformDecodeError of a body the serializer refused before reading its type meta (YAMLToJSON's errors)."""
     return errors.new_bad_request(
-        f"the object provided is unrecognized (must be of type {expected_kind}): "
-        f"couldn't get version/kind; json parse error: {error} ({_summarize(body)})"
+        f"the object provided is unrecognized (must be of type {expected_kind}): {error} ({_summarize(body)})"
     )
 
 
@@ -173,7 +177,9 @@ def parse_body(req: Request, expected_kind: str) -> Object:
     except safeyaml.ExcessiveAliasingError as exc:
         # YAMLToJSON's own error, unwrapped by the serializer.
         raise errors.new_bad_request(f"yaml: {exc.problem}") from None
-    except (ValueError, yaml.YAMLError, RecursionError) as exc:
+    except yaml.YAMLError as exc:
+        raise _undecodable(expected_kind, safeyaml.error_text(exc), req.body) from None
+    except (ValueError, RecursionError) as exc:
         raise _unrecognized(
             expected_kind, errors.json_error_text(exc, req.body if is_json else None), req.body
         ) from None

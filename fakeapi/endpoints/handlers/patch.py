@@ -19,7 +19,7 @@ patched document as its JSON patch library re-encodes it, which this does not re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
@@ -288,62 +288,17 @@ def _patch_invalid(shown: str, detail: str) -> errors.StatusError:
     return errors.new_invalid(GroupKind("", ""), "", [field.invalid("patch", field.Raw(go_quote(shown)), detail)])
 
 
-if TYPE_CHECKING:
-    _LoaderBase = yaml.SafeLoader
-else:
-    _LoaderBase = safeyaml.FAST_SAFE_LOADER
-
-
-class _ApplyLoader(_LoaderBase):
-    """sigs.k8s.io/yaml's reading of an apply body: timestamps stay strings, keys become strings,
-    duplicate keys are noted (the strict decoder refuses them). It parses with libyaml where PyYAML
-    has it: a large CRD applied as a whole (a chart's, through helm's server-side apply) takes ten
-    times as long through PyYAML's own parser."""
-
-    def __init__(self, stream: Any) -> None:
-        super().__init__(stream)
-        self.duplicates: list[tuple[int, str]] = []
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        mapping: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            text = _yaml_key(key)
-            if text in mapping:
-                self.duplicates.append((key_node.start_mark.line + 1, text))
-            mapping[text] = self.construct_object(value_node, deep=True)
-        return mapping
-
-
-_ApplyLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_ApplyLoader.add_constructor("tag:yaml.org,2002:map", _ApplyLoader.construct_mapping)
-
-
-def _yaml_key(key: Any) -> str:
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    if key is None:
-        return "null"
-    return str(key)
-
-
 def _load_apply_body(body: bytes) -> tuple[dict[str, Any], list[tuple[int, str]]]:
     """yaml.Unmarshal into an unstructured object: 400 ``error decoding YAML`` when it does not fit."""
     as_json = safeyaml.json_object(body)
     if as_json is not None:
         return as_json, []
-    loader = _ApplyLoader(body.decode("utf-8", "replace"))
+    loader = safeyaml.KubeYAMLLoader(body.decode("utf-8", "replace"))
     try:
         document = safeyaml.single_document(loader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
         raise errors.new_bad_request(
-            f"error decoding YAML: error converting YAML to JSON: yaml: {where}{problem}"
+            f"error decoding YAML: error converting YAML to JSON: {safeyaml.error_text(exc)}"
         ) from None
     finally:
         loader.dispose()
