@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from fakeapi.apimachinery import errors, field
-from fakeapi.apimachinery.schema import GroupKind
+from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
+from fakeapi.apimachinery.schema import GroupKind, GroupVersionKind
 from fakeapi.endpoints.handlers.common import (
     RequestScope,
     context_of,
@@ -20,12 +21,14 @@ from fakeapi.endpoints.http import Request, ResponseWriter
 from fakeapi.registry.rest import DeleteOptions, Preconditions
 
 PROPAGATION_POLICIES = ["Foreground", "Background", "Orphan"]
+_DELETE_OPTIONS = GroupVersionKind("", "v1", "DeleteOptions")
 
 
-def parse_delete_options(req: Request) -> DeleteOptions:
+def parse_delete_options(req: Request, schemas: SchemaRegistry) -> DeleteOptions:
     """DeleteOptions from the body (JSON, YAML or protobuf) and from the query, then validated.
 
-    DeleteOptions is registered in every group-version, so any apiVersion is accepted.
+    DeleteOptions is registered in every group-version, so any apiVersion is accepted. A body
+    that does not decode into DeleteOptions is a 400 with the decoder's text, as delete.go answers.
     """
     body: dict[str, Any] = {}
     if req.body.strip():
@@ -34,8 +37,17 @@ def parse_delete_options(req: Request) -> DeleteOptions:
             raise errors.new_bad_request(
                 f"{body['kind']} cannot be handled as a DeleteOptions: the kind in the data is not DeleteOptions"
             )
+        type_errors = schemas.decode(body, _DELETE_OPTIONS).type_errors
+        if type_errors:
+            raise errors.new_bad_request(type_errors[0])
+    body_dry_run = body.get("dryRun") or []
+    if any(value != "All" for value in body_dry_run):
+        # ValidateDryRun: the body's values are checked as the query's are.
+        raise errors.new_invalid(
+            GroupKind("meta.k8s.io", "DeleteOptions"), "", [field.not_supported("dryRun", body_dry_run, ["All"])]
+        )
     options = DeleteOptions(
-        dry_run=parse_dry_run(req, "DeleteOptions") or body.get("dryRun") == ["All"],
+        dry_run=parse_dry_run(req, "DeleteOptions") or bool(body_dry_run),
         grace_period_seconds=parse_int(req, "gracePeriodSeconds"),
         propagation_policy=req.query_param("propagationPolicy") or body.get("propagationPolicy"),
         orphan_dependents=parse_bool(req, "orphanDependents"),
@@ -65,14 +77,14 @@ def parse_delete_options(req: Request) -> DeleteOptions:
 
 
 def delete_resource(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
-    options = parse_delete_options(req)
+    options = parse_delete_options(req, scope.schemas)
     result, immediate = scope.storage.delete(context_of(req), req.info.name, options)
     status = 202 if not immediate and options.orphan_dependents is False else 200
     write_object(req, w, status, result, scope)
 
 
 def delete_collection(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
-    options = parse_delete_options(req)
+    options = parse_delete_options(req, scope.schemas)
     list_options = parse_list_options(req, watch=False)
     result = scope.storage.delete_collection(context_of(req), options, list_options)
     write_object(req, w, 200, result, scope)

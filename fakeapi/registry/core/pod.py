@@ -325,7 +325,8 @@ class EvictionREST:
 def _delete_options(body: dict[str, Any], dry_run: bool) -> DeleteOptions:
     preconditions = body.get("preconditions") or {}
     return DeleteOptions(
-        dry_run=dry_run or body.get("dryRun") == ["All"],
+        # propagateDryRun (eviction.go): any dry-run value in the eviction's options makes it a dry run.
+        dry_run=dry_run or bool(body.get("dryRun")),
         grace_period_seconds=body.get("gracePeriodSeconds"),
         preconditions=Preconditions(preconditions.get("uid"), preconditions.get("resourceVersion")),
         propagation_policy=body.get("propagationPolicy"),
