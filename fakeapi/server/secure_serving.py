@@ -68,6 +68,7 @@ ACCEPT_BACKOFF_MAX_SECONDS = 1.0
 _ACCEPT_RESOURCE_ERRORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 # A method is an RFC 9110 token (net/http's validMethod).
 _METHOD_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,16}")
 # A refused body is read and dropped up to this size so the client sees the 413; beyond it, cut off.
 MAX_DISCARDED_BODY_BYTES = 64 * 1024 * 1024
 # After refusing a request head or a WebSocket frame, what the client still sends is read and
@@ -403,7 +404,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if length > limit:
             self._discard(length)
             raise errors.new_request_entity_too_large(f"limit is {limit}")
-        return self.rfile.read(length) if length > 0 else b""
+        return self._read_exactly(length) if length > 0 else b""
 
     def _discard(self, length: int) -> None:
         """Read and drop a refused body, so the client that is still sending it gets the 413.
@@ -422,18 +423,26 @@ class _RequestHandler(BaseHTTPRequestHandler):
         body = bytearray()
         while True:
             size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
-            try:
-                size = int(size_line, 16)
-            except ValueError:
-                raise errors.new_bad_request("malformed chunked encoding") from None
+            # net/http's parseHexUint: hex digits only (no sign, no 0x), at most 16 of them.
+            if not _CHUNK_SIZE.fullmatch(size_line):
+                raise errors.new_bad_request("malformed chunked encoding")
+            size = int(size_line, 16)
             if size == 0:
                 self.rfile.readline(1024)
                 return bytes(body)
             if len(body) + size > limit:
                 self._discard_chunks(size, len(body))
                 raise errors.new_request_entity_too_large(f"limit is {limit}")
-            body += self.rfile.read(size)
-            self.rfile.readline(1024)
+            body += self._read_exactly(size)
+            if self.rfile.readline(1024) not in (b"\r\n", b"\n"):
+                raise errors.new_bad_request("malformed chunked encoding")
+
+    def _read_exactly(self, length: int) -> bytes:
+        """``length`` bytes of body; a client that hangs up sooner sent no request (io.ErrUnexpectedEOF)."""
+        data = self.rfile.read(length)
+        if len(data) < length:
+            raise ConnectionAbortedError("the client closed the connection in the middle of the body")
+        return data
 
     def _discard_chunks(self, size: int, already_read: int) -> None:
         """Drop the rest of a refused chunked body (the current chunk of ``size`` bytes onwards)."""
