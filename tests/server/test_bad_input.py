@@ -741,3 +741,133 @@ def test_server_keeps_serving_after_a_burst_of_bad_requests(fakeapi: FakeAPI, ht
         sock.close()
     assert http.request("POST", CM_PATH, json=_configmap()).status_code == 201
     assert_still_serving(fakeapi, http)
+
+
+# -- found by probing: bodies the server must read as Go reads them, and framing it must refuse ----
+
+
+def test_a_huge_quantity_exponent_is_answered_at_once(fakeapi: FakeAPI, http: Client) -> None:
+    # Go keeps 1e99999999 as a mantissa and a scale; expanding it exactly would hold the server for minutes.
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "q"}}
+    pod["spec"] = {"containers": [{"name": "c", "image": "x", "resources": {"limits": {"cpu": "1e99999999"}}}]}
+    for exponent in ("1e99999999", "1e-99999999", "1e999999"):
+        pod["spec"]["containers"][0]["resources"]["limits"]["cpu"] = exponent
+        response = http.request("POST", "/api/v1/namespaces/default/pods", params={"dryRun": "All"}, json=pod)
+        assert response.status_code == 201, response.text
+    assert_still_serving(fakeapi, http)
+
+
+def test_a_lone_surrogate_reads_as_the_replacement_character(fakeapi: FakeAPI, http: Client) -> None:
+    # encoding/json replaces an escaped surrogate that is not half of a pair with U+FFFD.
+    body = b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"u"},"data":{"a":"\\ud800","b":"\\ud83d\\ude00"}}'
+    created = http.request("POST", CM_PATH, data=body, headers={"Content-Type": "application/json"})
+    assert created.status_code == 201, created.text
+    assert created.json()["data"] == {"a": "\ufffd", "b": "\U0001f600"}
+    # In a key, the replaced character is named in the refusal (it is not a valid config key).
+    body = b'{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"k"},"data":{"\\udc00b":"x"}}'
+    refused = http.request("POST", CM_PATH, data=body, headers={"Content-Type": "application/json"})
+    assert_status(refused, 422, "Invalid")
+    assert refused.json()["details"]["causes"][0]["field"] == "data[\ufffdb]"
+    assert http.request("GET", CM_PATH + "/u").json()["data"]["a"] == "\ufffd"
+    assert "u" in configmap_names(http)
+    assert_still_serving(fakeapi, http)
+
+
+def test_yaml_bodies_read_as_sigs_k8s_io_yaml_reads_them(fakeapi: FakeAPI, http: Client) -> None:
+    yaml_body = {"Content-Type": "application/yaml"}
+    body = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: y}\ndata: {day: 2001-01-01, 1: one, true: t}\n"
+    created = http.request("POST", CM_PATH, data=body, headers=yaml_body)
+    assert created.status_code == 201, created.text
+    # Plain timestamps stay strings, keys become strings (go-yaml v2, then JSON).
+    assert created.json()["data"] == {"day": "2001-01-01", "1": "one", "true": "t"}
+    assert http.request("GET", CM_PATH).status_code == 200
+    refused = http.request("POST", CM_PATH, data=body.replace("2001-01-01", ".nan"), headers=yaml_body)
+    status = assert_status(refused, 400, "BadRequest")
+    assert status["message"].startswith(
+        "the object provided is unrecognized (must be of type ConfigMap): json: unsupported value: NaN ("
+    )
+    assert_still_serving(fakeapi, http)
+
+
+@pytest.mark.parametrize(
+    ("options", "code", "message"),
+    [
+        ({"dryRun": ["All", "All"]}, 200, None),
+        (
+            {"dryRun": ["Bogus"]},
+            422,
+            'DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: ["Bogus"]: supported values: "All"',
+        ),
+        (
+            {"dryRun": "All"},
+            400,
+            "json: cannot unmarshal string into Go struct field DeleteOptions.dryRun of type []string",
+        ),
+        (
+            {"gracePeriodSeconds": "x"},
+            400,
+            "json: cannot unmarshal string into Go struct field DeleteOptions.gracePeriodSeconds of type int64",
+        ),
+        (
+            {"preconditions": "x"},
+            400,
+            "json: cannot unmarshal string into Go struct field DeleteOptions.preconditions of type v1.Preconditions",
+        ),
+    ],
+)
+def test_delete_options_in_the_body_are_decoded_and_validated(
+    fakeapi: FakeAPI, http: Client, options: dict[str, Any], code: int, message: str | None
+) -> None:
+    assert http.request("POST", CM_PATH, json=_configmap()).status_code == 201
+    body = {"kind": "DeleteOptions", "apiVersion": "v1", **options}
+    response = http.request("DELETE", CM_PATH + "/x", json=body)
+    assert response.status_code == code, response.text
+    if message is not None:
+        assert response.json()["message"] == message
+    # A dry run, a refusal: the ConfigMap is still there.
+    assert http.request("GET", CM_PATH + "/x").status_code == 200
+    assert_still_serving(fakeapi, http)
+
+
+def test_an_eviction_with_any_dry_run_value_deletes_nothing(fakeapi: FakeAPI, http: Client) -> None:
+    pods = "/api/v1/namespaces/default/pods"
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "e"},
+        "spec": {"containers": [{"name": "c", "image": "x"}]},
+    }
+    assert http.request("POST", pods, json=pod).status_code == 201
+    eviction = {
+        "apiVersion": "policy/v1",
+        "kind": "Eviction",
+        "metadata": {"name": "e"},
+        "deleteOptions": {"dryRun": ["Bogus"]},
+    }
+    assert http.request("POST", f"{pods}/e/eviction", json=eviction).status_code == 201
+    assert http.request("GET", f"{pods}/e").status_code == 200
+    assert_still_serving(fakeapi, http)
+
+
+def test_a_body_cut_short_by_a_closed_connection_is_not_a_request(fakeapi: FakeAPI, http: Client) -> None:
+    body = json.dumps(_configmap("short")).encode()
+    sock = http.connect()
+    sock.sendall(_post_head(http, len(body) + 50) + body)
+    socket.socket.shutdown(sock, socket.SHUT_WR)
+    answer = _read_until_closed(sock)
+    sock.close()
+    assert answer == b""
+    assert configmap_names(http) == []
+    assert_still_serving(fakeapi, http)
+
+
+@pytest.mark.parametrize("size", [b"-1", b"0x2", b"+2", b"2 2"])
+def test_a_malformed_chunk_size_is_refused_at_once(fakeapi: FakeAPI, http: Client, size: bytes) -> None:
+    host = urlsplit(http.url).netloc
+    sock = http.connect()
+    head = f"POST {CM_PATH} HTTP/1.1\r\nHost: {host}\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n"
+    sock.sendall(head.encode() + size + b"\r\n{}\r\n0\r\n\r\n")
+    status_line, _ = _read_head(sock)
+    sock.close()
+    assert status_line.split(b"\r\n")[0] == b"HTTP/1.1 400 Bad Request"
+    assert_still_serving(fakeapi, http)
