@@ -391,3 +391,34 @@ def test_the_rules_of_one_object_share_a_cost_budget(kubectl: Kubectl) -> None:
         ']: Invalid value: "object": validation failed due to running out of cost budget, '
         "no further validation rules will be run"
     )
+
+
+@pytest.mark.parametrize(
+    ("spec", "schema_error"),
+    [
+        ({"size": "huge", "count": 7}, 'spec.size: Unsupported value: "huge": supported values: "small", "large"'),
+        ("flat", 'spec: Invalid value: "string": spec in body must be of type object: "string"'),
+    ],
+)
+def test_rules_are_not_run_over_an_object_the_schema_refused(
+    fakeapi: Any, kubectl: Kubectl, spec: Any, schema_error: str
+) -> None:
+    # hasBlockingErr (registry/customresource/strategy.go): after an unsupported value, a missing field
+    # or a wrong type the rules are skipped, and one error says so.
+    schema = {
+        "type": "object",
+        "properties": {"size": {"type": "string", "enum": ["small", "large"]}, "count": {"type": "integer"}},
+        "x-kubernetes-validations": [{"rule": "self.count != 7", "message": "seven is unlucky"}],
+    }
+    _install(kubectl, _crd(schema))
+    stderr = _refused(kubectl, _widget(spec))
+    assert schema_error in stderr
+    assert "seven is unlucky" not in stderr
+    assert (
+        "<nil>: Invalid value: null: some validation rules were not checked because the object was invalid; "
+        "correct the existing errors to complete validation"
+    ) in stderr
+    # With the schema satisfied, the rule runs.
+    assert 'spec: Invalid value: "object": seven is unlucky' in _refused(
+        kubectl, _widget({"size": "small", "count": 7})
+    )

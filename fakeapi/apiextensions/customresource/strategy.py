@@ -24,7 +24,7 @@ from fakeapi.apiextensions.schema.objectmeta import validate_embedded
 from fakeapi.apiextensions.schema.pruning import coerce_object_meta, prune
 from fakeapi.apiextensions.schema.validation import validate_custom_resource
 from fakeapi.apimachinery import field as fe
-from fakeapi.apimachinery.field import FieldError
+from fakeapi.apimachinery.field import ErrorType, FieldError
 from fakeapi.apimachinery.jsonutil import deep_copy_json, go_type_of, json_equal
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.endpoints.request import RequestContext
@@ -98,6 +98,16 @@ def _scale_errors(obj: Object, info: CustomResourceVersion, *, spec: bool) -> li
     return errs
 
 
+# hasBlockingErr: the schema errors after which the rules are not evaluated.
+_BLOCKING_ERRORS = frozenset(
+    {ErrorType.NOT_SUPPORTED, ErrorType.REQUIRED, ErrorType.TOO_LONG, ErrorType.TOO_MANY, ErrorType.TYPE_INVALID}
+)
+RULES_NOT_CHECKED = (
+    "some validation rules were not checked because the object was invalid; correct the existing errors to "
+    "complete validation"
+)
+
+
 class CustomResourceStrategy(Strategy):
     """customResourceStrategy."""
 
@@ -120,14 +130,20 @@ class CustomResourceStrategy(Strategy):
         errs += _scale_errors(obj, self.info, spec=True)
         errs += validate_embedded("", obj, self.info.structural)
         errs += validate_list_sets_and_maps("", self.info.structural, obj)
-        errs += self._rule_errors(ctx, obj)
+        errs += self._rule_errors(ctx, errs, obj)
         return errs
 
-    def _rule_errors(self, ctx: RequestContext, obj: Object, *old: Object) -> list[FieldError]:
-        """The x-kubernetes-validations rules; on update (``old``), ratcheted failures become warnings."""
+    def _rule_errors(self, ctx: RequestContext, errs: list[FieldError], obj: Object, *old: Object) -> list[FieldError]:
+        """The x-kubernetes-validations rules; on update (``old``), ratcheted failures become warnings.
+
+        Not run over an object the schema already refused in a way the rules could trip on (a
+        wrong type, a missing field, an unsupported value: hasBlockingErr); one error says so.
+        """
         validator = self.info.rules
         if validator is None:
             return []
+        if any(e.type in _BLOCKING_ERRORS for e in errs):
+            return [fe.invalid("<nil>", None, RULES_NOT_CHECKED)]
         from fakeapi.apiextensions.schema.cel.validation import validate
 
         result = validate(validator, obj, *old)
@@ -152,7 +168,7 @@ class CustomResourceStrategy(Strategy):
         errs += validate_embedded("", obj, self.info.structural)
         if not validate_list_sets_and_maps("", self.info.structural, old):
             errs += validate_list_sets_and_maps("", self.info.structural, obj)
-        errs += self._rule_errors(ctx, obj, old)
+        errs += self._rule_errors(ctx, errs, obj, old)
         return errs
 
 
