@@ -56,6 +56,7 @@ from fakeapi.apimachinery import field
 from fakeapi.apimachinery.converter import from_unstructured_error
 from fakeapi.apimachinery.field import FieldError
 from fakeapi.apimachinery.jsonutil import json_value_kind
+from fakeapi.apimachinery.quantity import canonical_quantity
 from fakeapi.apimachinery.schema import GroupVersionKind
 
 # One step of a path: a struct field name, a list index, or a map key (:class:`_MapKey`).
@@ -76,7 +77,16 @@ _MAX_STRICT_ERRORS = 100
 class _Findings:
     """What one walk over an object found, in document order (Go decodes keys in body order)."""
 
-    __slots__ = ("conversion_errors", "field_errors", "nulls_at", "returned", "saved", "unknown", "unknown_at")
+    __slots__ = (
+        "conversion_errors",
+        "field_errors",
+        "nulls_at",
+        "quantities_at",
+        "returned",
+        "saved",
+        "unknown",
+        "unknown_at",
+    )
 
     def __init__(self) -> None:
         # Errors a custom UnmarshalJSON returns abort Go's decode and win over saved ones.
@@ -92,6 +102,8 @@ class _Findings:
         # (container, key or index, zero) of every null that decoding turns into a Go zero value;
         # _OMITTED for a struct field, which the Go value then leaves out or writes as its zero.
         self.nulls_at: list[tuple[Any, Any, Any]] = []
+        # (path, key or index) of every quantity that parsed: decoding keeps it in canonical form.
+        self.quantities_at: list[tuple[_Path, _Segment]] = []
 
     def mismatch(
         self,
@@ -423,12 +435,24 @@ def _quantity_check(value: Any, parent: _Path, seg: _Segment | None, owner: str,
         problem = _quantity_error(value.strip(_GO_SPACE))
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         # Every JSON number literal matches the quantity grammar.
-        return
+        problem = None
     else:
         # true, false, {...} and [...] all fail ParseQuantity's first scan.
         problem = _ERR_FORMAT_WRONG
     if problem is not None:
         out.returned.append(problem)
+    elif seg is not None:
+        out.quantities_at.append((parent, seg))
+
+
+def _canonicalize_quantities(obj: dict[str, Any], found: list[tuple[_Path, _Segment]]) -> None:
+    """Quantity.UnmarshalJSON then MarshalJSON: each quantity as its canonical string (``0.5`` is
+    ``"500m"``, ``1.5Gi`` is ``"1536Mi"``, a number a string)."""
+    for parent, key in found:
+        container: Any = obj
+        for step in parent:
+            container = container[step]
+        container[key] = canonical_quantity(container[key])
 
 
 # ----- metav1.Time and MicroTime: UnmarshalJSON decodes a string, then time.Parse(layout, s).
@@ -733,6 +757,8 @@ class SchemaRegistry:
                 else:
                     # A fresh zero struct for each null: the stored object shares no dict.
                     container[key] = {} if isinstance(zero, dict) else zero
+            if not findings.returned:
+                _canonicalize_quantities(obj, findings.quantities_at)
         return ValidationResult(findings.returned + findings.saved, findings.field_errors)
 
     def decode(self, obj: dict[str, Any], gvk: GroupVersionKind) -> DecodeResult:

@@ -54,9 +54,10 @@ _DECIMAL_SUFFIXES = {exponent: suffix for suffix, exponent in _DECIMAL.items()}
 _BINARY_SUFFIXES = {exponent: suffix for suffix, exponent in _BINARY.items()}
 
 
-def format_quantity(amount: Fraction | int, *, binary: bool = False) -> str:
+def format_quantity(amount: Fraction | int, *, binary: bool = False, exponent_form: bool = False) -> str:
     """Quantity.String in canonical form: DecimalSI (``500m``, ``2k``, ``1500``), or BinarySI (``128Mi``)
-    for an amount written in binary suffixes, which Go shows in DecimalSI when it is under 1024 or fractional.
+    for an amount written in binary suffixes, which Go shows in DecimalSI when it is under 1024 or fractional,
+    or DecimalExponent (``1e3``, ``1500e-3``) for one written with an exponent.
 
     Decimal amounts are rounded up to nanounits, as Go keeps them.
     """
@@ -71,13 +72,22 @@ def format_quantity(amount: Fraction | int, *, binary: bool = False) -> str:
     if nanos == 0:
         return "0"
     exponent = -9
-    while nanos % 1000 == 0 and exponent < max(_DECIMAL_SUFFIXES):
+    while nanos % 1000 == 0 and (exponent_form or exponent < max(_DECIMAL_SUFFIXES)):
         nanos //= 1000
         exponent += 3
+    if exponent_form:
+        return f"{nanos}e{exponent}" if exponent else str(nanos)
     return f"{nanos}{_DECIMAL_SUFFIXES[exponent]}"
 
 
 def canonical_quantity(text: str | int | float) -> str:
-    """Quantity.String of a quantity as written: canonical, in binary suffixes if it was written in them."""
-    binary = isinstance(text, str) and text.strip().endswith(tuple(_BINARY))
-    return format_quantity(parse_quantity(text), binary=binary)
+    """Quantity.String of a quantity as written: canonical, in the format it was written in (binary
+    suffixes, an exponent, or decimal ones)."""
+    written = text.strip() if isinstance(text, str) else ""
+    match = _QUANTITY.fullmatch(written)
+    suffix = match.group(2) if match else ""
+    return format_quantity(
+        parse_quantity(text),
+        binary=suffix in _BINARY,
+        exponent_form=suffix[:1] in ("e", "E") and len(suffix) > 1,
+    )
