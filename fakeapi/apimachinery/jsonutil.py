@@ -99,6 +99,15 @@ def deep_copy_json(value: T) -> T:
     return value
 
 
+def sort_keys(value: T) -> T:
+    """The JSON value with every object's keys in sorted order, as Go's json.Marshal writes a map."""
+    if isinstance(value, dict):
+        return {key: sort_keys(value[key]) for key in sorted(value)}  # type: ignore[return-value]
+    if isinstance(value, list):
+        return [sort_keys(item) for item in value]  # type: ignore[return-value]
+    return value
+
+
 def json_equal(left: Any, right: Any) -> bool:
     """Whether two JSON values are equal with their JSON types.
 

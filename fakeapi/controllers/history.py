@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from fakeapi.apimachinery import errors
+from fakeapi.apimachinery.jsonutil import deep_copy_json, sort_keys
 from fakeapi.controllers import controller_utils
 from fakeapi.controllers.client import LoopbackClient
 from fakeapi.controllers.controller_utils import meta
@@ -23,6 +24,18 @@ PREFIX = "apps/controllerrevisions"
 CONTROLLER_REVISION_HASH_LABEL = "controller-revision-hash"
 # The hash label's value is limited to a label value's 63 characters.
 _MAX_NAME_LENGTH = 63
+
+
+def template_patch(parent: Object) -> dict[str, Any]:
+    """getPatch (of the DaemonSet and StatefulSet controllers): what a revision stores, the parent's
+    template marked to replace the whole template, ``{"spec":{"template":{...,"$patch":"replace"}}}``.
+
+    Go builds it as maps and json.Marshal writes a map's keys sorted: kubectl's ``rollout undo``
+    compares these bytes with the patch it computes, so the keys are sorted here too.
+    """
+    template = deep_copy_json((parent.get("spec") or {}).get("template") or {})
+    template["$patch"] = "replace"
+    return sort_keys({"spec": {"template": template}})
 
 
 def hash_controller_revision(data: Any, collision_count: int | None) -> str:

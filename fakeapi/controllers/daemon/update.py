@@ -143,16 +143,9 @@ def rolling_update(
 # -- history ------------------------------------------------------------------------------------
 
 
-def get_patch(ds: Object) -> dict[str, Any]:
-    """getPatch: what a revision stores, the template marked to replace the DaemonSet's whole template."""
-    template = deep_copy_json(spec_of(ds).get("template") or {})
-    template["$patch"] = "replace"
-    return {"spec": {"template": template}}
-
-
 def match(ds: Object, revision: Object) -> bool:
     """match: the revision holds the DaemonSet's current template."""
-    return revision.get("data") == get_patch(ds)
+    return revision.get("data") == history.template_patch(ds)
 
 
 class DaemonSetHistory:
@@ -218,7 +211,7 @@ class DaemonSetHistory:
         start = int(counted or 0)
         template_labels = ((spec_of(ds).get("template") or {}).get("metadata") or {}).get("labels") or {}
         revision = history.new_controller_revision(
-            ds, self._owner_ref(ds), template_labels, get_patch(ds), number, counted
+            ds, self._owner_ref(ds), template_labels, history.template_patch(ds), number, counted
         )
         if meta(ds).get("annotations"):
             revision["metadata"]["annotations"] = dict(meta(ds)["annotations"])

@@ -268,19 +268,12 @@ def new_versioned_stateful_set_pod(
 # -- revisions ----------------------------------------------------------------------------------
 
 
-def get_patch(stateful_set: Object) -> dict[str, Any]:
-    """getPatch: the strategic merge patch that restores the set's template, ``{"spec":{"template":{...,"$patch":"replace"}}}``."""
-    template = deep_copy_json(spec_of(stateful_set).get("template") or {})
-    template["$patch"] = "replace"
-    return {"spec": {"template": template}}
-
-
 def new_revision(stateful_set: Object, revision: int, collision_count: int) -> Object:
     """newRevision: a ControllerRevision holding the set's patch, labelled as its pods, with the set's annotations."""
     owner_ref = controller_utils.new_controller_ref(stateful_set, SET_API_VERSION, SET_KIND)
     template_labels = (spec_of(stateful_set).get("template") or {}).get("metadata", {}).get("labels") or {}
     result = history.new_controller_revision(
-        stateful_set, owner_ref, template_labels, get_patch(stateful_set), revision, collision_count
+        stateful_set, owner_ref, template_labels, history.template_patch(stateful_set), revision, collision_count
     )
     annotations = meta(stateful_set).get("annotations")
     if annotations:
