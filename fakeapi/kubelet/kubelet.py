@@ -298,6 +298,11 @@ class Kubelets(QueueController[Key]):
                 )
                 return
         except errors.StatusError as exc:
+            if exc.code in (403, 404) and lease is None:
+                # Its namespace is gone or going (kube-node-lease deleted): the kubelet keeps trying
+                # (backoffEnsureLease), and succeeds once the API server has made the namespace again.
+                self.enqueue_after(("lease", name), interval, cause=f"retry: {exc.message}", periodic=True)
+                return
             if exc.code not in (404, 409):
                 raise
             raise Requeue(f"lease of {name}: {exc.message}") from exc

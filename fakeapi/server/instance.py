@@ -55,6 +55,7 @@ from fakeapi.controllers.clusterauthenticationtrust import (
 from fakeapi.controllers.context import ControllerContext
 from fakeapi.controllers.informer import InformerFactory
 from fakeapi.controllers.manager import ControllerManager, enabled_controllers
+from fakeapi.controllers.systemnamespaces import SystemNamespacesController
 from fakeapi.endpoints.discovery import DiscoveryManager
 from fakeapi.endpoints.http import Handler, Headers, Request, encode_json
 from fakeapi.endpoints.request import UserInfo
@@ -576,7 +577,8 @@ class FakeAPIServer:
         # Their own group (no kube-controller-manager controller in it), run, paused and reset like the manager's.
         self._apiserver_controllers = ControllerManager(ctx, ())
         self.apiserver_controllers: dict[str, QueueController[Any]] = self._apiserver_controllers.controllers
-        for controller in (serving.controller, self.authentication_trust, apiservice_available):
+        system_namespaces = SystemNamespacesController(ctx)
+        for controller in (serving.controller, self.authentication_trust, apiservice_available, system_namespaces):
             self.apiserver_controllers[controller.name] = controller
             controller.on_error = self._record_controller_bug
 
