@@ -51,7 +51,12 @@ TERMINATING_VERBS = ["delete", "deletecollection", "get", "list", "watch"]
 class DefinitionsPublisher(Protocol):
     """Where the OpenAPI definitions of custom resources are published (the server's OpenAPI documents)."""
 
-    def set_definitions(self, gv: GroupVersion, definitions: Mapping[str, dict[str, Any]]) -> None: ...
+    def set_definitions(
+        self,
+        gv: GroupVersion,
+        definitions: Mapping[str, dict[str, Any]],
+        v3_definitions: Mapping[str, dict[str, Any]] | None = None,
+    ) -> None: ...
 
     def remove_definitions(self, gv: GroupVersion) -> None: ...
 
@@ -321,10 +326,12 @@ class CustomResourceHandler:
             installed_versions.append(installed)
             if self.openapi is not None:
                 published: dict[str, dict[str, Any]] = {}
+                published_v3: dict[str, dict[str, Any]] = {}
                 for served in group_crds:
                     if version in served.versions:
-                        published.update(openapi_definitions(served.versions[version]))
-                self.openapi.set_definitions(gv, published)
+                        published.update(openapi_definitions(served.versions[version], v2=True))
+                        published_v3.update(openapi_definitions(served.versions[version], v2=False))
+                self.openapi.set_definitions(gv, published, published_v3)
         self.discovery.replace_group(group, installed_versions)
         new_gvs = [installed.group_version for installed in installed_versions]
         for gv in self._installed.pop(group, []):

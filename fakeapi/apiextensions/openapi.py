@@ -36,7 +36,10 @@ def definition_name(group: str, version: str, kind: str) -> str:
 
 
 def _to_v2(schema: Any) -> Any:
-    """What OpenAPI v2 can say of a structural schema."""
+    """What OpenAPI v2 can say of a structural schema, and what kubectl's client-side validation can
+    read (openapi/v2 ToStructuralOpenAPIV2): no junctors; a nullable value untyped; and no
+    properties or items where unknown fields are kept (``x-kubernetes-preserve-unknown-fields``),
+    since kubectl would refuse every field they do not list."""
     if isinstance(schema, list):
         return [_to_v2(s) for s in schema]
     if not isinstance(schema, dict):
@@ -45,23 +48,44 @@ def _to_v2(schema: Any) -> Any:
     if schema.get("x-kubernetes-int-or-string"):
         out.pop("anyOf", None)
         out.pop("type", None)
-    if schema.get("nullable") and "type" in out:
-        del out["type"]  # a nullable value may be null, which v2's type cannot say
     for junctor in ("allOf", "anyOf", "oneOf", "not"):
         out.pop(junctor, None)
+    preserve = schema.get("x-kubernetes-preserve-unknown-fields") is True
+    if schema.get("nullable"):
+        # A nullable value may be null, which v2's type cannot say; untyped, kubectl needs no fields listed.
+        out.pop("type", None)
+    if schema.get("nullable") or preserve:
+        out.pop("items", None)
+        out.pop("properties", None)
+    if (out.get("type") == "array" and "items" not in out) or (preserve and out.get("type") == "object"):
+        del out["type"]
+    properties = schema.get("properties") or {}
+    additional = schema.get("additionalProperties")
+    if isinstance(additional, dict) and additional.get("nullable"):
+        out.pop("required", None)
+    elif "required" in out:
+        out["required"] = [name for name in out["required"] if not (properties.get(name) or {}).get("nullable")]
+        if not out["required"]:
+            del out["required"]
     return out
 
 
-def definitions(info: CustomResourceVersion) -> dict[str, dict[str, Any]]:
-    """The kind and list-kind definitions of one served version."""
+def definitions(info: CustomResourceVersion, *, v2: bool) -> dict[str, dict[str, Any]]:
+    """The kind and list-kind definitions of one served version, for ``/openapi/v2`` or for the v3
+    documents (which keep the whole structural schema)."""
     spec = info.spec
     name = definition_name(spec.group, spec.version, spec.kind)
     list_name = definition_name(spec.group, spec.version, spec.list_kind)
-    kind: dict[str, Any] = _to_v2(deep_copy_json(info.schema)) if info.schema is not None else {"type": "object"}
-    properties: dict[str, Any] = kind.setdefault("properties", {})
-    properties["apiVersion"] = {"description": API_VERSION_DESCRIPTION, "type": "string"}
-    properties["kind"] = {"description": KIND_DESCRIPTION, "type": "string"}
-    properties["metadata"] = {"$ref": DEFINITIONS + OBJECT_META}
+    kind: dict[str, Any]
+    if info.schema is None or (v2 and info.schema.get("x-kubernetes-preserve-unknown-fields") is True):
+        # buildKubeNative: no properties at all, not even the type meta's, or kubectl would refuse the rest.
+        kind = {"type": "object"}
+    else:
+        kind = _to_v2(deep_copy_json(info.schema)) if v2 else deep_copy_json(info.schema)
+        properties: dict[str, Any] = kind.setdefault("properties", {})
+        properties["apiVersion"] = {"description": API_VERSION_DESCRIPTION, "type": "string"}
+        properties["kind"] = {"description": KIND_DESCRIPTION, "type": "string"}
+        properties["metadata"] = {"$ref": DEFINITIONS + OBJECT_META}
     kind["x-kubernetes-group-version-kind"] = [{"group": spec.group, "kind": spec.kind, "version": spec.version}]
     list_kind = {
         "description": f"{spec.list_kind} is a list of {spec.kind}",

@@ -428,12 +428,15 @@ def test_managed_fields_and_server_side_apply(server: FakeAPIServer) -> None:
 class _Published:
     def __init__(self) -> None:
         self.definitions: dict[Any, dict[str, Any]] = {}
+        self.v3_definitions: dict[Any, dict[str, Any]] = {}
 
-    def set_definitions(self, gv: Any, definitions: Any) -> None:
+    def set_definitions(self, gv: Any, definitions: Any, v3_definitions: Any = None) -> None:
         self.definitions[gv] = dict(definitions)
+        self.v3_definitions[gv] = dict(v3_definitions or definitions)
 
     def remove_definitions(self, gv: Any) -> None:
         self.definitions.pop(gv, None)
+        self.v3_definitions.pop(gv, None)
 
 
 def test_openapi_definitions_are_published_per_group_version(server: FakeAPIServer) -> None:

@@ -166,3 +166,63 @@ def test_api_resources_and_crd_deletion(kubectl: Kubectl) -> None:
     _apply_crd(kubectl)
     empty = kubectl("get", "gadgets")
     assert empty.stderr.strip() == "No resources found in default namespace."
+
+
+PRESERVING_CRDS = """
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: foos.company.com}
+spec:
+  group: company.com
+  scope: Namespaced
+  names: {plural: foos, singular: foo, kind: Foo}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: nesteds.company.com}
+spec:
+  group: company.com
+  scope: Namespaced
+  names: {plural: nesteds, singular: nested, kind: Nested}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            x-kubernetes-preserve-unknown-fields: true
+            properties: {a: {type: string}}
+"""
+
+
+def test_a_list_of_resources_that_keep_unknown_fields_passes_client_side_validation(kubectl: Kubectl) -> None:
+    # kubectl validates a List against /openapi/v2, where a schema that keeps unknown fields lists no
+    # properties (ToStructuralOpenAPIV2, buildKubeNative) or kubectl would refuse every other field
+    # (test/cmd/crd.sh, hack/testdata/CRD/multi-crd-list.yaml).
+    kubectl("apply", "-f", "-", input=PRESERVING_CRDS)
+    kubectl("wait", "--for=condition=Established", "crd/foos.company.com", "crd/nesteds.company.com")
+    items = [
+        {"apiVersion": "company.com/v1", "kind": "Foo", "metadata": {"name": "test-list"}, "otherField": "x"},
+        {"apiVersion": "company.com/v1", "kind": "Nested", "metadata": {"name": "n"}, "spec": {"a": "1", "b": 2}},
+    ]
+    kubectl("apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+    assert kubectl("get", "foos", "-o", "jsonpath={.items[*].metadata.name}").stdout == "test-list"
+    v2 = json.loads(kubectl("get", "--raw", "/openapi/v2").stdout)["definitions"]
+    assert v2["com.company.v1.Foo"] == {
+        "type": "object",
+        "x-kubernetes-group-version-kind": [{"group": "company.com", "kind": "Foo", "version": "v1"}],
+    }
+    assert v2["com.company.v1.Nested"]["properties"]["spec"] == {"x-kubernetes-preserve-unknown-fields": True}
+    # The v3 documents keep the whole schema.
+    v3 = json.loads(kubectl("get", "--raw", "/openapi/v3/apis/company.com/v1").stdout)["components"]["schemas"]
+    assert v3["com.company.v1.Nested"]["properties"]["spec"]["properties"] == {"a": {"type": "string"}}

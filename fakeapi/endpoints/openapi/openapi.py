@@ -70,6 +70,7 @@ class OpenAPI:
         self._lock = threading.Lock()
         self._builtin: DefinitionSet | None = None
         self._extra: dict[GroupVersion, dict[str, dict[str, Any]]] = {}
+        self._extra_v3: dict[GroupVersion, dict[str, dict[str, Any]]] = {}
         self._extra_generation = 0
         self._encoder: Any = None
         self.v2 = OpenAPIService(self._build_v2, self._v2_key, self._encode_protobuf)
@@ -82,7 +83,12 @@ class OpenAPI:
 
     # -- what custom resources add ------------------------------------------------------------------
 
-    def set_definitions(self, gv: GroupVersion, definitions: Mapping[str, dict[str, Any]]) -> None:
+    def set_definitions(
+        self,
+        gv: GroupVersion,
+        definitions: Mapping[str, dict[str, Any]],
+        v3_definitions: Mapping[str, dict[str, Any]] | None = None,
+    ) -> None:
         """Register the Swagger 2.0 definitions of a group-version's kinds (custom resources).
 
         Args:
@@ -91,15 +97,21 @@ class OpenAPI:
                 and ``x-kubernetes-group-version-kind`` on each kind and list kind. Built-in
                 definitions (ObjectMeta, ListMeta...) may be referenced. They must be valid
                 Swagger 2.0 (apiextensions-apiserver strips what 2.0 lacks, such as ``nullable``
-                and ``oneOf``, before publishing a CRD's schema); the v3 documents derive from them.
+                and ``oneOf``, before publishing a CRD's schema).
+            v3_definitions: The same kinds as the v3 documents show them, in the same form (refs
+                as ``#/definitions/<name>``), where they say more than 2.0 can; by default the v3
+                documents derive from ``definitions``.
         """
         with self._lock:
             self._extra[gv] = {name: dict(schema) for name, schema in definitions.items()}
+            v3 = definitions if v3_definitions is None else v3_definitions
+            self._extra_v3[gv] = {name: dict(schema) for name, schema in v3.items()}
             self._extra_generation += 1
 
     def remove_definitions(self, gv: GroupVersion) -> None:
         """Forget what :meth:`set_definitions` registered for ``gv``."""
         with self._lock:
+            self._extra_v3.pop(gv, None)
             if self._extra.pop(gv, None) is not None:
                 self._extra_generation += 1
 
@@ -154,7 +166,8 @@ class OpenAPI:
         return build_swagger(routes, definitions, self._info_version)
 
     def _v3_documents(self) -> dict[str, tuple[object, Callable[[], bytes]]]:
-        extras = self._extras()
+        with self._lock:
+            extras = dict(self._extra_v3)
         documents: dict[str, tuple[object, Callable[[], bytes]]] = {}
         for installed in self._discovery.group_versions():
             extra = extras.get(installed.group_version)
