@@ -11,17 +11,19 @@ it past a scheduled minute, then settles, sees the Job. A Job is named
 ``<cronjob>-<scheduled time in minutes since the epoch>``, carries the
 ``batch.kubernetes.io/cronjob-scheduled-timestamp`` annotation and a controller reference;
 the CronJob's status keeps references to its active Jobs, ``lastScheduleTime`` and
-``lastSuccessfulTime``. No Events are recorded (upstream's SuccessfulCreate, SawCompletedJob,
-MissSchedule...).
+``lastSuccessfulTime``. The controller records upstream's Events with their words: Jobs created,
+seen completed, gone missing and deleted, schedules it cannot parse or that never fire, missed
+starting deadlines, Forbid holding a run back.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import Enum
 from typing import Any
 
 from fakeapi.apimachinery import errors
+from fakeapi.apimachinery.gofmt import go_quote
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.controllers import controller_utils
 from fakeapi.controllers.base import QueueController
@@ -29,6 +31,7 @@ from fakeapi.controllers.context import ControllerContext
 from fakeapi.controllers.controller_utils import controller_ref, meta, spec_of, status_of
 from fakeapi.controllers.informer import ResourceEventHandlerFuncs
 from fakeapi.controllers.job import COMPLETE, FAILED, JOB_API_VERSION, JOB_KIND, JOBS_PREFIX
+from fakeapi.controllers.record import EventRecorder
 from fakeapi.storage.interfaces import Object
 from fakeapi.util.clock import format_time, parse_time, utc_now
 from fakeapi.util.cron import Schedule, load_location, parse_standard
@@ -43,6 +46,7 @@ CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION = "batch.kubernetes.io/cronjob-scheduled-
 NEXT_SCHEDULE_DELTA_SECONDS = 0.1
 # More missed activations than this are "too many" (a clock skew or a long-stopped controller).
 MANY_MISSED_THRESHOLD = 100
+SCHEDULES_TOO_CLOSE = "time difference between two schedules is less than 1 second"
 
 Key = tuple[str, str]
 
@@ -75,15 +79,16 @@ def most_recent_schedule_time(
         earliest = max(earliest, now - timedelta(seconds=int(deadline)))
     first = schedule.next(earliest)
     second = schedule.next(first) if first is not None else None
-    if first is None or second is None:
-        raise ValueError("the schedule has no next activation")
-    if now < first:
+    if first is not None and now < first:
         return earliest, None, MissedSchedules.NONE
+    if first is None or second is None:
+        # A schedule that never fires ("59 23 31 2 *"): robfig/cron's zero times, no interval apart.
+        raise ValueError(SCHEDULES_TOO_CLOSE)
     if now < second:
         return earliest, first, MissedSchedules.NONE
     interval = round((second - first).total_seconds())
     if interval < 1:
-        raise ValueError("time difference between two schedules is less than 1 second")
+        raise ValueError(SCHEDULES_TOO_CLOSE)
     missed = int((now - first).total_seconds()) // interval + 1
     most_recent: datetime | None = None
     # Start one interval early so irregular schedules (30 6-16/4 * * 1-5) land on a real activation.
@@ -98,9 +103,16 @@ def most_recent_schedule_time(
     return earliest, most_recent or first, kind
 
 
-def next_schedule_time(cronjob: Object, now: datetime, schedule: Schedule) -> datetime | None:
+def next_schedule_time(cronjob: Object, now: datetime, schedule: Schedule, recorder: EventRecorder) -> datetime | None:
     """nextScheduleTime: the activation to act on now (the most recent missed one), or None."""
-    _, most_recent, _ = most_recent_schedule_time(cronjob, now, schedule, include_starting_deadline=True)
+    _, most_recent, missed = most_recent_schedule_time(cronjob, now, schedule, include_starting_deadline=True)
+    if most_recent is not None and missed is MissedSchedules.MANY:
+        recorder.event(
+            cronjob,
+            "Warning",
+            "TooManyMissedTimes",
+            "too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew",
+        )
     return most_recent
 
 
@@ -179,6 +191,7 @@ class CronJobController(QueueController[Key]):
         super().__init__(NAME, self._sync, ctx.log)
         self._ctx = ctx
         self._client = ctx.client(SERVICE_ACCOUNT)
+        self._recorder = ctx.recorder(self._client, SERVICE_ACCOUNT)
         self._cronjobs = ctx.informers.lister(CRONJOBS_PREFIX)
         self._jobs = ctx.informers.lister(JOBS_PREFIX)
         ctx.informers.add_event_handler(
@@ -236,6 +249,12 @@ class CronJobController(QueueController[Key]):
             finished = finished_type(job)
             if active and finished is not None:
                 status["active"] = [ref for ref in status.get("active") or [] if ref.get("uid") != uid]
+                self._recorder.event(
+                    cronjob,
+                    "Normal",
+                    "SawCompletedJob",
+                    f"Saw completed job: {meta(job)['name']}, condition: {finished}",
+                )
                 changed = True
             if finished == COMPLETE:
                 completion = status_of(job).get("completionTime")
@@ -244,29 +263,56 @@ class CronJobController(QueueController[Key]):
                     status["lastSuccessfulTime"] = completion
                     changed = True
         # Active Jobs that went missing (deleted by someone else).
+        for ref in status.get("active") or []:
+            if ref.get("uid") not in children:
+                self._recorder.event(cronjob, "Normal", "MissingJob", f"Active job went missing: {ref.get('name')}")
         kept = [ref for ref in status.get("active") or [] if ref.get("uid") in children]
         if len(kept) != len(status.get("active") or []):
             status["active"] = kept
             changed = True
 
-        if meta(cronjob).get("deletionTimestamp") or spec.get("suspend") is True:
+        if meta(cronjob).get("deletionTimestamp"):
             return None, changed
+        time_zone = spec.get("timeZone")
         try:
-            location = load_location(spec.get("timeZone") or "")
-            schedule = parse_standard(spec.get("schedule") or "", location)
-        except ValueError:
-            return None, changed  # upstream records an UnknownTimeZone / UnparseableSchedule event
+            location = load_location(time_zone or "")
+        except ValueError as exc:
+            self._recorder.event(
+                cronjob, "Warning", "UnknownTimeZone", f"invalid timeZone: {go_quote(str(time_zone))}: {exc}"
+            )
+            return None, changed
+        if spec.get("suspend") is True:
+            return None, changed
+        schedule_text = spec.get("schedule") or ""
+        if "TZ" in schedule_text:
+            self._recorder.event(
+                cronjob,
+                "Warning",
+                "UnsupportedSchedule",
+                f"CRON_TZ or TZ used in schedule {go_quote(schedule_text)} is not officially supported, see "
+                "https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/ for more details",
+            )
+        try:
+            schedule = parse_standard(schedule_text, location)
+        except ValueError as exc:
+            self._recorder.event(
+                cronjob, "Warning", "UnparseableSchedule", f"unparseable schedule: {go_quote(schedule_text)} : {exc}"
+            )
+            return None, changed
         now = utc_now()
         try:
-            scheduled = next_schedule_time(cronjob, now, schedule)
-        except ValueError:
+            scheduled = next_schedule_time(cronjob, now, schedule, self._recorder)
+        except ValueError as exc:
+            self._recorder.event(cronjob, "Warning", "InvalidSchedule", f"invalid schedule: {schedule_text} : {exc}")
             return None, changed
         requeue_after = next_schedule_time_duration(cronjob, now, schedule)
         if scheduled is None:
             return requeue_after, changed
         deadline = spec.get("startingDeadlineSeconds")
         if deadline is not None and scheduled + timedelta(seconds=int(deadline)) < now:
-            return requeue_after, changed  # too late: upstream records MissSchedule
+            missed = scheduled.astimezone(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")  # time.RFC1123Z
+            self._recorder.event(cronjob, "Warning", "MissSchedule", f"Missed scheduled time to start a job: {missed}")
+            return requeue_after, changed
         name = job_name(cronjob, scheduled)
         last = status.get("lastScheduleTime")
         if any(ref.get("name") == name for ref in status.get("active") or []) or (
@@ -275,6 +321,12 @@ class CronJobController(QueueController[Key]):
             return requeue_after, changed
         policy = spec.get("concurrencyPolicy") or "Allow"
         if policy == "Forbid" and status.get("active"):
+            self._recorder.event(
+                cronjob,
+                "Normal",
+                "JobAlreadyActive",
+                "Not starting job because prior execution is running and concurrency policy is Forbid",
+            )
             return requeue_after, changed
         if policy == "Replace":
             for ref in list(status.get("active") or []):
@@ -289,7 +341,9 @@ class CronJobController(QueueController[Key]):
         except errors.StatusError as exc:
             if exc.code == 409 or (exc.code == 403 and "being terminated" in exc.message):
                 return requeue_after, changed
+            self._recorder.event(cronjob, "Warning", "FailedCreate", f"Error creating job: {exc.message}")
             raise
+        self._recorder.event(cronjob, "Normal", "SuccessfulCreate", f"Created job {meta(created)['name']}")
         status["active"] = [*(status.get("active") or []), _job_reference(created)]
         status["lastScheduleTime"] = format_time(scheduled)
         return requeue_after, True
@@ -314,7 +368,9 @@ class CronJobController(QueueController[Key]):
             self._client.delete(self._ctx.spec(JOBS_PREFIX), namespace, name, propagation_policy="Background")
         except errors.StatusError as exc:
             if exc.code != 404:
+                self._recorder.event(cronjob, "Warning", "FailedDelete", f"Deleted job: {exc.message}")
                 raise
+        self._recorder.event(cronjob, "Normal", "SuccessfulDelete", f"Deleted job {name}")
         status = cronjob["status"]
         active = status.get("active") or []
         status["active"] = [ref for ref in active if ref.get("name") != name]

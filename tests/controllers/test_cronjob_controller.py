@@ -289,3 +289,50 @@ def test_finished_jobs_are_deleted_after_their_ttl(server: FakeAPIServer, api: A
         [delete] = server.audit_log.requests("delete", "jobs")
         assert (delete.name, delete.code) == ("short", 200)
         assert delete.user_agent.endswith("/system:serviceaccount:kube-system:ttl-after-finished-controller")
+
+
+def cronjob_events(api: Api, name: str) -> list[tuple[str, str, str]]:
+    """(type, reason, message) of the Events about CronJob ``name``, oldest first."""
+    events = api.get(f"/api/v1/namespaces/{NS}/events")["items"]
+    about = [e for e in events if e["involvedObject"]["kind"] == "CronJob" and e["involvedObject"]["name"] == name]
+    return [(e["type"], e["reason"], e["message"]) for e in sorted(about, key=lambda e: e["metadata"]["name"])]
+
+
+def test_the_controller_records_what_it_did(server: FakeAPIServer, api: Api) -> None:
+    # cronjob_controllerv2.go's Eventf calls: SuccessfulCreate, SawCompletedJob, JobAlreadyActive, SuccessfulDelete.
+    with freeze_time(START, ignore=["kubernetes"]) as frozen:
+        api.create(CRONJOBS, cronjob_manifest("said", concurrencyPolicy="Forbid", successfulJobsHistoryLimit=0))
+        frozen.tick(60)
+        server.settle()
+        frozen.tick(60)
+        server.settle()
+        first = f"said-{MINUTE + 1}"
+        finish_job_pods(server, api, first)
+        assert cronjob_events(api, "said") == [
+            ("Normal", "SuccessfulCreate", f"Created job {first}"),
+            (
+                "Normal",
+                "JobAlreadyActive",
+                "Not starting job because prior execution is running and concurrency policy is Forbid",
+            ),
+            # One sync: the active list, then the run held back, then the history limit (sync, cleanupFinishedJobs).
+            ("Normal", "SawCompletedJob", f"Saw completed job: {first}, condition: Complete"),
+            ("Normal", "SuccessfulCreate", f"Created job said-{MINUTE + 2}"),
+            ("Normal", "SuccessfulDelete", f"Deleted job {first}"),
+        ]
+
+
+def test_a_schedule_that_never_fires_is_an_invalid_schedule(server: FakeAPIServer, api: Api) -> None:
+    # February 31st: robfig/cron parses it, finds no activation, and mostRecentScheduleTime refuses it
+    # (test/cmd/events.sh).
+    with freeze_time(START, ignore=["kubernetes"]):
+        api.create(CRONJOBS, cronjob_manifest("never", "59 23 31 2 *"))
+        server.settle()
+        assert job_names(api) == []
+        assert cronjob_events(api, "never") == [
+            (
+                "Warning",
+                "InvalidSchedule",
+                "invalid schedule: 59 23 31 2 * : time difference between two schedules is less than 1 second",
+            )
+        ]
