@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fakeapi.apimachinery import errors, field
 from fakeapi.apimachinery.fields import SelectorParseError, escape_value, parse_field_selector
+from fakeapi.apimachinery.gofmt import go_quote
 from fakeapi.apimachinery.labels import parse_label_selector
 from fakeapi.apimachinery.schema import GroupKind
 from fakeapi.endpoints.handlers.common import RequestScope, context_of, parse_bool, parse_int, write_object
@@ -97,12 +98,24 @@ def parse_list_options(req: Request, *, watch: bool, name: str = "") -> ListOpti
     errs = _watch_option_errors(options) if watch else _list_option_errors(options)
     if errs:
         raise errors.new_invalid(GroupKind("meta.k8s.io", "ListOptions"), "", errs)
+    if options.continue_token and not watch and options.resource_version not in ("", "0"):
+        raise errors.new_bad_request("specifying resource version is not allowed when using continue")
     if options.resource_version and options.resource_version != "0":
-        try:
-            int(options.resource_version)
-        except ValueError:
-            raise errors.new_bad_request(f"invalid resource version: {options.resource_version}") from None
+        problem = _parse_uint_error(options.resource_version)
+        if problem is not None:
+            # storage.ValidateListOptions: APIObjectVersioner.ParseResourceVersion's field error.
+            detail = field.invalid("resourceVersion", options.resource_version, problem)
+            raise errors.new_bad_request(f"invalid resource version: {detail}")
     return options
+
+
+def _parse_uint_error(text: str) -> str | None:
+    """strconv.ParseUint(text, 10, 64)'s error, or None: decimal digits only, no sign, at most 2**64 - 1."""
+    if not text.isascii() or not text.isdigit():
+        return f"strconv.ParseUint: parsing {go_quote(text)}: invalid syntax"
+    if int(text) >= 1 << 64:
+        return f"strconv.ParseUint: parsing {go_quote(text)}: value out of range"
+    return None
 
 
 def list_resource(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
