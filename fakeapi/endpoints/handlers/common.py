@@ -161,7 +161,10 @@ def parse_body(req: Request, expected_kind: str) -> Object:
     A JSON body is read as Go's encoding/json reads it into the type meta first: its errors are
     Go's, and ``null`` is an empty object.
     """
-    content_type = negotiation.request_content_type(req.headers.get("Content-Type"))
+    header = req.headers.get("Content-Type")
+    if header and not negotiation.media_type_parses(header):
+        raise errors.new_unsupported_media_type(negotiation.SUPPORTED_INPUT)
+    content_type = negotiation.request_content_type(header)
     is_json = content_type in _JSON_CONTENT_TYPES
     try:
         if is_json:
@@ -235,17 +238,37 @@ def parse_dry_run(req: Request, options_kind: str) -> bool:
 
 
 def parse_write_options(req: Request, options_kind: str) -> WriteOptions:
-    """CreateOptions / UpdateOptions / PatchOptions from the query, validated as upstream."""
-    options = WriteOptions(dry_run=parse_dry_run(req, options_kind))
+    """CreateOptions / UpdateOptions / PatchOptions from the query, validated as upstream
+    (ValidateCreateOptions and its siblings: fieldManager, dryRun, fieldValidation, every error at once)."""
     manager = req.query_param("fieldManager")
-    if len(manager) > FIELD_MANAGER_MAX_LENGTH:
-        raise _options_invalid(options_kind, [field.too_long("fieldManager", FIELD_MANAGER_MAX_LENGTH)])
-    options.field_manager = manager or default_field_manager(req)
+    errs = _field_manager_errors(manager)
+    dry_run = req.query.get("dryRun") or []
+    if any(v != "All" for v in dry_run):
+        errs.append(field.not_supported("dryRun", dry_run, ["All"]))
     directive = req.query_param("fieldValidation")
     if directive and directive not in FIELD_VALIDATION_DIRECTIVES:
-        raise errors.new_bad_request(f"invalid fieldValidation: {directive}")
-    options.field_validation = directive or "Warn"
-    return options
+        errs.append(field.not_supported("fieldValidation", directive, ["", *sorted(FIELD_VALIDATION_DIRECTIVES)]))
+    if errs:
+        raise _options_invalid(options_kind, errs)
+    return WriteOptions(
+        dry_run=bool(dry_run),
+        field_manager=manager or default_field_manager(req),
+        field_validation=directive or "Warn",
+    )
+
+
+def _field_manager_errors(manager: str) -> list[field.FieldError]:
+    """ValidateFieldManager: at most 128 characters, every one printable (unicode.IsPrint)."""
+    errs = []
+    if len(manager) > FIELD_MANAGER_MAX_LENGTH:
+        errs.append(field.too_long("fieldManager", FIELD_MANAGER_MAX_LENGTH))
+    for index, char in enumerate(manager):
+        if not char.isprintable():
+            position = len(manager[:index].encode())  # Go ranges over a string's bytes
+            errs.append(
+                field.invalid("fieldManager", manager, f"invalid character U+{ord(char):04X} (at position {position})")
+            )
+    return errs
 
 
 def default_field_manager(req: Request) -> str:
