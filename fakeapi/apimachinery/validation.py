@@ -13,7 +13,7 @@ from typing import Any
 
 from fakeapi.apimachinery import field
 from fakeapi.apimachinery.field import FieldError
-from fakeapi.apimachinery.labels import label_key_errors, label_value_errors
+from fakeapi.apimachinery.labels import label_key_errors, label_value_errors, qualified_name_errors
 
 DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 DNS1123_SUBDOMAIN_FMT = DNS1123_LABEL_FMT + "(\\." + DNS1123_LABEL_FMT + ")*"
@@ -227,7 +227,8 @@ def validate_finalizers(finalizers: Any, path: str) -> list[FieldError]:
     for i, name in enumerate(finalizers):
         if not isinstance(name, str):
             continue
-        errs.extend(field.invalid(f"{path}[{i}]", name, msg) for msg in label_key_errors(name))
+        # ValidateFinalizerName: a qualified name.
+        errs.extend(field.invalid(f"{path}[{i}]", name, msg) for msg in qualified_name_errors(name))
         if name in seen:
             errs.append(field.duplicate(f"{path}[{i}]", name))
         seen.add(name)

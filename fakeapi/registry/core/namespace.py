@@ -6,12 +6,17 @@ and finalizes it (see fakeapi.controllers.namespace).
 
 from __future__ import annotations
 
+from fakeapi.apimachinery import field
+from fakeapi.apimachinery.field import FieldError
+from fakeapi.apimachinery.labels import qualified_name_errors
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.rest import DeleteOptions, object_field, object_meta
 from fakeapi.registry.strategy import StatusStrategy, Strategy
 from fakeapi.storage.interfaces import Object
 
 KUBERNETES_FINALIZER = "kubernetes"
+# helper.IsStandardFinalizerName: the finalizers that need no domain.
+STANDARD_FINALIZERS = frozenset({KUBERNETES_FINALIZER, "orphan", "foregroundDeletion"})
 NAME_LABEL = "kubernetes.io/metadata.name"
 
 
@@ -50,6 +55,18 @@ class NamespaceStrategy(Strategy):
 
 
 class NamespaceStatusStrategy(StatusStrategy):
+    def validate_update(self, ctx: RequestContext, obj: Object, old: Object) -> list[FieldError]:
+        """ValidateNamespaceStatusUpdate: the phase follows the deletion timestamp (its odd field path included)."""
+        phase = (obj.get("status") or {}).get("phase") or ""
+        if not object_meta(obj).get("deletionTimestamp"):
+            if phase != "Active":
+                return [field.invalid("status.Phase", phase, "may only be 'Active' if `deletionTimestamp` is empty")]
+        elif phase != "Terminating":
+            return [
+                field.invalid("status.Phase", phase, "may only be 'Terminating' if `deletionTimestamp` is not empty")
+            ]
+        return []
+
     def should_delete_during_update(self, obj: Object) -> bool:
         return super().should_delete_during_update(obj) and not (obj.get("spec") or {}).get("finalizers")
 
@@ -59,6 +76,18 @@ class NamespaceStatusStrategy(StatusStrategy):
 
 class NamespaceFinalizeStrategy(NamespaceStrategy):
     """/finalize: only spec.finalizers may change."""
+
+    def validate_update(self, ctx: RequestContext, obj: Object, old: Object) -> list[FieldError]:
+        """ValidateNamespaceFinalizeUpdate: each finalizer a qualified name, or a standard one when it has no prefix."""
+        errs: list[FieldError] = []
+        for index, name in enumerate((obj.get("spec") or {}).get("finalizers") or []):
+            path = f"spec.finalizers[{index}]"
+            errs += [field.invalid(path, name, message) for message in qualified_name_errors(name)]
+            if "/" not in name and name not in STANDARD_FINALIZERS:
+                errs.append(
+                    field.invalid(path, name, "name is neither a standard finalizer name nor is it fully qualified")
+                )
+        return errs
 
     def prepare_for_update(self, ctx: RequestContext, obj: Object, old: Object) -> None:
         finalizers = (obj.get("spec") or {}).get("finalizers") or []
