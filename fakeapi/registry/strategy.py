@@ -192,6 +192,11 @@ def validate_object_meta(strategy: Strategy, obj: Object, *, is_create: bool) ->
     """ValidateObjectMeta: name, namespace, labels, annotations, owners, finalizers."""
     meta = obj.get("metadata") or {}
     errs: list[FieldError] = []
+    generate_name = meta.get("generateName") or ""
+    if generate_name:
+        errs.extend(
+            field.invalid("metadata.generateName", generate_name, m) for m in _prefix_errors(strategy, generate_name)
+        )
     name = meta.get("name") or ""
     if not name:
         if not is_create or not meta.get("generateName"):
@@ -214,6 +219,16 @@ def validate_object_meta(strategy: Strategy, obj: Object, *, is_create: bool) ->
     errs.extend(validation.validate_owner_references(meta.get("ownerReferences"), "metadata.ownerReferences"))
     errs.extend(validation.validate_finalizers(meta.get("finalizers"), "metadata.finalizers"))
     return errs
+
+
+def _prefix_errors(strategy: Strategy, prefix: str) -> list[str]:
+    """The kind's name rule applied to a generateName, as ValidateNameFunc(prefix=true) applies it: a
+    trailing dash is masked (maskTrailingDash), and only '/' and '%' are refused of a path segment."""
+    if strategy.spec.name_rule is NameRule.PATH_SEGMENT:
+        return [f"may not contain '{bad}'" for bad in ("/", "%") if bad in prefix]
+    if len(prefix) > 1 and prefix.endswith("-"):
+        prefix = prefix[:-2] + "a"
+    return _NAME_VALIDATORS[strategy.spec.name_rule](prefix)
 
 
 def _invalid(strategy: Strategy, obj: Object, errs: list[FieldError]) -> errors.StatusError:
