@@ -77,7 +77,9 @@ class APIGroupVersion:
         info = req.info
         key = f"{info.resource}/{info.subresource}" if info.subresource else info.resource
         installed = self.resources.get(key)
-        if installed is None:
+        # Only a proxy subresource's route ends in a path of its own ({path:*}); go-restful matches no other
+        # route with segments past the subresource.
+        if installed is None or (len(info.parts) > 3 and info.subresource != "proxy"):
             raise errors.new_generic_not_found()
         verb = info.verb
         # The deprecated /watch/ routes are registered for GET only (installer.go registerResourceHandlers).
