@@ -871,3 +871,106 @@ def test_a_malformed_chunk_size_is_refused_at_once(fakeapi: FakeAPI, http: Clien
     sock.close()
     assert status_line.split(b"\r\n")[0] == b"HTTP/1.1 400 Bad Request"
     assert_still_serving(fakeapi, http)
+
+
+# -- options, names and paths upstream refuses -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("-1", "invalid syntax"),
+        ("%2B5", "invalid syntax"),
+        ("1_0", "invalid syntax"),
+        ("18446744073709551616", "value out of range"),
+    ],
+)
+def test_a_resource_version_that_is_not_an_unsigned_integer_is_refused(
+    fakeapi: FakeAPI, http: Client, value: str, problem: str
+) -> None:
+    # storage.ValidateListOptions with APIObjectVersioner.ParseResourceVersion (strconv.ParseUint).
+    response = http.request("GET", f"{CM_PATH}?resourceVersion={value}")
+    shown = value.replace("%2B", "+")
+    assert_status(
+        response,
+        400,
+        "BadRequest",
+        f'invalid resource version: resourceVersion: Invalid value: "{shown}": strconv.ParseUint: parsing "{shown}": {problem}',
+    )
+    assert_still_serving(fakeapi, http)
+
+
+def test_a_continue_token_with_a_resource_version_is_refused(fakeapi: FakeAPI, http: Client) -> None:
+    for name in ("a", "b"):
+        assert http.request("POST", CM_PATH, json=_configmap(name)).status_code == 201
+    token = http.request("GET", CM_PATH, params={"limit": "1"}).json()["metadata"]["continue"]
+    response = http.request("GET", CM_PATH, params={"limit": "1", "continue": token, "resourceVersion": "5"})
+    assert_status(response, 400, "BadRequest", "specifying resource version is not allowed when using continue")
+    assert_still_serving(fakeapi, http)
+
+
+def test_write_options_are_validated_together(fakeapi: FakeAPI, http: Client) -> None:
+    # ValidateCreateOptions: fieldManager (printable), dryRun, fieldValidation, every error in one 422.
+    params = {"fieldManager": "bad\x01", "fieldValidation": "Bogus"}
+    response = http.request("POST", CM_PATH, params=params, json=_configmap())
+    status = assert_status(response, 422, "Invalid")
+    assert status["message"] == (
+        'CreateOptions.meta.k8s.io "" is invalid: [fieldManager: Invalid value: "bad\\x01": invalid character U+0001 '
+        '(at position 3), fieldValidation: Unsupported value: "Bogus": supported values: "", "Ignore", "Strict", "Warn"]'
+    )
+    assert http.request("GET", CM_PATH + "/x").status_code == 404
+    assert_still_serving(fakeapi, http)
+
+
+def test_a_generate_name_is_validated_as_a_name_prefix(fakeapi: FakeAPI, http: Client) -> None:
+    response = http.request("POST", CM_PATH, json={**_configmap(), "metadata": {"generateName": "x" * 300 + "-"}})
+    status = assert_status(response, 422, "Invalid")
+    [cause] = status["details"]["causes"]
+    assert (cause["field"], cause["reason"]) == ("metadata.generateName", "FieldValueInvalid")
+    assert cause["message"].endswith("must be no more than 253 characters")
+    # A trailing dash is what a prefix is for (maskTrailingDash).
+    assert http.request("POST", CM_PATH, json={**_configmap(), "metadata": {"generateName": "web-"}}).status_code == 201
+    assert_still_serving(fakeapi, http)
+
+
+def test_a_namespace_status_and_finalizers_are_validated(fakeapi: FakeAPI, http: Client) -> None:
+    assert http.request("POST", "/api/v1/namespaces", json={"metadata": {"name": "nsz"}}).status_code == 201
+    merge = {"Content-Type": "application/merge-patch+json"}
+    response = http.request(
+        "PATCH", "/api/v1/namespaces/nsz/status", data=json.dumps({"status": {"phase": "Terminating"}}), headers=merge
+    )
+    assert_status(
+        response,
+        422,
+        "Invalid",
+        'Namespace "nsz" is invalid: status.Phase: Invalid value: "Terminating": may only be \'Active\' if '
+        "`deletionTimestamp` is empty",
+    )
+    namespace = http.request("GET", "/api/v1/namespaces/nsz").json()
+    namespace["spec"]["finalizers"] = ["bad finalizer!!", "plain"]
+    response = http.request("PUT", "/api/v1/namespaces/nsz/finalize", json=namespace)
+    status = assert_status(response, 422, "Invalid")
+    messages = [(c["field"], c["message"]) for c in status["details"]["causes"]]
+    assert messages[-1] == (
+        "spec.finalizers[1]",
+        'Invalid value: "plain": name is neither a standard finalizer name nor is it fully qualified',
+    )
+    assert messages[0][0] == "spec.finalizers[0]"
+    assert http.request("GET", "/api/v1/namespaces/nsz").json()["status"]["phase"] == "Active"
+    assert_still_serving(fakeapi, http)
+
+
+def test_a_path_past_a_subresource_is_not_found(fakeapi: FakeAPI, http: Client) -> None:
+    response = http.request("GET", "/apis/apps/v1/namespaces/kube-system/deployments/coredns/scale/extra")
+    assert_status(response, 404, "NotFound", "the server could not find the requested resource")
+    assert http.request("GET", "/apis/apps/v1/namespaces/kube-system/deployments/coredns/scale").status_code == 200
+    assert_still_serving(fakeapi, http)
+
+
+def test_a_content_type_mime_cannot_parse_is_unsupported(fakeapi: FakeAPI, http: Client) -> None:
+    body = json.dumps(_configmap()).encode()
+    response = http.request("POST", CM_PATH, data=body, headers={"Content-Type": "application/json; =; ;;"})
+    assert_status(response, 415, "UnsupportedMediaType")
+    charset = http.request("POST", CM_PATH, data=body, headers={"Content-Type": "application/json; charset=utf-8"})
+    assert charset.status_code == 201
+    assert_still_serving(fakeapi, http)
