@@ -28,9 +28,7 @@ Why this server: it starts in a few milliseconds, needs no dependency, streams w
 from __future__ import annotations
 
 import contextlib
-import email.parser
 import errno
-import http.client
 import io
 import json
 import re
@@ -285,6 +283,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         # Until the first request has been read the header deadline runs from the handshake, as in net/http's
         # conn.serve; between keep-alive requests only the idle timeout applies, until the next first byte.
         self._between_requests = False
+        self.request_headers = Headers()
 
     def log_message(self, format: str, *args: Any) -> None:
         return  # access logging is the audit log's job
@@ -336,13 +335,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
             if header in (b"\r\n", b"\n", b""):
                 break
             lines.append(header)
-        # As http.client.parse_headers, without its limit of 100 headers.
-        self.headers = email.parser.Parser(_class=http.client.HTTPMessage).parsestr(
-            b"".join(lines).decode("iso-8859-1")
-        )
-        connection = self.headers.get("Connection", "").lower()
+        pairs = _header_fields(lines)
+        if isinstance(pairs, str):
+            return self._refuse(400, "BadRequest", pairs)
+        self.request_headers = headers = Headers(pairs)
+        refused = _framing_problem(headers, version)
+        if refused is not None:
+            return self._refuse(*refused)
+        connection = headers.get("Connection", "").lower()
         self.close_connection = connection == "close" or (version == "HTTP/1.0" and connection != "keep-alive")
-        if self.headers.get("Expect", "").lower() == "100-continue" and version != "HTTP/1.0":
+        if headers.get("Expect").lower() == "100-continue" and version != "HTTP/1.0":
             self.send_response_only(100)
             self.end_headers()
         return True
@@ -367,7 +369,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             method=method,
             path=path,
             query_string=query,
-            headers=Headers(self.headers.items()),
+            headers=self.request_headers,
             peer_certificate=self._peer_certificate(),
             remote_addr=str(self.client_address[0]),
         )
@@ -392,15 +394,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _read_body(self, request: Request) -> bytes:
         limit = self.server.max_request_body_bytes
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+        if self.request_headers.get("Transfer-Encoding"):  # only chunked gets this far (_framing_problem)
             return self._read_chunked(limit)
-        length_header = self.headers.get("Content-Length")
+        length_header = self.request_headers.get("Content-Length").strip(" \t")
         if not length_header:
             return b""
-        try:
-            length = int(length_header)
-        except ValueError:
-            raise errors.new_bad_request(f"invalid Content-Length: {length_header}") from None
+        length = int(length_header)  # checked with the head (_framing_problem)
         if length > limit:
             self._discard(length)
             raise errors.new_request_entity_too_large(f"limit is {limit}")
@@ -456,6 +455,44 @@ class _RequestHandler(BaseHTTPRequestHandler):
             except ValueError:
                 return
         self.rfile.readline(1024)
+
+
+def _header_fields(lines: list[bytes]) -> list[tuple[str, str]] | str:
+    """The header fields of a request head as net/textproto's ReadMIMEHeader reads them: ``Name: value``
+    with a token for a name, a line starting with a space or tab continuing the one before; the
+    error text for a head it refuses."""
+    fields: list[tuple[str, str]] = []
+    for raw in lines:
+        line = raw.decode("iso-8859-1").rstrip("\r\n")
+        if line[:1] in (" ", "\t"):
+            if not fields:
+                return f"malformed MIME header initial line: {line}"
+            name, value = fields[-1]
+            continued = line.strip(" \t")
+            fields[-1] = (name, f"{value} {continued}".strip())
+            continue
+        name, colon, value = line.partition(":")
+        if not colon or not _METHOD_TOKEN.fullmatch(name):
+            return f"malformed MIME header line: {line}"
+        fields.append((name, value.strip(" \t")))
+    return fields
+
+
+def _framing_problem(headers: Headers, version: str) -> tuple[int, str, str] | None:
+    """What net/http's readRequest and readTransfer refuse about where a request's body ends:
+    a missing Host (HTTP/1.1), a transfer coding other than chunked (501), Content-Lengths that
+    disagree or are not unsigned decimal numbers."""
+    if version == "HTTP/1.1" and not headers.get_all("Host"):
+        return 400, "BadRequest", "missing required Host header"
+    codings = headers.get_all("Transfer-Encoding")
+    if codings and [c.strip(" \t").lower() for c in codings] != ["chunked"]:
+        return 501, "NotImplemented", f"unsupported transfer encoding: {json.dumps(codings[0])}"
+    lengths = {value.strip(" \t") for value in headers.get_all("Content-Length")}
+    if len(lengths) > 1:
+        return 400, "BadRequest", f"message cannot contain multiple Content-Length headers; got {sorted(lengths)}"
+    if not codings and lengths and not all(length.isascii() and length.isdigit() for length in lengths):
+        return 400, "BadRequest", f"bad Content-Length: {json.dumps(lengths.pop())}"
+    return None
 
 
 class _HeaderDeadlines:

@@ -974,3 +974,55 @@ def test_a_content_type_mime_cannot_parse_is_unsupported(fakeapi: FakeAPI, http:
     charset = http.request("POST", CM_PATH, data=body, headers={"Content-Type": "application/json; charset=utf-8"})
     assert charset.status_code == 201
     assert_still_serving(fakeapi, http)
+
+
+def _raw_exchange(http: Client, head: str, body: bytes = b"") -> bytes:
+    sock = http.connect()
+    sock.sendall(head.encode("iso-8859-1") + body)
+    answer = _read_until_closed(sock)
+    sock.close()
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("headers", "status_line", "message"),
+    [
+        ("Content-Length: +2\r\n", "400 Bad Request", 'bad Content-Length: "+2"'),
+        ("Content-Length: 2_0\r\n", "400 Bad Request", 'bad Content-Length: "2_0"'),
+        ("Content-Length: -5\r\n", "400 Bad Request", 'bad Content-Length: "-5"'),
+        ("Content-Length: 2\r\nContent-Length: 3\r\n", "400 Bad Request", None),
+        (
+            "Transfer-Encoding: gzip, chunked\r\n",
+            "501 Not Implemented",
+            'unsupported transfer encoding: "gzip, chunked"',
+        ),
+        ("Transfer-Encoding: identity\r\n", "501 Not Implemented", 'unsupported transfer encoding: "identity"'),
+        ("No colon here\r\n", "400 Bad Request", "malformed MIME header line: No colon here"),
+        ("Bad Name: x\r\n", "400 Bad Request", "malformed MIME header line: Bad Name: x"),
+    ],
+)
+def test_framing_net_http_refuses_is_refused(
+    fakeapi: FakeAPI, http: Client, headers: str, status_line: str, message: str | None
+) -> None:
+    host = urlsplit(http.url).netloc
+    head = f"POST {CM_PATH} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{headers}Connection: close\r\n\r\n"
+    answer = _raw_exchange(http, head, b"{}")
+    assert answer.split(b"\r\n", 1)[0] == f"HTTP/1.1 {status_line}".encode()
+    if message is not None:
+        assert json.loads(answer.partition(b"\r\n\r\n")[2])["message"] == message
+    assert configmap_names(http) == []
+    assert_still_serving(fakeapi, http)
+
+
+def test_an_http_1_1_request_without_host_is_refused(fakeapi: FakeAPI, http: Client) -> None:
+    answer = _raw_exchange(http, f"GET {CM_PATH} HTTP/1.1\r\nConnection: close\r\n\r\n")
+    assert answer.split(b"\r\n", 1)[0] == b"HTTP/1.1 400 Bad Request"
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["message"] == "missing required Host header"
+    assert_still_serving(fakeapi, http)
+
+
+def test_a_folded_header_line_continues_the_one_before(fakeapi: FakeAPI, http: Client) -> None:
+    host = urlsplit(http.url).netloc
+    head = f"GET {CM_PATH} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json,\r\n application/yaml\r\nConnection: close\r\n\r\n"
+    assert _raw_exchange(http, head).split(b"\r\n", 1)[0] == b"HTTP/1.1 200 OK"
+    assert_still_serving(fakeapi, http)
