@@ -748,10 +748,9 @@ def test_server_keeps_serving_after_a_burst_of_bad_requests(fakeapi: FakeAPI, ht
 
 def test_a_huge_quantity_exponent_is_answered_at_once(fakeapi: FakeAPI, http: Client) -> None:
     # Go keeps 1e99999999 as a mantissa and a scale; expanding it exactly would hold the server for minutes.
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "q"}}
-    pod["spec"] = {"containers": [{"name": "c", "image": "x", "resources": {"limits": {"cpu": "1e99999999"}}}]}
     for exponent in ("1e99999999", "1e-99999999", "1e999999"):
-        pod["spec"]["containers"][0]["resources"]["limits"]["cpu"] = exponent
+        containers = [{"name": "c", "image": "x", "resources": {"limits": {"cpu": exponent}}}]
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "q"}, "spec": {"containers": containers}}
         response = http.request("POST", "/api/v1/namespaces/default/pods", params={"dryRun": "All"}, json=pod)
         assert response.status_code == 201, response.text
     assert_still_serving(fakeapi, http)
