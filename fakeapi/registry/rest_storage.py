@@ -34,7 +34,7 @@ from fakeapi.registry.apps.daemonset import DaemonSetStrategy
 from fakeapi.registry.authentication import storage as authentication_storage
 from fakeapi.registry.authentication.services import SecurityServices
 from fakeapi.registry.batch.job import JobStrategy
-from fakeapi.registry.certificates.csr import CSRApprovalStrategy, CSRStrategy
+from fakeapi.registry.certificates.csr import CSRApprovalStrategy, CSRStatusStrategy, CSRStrategy
 from fakeapi.registry.core.componentstatus import ComponentStatusREST
 from fakeapi.registry.core.configmap import ConfigMapStrategy
 from fakeapi.registry.core.event import EventStrategy
@@ -163,6 +163,8 @@ class StrategyFactory:
             return NamespaceStatusStrategy(spec, s.schemas, s.identity)
         if spec.strategy == "customresourcedefinition":
             return CustomResourceDefinitionStatusStrategy(spec, s.schemas, s.identity)
+        if spec.group_resource == CSR_RESOURCE:
+            return CSRStatusStrategy(spec, s.schemas, s.identity)
         return StatusStrategy(spec, s.schemas, s.identity)
 
 
