@@ -452,7 +452,10 @@ def _canonicalize_quantities(obj: dict[str, Any], found: list[tuple[_Path, _Segm
         container: Any = obj
         for step in parent:
             container = container[step]
-        container[key] = canonical_quantity(container[key])
+        value = container[key]
+        # A null decoded to the zero quantity was already replaced; anything else here parsed.
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            container[key] = canonical_quantity(value)
 
 
 # ----- metav1.Time and MicroTime: UnmarshalJSON decodes a string, then time.Parse(layout, s).

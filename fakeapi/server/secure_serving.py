@@ -64,8 +64,8 @@ DEFAULT_MAX_CONNECTIONS = 1024
 ACCEPT_BACKOFF_MIN_SECONDS = 0.005
 ACCEPT_BACKOFF_MAX_SECONDS = 1.0
 _ACCEPT_RESOURCE_ERRORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
-# A method is an RFC 9110 token (net/http's validMethod).
-_METHOD_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# A method or a header name is an RFC 9110 token (net/http's validMethod, textproto's validHeaderFieldByte).
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,16}")
 # A refused body is read and dropped up to this size so the client sees the 413; beyond it, cut off.
 MAX_DISCARDED_BODY_BYTES = 64 * 1024 * 1024
@@ -317,7 +317,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if len(words) != 3 or not words[0] or not words[1]:
             return self._refuse(400, "BadRequest", "malformed HTTP request")
         command, path, version = words
-        if not _METHOD_TOKEN.fullmatch(command):
+        if not _TOKEN.fullmatch(command):
             return self._refuse(400, "BadRequest", f"invalid method {json.dumps(command)}")
         major_minor = version.removeprefix("HTTP/").split(".")
         if not version.startswith("HTTP/") or len(major_minor) != 2 or not all(p.isdigit() for p in major_minor):
@@ -472,7 +472,7 @@ def _header_fields(lines: list[bytes]) -> list[tuple[str, str]] | str:
             fields[-1] = (name, f"{value} {continued}".strip())
             continue
         name, colon, value = line.partition(":")
-        if not colon or not _METHOD_TOKEN.fullmatch(name):
+        if not colon or not _TOKEN.fullmatch(name):
             return f"malformed MIME header line: {line}"
         fields.append((name, value.strip(" \t")))
     return fields

@@ -32,7 +32,7 @@ ERROR_ANNOTATION = LABEL_PREFIX + "error"
 _VERSION = re.compile(r"v1\.([0-9]|[1-9][0-9]*)")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Version:
     """A Kubernetes minor (``v1.25``), or ``latest``, which is newer than any."""
 
