@@ -312,16 +312,19 @@ class FakeAPIServer:
             lambda: self.storage.current_revision,
             lambda: [name for gv in self.discovery.group_versions() for name in gv.resources],
         )
+        auditor = self._auditor()
         self.handler = default_build_handler_chain(
             self.apiserver.director,
             authenticator=self.authenticator,
             authorizer=self.authorizer,
             api_audiences=self.api_audiences,
             record_error=self._record_error,
-            audit_log=self.audit_log,
+            # A server that keeps no requests (fakeapi serve without --ui) and writes no audit log has no
+            # use for the audit filter: every request would pay for a record nobody reads.
+            audit_log=self.audit_log if self.config.audit_log_size or auditor is not None else None,
             watch_events=self.watch_events,
             faults=self.faults,
-            auditor=self._auditor(),
+            auditor=auditor,
             max_requests_in_flight=(self.config.max_requests_inflight, self.config.max_mutating_requests_inflight),
         )
         # Seeding: routes and stores as for any request, without authentication, authorization,
