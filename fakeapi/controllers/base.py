@@ -276,7 +276,11 @@ class QueueController(Generic[K]):
             logger.debug("%s: %r requeued: %s", self.name, key, wait)
             self.queue.add_rate_limited(key)
         except Exception as exc:
-            logger.exception("%s: sync of %r failed; retrying", self.name, key)
+            if isinstance(exc, errors.StatusError):
+                # An API answer (a refused create, a conflict): one line, as utilruntime.HandleError logs it.
+                logger.warning("%s: sync of %r failed; retrying: %s", self.name, key, exc.message)
+            else:
+                logger.exception("%s: sync of %r failed; retrying", self.name, key)
             self.queue.add_rate_limited(key)
             if self.on_error is not None:
                 self.on_error(exc)

@@ -4,7 +4,9 @@
 identity and storage, deletes pods, and keeps the claims' ownerReferences as the set's
 ``persistentVolumeClaimRetentionPolicy`` asks (StatefulSetAutoDeletePVC is GA), all through
 the loopback client as ``statefulset-controller``. Reads come from listers, which hold every
-committed write.
+committed write. Each write is recorded on the set as upstream's recordPodEvent and
+recordClaimEvent record it (``create Pod web-0 in StatefulSet web successful``, ``create Pod
+web-0 in StatefulSet web failed error: ...``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from fakeapi.controllers.base import Requeue, retry_on_conflict
 from fakeapi.controllers.client import LoopbackClient
 from fakeapi.controllers.controller_utils import PodControl, meta
 from fakeapi.controllers.informer import Lister
+from fakeapi.controllers.record import EventRecorder
 from fakeapi.controllers.statefulset import stateful_set_utils as utils
 from fakeapi.registry.resource_spec import ResourceSpec
 from fakeapi.storage.interfaces import Object
@@ -35,8 +38,10 @@ class StatefulPodControl:
         claims: Callable[[], ResourceSpec],
         pod_lister: Lister,
         claim_lister: Lister,
+        recorder: EventRecorder,
     ) -> None:
         self._client = client
+        self._recorder = recorder
         self._pod_control = PodControl(client, pods)
         self._pods = pods
         self._claims = claims
@@ -46,9 +51,15 @@ class StatefulPodControl:
     def create_stateful_pod(self, stateful_set: Object, pod: Object) -> None:
         """CreateStatefulPod: the claims first, then the pod, then the claims' ownerReferences."""
         self.create_persistent_volume_claims(stateful_set, pod)
-        created = self._pod_control.create_pod(meta(stateful_set).get("namespace") or "", pod)
+        try:
+            created = self._pod_control.create_pod(meta(stateful_set).get("namespace") or "", pod)
+        except errors.StatusError as exc:
+            if exc.code != 409:
+                self._record_pod_event("create", stateful_set, pod, exc)
+            raise
         if created is not None:
             self.update_pod_claim_for_retention_policy(stateful_set, created)
+            self._record_pod_event("create", stateful_set, pod)
 
     def update_stateful_pod(self, stateful_set: Object, pod: Object) -> None:
         """UpdateStatefulPod: restore the pod's identity and storage and its claims' references, retrying conflicts."""
@@ -72,12 +83,38 @@ class StatefulPodControl:
                 self.update_pod_claim_for_retention_policy(stateful_set, updated)
                 consistent = False
             if not consistent:
+                attempted.append(True)
                 self._client.update(self._pods(), updated)
 
-        retry_on_conflict(MAX_UPDATE_RETRIES, write, f"update of pod {namespace}/{name} kept conflicting")
+        attempted: list[bool] = []
+        try:
+            retry_on_conflict(MAX_UPDATE_RETRIES, write, f"update of pod {namespace}/{name} kept conflicting")
+        except errors.StatusError as exc:
+            if attempted:
+                self._record_pod_event("update", stateful_set, pod, exc)
+            raise
+        if attempted:
+            self._record_pod_event("update", stateful_set, pod)
 
-    def delete_stateful_pod(self, pod: Object) -> None:
-        self._pod_control.delete_pod(pod)
+    def delete_stateful_pod(self, stateful_set: Object, pod: Object) -> None:
+        try:
+            self._pod_control.delete_pod(pod)
+        except errors.StatusError as exc:
+            self._record_pod_event("delete", stateful_set, pod, exc)
+            raise
+        self._record_pod_event("delete", stateful_set, pod)
+
+    def _record_pod_event(
+        self, verb: str, stateful_set: Object, pod: Object, err: errors.StatusError | None = None
+    ) -> None:
+        """recordPodEvent."""
+        subject = f"{verb} Pod {meta(pod)['name']} in StatefulSet {meta(stateful_set)['name']}"
+        if err is None:
+            self._recorder.event(stateful_set, "Normal", f"Successful{verb.title()}", f"{subject} successful")
+        else:
+            self._recorder.event(
+                stateful_set, "Warning", f"Failed{verb.title()}", f"{subject} failed error: {err.message}"
+            )
 
     # -- claims ---------------------------------------------------------------------------------
 
@@ -87,11 +124,22 @@ class StatefulPodControl:
         for _, claim in utils.persistent_volume_claims(stateful_set, utils.get_ordinal(pod)):
             existing = self._claim_lister.get(namespace, meta(claim)["name"])
             if existing is None:
+                subject = f"Claim {meta(claim)['name']}"
+                where = f"Pod {meta(pod)['name']} in StatefulSet {meta(stateful_set)['name']}"
                 try:
                     self._client.create(self._claims(), namespace, claim)
                 except errors.StatusError as exc:
                     if exc.code != 409:
+                        # recordClaimEvent
+                        self._recorder.event(
+                            stateful_set,
+                            "Warning",
+                            "FailedCreate",
+                            f"create {subject} for {where} failed error: {exc.message}",
+                        )
                         raise
+                    continue
+                self._recorder.event(stateful_set, "Normal", "SuccessfulCreate", f"create {subject} {where} success")
             elif meta(existing).get("deletionTimestamp"):
                 raise Requeue(f"pvc {meta(claim)['name']} is being deleted")
 

@@ -191,7 +191,7 @@ class StatefulSetControl:
         """processReplica: recreate a finished pod, create a missing one, wait (OrderedReady) for one not yet available."""
         if utils.is_failed(pod) or utils.is_succeeded(pod):
             if not utils.is_terminating(pod):
-                self._pods.delete_stateful_pod(pod)
+                self._pods.delete_stateful_pod(stateful_set, pod)
             # The replacement is created by the sync that sees this one gone.
             return True
         if not utils.is_created(pod):
@@ -237,7 +237,7 @@ class StatefulSetControl:
             )
         ):
             return True
-        self._pods.delete_stateful_pod(pod)
+        self._pods.delete_stateful_pod(stateful_set, pod)
         return True
 
     def _rolling_update(
@@ -257,6 +257,6 @@ class StatefulSetControl:
             if budget <= 0:
                 return
             if utils.pod_revision(pod) != update_name and not utils.is_terminating(pod):
-                self._pods.delete_stateful_pod(pod)
+                self._pods.delete_stateful_pod(stateful_set, pod)
                 budget -= 1
                 status["currentReplicas"] -= 1
