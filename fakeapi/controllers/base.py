@@ -216,8 +216,10 @@ class QueueController(Generic[K]):
     def run_once(self) -> None:
         """Sync every queued key now (including keys queued while syncing); raise the first failure.
 
-        Keys whose sync raised :class:`Requeue` are queued again with back-off once the queue has
-        drained, so one call never spins on a key that is waiting for something else.
+        Keys whose sync raised :class:`Requeue`, or met an API answer it could not get past (a
+        refused create, a conflict: processNextWorkItem requeues those with rate limiting upstream),
+        are queued again with back-off once the queue has drained, so one call never spins on a
+        key that is waiting for something else.
         """
         requeue: list[K] = []
         try:
@@ -230,6 +232,9 @@ class QueueController(Generic[K]):
                         self._sync(key)
                     self.queue.forget(key)
                 except Requeue:
+                    requeue.append(key)
+                except errors.StatusError as exc:
+                    logger.warning("%s: sync of %r failed; retrying: %s", self.name, key, exc.message)
                     requeue.append(key)
                 finally:
                     self.queue.done(key)

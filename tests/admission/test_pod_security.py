@@ -474,3 +474,30 @@ def test_kubectl_shows_the_refusal_and_the_warnings(fakeapi: FakeAPI, kubectl: K
         'Warning: existing pods in namespace "team" violate the new PodSecurity enforce level "restricted:latest"',
         f"Warning: {api_pod} (and 1 other pod): {reasons}",
     ]
+
+
+def test_a_daemon_set_whose_pods_are_refused_keeps_trying_without_failing_the_cluster(fakeapi: FakeAPI) -> None:
+    # The DaemonSet controller records the refusal and requeues the set with back-off (processNextWorkItem).
+    fakeapi.seed(namespace("locked", **{ENFORCE: "restricted"}))
+    daemon = {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": "agent", "namespace": "locked"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "agent"}},
+            "template": {
+                "metadata": {"labels": {"app": "agent"}},
+                "spec": {"hostNetwork": True, "containers": [container()]},
+            },
+        },
+    }
+    fakeapi.seed(daemon)
+    fakeapi.server.settle()
+    events = fakeapi.list("v1", "Event", namespace="locked")
+    reasons = {(e["involvedObject"]["kind"], e["reason"]) for e in events}
+    assert ("DaemonSet", "FailedCreate") in reasons
+    # Each retry names another generated pod, so each is an Event of its own.
+    for failed in (e for e in events if e["reason"] == "FailedCreate"):
+        assert failed["message"].startswith('Error creating: pods "agent-')
+        assert 'violates PodSecurity "restricted:latest": host namespaces (hostNetwork=true)' in failed["message"]
+    assert fakeapi.list("v1", "Pod", namespace="locked") == []
