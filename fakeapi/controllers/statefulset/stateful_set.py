@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.labels import LabelSelector, SelectorParseError, selector_from_label_selector_dict
 from fakeapi.controllers import controller_utils, history
-from fakeapi.controllers.base import QueueController, Requeue, retry_on_conflict
+from fakeapi.controllers.base import QueueController, retry_on_conflict
 from fakeapi.controllers.context import ControllerContext
 from fakeapi.controllers.controller_utils import meta, spec_of
 from fakeapi.controllers.history import Histories
@@ -167,11 +166,7 @@ class StatefulSetController(QueueController[str]):
             return
         self._adopt_orphan_revisions(stateful_set, selector)
         pods = self._pods_for_stateful_set(stateful_set, selector)
-        try:
-            status = self._control.update_stateful_set(stateful_set, pods)
-        except errors.StatusError as exc:
-            # processNextWorkItem: "error syncing StatefulSet, requeuing", with back-off (a refused pod, a conflict).
-            raise Requeue(f"{key}: {exc.message}") from exc
+        status = self._control.update_stateful_set(stateful_set, pods)
         min_ready = utils.min_ready_seconds(stateful_set)
         if min_ready > 0 and status.get("availableReplicas") != utils.replicas_of(stateful_set):
             self.enqueue_after(key, min_ready, "minReadySeconds")
