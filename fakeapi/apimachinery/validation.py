@@ -219,6 +219,10 @@ def validate_owner_references(refs: Any, path: str) -> list[FieldError]:
     return errs
 
 
+# helper.IsStandardFinalizerName: the finalizers that need no domain.
+STANDARD_FINALIZERS = frozenset({"kubernetes", "orphan", "foregroundDeletion"})
+
+
 def validate_finalizers(finalizers: Any, path: str) -> list[FieldError]:
     if not isinstance(finalizers, list):
         return []

@@ -37,6 +37,9 @@ _NAME_VALIDATORS = {
 # The built-in strategies whose AllowUnconditionalUpdate is false: a Lease is a lock, so an
 # update must name the version it read (pkg/registry/coordination/lease/strategy.go).
 _CONDITIONAL_UPDATES_ONLY = frozenset({GroupResource("coordination.k8s.io", "leases")})
+# The groups whose kinds are validated with core's ValidateObjectMeta (pkg/apis/core/validation),
+# which checks finalizer names beyond apimachinery's.
+_KUBE_FINALIZER_NAME_GROUPS = frozenset({"", "apps", "batch"})
 _IMMUTABLE_SYSTEM_METADATA = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds")
 
 
@@ -218,7 +221,23 @@ def validate_object_meta(strategy: Strategy, obj: Object, *, is_create: bool) ->
     errs.extend(validation.validate_annotations(meta.get("annotations"), "metadata.annotations"))
     errs.extend(validation.validate_owner_references(meta.get("ownerReferences"), "metadata.ownerReferences"))
     errs.extend(validation.validate_finalizers(meta.get("finalizers"), "metadata.finalizers"))
+    if strategy.spec.group in _KUBE_FINALIZER_NAME_GROUPS:
+        errs.extend(_kube_finalizer_name_errors(meta.get("finalizers")))
     return errs
+
+
+def _kube_finalizer_name_errors(finalizers: Any) -> list[FieldError]:
+    """validateKubeFinalizerName, which core's ValidateObjectMeta adds: a finalizer without a domain
+    must be a standard one (custom resources only get a warning for it)."""
+    if not isinstance(finalizers, list):
+        return []
+    return [
+        field.invalid(
+            f"metadata.finalizers[{i}]", name, "name is neither a standard finalizer name nor is it fully qualified"
+        )
+        for i, name in enumerate(finalizers)
+        if isinstance(name, str) and "/" not in name and name not in validation.STANDARD_FINALIZERS
+    ]
 
 
 def _prefix_errors(strategy: Strategy, prefix: str) -> list[str]:

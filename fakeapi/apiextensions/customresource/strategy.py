@@ -25,8 +25,11 @@ from fakeapi.apiextensions.schema.pruning import coerce_object_meta, prune
 from fakeapi.apiextensions.schema.validation import validate_custom_resource
 from fakeapi.apimachinery import field as fe
 from fakeapi.apimachinery.field import ErrorType, FieldError
+from fakeapi.apimachinery.gofmt import go_quote
 from fakeapi.apimachinery.jsonutil import deep_copy_json, go_type_of, json_equal
+from fakeapi.apimachinery.labels import qualified_name_errors
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
+from fakeapi.apimachinery.validation import STANDARD_FINALIZERS
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.rest import object_meta
 from fakeapi.registry.strategy import Strategy
@@ -108,6 +111,24 @@ RULES_NOT_CHECKED = (
 )
 
 
+def _finalizer_warnings(obj: Object, old: Object | None) -> list[str]:
+    """generateWarningsFromObj: each finalizer the write adds that is not a qualified name, or that
+    has no domain and is not a standard one (validator.go validateKubeFinalizerName)."""
+    added = set((obj.get("metadata") or {}).get("finalizers") or [])
+    if old is not None:
+        added -= set((old.get("metadata") or {}).get("finalizers") or [])
+    warnings = []
+    for name in sorted(f for f in added if isinstance(f, str)):
+        warnings += [f"metadata.finalizers: {go_quote(name)}: {m}" for m in qualified_name_errors(name)]
+        if "/" not in name and name not in STANDARD_FINALIZERS:
+            including = " including a path (/)" if "." in name else ""
+            warnings.append(
+                f"metadata.finalizers: {go_quote(name)}: prefer a domain-qualified finalizer name{including} "
+                "to avoid accidental conflicts with other finalizer writers"
+            )
+    return warnings
+
+
 class CustomResourceStrategy(Strategy):
     """customResourceStrategy."""
 
@@ -150,6 +171,12 @@ class CustomResourceStrategy(Strategy):
         for warning in result.warnings:
             ctx.add_warning(warning)
         return result.errors
+
+    def warnings_on_create(self, ctx: RequestContext, obj: Object) -> list[str]:
+        return _finalizer_warnings(obj, None)
+
+    def warnings_on_update(self, ctx: RequestContext, obj: Object, old: Object) -> list[str]:
+        return _finalizer_warnings(obj, old)
 
     def allow_unconditional_update(self) -> bool:
         return False

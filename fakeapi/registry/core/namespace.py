@@ -9,14 +9,13 @@ from __future__ import annotations
 from fakeapi.apimachinery import field
 from fakeapi.apimachinery.field import FieldError
 from fakeapi.apimachinery.labels import qualified_name_errors
+from fakeapi.apimachinery.validation import STANDARD_FINALIZERS
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.rest import DeleteOptions, object_field, object_meta
 from fakeapi.registry.strategy import StatusStrategy, Strategy
 from fakeapi.storage.interfaces import Object
 
 KUBERNETES_FINALIZER = "kubernetes"
-# helper.IsStandardFinalizerName: the finalizers that need no domain.
-STANDARD_FINALIZERS = frozenset({KUBERNETES_FINALIZER, "orphan", "foregroundDeletion"})
 NAME_LABEL = "kubernetes.io/metadata.name"
 
 
