@@ -210,20 +210,25 @@ def _persistent_volume(obj: Object) -> None:
         _default(spec, "persistentVolumeReclaimPolicy", "Retain")
         _default(spec, "volumeMode", "Filesystem")
         _default_host_path(spec)
-    _default_status_phase(obj)
+    _default_status_phase(obj, "Pending")
 
 
-def _default_status_phase(obj: Object) -> None:
+def _default_status_phase(obj: Object, phase: str) -> None:
     status = defaulted_object_field(obj, "status")
     if status is not None:
-        _default(status, "phase", "Pending")
+        _default(status, "phase", phase)
+
+
+def _namespace(obj: Object) -> None:
+    """SetDefaults_NamespaceStatus."""
+    _default_status_phase(obj, "Active")
 
 
 def _persistent_volume_claim(obj: Object) -> None:
     spec = _dict(obj, "spec")
     if spec is not None:
         _default(spec, "volumeMode", "Filesystem")
-    _default_status_phase(obj)
+    _default_status_phase(obj, "Pending")
 
 
 def _limit_range(obj: Object) -> None:
@@ -604,6 +609,7 @@ _DEFAULTERS: dict[GroupKind, Callable[[Object], None]] = {
     GroupKind("", "Pod"): _pod,
     GroupKind("", "PodTemplate"): _pod_template,
     GroupKind("", "ReplicationController"): _replication_controller,
+    GroupKind("", "Namespace"): _namespace,
     GroupKind("", "PersistentVolume"): _persistent_volume,
     GroupKind("", "PersistentVolumeClaim"): _persistent_volume_claim,
     GroupKind("", "Endpoints"): _endpoints,

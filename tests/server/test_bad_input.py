@@ -946,6 +946,10 @@ def test_a_namespace_status_and_finalizers_are_validated(fakeapi: FakeAPI, http:
         "`deletionTimestamp` is empty",
     )
     namespace = http.request("GET", "/api/v1/namespaces/nsz").json()
+    # A status without a phase is defaulted to Active (SetDefaults_NamespaceStatus) before it is validated.
+    emptied = http.request("PUT", "/api/v1/namespaces/nsz/status", json={**namespace, "status": {}})
+    assert emptied.status_code == 200 and emptied.json()["status"] == {"phase": "Active"}
+    namespace = emptied.json()
     namespace["spec"]["finalizers"] = ["bad finalizer!!", "plain"]
     response = http.request("PUT", "/api/v1/namespaces/nsz/finalize", json=namespace)
     status = assert_status(response, 422, "Invalid")
