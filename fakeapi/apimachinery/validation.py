@@ -220,7 +220,13 @@ def validate_owner_references(refs: Any, path: str) -> list[FieldError]:
 
 
 # helper.IsStandardFinalizerName: the finalizers that need no domain.
-STANDARD_FINALIZERS = frozenset({"kubernetes", "orphan", "foregroundDeletion"})
+_STANDARD_FINALIZERS = frozenset({"kubernetes", "orphan", "foregroundDeletion"})
+NOT_QUALIFIED_FINALIZER_MSG = "name is neither a standard finalizer name nor is it fully qualified"
+
+
+def lacks_a_domain(finalizer: str) -> bool:
+    """validateKubeFinalizerName's test: a finalizer with no domain that is not a standard one."""
+    return "/" not in finalizer and finalizer not in _STANDARD_FINALIZERS
 
 
 def validate_finalizers(finalizers: Any, path: str) -> list[FieldError]:

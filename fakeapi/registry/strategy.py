@@ -232,11 +232,9 @@ def _kube_finalizer_name_errors(finalizers: Any) -> list[FieldError]:
     if not isinstance(finalizers, list):
         return []
     return [
-        field.invalid(
-            f"metadata.finalizers[{i}]", name, "name is neither a standard finalizer name nor is it fully qualified"
-        )
+        field.invalid(f"metadata.finalizers[{i}]", name, validation.NOT_QUALIFIED_FINALIZER_MSG)
         for i, name in enumerate(finalizers)
-        if isinstance(name, str) and "/" not in name and name not in validation.STANDARD_FINALIZERS
+        if isinstance(name, str) and validation.lacks_a_domain(name)
     ]
 
 

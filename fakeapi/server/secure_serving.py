@@ -488,6 +488,7 @@ def _framing_problem(headers: Headers, version: str) -> tuple[int, str, str] | N
     if codings and [c.strip(" \t").lower() for c in codings] != ["chunked"]:
         return 501, "NotImplemented", f"unsupported transfer encoding: {json.dumps(codings[0])}"
     lengths = {value.strip(" \t") for value in headers.get_all("Content-Length")}
+    # The texts are net/http's; the values after "got" are listed as Python writes them, not as Go's %q.
     if len(lengths) > 1:
         return 400, "BadRequest", f"message cannot contain multiple Content-Length headers; got {sorted(lengths)}"
     if not codings and lengths and not all(length.isascii() and length.isdigit() for length in lengths):

@@ -11,12 +11,12 @@ plugin/pkg/admission/security/podsecurity/admission.go (audit annotations under
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from warning_headers import warnings_of
 
 from fakeapi.admission.podsecurity.api import BASELINE, RESTRICTED, LevelVersion, Policy, Version, policy_to_evaluate
 from fakeapi.admission.podsecurity.checks import evaluate_pod, forbidden_detail
@@ -330,10 +330,6 @@ def deployment(name: str, replicas: int = 1, **context: Any) -> dict[str, Any]:
     }
 
 
-def warnings(response: Any) -> list[str]:
-    return [json.loads(value.removeprefix("299 - ")) for key, value in response.headers if key == "Warning"]
-
-
 def create(fakeapi: FakeAPI, path: str, obj: dict[str, Any], query: str = "") -> Any:
     return fakeapi.server.request("POST", path, obj, query=query)
 
@@ -362,7 +358,7 @@ def test_warn_and_audit_levels_let_the_pod_in_and_say_what_it_would_violate(fake
         fakeapi, "/api/v1/namespaces/watched/pods", pod("web", container(securityContext={"privileged": True}))
     )
     assert created.status == 201
-    assert warnings(created) == [
+    assert warnings_of(created) == [
         'would violate PodSecurity "baseline:latest": privileged (container "app" must not set securityContext.privileged=true)'
     ]
     [event] = fakeapi.audit.requests("create", "pods", name="web")
@@ -380,7 +376,7 @@ def test_workloads_are_warned_about_and_their_pods_refused(fakeapi: FakeAPI) -> 
     created = create(fakeapi, "/apis/apps/v1/namespaces/locked/deployments", deployment("web", privileged=True))
     assert created.status == 201
     privileged = 'privileged (container "app" must not set securityContext.privileged=true)'
-    assert warnings(created) == [f'would violate PodSecurity "baseline:latest": {privileged}']
+    assert warnings_of(created) == [f'would violate PodSecurity "baseline:latest": {privileged}']
     fakeapi.server.settle()
     [replica_set] = fakeapi.list("apps/v1", "ReplicaSet", namespace="locked")
     [condition] = replica_set["status"]["conditions"]
@@ -405,7 +401,7 @@ def test_a_stricter_enforce_level_warns_of_the_pods_it_would_refuse(fakeapi: Fak
     response = fakeapi.server.request("PATCH", "/api/v1/namespaces/apps", relabel, headers=MERGE_PATCH)
     assert response.status == 200
     # One line per distinct refusal, naming its first pod by name; the compliant pod is not named.
-    assert warnings(response) == [
+    assert warnings_of(response) == [
         'existing pods in namespace "apps" violate the new PodSecurity enforce level "restricted:latest"',
         "root (and 3 other pods): allowPrivilegeEscalation != false, unrestricted capabilities, "
         "runAsNonRoot != true, seccompProfile",
@@ -414,7 +410,7 @@ def test_a_stricter_enforce_level_warns_of_the_pods_it_would_refuse(fakeapi: Fak
     again = fakeapi.server.request("PATCH", "/api/v1/namespaces/apps", relabel, headers=MERGE_PATCH)
     looser = {"metadata": {"labels": {ENFORCE: "baseline"}}}
     relaxed = fakeapi.server.request("PATCH", "/api/v1/namespaces/apps", looser, headers=MERGE_PATCH)
-    assert warnings(again) == warnings(relaxed) == []
+    assert warnings_of(again) == warnings_of(relaxed) == []
 
 
 def test_invalid_labels_refuse_the_namespace(fakeapi: FakeAPI) -> None:

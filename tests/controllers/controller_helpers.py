@@ -54,6 +54,12 @@ class Api:
     def namespace(self, name: str) -> Any:
         return self.create("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
 
+    def events_about(self, kind: str, name: str, namespace: str = "default") -> list[tuple[str, str, str]]:
+        """(type, reason, message) of the core Events about one object, oldest first."""
+        events = self.get(f"/api/v1/namespaces/{namespace}/events")["items"]
+        about = [e for e in events if (e["involvedObject"]["kind"], e["involvedObject"]["name"]) == (kind, name)]
+        return [(e["type"], e["reason"], e["message"]) for e in sorted(about, key=lambda e: e["metadata"]["name"])]
+
 
 def wait_deleted(server: FakeAPIServer, key: ObjectKey, timeout: float) -> float:
     """Wait for the object at ``key`` to be deleted; the seconds it took. Fails after ``timeout``."""

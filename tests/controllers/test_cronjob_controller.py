@@ -291,13 +291,6 @@ def test_finished_jobs_are_deleted_after_their_ttl(server: FakeAPIServer, api: A
         assert delete.user_agent.endswith("/system:serviceaccount:kube-system:ttl-after-finished-controller")
 
 
-def cronjob_events(api: Api, name: str) -> list[tuple[str, str, str]]:
-    """(type, reason, message) of the Events about CronJob ``name``, oldest first."""
-    events = api.get(f"/api/v1/namespaces/{NS}/events")["items"]
-    about = [e for e in events if e["involvedObject"]["kind"] == "CronJob" and e["involvedObject"]["name"] == name]
-    return [(e["type"], e["reason"], e["message"]) for e in sorted(about, key=lambda e: e["metadata"]["name"])]
-
-
 def test_the_controller_records_what_it_did(server: FakeAPIServer, api: Api) -> None:
     # cronjob_controllerv2.go's Eventf calls: SuccessfulCreate, SawCompletedJob, JobAlreadyActive, SuccessfulDelete.
     with freeze_time(START, ignore=["kubernetes"]) as frozen:
@@ -308,7 +301,7 @@ def test_the_controller_records_what_it_did(server: FakeAPIServer, api: Api) -> 
         server.settle()
         first = f"said-{MINUTE + 1}"
         finish_job_pods(server, api, first)
-        assert cronjob_events(api, "said") == [
+        assert api.events_about("CronJob", "said", NS) == [
             ("Normal", "SuccessfulCreate", f"Created job {first}"),
             (
                 "Normal",
@@ -329,7 +322,7 @@ def test_a_schedule_that_never_fires_is_an_invalid_schedule(server: FakeAPIServe
         api.create(CRONJOBS, cronjob_manifest("never", "59 23 31 2 *"))
         server.settle()
         assert job_names(api) == []
-        assert cronjob_events(api, "never") == [
+        assert api.events_about("CronJob", "never", NS) == [
             (
                 "Warning",
                 "InvalidSchedule",

@@ -540,19 +540,13 @@ def test_min_ready_seconds_holds_the_next_ordinal_until_available(server: FakeAP
         assert status(api)["availableReplicas"] == 1
 
 
-def set_events(api: Api, name: str = "web") -> list[tuple[str, str, str]]:
-    events = api.get(f"/api/v1/namespaces/{NS}/events")["items"]
-    about = [e for e in events if e["involvedObject"]["kind"] == "StatefulSet" and e["involvedObject"]["name"] == name]
-    return [(e["type"], e["reason"], e["message"]) for e in sorted(about, key=lambda e: e["metadata"]["name"])]
-
-
 def test_the_set_records_its_writes_as_recordpodevent_does(server: FakeAPIServer, api: Api) -> None:
     # stateful_pod_control.go: recordPodEvent and recordClaimEvent, as kubectl describe statefulset shows them.
     api.create(SETS, stateful_set(replicas=1, podManagementPolicy="Parallel", volumeClaimTemplates=[claim_template()]))
     server.settle()
     api.merge_patch(f"{SETS}/web", {"spec": {"replicas": 0}})
     server.settle()
-    assert set_events(api) == [
+    assert api.events_about("StatefulSet", "web", NS) == [
         ("Normal", "SuccessfulCreate", "create Claim data-web-0 Pod web-0 in StatefulSet web success"),
         ("Normal", "SuccessfulCreate", "create Pod web-0 in StatefulSet web successful"),
         ("Normal", "SuccessfulDelete", "delete Pod web-0 in StatefulSet web successful"),
@@ -572,8 +566,7 @@ def test_a_refused_pod_is_a_failed_create_event(server: FakeAPIServer, api: Api)
     privileged["spec"]["template"]["spec"]["containers"][0]["securityContext"] = {"privileged": True}
     api.create("/apis/apps/v1/namespaces/locked/statefulsets", privileged)
     server.settle()
-    events = api.get("/api/v1/namespaces/locked/events")["items"]
-    [failed] = {(e["type"], e["reason"], e["message"]) for e in events if e["involvedObject"]["kind"] == "StatefulSet"}
+    [failed] = set(api.events_about("StatefulSet", "web", "locked"))
     assert failed[:2] == ("Warning", "FailedCreate")
     assert failed[2] == (
         'create Pod web-0 in StatefulSet web failed error: pods "web-0" is forbidden: violates PodSecurity '

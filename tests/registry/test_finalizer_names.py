@@ -4,8 +4,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from warning_headers import warnings_of
 
 from fakeapi.pytest_plugin.plugin import FakeAPI
 
@@ -15,10 +16,6 @@ WIDGETS = "/apis/example.com/v1/namespaces/default/widgets"
 
 def configmap(name: str, *finalizers: str) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "finalizers": list(finalizers)}}
-
-
-def warnings(response: Any) -> list[str]:
-    return [json.loads(value.removeprefix("299 - ")) for key, value in response.headers if key == "Warning"]
 
 
 def test_a_built_in_object_refuses_a_finalizer_without_a_domain(fakeapi: FakeAPI) -> None:
@@ -57,7 +54,7 @@ def test_a_custom_resource_is_warned_about_a_finalizer_without_a_domain(fakeapi:
     widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "finalizers": ["b.c", "a"]}}
     created = fakeapi.server.request("POST", WIDGETS, widget)
     assert created.status == 201, created.body
-    assert warnings(created) == [
+    assert warnings_of(created) == [
         'metadata.finalizers: "a": prefer a domain-qualified finalizer name to avoid accidental conflicts with '
         "other finalizer writers",
         'metadata.finalizers: "b.c": prefer a domain-qualified finalizer name including a path (/) to avoid '
@@ -68,4 +65,4 @@ def test_a_custom_resource_is_warned_about_a_finalizer_without_a_domain(fakeapi:
     patched = fakeapi.server.request(
         "PATCH", f"{WIDGETS}/w", {"metadata": {"finalizers": ["b.c", "a", "example.com/done"]}}, headers=merge
     )
-    assert patched.status == 200 and warnings(patched) == []
+    assert patched.status == 200 and warnings_of(patched) == []

@@ -29,7 +29,7 @@ from fakeapi.apimachinery.gofmt import go_quote
 from fakeapi.apimachinery.jsonutil import deep_copy_json, go_type_of, json_equal
 from fakeapi.apimachinery.labels import qualified_name_errors
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
-from fakeapi.apimachinery.validation import STANDARD_FINALIZERS
+from fakeapi.apimachinery.validation import lacks_a_domain
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.rest import object_meta
 from fakeapi.registry.strategy import Strategy
@@ -120,7 +120,7 @@ def _finalizer_warnings(obj: Object, old: Object | None) -> list[str]:
     warnings = []
     for name in sorted(f for f in added if isinstance(f, str)):
         warnings += [f"metadata.finalizers: {go_quote(name)}: {m}" for m in qualified_name_errors(name)]
-        if "/" not in name and name not in STANDARD_FINALIZERS:
+        if lacks_a_domain(name):
             including = " including a path (/)" if "." in name else ""
             warnings.append(
                 f"metadata.finalizers: {go_quote(name)}: prefer a domain-qualified finalizer name{including} "

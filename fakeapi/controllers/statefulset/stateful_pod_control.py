@@ -65,8 +65,10 @@ class StatefulPodControl:
         """UpdateStatefulPod: restore the pod's identity and storage and its claims' references, retrying conflicts."""
         namespace = meta(stateful_set).get("namespace") or ""
         name = meta(pod)["name"]
+        attempted = False  # an event is recorded only when a write was tried (attemptedUpdate)
 
         def write() -> None:
+            nonlocal attempted
             current = self._pod_lister.get(namespace, name)
             if current is None:
                 raise errors.StatusError(404, "NotFound", f'pods "{name}" not found')
@@ -83,10 +85,9 @@ class StatefulPodControl:
                 self.update_pod_claim_for_retention_policy(stateful_set, updated)
                 consistent = False
             if not consistent:
-                attempted.append(True)
+                attempted = True
                 self._client.update(self._pods(), updated)
 
-        attempted: list[bool] = []
         try:
             retry_on_conflict(MAX_UPDATE_RETRIES, write, f"update of pod {namespace}/{name} kept conflicting")
         except errors.StatusError as exc:

@@ -7,6 +7,11 @@ True, Approved and Denied never together, each type once; an issued certificate 
 ``CERTIFICATE`` blocks. Updates may not remove an Approved, Denied or Failed condition, only
 ``/approval`` adds or changes Approved and Denied, and only ``/status`` sets the certificate,
 once. What a stored object already breaks is tolerated on update (getValidationOptions).
+
+Where the refusal's words come from Go's crypto/x509 (a request or certificate it cannot parse,
+a signature that does not verify), they vary with the fault there; here one text stands for each
+kind. A changed Approved or Denied condition is refused without the cmp.Diff upstream appends,
+and PEM block headers in an issued certificate are not looked for.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fakeapi.apimachinery import field
 from fakeapi.apimachinery.field import FieldError
 from fakeapi.apimachinery.labels import qualified_name_errors
-from fakeapi.apimachinery.validation import STANDARD_FINALIZERS
+from fakeapi.apimachinery.validation import NOT_QUALIFIED_FINALIZER_MSG, lacks_a_domain
 from fakeapi.endpoints.request import RequestContext
 from fakeapi.registry.rest import DeleteOptions, object_field, object_meta
 from fakeapi.registry.strategy import StatusStrategy, Strategy
@@ -82,10 +82,8 @@ class NamespaceFinalizeStrategy(NamespaceStrategy):
         for index, name in enumerate((obj.get("spec") or {}).get("finalizers") or []):
             path = f"spec.finalizers[{index}]"
             errs += [field.invalid(path, name, message) for message in qualified_name_errors(name)]
-            if "/" not in name and name not in STANDARD_FINALIZERS:
-                errs.append(
-                    field.invalid(path, name, "name is neither a standard finalizer name nor is it fully qualified")
-                )
+            if lacks_a_domain(name):
+                errs.append(field.invalid(path, name, NOT_QUALIFIED_FINALIZER_MSG))
         return errs
 
     def prepare_for_update(self, ctx: RequestContext, obj: Object, old: Object) -> None:
