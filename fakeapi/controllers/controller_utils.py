@@ -286,17 +286,18 @@ class PodControl:
             self._recorder.event(parent, NORMAL, "SuccessfulCreate", f"Created pod: {meta(created)['name']}")
         return created
 
-    def delete_pod(self, pod: Object, parent: Object | None = None) -> None:
-        """Delete the pod (with its uid as a precondition); one already gone is not an error."""
+    def delete_pod(self, pod: Object, parent: Object | None = None) -> bool:
+        """Delete the pod (with its uid as a precondition); one already gone is not an error. Whether it was deleted."""
         pod_meta = meta(pod)
         try:
             self.client.delete(self.spec, pod_meta.get("namespace") or "", pod_meta["name"], uid=pod_meta.get("uid"))
         except errors.StatusError as exc:
             if exc.code not in (404, 409):
                 raise
-            return
+            return False
         if parent is not None and self._recorder is not None:
             self._recorder.event(parent, NORMAL, "SuccessfulDelete", f"Deleted pod: {pod_meta['name']}")
+        return True
 
 
 _PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}

@@ -99,11 +99,12 @@ class StatefulPodControl:
 
     def delete_stateful_pod(self, stateful_set: Object, pod: Object) -> None:
         try:
-            self._pod_control.delete_pod(pod)
+            deleted = self._pod_control.delete_pod(pod)
         except errors.StatusError as exc:
             self._record_pod_event("delete", stateful_set, pod, exc)
             raise
-        self._record_pod_event("delete", stateful_set, pod)
+        if deleted:  # a pod someone else deleted first is not this set's doing
+            self._record_pod_event("delete", stateful_set, pod)
 
     def _record_pod_event(
         self, verb: str, stateful_set: Object, pod: Object, err: errors.StatusError | None = None
