@@ -168,7 +168,6 @@ def new_too_many_requests(message: str, retry_after_seconds: int) -> StatusError
         "TooManyRequests",
         f"Too many requests: {message}",
         {"retryAfterSeconds": retry_after_seconds},
-        headers={"Retry-After": str(retry_after_seconds)},
     )
 
 

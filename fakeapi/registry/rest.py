@@ -101,6 +101,15 @@ class Getter(Protocol):
 
 
 @runtime_checkable
+class FreshnessChecker(Protocol):
+    """A storage that knows its revision, so a read asking for at least a revision can be refused."""
+
+    def require_revision(self, minimum: int) -> None:
+        """Raise the 504 of a too large resourceVersion when ``minimum`` is past the newest revision."""
+        ...
+
+
+@runtime_checkable
 class Lister(Protocol):
     def new_list(self) -> Object: ...
 

@@ -85,6 +85,9 @@ class ScaleREST:
             scale["status"]["selector"] = selector
         return scale
 
+    def require_revision(self, minimum: int) -> None:
+        self.parent.require_revision(minimum)
+
     def get(self, ctx: RequestContext, name: str) -> Object:
         return self.to_scale(self.parent.get(ctx, name))
 

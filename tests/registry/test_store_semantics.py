@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -288,6 +289,62 @@ def test_list_with_exact_resource_version_reads_the_past(fakeapi: FakeAPI) -> No
         'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: '
         "resourceVersionMatch is forbidden unless resourceVersion is provided"
     )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{CM_PATH}/one",
+        f"{CM_PATH}",
+        "/apis/apps/v1/namespaces/default/deployments/web/status",
+        "/apis/apps/v1/namespaces/default/deployments/web/scale",
+    ],
+)
+def test_a_read_asking_for_a_revision_past_the_newest_is_a_timeout(fakeapi: FakeAPI, path: str) -> None:
+    # The watch cache's waitUntilFreshAndBlock gives up with storage.NewTooLargeResourceVersionError
+    # (k8s.io/apiserver/pkg/storage/errors.go): apierrors.NewTimeoutError with a retry in one second,
+    # which responsewriters.ErrorNegotiated also sends as a Retry-After header.
+    fakeapi.server.request("POST", CM_PATH, configmap("one"))
+    fakeapi.seed(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "default"},
+            "spec": {
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": {
+                    "metadata": {"labels": {"app": "web"}},
+                    "spec": {"containers": [{"name": "w", "image": "w"}]},
+                },
+            },
+        }
+    )
+    current = fakeapi.server.storage.current_revision
+    for fresh_enough in ("", "0", str(current)):
+        assert fakeapi.server.request("GET", path, query=f"resourceVersion={fresh_enough}").status == 200
+    # Far past the newest: the controllers running meanwhile write a few revisions more.
+    too_new = fakeapi.server.request("GET", path, query=f"resourceVersion={current + 10**6}")
+    assert too_new.status == 504
+    assert ("Retry-After", "1") in too_new.headers
+    status = too_new.json()
+    now = fakeapi.server.storage.current_revision
+    assert status == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": status["message"],
+        "reason": "Timeout",
+        "details": {
+            "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+            "retryAfterSeconds": 1,
+        },
+        "code": 504,
+    }
+    message = re.fullmatch(
+        rf"Timeout: Too large resource version: {current + 10**6}, current: (\d+)", status["message"]
+    )
+    assert message is not None and current <= int(message.group(1)) <= now
 
 
 def test_deprecated_watch_path_watches_one_object(fakeapi: FakeAPI) -> None:

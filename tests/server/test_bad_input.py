@@ -887,15 +887,18 @@ def test_a_malformed_chunk_size_is_refused_at_once(fakeapi: FakeAPI, http: Clien
 def test_a_resource_version_that_is_not_an_unsigned_integer_is_refused(
     fakeapi: FakeAPI, http: Client, value: str, problem: str
 ) -> None:
-    # storage.ValidateListOptions with APIObjectVersioner.ParseResourceVersion (strconv.ParseUint).
-    response = http.request("GET", f"{CM_PATH}?resourceVersion={value}")
+    # storage.ValidateListOptions (a list) and etcd3's validateMinimumResourceVersion (a get), both with
+    # APIObjectVersioner.ParseResourceVersion (strconv.ParseUint).
+    assert http.request("POST", CM_PATH, json=_configmap("one")).status_code == 201
     shown = value.replace("%2B", "+")
-    assert_status(
-        response,
-        400,
-        "BadRequest",
-        f'invalid resource version: resourceVersion: Invalid value: "{shown}": strconv.ParseUint: parsing "{shown}": {problem}',
-    )
+    for path in (CM_PATH, f"{CM_PATH}/one"):
+        response = http.request("GET", f"{path}?resourceVersion={value}")
+        assert_status(
+            response,
+            400,
+            "BadRequest",
+            f'invalid resource version: resourceVersion: Invalid value: "{shown}": strconv.ParseUint: parsing "{shown}": {problem}',
+        )
     assert_still_serving(fakeapi, http)
 
 

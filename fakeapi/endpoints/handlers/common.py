@@ -96,6 +96,10 @@ def transform(obj: Object, as_kind: str, req: Request, scope: RequestScope, *, n
 
 def write_status_error(req: Request, w: ResponseWriter, err: errors.StatusError) -> None:
     headers = warning_headers(req.context) + list(err.headers.items())
+    # responsewriters.ErrorNegotiated: a Status asking for a retry says when in a header too.
+    retry_after = err.details.get("retryAfterSeconds")
+    if retry_after:
+        headers.append(("Retry-After", str(retry_after)))
     try:
         output = negotiation.negotiate_output(req.headers.get("Accept"), allow_transforms=False)
         media_type = output.media_type

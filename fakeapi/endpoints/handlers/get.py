@@ -9,6 +9,7 @@ from fakeapi.apimachinery.labels import parse_label_selector
 from fakeapi.apimachinery.schema import GroupKind
 from fakeapi.endpoints.handlers.common import RequestScope, context_of, parse_bool, parse_int, write_object
 from fakeapi.endpoints.http import Request, ResponseWriter
+from fakeapi.registry import rest
 from fakeapi.registry.rest import ListOptions
 
 EXACT = "Exact"
@@ -16,6 +17,13 @@ NOT_OLDER_THAN = "NotOlderThan"
 
 
 def get_resource(req: Request, w: ResponseWriter, scope: RequestScope) -> None:
+    # GetOptions.resourceVersion: "" reads the latest, "0" anything; a number asks for at least that
+    # revision, which a storage that knows its revision checks (the watch cache's WaitUntilFreshAndGet).
+    resource_version = req.query_param("resourceVersion")
+    if resource_version not in ("", "0"):
+        minimum = parse_resource_version(resource_version)
+        if isinstance(scope.storage, rest.FreshnessChecker):
+            scope.storage.require_revision(minimum)
     obj = scope.storage.get(context_of(req), req.info.name)
     write_object(req, w, 200, obj, scope)
 
@@ -101,21 +109,27 @@ def parse_list_options(req: Request, *, watch: bool, name: str = "") -> ListOpti
     if options.continue_token and not watch and options.resource_version not in ("", "0"):
         raise errors.new_bad_request("specifying resource version is not allowed when using continue")
     if options.resource_version and options.resource_version != "0":
-        problem = _parse_uint_error(options.resource_version)
-        if problem is not None:
-            # storage.ValidateListOptions: APIObjectVersioner.ParseResourceVersion's field error.
-            detail = field.invalid("resourceVersion", options.resource_version, problem)
-            raise errors.new_bad_request(f"invalid resource version: {detail}")
+        parse_resource_version(options.resource_version)
     return options
 
 
-def _parse_uint_error(text: str) -> str | None:
-    """strconv.ParseUint(text, 10, 64)'s error, or None: decimal digits only, no sign, at most 2**64 - 1."""
+def parse_resource_version(text: str) -> int:
+    """APIObjectVersioner.ParseResourceVersion of a requested resourceVersion, or the 400 its error becomes
+    (storage.ValidateListOptions for a list; etcd3's validateMinimumResourceVersion for a get).
+
+    Go's strconv.ParseUint(text, 10, 64): decimal digits only, no sign, at most 2**64 - 1. (With its
+    watch cache ready, kube-apiserver lets a get's unparseable resourceVersion through as a 500; the
+    answer here is the one it gives before its cache is ready.)
+    """
+    problem = None
     if not text.isascii() or not text.isdigit():
-        return f"strconv.ParseUint: parsing {go_quote(text)}: invalid syntax"
-    if int(text) >= 1 << 64:
-        return f"strconv.ParseUint: parsing {go_quote(text)}: value out of range"
-    return None
+        problem = f"strconv.ParseUint: parsing {go_quote(text)}: invalid syntax"
+    elif int(text) >= 1 << 64:
+        problem = f"strconv.ParseUint: parsing {go_quote(text)}: value out of range"
+    if problem is not None:
+        detail = field.invalid("resourceVersion", text, problem)
+        raise errors.new_bad_request(f"invalid resource version: {detail}")
+    return int(text)
 
 
 def list_resource(req: Request, w: ResponseWriter, scope: RequestScope) -> None:

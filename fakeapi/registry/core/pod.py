@@ -177,13 +177,12 @@ DISRUPTION_BUDGET_CAUSE = "DisruptionBudget"
 
 
 def _too_many_requests(cause: str, retry_after_seconds: int) -> errors.StatusError:
-    """errors.NewTooManyRequests with a DisruptionBudget cause: the message has no prefix, the retry is a header too."""
+    """errors.NewTooManyRequests with a DisruptionBudget cause: the message has no prefix."""
     return errors.StatusError(
         429,
         "TooManyRequests",
         EVICTION_REFUSED,
         {"causes": [{"reason": DISRUPTION_BUDGET_CAUSE, "message": cause}], "retryAfterSeconds": retry_after_seconds},
-        headers={"Retry-After": str(retry_after_seconds)} if retry_after_seconds else None,
     )
 
 

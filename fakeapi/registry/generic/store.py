@@ -139,6 +139,19 @@ class Store:
 
     # -- read -------------------------------------------------------------------------------
 
+    def require_revision(self, minimum: int) -> None:
+        """The watch cache's waitUntilFreshAndBlock: a revision past the newest is "too large".
+
+        Upstream waits up to three seconds for its cache to reach the revision, then gives up
+        (storage.NewTooLargeResourceVersionError, a 504 that asks the client to retry in a second).
+        This storage is never behind, so no wait could help: it gives up at once.
+        """
+        current = self.storage.current_revision
+        if minimum > current:
+            err = errors.new_timeout(f"Too large resource version: {minimum}, current: {current}", 1)
+            err.details["causes"] = [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}]
+            raise err
+
     def get(self, ctx: RequestContext, name: str) -> Object:
         obj = self.storage.get(self._key(ctx, name))
         if obj is None:
@@ -209,15 +222,11 @@ class Store:
 
     def _list_state(self, namespace: str | None, options: ListOptions) -> tuple[builtins.list[Object], int]:
         """The objects a list reads: the latest, or exactly those at a requested revision."""
-        current = self.storage.current_revision
-        if options.resource_version not in ("", "0") and int(options.resource_version) > current:
-            # The watch cache waits a few seconds for a future revision, then gives up like this.
-            err = errors.new_timeout(f"Too large resource version: {options.resource_version}, current: {current}", 1)
-            err.details["causes"] = [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}]
-            raise err
+        if options.resource_version not in ("", "0"):
+            self.require_revision(int(options.resource_version))
         if options.resource_version_match == "Exact":
             revision = int(options.resource_version)
-            if revision != current:
+            if revision != self.storage.current_revision:
                 try:
                     return self.storage.get_list_at(self.key_prefix, namespace, revision), revision
                 except TooOldResourceVersionError:
