@@ -8,14 +8,49 @@ changes part of an answer wraps the writer in a :class:`ResponseWriterWrapper`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
+from fakeapi.apimachinery.gofmt import go_quote
 from fakeapi.apimachinery.jsonutil import encode_json
 from fakeapi.endpoints.request import RequestContext, RequestInfo
+
+# A "%" that does not start two hex digits: url.unescape's EscapeError.
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+class PathEscapeError(ValueError):
+    """A request path with a broken %-escape (Go's url.EscapeError, whose text this has)."""
+
+
+def unescape_path(raw: str) -> str:
+    """The decoded path of a request target's path, as Go's URL.Path holds it (``%3A`` is ``:``).
+
+    Clients escape what they put in a path (the Python client escapes every ``:`` of
+    ``system:basic-user``); routing, names and authorization all read the decoded path, as
+    kube-apiserver's do. A ``%2F`` becomes a ``/`` that splits the path, as it does upstream.
+
+    Raises:
+        PathEscapeError: A ``%`` is not followed by two hex digits.
+    """
+    if "%" not in raw:
+        return raw
+    bad = _BAD_ESCAPE.search(raw)
+    if bad is not None:
+        raise PathEscapeError(f"invalid URL escape {go_quote(raw[bad.start() : bad.start() + 3])}")
+    return unquote(raw, errors="replace")
+
+
+def unescape_path_leniently(raw: str) -> str:
+    """unescape_path for the in-process transports: a path with a broken escape is routed as sent (to a 404)."""
+    try:
+        return unescape_path(raw)
+    except PathEscapeError:
+        return raw
 
 
 class Headers:

@@ -57,7 +57,7 @@ from fakeapi.controllers.informer import InformerFactory
 from fakeapi.controllers.manager import ControllerManager, enabled_controllers
 from fakeapi.controllers.systemnamespaces import SystemNamespacesController
 from fakeapi.endpoints.discovery import DiscoveryManager
-from fakeapi.endpoints.http import Handler, Headers, Request, encode_json
+from fakeapi.endpoints.http import Handler, Headers, Request, encode_json, unescape_path_leniently
 from fakeapi.endpoints.request import UserInfo
 from fakeapi.kubelet.config import ClusterConfig
 from fakeapi.manifests import ManifestSource, iter_manifests, load_manifests
@@ -1158,6 +1158,7 @@ def _served(handler: Handler, method: str, path: str, body: Any, query: str, hea
     query, as it would be over HTTP, joined with ``query``.
     """
     path, _, in_path = path.partition("?")
+    path = unescape_path_leniently(path)
     query = "&".join(part for part in (in_path, query) if part)
     all_headers = {"User-Agent": "fakeapi", **headers}
     raw = b""

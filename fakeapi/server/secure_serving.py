@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from fakeapi.apimachinery import errors
 from fakeapi.endpoints.handlers.common import write_status_error
-from fakeapi.endpoints.http import Handler, Headers, Request, WouldBlock
+from fakeapi.endpoints.http import Handler, Headers, PathEscapeError, Request, WouldBlock, unescape_path
 from fakeapi.server.background_read import BackgroundReads
 from fakeapi.util.clock import real_monotonic
 
@@ -284,6 +284,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         # conn.serve; between keep-alive requests only the idle timeout applies, until the next first byte.
         self._between_requests = False
         self.request_headers = Headers()
+        # The request target's path, %-escapes decoded (Go's URL.Path).
+        self.decoded_path = "/"
 
     def log_message(self, format: str, *args: Any) -> None:
         return  # access logging is the audit log's job
@@ -325,6 +327,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if int(major_minor[0]) != 1:
             # net/http's readRequest: only HTTP/1.x is served over this listener (HTTP/2 needs ALPN).
             return self._refuse(505, "HTTPVersionNotSupported", "unsupported protocol version")
+        try:
+            # net/http parses the target before it reads the headers (url.ParseRequestURI).
+            self.decoded_path = unescape_path(path.partition("?")[0])
+        except PathEscapeError as exc:
+            return self._refuse(400, "BadRequest", str(exc))
         self.command, self.path, self.request_version = command, path, version
         lines = []
         while True:
@@ -362,12 +369,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         method = self.command
-        path, _, query = self.path.partition("?")
+        query = self.path.partition("?")[2]
         head_only = method == "HEAD"
         writer = _ResponseWriter(self, head_only)
         request = Request(
             method=method,
-            path=path,
+            path=self.decoded_path,
             query_string=query,
             headers=self.request_headers,
             peer_certificate=self._peer_certificate(),

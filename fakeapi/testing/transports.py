@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from fakeapi.apimachinery import errors
 from fakeapi.endpoints.handlers.common import write_status_error
-from fakeapi.endpoints.http import Handler, Headers, Request
+from fakeapi.endpoints.http import Handler, Headers, Request, unescape_path_leniently
 from fakeapi.server.secure_serving import DEFAULT_MAX_REQUEST_BODY_BYTES
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ def build_request(
         request_headers = Headers([*request_headers.items(), ("Authorization", f"Bearer {token}")])
     return Request(
         method=method.upper(),
-        path=parts.path or "/",
+        path=unescape_path_leniently(parts.path or "/"),
         query_string=parts.query,
         headers=request_headers,
         body=body,

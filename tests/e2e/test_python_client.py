@@ -628,3 +628,12 @@ def test_delete_collection_returns_the_deleted_items(k8s_client: client.ApiClien
     assert [item["metadata"]["name"] for item in deleted["items"]] == ["a"]
     remaining = core.list_namespaced_config_map(NAMESPACE, _request_timeout=TIMEOUT)
     assert sorted(_names(remaining.items)) == ["b", "c", "d"]
+
+
+def test_names_with_colons_are_read_through_the_escaped_path(k8s_client: client.ApiClient) -> None:
+    # The client escapes every path parameter (quote with safe=""): system:basic-user travels as system%3Abasic-user.
+    rbac = client.RbacAuthorizationV1Api(k8s_client)
+    role = rbac.read_cluster_role("system:basic-user")
+    assert role.metadata.name == "system:basic-user"
+    binding = rbac.read_cluster_role_binding("system:basic-user")
+    assert binding.role_ref.name == "system:basic-user"

@@ -1032,3 +1032,24 @@ def test_a_folded_header_line_continues_the_one_before(fakeapi: FakeAPI, http: C
     head = f"GET {CM_PATH} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json,\r\n application/yaml\r\nConnection: close\r\n\r\n"
     assert _raw_exchange(http, head).split(b"\r\n", 1)[0] == b"HTTP/1.1 200 OK"
     assert_still_serving(fakeapi, http)
+
+
+def test_a_path_is_read_with_its_escapes_decoded(fakeapi: FakeAPI, http: Client) -> None:
+    # Go's URL.Path is the decoded path: the Python client sends system:basic-user as system%3Abasic-user.
+    role = http.request("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles/system%3Abasic-user")
+    assert role.status_code == 200
+    assert role.json()["metadata"]["name"] == "system:basic-user"
+    assert http.request("POST", CM_PATH, json=_configmap("c0")).status_code == 201
+    assert http.request("GET", f"{CM_PATH}/c%30").json()["metadata"]["name"] == "c0"
+    # A %2F is a slash, which splits the path as it does upstream: no such route.
+    assert_status(http.request("GET", f"{CM_PATH}/c0%2Fx"), 404, "NotFound")
+    assert fakeapi.server.request("GET", f"{CM_PATH}/c%30").status == 200
+
+
+def test_a_path_with_a_broken_escape_is_refused(fakeapi: FakeAPI, http: Client) -> None:
+    # net/http's url.ParseRequestURI fails on it (url.EscapeError) before any handler runs.
+    host = urlsplit(http.url).netloc
+    answer = _raw_exchange(http, f"GET {CM_PATH}/a%zz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+    assert answer.split(b"\r\n", 1)[0] == b"HTTP/1.1 400 Bad Request"
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["message"] == 'invalid URL escape "%zz"'
+    assert_still_serving(fakeapi, http)
