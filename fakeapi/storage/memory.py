@@ -57,10 +57,13 @@ class MemoryWatch:
 
     _STOP = object()
 
-    def __init__(self, storage: MemoryStorage, prefix: str, namespace: str | None) -> None:
+    def __init__(self, storage: MemoryStorage, prefix: str, namespace: str | None, after: int) -> None:
         self._storage = storage
         self.prefix = prefix
         self.namespace = namespace
+        # Only events after this revision are sent, even when it lies ahead of the storage (cache_watcher's
+        # process sends an event only when its resourceVersion is past the watch's).
+        self._after = after
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._stopped = False
         self._on_change: Callable[[], None] | None = None
@@ -75,7 +78,7 @@ class MemoryWatch:
         return True
 
     def deliver(self, event: Event) -> None:
-        if self.namespace is not None and event.key.namespace != self.namespace:
+        if (self.namespace is not None and event.key.namespace != self.namespace) or event.revision <= self._after:
             return
         if self._queue.qsize() >= MAX_PENDING_EVENTS:
             self.stop()
@@ -99,7 +102,8 @@ class MemoryWatch:
     def bookmark_revision(self) -> int | None:
         """The revision a BOOKMARK may announce now: only when every earlier event was delivered."""
         with self._storage._lock:
-            return self._storage.current_revision if self._queue.empty() else None
+            current = self._storage.current_revision
+            return current if self._queue.empty() and current >= self._after else None
 
     def stop(self) -> None:
         if not self._stopped:
@@ -371,9 +375,9 @@ class MemoryStorage:
         with self._lock:
             if from_revision < self._compacted_revision:
                 raise TooOldResourceVersionError(from_revision, self._compacted_revision)
-            watch = MemoryWatch(self, prefix, namespace)
+            watch = MemoryWatch(self, prefix, namespace, from_revision)
             for event in self._window:
-                if event.revision > from_revision and event.key.prefix == prefix:
+                if event.key.prefix == prefix:
                     watch.deliver(event)
             self._watches.setdefault(prefix, set()).add(watch)
             return watch

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -86,6 +88,54 @@ def test_objects_entering_and_leaving_a_selector_are_added_and_deleted(fakeapi: 
     assert summary(events) == [("ADDED", "x"), ("DELETED", "x"), ("ADDED", "x"), ("DELETED", "x")]
     versions = [int(e["object"]["metadata"]["resourceVersion"]) for e in events]
     assert versions == sorted(versions) and len(set(versions)) == 4
+    # Leaving the selector is the object as it last matched, at the new revision (convertToWatchEvent).
+    assert [e["object"]["metadata"]["labels"] for e in events] == [{"tier": "front"}] * 4
+
+
+def _watch_while(fakeapi: FakeAPI, query: str, write: Callable[[], None]) -> list[dict[str, Any]]:
+    """The events of a one-second watch during which ``write`` runs (once the watch had time to start)."""
+    timer = threading.Timer(0.3, write)
+    timer.start()
+    try:
+        return watch(fakeapi, query)
+    finally:
+        timer.join()
+
+
+@pytest.mark.parametrize("resource_version", ["", "0"])
+def test_a_watch_without_initial_events_starts_now(fakeapi: FakeAPI, resource_version: str) -> None:
+    # sendInitialEvents=false from "" or "0": the cacher's getWatchCacheResourceVersion and
+    # watch_cache.go's getAllEventsSinceLocked start from the current revision.
+    fakeapi.server.request("POST", CM_PATH, configmap("before"))
+    query = f"sendInitialEvents=false&resourceVersionMatch=NotOlderThan&resourceVersion={resource_version}"
+    events = _watch_while(fakeapi, query, lambda: fakeapi.server.request("POST", CM_PATH, configmap("after")))
+    assert summary(events) == [("ADDED", "after")]
+
+
+def test_a_watch_from_a_revision_ahead_sends_only_what_comes_after_it(fakeapi: FakeAPI) -> None:
+    # cache_watcher.go sends an event only when its resourceVersion is past the watch's.
+    ahead = fakeapi.server.storage.current_revision + 2
+    written: dict[str, int] = {}
+
+    def write() -> None:
+        for name in ("a", "b", "c"):
+            created = fakeapi.server.request("POST", CM_PATH, configmap(name)).json()
+            written[name] = int(created["metadata"]["resourceVersion"])
+
+    events = _watch_while(fakeapi, f"resourceVersion={ahead}", write)
+    assert summary(events) == [("ADDED", name) for name, revision in written.items() if revision > ahead]
+    assert summary(events)[-1:] == [("ADDED", "c")]
+
+
+def test_a_watch_list_from_a_revision_ahead_is_a_too_large_error(fakeapi: FakeAPI) -> None:
+    # waitUntilWatchCacheFreshAndForceAllEvents gives up on a revision the cache does not reach.
+    ahead = fakeapi.server.storage.current_revision + 10**6
+    query = f"sendInitialEvents=true&resourceVersionMatch=NotOlderThan&resourceVersion={ahead}"
+    [event] = watch(fakeapi, query)
+    assert event["type"] == "ERROR"
+    status = event["object"]
+    assert (status["code"], status["reason"]) == (504, "Timeout")
+    assert status["message"].startswith(f"Timeout: Too large resource version: {ahead}, current: ")
 
 
 def test_idle_watches_get_bookmarks_at_the_current_revision(fakeapi: FakeAPI, monkeypatch: pytest.MonkeyPatch) -> None:

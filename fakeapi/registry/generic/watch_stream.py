@@ -46,6 +46,13 @@ class StoreWatchStream:
         if send_initial is None:
             send_initial = rv in ("", "0")
         if send_initial:
+            if options.send_initial_events and rv not in ("", "0"):
+                # The initial events must reflect at least rv (waitUntilWatchCacheFreshAndForceAllEvents).
+                try:
+                    store.require_revision(int(rv))
+                except errors.StatusError as exc:
+                    stream._error = exc.status
+                    return stream
             items, revision, watch = storage.list_and_watch(store.key_prefix, namespace)
             for obj in items:
                 if stream._selected(obj):
@@ -54,8 +61,11 @@ class StoreWatchStream:
                 stream._pending.append(("BOOKMARK", stream._bookmark(revision, initial_events_end=True)))
             stream._watch = watch
         else:
+            # sendInitialEvents=false from "" or "0" watches from now (getWatchCacheResourceVersion,
+            # watch_cache.go's getAllEventsSinceLocked); events written meanwhile are in the window.
+            from_revision = storage.current_revision if rv in ("", "0") else int(rv)
             try:
-                stream._watch = storage.watch(store.key_prefix, namespace, int(rv))
+                stream._watch = storage.watch(store.key_prefix, namespace, from_revision)
             except TooOldResourceVersionError as exc:
                 stream._error = _expired_status(exc)
         return stream
@@ -79,8 +89,10 @@ class StoreWatchStream:
             return ("MODIFIED", event.object)
         if now:
             return ("ADDED", event.object)
-        if before:
-            return ("DELETED", event.object)
+        if before and event.previous is not None:
+            # cache_watcher.go's convertToWatchEvent: the object as it last matched, at the event's revision.
+            metadata = {**(event.previous.get("metadata") or {}), "resourceVersion": str(event.revision)}
+            return ("DELETED", {**event.previous, "metadata": metadata})
         return None
 
     def next(self, timeout: float) -> tuple[str, Object] | None:
