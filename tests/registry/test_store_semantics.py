@@ -291,6 +291,19 @@ def test_list_with_exact_resource_version_reads_the_past(fakeapi: FakeAPI) -> No
     )
 
 
+def test_a_list_with_a_limit_and_a_resource_version_reads_exactly_that_revision(fakeapi: FakeAPI) -> None:
+    # storage.ValidateListOptions' legacy case: a limit and a resourceVersion, no resourceVersionMatch, is Exact.
+    fakeapi.server.request("POST", CM_PATH, configmap("old"))
+    before = fakeapi.server.request("GET", CM_PATH).json()["metadata"]["resourceVersion"]
+    fakeapi.server.request("POST", CM_PATH, configmap("new"))
+    past = fakeapi.server.request("GET", CM_PATH, query=f"limit=100&resourceVersion={before}").json()
+    assert past["metadata"]["resourceVersion"] == before
+    assert [i["metadata"]["name"] for i in past["items"]] == ["kube-root-ca.crt", "old"]
+    # Without a limit it is NotOlderThan: the latest.
+    latest = fakeapi.server.request("GET", CM_PATH, query=f"resourceVersion={before}").json()
+    assert [i["metadata"]["name"] for i in latest["items"]] == ["kube-root-ca.crt", "new", "old"]
+
+
 @pytest.mark.parametrize(
     "path",
     [

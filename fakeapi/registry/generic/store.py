@@ -224,7 +224,10 @@ class Store:
         """The objects a list reads: the latest, or exactly those at a requested revision."""
         if options.resource_version not in ("", "0"):
             self.require_revision(int(options.resource_version))
-        if options.resource_version_match == "Exact":
+        # storage.ValidateListOptions: Exact, and the legacy form of it (a limit and a resourceVersion
+        # but no resourceVersionMatch), read the list at that revision.
+        legacy_exact = not options.resource_version_match and options.limit > 0
+        if options.resource_version not in ("", "0") and (options.resource_version_match == "Exact" or legacy_exact):
             revision = int(options.resource_version)
             if revision != self.storage.current_revision:
                 try:
