@@ -35,21 +35,34 @@ def definition_name(group: str, version: str, kind: str) -> str:
     return ".".join([*reversed(group.split(".")), version, kind])
 
 
-def _to_v2(schema: Any) -> Any:
+# What v2 cannot say: junctors, and nullable (a nullable value is left untyped instead).
+_NOT_IN_V2 = frozenset({"allOf", "anyOf", "oneOf", "not", "nullable", "x-kubernetes-validations"})
+
+
+def _to_v2(schema: dict[str, Any]) -> dict[str, Any]:
     """What OpenAPI v2 can say of a structural schema, and what kubectl's client-side validation can
     read (openapi/v2 ToStructuralOpenAPIV2): no junctors; a nullable value untyped; and no
     properties or items where unknown fields are kept (``x-kubernetes-preserve-unknown-fields``),
-    since kubectl would refuse every field they do not list."""
-    if isinstance(schema, list):
-        return [_to_v2(s) for s in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {k: _to_v2(v) for k, v in schema.items() if k not in ("nullable", "x-kubernetes-validations")}
+    since kubectl would refuse every field they do not list.
+
+    Like the Structural visitor upstream, only schemas are walked (properties, items,
+    additionalProperties): a property named ``type`` or ``required`` is a name, and a default or
+    an enum is a value, never a schema keyword.
+    """
+    out = {k: v for k, v in schema.items() if k not in _NOT_IN_V2}
+    properties: dict[str, Any] = schema.get("properties") or {}
+    if properties:
+        out["properties"] = {name: _to_v2(sub) if isinstance(sub, dict) else sub for name, sub in properties.items()}
+    items = schema.get("items")
+    if isinstance(items, dict):
+        out["items"] = _to_v2(items)
+    elif isinstance(items, list):
+        out["items"] = [_to_v2(item) if isinstance(item, dict) else item for item in items]
+    additional = schema.get("additionalProperties")
+    if isinstance(additional, dict):
+        out["additionalProperties"] = _to_v2(additional)
     if schema.get("x-kubernetes-int-or-string"):
-        out.pop("anyOf", None)
         out.pop("type", None)
-    for junctor in ("allOf", "anyOf", "oneOf", "not"):
-        out.pop(junctor, None)
     preserve = schema.get("x-kubernetes-preserve-unknown-fields") is True
     if schema.get("nullable"):
         # A nullable value may be null, which v2's type cannot say; untyped, kubectl needs no fields listed.
@@ -59,12 +72,14 @@ def _to_v2(schema: Any) -> Any:
         out.pop("properties", None)
     if (out.get("type") == "array" and "items" not in out) or (preserve and out.get("type") == "object"):
         del out["type"]
-    properties = schema.get("properties") or {}
-    additional = schema.get("additionalProperties")
     if isinstance(additional, dict) and additional.get("nullable"):
         out.pop("required", None)
-    elif "required" in out:
-        out["required"] = [name for name in out["required"] if not (properties.get(name) or {}).get("nullable")]
+    elif isinstance(out.get("required"), list):
+        out["required"] = [
+            name
+            for name in out["required"]
+            if not (isinstance(properties.get(name), dict) and properties[name].get("nullable"))
+        ]
         if not out["required"]:
             del out["required"]
     return out

@@ -597,6 +597,42 @@ def test_openapi_publishes_custom_resources() -> None:
     assert "apis/example.com/v1" not in _index(server)
 
 
+def test_a_crds_v2_definition_keeps_properties_named_like_schema_keywords() -> None:
+    # ToStructuralOpenAPIV2 visits the typed Structural schema: a property named "type", "not" or
+    # "nullable" is a name, a default is a value (Kyverno's CRDs have a property named "required").
+    server = FakeAPIServer(ServerConfig(bootstrap=False))
+    spec_schema = {
+        "type": "object",
+        "required": ["type"],
+        "properties": {
+            "required": {"type": "boolean"},
+            "not": {"type": "string"},
+            "nullable": {"type": "string"},
+            "type": {"type": "string"},
+            "tuned": {
+                "type": "object",
+                "default": {"type": "fast", "nullable": True},
+                "properties": {"type": {"type": "string"}, "nullable": {"type": "boolean"}},
+            },
+            "maybe": {"type": "string", "nullable": True},
+        },
+    }
+    crd = crd_manifest("Gauge", schema={"type": "object", "properties": {"spec": spec_schema}})
+    assert server.request("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd).status == 201
+    v2 = server.request("GET", "/openapi/v2")
+    assert v2.status == 200
+    published = v2.json()["definitions"]["com.example.v1.Gauge"]["properties"]["spec"]
+    assert published == {
+        **spec_schema,
+        # Only what v2 cannot say changes: the nullable property is left untyped.
+        "properties": {**spec_schema["properties"], "maybe": {}},
+    }
+    proto = server.request("GET", "/openapi/v2", headers={"Accept": PROTOBUF_V2})
+    assert proto.status == 200
+    names = [e.name for e in _gnostic_document_class().FromString(proto.body).definitions.additional_properties]
+    assert "com.example.v1.Gauge" in names
+
+
 # -- against the kubernetes Python client, generated from kube-apiserver 1.37's document ----------------
 
 
