@@ -239,9 +239,22 @@ class CRDController(QueueController[str]):
                 "reason": "InstanceDeletionInProgress",
                 "message": "CustomResource deletion is in progress",
             }
-            self._update_status(name, lambda c: helpers.set_condition(c.setdefault("status", {}), in_progress))
-            if not self._delete_instances(name):
-                return  # instances with finalizers remain: their deletion queues the CRD again
+            if not helpers.is_condition_true(crd, helpers.TERMINATING):
+                # Upstream writes it on every try, undoing InstanceDeletionFailed, whose write then queues
+                # the CRD again at once: written once, a failing deletion waits for its back-off.
+                self._update_status(name, lambda c: helpers.set_condition(c.setdefault("status", {}), in_progress))
+            try:
+                if not self._delete_instances(name):
+                    return  # instances with finalizers remain: their deletion queues the CRD again
+            except errors.StatusError as exc:
+                failed = {
+                    "type": helpers.TERMINATING,
+                    "status": helpers.TRUE,
+                    "reason": "InstanceDeletionFailed",
+                    "message": f"could not issue all deletes: {exc.message}",
+                }
+                self._update_status(name, lambda c: helpers.set_condition(c.setdefault("status", {}), failed))
+                raise  # tried again with back-off, as the finalizer's workqueue does
             condition = {
                 "type": helpers.TERMINATING,
                 "status": helpers.FALSE,
@@ -264,15 +277,19 @@ class CRDController(QueueController[str]):
         self._update_status(name, release)
 
     def _delete_instances(self, name: str) -> bool:
-        """deleteInstances: DeleteCollection per namespace; True when none remain."""
+        """deleteInstances: DeleteCollection per namespace; True when none remain.
+
+        Through the storage version's store (GetCustomResourceListerCollectionDeleter), so a CRD whose
+        conversion webhook is gone can still be deleted.
+        """
         served = self.handler.served(name)
         if served is None or not served.stores:
             return True
-        store = next(iter(served.stores.values()))
+        store = served.stores.get(served.storage_version) or next(iter(served.stores.values()))
         items, _ = store.storage.get_list(store.key_prefix)
         for namespace in sorted({(i.get("metadata") or {}).get("namespace") or "" for i in items}):
             ctx = _context("deletecollection", served.plural, namespace=namespace)
-            store.delete_collection(ctx, DeleteOptions(), ListOptions())
+            store.delete_collection(ctx, DeleteOptions(), ListOptions(), admission=False)
         remaining, _ = store.storage.get_list(store.key_prefix)
         return not remaining
 

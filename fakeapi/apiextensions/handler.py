@@ -150,6 +150,8 @@ class ServedCRD:
     group: str
     plural: str
     terminating: bool
+    # The version objects are stored in: read and deleted in it, no conversion is needed.
+    storage_version: str
     # The CRD's converter (strategy None or Webhook), shared by its versions' codecs and admission.
     converter: Converter
     versions: dict[str, CustomResourceVersion] = field(default_factory=dict)
@@ -221,6 +223,7 @@ class CustomResourceHandler:
             group=str(spec.get("group")),
             plural=str(accepted["plural"]),
             terminating=helpers.is_condition_true(crd, helpers.TERMINATING),
+            storage_version=storage_version,
             converter=new_converter(crd, self._webhook_converter),
         )
         options = self.services.storage_factory.get_rest_options(

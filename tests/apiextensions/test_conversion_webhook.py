@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
+from fakeapi.apiextensions.handler import TerminatingAwareStore
+from fakeapi.apimachinery import errors
 from fakeapi.controllers.manager import without_simulation
 from fakeapi.testing.webhooks import WebhookServer
 
@@ -259,3 +261,83 @@ def test_a_watch_whose_event_cannot_be_converted_ends_with_an_error_event(fakeap
         "Internal error occurred: conversion webhook for example.com/v1, Kind=CronTab failed: "
         'Post "https://127.0.0.1:1/convert": dial tcp 127.0.0.1:1: connect: connection refused'
     )
+
+
+def _crd_storing_its_second_version(client_config: dict[str, Any]) -> dict[str, Any]:
+    """Tekton's layout: the first version listed (v2) is not the one stored (v1)."""
+    crd = crontab_crd(client_config)
+    crd["spec"]["versions"].reverse()
+    return crd
+
+
+def test_a_crd_whose_webhook_is_gone_is_deleted_with_its_objects(fakeapi) -> None:  # type: ignore[no-untyped-def]
+    # crd_finalizer.go deletes through the storage version's store (GetCustomResourceListerCollectionDeleter):
+    # nothing to convert, so a webhook nobody serves any more does not hold the CRD up.
+    fakeapi.seed(_crd_storing_its_second_version({"url": "https://127.0.0.1:1/convert"}))
+    body = {"apiVersion": "example.com/v1", "kind": "CronTab", "metadata": {"name": "c"}, "spec": {"cronSpec": "* *"}}
+    assert fakeapi.server.request("POST", MAIN.format(version="v1"), body).status == 201
+    crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+    assert fakeapi.server.request("DELETE", f"{crds}/crontabs.example.com").status == 200
+    fakeapi.server.settle()
+    assert fakeapi.server.request("GET", f"{crds}/crontabs.example.com").status == 404
+    assert fakeapi.server.storage.get_list("/example.com/crontabs")[0] == []
+
+
+def test_the_crd_finalizer_runs_no_admission(fakeapi) -> None:  # type: ignore[no-untyped-def]
+    # The finalizer deletes with rest.ValidateAllObjectFunc, past every admission plugin and policy.
+    fakeapi.seed(
+        _crd_storing_its_second_version({"url": "https://127.0.0.1:1/convert"}),
+        {
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "ValidatingAdmissionPolicy",
+            "metadata": {"name": "no-deletes"},
+            "spec": {
+                "matchConstraints": {
+                    "resourceRules": [
+                        {
+                            "apiGroups": ["example.com"],
+                            "apiVersions": ["*"],
+                            "operations": ["DELETE"],
+                            "resources": ["*"],
+                        }
+                    ]
+                },
+                "validations": [{"expression": "false", "message": "no deletes"}],
+            },
+        },
+        {
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "ValidatingAdmissionPolicyBinding",
+            "metadata": {"name": "no-deletes"},
+            "spec": {"policyName": "no-deletes", "validationActions": ["Deny"]},
+        },
+    )
+    body = {"apiVersion": "example.com/v1", "kind": "CronTab", "metadata": {"name": "c"}, "spec": {"cronSpec": "* *"}}
+    assert fakeapi.server.request("POST", MAIN.format(version="v1"), body).status == 201
+    fakeapi.server.settle()
+    refused = fakeapi.server.request("DELETE", f"{MAIN.format(version='v1')}/c")
+    assert refused.status == 422
+    crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+    assert fakeapi.server.request("DELETE", f"{crds}/crontabs.example.com").status == 200
+    fakeapi.server.settle()
+    assert fakeapi.server.request("GET", f"{crds}/crontabs.example.com").status == 404
+
+
+def test_instances_that_cannot_be_deleted_keep_the_crd_with_the_reason(fakeapi, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # deleteInstances' InstanceDeletionFailed condition; the finalizer stays and the key is tried again.
+    fakeapi.seed(_crd_storing_its_second_version({"url": "https://127.0.0.1:1/convert"}))
+    body = {"apiVersion": "example.com/v1", "kind": "CronTab", "metadata": {"name": "c"}, "spec": {"cronSpec": "* *"}}
+    assert fakeapi.server.request("POST", MAIN.format(version="v1"), body).status == 201
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise errors.new_internal_error("storage unavailable")
+
+    monkeypatch.setattr(TerminatingAwareStore, "delete_collection", refuse)
+    crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+    assert fakeapi.server.request("DELETE", f"{crds}/crontabs.example.com").status == 200
+    fakeapi.server.settle()
+    crd = fakeapi.server.request("GET", f"{crds}/crontabs.example.com").json()
+    terminating = next(c for c in crd["status"]["conditions"] if c["type"] == "Terminating")
+    assert (terminating["status"], terminating["reason"]) == ("True", "InstanceDeletionFailed")
+    assert terminating["message"] == "could not issue all deletes: Internal error occurred: storage unavailable"
+    assert crd["metadata"]["finalizers"] == ["customresourcecleanup.apiextensions.k8s.io"]

@@ -647,10 +647,14 @@ class Store:
             details["group"] = self.spec.group
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
 
-    def delete_collection(self, ctx: RequestContext, options: DeleteOptions, list_options: ListOptions) -> Object:
+    def delete_collection(
+        self, ctx: RequestContext, options: DeleteOptions, list_options: ListOptions, *, admission: bool = True
+    ) -> Object:
+        """deleteCollection; without ``admission``, as the storage's own callers delete (the CRD finalizer
+        passes rest.ValidateAllObjectFunc and no admission runs)."""
         listed = self.list(ctx, list_options)
         # deleteCollection (delete.go): one mutating admission for the collection, a validating one per object.
-        attributes = self._admit(ctx, DELETE, None, None, options)
+        attributes = self._admit(ctx, DELETE, None, None, options) if admission else None
         deleted = []
         for item in listed["items"]:
             meta = item.get("metadata") or {}
