@@ -36,6 +36,8 @@ NAME = "customresourcedefinitions"
 CONTROLLER_USER = UserInfo("system:apiserver", ("system:masters",))
 # A sync that loses a race with another writer of the same CRD tries again this many times.
 MAX_CONFLICT_RETRIES = 5
+# The Terminating reason of a finalizer whose instances could not all be deleted (crd_finalizer.go).
+DELETION_FAILED = "InstanceDeletionFailed"
 
 
 def _context(verb: str, resource: str, name: str = "", namespace: str = "", subresource: str = "") -> RequestContext:
@@ -239,7 +241,7 @@ class CRDController(QueueController[str]):
                 "reason": "InstanceDeletionInProgress",
                 "message": "CustomResource deletion is in progress",
             }
-            if not helpers.is_condition_true(crd, helpers.TERMINATING):
+            if (helpers.find_condition(crd, helpers.TERMINATING) or {}).get("reason") != DELETION_FAILED:
                 # Upstream writes it on every try, undoing InstanceDeletionFailed, whose write then queues
                 # the CRD again at once: written once, a failing deletion waits for its back-off.
                 self._update_status(name, lambda c: helpers.set_condition(c.setdefault("status", {}), in_progress))
@@ -250,7 +252,7 @@ class CRDController(QueueController[str]):
                 failed = {
                     "type": helpers.TERMINATING,
                     "status": helpers.TRUE,
-                    "reason": "InstanceDeletionFailed",
+                    "reason": DELETION_FAILED,
                     "message": f"could not issue all deletes: {exc.message}",
                 }
                 self._update_status(name, lambda c: helpers.set_condition(c.setdefault("status", {}), failed))
