@@ -80,20 +80,28 @@ def is_sidecar(container: Object) -> bool:
     return container.get("restartPolicy") == "Always"
 
 
-def is_job_pod(pod: Object) -> bool:
-    """A pod that runs to completion: restartPolicy Never or OnFailure, controlled by a Job."""
+# Helm's hook annotation: Helm waits for a hook pod (a `helm test` pod among them) to succeed.
+HELM_HOOK_ANNOTATION = "helm.sh/hook"
+
+
+def runs_to_completion(pod: Object) -> bool:
+    """A pod whose containers exit by themselves: restartPolicy Never or OnFailure, and controlled by a
+    Job or run as a Helm hook (whose pods Helm waits to see Succeeded). Other pods run until deleted."""
     spec = pod.get("spec") or {}
     if spec.get("restartPolicy") not in ("Never", "OnFailure"):
         return False
-    refs = (pod.get("metadata") or {}).get("ownerReferences") or []
-    return any(r.get("controller") and r.get("kind") == "Job" for r in refs)
+    meta = pod.get("metadata") or {}
+    if HELM_HOOK_ANNOTATION in (meta.get("annotations") or {}):
+        return True
+    return any(r.get("controller") and r.get("kind") == "Job" for r in meta.get("ownerReferences") or [])
 
 
 @dataclass(frozen=True)
 class BecomeReady:
-    """The default course: init containers complete, containers run and turn ready; Job pods complete.
+    """The default course: init containers complete, containers run and turn ready; Job pods and
+    Helm hook pods complete (``runs_to_completion``).
 
-    ``run_seconds``: how long a Job pod's containers run before they exit 0 (0: they complete
+    ``run_seconds``: how long such a pod's containers run before they exit 0 (0: they complete
     at the first sync, and the pod goes straight to Succeeded).
     """
 
@@ -107,13 +115,13 @@ class BecomeReady:
                 init[container["name"]] = ContainerState("running", ready=True)
             else:
                 init[container["name"]] = ContainerState("terminated", ready=True, reason=COMPLETED)
-        if is_job_pod(ctx.pod) and ctx.elapsed >= self.run_seconds:
+        if runs_to_completion(ctx.pod) and ctx.elapsed >= self.run_seconds:
             done = ContainerState("terminated", reason=COMPLETED)
             return PodStep(init, {c["name"]: done for c in spec.get("containers") or []})
         ready = ctx.elapsed >= ctx.ready_delay_seconds
         running = ContainerState("running", ready=ready)
         wait = [ctx.ready_delay_seconds - ctx.elapsed] if not ready else []
-        if is_job_pod(ctx.pod):
+        if runs_to_completion(ctx.pod):
             wait.append(self.run_seconds - ctx.elapsed)
         return PodStep(
             init,

@@ -73,3 +73,28 @@ def test_install_and_upgrade_wait_for_the_rollout(helm: Helm, fakeapi: FakeAPI, 
         0,
         2,
     ]
+
+
+def test_helm_test_pods_run_to_completion(helm: Helm, fakeapi: FakeAPI) -> None:
+    # `helm test` waits for each test hook pod to reach Succeeded, as a kubelet reports a container that exited 0.
+    helm("install", "app", CHART, "--wait", "--timeout", "60s")
+    tested = helm("test", "app", "--timeout", "30s")
+    assert "TEST SUITE:     app-test-web" in tested.stdout
+    assert "Phase:          Succeeded" in tested.stdout
+    pod = _get(fakeapi, "/api/v1/namespaces/default/pods/app-test-web")
+    assert pod["status"]["phase"] == "Succeeded"
+    assert pod["status"]["containerStatuses"][0]["state"]["terminated"]["reason"] == "Completed"
+
+
+def test_a_bare_pod_that_is_not_a_hook_keeps_running(fakeapi: FakeAPI) -> None:
+    # What its command does is unknown: without a Job or a Helm hook it runs (a server, say) until deleted.
+    fakeapi.seed(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "server", "namespace": "default"},
+            "spec": {"restartPolicy": "Never", "containers": [{"name": "s", "image": "python"}]},
+        }
+    )
+    fakeapi.server.settle()
+    assert _get(fakeapi, "/api/v1/namespaces/default/pods/server")["status"]["phase"] == "Running"
