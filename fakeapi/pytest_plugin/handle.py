@@ -265,11 +265,13 @@ class FakeAPI:
         """One object as the API serves it (a namespaced kind defaults to the ``default`` namespace).
 
         ``kind`` is a kind (``ConfigMap``) or, as kubectl takes them, a resource's plural, singular
-        or short name (``configmaps``, ``configmap``, ``cm``).
+        or short name (``configmaps``, ``configmap``, ``cm``). The test's reads are not the clients'
+        traffic: they stay out of the audit log and the trace, and injected faults spare them.
 
         Raises:
-            StatusError: The server's answer when it is not 200 (NotFound, for one); a 400 naming
-                the closest kind when ``kind`` is none of the served ones.
+            fakeapi.apimachinery.errors.StatusError: The server's answer when it is not 200 (``.code``
+                404 for NotFound, for one); a 400 naming the closest kind when ``kind`` is none of
+                the served ones.
         """
         spec = self._spec(api_version, kind)
         path = f"{self._collection_path(spec, namespace or 'default')}/{quote(name)}"
@@ -287,8 +289,8 @@ class FakeAPI:
     ) -> builtins.list[dict[str, Any]]:
         """The objects of a kind (in every namespace when ``namespace`` is ``None``), in the API's order.
 
-        ``kind`` is taken as ``get`` takes it. Each item gets its ``apiVersion`` and ``kind``, which
-        list items leave out on the wire.
+        ``kind`` is taken as ``get`` takes it, and the read stays out of the audit log as ``get``'s
+        does. Each item gets its ``apiVersion`` and ``kind``, which list items leave out on the wire.
         """
         spec = self._spec(api_version, kind)
         query = urlencode(
@@ -348,7 +350,7 @@ class FakeAPI:
         return f"{root}/{spec.resource}"
 
     def _read(self, path: str, query: str) -> dict[str, Any]:
-        response = self.server.request("GET", path, query=query)
+        response = self.server.read(path, query=query)
         body: dict[str, Any] = response.json()
         if response.status != 200:
             raise errors.StatusError(

@@ -777,6 +777,11 @@ class FakeAPIServer:
         all_headers = {"Authorization": f"Bearer {user_token or self._loopback_token}", **(headers or {})}
         return _served(self.handler, method, path, body, query, all_headers)
 
+    def read(self, path: str, *, query: str = "") -> Response:
+        """A GET a test makes to look, past the request filters as seeding writes are: not in the audit
+        log (so an assertion on the requests sees only the clients'), and no injected fault applies."""
+        return _served(self._seeding_handler, "GET", path, None, query, {})
+
     def served_specs(self, api_version: str) -> list[ResourceSpec]:
         """The resources (not subresources) served in a group-version, built-in and custom, as discovery lists them."""
         installed = self.discovery.group_version(GroupVersion.parse(api_version))

@@ -6,6 +6,9 @@ import json
 
 import pytest
 
+from fakeapi.apimachinery import errors
+from fakeapi.apimachinery.errors import StatusError
+
 # An inner conftest that writes, at the end of the inner session, whether its servers are stopped.
 RECORD_STOPPED = """
 import json
@@ -103,8 +106,18 @@ def test_direct_reads(fakeapi) -> None:  # type: ignore[no-untyped-def]
     selected = fakeapi.list("v1", "ConfigMap", "default", label_selector="tier=web")
     assert [(c["kind"], c["metadata"]["name"]) for c in selected] == [("ConfigMap", "one")]
     assert {c["metadata"]["name"] for c in fakeapi.list("v1", "ConfigMap")} >= {"one", "two", "kube-root-ca.crt"}
-    with pytest.raises(Exception, match='configmaps "three" not found'):
+    with pytest.raises(StatusError, match='configmaps "three" not found') as missing:
         fakeapi.get("v1", "ConfigMap", "three")
+    assert missing.value.code == 404
+
+
+def test_the_tests_own_reads_are_not_the_clients_requests(fakeapi) -> None:  # type: ignore[no-untyped-def]
+    fakeapi.seed({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "default"}})
+    fakeapi.faults.fail(errors.new_internal_error("injected"), times=None, resource="configmaps")
+    assert fakeapi.get("v1", "ConfigMap", "x")["metadata"]["name"] == "x"
+    assert [c["metadata"]["name"] for c in fakeapi.list("v1", "ConfigMap", "default")] == ["kube-root-ca.crt", "x"]
+    fakeapi.audit.assert_not_requested("get", "configmaps", name="x")
+    fakeapi.audit.assert_not_requested("list", "configmaps")
 
 
 def test_seed_from_files_and_directories(fakeapi, tmp_path) -> None:  # type: ignore[no-untyped-def]
