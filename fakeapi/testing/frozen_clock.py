@@ -28,8 +28,8 @@ import functools
 from typing import Any
 
 # Prefixes, as freezegun's ignore list matches module names: the `kubernetes` client, and with it
-# kubernetes_asyncio.
-IGNORED_MODULES = ("kubernetes",)
+# kubernetes_asyncio; and pytest's clock, whose --durations would otherwise time a frozen setup in years.
+IGNORED_MODULES = ("kubernetes", "_pytest.timing")
 
 
 @functools.cache

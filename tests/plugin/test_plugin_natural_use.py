@@ -7,6 +7,8 @@ with which datetime class, is process-wide state that the outer session has sett
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 NATURAL_TESTS = """
@@ -79,8 +81,13 @@ def test_code_that_loads_its_kubeconfig_bare(fakeapi_kubeconfig_env):
 
 def test_the_natural_forms_work(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_natural=NATURAL_TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--durations=0", "--durations-min=0")
     result.assert_outcomes(passed=8)
+    # pytest's own clock is kept out of the freezes, so --durations reports real times (not 2030 - now).
+    durations = [
+        float(m.group(1)) for line in result.outlines if (m := re.match(r"([\d.]+)s (?:setup|call|teardown)", line))
+    ]
+    assert len(durations) >= 8 and max(durations) < 60
 
 
 def test_an_unknown_marker_setting_names_the_valid_ones(pytester: pytest.Pytester) -> None:
