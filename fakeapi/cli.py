@@ -70,6 +70,14 @@ def _parser() -> argparse.ArgumentParser:
         help="cut connections whose request head takes longer (default 32, as kube-apiserver; 0: never)",
     )
     serve.add_argument(
+        "--controllers",
+        type=_string_slice,
+        default=["*"],
+        metavar="NAMES",
+        help="kube-controller-manager's --controllers: the loops to run, comma-separated; '*' for all, "
+        "'-name' to leave one out (default '*'; the simulation's scheduler and kubelet are among them)",
+    )
+    serve.add_argument(
         "--ui",
         action="store_true",
         help="record the traffic and serve the live trace viewer at /ui/ on the same port, behind the same "
@@ -217,6 +225,7 @@ def _server_config(args: argparse.Namespace) -> ServerConfig:
         authorization_mode=args.authorization_mode,
         api_audiences=list(args.api_audiences),
         request_header=request_header,
+        controllers=args.controllers,
     )
     if args.service_account_issuer:
         config.service_account_issuer = args.service_account_issuer[0]

@@ -381,3 +381,19 @@ def test_an_invalid_audit_policy_stops_the_start(tmp_path: Path) -> None:
     assert _refused_start(f"--audit-policy-file={policy}", log) == (
         f"fakeapi: loaded illegal policy with 0 rules: from file {policy}"
     )
+
+
+@pytest.mark.kubectl
+def test_the_controllers_flag_switches_loops_off_as_kube_controller_managers_does(tmp_path: Path) -> None:
+    # --controllers (cmd/kube-controller-manager/app/options): '*' and '-name'; here the scheduler is left out.
+    with _serve(tmp_path, "--controllers=*,-scheduler") as kubeconfig:
+        _kubectl(kubeconfig, "run", "web", "--image=nginx")
+        time.sleep(0.5)  # the kubelets and the other controllers run meanwhile
+        node = _kubectl(kubeconfig, "get", "pod", "web", "-o", "jsonpath={.spec.nodeName}/{.status.phase}").stdout
+        assert node == "/Pending"
+        assert _kubectl(kubeconfig, "get", "nodes", "-o", "name").stdout.strip() == "node/fakeapi-control-plane"
+
+
+def test_an_unknown_controller_stops_the_start() -> None:
+    refused = _refused_start("--controllers=*,-bogus")
+    assert refused.startswith('fakeapi: "bogus" is not in the list of known controllers (known: ')
