@@ -168,6 +168,11 @@ def _version_key(name: str) -> tuple[int, int, int, str]:
     return (rank, -major, -minor, name)
 
 
+def kube_aware_less(a: str, b: str) -> bool:
+    """CompareKubeAwareVersionStrings(a, b) < 0: ``a`` has the lower priority."""
+    return _version_key(a) > _version_key(b)
+
+
 def sort_versions(names: list[str]) -> list[str]:
     """Kube-aware priority: GA before beta before alpha, higher numbers first, others last by name."""
     return sorted(names, key=_version_key)

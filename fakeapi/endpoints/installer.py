@@ -16,7 +16,7 @@ from typing import Any
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.openapi_schemas import SchemaRegistry
 from fakeapi.apimachinery.schema import GroupVersion
-from fakeapi.endpoints.handlers.common import RequestScope
+from fakeapi.endpoints.handlers.common import RequestScope, context_of
 from fakeapi.endpoints.handlers.connect import connect_resource
 from fakeapi.endpoints.handlers.create import create_resource
 from fakeapi.endpoints.handlers.delete import delete_collection, delete_resource
@@ -81,6 +81,8 @@ class APIGroupVersion:
         # route with segments past the subresource.
         if installed is None or (len(info.parts) > 3 and info.subresource != "proxy"):
             raise errors.new_generic_not_found()
+        for text in installed.scope.spec.warnings:
+            context_of(req).add_warning(text)
         verb = info.verb
         # The deprecated /watch/ routes are registered for GET only (installer.go registerResourceHandlers).
         if info.deprecated_watch_path and req.method != "GET":

@@ -58,6 +58,8 @@ class ResourceSpec:
     # Key of the strategy in fakeapi.registry.strategies (empty: the default strategy).
     strategy: str = ""
     singular: str = ""
+    # Warnings every request to this resource in this version gets (a deprecated version's).
+    warnings: tuple[str, ...] = ()
 
     @property
     def group_version(self) -> GroupVersion:

@@ -462,3 +462,31 @@ def test_openapi_definitions_are_published_per_group_version(server: FakeAPIServ
         assert published.definitions == {}
     finally:
         handler.openapi = previous
+
+
+def test_requests_to_a_deprecated_version_are_warned(server: FakeAPIServer) -> None:
+    # customresource_handler.go: a deprecated version's deprecationWarning, or defaultDeprecationWarning
+    # naming the highest served version that is newer and not deprecated (v2alpha1 is older than v1beta1).
+    def version(name: str, **extra: Any) -> dict[str, Any]:
+        schema = {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}
+        return {"name": name, "served": True, "storage": name == "v1", "schema": schema, **extra}
+
+    crd = crd_manifest("Old", "dep.example.com")
+    crd["spec"]["versions"] = [
+        version("v1"),
+        version("v1beta1", deprecated=True),
+        version("v1alpha1", deprecated=True, deprecationWarning="v1alpha1 is gone soon"),
+        version("v2alpha1"),
+    ]
+    create_crd(server, crd)
+
+    def warnings(method: str, version: str, body: Any = None) -> list[str]:
+        path = f"/apis/dep.example.com/{version}/namespaces/default/olds"
+        return [value for name, value in server.request(method, path, body).headers if name == "Warning"]
+
+    assert warnings("GET", "v1") == warnings("GET", "v2alpha1") == []
+    deprecated = '299 - "dep.example.com/v1beta1 Old is deprecated; use dep.example.com/v1 Old"'
+    assert warnings("GET", "v1beta1") == [deprecated]
+    created = {"apiVersion": "dep.example.com/v1beta1", "kind": "Old", "metadata": {"name": "o"}}
+    assert warnings("POST", "v1beta1", created) == [deprecated]
+    assert warnings("GET", "v1alpha1") == ['299 - "v1alpha1 is gone soon"']

@@ -68,6 +68,25 @@ class CustomResourceVersion:
         return f"{self.spec.group}/{self.storage_version}"
 
 
+def _deprecation_warnings(spec: dict[str, Any], version: dict[str, Any], kind: str) -> tuple[str, ...]:
+    """The warning of a deprecated version (customresource_handler.go): its deprecationWarning, or
+    defaultDeprecationWarning naming the highest served, not deprecated, newer version."""
+    if not version.get("deprecated"):
+        return ()
+    if version.get("deprecationWarning") is not None:
+        return (str(version["deprecationWarning"]),)
+    name, group = str(version.get("name")), str(spec.get("group"))
+    message = f"{group}/{name} {kind} is deprecated"
+    newer = [
+        str(v.get("name"))
+        for v in spec.get("versions") or []
+        if v.get("served") and not v.get("deprecated") and helpers.kube_aware_less(name, str(v.get("name")))
+    ]
+    if newer:
+        message += f"; use {group}/{helpers.sort_versions(newer)[0]} {kind}"
+    return (message,)
+
+
 def version_info(crd: Object, version: dict[str, Any]) -> CustomResourceVersion:
     """The serving info of ``version`` of ``crd``, named by its accepted names."""
     accepted = helpers.accepted_names_of(crd)
@@ -103,6 +122,7 @@ def version_info(crd: Object, version: dict[str, Any]) -> CustomResourceVersion:
         tracks_generation=True,
         singular=str(accepted.get("singular") or ""),
         crd_list_kind=str(accepted.get("listKind") or ""),
+        warnings=_deprecation_warnings(spec, version, str(accepted.get("kind"))),
     )
     return CustomResourceVersion(
         crd_name=helpers.name_of(crd),
