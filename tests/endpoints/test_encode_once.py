@@ -134,9 +134,21 @@ def test_watchers_read_the_bytes_of_a_fresh_encoding(server: tuple[FakeAPIServer
     assert [parsed(line)[0] for line in selected] == ["ADDED", "ADDED", "MODIFIED", "DELETED"]
     named = only_a.until(5)
     assert [parsed(line)[1]["metadata"]["name"] for line in named] == ["a"] * 5
-    for line in selected + named:
+    *matching, left = selected
+    for line in matching + named:
         _, obj = parsed(line)
         assert committed.fresh[obj["metadata"]["resourceVersion"]] in line
+    # Leaving the selector is the version that last matched, at the revision of the relabel
+    # (cache_watcher.go's convertToWatchEvent): an object of its own, not a committed version.
+    last = next(
+        obj
+        for _, obj in map(parsed, reversed(matching))
+        if obj["metadata"]["name"] == parsed(left)[1]["metadata"]["name"]
+    )
+    _, gone = parsed(left)
+    relabelled = gone["metadata"]["resourceVersion"]
+    assert gone == {**last, "metadata": {**last["metadata"], "resourceVersion": relabelled}}
+    assert int(relabelled) > int(last["metadata"]["resourceVersion"])
 
 
 def test_lists_and_gets_read_the_bytes_of_a_fresh_encoding(
