@@ -250,3 +250,31 @@ def test_a_rule_too_dear_for_its_runs_is_refused_with_the_factor() -> None:
     ]
     bounded = {"type": "object", "properties": {"names": {"type": "array", "maxItems": 100, "items": name}}}
     assert crd_errors(bounded) == []
+
+
+def _compiled_cost(schema: dict[str, Any]) -> int:
+    s = new_structural(schema)
+    assert s is not None
+    [result] = compile_rules(s, False)
+    assert result.error is None, result.error
+    return result.max_cost
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        # apiserver/pkg/cel/library/cost.go has no case for isURL (url, cidr, isIP, isCIDR,
+        # quantity, isQuantity, semver and isSemver scan their argument): cel-go's default 1
+        # (checker/cost.go functionCost), plus the read of self, whatever the string's length.
+        ("isURL(self)", 1 + 1),
+        # startsWith scans its argument: ceil(8 * 0.1).
+        ("isURL(self) && self.startsWith('https://')", 2 + 1 + 1),
+    ],
+)
+def test_is_url_costs_one_whatever_the_length_of_its_argument(rule: str, expected: int) -> None:
+    """Traefik's CRDs: ``isURL(self)`` on the strings, of no maxLength, of a list of 100."""
+    item = {"type": "string", "x-kubernetes-validations": [{"rule": rule}]}
+    assert _compiled_cost(item) == expected
+    assert (
+        crd_errors({"type": "object", "properties": {"urls": {"type": "array", "maxItems": 100, "items": item}}}) == []
+    )
