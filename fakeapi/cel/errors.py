@@ -4,12 +4,32 @@ cel-cpp's compile errors already have cel-go's shape (``ERROR: <input>:1:6: ...`
 caret snippet) wrapped in an absl status (``INVALID_ARGUMENT: ... [INVALID_ARGUMENT]``); its
 runtime errors are absl statuses with its own texts. Where the texts differ they are mapped to
 cel-go's (cel-go common/types/err.go: ``no such key: %v``, ``no such overload``; interpreter
-errors ``division by zero``, ``index '2' out of range in list size '1'``).
+errors ``division by zero``, ``index '2' out of range in list size '1'``; common/types/string.go's
+``type conversion error from 'string' to 'int'``).
 """
 
 from __future__ import annotations
 
+import re
+
 _STATUS_CODE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+
+# cel-cpp's texts for a string that does not convert, by the CEL type converted to. cel-go has one
+# text for them all (common/types/string.go String.ConvertToType, which int(), uint(), double(),
+# bool(), duration() and timestamp() of a string call): ``type conversion error from 'string' to
+# '%s'``, the type by its name (common/types/types.go: google.protobuf.Duration, ...).
+_STRING_CONVERSIONS = {
+    "cannot convert string to int": "int",
+    "cannot convert string to uint": "uint",
+    "cannot convert string to double": "double",
+    "Type conversion error from 'string' to 'bool'": "bool",
+    "String to Duration conversion failed": "google.protobuf.Duration",
+    "String to Timestamp conversion failed": "google.protobuf.Timestamp",
+}
+# cel-cpp refuses a duration string past +-87660000h with its own text. cel-go parses with Go's
+# time.ParseDuration, which refuses any past +-2562047h (an int64 of nanoseconds), so those strings
+# fail its conversion too.
+_DURATION_OUT_OF_RANGE = re.compile(r'Duration ".*" (above maximum|below minimum) allowed duration ".*"', re.DOTALL)
 
 
 def _is_status_code(text: str) -> bool:
@@ -31,10 +51,10 @@ def _runtime_text(message: str) -> str:
     if message.startswith("Index error: index=") and " size=" in message:
         index, _, size = message.removeprefix("Index error: index=").partition(" size=")
         return f"index '{index}' out of range in list size '{size}'"
-    if message == "String to Duration conversion failed":
-        return "invalid duration"
-    if message == "String to Timestamp conversion failed":
-        return "invalid timestamp"
+    if message in _STRING_CONVERSIONS:
+        return f"type conversion error from 'string' to '{_STRING_CONVERSIONS[message]}'"
+    if _DURATION_OUT_OF_RANGE.fullmatch(message):
+        return "type conversion error from 'string' to 'google.protobuf.Duration'"
     return message
 
 

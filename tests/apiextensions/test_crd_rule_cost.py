@@ -250,3 +250,72 @@ def test_a_rule_too_dear_for_its_runs_is_refused_with_the_factor() -> None:
     ]
     bounded = {"type": "object", "properties": {"names": {"type": "array", "maxItems": 100, "items": name}}}
     assert crd_errors(bounded) == []
+
+
+def _compiled_cost(schema: dict[str, Any]) -> int:
+    s = new_structural(schema)
+    assert s is not None
+    [result] = compile_rules(s, False)
+    assert result.error is None, result.error
+    return result.max_cost
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        # apiserver/pkg/cel/library/cost.go has no case for isURL (url, cidr, isIP, isCIDR,
+        # quantity, isQuantity, semver and isSemver scan their argument): cel-go's default 1
+        # (checker/cost.go functionCost), plus the read of self, whatever the string's length.
+        ("isURL(self)", 1 + 1),
+        # startsWith scans its argument: ceil(8 * 0.1).
+        ("isURL(self) && self.startsWith('https://')", 2 + 1 + 1),
+    ],
+)
+def test_is_url_costs_one_whatever_the_length_of_its_argument(rule: str, expected: int) -> None:
+    """Traefik's CRDs: ``isURL(self)`` on the strings, of no maxLength, of a list of 100."""
+    item = {"type": "string", "x-kubernetes-validations": [{"rule": rule}]}
+    assert _compiled_cost(item) == expected
+    assert (
+        crd_errors({"type": "object", "properties": {"urls": {"type": "array", "maxItems": 100, "items": item}}}) == []
+    )
+
+
+ADDRESSES: dict[str, Any] = {"type": "array", "maxItems": 256, "items": {"type": "string", "maxLength": 64}}
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        # cel-go checker/cost.go: a conditional's size is the union of its branches' (256 and 0),
+        # its cost the condition's (has() is free, the read 1) and the dearer branch's ([] is
+        # ListCreateBaseCost, 10). The range has no field path, so pushIterSingle gives k the path
+        # ["@items"], which compilation.go's sizeEstimator walks from Path()[1:]: k is sized as
+        # self, an object of properties, 0. k.contains("/") then costs its read alone; each of
+        # the 256 steps costs 2 (the accumulator, k) and the loop condition 3; the result 1 and
+        # the negation 1: 1 + (1 + 10) + 256 * (2 + 3) + 1 = 1293.
+        ('!(has(self.addresses) ? self.addresses : []).exists(k, k.contains("/"))', 1293),
+        ('(true ? self.addresses : self.addresses).exists(k, k.contains("/"))', 2 + 256 * (2 + 3) + 1),
+        # With a field path k is an address, 256 bytes: contains costs ceil(25.6) * ceil(0.1) more.
+        ('self.addresses.exists(k, k.contains("/"))', 2 + 256 * (2 + 26 + 3) + 1),
+    ],
+)
+def test_a_conditional_range_sizes_its_elements_as_self(rule: str, expected: int) -> None:
+    """Istio's ServiceEntry CRD, which kube-apiserver accepts."""
+    spec = {"type": "object", "properties": {"addresses": ADDRESSES}, "x-kubernetes-validations": [{"rule": rule}]}
+    assert _compiled_cost(spec) == expected
+    assert crd_errors(spec) == []
+
+
+def test_elements_of_a_range_with_no_field_path_are_sized_as_the_rule_s_node() -> None:
+    """A rule on a list of 10 strings of maxLength 5 (20 bytes): its elements are 20 bytes long,
+    those of a conditional over it as long as the list has items (cel-go checker/cost.go
+    pushIterSingle, apiextensions-apiserver compilation.go sizeEstimator)."""
+    names: dict[str, Any] = {"type": "array", "maxItems": 10, "items": {"type": "string", "maxLength": 5}}
+
+    def with_rule(rule: str) -> dict[str, Any]:
+        return {**names, "x-kubernetes-validations": [{"rule": rule}]}
+
+    # Each step: the accumulator 1, k 1 and contains ceil(20 * 0.1) * ceil(0.1); the condition 3.
+    assert _compiled_cost(with_rule("self.exists(k, k.contains('x'))")) == 1 + 10 * (2 + 2 + 3) + 1
+    # contains scans ceil(10 * 0.1) of each k.
+    assert _compiled_cost(with_rule("(true ? self : self).exists(k, k.contains('x'))")) == 1 + 10 * (2 + 1 + 3) + 1

@@ -2,8 +2,9 @@
 
 Expected texts are built from apiextensions-apiserver pkg/apiserver/schema/cel/validation.go
 (``failed rule: %s``, ``%v evaluating rule: %v``, fieldErrorForReason, ruleMessageOrDefault),
-pkg/apis/apiextensions/validation/validation.go (``compilation failed: ``, getCostErrorMessage)
-and cel-go's checker (``undefined field '%s'``).
+pkg/apis/apiextensions/validation/validation.go (``compilation failed: ``, getCostErrorMessage),
+cel-go's checker (``undefined field '%s'``) and common/types/string.go (``type conversion error
+from 'string' to '%s'``).
 """
 
 from __future__ import annotations
@@ -333,6 +334,38 @@ def test_an_evaluation_error_names_the_rule(kubectl: Kubectl) -> None:
     assert _refused(kubectl, _widget({"count": 1})) == (
         'The Widget "w1" is invalid: spec: Invalid value: "object": no such key: limit evaluating rule: '
         "self.count <= self.limit\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rule", "value", "type_name"),
+    [
+        ("int(self.s) > 0", "abc", "int"),
+        ("uint(self.s) > 0u", "abc", "uint"),
+        ("double(self.s) > 0.0", "abc", "double"),
+        ("bool(self.s)", "abc", "bool"),
+        ("duration(self.s) > duration('1s')", "abc", "google.protobuf.Duration"),
+        ("timestamp(self.s) > timestamp('2000-01-01T00:00:00Z')", "abc", "google.protobuf.Timestamp"),
+        # Past the range of an int64 of nanoseconds, where Go's time.ParseDuration refuses it too.
+        ("duration(self.s) > duration('1s')", "100000000000h", "google.protobuf.Duration"),
+    ],
+)
+def test_a_string_that_does_not_convert_is_a_type_conversion_error(
+    fakeapi: Any, rule: str, value: str, type_name: str
+) -> None:
+    """cel-go common/types/string.go String.ConvertToType: one text for each type a string fails to
+    convert to, named as common/types/types.go names it; validation.go adds the rule."""
+    schema = {"type": "object", "properties": {"s": {"type": "string"}}, "x-kubernetes-validations": [{"rule": rule}]}
+    server = fakeapi.server
+    crd = server.request(
+        "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", yaml.safe_load(_crd(schema))
+    )
+    assert crd.status == 201, crd.body.decode()
+    response = server.request("POST", f"/apis/{GROUP}/v1/namespaces/default/widgets", json.loads(_widget({"s": value})))
+    assert response.status == 422, response.body.decode()
+    assert response.json()["message"] == (
+        f'Widget.{GROUP} "w1" is invalid: spec: Invalid value: "object": '
+        f"type conversion error from 'string' to '{type_name}' evaluating rule: {rule}"
     )
 
 

@@ -12,6 +12,7 @@ rewritten to compare those ignoring order, and sums whose left operand is one to
 from __future__ import annotations
 
 import contextlib
+import enum
 import functools
 import json
 from dataclasses import dataclass, field
@@ -188,6 +189,19 @@ _MAP_KEY = Structural(raw={"type": "string", "maxLength": 0}, type="string")
 _ROOT_FIELDS = {"apiVersion": _STRING, "kind": _STRING, "metadata": _METADATA}
 
 
+class _Binding(enum.Enum):
+    """What a variable is bound to when no schema tells its type."""
+
+    # An element of a range cel-go keeps no field path for (a conditional, a literal, a function's
+    # or a macro's result): checker/cost.go's pushIterSingle gives the variable the path
+    # ["@items"] (or ["@keys"]) alone, and the sizeEstimator of compilation.go walks Path()[1:],
+    # no step, so it is sized as the rule's own node, whatever the range holds.
+    SIZED_AS_SELF = "sized as self"
+
+
+_Scope = dict[str, Structural | _Binding | None]
+
+
 @dataclass
 class _Resolver:
     """Walks a checked tree with the schema: unknown fields, ``oldSelf`` use, and node sizes."""
@@ -213,7 +227,7 @@ class _Resolver:
     def __post_init__(self) -> None:
         self.ast: CheckedAST = self.program.ast
         self._schema_paths = _schema_paths(self.root)
-        scope: dict[str, Structural | None] = {SCOPED_VAR: self.root, OLD_SCOPED_VAR: self.root}
+        scope: _Scope = {SCOPED_VAR: self.root, OLD_SCOPED_VAR: self.root}
         self.resolve(self.ast.expr, scope)
 
     def record(self, node: Expr, s: Structural | None) -> Structural | None:
@@ -227,11 +241,15 @@ class _Resolver:
                 self.paths[node.id] = path
         return s
 
-    def resolve(self, node: Expr, scope: dict[str, Structural | None]) -> Structural | None:
+    def resolve(self, node: Expr, scope: _Scope) -> Structural | None:
         if node.kind == "ident":
             if node.name == OLD_SCOPED_VAR:
                 self.uses_old_self = True
-            return self.record(node, scope.get(node.name))
+            bound = scope.get(node.name)
+            if bound is _Binding.SIZED_AS_SELF:
+                self.sizes[node.id] = model.max_elements(self.root)
+                return None
+            return self.record(node, bound)
         if node.kind == "select":
             target = self.resolve(node.target, scope) if node.target else None
             return self.record(node, self.field(node, target, node.name))
@@ -243,7 +261,7 @@ class _Resolver:
             self.resolve(sub, scope)
         return None
 
-    def call(self, node: Expr, scope: dict[str, Structural | None]) -> Structural | None:
+    def call(self, node: Expr, scope: _Scope) -> Structural | None:
         operands = ([node.target] if node.target else []) + node.args
         resolved = [self.resolve(o, scope) for o in operands]
         if node.name == "@in" and len(resolved) == 2 and resolved[1] is not None and _is_map(resolved[1]):
@@ -271,13 +289,15 @@ class _Resolver:
             return self.record(node, resolved[0])  # an optional's value: oldSelf.value()
         return None
 
-    def comprehension(self, node: Expr, scope: dict[str, Structural | None]) -> Structural | None:
+    def comprehension(self, node: Expr, scope: _Scope) -> Structural | None:
         range_schema = self.resolve(node.iter_range, scope) if node.iter_range else None
         inner = dict(scope)
         if range_schema is not None and range_schema.type == "array":
             inner[node.iter_var] = range_schema.items
         elif range_schema is not None and range_schema.type == "object":
             inner[node.iter_var] = _MAP_KEY
+        elif range_schema is None and node.iter_range is not None and not _has_field_path(node.iter_range):
+            inner[node.iter_var] = _Binding.SIZED_AS_SELF
         else:
             inner[node.iter_var] = None
         # cel.bind(name, init, body) is a comprehension whose accumulator is the bound name.
@@ -332,6 +352,13 @@ class _Resolver:
         source = self.program.checked_source
         source_line = source.split("\n")[line - 1] if source else ""
         return f"ERROR: <input>:{line}:{column}: {message}\n | {source_line}\n | {'.' * (column - 1)}^"
+
+
+def _has_field_path(node: Expr) -> bool:
+    """Whether cel-go's cost estimator keeps a field path for ``node``: variables, selections and
+    indexes have one (checker/cost.go costIdent, costSelect, costCall's index overloads), any
+    other call, literal or comprehension none."""
+    return node.kind in ("ident", "select") or (node.kind == "call" and node.name == "_[_]")
 
 
 def _schema_paths(root: Structural) -> dict[int, ValuePath]:
