@@ -229,14 +229,15 @@ class CustomResourceHandler:
         options = self.services.storage_factory.get_rest_options(
             GroupVersionResource(served.group, storage_version, served.plural)
         )
+        infos = {str(version.get("name")): version_info(crd, version) for version in helpers.versions_of(crd)}
         for version in helpers.served_versions(crd):
-            info = version_info(crd, version)
+            info = infos[str(version.get("name"))]
             if self.is_builtin_group_version(info.spec.group_version):
                 continue
             strategy = CustomResourceStrategy(info, self.schemas, self.services.identity)
             store = TerminatingAwareStore(
                 spec=info.spec,
-                storage=CodecStorage(options.storage, CustomResourceCodec(info, served.converter)),
+                storage=CodecStorage(options.storage, CustomResourceCodec(info, served.converter, infos)),
                 key_prefix=options.resource_prefix,
                 create_strategy=strategy,
                 update_strategy=strategy,

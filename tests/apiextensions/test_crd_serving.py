@@ -490,3 +490,27 @@ def test_requests_to_a_deprecated_version_are_warned(server: FakeAPIServer) -> N
     created = {"apiVersion": "dep.example.com/v1beta1", "kind": "Old", "metadata": {"name": "o"}}
     assert warnings("POST", "v1beta1", created) == [deprecated]
     assert warnings("GET", "v1alpha1") == ['299 - "v1alpha1 is gone soon"']
+
+
+def test_a_read_in_another_version_is_defaulted_as_stored_not_as_served(server: FakeAPIServer) -> None:
+    # The storage codec defaults with the schema of the version an object was stored in
+    # (unstructuredDefaulter); the conversion to the version asked for only prunes (schemaCoercingConverter).
+    def version(name: str, properties: dict[str, Any]) -> dict[str, Any]:
+        spec = {"type": "object", "properties": properties}
+        schema = {"openAPIV3Schema": {"type": "object", "properties": {"spec": spec}}}
+        return {"name": name, "served": True, "storage": name == "v1", "schema": schema}
+
+    crd = crd_manifest("Dial", "rd.example.com")
+    crd["spec"]["versions"] = [
+        version("v1", {"mode": {"type": "string", "default": "fromV1"}}),
+        version(
+            "v1beta1",
+            {"mode": {"type": "string", "default": "fromV1beta1"}, "extra": {"type": "string", "default": "betaOnly"}},
+        ),
+    ]
+    create_crd(server, crd)
+    dials = "/apis/rd.example.com/{}/namespaces/default/dials"
+    body = {"apiVersion": "rd.example.com/v1", "kind": "Dial", "metadata": {"name": "d"}, "spec": {}}
+    assert ok(server.request("POST", dials.format("v1"), body), 201)["spec"] == {"mode": "fromV1"}
+    assert ok(server.request("GET", f"{dials.format('v1beta1')}/d"))["spec"] == {"mode": "fromV1"}
+    assert [i["spec"] for i in ok(server.request("GET", dials.format("v1beta1")))["items"]] == [{"mode": "fromV1"}]

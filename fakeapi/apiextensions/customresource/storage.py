@@ -14,11 +14,12 @@ selectableFields fail with ``field label not supported``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fakeapi.apiextensions.conversion.converter import Converter
 from fakeapi.apiextensions.customresource.info import CustomResourceVersion
-from fakeapi.apiextensions.customresource.strategy import decode
+from fakeapi.apiextensions.customresource.strategy import coerce_and_prune, decode
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.endpoints.request import RequestContext
@@ -28,19 +29,32 @@ from fakeapi.storage.interfaces import Object
 
 
 class CustomResourceCodec:
-    """One served version's codec: written converted to the storage version, read converted, pruned and defaulted."""
+    """One served version's codec: written converted to the storage version; read decoded in the version
+    it was stored in, then converted and pruned."""
 
-    def __init__(self, info: CustomResourceVersion, converter: Converter) -> None:
+    def __init__(
+        self, info: CustomResourceVersion, converter: Converter, versions: Mapping[str, CustomResourceVersion]
+    ) -> None:
         self.info = info
         self.converter = converter
+        # Every version of the CRD, served or not: a stored object is decoded with its own version's schema.
+        self.versions = versions
 
     def to_storage(self, obj: Object) -> Object:
         return self.converter.convert(obj, self.info.storage_api_version)
 
     def from_storage(self, obj: Object) -> Object:
-        """Decode a stored object: convert it to this version, then prune and default with its schema."""
-        out = deep_copy_json(self.converter.convert(obj, self.info.api_version))
-        decode(out, self.info)
+        """Decode a stored object as the storage codec does: pruned and defaulted with the schema of the
+        version it was stored in (schemaCoercingDecoder, unstructuredDefaulter), then converted to this
+        version and pruned with its schema, not defaulted again (schemaCoercingConverter)."""
+        out = deep_copy_json(obj)
+        stored_in = self.versions.get(str(out.get("apiVersion", "")).rpartition("/")[2])
+        if stored_in is not None:
+            decode(out, stored_in)
+        if stored_in is self.info:
+            return out
+        out = self.converter.convert(out, self.info.api_version)
+        coerce_and_prune(out, self.info)
         return out
 
 

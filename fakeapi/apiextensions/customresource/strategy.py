@@ -41,12 +41,19 @@ MAX_INT32 = 2**31 - 1
 
 def decode(obj: Object, info: CustomResourceVersion) -> list[str]:
     """Prune, coerce metadata and default ``obj`` in place; return the unknown field paths."""
+    unknown = coerce_and_prune(obj, info)
+    default(obj, info.structural)
+    return unknown
+
+
+def coerce_and_prune(obj: Object, info: CustomResourceVersion) -> list[str]:
+    """Coerce metadata and prune ``obj`` in place, without defaulting (unstructuredSchemaCoercer, as the
+    schemaCoercingConverter applies it after a conversion); return the unknown field paths."""
     unknown = coerce_object_meta(obj, info.structural)
     if not info.preserve_unknown_fields:
         type_meta: dict[str, Any] = {k: obj[k] for k in ("apiVersion", "kind") if k in obj}
         unknown += prune(obj, info.structural, is_resource_root=True)
         obj.update(type_meta)
-    default(obj, info.structural)
     return unknown
 
 
