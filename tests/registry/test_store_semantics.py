@@ -257,7 +257,8 @@ def test_secret_string_data_and_service_cluster_ip(fakeapi: FakeAPI) -> None:
             "spec": {"ports": [{"port": 80}]},
         }
     )[0]
-    assert service["spec"]["clusterIP"] == "10.96.0.2"
+    # ipallocator keeps the first 256 addresses of a /12 for Services that name theirs (calculateRangeOffset).
+    assert service["spec"]["clusterIP"] == "10.96.1.1"
     assert service["spec"]["ports"][0] == {"port": 80, "protocol": "TCP", "targetPort": 80}
     clash = fakeapi.server.request(
         "POST",
@@ -266,7 +267,7 @@ def test_secret_string_data_and_service_cluster_ip(fakeapi: FakeAPI) -> None:
             "apiVersion": "v1",
             "kind": "Service",
             "metadata": {"name": "svc2"},
-            "spec": {"clusterIP": "10.96.0.2", "ports": [{"port": 80}]},
+            "spec": {"clusterIP": "10.96.1.1", "ports": [{"port": 80}]},
         },
     )
     assert clash.status == 422

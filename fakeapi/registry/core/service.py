@@ -1,7 +1,9 @@
 """Services (pkg/registry/core/service): defaults, cluster IPs from the service CIDR, node ports.
 
 Mirrors the ClusterIP and NodePort allocators of pkg/registry/core/service/ipallocator and
-portallocator, reduced to one IPv4 family. IPs are handed out in order, so runs repeat.
+portallocator, reduced to one IPv4 family. Both keep the low end of their range for addresses
+and ports asked for by name (calculateRangeOffset) and hand out the rest first; upstream picks
+at random in each band, here in order, so runs repeat.
 """
 
 from __future__ import annotations
@@ -33,6 +35,20 @@ NODE_PORT_RANGE = range(30000, 32768)
 
 class AllocationError(ValueError):
     pass
+
+
+def static_band(size: int, *, minimum: int, maximum: int, step: int) -> int:
+    """calculateRangeOffset: how much of the low end of a range of ``size`` is kept for static
+    allocation, min(max(minimum, size/step), maximum), or nothing for a range of ``minimum`` or less."""
+    if size <= minimum:
+        return 0
+    return min(max(minimum, size // step), maximum)
+
+
+def _dynamic_first(count: int, band: int, position: int) -> int:
+    """The ``position``-th of ``count`` slots in the order they are handed out: past the static band, then in it."""
+    dynamic = count - band
+    return band + position if position < dynamic else position - dynamic
 
 
 def claim_allocations(service: Object, ips: ServiceIPAllocator, node_ports: NodePortAllocator) -> None:
@@ -87,7 +103,12 @@ class ServiceIPAllocator:
         self.network = parse_service_cidr(cidr)
         self._lock = threading.Lock()
         self._allocated: dict[str, str] = {}
-        self._next = KUBERNETES_SERVICE_IP_INDEX + 1  # the first address is the kubernetes Service's
+        # Addresses 1 .. size (past the network's); ipallocator's band for a /12 is 256 addresses.
+        self._size = self.network.num_addresses - 2
+        self._band = static_band(self.network.num_addresses, minimum=16, maximum=256, step=16)
+        # Where the next search starts, in handing-out order: addresses go round, as upstream does not
+        # give a released address back at once either.
+        self._position = 0
 
     def allocate(self, owner: str, requested: str | None = None) -> str:
         with self._lock:
@@ -108,10 +129,10 @@ class ServiceIPAllocator:
                     raise AllocationError(f"failed to allocate IP {requested}: provided IP is already allocated")
                 self._allocated[requested] = owner
                 return requested
-            size = self.network.num_addresses - 2
-            for _ in range(size):
-                candidate = str(self.network.network_address + self._next)
-                self._next = self._next % size + 1
+            for _ in range(self._size):
+                index = 1 + _dynamic_first(self._size, self._band, self._position)
+                self._position = (self._position + 1) % self._size
+                candidate = str(self.network.network_address + index)
                 if candidate not in self._allocated:
                     self._allocated[candidate] = owner
                     return candidate
@@ -120,7 +141,7 @@ class ServiceIPAllocator:
     def reset(self) -> None:
         with self._lock:
             self._allocated.clear()
-            self._next = KUBERNETES_SERVICE_IP_INDEX + 1
+            self._position = 0
 
     def release(self, owner: str, address: str) -> None:
         with self._lock:
@@ -147,7 +168,10 @@ class NodePortAllocator:
                     raise AllocationError("provided port is already allocated")
                 self._allocated[requested] = owner
                 return requested
-            for port in NODE_PORT_RANGE:
+            size = len(NODE_PORT_RANGE)
+            band = static_band(size, minimum=16, maximum=128, step=32)
+            for position in range(size):
+                port = NODE_PORT_RANGE.start + _dynamic_first(size, band, position)
                 if port not in self._allocated:
                     self._allocated[port] = owner
                     return port
