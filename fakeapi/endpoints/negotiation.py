@@ -37,6 +37,8 @@ class Output:
 
     media_type: str = JSON
     transform: str = ""  # "", "Table", "PartialObjectMetadata", "PartialObjectMetadataList"
+    # The meta.k8s.io version of the transformed kind (v1, or v1beta1 as older clients ask).
+    transform_version: str = "v1"
     pretty: bool = False
 
 
@@ -74,7 +76,7 @@ def negotiate_output(accept_header: str, *, allow_transforms: bool = True) -> Ou
                 and media.param("v") in ("v1", "v1beta1")
                 and media.type in (JSON, YAML, "*/*")
             ):
-                return Output(YAML if media.type == YAML else JSON, as_kind)
+                return Output(YAML if media.type == YAML else JSON, as_kind, media.param("v"))
             continue
         if media.type in (JSON, "application/*", "*/*", "application/json-patch+json"):
             return Output(JSON)

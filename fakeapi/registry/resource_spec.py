@@ -62,6 +62,12 @@ class ResourceSpec:
     warnings: tuple[str, ...] = ()
 
     @property
+    def internal_type(self) -> str:
+        """The Go type of an object of this resource inside kube-apiserver, as ``%T`` prints it in messages."""
+        package = "core" if self.group in ("", "events.k8s.io") else self.group.split(".")[0]
+        return f"*{package}.{self.kind}"
+
+    @property
     def group_version(self) -> GroupVersion:
         return GroupVersion(self.group, self.version)
 

@@ -196,7 +196,9 @@ def test_transformed_answers_carry_the_same_versions(server: tuple[FakeAPIServer
     for row in rows:
         version = committed.objects[row["object"]["metadata"]["resourceVersion"]]
         assert row["object"] == to_partial_object_metadata(version)
-    listed = client.get(CONFIGMAPS, headers={"Accept": METADATA}).json()
+    listed = client.get(
+        CONFIGMAPS, headers={"Accept": METADATA.replace("PartialObjectMetadata", "PartialObjectMetadataList")}
+    ).json()
     assert listed["kind"] == "PartialObjectMetadataList"
     for item in listed["items"]:
         assert item == to_partial_object_metadata(committed.objects[item["metadata"]["resourceVersion"]])

@@ -832,7 +832,7 @@ def test_list_metadata_and_include_object(registry: TableConvertorRegistry) -> N
     assert full["rows"][0]["object"]["data"] == {"k": "v"}
     bare = make_table(registry, "", "ConfigMap", listed, include_object="None", no_headers=True)
     assert bare["columnDefinitions"] is None
-    assert bare["rows"] == [{"cells": ["one", 1, "5s"]}]
+    assert bare["rows"] == [{"cells": ["one", 1, "5s"], "object": None}]
 
 
 class _CountingConvertor:
@@ -885,6 +885,43 @@ def test_server_serves_tables_and_consults_its_registry(fakeapi: Any) -> None:
     assert all(row["object"]["kind"] == "PartialObjectMetadata" for row in listed["rows"])
     bad = server.request("GET", "/api/v1/configmaps", query="includeObject=All", headers={"Accept": TABLE_ACCEPT})
     assert bad.status == 400
+    # optionsForTransform with ValidateTableOptions' words.
+    assert bad.json()["message"] == (
+        'Unable to convert to Table as requested: includeObject: Invalid value: "All": '
+        "must be 'Metadata', 'Object', 'None', or empty"
+    )
+
+
+def test_table_and_partial_metadata_forms_as_response_go_makes_them(fakeapi: Any) -> None:
+    server = fakeapi.server
+    fakeapi.seed({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm1", "namespace": "default"}})
+    one, many = "/api/v1/namespaces/default/configmaps/cm1", "/api/v1/namespaces/default/configmaps"
+
+    def get(path: str, accept: str, query: str = "") -> Any:
+        return server.request("GET", path, query=query, headers={"Accept": accept})
+
+    # An empty includeObject is Metadata; None leaves each row's object null (an empty RawExtension).
+    empty = get(one, TABLE_ACCEPT, "includeObject=").json()
+    assert empty["rows"][0]["object"]["kind"] == "PartialObjectMetadata"
+    assert get(one, TABLE_ACCEPT, "includeObject=None").json()["rows"][0]["object"] is None
+    # v1beta1 is still served, in v1beta1.
+    beta = get(many, "application/json;as=Table;v=v1beta1;g=meta.k8s.io").json()
+    assert beta["apiVersion"] == "meta.k8s.io/v1beta1"
+    assert beta["rows"][0]["object"]["apiVersion"] == "meta.k8s.io/v1beta1"
+    # asPartialObjectMetadata(List): the kind asked for must match the answer (406, the internal type named).
+    as_list = get(one, "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io")
+    assert as_list.status == 406
+    assert as_list.json()["reason"] == "NotAcceptable"
+    assert as_list.json()["message"] == (
+        "you requested PartialObjectMetadataList, but the requested object is not a list (*core.ConfigMap)"
+    )
+    as_one = get(many, "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io")
+    assert as_one.status == 406
+    assert as_one.json()["message"] == (
+        "you requested PartialObjectMetadata, but the requested object is a list (*core.ConfigMapList)"
+    )
+    deployments = get("/apis/apps/v1/deployments", "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io")
+    assert deployments.json()["message"].endswith("(*apps.DeploymentList)")
 
 
 def test_scale_subresource_table(fakeapi: Any) -> None:

@@ -33,6 +33,10 @@ class CustomResourceSpec(ResourceSpec):
     def list_kind(self) -> str:
         return self.crd_list_kind or self.kind + "List"
 
+    @property
+    def internal_type(self) -> str:
+        return "*unstructured.Unstructured"
+
 
 @dataclass
 class CustomResourceVersion:

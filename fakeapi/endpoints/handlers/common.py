@@ -22,6 +22,7 @@ from fakeapi.endpoints import negotiation
 from fakeapi.endpoints.handlers.table import (
     INCLUDE_OBJECT_POLICIES,
     TableConvertorRegistry,
+    is_list,
     to_partial_object_metadata,
     to_table,
 )
@@ -78,20 +79,37 @@ def write_object(req: Request, w: ResponseWriter, status: int, obj: Object, scop
     """transformResponseObject: negotiate, transform (Table, metadata), encode, add Warning headers."""
     output = negotiation.negotiate_output(req.headers.get("Accept"), allow_transforms=scope is not None)
     if output.transform and scope is not None and obj.get("kind") != "Status":
-        obj = transform(obj, output.transform, req, scope)
+        _check_list_kind(obj, output.transform, scope)
+        obj = transform(obj, output, req, scope)
     body = encode(obj, output.media_type, None if scope is None else scope.encodings)
     write_bytes(w, status, body, output.media_type, warning_headers(req.context))
 
 
-def transform(obj: Object, as_kind: str, req: Request, scope: RequestScope, *, no_headers: bool = False) -> Object:
+def _check_list_kind(obj: Object, as_kind: str, scope: RequestScope) -> None:
+    """asPartialObjectMetadata(List): the kind asked for must match whether the answer is a list (406)."""
+    listed = is_list(obj)
+    if as_kind == "PartialObjectMetadata" and listed:
+        problem = "you requested PartialObjectMetadata, but the requested object is a list"
+    elif as_kind == "PartialObjectMetadataList" and not listed:
+        problem = "you requested PartialObjectMetadataList, but the requested object is not a list"
+    else:
+        return
+    raise errors.StatusError(406, "NotAcceptable", f"{problem} ({scope.spec.internal_type}{'List' if listed else ''})")
+
+
+def transform(
+    obj: Object, output: negotiation.Output, req: Request, scope: RequestScope, *, no_headers: bool = False
+) -> Object:
     """The Table or PartialObjectMetadata form of ``obj``; ``no_headers`` drops a Table's column definitions."""
-    if as_kind == "Table":
-        include = req.query_param("includeObject", "Metadata")
+    if output.transform == "Table":
+        # optionsForTransform and ValidateTableOptions; an empty includeObject is Metadata.
+        include = req.query_param("includeObject") or "Metadata"
         if include not in INCLUDE_OBJECT_POLICIES:
-            raise errors.new_bad_request(f'unsupported includeObject "{include}"')
+            detail = field.invalid("includeObject", include, "must be 'Metadata', 'Object', 'None', or empty")
+            raise errors.new_bad_request(f"Unable to convert to Table as requested: {detail}")
         convertor = scope.table_convertors.convertor_for(scope.spec.group_resource, scope.kind.group_kind)
-        return to_table(obj, convertor, scope.kind, include, no_headers=no_headers)
-    return to_partial_object_metadata(obj)
+        return to_table(obj, convertor, scope.kind, include, no_headers=no_headers, version=output.transform_version)
+    return to_partial_object_metadata(obj, output.transform_version)
 
 
 def write_status_error(req: Request, w: ResponseWriter, err: errors.StatusError) -> None:

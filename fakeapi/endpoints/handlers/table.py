@@ -194,23 +194,24 @@ class TableConvertorRegistry:
             return self._builtin, self._default
 
 
-def _partial(obj: Object) -> Object:
+def _partial(obj: Object, version: str = "v1") -> Object:
     return {
         "kind": "PartialObjectMetadata",
-        "apiVersion": "meta.k8s.io/v1",
+        "apiVersion": f"meta.k8s.io/{version}",
         "metadata": obj.get("metadata") or {},
     }
 
 
-def to_partial_object_metadata(obj: Object) -> Object:
+def to_partial_object_metadata(obj: Object, version: str = "v1") -> Object:
+    """PartialObjectMetadata, or PartialObjectMetadataList of a list, in meta.k8s.io ``version``."""
     if is_list(obj):
         return {
             "kind": "PartialObjectMetadataList",
-            "apiVersion": "meta.k8s.io/v1",
+            "apiVersion": f"meta.k8s.io/{version}",
             "metadata": obj.get("metadata") or {},
-            "items": [_partial(item) for item in obj["items"]],
+            "items": [_partial(item, version) for item in obj["items"]],
         }
-    return _partial(obj)
+    return _partial(obj, version)
 
 
 def to_table(
@@ -220,6 +221,7 @@ def to_table(
     include_object: str = "Metadata",
     *,
     no_headers: bool = False,
+    version: str = "v1",
 ) -> Object:
     """asTable: convert, then make each row's object what includeObject asks for.
 
@@ -230,14 +232,18 @@ def to_table(
         include_object: ``Metadata`` (PartialObjectMetadata, the default kubectl reads for the
             NAMESPACE column and labels), ``Object`` (the whole object) or ``None``.
         no_headers: Leave the column definitions out.
+        version: The meta.k8s.io version of the Table and of its rows' PartialObjectMetadata.
     """
     table = convertor.convert_to_table(obj, TableOptions(no_headers=no_headers))
+    table["apiVersion"] = f"meta.k8s.io/{version}"
     for row in table["rows"]:
         item = row.pop("object", None)
-        if item is None or include_object == "None":
+        if include_object == "None":
+            row["object"] = None  # an empty RawExtension marshals as null
+        elif item is None:
             continue
-        if include_object == "Metadata":
-            row["object"] = _partial(item)
+        elif include_object == "Metadata":
+            row["object"] = _partial(item, version)
         else:
             row["object"] = {"apiVersion": kind.api_version, "kind": kind.kind, **item}
     return table

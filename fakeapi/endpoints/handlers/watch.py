@@ -94,7 +94,7 @@ def _event_encoder(req: Request, scope: RequestScope, output: negotiation.Output
         payload: Any = obj
         if output.transform and event_type != "ERROR":
             # A Table's column definitions are sent with the first event only.
-            payload = transform(obj, output.transform, req, scope, no_headers=not first_table)
+            payload = transform(obj, output, req, scope, no_headers=not first_table)
             first_table = False
         if output.media_type == negotiation.YAML:
             return encode({"type": event_type, "object": payload}, output.media_type) + b"\n"
