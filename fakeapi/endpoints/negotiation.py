@@ -39,7 +39,6 @@ class Output:
     transform: str = ""  # "", "Table", "PartialObjectMetadata", "PartialObjectMetadataList"
     # The meta.k8s.io version of the transformed kind (v1, or v1beta1 as older clients ask).
     transform_version: str = "v1"
-    pretty: bool = False
 
 
 def parse_media_type(text: str) -> MediaType:
@@ -122,3 +121,47 @@ def decode_payload(body: bytes, content_type: str) -> Any:
         # The handlers' own loader: a body that aliases its way to a huge document is refused here too.
         return safeyaml.load(body)
     return json.loads(body)
+
+
+# Browsers and command-line HTTP tools get indented JSON unless they say otherwise (negotiate.go isPrettyPrint).
+_PRETTY_AGENTS = ("curl", "Wget", "Mozilla/5.0")
+_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^"{}\[\],:]+')
+
+
+def is_pretty_print(pretty: str | None, user_agent: str) -> bool:
+    """isPrettyPrint: a non-empty ``pretty`` query parameter decides (strconv.ParseBool, false if it cannot
+    parse); without one, curl, Wget and browsers get pretty output."""
+    if pretty:
+        return pretty in _TRUE
+    return user_agent.startswith(_PRETTY_AGENTS)
+
+
+def indent_json(body: bytes) -> bytes:
+    """json.MarshalIndent(obj, "", "  ") of the object a compact encoding holds: the same bytes indented, two
+    spaces a level, empty objects and arrays kept as ``{}`` and ``[]``, and no newline at the end."""
+    tokens = _JSON_TOKEN.findall(body.rstrip(b"\n"))
+    out: list[bytes] = []
+    depth = 0
+    closing = {b"{": b"}", b"[": b"]"}
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token in closing:
+            if i + 1 < len(tokens) and tokens[i + 1] == closing[token]:
+                out.append(token + closing[token])
+                i += 2
+                continue
+            depth += 1
+            out.append(token + b"\n" + b"  " * depth)
+        elif token in (b"}", b"]"):
+            depth -= 1
+            out.append(b"\n" + b"  " * depth + token)
+        elif token == b",":
+            out.append(b",\n" + b"  " * depth)
+        elif token == b":":
+            out.append(b": ")
+        else:
+            out.append(token)
+        i += 1
+    return b"".join(out)

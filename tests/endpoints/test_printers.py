@@ -8,6 +8,7 @@ reaches it too (freezegun itself is not used: starting it scans every loaded mod
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -943,3 +944,21 @@ def test_scale_subresource_table(fakeapi: Any) -> None:
     table = response.json()
     assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Desired", "Available", "Age"]
     assert table["rows"][0]["cells"][:3] == ["web", 2, 0]
+
+
+def test_pretty_output_for_the_asking_and_for_curl(fakeapi: Any) -> None:
+    # negotiate.go isPrettyPrint: ?pretty decides; without it, curl, Wget and browsers get indented JSON
+    # (json.MarshalIndent with two spaces, no newline at the end); everyone else gets the compact encoding.
+    server = fakeapi.server
+    fakeapi.seed({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm1", "namespace": "default"}})
+    path = "/api/v1/namespaces/default/configmaps/cm1"
+    compact = server.request("GET", path).body
+    assert compact.endswith(b"}\n") and b"\n " not in compact
+    pretty = server.request("GET", path, query="pretty=true").body
+    assert pretty.startswith(b'{\n  "') and b'\n  "metadata": {\n    "name": "cm1",\n' in pretty
+    assert not pretty.endswith(b"\n") and json.loads(pretty) == json.loads(compact)
+    assert server.request("GET", path, headers={"User-Agent": "curl/8.5.0"}).body == pretty
+    assert server.request("GET", path, query="pretty=false", headers={"User-Agent": "curl/8.5.0"}).body == compact
+    assert server.request("GET", path, query="pretty=nonsense").body == compact
+    missing = server.request("GET", path + "x", headers={"User-Agent": "Mozilla/5.0 (X11)"})
+    assert missing.status == 404 and missing.body.startswith(b'{\n  "kind": "Status",')

@@ -82,7 +82,9 @@ def write_object(req: Request, w: ResponseWriter, status: int, obj: Object, scop
         _check_list_kind(obj, output.transform, scope)
         obj = transform(obj, output, req, scope)
     body = encode(obj, output.media_type, None if scope is None else scope.encodings)
-    write_bytes(w, status, body, output.media_type, warning_headers(req.context))
+    write_bytes(
+        w, status, _pretty_if_asked(req, body, output.media_type), output.media_type, warning_headers(req.context)
+    )
 
 
 def _check_list_kind(obj: Object, as_kind: str, scope: RequestScope) -> None:
@@ -123,7 +125,16 @@ def write_status_error(req: Request, w: ResponseWriter, err: errors.StatusError)
         media_type = output.media_type
     except errors.StatusError:
         media_type = negotiation.JSON
-    write_bytes(w, err.code, encode(err.status, media_type), media_type, headers)
+    write_bytes(w, err.code, _pretty_if_asked(req, encode(err.status, media_type), media_type), media_type, headers)
+
+
+def _pretty_if_asked(req: Request, body: bytes, media_type: str) -> bytes:
+    """The JSON serializer's pretty form when isPrettyPrint says so (YAML has no other form)."""
+    if media_type != negotiation.JSON:
+        return body
+    if not negotiation.is_pretty_print(req.query_param("pretty") or None, req.headers.get("User-Agent")):
+        return body
+    return negotiation.indent_json(body)
 
 
 # -- request bodies --------------------------------------------------------------------------
