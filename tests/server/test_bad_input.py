@@ -8,6 +8,7 @@ the server recorded no unexpected error.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import socket
@@ -649,10 +650,40 @@ def test_watch_from_too_old_resource_version_is_an_expired_event(fakeapi: FakeAP
     assert_still_serving(fakeapi, http)
 
 
-def test_list_with_invalid_continue_token_is_bad_request(fakeapi: FakeAPI, http: Client) -> None:
-    response = http.request("GET", CM_PATH, params={"limit": "1", "continue": "not-a-token"})
-    status = assert_status(response, 400, "BadRequest")
-    assert status["message"].startswith("continue key is not valid")
+def _token(body: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(body).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("token", "problem"),
+    [
+        ("not a token", "illegal base64 data at input byte 3"),
+        ("abcde", "illegal base64 data at input byte 4"),
+        (_token([1]), "json: cannot unmarshal array into Go value of type storage.continueToken"),
+        (
+            _token({"v": "meta.k8s.io/v2", "rv": 5, "start": "a"}),
+            "server does not recognize this encoded version meta.k8s.io/v2",
+        ),
+        (
+            _token({"v": "meta.k8s.io/v1", "start": "a"}),
+            "incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
+        ),
+        (_token({"v": "meta.k8s.io/v1", "rv": 5}), "encoded start key empty (version meta.k8s.io/v1)"),
+    ],
+)
+def test_list_with_invalid_continue_token_is_bad_request(
+    fakeapi: FakeAPI, http: Client, token: str, problem: str
+) -> None:
+    # storage.DecodeContinue's errors, wrapped by ValidateListOptions (k8s.io/apiserver/pkg/storage).
+    response = http.request("GET", CM_PATH, params={"limit": "1", "continue": token})
+    assert_status(response, 400, "BadRequest", f"invalid continue token: continue key is not valid: {problem}")
+    assert_still_serving(fakeapi, http)
+
+
+def test_a_well_formed_token_with_no_list_behind_it_has_expired(fakeapi: FakeAPI, http: Client) -> None:
+    token = _token({"v": "meta.k8s.io/v1", "rv": 5, "start": "default/a\u0000"})
+    response = http.request("GET", CM_PATH, params={"limit": "1", "continue": token})
+    assert_status(response, 410, "Expired")
     assert_still_serving(fakeapi, http)
 
 

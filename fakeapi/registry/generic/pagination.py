@@ -10,7 +10,6 @@ as a compacted revision does upstream, and client-go's pager then falls back to 
 from __future__ import annotations
 
 import base64
-import binascii
 import itertools
 import json
 import threading
@@ -87,12 +86,58 @@ def _encode_token(snapshot_id: int, revision: int, start: int) -> str:
     return base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
+# storage.DecodeContinue's errors (k8s.io/apiserver/pkg/storage/continue.go).
+_INVALID_KEY = "continue key is not valid"
+_BASE64_URL = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _invalid(detail: str) -> errors.StatusError:
+    """storage.ValidateListOptions' 400 for a continue token DecodeContinue refuses."""
+    return errors.new_bad_request(f"invalid continue token: {detail}")
+
+
 def _decode_token(token: str) -> tuple[int, int, int]:
+    """DecodeContinue, in its words where upstream would refuse the token; then this pager's own fields."""
+    raw = token.encode()
+    bad = next((i for i, byte in enumerate(raw) if byte not in _BASE64_URL), None)
+    if bad is None and len(raw) % 4 == 1:
+        bad = len(raw) - 1  # base64.RawURLEncoding: a lone last character
+    if bad is not None:
+        raise _invalid(f"{_INVALID_KEY}: illegal base64 data at input byte {bad}")
+    data = base64.urlsafe_b64decode(raw + b"=" * (-len(raw) % 4))
     try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        body = json.loads(raw)
-        if body.get("v") != "meta.k8s.io/v1":
-            raise ValueError("unsupported version")
-        return int(body["id"]), int(body["rv"]), int(body["start"])
-    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise errors.new_bad_request(f"continue key is not valid: {exc}") from exc
+        body = json.loads(data)
+    except ValueError:
+        from fakeapi.apimachinery.gojsonsyntax import syntax_error
+
+        raise _invalid(f"{_INVALID_KEY}: {syntax_error(data) or 'unexpected end of JSON input'}") from None
+    if body is None:
+        body = {}  # null leaves the struct as it was
+    if not isinstance(body, dict):
+        raise _invalid(
+            f"{_INVALID_KEY}: json: cannot unmarshal {_json_kind(body)} into Go value of type storage.continueToken"
+        )
+    version = body.get("v")
+    if version != "meta.k8s.io/v1":
+        raise _invalid(f"{_INVALID_KEY}: server does not recognize this encoded version {version or ''}")
+    revision, start, snapshot_id = body.get("rv"), body.get("start"), body.get("id")
+    if not isinstance(revision, int) or revision == 0:
+        raise _invalid(f"{_INVALID_KEY}: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+    if start in (None, ""):
+        raise _invalid(f"{_INVALID_KEY}: encoded start key empty (version meta.k8s.io/v1)")
+    if not isinstance(start, int) or not isinstance(snapshot_id, int):
+        # A well-formed token of another server's (or a hand-made one): no snapshot of this server's is
+        # behind it, as if its revision had been compacted.
+        raise errors.new_resource_expired(errors.CONTINUE_EXPIRED_MSG)
+    return snapshot_id, revision, start
+
+
+def _json_kind(value: object) -> str:
+    """How encoding/json names a JSON value it cannot put in a struct."""
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "bool"
+    return "number" if isinstance(value, int | float) else "null"
