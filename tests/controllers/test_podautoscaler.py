@@ -126,6 +126,48 @@ def test_missing_requests_are_reported_and_nothing_scales(server: FakeAPIServer)
     assert "missing request for cpu in container web of Pod web-" in _conditions(server)["ScalingActive"][2]
 
 
+def test_without_a_metrics_api_the_hpa_reports_and_records_upstreams_errors() -> None:
+    # kind without metrics-server: horizontal.go's reconcileAutoscaler read the scale (AbleToScale
+    # SucceededGetScale), computeReplicasForMetrics failed (ScalingActive False, two Warning events, the
+    # errors wrapped as replica_calculator.go and metrics/client.go wrap them), desiredReplicas untouched.
+    cluster = ClusterConfig(kube_system=False)
+    server = FakeAPIServer(ServerConfig(run_controllers=False, cluster=cluster))
+    server.settle()
+    server.seed(_deployment("100m"), _hpa())
+    server.settle()
+    conditions = _conditions(server)
+    assert conditions["AbleToScale"] == (
+        "True",
+        "SucceededGetScale",
+        "the HPA controller was able to get the target's current scale",
+    )
+    cause = (
+        "failed to get cpu utilization: unable to get metrics for resource cpu: unable to fetch metrics from "
+        "resource metrics API: the server could not find the requested resource (get pods.metrics.k8s.io)"
+    )
+    assert conditions["ScalingActive"] == (
+        "False",
+        "FailedGetResourceMetric",
+        f"the HPA was unable to compute the replica count: {cause}",
+    )
+    hpa = server.request("GET", "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/web").json()
+    assert (hpa["status"]["currentReplicas"], hpa["status"]["desiredReplicas"]) == (2, 0)
+    events = server.request("GET", "/api/v1/namespaces/default/events").json()["items"]
+    about_hpa = {
+        (e["type"], e["reason"], e["message"])
+        for e in events
+        if e["involvedObject"]["kind"] == "HorizontalPodAutoscaler"
+    }
+    assert about_hpa == {
+        ("Warning", "FailedGetResourceMetric", cause),
+        (
+            "Warning",
+            "FailedComputeMetricsReplicas",
+            f"invalid metrics (1 invalid out of 1), first error is: failed to get cpu resource metric value: {cause}",
+        ),
+    }
+
+
 def test_a_target_without_a_scale_subresource_is_reported(server: FakeAPIServer) -> None:
     server.seed(_deployment("100m"), _hpa(kind="Pod"))
     server.settle()

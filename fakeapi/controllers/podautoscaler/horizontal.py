@@ -168,7 +168,19 @@ class HorizontalController(QueueController[Key]):
         else:
             proposal = self._from_metrics(hpa, scale, current, metric_status, conditions)
             if proposal is None:
-                self._write_status(hpa, {**status, "desiredReplicas": current}, conditions, metric_status)
+                # setCurrentReplicasAndMetricsInStatus: desiredReplicas stays what it was. The scale was read, so
+                # AbleToScale says so (reconcileAutoscaler sets it before computing the metrics).
+                conditions.insert(
+                    0,
+                    _condition(
+                        "AbleToScale",
+                        True,
+                        "SucceededGetScale",
+                        "the HPA controller was able to get the target's current scale",
+                    ),
+                )
+                status["desiredReplicas"] = int(status_of(hpa).get("desiredReplicas") or 0)
+                self._write_status(hpa, status, conditions, metric_status)
                 return
             desired, rescale_reason = proposal
             desired = self._normalize(key, hpa, current, desired, minimum, maximum, now, conditions)
@@ -206,7 +218,8 @@ class HorizontalController(QueueController[Key]):
             )
         except errors.StatusError as exc:
             listed = {"items": []}
-            error = exc.message
+            # client-go names the request a 404 without details answered (the metrics API is not served).
+            error = f"{exc.message} (get pods.metrics.k8s.io)" if exc.code == 404 and not exc.details else exc.message
         else:
             error = ""
         metrics = {meta(m)["name"]: m for m in listed.get("items") or []}
@@ -231,7 +244,11 @@ class HorizontalController(QueueController[Key]):
             container = source.get("container") if kind == "ContainerResource" else None
             try:
                 if error:
-                    raise MetricsError(f"unable to fetch metrics from resource metrics API: {error}")
+                    # replica_calculator.go GetResourceReplicas wrapping metrics/client.go GetResourceMetric.
+                    raise MetricsError(
+                        f"unable to get metrics for resource {resource}: "
+                        f"unable to fetch metrics from resource metrics API: {error}"
+                    )
                 if target.get("type") == "Utilization":
                     recommendation = resource_replicas(
                         current,
@@ -247,11 +264,22 @@ class HorizontalController(QueueController[Key]):
                         current, pods, metrics, resource, target_average_milli=average, container=container
                     )
             except MetricsError as exc:
+                # getUnableComputeReplicaCountCondition records the event; computeReplicasForMetrics then gives
+                # up on the HPA with the first invalid metric's error. The loop stops at that metric rather than
+                # trying the others, so every metric counts as invalid: true when the metrics API is missing.
                 reason = "FailedGetResourceMetric" if kind == "Resource" else "FailedGetContainerResourceMetric"
-                message = (
-                    f"the HPA was unable to compute the replica count: failed to get {resource} utilization: {exc}"
-                )
+                cause = f"failed to get {resource} utilization: {exc}"
+                self._recorder.event(hpa, "Warning", reason, cause)
+                message = f"the HPA was unable to compute the replica count: {cause}"
                 conditions.append(_condition("ScalingActive", False, reason, message))
+                metrics_count = len(spec_of(hpa).get("metrics") or [])
+                self._recorder.event(
+                    hpa,
+                    "Warning",
+                    "FailedComputeMetricsReplicas",
+                    f"invalid metrics ({metrics_count} invalid out of {metrics_count}), first error is: "
+                    f"failed to get {resource} resource metric value: {cause}",
+                )
                 return None
             metric_status.append(_current_metric(kind, resource, container, recommendation))
             description = _describe(resource, target)
