@@ -352,3 +352,29 @@ def test_wait_for_first_consumer_takes_a_local_volume_where_it_is(cluster: FakeA
         "0/2 nodes are available: 2 node(s) didn't find available persistent volumes to bind. "
         "preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."
     )
+
+
+def test_a_waiting_claim_says_what_it_waits_for(cluster: FakeAPIServer, kapi: Api) -> None:
+    # pv_controller.go's syncUnboundClaim: emitEventForUnboundDelayBindingClaim for a WaitForFirstConsumer
+    # claim (naming the pods using it that are not scheduled yet), FailedBinding for one with no class.
+    kapi.create("/apis/storage.k8s.io/v1/storageclasses", yaml.safe_load(KIND_STORAGE_CLASS.read_text()))
+    kapi.create(CLAIMS, claim("data", storageClassName="standard"))
+    cluster.settle()
+    assert kapi.events_about("PersistentVolumeClaim", "data") == [
+        ("Normal", "WaitForFirstConsumer", "waiting for first consumer to be created before binding")
+    ]
+    [event] = kapi.get("/api/v1/namespaces/default/events")["items"]
+    assert event["source"] == {"component": "persistentvolume-controller"}
+    # No node fits: the pod stays unscheduled, and the claim's next resync says it waits for it.
+    kapi.create("/api/v1/namespaces/default/pods", pod_with_claim("db", "data"))
+    cluster.settle()
+    cluster.clock.advance(15)
+    assert ("Normal", "WaitForPodScheduled", "waiting for pod db to be scheduled") in kapi.events_about(
+        "PersistentVolumeClaim", "data"
+    )
+
+    kapi.create(CLAIMS, claim("classless", storageClassName=""))
+    cluster.settle()
+    assert kapi.events_about("PersistentVolumeClaim", "classless") == [
+        ("Normal", "FailedBinding", "no persistent volumes available for this claim and no storage class is set")
+    ]

@@ -17,6 +17,8 @@ namespace, name)`` and ``("volume", "", name)``.
   mount options, a hostPath (local-path provisioners) or CSI source and the claim pre-bound.
 - A WaitForFirstConsumer claim waits until the scheduler put a pod's node in the
   ``volume.kubernetes.io/selected-node`` annotation; its volume is then pinned to that node.
+  Meanwhile each sync records why it waits (``WaitForFirstConsumer``, or ``WaitForPodScheduled``
+  naming the pods using it), and a claim with no volume and no class says ``FailedBinding``.
 - A volume whose claim is gone is Released, then deleted when its reclaim policy is Delete.
 
 Every write goes through the loopback client as ``persistent-volume-binder``.
@@ -30,7 +32,7 @@ from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.jsonutil import deep_copy_json
 from fakeapi.controllers.base import QueueController, Requeue
 from fakeapi.controllers.context import ControllerContext
-from fakeapi.controllers.controller_utils import meta, spec_of, status_of
+from fakeapi.controllers.controller_utils import PODS_PREFIX, meta, spec_of, status_of
 from fakeapi.controllers.informer import ResourceEventHandlerFuncs
 from fakeapi.controllers.volume.util import (
     ANN_BETA_STORAGE_PROVISIONER,
@@ -50,6 +52,10 @@ from fakeapi.storage.interfaces import Object
 
 NAME = "persistentvolume-binder"
 SERVICE_ACCOUNT = "persistent-volume-binder"
+# The event source of the binder's events (pv_controller_base.go's recorder).
+COMPONENT = "persistentvolume-controller"
+# kube-controller-manager's --pvclaimbinder-sync-period: how often every claim is synced again.
+RESYNC_SECONDS = 15.0
 CLAIMS = "persistentvolumeclaims"
 VOLUMES = "persistentvolumes"
 CLASSES = "storage.k8s.io/storageclasses"
@@ -93,6 +99,17 @@ def _pre_bound_to(volume: Object, claim: Object) -> bool:
     )
 
 
+def _claims_of(pod: Object) -> set[str]:
+    """The claims a pod's volumes use (the PodPVCIndex): named ones, and generic ephemeral ones (<pod>-<volume>)."""
+    names = set()
+    for volume in spec_of(pod).get("volumes") or []:
+        if (volume.get("persistentVolumeClaim") or {}).get("claimName"):
+            names.add(volume["persistentVolumeClaim"]["claimName"])
+        elif volume.get("ephemeral") is not None:
+            names.add(f"{meta(pod)['name']}-{volume.get('name')}")
+    return names
+
+
 def _refers_to(volume: Object, namespace: str, name: str) -> bool:
     ref = spec_of(volume).get("claimRef") or {}
     return ref.get("namespace") == namespace and ref.get("name") == name
@@ -108,6 +125,8 @@ class PersistentVolumeController(QueueController[Key]):
         self._claims = ctx.informers.lister(CLAIMS)
         self._volumes = ctx.informers.lister(VOLUMES)
         self._classes = ctx.informers.lister(CLASSES)
+        self._pods = ctx.informers.lister(PODS_PREFIX)
+        self._recorder = ctx.recorder(self._client, COMPONENT)
         ctx.informers.add_event_handler(
             CLAIMS,
             ResourceEventHandlerFuncs(
@@ -195,10 +214,34 @@ class PersistentVolumeController(QueueController[Key]):
             return
         self._set_claim_phase(claim, "Pending")
         if delayed and not annotations_of(claim).get(ANN_SELECTED_NODE):
-            return  # WaitForFirstConsumer: the scheduler picks the node first
+            self._record_waiting(claim)  # WaitForFirstConsumer: the scheduler picks the node first
+            # The controller's resync looks again (and says again why it waits) until a pod is scheduled.
+            claim_meta = meta(claim)
+            key = _claim_key(claim_meta.get("namespace") or "", claim_meta["name"])
+            self.enqueue_after(key, RESYNC_SECONDS, cause="resync", periodic=True)
+            return
         provisioner = provisioner_of(storage_class)
         if provisioner and storage_class is not None:
             self._provision(claim, storage_class, provisioner)
+        elif not claim_class(claim):
+            message = "no persistent volumes available for this claim and no storage class is set"
+            self._recorder.event(claim, "Normal", "FailedBinding", message)
+
+    def _record_waiting(self, claim: Object) -> None:
+        """emitEventForUnboundDelayBindingClaim: waiting for a pod to use the claim, or for its pods' node."""
+        claim_meta = meta(claim)
+        pending = [
+            meta(pod)["name"]
+            for pod in self._pods.list(claim_meta.get("namespace") or "")
+            if not spec_of(pod).get("nodeName") and claim_meta["name"] in _claims_of(pod)
+        ]
+        if not pending:
+            reason, message = "WaitForFirstConsumer", "waiting for first consumer to be created before binding"
+        elif len(pending) == 1:
+            reason, message = "WaitForPodScheduled", f"waiting for pod {pending[0]} to be scheduled"
+        else:
+            reason, message = "WaitForPodScheduled", f"waiting for pods {','.join(pending)} to be scheduled"
+        self._recorder.event(claim, "Normal", reason, message)
 
     def _class_of(self, claim: Object) -> Object | None:
         name = claim_class(claim)
