@@ -140,8 +140,21 @@ def test_a_watch_list_from_a_revision_ahead_is_a_too_large_error(fakeapi: FakeAP
 
 def test_idle_watches_get_bookmarks_at_the_current_revision(fakeapi: FakeAPI, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(watch_stream, "BOOKMARK_INTERVAL_SECONDS", 0.2)
+    monkeypatch.setattr(watch_stream, "BOOKMARK_BEFORE_DEADLINE_SECONDS", 0.1)
     current = fakeapi.server.request("GET", CM_PATH).json()["metadata"]["resourceVersion"]
     events = watch(fakeapi, f"resourceVersion={current}&allowWatchBookmarks=true")
     assert events and {e["type"] for e in events} == {"BOOKMARK"}
     assert {e["object"]["metadata"]["resourceVersion"] for e in events} == {current}
     assert watch(fakeapi, f"resourceVersion={current}") == []  # no bookmarks unless asked for
+
+
+def test_the_last_bookmark_comes_two_seconds_before_the_deadline(fakeapi: FakeAPI) -> None:
+    # cache_watcher.go nextBookmarkTime: a minute on, or 2 s before the watch's deadline when that is sooner.
+    current = fakeapi.server.request("GET", CM_PATH).json()["metadata"]["resourceVersion"]
+    response = fakeapi.server.request(
+        "GET", CM_PATH, query=f"watch=true&timeoutSeconds=3&resourceVersion={current}&allowWatchBookmarks=true"
+    )
+    events = [json.loads(line) for line in response.body.splitlines()]
+    assert [(e["type"], e["object"]["metadata"]["resourceVersion"]) for e in events] == [("BOOKMARK", current)]
+    # Too short a watch for any: the moment has passed before it starts.
+    assert watch(fakeapi, f"resourceVersion={current}&allowWatchBookmarks=true") == []

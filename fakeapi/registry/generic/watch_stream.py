@@ -23,7 +23,10 @@ if TYPE_CHECKING:
     from fakeapi.registry.generic.store import Store
 
 INITIAL_EVENTS_END_ANNOTATION = "k8s.io/initial-events-end"
-BOOKMARK_INTERVAL_SECONDS = 30.0
+# The cacher's defaultBookmarkFrequency; and the last bookmark comes this long before the watch's deadline
+# (cache_watcher.go nextBookmarkTime), so a client that watches again starts as late as it can.
+BOOKMARK_INTERVAL_SECONDS = 60.0
+BOOKMARK_BEFORE_DEADLINE_SECONDS = 2.0
 
 
 class StoreWatchStream:
@@ -34,8 +37,18 @@ class StoreWatchStream:
         self._options = options
         self._pending: deque[tuple[str, Object]] = deque()
         self._watch: Watch | None = None
-        self._next_bookmark = real_monotonic() + BOOKMARK_INTERVAL_SECONDS
+        now = real_monotonic()
+        timeout = options.timeout_seconds
+        self._deadline = now + timeout if timeout and timeout > 0 else None
+        self._next_bookmark = self._bookmark_time(now)
         self._error: Object | None = None
+
+    def _bookmark_time(self, now: float) -> float:
+        """nextBookmarkTime: a minute on, or 2 s before the deadline if that comes first (inf: no more)."""
+        due = now + BOOKMARK_INTERVAL_SECONDS
+        if self._deadline is not None:
+            due = min(due, self._deadline - BOOKMARK_BEFORE_DEADLINE_SECONDS)
+        return due if due >= now else float("inf")
 
     @classmethod
     def start(cls, store: Store, namespace: str | None, options: ListOptions) -> StoreWatchStream:
@@ -125,7 +138,7 @@ class StoreWatchStream:
                     return translated
                 continue
             if self._options.allow_watch_bookmarks and real_monotonic() >= self._next_bookmark:
-                self._next_bookmark = real_monotonic() + BOOKMARK_INTERVAL_SECONDS
+                self._next_bookmark = self._bookmark_time(real_monotonic())
                 revision = self._watch.bookmark_revision()
                 if revision is not None:
                     return ("BOOKMARK", self._bookmark(revision))
