@@ -149,7 +149,8 @@ def test_a_webhook_that_cannot_be_reached_fails_the_request_with_upstreams_text(
     assert "reason" not in status
     assert status["message"] == (
         "conversion webhook for example.com/v2, Kind=CronTab failed: "
-        'Post "https://127.0.0.1:1/convert": dial tcp 127.0.0.1:1: connect: connection refused'
+        # the conversion client's 30 s timeout (setGlobalDefaults), which client-go sends in the query
+        'Post "https://127.0.0.1:1/convert?timeout=30s": dial tcp 127.0.0.1:1: connect: connection refused'
     )
 
 
@@ -259,7 +260,7 @@ def test_a_watch_whose_event_cannot_be_converted_ends_with_an_error_event(fakeap
     assert (event["type"], event["object"]["reason"]) == ("ERROR", "InternalError")
     assert event["object"]["message"] == (
         "Internal error occurred: conversion webhook for example.com/v1, Kind=CronTab failed: "
-        'Post "https://127.0.0.1:1/convert": dial tcp 127.0.0.1:1: connect: connection refused'
+        'Post "https://127.0.0.1:1/convert?timeout=30s": dial tcp 127.0.0.1:1: connect: connection refused'
     )
 
 

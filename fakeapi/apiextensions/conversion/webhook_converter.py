@@ -29,6 +29,8 @@ from fakeapi.util.webhook.error import ErrCallingWebhook
 
 API_GROUP = "apiextensions.k8s.io"
 REVIEW_KIND = "ConversionReview"
+# webhook/authentication.go setGlobalDefaults: the conversion client's timeout, which client-go also sends as ?timeout=30s.
+CALL_TIMEOUT_SECONDS = 30
 
 
 def _gvk_text(obj: Object) -> str:
@@ -85,7 +87,7 @@ class WebhookConverter:
             "response": {"uid": "", "convertedObjects": None, "result": {"metadata": {}}},
         }
         try:
-            answer = self.clients.hook_client(self.client_config).post(review)
+            answer = self.clients.hook_client(self.client_config).post(review, CALL_TIMEOUT_SECONDS)
         except (CallError, ErrCallingWebhook) as err:
             raise conversion_error(f"conversion webhook for {gvk} failed: {err}") from err
         try:
