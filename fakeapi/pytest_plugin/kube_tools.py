@@ -80,6 +80,8 @@ class ToolRunner:
         result = subprocess.run(
             self.command(*args),
             input=input,
+            # Without input, end of file at once: under `pytest -s` a tool reading stdin waited on the terminal.
+            stdin=subprocess.DEVNULL if input is None else None,
             capture_output=True,
             text=True,
             env=self.env,
