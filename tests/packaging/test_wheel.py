@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -22,6 +23,8 @@ import pytest
 from fakeapi.pytest_plugin.kube_tools import KUBECTL, find_tool
 
 REPOSITORY = Path(__file__).resolve().parents[2]
+# What a checkout holds besides its sources: history, fetched tools, build and test output, caches.
+NOT_SOURCES = (".git", ".tools", "build", "*.egg-info", "test-results", "__pycache__", ".mypy_cache", ".ruff_cache")
 
 DOWNSTREAM_TEST = """
 import sys
@@ -66,8 +69,12 @@ def _readme_tests(*, kubectl: bool) -> list[str]:
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project's wheel, built as ``pip wheel`` builds it (isolated, from pyproject.toml)."""
     out = tmp_path_factory.mktemp("wheel")
+    # setuptools builds in the source tree (build/, *.egg-info): two xdist workers building from the
+    # checkout at once broke each other's build, so each builds from a copy of its own.
+    source = tmp_path_factory.mktemp("source") / "fakeapi"
+    shutil.copytree(REPOSITORY, source, ignore=shutil.ignore_patterns(*NOT_SOURCES))
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
-    subprocess.run([*pip, "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(REPOSITORY)], check=True)
+    subprocess.run([*pip, "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(source)], check=True)
     (built,) = out.glob("fakeapi_k8s-*.whl")
     return built
 
