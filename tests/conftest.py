@@ -17,6 +17,20 @@ for _tool in (KUBECTL, HELM):
     os.environ.setdefault(_tool.env_var, str(TOOLS_BIN / _tool.name))
 
 
+def pytest_report_header() -> list[str]:
+    """How to get the tools when the tests that run them will be skipped (their skips name only the path)."""
+    missing = [
+        tool.name
+        for tool in (KUBECTL, HELM)
+        if os.environ[tool.env_var] == str(TOOLS_BIN / tool.name) and not (TOOLS_BIN / tool.name).is_file()
+    ]
+    if not missing:
+        return []
+    return [
+        f"{' and '.join(missing)} not in .tools/bin, their tests are skipped: run python scripts/fetch_kube_tools.py"
+    ]
+
+
 @pytest.fixture
 def k8s_client(fakeapi) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """A `kubernetes` ApiClient configured from the test's admin kubeconfig."""
