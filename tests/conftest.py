@@ -1,4 +1,4 @@
-"""Shared fixtures of fakeapi's own tests: real clients pointed at the ``fakeapi`` fixture."""
+"""Shared setup of fakeapi's own tests: the kubectl and helm they run, real clients pointed at the ``fakeapi`` fixture."""
 
 from __future__ import annotations
 
@@ -7,29 +7,28 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kube_tools import ToolRunner, tool_runner
+
+from fakeapi.pytest_plugin.kube_tools import HELM, KUBECTL
+
+# The tests expect kubectl 1.37 and helm 4, which scripts/fetch_kube_tools.py installs here, not
+# whatever PATH holds; the plugin's kubectl and helm fixtures run what these variables name.
+TOOLS_BIN = Path(__file__).resolve().parents[1] / ".tools" / "bin"
+for _tool in (KUBECTL, HELM):
+    os.environ.setdefault(_tool.env_var, str(TOOLS_BIN / _tool.name))
 
 
-@pytest.fixture
-def kubectl(fakeapi, tmp_path: Path) -> ToolRunner:  # type: ignore[no-untyped-def]
-    """Run real kubectl 1.37 against the test's cluster; returns the finished process."""
-    env = {**os.environ, "KUBECONFIG": fakeapi.kubeconfig, "HOME": str(tmp_path)}
-    # A fresh cache dir per test: kubectl caches discovery per host:port.
-    return tool_runner("kubectl", env, f"--cache-dir={tmp_path / 'kube-cache'}")
-
-
-@pytest.fixture
-def helm(fakeapi, tmp_path: Path) -> ToolRunner:  # type: ignore[no-untyped-def]
-    """Run real helm 4 against the test's cluster, with its config, cache and data under tmp_path."""
-    env = {
-        **os.environ,
-        "KUBECONFIG": fakeapi.kubeconfig,
-        "HOME": str(tmp_path),
-        "XDG_CACHE_HOME": str(tmp_path / "helm-cache"),
-        "XDG_CONFIG_HOME": str(tmp_path / "helm-config"),
-        "XDG_DATA_HOME": str(tmp_path / "helm-data"),
-    }
-    return tool_runner("helm", env)
+def pytest_report_header() -> list[str]:
+    """How to get the tools when the tests that run them will be skipped (their skips name only the path)."""
+    missing = [
+        tool.name
+        for tool in (KUBECTL, HELM)
+        if os.environ[tool.env_var] == str(TOOLS_BIN / tool.name) and not (TOOLS_BIN / tool.name).is_file()
+    ]
+    if not missing:
+        return []
+    return [
+        f"{' and '.join(missing)} not in .tools/bin, their tests are skipped: run python scripts/fetch_kube_tools.py"
+    ]
 
 
 @pytest.fixture

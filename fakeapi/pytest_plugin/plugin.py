@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pytest
 
 from fakeapi.pytest_plugin import options, tracing
+from fakeapi.pytest_plugin.kube_tools import ToolRunner, helm_runner, kubectl_runner
 from fakeapi.util.clock import real_monotonic
 
 # fakeapi itself is imported by the fixtures that need it, not here: pytest loads this module in
@@ -337,3 +338,19 @@ def fakeapi_kubeconfig_env(fakeapi: FakeAPI, monkeypatch: pytest.MonkeyPatch) ->
     if kube_config is not None:
         monkeypatch.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", fakeapi.kubeconfig)
     return fakeapi
+
+
+@pytest.fixture
+def kubectl(fakeapi: FakeAPI, tmp_path_factory: pytest.TempPathFactory) -> ToolRunner:
+    """Run the real kubectl against the test's cluster: ``kubectl("get", "pods")`` returns the finished process.
+
+    The binary is ``$FAKEAPI_KUBECTL``, else kubectl on PATH; without one the test is skipped. Its
+    home is a directory of its own, not the test's ``tmp_path``, which stays the test's.
+    """
+    return kubectl_runner(fakeapi.kubeconfig, tmp_path_factory.mktemp("kubectl-home"))
+
+
+@pytest.fixture
+def helm(fakeapi: FakeAPI, tmp_path_factory: pytest.TempPathFactory) -> ToolRunner:
+    """Run the real helm against the test's cluster, as ``kubectl`` runs kubectl (``$FAKEAPI_HELM``, else PATH)."""
+    return helm_runner(fakeapi.kubeconfig, tmp_path_factory.mktemp("helm-home"))

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.kube_tools import ToolRunner as Kubectl
+from fakeapi.pytest_plugin.kube_tools import ToolRunner as Kubectl
 
 GROUP = "rules.example.com"
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
 import stat
-import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -21,8 +19,8 @@ from kubernetes import config as k8s_config
 from fakeapi.certs.kubeconfig import build_kubeconfig, write_kubeconfig
 from fakeapi.certs.pki import CertificateAuthority, KeyPair, default_serving_hosts, user_from_certificate
 from fakeapi.certs.tls import server_ssl_context
+from fakeapi.pytest_plugin.kube_tools import kubectl_runner
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVER_URL = "https://127.0.0.1:6443"
 VERSION_INFO = {
     "major": "1",
@@ -156,24 +154,7 @@ def test_kubernetes_client_talks_tls_with_the_kubeconfig(
 def test_kubectl_talks_tls_with_the_kubeconfig(
     tmp_path: Path, ca: CertificateAuthority, admin: KeyPair, version_server: VersionServer
 ) -> None:
-    kubectl = _find_kubectl()
     path = write_kubeconfig(tmp_path / "config", build_kubeconfig(version_server.url, ca.cert_pem, admin))
-    result = subprocess.run(
-        [kubectl, f"--kubeconfig={path}", f"--cache-dir={tmp_path / 'cache'}", "version", "--output=json"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    result = kubectl_runner(path, tmp_path)("version", "--output=json")
     assert json.loads(result.stdout)["serverVersion"]["gitVersion"] == "v1.37.0"
     assert version_server.users == ["kubernetes-admin"]
-
-
-def _find_kubectl() -> str:
-    # scripts/fetch_kube_tools.py installs it under .tools/bin; a kubectl on PATH also does.
-    candidate = REPO_ROOT / ".tools" / "bin" / "kubectl"
-    found = str(candidate) if candidate.is_file() else shutil.which("kubectl")
-    if found is None:
-        pytest.skip("kubectl is not installed (run scripts/fetch_kube_tools.py)")
-    return found

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from controller_helpers import Api, eventually
 from freezegun import freeze_time
-from kube_tools import ToolRunner
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 from workload_helpers import make_ready
 
 from fakeapi.controllers.manager import without_simulation
 from fakeapi.kubelet.config import CONTROL_PLANE_NODE
+from fakeapi.pytest_plugin.kube_tools import ToolRunner
 from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 from controller_helpers import Api
-from kube_tools import ToolRunner
 from workload_helpers import make_ready
 
 from fakeapi.controllers.manager import without_simulation
+from fakeapi.pytest_plugin.kube_tools import ToolRunner
 from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from kube_tools import ToolRunner
+
+from fakeapi.pytest_plugin.kube_tools import ToolRunner
 
 pytestmark = pytest.mark.kubectl
 

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from controller_helpers import Api
 from freezegun import freeze_time
-from kube_tools import ToolRunner
 from workload_helpers import make_ready, ready_all_pods
 
 from fakeapi.apimachinery import errors
 from fakeapi.apimachinery.schema import GroupResource
 from fakeapi.controllers.controller_utils import POD_DELETION_COST
 from fakeapi.controllers.manager import without_simulation
+from fakeapi.pytest_plugin.kube_tools import ToolRunner
 from fakeapi.pytest_plugin.plugin import FakeAPI
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 

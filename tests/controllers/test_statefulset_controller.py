@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from controller_helpers import Api
 from freezegun import freeze_time
-from kube_tools import ToolRunner
 from workload_helpers import make_ready, ready_all_pods
 
 from fakeapi.controllers.manager import without_simulation
 from fakeapi.pytest_plugin.handle import FakeAPI
+from fakeapi.pytest_plugin.kube_tools import ToolRunner
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 from fakeapi.storage.interfaces import ObjectKey
 

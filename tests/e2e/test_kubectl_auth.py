@@ -5,27 +5,24 @@ Every expectation is what kubectl prints against a real kube-apiserver 1.37 with
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from kube_tools import tool_path, tool_runner
 
 from fakeapi.certs.kubeconfig import build_kubeconfig, write_kubeconfig
 from fakeapi.certs.pki import KeyPair
+from fakeapi.pytest_plugin.kube_tools import KUBECTL, find_tool, kubectl_runner
+from fakeapi.pytest_plugin.kube_tools import ToolRunner as Kubectl
 from fakeapi.server.instance import FakeAPIServer, ServerConfig
 
 pytestmark = pytest.mark.kubectl
 
-Kubectl = Callable[..., subprocess.CompletedProcess[str]]
-
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[FakeAPIServer]:
-    tool_path("kubectl")
+    find_tool(KUBECTL)  # skips the module before its server starts when there is no kubectl
     with FakeAPIServer(ServerConfig(authorization_mode="RBAC")) as running:
         yield running
     running.check()
@@ -44,8 +41,7 @@ def as_kubeconfig(cluster: FakeAPIServer, tmp_path: Path) -> Callable[[dict[str,
 
     def runner(config: dict[str, Any]) -> Kubectl:
         path = write_kubeconfig(tmp_path / f"kubeconfig-{len(list(tmp_path.glob('kubeconfig-*')))}", config)
-        env = {**os.environ, "KUBECONFIG": str(path), "HOME": str(tmp_path)}
-        return tool_runner("kubectl", env, f"--cache-dir={tmp_path / 'cache'}")
+        return kubectl_runner(path, tmp_path)
 
     return runner
 

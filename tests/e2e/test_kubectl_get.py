@@ -6,7 +6,6 @@ Every expectation is what ``kubectl get`` prints against a real cluster for the 
 
 from __future__ import annotations
 
-import os
 import queue
 import re
 import subprocess
@@ -14,14 +13,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-from kube_tools import tool_path
 from kubectl_output import table_rows
 
 from fakeapi.controllers.manager import without_simulation
+from fakeapi.pytest_plugin.kube_tools import ToolRunner
 
 # These tests check kubectl's tables for objects in states the tests write themselves (a pod
 # made Running by hand, a Deployment with no ready replicas): nothing schedules or runs pods here.
@@ -332,15 +330,14 @@ def test_get_all(fakeapi: Any, kubectl: Kubectl) -> None:
 
 
 @pytest.fixture
-def kubectl_watch(fakeapi: Any, tmp_path: Path) -> Iterator[Callable[..., queue.Queue[str]]]:
+def kubectl_watch(kubectl: ToolRunner) -> Iterator[Callable[..., queue.Queue[str]]]:
     """Start ``kubectl <args>`` in the background; its stdout lines arrive in the returned queue."""
-    kubectl_path = tool_path("kubectl")
     processes: list[subprocess.Popen[str]] = []
-    env = {**os.environ, "KUBECONFIG": str(fakeapi.kubeconfig), "HOME": str(tmp_path)}
 
     def start(*args: str) -> queue.Queue[str]:
-        command = [str(kubectl_path), f"--cache-dir={tmp_path / 'kube-cache'}", *args]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        process = subprocess.Popen(
+            kubectl.command(*args), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=kubectl.env
+        )
         processes.append(process)
         lines: queue.Queue[str] = queue.Queue()
         assert process.stdout is not None

@@ -16,7 +16,6 @@ import hashlib
 import importlib.resources
 import inspect
 import json
-import os
 import re
 import subprocess
 from collections.abc import Callable
@@ -34,7 +33,6 @@ pytestmark = pytest.mark.kubectl
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 
-HELM = Path(__file__).resolve().parents[2] / ".tools" / "bin" / "helm"
 PROTOBUF_V2 = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
 
 DEPLOYMENT = """apiVersion: apps/v1
@@ -256,30 +254,6 @@ def test_a_repeated_key_is_found_however_the_body_is_spaced(fakeapi: Any, body: 
 
 
 # -- helm -------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def helm(fakeapi: Any, tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Real helm 4 against the test's cluster, with its home, cache and config in tmp_path."""
-    if not HELM.exists():
-        pytest.skip("helm is not installed: run `python scripts/fetch_kube_tools.py`")
-    env = {
-        **os.environ,
-        "HOME": str(tmp_path),
-        "HELM_CACHE_HOME": str(tmp_path / "helm-cache"),
-        "HELM_CONFIG_HOME": str(tmp_path / "helm-config"),
-        "HELM_DATA_HOME": str(tmp_path / "helm-data"),
-        "KUBECONFIG": str(fakeapi.kubeconfig),
-    }
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [str(HELM), *args, "--kubeconfig", str(fakeapi.kubeconfig)]
-        result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
-        if result.returncode != 0:
-            raise AssertionError(f"helm {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
-        return result
-
-    return run
 
 
 def test_helm_install_and_list(

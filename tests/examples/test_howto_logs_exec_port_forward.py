@@ -20,14 +20,13 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
-from kube_tools import tool_path
 from kubernetes import client
 from kubernetes.stream import stream
 
 from fakeapi.kubelet.container_runtime import ExecRequest, ExecResult, ForwardedConnection
+from fakeapi.pytest_plugin.kube_tools import ToolRunner
 from fakeapi.pytest_plugin.plugin import FakeAPI
 
 POD = {
@@ -102,7 +101,7 @@ def test_exec_with_an_exit_code(fakeapi: FakeAPI) -> None:
 
 
 @pytest.mark.kubectl
-def test_port_forward_with_kubectl(fakeapi: FakeAPI, tmp_path: Path) -> None:
+def test_port_forward_with_kubectl(fakeapi: FakeAPI, kubectl: ToolRunner) -> None:
     """``kubectl port-forward`` to a pod whose port 5432 a callable serves (a local server works too)."""
 
     def fake_postgres(connection: ForwardedConnection) -> None:
@@ -112,9 +111,9 @@ def test_port_forward_with_kubectl(fakeapi: FakeAPI, tmp_path: Path) -> None:
     fakeapi.containers.pods(name="db-0").port_forward(fake_postgres, port=5432)
     fakeapi.seed(POD)
     wait_running(fakeapi, "db-0")
-    env = {"KUBECONFIG": fakeapi.kubeconfig, "HOME": str(tmp_path)}
+    # port-forward runs until it is stopped: the test starts it itself, with the fixture's command and environment.
     forwarding = subprocess.Popen(
-        [str(tool_path("kubectl")), "port-forward", "pod/db-0", ":5432"], env=env, stdout=subprocess.PIPE, text=True
+        kubectl.command("port-forward", "pod/db-0", ":5432"), env=kubectl.env, stdout=subprocess.PIPE, text=True
     )
     try:
         assert forwarding.stdout is not None

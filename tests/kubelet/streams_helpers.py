@@ -9,9 +9,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from kube_tools import ToolRunner
-
 from fakeapi.certs.tls import client_ssl_context
+from fakeapi.pytest_plugin.kube_tools import ToolRunner
 from fakeapi.server.instance import FakeAPIServer
 
 

@@ -18,9 +18,9 @@ import time
 from typing import Any
 
 import pytest
-from kube_tools import ToolRunner, tool_path
 
 from fakeapi.pytest_plugin.handle import FakeAPI
+from fakeapi.pytest_plugin.kube_tools import ToolRunner
 from tests.kubelet.streams_helpers import run_pod
 
 pytestmark = pytest.mark.kubectl
@@ -73,12 +73,11 @@ def test_since_keeps_the_lines_written_since(fakeapi: FakeAPI, kubectl: ToolRunn
     assert kubectl("logs", "web", f"--since-time={since}").stdout == "new line\n"
 
 
-def test_follow_streams_lines_appended_later(fakeapi: FakeAPI, kubectl: ToolRunner, tmp_path: Any) -> None:
+def test_follow_streams_lines_appended_later(fakeapi: FakeAPI, kubectl: ToolRunner) -> None:
     fakeapi.containers.pods(name="web").output("first\n")
     run_pod(kubectl, "web")
-    env = {"KUBECONFIG": fakeapi.kubeconfig, "HOME": str(tmp_path)}
     follower = subprocess.Popen(
-        [str(tool_path("kubectl")), "logs", "-f", "web"], env=env, stdout=subprocess.PIPE, text=True
+        kubectl.command("logs", "-f", "web"), env=kubectl.env, stdout=subprocess.PIPE, text=True
     )
     try:
         assert follower.stdout is not None

@@ -11,18 +11,16 @@ needs ``create`` on the subresource for a WebSocket upgrade too (AuthorizePodWeb
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
-from kube_tools import ToolRunner, tool_path, tool_runner
 from kubernetes import client
 from kubernetes.stream import stream
 
 from fakeapi.kubelet.container_runtime import ExecRequest, ExecResult
 from fakeapi.pytest_plugin.handle import FakeAPI, FakeAPIServerError
+from fakeapi.pytest_plugin.kube_tools import ToolRunner
 from tests.kubelet.streams_helpers import run_pod
 
 MISSING_BINARY = (
@@ -40,15 +38,9 @@ def shell(request: ExecRequest) -> ExecResult:
 
 
 @pytest.fixture
-def spdy_kubectl(fakeapi: FakeAPI, tmp_path: Path) -> ToolRunner:
+def spdy_kubectl(kubectl: ToolRunner) -> ToolRunner:
     """kubectl with its WebSocket executor off: exec and attach go over SPDY, as its fallback does."""
-    env = {
-        **os.environ,
-        "KUBECONFIG": fakeapi.kubeconfig,
-        "HOME": str(tmp_path),
-        "KUBECTL_REMOTE_COMMAND_WEBSOCKETS": "false",
-    }
-    return tool_runner("kubectl", env)
+    return kubectl.with_env(KUBECTL_REMOTE_COMMAND_WEBSOCKETS="false")
 
 
 @pytest.mark.parametrize("transport", ["websocket", "spdy"])
@@ -155,13 +147,10 @@ def test_kubectl_attach_to_a_handler(fakeapi: FakeAPI, kubectl: ToolRunner) -> N
 
 
 @pytest.mark.kubectl
-def test_kubectl_attach_streams_what_the_container_prints(
-    fakeapi: FakeAPI, kubectl: ToolRunner, tmp_path: Path
-) -> None:
+def test_kubectl_attach_streams_what_the_container_prints(fakeapi: FakeAPI, kubectl: ToolRunner) -> None:
     run_pod(kubectl, "web")
-    env = {**os.environ, "KUBECONFIG": fakeapi.kubeconfig, "HOME": str(tmp_path)}
     attached = subprocess.Popen(
-        [str(tool_path("kubectl")), "attach", "web"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        kubectl.command("attach", "web"), env=kubectl.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
         assert attached.stdout is not None

@@ -11,33 +11,30 @@ nothing serves fails as in kubelet portforward/httpstream.go: ``error forwarding
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
-from kube_tools import ToolRunner, tool_path
 from kubernetes import client
 from kubernetes.stream import portforward
 
 from fakeapi.pytest_plugin.handle import FakeAPI
+from fakeapi.pytest_plugin.kube_tools import ToolRunner
 from tests.kubelet.streams_helpers import echo_server, run_pod
 
 
 @contextmanager
-def kubectl_port_forward(fakeapi: FakeAPI, tmp_path: Path, *args: str, websockets: bool = True) -> Iterator[int]:
+def kubectl_port_forward(kubectl: ToolRunner, *args: str, websockets: bool = True) -> Iterator[int]:
     """Run ``kubectl port-forward <args>`` with a local port of its choosing; yields that port."""
-    env = {**os.environ, "KUBECONFIG": fakeapi.kubeconfig, "HOME": str(tmp_path)}
     if not websockets:
-        env["KUBECTL_PORT_FORWARD_WEBSOCKETS"] = "false"
+        kubectl = kubectl.with_env(KUBECTL_PORT_FORWARD_WEBSOCKETS="false")
     forwarding = subprocess.Popen(
-        [str(tool_path("kubectl")), "port-forward", *args],
-        env=env,
+        kubectl.command("port-forward", *args),
+        env=kubectl.env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -61,13 +58,11 @@ def exchange(port: int, message: bytes) -> bytes:
 
 @pytest.mark.parametrize("websockets", [True, False], ids=["websocket-tunnel", "spdy"])
 @pytest.mark.kubectl
-def test_kubectl_port_forward_reaches_a_local_server(
-    fakeapi: FakeAPI, kubectl: ToolRunner, tmp_path: Path, websockets: bool
-) -> None:
+def test_kubectl_port_forward_reaches_a_local_server(fakeapi: FakeAPI, kubectl: ToolRunner, websockets: bool) -> None:
     run_pod(kubectl, "web")
     with echo_server() as address:
         fakeapi.containers.pods(name="web").port_forward(address, port=80)
-        with kubectl_port_forward(fakeapi, tmp_path, "pod/web", ":80", websockets=websockets) as local:
+        with kubectl_port_forward(kubectl, "pod/web", ":80", websockets=websockets) as local:
             # Each local connection is a new pair of streams on the one session.
             assert exchange(local, b"first") == b"echo:first"
             assert exchange(local, b"second") == b"echo:second"
@@ -81,22 +76,22 @@ def test_kubectl_port_forward_reaches_a_local_server(
 
 
 @pytest.mark.kubectl
-def test_a_callable_serves_forwarded_connections(fakeapi: FakeAPI, kubectl: ToolRunner, tmp_path: Path) -> None:
+def test_a_callable_serves_forwarded_connections(fakeapi: FakeAPI, kubectl: ToolRunner) -> None:
     def greet(connection: Any) -> None:
         name = connection.recv(1024).decode()
         connection.sendall(f"hello {name} from {connection.pod['metadata']['name']}:{connection.port}".encode())
 
     run_pod(kubectl, "web")
     fakeapi.containers.pods().port_forward(greet, port=8080)
-    with kubectl_port_forward(fakeapi, tmp_path, "pod/web", ":8080") as local:
+    with kubectl_port_forward(kubectl, "pod/web", ":8080") as local:
         assert exchange(local, b"ann") == b"hello ann from web:8080"
 
 
 @pytest.mark.kubectl
-def test_a_port_nothing_serves(fakeapi: FakeAPI, kubectl: ToolRunner, tmp_path: Path) -> None:
+def test_a_port_nothing_serves(fakeapi: FakeAPI, kubectl: ToolRunner) -> None:
     run_pod(kubectl, "web")
     with (
-        kubectl_port_forward(fakeapi, tmp_path, "pod/web", ":81") as local,
+        kubectl_port_forward(kubectl, "pod/web", ":81") as local,
         socket.create_connection(("127.0.0.1", local), timeout=10) as connection,
     ):
         connection.sendall(b"anyone?")

@@ -4,12 +4,15 @@ The wheel is installed with ``--no-deps`` into a fresh virtual environment that 
 interpreter's site-packages (``--system-site-packages``): a clean install of the declared
 dependencies from the package index takes about a minute, too long for every test run. The venv's
 own site-packages comes first on its path, so ``fakeapi`` and the plugin's entry point are the
-wheel's, which the downstream suite checks before it uses the fixture.
+wheel's, which the downstream suite checks before it uses the fixture. The README's tests run
+there too, as a user would copy them; those that take the kubectl fixture find kubectl on PATH.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -17,7 +20,11 @@ from pathlib import Path
 
 import pytest
 
+from fakeapi.pytest_plugin.kube_tools import KUBECTL, find_tool
+
 REPOSITORY = Path(__file__).resolve().parents[2]
+# What a checkout holds besides its sources: history, fetched tools, build and test output, caches.
+NOT_SOURCES = (".git", ".tools", "build", "*.egg-info", "test-results", "__pycache__", ".mypy_cache", ".ruff_cache")
 
 DOWNSTREAM_TEST = """
 import sys
@@ -51,19 +58,23 @@ def test_a_first_test(fakeapi):
 """
 
 
-def _readme_first_test() -> str:
-    """The first test the README shows a new user, as they would copy it."""
+def _readme_tests(*, kubectl: bool) -> list[str]:
+    """The tests the README shows a user, as they would copy them: those that take the kubectl fixture, or the others."""
     readme = (REPOSITORY / "README.md").read_text()
-    section = readme[readme.index("## Add it to your project") :]
-    return section.split("```python\n", 1)[1].split("```", 1)[0]
+    blocks = [block for block in re.findall(r"```python\n(.*?)```", readme, re.DOTALL) if "def test_" in block]
+    return [block for block in blocks if bool(re.search(r"def test_\w+\([^)]*\bkubectl\b", block)) is kubectl]
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project's wheel, built as ``pip wheel`` builds it (isolated, from pyproject.toml)."""
     out = tmp_path_factory.mktemp("wheel")
+    # setuptools builds in the source tree (build/, *.egg-info): two xdist workers building from the
+    # checkout at once broke each other's build, so each builds from a copy of its own.
+    source = tmp_path_factory.mktemp("source") / "fakeapi"
+    shutil.copytree(REPOSITORY, source, ignore=shutil.ignore_patterns(*NOT_SOURCES))
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
-    subprocess.run([*pip, "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(REPOSITORY)], check=True)
+    subprocess.run([*pip, "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(source)], check=True)
     (built,) = out.glob("fakeapi_k8s-*.whl")
     return built
 
@@ -86,17 +97,24 @@ def test_the_wheel_holds_one_package_and_its_data(wheel: Path) -> None:
         assert data in names
 
 
-def test_a_downstream_suite_runs_with_the_installed_plugin(wheel: Path, tmp_path: Path) -> None:
-    venv = tmp_path / "venv"
+@pytest.fixture(scope="module")
+def downstream_python(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The python of a fresh virtual environment with the wheel installed."""
+    venv = tmp_path_factory.mktemp("venv")
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--python", str(python)]
     subprocess.run([*pip, "install", "--quiet", "--no-deps", str(wheel)], check=True)
-    project = tmp_path / "downstream"
+    return python
+
+
+def _run_downstream(python: Path, project: Path, tests: dict[str, str], env: dict[str, str]) -> str:
+    """Run ``tests`` (file name -> source) as a project of their own; returns pytest's output once all passed."""
     (project / "tests").mkdir(parents=True)
-    (project / "tests" / "test_installed.py").write_text(DOWNSTREAM_TEST)
-    (project / "tests" / "test_first.py").write_text(_readme_first_test())
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    for name, source in tests.items():
+        (project / "tests" / name).write_text(source)
+    # The checkout must not shadow the wheel.
+    env = {key: value for key, value in env.items() if key != "PYTHONPATH"}
     result = subprocess.run(
         [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
         cwd=project,
@@ -105,4 +123,23 @@ def test_a_downstream_suite_runs_with_the_installed_plugin(wheel: Path, tmp_path
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "5 passed" in result.stdout
+    return result.stdout
+
+
+def test_a_downstream_suite_runs_with_the_installed_plugin(downstream_python: Path, tmp_path: Path) -> None:
+    readme = {f"test_readme_{index}.py": source for index, source in enumerate(_readme_tests(kubectl=False))}
+    output = _run_downstream(
+        downstream_python, tmp_path / "downstream", {"test_installed.py": DOWNSTREAM_TEST, **readme}, dict(os.environ)
+    )
+    assert f"{4 + len(readme)} passed" in output  # DOWNSTREAM_TEST's four and the README's
+
+
+@pytest.mark.kubectl
+def test_the_readme_s_kubectl_tests_run_with_the_installed_plugin(downstream_python: Path, tmp_path: Path) -> None:
+    # kubectl is found as on a user's machine: on PATH, with no FAKEAPI_KUBECTL.
+    kubectl = find_tool(KUBECTL)
+    env = {key: value for key, value in os.environ.items() if key != KUBECTL.env_var}
+    env["PATH"] = f"{kubectl.parent}{os.pathsep}{env['PATH']}"
+    tests = {f"test_readme_kubectl_{index}.py": source for index, source in enumerate(_readme_tests(kubectl=True))}
+    output = _run_downstream(downstream_python, tmp_path / "downstream", tests, env)
+    assert f"{len(tests)} passed" in output

@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import ipaddress
 import json
-import os
 import ssl
 import subprocess
 import sys
@@ -27,12 +26,12 @@ import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from kube_tools import tool_path
 from kubernetes import client
 
 from fakeapi.authentication.tokenfile import TokenFileError, read_token_file
 from fakeapi.certs.pki import CertificateAuthority, KeyPair
 from fakeapi.endpoints.request import UserInfo
+from fakeapi.pytest_plugin.kube_tools import kubectl_runner
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -109,14 +108,7 @@ def served(tmp_path: Path) -> Iterator[Path]:
 
 
 def _kubectl(kubeconfig: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KUBECONFIG": str(kubeconfig), "HOME": str(kubeconfig.parent)}
-    cache = f"--cache-dir={kubeconfig.parent / 'cache'}"
-    result = subprocess.run(
-        [str(tool_path("kubectl")), cache, *args], capture_output=True, text=True, env=env, timeout=60
-    )
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
+    return kubectl_runner(kubeconfig, kubeconfig.parent)(*args, check=check)
 
 
 def _token_kubeconfig(admin: Path, token: str) -> Path:

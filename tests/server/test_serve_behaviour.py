@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from kube_tools import tool_path
+
+from fakeapi.pytest_plugin.kube_tools import kubectl_runner
 
 START_TIMEOUT = 30.0
 RULES = """
@@ -36,7 +37,7 @@ def _serve(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
 
 @pytest.mark.kubectl
 def test_rules_from_the_file_apply_to_pods(tmp_path: Path) -> None:
-    kubectl = tool_path("kubectl")
+    kubectl = kubectl_runner(tmp_path / "state" / "fakeapi" / "kubeconfig", tmp_path)
     rules = tmp_path / "behaviour.yaml"
     rules.write_text(RULES)
     process = _serve(tmp_path, "--behaviour", str(rules))
@@ -45,18 +46,13 @@ def test_rules_from_the_file_apply_to_pods(tmp_path: Path) -> None:
         deadline = time.monotonic() + START_TIMEOUT
         while not process.stdout.readline().startswith("  export KUBECONFIG="):
             assert time.monotonic() < deadline and process.poll() is None, process.stderr
-        env = {**os.environ, "KUBECONFIG": str(tmp_path / "state" / "fakeapi" / "kubeconfig"), "HOME": str(tmp_path)}
-
-        def run(*args: str) -> str:
-            return subprocess.run([str(kubectl), *args], env=env, capture_output=True, text=True, check=True).stdout
-
-        run("run", "private", "--image=registry.example/app:1")
-        run("run", "flaky", "--image=busybox:1.36", "--labels=app=flaky")
-        run("run", "fine", "--image=busybox:1.36")
-        run("wait", "--for=condition=Ready", "pod/fine", "--timeout=30s")
+        kubectl("run", "private", "--image=registry.example/app:1")
+        kubectl("run", "flaky", "--image=busybox:1.36", "--labels=app=flaky")
+        kubectl("run", "fine", "--image=busybox:1.36")
+        kubectl("wait", "--for=condition=Ready", "pod/fine", "--timeout=30s")
         deadline = time.monotonic() + START_TIMEOUT
         while True:
-            pods = json.loads(run("get", "pods", "-o", "json"))["items"]
+            pods = json.loads(kubectl("get", "pods", "-o", "json").stdout)["items"]
             reasons = {
                 p["metadata"]["name"]: ((p["status"].get("containerStatuses") or [{}])[0].get("state") or {})
                 for p in pods

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from kube_tools import tool_path
 
+from fakeapi.pytest_plugin.kube_tools import kubectl_runner
 from tests.kubelet.streams_helpers import echo_server
 from tests.server.test_serve_behaviour import START_TIMEOUT, _serve
 
@@ -30,7 +29,7 @@ containers:
 
 @pytest.mark.kubectl
 def test_container_rules_from_the_file(tmp_path: Path) -> None:
-    kubectl = str(tool_path("kubectl"))
+    kubectl = kubectl_runner(tmp_path / "state" / "fakeapi" / "kubeconfig", tmp_path)
     with echo_server() as (_, echo_port):
         rules = tmp_path / "behaviour.yaml"
         rules.write_text(RULES % echo_port)
@@ -40,25 +39,19 @@ def test_container_rules_from_the_file(tmp_path: Path) -> None:
             deadline = time.monotonic() + START_TIMEOUT
             while not process.stdout.readline().startswith("  export KUBECONFIG="):
                 assert time.monotonic() < deadline and process.poll() is None, process.stderr
-            kubeconfig = tmp_path / "state" / "fakeapi" / "kubeconfig"
-            env = {**os.environ, "KUBECONFIG": str(kubeconfig), "HOME": str(tmp_path)}
-
-            def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-                return subprocess.run([kubectl, *args], env=env, capture_output=True, text=True, check=check)
-
-            run("run", "web", "--image=nginx:1.27")
-            run("run", "flaky", "--image=busybox:1.36")
-            run("wait", "--for=condition=Ready", "pod/web", "--timeout=30s")
-            assert run("logs", "web").stdout == "listening on :80\n"
-            checked = run("exec", "web", "--", "check", check=False)
+            kubectl("run", "web", "--image=nginx:1.27")
+            kubectl("run", "flaky", "--image=busybox:1.36")
+            kubectl("wait", "--for=condition=Ready", "pod/web", "--timeout=30s")
+            assert kubectl("logs", "web").stdout == "listening on :80\n"
+            checked = kubectl("exec", "web", "--", "check", check=False)
             assert (checked.returncode, checked.stderr) == (4, "down\ncommand terminated with exit code 4\n")
             # The crashing pod restarts on its own; then its previous run's log is the rule's.
             deadline = time.monotonic() + START_TIMEOUT
-            while run("logs", "flaky", "--previous", check=False).stdout != "panic: out of cheese\n":
+            while kubectl("logs", "flaky", "--previous", check=False).stdout != "panic: out of cheese\n":
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
             forwarding = subprocess.Popen(
-                [kubectl, "port-forward", "pod/web", ":80"], env=env, stdout=subprocess.PIPE, text=True
+                kubectl.command("port-forward", "pod/web", ":80"), env=kubectl.env, stdout=subprocess.PIPE, text=True
             )
             try:
                 assert forwarding.stdout is not None

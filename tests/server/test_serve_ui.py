@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kube_tools import tool_path
 
 from fakeapi import FakeAPIServer, ServerConfig
 from fakeapi.controllers.manager import without_simulation
+from fakeapi.pytest_plugin.kube_tools import kubectl_runner
 from fakeapi.testing.trace.live import LiveView
 
 START_TIMEOUT = 30.0
@@ -140,20 +140,16 @@ def _get_anonymously(url: str) -> int:
 @pytest.mark.kubectl
 @pytest.mark.parametrize("ui", [True, False])
 def test_the_command_serves_the_view_behind_authentication_only_with_ui(tmp_path: Path, ui: bool) -> None:
-    kubectl = tool_path("kubectl")
+    kubectl = kubectl_runner(tmp_path / "state" / "fakeapi" / "kubeconfig", tmp_path)
     process, lines = _serve(tmp_path, *(["--ui"] if ui else []))
     try:
         url = lines[0].split()[3]
-        kubeconfig = next(line for line in lines if line.startswith("  export KUBECONFIG=")).split("=", 1)[1]
         assert (
             lines[-1] == f"live view at {url}/ui/ (in a browser: kubectl proxy, then http://127.0.0.1:8001/ui/)"
         ) is ui
         # No credentials: 401, as for any other path of the API.
         assert _get_anonymously(f"{url}/ui/") == 401
-        env = {**os.environ, "KUBECONFIG": kubeconfig, "HOME": str(tmp_path)}
-        raw = subprocess.run(
-            [kubectl, "get", "--raw", "/ui/trace"], env=env, capture_output=True, text=True, timeout=60
-        )
+        raw = kubectl("get", "--raw", "/ui/trace", check=False)
         if ui:
             assert raw.returncode == 0, raw.stderr
             assert json.loads(raw.stdout)["live"] is True

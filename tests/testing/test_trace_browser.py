@@ -12,7 +12,6 @@ Skipped, saying why, where Chromium or Playwright is missing; ``.ci/run`` instal
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -22,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kube_tools import tool_path
+
+from fakeapi.pytest_plugin.kube_tools import kubectl_runner
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -125,32 +125,27 @@ def test_the_trace_of_a_failing_test(pytester: pytest.Pytester, page: Any, scree
 def test_the_live_view_of_fakeapi_serve(page: Any, screenshots: Path, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    kubectl = tool_path("kubectl")
-    env = {
-        **os.environ,
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "HOME": str(tmp_path),
-        "PYTHONPATH": str(Path.cwd()),
-    }
     kubeconfig = tmp_path / "kubeconfig"
-    env["KUBECONFIG"] = str(kubeconfig)
+    kubectl = kubectl_runner(kubeconfig, tmp_path)
     serve = subprocess.Popen(
         [sys.executable, "-m", "fakeapi", "serve", "--ui", "--port", "0", "--kubeconfig", str(kubeconfig)],
-        env=env,
+        env={**kubectl.env, "XDG_STATE_HOME": str(tmp_path / "state"), "PYTHONPATH": str(Path.cwd())},
         stdout=subprocess.PIPE,
         text=True,
     )
     proxy: subprocess.Popen[str] | None = None
     try:
         _wait_for_line(serve, "live view at ")
-        proxy = subprocess.Popen([str(kubectl), "proxy", "--port=0"], env=env, stdout=subprocess.PIPE, text=True)
+        proxy = subprocess.Popen(
+            kubectl.command("proxy", "--port=0"), env=kubectl.env, stdout=subprocess.PIPE, text=True
+        )
         port = _wait_for_line(proxy, "Starting to serve on ").rsplit(":", 1)[1].strip()
 
         page.goto(f"http://127.0.0.1:{port}/ui/")
         expect(page.locator("#live-status")).to_have_text("live")
         manifest = tmp_path / "settings.yaml"
         manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied-live\ndata:\n  a: '1'\n")
-        subprocess.run([str(kubectl), "apply", "-f", str(manifest)], env=env, check=True, capture_output=True)
+        kubectl("apply", "-f", str(manifest))
 
         expect(
             page.locator('#timeline tr[data-cat="request"]', has_text="configmaps default/applied-live").first

@@ -5,8 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
-from kube_tools import REPO_ROOT
+# The scripts import the checkout's fakeapi, as the tests do.
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 SCRIPT = textwrap.dedent(
     """
