@@ -96,6 +96,11 @@ class DeploymentController:
             _request_timeout=(REQUEST_TIMEOUT[0], WATCH_SECONDS + REQUEST_TIMEOUT[1]),
         )
         for event in stream:
+            if event["type"] == "BOOKMARK":
+                # Only the revision to go on from (the client leaves a bookmark's object a dict): one comes
+                # two seconds before the watch ends, so the next watch starts from the newest revision.
+                resource_version = event["raw_object"]["metadata"]["resourceVersion"]
+                continue
             deployment = event["object"]
             resource_version = deployment.metadata.resource_version
             if event["type"] in ("ADDED", "MODIFIED"):

@@ -48,7 +48,7 @@ class StoreWatchStream:
         due = now + BOOKMARK_INTERVAL_SECONDS
         if self._deadline is not None:
             due = min(due, self._deadline - BOOKMARK_BEFORE_DEADLINE_SECONDS)
-        return due if due >= now else float("inf")
+        return due if due > now else float("inf")
 
     @classmethod
     def start(cls, store: Store, namespace: str | None, options: ListOptions) -> StoreWatchStream:
