@@ -150,6 +150,8 @@ def json_value_kind(value: Any) -> str:
         return "number"
     if isinstance(value, str):
         return "string"
+    if value is None:
+        return "null"
     return "array" if isinstance(value, list) else "object"
 
 

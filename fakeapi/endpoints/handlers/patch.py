@@ -31,7 +31,7 @@ from fakeapi.apimachinery.jsonpatch import (
     JSONPatchTooLarge,
     apply_json_patch,
 )
-from fakeapi.apimachinery.jsonutil import decode_json, deep_copy_json
+from fakeapi.apimachinery.jsonutil import decode_json, deep_copy_json, json_value_kind
 from fakeapi.apimachinery.managedfields import FieldManager, FieldManagerFactory, HasFieldManager
 from fakeapi.apimachinery.mergepatch import MergePatchError, apply_merge_patch
 from fakeapi.apimachinery.schema import GroupKind
@@ -179,7 +179,7 @@ class PatchedObjectInfo:
             shown = go_json(patched, sort_keys=True)
             if not isinstance(patched, dict):
                 raise _patch_invalid(
-                    shown, f"json: cannot unmarshal {_json_kind(patched)} into Go value of type {self._go_type()}"
+                    shown, f"json: cannot unmarshal {json_value_kind(patched)} into Go value of type {self._go_type()}"
                 )
         check_type_meta(patched, self.scope.kind)
         self._check_decodes(ctx, patched, shown)
@@ -198,7 +198,7 @@ class PatchedObjectInfo:
             raise errors.new_bad_request(errors.json_error_text(exc, self.body)) from None
         if not isinstance(patch, dict):
             raise errors.new_bad_request(
-                f"json: cannot unmarshal {_json_kind(patch)} into Go value of type map[string]interface {{}}"
+                f"json: cannot unmarshal {json_value_kind(patch)} into Go value of type map[string]interface {{}}"
             )
         return patch
 
@@ -271,18 +271,6 @@ class PatchedObjectInfo:
             )
 
 
-def _json_kind(value: Any) -> str:
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "bool"
-    if value is None:
-        return "null"
-    return "number"
-
-
 def _patch_invalid(shown: str, detail: str) -> errors.StatusError:
     """NewInvalid(GroupKind{}, "", patch: Invalid value: <object>: <detail>)."""
     return errors.new_invalid(GroupKind("", ""), "", [field.invalid("patch", field.Raw(go_quote(shown)), detail)])
@@ -307,6 +295,6 @@ def _load_apply_body(body: bytes) -> tuple[dict[str, Any], list[tuple[int, str]]
     if not isinstance(document, dict):
         raise errors.new_bad_request(
             "error decoding YAML: json: cannot unmarshal "
-            f"{_json_kind(document)} into Go value of type map[string]interface {{}}"
+            f"{json_value_kind(document)} into Go value of type map[string]interface {{}}"
         )
     return document, loader.duplicates

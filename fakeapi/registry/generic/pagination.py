@@ -17,6 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from fakeapi.apimachinery import errors
+from fakeapi.apimachinery.jsonutil import json_value_kind
 from fakeapi.storage.interfaces import Object
 from fakeapi.util.clock import real_monotonic
 
@@ -115,7 +116,7 @@ def _decode_token(token: str) -> tuple[int, int, int]:
         body = {}  # null leaves the struct as it was
     if not isinstance(body, dict):
         raise _invalid(
-            f"{_INVALID_KEY}: json: cannot unmarshal {_json_kind(body)} into Go value of type storage.continueToken"
+            f"{_INVALID_KEY}: json: cannot unmarshal {json_value_kind(body)} into Go value of type storage.continueToken"
         )
     version = body.get("v")
     if version != "meta.k8s.io/v1":
@@ -130,14 +131,3 @@ def _decode_token(token: str) -> tuple[int, int, int]:
         # behind it, as if its revision had been compacted.
         raise errors.new_resource_expired(errors.CONTINUE_EXPIRED_MSG)
     return snapshot_id, revision, start
-
-
-def _json_kind(value: object) -> str:
-    """How encoding/json names a JSON value it cannot put in a struct."""
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "bool"
-    return "number" if isinstance(value, int | float) else "null"
