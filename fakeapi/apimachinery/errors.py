@@ -19,11 +19,11 @@ NAMESPACE_MISMATCH_MSG = "the namespace of the provided object does not match th
 RESOURCE_NOT_FOUND_MSG = "the server could not find the requested resource"
 METHOD_NOT_ALLOWED_MSG = "the server does not allow this method on the requested resource"
 GENERIC_INVALID_MSG = "the server rejected our request due to an error in our request"
+# etcd3's continueExpired: the 410 of a continue token whose list can no longer be read. (Its other text,
+# inconsistentContinue, offers a token to go on from the latest revision, which this server does not give.)
 CONTINUE_EXPIRED_MSG = (
     "The provided continue parameter is too old to display a consistent list result. You can start a new list "
-    "without the continue parameter, or use the continue token in this response to retrieve the remainder of the "
-    "results. Continuing with the provided token results in an inconsistent list - objects that were created, "
-    "modified, or deleted between the time the first chunk was returned and now may show up in the list."
+    "without the continue parameter."
 )
 
 
