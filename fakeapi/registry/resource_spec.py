@@ -63,7 +63,11 @@ class ResourceSpec:
 
     @property
     def internal_type(self) -> str:
-        """The Go type of an object of this resource inside kube-apiserver, as ``%T`` prints it in messages."""
+        """The Go type of an object of this resource inside kube-apiserver, as ``%T`` prints it in messages.
+
+        The package is the group's first label (``core`` for the core group and events.k8s.io), which
+        names every built-in group's internal package but internal.apiserver.k8s.io's (apiserverinternal).
+        """
         package = "core" if self.group in ("", "events.k8s.io") else self.group.split(".")[0]
         return f"*{package}.{self.kind}"
 

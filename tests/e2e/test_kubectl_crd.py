@@ -13,6 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import yaml
+from crd_manifests import crd_manifest
 
 pytestmark = pytest.mark.kubectl
 
@@ -168,41 +170,26 @@ def test_api_resources_and_crd_deletion(kubectl: Kubectl) -> None:
     assert empty.stderr.strip() == "No resources found in default namespace."
 
 
-PRESERVING_CRDS = """
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: foos.company.com}
-spec:
-  group: company.com
-  scope: Namespaced
-  names: {plural: foos, singular: foo, kind: Foo}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
----
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: nesteds.company.com}
-spec:
-  group: company.com
-  scope: Namespaced
-  names: {plural: nesteds, singular: nested, kind: Nested}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            x-kubernetes-preserve-unknown-fields: true
-            properties: {a: {type: string}}
-"""
+# One CRD keeping unknown fields at its root, one below a declared property.
+PRESERVING_CRDS = yaml.safe_dump_all(
+    [
+        crd_manifest("Foo", "company.com"),
+        crd_manifest(
+            "Nested",
+            "company.com",
+            schema={
+                "type": "object",
+                "properties": {
+                    "spec": {
+                        "type": "object",
+                        "x-kubernetes-preserve-unknown-fields": True,
+                        "properties": {"a": {"type": "string"}},
+                    }
+                },
+            },
+        ),
+    ]
+)
 
 
 def test_a_list_of_resources_that_keep_unknown_fields_passes_client_side_validation(kubectl: Kubectl) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crd_manifests import crd_manifest
 from warning_headers import warnings_of
 
 from fakeapi.pytest_plugin.plugin import FakeAPI
@@ -30,26 +31,7 @@ def test_a_built_in_object_refuses_a_finalizer_without_a_domain(fakeapi: FakeAPI
 
 
 def test_a_custom_resource_is_warned_about_a_finalizer_without_a_domain(fakeapi: FakeAPI) -> None:
-    fakeapi.seed(
-        {
-            "apiVersion": "apiextensions.k8s.io/v1",
-            "kind": "CustomResourceDefinition",
-            "metadata": {"name": "widgets.example.com"},
-            "spec": {
-                "group": "example.com",
-                "scope": "Namespaced",
-                "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
-                "versions": [
-                    {
-                        "name": "v1",
-                        "served": True,
-                        "storage": True,
-                        "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
-                    }
-                ],
-            },
-        }
-    )
+    fakeapi.seed(crd_manifest("Widget"))
     fakeapi.server.settle()
     widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "finalizers": ["b.c", "a"]}}
     created = fakeapi.server.request("POST", WIDGETS, widget)

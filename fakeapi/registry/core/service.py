@@ -45,6 +45,10 @@ def static_band(size: int, *, minimum: int, maximum: int, step: int) -> int:
     return min(max(minimum, size // step), maximum)
 
 
+# portallocator's band of the default range: its first 86 ports.
+NODE_PORT_STATIC_BAND = static_band(len(NODE_PORT_RANGE), minimum=16, maximum=128, step=32)
+
+
 def _dynamic_first(count: int, band: int, position: int) -> int:
     """The ``position``-th of ``count`` slots in the order they are handed out: past the static band, then in it."""
     dynamic = count - band
@@ -168,10 +172,8 @@ class NodePortAllocator:
                     raise AllocationError("provided port is already allocated")
                 self._allocated[requested] = owner
                 return requested
-            size = len(NODE_PORT_RANGE)
-            band = static_band(size, minimum=16, maximum=128, step=32)
-            for position in range(size):
-                port = NODE_PORT_RANGE.start + _dynamic_first(size, band, position)
+            for position in range(len(NODE_PORT_RANGE)):
+                port = NODE_PORT_RANGE.start + _dynamic_first(len(NODE_PORT_RANGE), NODE_PORT_STATIC_BAND, position)
                 if port not in self._allocated:
                     self._allocated[port] = owner
                     return port

@@ -122,6 +122,8 @@ def _decode_token(token: str) -> tuple[int, int, int]:
     if version != "meta.k8s.io/v1":
         raise _invalid(f"{_INVALID_KEY}: server does not recognize this encoded version {version or ''}")
     revision, start, snapshot_id = body.get("rv"), body.get("start"), body.get("id")
+    # A field of the wrong JSON type is refused by the checks below, where json.Unmarshal would say
+    # "cannot unmarshal string into Go struct field continueToken.rv of type int64".
     if not isinstance(revision, int) or revision == 0:
         raise _invalid(f"{_INVALID_KEY}: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
     if start in (None, ""):
